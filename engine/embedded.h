@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Files built into the binaries: the SQL migrations and the default
+ * configuration. Arrays end with an entry whose name is NULL.
+ */
+#ifndef KICS_EMBEDDED_H
+#define KICS_EMBEDDED_H
+
+#include <stddef.h>
+
+struct embedded_file {
+	const char	*name;		/* base name, e.g. "0001_initial.sql" */
+	const char	*text;		/* whole file, NUL-terminated */
+};
+
+/* migrations/NNNN_name.sql, sorted by name. */
+extern const struct embedded_file embedded_migrations[];
+/* conf/*.yaml, sorted by name. */
+extern const struct embedded_file embedded_conf[];
+
+/*
+ * Returns the embedded file called name from files, or NULL. The result is
+ * borrowed and lives as long as the program.
+ */
+const struct embedded_file *embedded_find(const struct embedded_file *files,
+    const char *name);
+
+#endif

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Named limits for every size that comes from the network or from a
+ * configuration file (STYLE.md §4). A report over any of them is rejected
+ * whole.
+ */
+#ifndef KICS_LIMITS_H
+#define KICS_LIMITS_H
+
+#define LIMIT_AGENT_ID_LEN	128	/* bytes of AgentReport.agent_id */
+#define LIMIT_SHORT_TEXT_LEN	256	/* hostname, os, vendor, product… */
+#define LIMIT_LONG_TEXT_LEN	8192	/* event description, object_path */
+#define LIMIT_ADDRESS_TEXT_LEN	64	/* IP or MAC in text */
+#define LIMIT_INTERFACES	64	/* HostInfo.interfaces */
+#define LIMIT_ADDRESSES		64	/* NetworkInterface.addresses */
+#define LIMIT_APPLICATIONS	32	/* AgentReport.applications */
+#define LIMIT_EVENTS		1000	/* AgentReport.events */
+#define LIMIT_CONNECTIONS	5000	/* AgentReport.connections */
+#define LIMIT_EVENT_ATTRIBUTES	64	/* EppEvent.attributes entries */
+
+#define LIMIT_MAX_AGENTS	1000	/* agents.max_agents never above this */
+#define LIMIT_YAML_FILE_BYTES	(4 * 1024 * 1024)	/* any YAML file */
+#define LIMIT_YAML_DEPTH	32	/* nesting in a YAML file */
+#define LIMIT_EVENT_TYPES	1000	/* entries in event-types.yaml */
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* This file contains the helpers shared by the test programs. */
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+char *
+testutil_mkdtemp(void)
+{
+	const char *base = getenv("TMPDIR");
+	char *path;
+
+	if (base == NULL || *base == '\0')
+		base = "/tmp";
+	CHECK((path = malloc(strlen(base) + 32)) != NULL);
+	(void)sprintf(path, "%s/kics-test-XXXXXX", base);
+	CHECK(mkdtemp(path) != NULL);
+	return path;
+}
+
+static int
+rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+	(void)sb;
+	(void)flag;
+	(void)ftw;
+	(void)remove(path);
+	return 0;
+}
+
+void
+testutil_rmtree(const char *path)
+{
+	if (getenv("KICS_KEEP_TMP") != NULL) {
+		(void)fprintf(stderr, "keeping %s\n", path);
+		return;
+	}
+	(void)nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+char *
+testutil_source_path(const char *relative)
+{
+	const char *root = getenv("KICS_SOURCE_ROOT");
+	char *path;
+
+	if (root == NULL)
+		root = ".";
+	CHECK((path = malloc(strlen(root) + strlen(relative) + 2)) != NULL);
+	(void)sprintf(path, "%s/%s", root, relative);
+	return path;
+}
+
+long long
+testutil_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
