@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* This file contains the helpers shared by the test programs. */
+#define _XOPEN_SOURCE 700	/* nftw() */
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,0 +1,109 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The engine: merges decoded agent reports into the SQLite database. It is
+ * the only writer of the database and knows nothing of HTTP.
+ *
+ * THREAD SAFETY: a struct engine belongs to one thread (the writer); none of
+ * these functions may be called concurrently on the same engine. Readers use
+ * their own read-only connections (query/), never this one.
+ */
+#ifndef KICS_ENGINE_H
+#define KICS_ENGINE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "epp_agent.pb-c.h"
+#include "event_types.h"
+
+#define ENGINE_REASON_LEN 256	/* bytes of engine_report.reason */
+
+/* Settings the engine stores or enforces; see conf/kics-epp.yaml. */
+struct engine_config {
+	int64_t		agent_timeout_ms;	/* silence → disconnected */
+	uint32_t	report_interval_s;	/* told to agents */
+	uint32_t	max_agents;		/* computers with an agent */
+	uint32_t	max_devices;
+	uint64_t	max_events;
+	uint64_t	max_interactions;
+	uint32_t	archive_after_days;
+};
+
+/* Fills cfg with the defaults of conf/kics-epp.yaml. */
+void engine_config_init(struct engine_config *cfg);
+
+enum report_status {
+	REPORT_STATUS_COMMITTED,	/* applied in this batch */
+	REPORT_STATUS_ALREADY,		/* sequence already committed: no change */
+	REPORT_STATUS_INVALID,		/* failed validation: nothing stored */
+	REPORT_STATUS_AGENT_LIMIT,	/* new computer beyond max_agents */
+	REPORT_STATUS_FAILED,		/* storage error: nothing stored */
+	REPORT_STATUS_MAX
+};
+
+/* One report handed to engine_apply_batch() and what became of it. */
+struct engine_report {
+	const Kics__Epp__V1__AgentReport *report;	/* borrowed */
+	int64_t		server_id;	/* integration server, 0 if none */
+	/* set by engine_apply_batch(): */
+	enum report_status status;
+	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */
+	char		reason[ENGINE_REASON_LEN];	/* for the others */
+};
+
+struct engine;
+
+/*
+ * Opens (creating if needed) the database at path, applies pending
+ * migrations and stores the settings of cfg. Returns 0 and an engine the
+ * caller frees with engine_free(), -ENOENT when the directory is missing,
+ * -EPROTO when the database was made by a newer kics-epp (the message from
+ * engine_errmsg() of a failed open is lost, so see store_open() for it),
+ * -ENOMEM or -EIO. types is borrowed and must outlive the engine or be
+ * replaced with engine_set_event_types().
+ */
+int engine_open(const char *path, const struct engine_config *cfg,
+    const struct event_types *types, struct engine **ret_engine);
+
+/* Closes the database cleanly (checkpoint) and frees e. NULL-safe. */
+void engine_free(struct engine *e);
+
+/* Replaces the event types used for later reports; types is borrowed. */
+void engine_set_event_types(struct engine *e,
+    const struct event_types *types);
+
+/*
+ * Applies n reports in one transaction, each report all-or-nothing, and
+ * commits durably (synchronous=FULL). Sets status, acked_sequence and reason
+ * of every element. Returns 0 when the transaction committed; a negative
+ * errno when the whole batch failed, in which case every report that was
+ * not INVALID is FAILED and nothing was stored.
+ */
+int engine_apply_batch(struct engine *e, struct engine_report *reports,
+    size_t n, int64_t now_ms);
+
+/*
+ * Periodic work in one bounded transaction: registers "agent disconnected"
+ * for agents silent past the timeout, archives devices silent for
+ * archive_after_days, and trims events and interactions past their caps
+ * (oldest 10 %, in steps). Returns 0 when all work is done, 1 when more
+ * remains (call again soon), or a negative errno.
+ */
+int engine_tick(struct engine *e, int64_t now_ms);
+
+/*
+ * Registers a system event of the given category (see event_types.h) with
+ * a description, for the device device_id (0 for none). Returns 0 or a
+ * negative errno.
+ */
+int engine_system_event(struct engine *e, const char *category,
+    int64_t device_id, const char *description, int64_t now_ms);
+
+/*
+ * The last error message of the database, for the log. Borrowed until the
+ * next call on e.
+ */
+const char *engine_errmsg(const struct engine *e);
+
+#endif
