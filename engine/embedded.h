@@ -15,7 +15,7 @@ struct embedded_file {
 
 /* migrations/NNNN_name.sql, sorted by name. */
 extern const struct embedded_file embedded_migrations[];
-/* conf/*.yaml, sorted by name. */
+/* The conf/ YAML files, sorted by name. */
 extern const struct embedded_file embedded_conf[];
 
 /*

@@ -1,2 +1,177 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tests of the store's connection: migrations tracked by user_version,
+ * the pragmas of DESIGN.md, and a database from a newer kics-epp refused.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store.h"
 #include "testutil.h"
-int main(void){CHECK(1);return 0;}
+
+static char *
+db_path(const char *dir)
+{
+	char *p = malloc(strlen(dir) + 16);
+
+	CHECK(p != NULL);
+	(void)sprintf(p, "%s/kics-epp.db", dir);
+	return p;
+}
+
+static long long
+q_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	(void)sqlite3_finalize(st);
+	(void)sqlite3_close(db);
+	return v;
+}
+
+static void
+test_fresh_database_is_migrated(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	CHECK(store_schema_version() >= 1);
+	store_free(s);
+	CHECK_EQ(q_int(path, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "type = 'view' AND name IN ('map_nodes', 'map_edges', "
+	    "'event_log')"), 3);
+	/* reopening applies nothing twice */
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+static void
+test_pragmas(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	/* journal_mode is persistent: a second connection sees WAL */
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "PRAGMA journal_mode", -1, &st, NULL) ==
+	    SQLITE_OK);
+	CHECK(sqlite3_step(st) == SQLITE_ROW);
+	CHECK(strcmp((const char *)sqlite3_column_text(st, 0), "wal") == 0);
+	(void)sqlite3_finalize(st);
+	(void)sqlite3_close(db);
+	store_free(s);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+static void
+test_view_columns_are_the_contract(void)
+{
+	static const char *const want[][2] = {
+		{ "map_nodes", "device_id,name,category,status,ip,mac,vendor,"
+		    "model,os,epp_icon,security_state,last_seen_ms" },
+		{ "map_edges", "src_device_id,dst_device_id,protocol,port,"
+		    "source,first_seen_ms,last_seen_ms,packets,bytes" },
+		{ "event_log", "event_id,occurred_at_ms,registered_at_ms,"
+		    "device_id,agent_id,code,title,severity,technology,"
+		    "category,description,tags" },
+	};
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+	sqlite3 *db;
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		char sql[128], cols[512] = "";
+		sqlite3_stmt *st;
+
+		(void)snprintf(sql, sizeof(sql), "SELECT * FROM %s",
+		    want[i][0]);
+		CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+		for (int c = 0; c < sqlite3_column_count(st); c++) {
+			if (c > 0)
+				(void)strcat(cols, ",");
+			(void)strcat(cols, sqlite3_column_name(st, c));
+		}
+		(void)sqlite3_finalize(st);
+		if (strcmp(cols, want[i][1]) != 0) {
+			(void)fprintf(stderr, "%s: %s\n", want[i][0], cols);
+			abort();
+		}
+	}
+	(void)sqlite3_close(db);
+	store_free(s);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+static void
+test_newer_database_is_refused(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+	char err[STORE_ERRMSG_LEN] = "", sql[64];
+	sqlite3 *db;
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	s = NULL;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+	    store_schema_version() + 1);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	(void)sqlite3_close(db);
+	CHECK_EQ(store_open(path, err, sizeof(err), &s), -EPROTO);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "newer kics-epp") != NULL);
+	CHECK(strstr(err, path) != NULL);
+	/* and it was not touched */
+	CHECK_EQ(q_int(path, "PRAGMA user_version"),
+	    store_schema_version() + 1);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+static void
+test_missing_directory(void)
+{
+	struct store *s = NULL;
+	char err[STORE_ERRMSG_LEN] = "";
+
+	CHECK_EQ(store_open("/nonexistent-kics/dir/kics-epp.db", err,
+	    sizeof(err), &s), -ENOENT);
+	CHECK(s == NULL);
+	CHECK(strstr(err, "/nonexistent-kics/dir") != NULL);
+}
+
+int
+main(void)
+{
+	RUN(test_fresh_database_is_migrated);
+	RUN(test_pragmas);
+	RUN(test_view_columns_are_the_contract);
+	RUN(test_newer_database_is_refused);
+	RUN(test_missing_directory);
+	return 0;
+}

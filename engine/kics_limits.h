@@ -4,8 +4,8 @@
  * configuration file (STYLE.md §4). A report over any of them is rejected
  * whole.
  */
-#ifndef KICS_LIMITS_H
-#define KICS_LIMITS_H
+#ifndef KICS_KICS_LIMITS_H
+#define KICS_KICS_LIMITS_H
 
 #define LIMIT_AGENT_ID_LEN	128	/* bytes of AgentReport.agent_id */
 #define LIMIT_SHORT_TEXT_LEN	256	/* hostname, os, vendor, product… */
@@ -22,5 +22,20 @@
 #define LIMIT_YAML_FILE_BYTES	(4 * 1024 * 1024)	/* any YAML file */
 #define LIMIT_YAML_DEPTH	32	/* nesting in a YAML file */
 #define LIMIT_EVENT_TYPES	1000	/* entries in event-types.yaml */
+
+/* yaml_doc, conf, event_types: the files under conf/ */
+#define LIMIT_YAML_NODES	262144	/* scalars + collections in a file */
+#define LIMIT_CONF_SERVERS	64	/* integration_servers entries */
+#define LIMIT_CONF_USERS	256	/* users entries */
+#define LIMIT_CONF_NAME_LEN	64	/* integration server name */
+#define LIMIT_CONF_USER_LEN	32	/* OS user name */
+#define LIMIT_CONF_PATH_LEN	4096	/* data_dir, event_types, rules */
+#define LIMIT_CONF_DEVICES	100000	/* limits.max_devices never above */
+
+/* ingest: the daemon's HTTP layer and its queue to the writer */
+#define LIMIT_INGEST_QUEUE_REPORTS	4096	/* reports not yet answered */
+#define LIMIT_INGEST_QUEUE_BYTES	(16 * 1024 * 1024)	/* their bodies */
+#define LIMIT_HTTP_HEADERS_BYTES	8192	/* request line + headers */
+#define LIMIT_HTTP_CONNECTIONS		65536	/* limits.max_connections */
 
 #endif

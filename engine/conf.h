@@ -1,0 +1,92 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The daemon configuration (conf/kics-epp.yaml): read, validated and then
+ * immutable. A reload builds a new struct conf and swaps it in.
+ */
+#ifndef KICS_CONF_H
+#define KICS_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "diag.h"
+#include "log.h"
+
+enum role {
+	ROLE_NONE,
+	ROLE_OPERATOR,		/* may only look */
+	ROLE_ADMINISTRATOR,	/* may change anything */
+	ROLE_MAX
+};
+
+struct conf_server {
+	char		*name;
+	char		*address;		/* IPv4 or IPv6 literal */
+	uint16_t	 port;
+	bool		 verify_client_cert;
+	bool		 enabled;
+};
+
+struct conf_user {
+	char		*name;			/* OS user name */
+	enum role	 role;
+};
+
+struct conf {
+	char			*path;		/* NULL when built in */
+	char			*data_dir;	/* absolute */
+	enum log_level		 log_level;
+	struct conf_server	*servers;	/* integration_servers */
+	size_t			 n_servers;
+	uint32_t		 max_agents;	/* agents.* */
+	uint32_t		 report_interval_s;
+	uint32_t		 timeout_s;	/* >= 2 * report_interval_s */
+	uint64_t		 max_body_bytes; /* limits.* */
+	uint32_t		 max_connections;
+	uint32_t		 idle_timeout_s;
+	uint32_t		 max_devices;
+	uint64_t		 max_events;
+	uint64_t		 max_interactions;
+	uint32_t		 archive_after_days;
+	struct conf_user	*users;
+	size_t			 n_users;
+	/*
+	 * event_types and rules, relative names resolved against the
+	 * directory of path; both NULL when the configuration is the built-in
+	 * one, which means the built-in files.
+	 */
+	char			*event_types_path;
+	char			*rules_path;
+};
+
+/*
+ * Reads the configuration file at path, or the built-in default
+ * (conf/kics-epp.yaml as shipped) when path is NULL. Every key is optional
+ * and defaults to the shipped value; unknown keys, wrong types and values
+ * out of range are errors. Every error is added to diag as
+ * "file:line:column: message" and reading goes on.
+ * Returns 0 and a configuration the caller frees with conf_free(); -EINVAL
+ * when diag got errors; -ENOENT/-EACCES/-EIO when the file cannot be read
+ * (also in diag); -ENOMEM. *ret_conf is written only on success.
+ */
+int conf_load(const char *path, struct diag *diag, struct conf **ret_conf);
+
+/* Frees c and everything in it. NULL-safe. */
+void conf_free(struct conf *c);
+
+/*
+ * Checks that next changes no key that needs a restart (data_dir,
+ * limits.max_connections) compared with cur. Adds one message per such key
+ * to diag (with next's file name, no line). Returns 0 or -EINVAL, or
+ * -ENOMEM.
+ */
+int conf_check_reload(const struct conf *cur, const struct conf *next,
+    struct diag *diag);
+
+/* Returns "none", "operator" or "administrator". */
+const char *role_name(enum role r);
+/* Parses "operator" or "administrator"; returns 0 or -EINVAL. */
+int role_parse(const char *s, enum role *ret_role);
+
+#endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Shared by the engine's own files: the engine object and the steps of
+ * applying one report (report.c drives host.c, peer.c and event.c).
+ */
+#ifndef KICS_ENGINE_PRIVATE_H
+#define KICS_ENGINE_PRIVATE_H
+
+#include "engine.h"
+#include "store.h"
+
+#define ENGINE_SYSTEM_TEXT_LEN	4096	/* bytes of a system description */
+#define ENGINE_TICK_BATCH	256	/* rows per engine_tick() step */
+#define ENGINE_TRIM_STEP	10000	/* rows deleted per tick when over cap */
+#define ENGINE_NOTICE_MS	3600000	/* once-per-hour system events */
+
+struct engine {
+	struct store		*store;
+	struct engine_config	cfg;
+	const struct event_types *types;	/* borrowed */
+	int64_t			device_limit_event_ms;	/* last notice */
+	int64_t			trim_events_left;	/* rows to delete */
+	int64_t			trim_interactions_left;
+	int64_t			tick_now_ms;	/* now of the running tick */
+	int64_t			device_count;	/* -1 = unknown; may run high
+						   after rollbacks, never low */
+};
+
+/* What applying one report knows about its device and agent. */
+struct report_ctx {
+	struct engine		*e;
+	const Kics__Epp__V1__AgentReport *r;
+	int64_t			now_ms;
+	int64_t			server_id;
+	int64_t			agent_ref;	/* agents.id */
+	int64_t			device_id;
+	bool			owner;	/* host info of this agent wins */
+	struct store_device	device;	/* effective attributes */
+};
+
+/*
+ * report.c: applies one validated report inside the batch's savepoint and
+ * sets er->status; returns a negative errno on storage errors only.
+ */
+int report_apply(struct engine *e, struct engine_report *er, int64_t now_ms);
+
+/* host.c: identity by address, attributes, addresses, applications. */
+int host_find_device(struct store *s, const Kics__Epp__V1__HostInfo *h,
+    int64_t *ret_device_id);
+int host_apply(struct report_ctx *c);
+int host_apply_applications(struct report_ctx *c);
+
+/* peer.c: connections into peers and interactions. */
+int peer_apply_connections(struct report_ctx *c);
+
+/* event.c: EPP events and system events. */
+int event_apply_epp(struct report_ctx *c);
+int event_system(struct engine *e, const char *category, int64_t device_id,
+    int64_t agent_ref, const char *hostname, const char *description,
+    int64_t now_ms);
+/*
+ * Creates a device and registers "device added" naming what (an agent id
+ * or an address). With enforce_limit, beyond max_devices nothing is added,
+ * one "device limit reached" event an hour is registered and -ENOSPC is
+ * returned. Agents' own devices are not limited (max_agents bounds them).
+ */
+int event_device_added(struct engine *e, enum store_source source,
+    const char *what, bool enforce_limit, int64_t now_ms,
+    int64_t *ret_device_id);
+
+#endif

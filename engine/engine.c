@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the engine's lifecycle, the batch transaction around
+ * reports (group commit) and the periodic work: connection state,
+ * archiving and retention.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-private.h"
+#include "validate.h"
+
+void
+engine_config_init(struct engine_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->agent_timeout_ms = 180 * 1000;
+	cfg->report_interval_s = 60;
+	cfg->max_agents = 1000;
+	cfg->max_devices = 100000;
+	cfg->max_events = 10000000;
+	cfg->max_interactions = 1000000;
+	cfg->archive_after_days = 30;
+}
+
+int
+engine_open(const char *path, const struct engine_config *cfg,
+    const struct event_types *types, struct engine **ret_engine)
+{
+	struct engine *e = NULL;
+	int64_t timeout;
+	int r;
+
+	if ((e = calloc(1, sizeof(*e))) == NULL)
+		return -ENOMEM;
+	e->cfg = *cfg;
+	e->types = types;
+	e->device_count = -1;
+	/* never less than twice the interval agents are told (DESIGN.md) */
+	timeout = cfg->agent_timeout_ms;
+	if (timeout < 2000 * (int64_t)cfg->report_interval_s)
+		timeout = 2000 * (int64_t)cfg->report_interval_s;
+	e->cfg.agent_timeout_ms = timeout;
+	if ((r = store_open(path, NULL, 0, &e->store)) < 0)
+		goto out;
+	if ((r = store_begin(e->store)) < 0)
+		goto out;
+	if ((r = store_setting_set_int(e->store, "agent_timeout_ms",
+	    timeout)) < 0 ||
+	    (r = store_setting_set_int(e->store, "report_interval_s",
+	    cfg->report_interval_s)) < 0 ||
+	    (r = store_setting_set_int(e->store, "max_agents",
+	    cfg->max_agents)) < 0) {
+		(void)store_rollback(e->store);
+		goto out;
+	}
+	if ((r = store_commit(e->store)) < 0)
+		goto out;
+	*ret_engine = e;
+	e = NULL;
+out:
+	engine_free(e);
+	return r;
+}
+
+void
+engine_free(struct engine *e)
+{
+	if (e == NULL)
+		return;
+	store_free(e->store);
+	free(e);
+}
+
+void
+engine_set_event_types(struct engine *e, const struct event_types *types)
+{
+	e->types = types;
+}
+
+const char *
+engine_errmsg(const struct engine *e)
+{
+	return store_errmsg(e->store);
+}
+
+int
+engine_apply_batch(struct engine *e, struct engine_report *reports, size_t n,
+    int64_t now_ms)
+{
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		struct engine_report *er = &reports[i];
+
+		er->reason[0] = '\0';
+		er->acked_sequence = 0;
+		if (report_validate(er->report, er->reason,
+		    sizeof(er->reason)) < 0)
+			er->status = REPORT_STATUS_INVALID;
+		else
+			er->status = REPORT_STATUS_FAILED;
+	}
+	if ((r = store_begin(e->store)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		struct engine_report *er = &reports[i];
+
+		if (er->status == REPORT_STATUS_INVALID)
+			continue;
+		if ((r = store_savepoint(e->store)) < 0)
+			goto fail;
+		r = report_apply(e, er, now_ms);
+		if (r < 0 || er->status != REPORT_STATUS_COMMITTED) {
+			if (r < 0) {
+				er->status = REPORT_STATUS_FAILED;
+				(void)snprintf(er->reason, sizeof(er->reason),
+				    "storage error: %s",
+				    store_errmsg(e->store));
+			}
+			if ((r = store_savepoint_rollback(e->store)) < 0)
+				goto fail;
+			continue;
+		}
+		if ((r = store_savepoint_release(e->store)) < 0)
+			goto fail;
+	}
+	if ((r = store_commit(e->store)) < 0)
+		goto fail;
+	return 0;
+fail:
+	(void)store_rollback(e->store);
+	e->device_count = -1;
+	for (size_t i = 0; i < n; i++) {
+		struct engine_report *er = &reports[i];
+
+		if (er->status == REPORT_STATUS_INVALID)
+			continue;
+		er->status = REPORT_STATUS_FAILED;
+		(void)snprintf(er->reason, sizeof(er->reason),
+		    "storage error: %s", store_errmsg(e->store));
+	}
+	return r;
+}
+
+int
+engine_system_event(struct engine *e, const char *category,
+    int64_t device_id, const char *description, int64_t now_ms)
+{
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = event_system(e, category, device_id, 0, NULL, description,
+	    now_ms)) < 0) {
+		(void)store_rollback(e->store);
+		return r;
+	}
+	return store_commit(e->store);
+}
+
+static int
+tick_disconnected(void *ctx, int64_t id, int64_t device_id,
+    const char *agent_id)
+{
+	struct engine *e = ctx;
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+
+	(void)snprintf(text, sizeof(text), "agent '%s' has been silent for "
+	    "more than %lld s", agent_id,
+	    (long long)(e->cfg.agent_timeout_ms / 1000));
+	return event_system(e, EVENT_AGENT_DISCONNECTED, device_id, id, NULL,
+	    text, e->tick_now_ms);
+}
+
+/* Decides how many rows each cap asks to delete (10 % when over). */
+static int
+tick_plan_trim(struct engine *e)
+{
+	int64_t count;
+	int r;
+
+	if (e->trim_events_left == 0) {
+		if ((r = store_event_count(e->store, &count)) < 0)
+			return r;
+		if (count > (int64_t)e->cfg.max_events)
+			e->trim_events_left = count / 10;
+	}
+	if (e->trim_interactions_left == 0) {
+		if ((r = store_interaction_count(e->store, &count)) < 0)
+			return r;
+		if (count > (int64_t)e->cfg.max_interactions)
+			e->trim_interactions_left = count / 10;
+	}
+	return 0;
+}
+
+static int64_t
+min64(int64_t a, int64_t b)
+{
+	return a < b ? a : b;
+}
+
+int
+engine_tick(struct engine *e, int64_t now_ms)
+{
+	int64_t step;
+	int more = 0, n, r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	e->tick_now_ms = now_ms;
+	n = store_agent_disconnect_silent(e->store,
+	    now_ms - e->cfg.agent_timeout_ms, ENGINE_TICK_BATCH,
+	    tick_disconnected, e);
+	if ((r = n) < 0)
+		goto fail;
+	more |= n == ENGINE_TICK_BATCH;
+	n = store_device_archive_silent(e->store,
+	    now_ms - (int64_t)e->cfg.archive_after_days * 86400000,
+	    ENGINE_TICK_BATCH);
+	if ((r = n) < 0)
+		goto fail;
+	more |= n == ENGINE_TICK_BATCH;
+	if ((r = tick_plan_trim(e)) < 0)
+		goto fail;
+	if (e->trim_events_left > 0) {
+		step = min64(e->trim_events_left, ENGINE_TRIM_STEP);
+		if ((r = store_event_trim(e->store, step)) < 0)
+			goto fail;
+		e->trim_events_left -= step;
+		more |= e->trim_events_left > 0;
+	}
+	if (e->trim_interactions_left > 0) {
+		step = min64(e->trim_interactions_left, ENGINE_TRIM_STEP);
+		if ((r = store_interaction_trim(e->store, step)) < 0)
+			goto fail;
+		e->trim_interactions_left -= step;
+		more |= e->trim_interactions_left > 0;
+	}
+	if ((r = store_commit(e->store)) < 0)
+		goto fail;
+	return more ? 1 : 0;
+fail:
+	(void)store_rollback(e->store);
+	e->trim_events_left = 0;
+	e->trim_interactions_left = 0;
+	return r;
+}

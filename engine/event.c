@@ -1,0 +1,161 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the registration of events: EPP events typed by the
+ * event-type list (code, title, default severity), the engine's own system
+ * events, and new devices with their "device added" event and limit.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine-private.h"
+#include "strbuf.h"
+
+int
+event_system(struct engine *e, const char *category, int64_t device_id,
+    int64_t agent_ref, const char *hostname, const char *description,
+    int64_t now_ms)
+{
+	const struct event_type *t = event_types_find(e->types, category);
+	struct store_event ev = {
+		.agent_ref = agent_ref,
+		.device_id = device_id,
+		.occurred_at_ms = now_ms,
+		.registered_at_ms = now_ms,
+		.code = t->code,
+		.title = t->title,
+		.severity = (int)t->severity,
+		.technology = "system",
+		.category = category,
+		.description = description,
+		.hostname = hostname,
+	};
+	int r = store_event_insert(e->store, &ev);
+
+	return r < 0 ? r : 0;
+}
+
+int
+event_device_added(struct engine *e, enum store_source source,
+    const char *what, bool enforce_limit, int64_t now_ms,
+    int64_t *ret_device_id)
+{
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	int64_t id;
+	int r;
+
+	if (e->device_count < 0 &&
+	    (r = store_device_count(e->store, &e->device_count)) < 0)
+		return r;
+	if (enforce_limit && e->device_count >= (int64_t)e->cfg.max_devices) {
+		if (now_ms - e->device_limit_event_ms < ENGINE_NOTICE_MS)
+			return -ENOSPC;
+		(void)snprintf(text, sizeof(text), "the device table holds "
+		    "%lld devices (max_devices %u): new devices such as %s "
+		    "are not added", (long long)e->device_count,
+		    e->cfg.max_devices, what);
+		if ((r = event_system(e, EVENT_DEVICE_LIMIT, 0, 0, NULL, text,
+		    now_ms)) < 0)
+			return r;
+		e->device_limit_event_ms = now_ms;
+		return -ENOSPC;
+	}
+	if ((r = store_device_insert(e->store, source, now_ms, &id)) < 0)
+		return r;
+	e->device_count++;
+	(void)snprintf(text, sizeof(text), "device %lld added from %s data "
+	    "(%s)", (long long)id, store_source_names[source], what);
+	if ((r = event_system(e, EVENT_DEVICE_ADDED, id, 0, NULL, text,
+	    now_ms)) < 0)
+		return r;
+	*ret_device_id = id;
+	return 0;
+}
+
+/* The agent's attributes map as a JSON object, or NULL when empty. */
+static int
+event_attributes(const Kics__Epp__V1__EppEvent *ev, struct strbuf *b)
+{
+	if (ev->n_attributes == 0)
+		return 0;
+	(void)strbuf_append(b, "{");
+	for (size_t i = 0; i < ev->n_attributes; i++) {
+		if (i > 0)
+			(void)strbuf_append(b, ",");
+		(void)strbuf_json_string(b, ev->attributes[i]->key);
+		(void)strbuf_append(b, ":");
+		(void)strbuf_json_string(b, ev->attributes[i]->value != NULL ?
+		    ev->attributes[i]->value : "");
+	}
+	return strbuf_append(b, "}");
+}
+
+static bool
+empty(const char *s)
+{
+	return s == NULL || *s == '\0';
+}
+
+/* Stores one EPP event; a repeated (agent, event_id) changes nothing. */
+static int
+event_apply_one(struct report_ctx *c, const Kics__Epp__V1__EppEvent *ev,
+    struct strbuf *attrs, struct strbuf *desc)
+{
+	const struct event_type *t = event_types_find(c->e->types,
+	    ev->category);
+	struct store_event se = {
+		.event_id = ev->event_id,
+		.agent_ref = c->agent_ref,
+		.device_id = c->device_id,
+		.occurred_at_ms = ev->occurred_at_ms > 0 ? ev->occurred_at_ms :
+		    c->now_ms,
+		.registered_at_ms = c->now_ms,
+		.code = t->code,
+		.title = t->title,
+		.severity = ev->severity >= 1 && ev->severity <= 3 ?
+		    (int)ev->severity : (int)t->severity,
+		.technology = "epp",
+		.category = ev->category,
+		.product = ev->product,
+		.agent_title = ev->title,
+		.object_path = ev->object_path,
+		.threat_name = ev->threat_name,
+		.user_name = ev->user_name,
+		.hostname = c->device.attr[STORE_ATTR_HOSTNAME],
+	};
+	int r;
+
+	/* the agent's own title is kept and searchable with the text */
+	if (!empty(ev->title) && !empty(ev->description)) {
+		(void)strbuf_printf(desc, "%s: %s", ev->title, ev->description);
+		if ((r = desc->error) < 0)
+			return r;
+		se.description = strbuf_str(desc);
+	} else
+		se.description = !empty(ev->description) ? ev->description :
+		    ev->title;
+	if ((r = event_attributes(ev, attrs)) < 0)
+		return r;
+	if (attrs->len > 0)
+		se.attributes = strbuf_str(attrs);
+	r = store_event_insert(c->e->store, &se);
+	return r < 0 ? r : 0;
+}
+
+int
+event_apply_epp(struct report_ctx *c)
+{
+	struct strbuf attrs, desc;
+	int r = 0;
+
+	strbuf_init(&attrs);
+	strbuf_init(&desc);
+	for (size_t i = 0; i < c->r->n_events && r == 0; i++) {
+		strbuf_reset(&attrs);
+		strbuf_reset(&desc);
+		r = event_apply_one(c, c->r->events[i], &attrs, &desc);
+	}
+	strbuf_fini(&attrs);
+	strbuf_fini(&desc);
+	return r;
+}

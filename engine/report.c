@@ -1,0 +1,189 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the application of one agent report: idempotency by
+ * sequence, the agent limit, device identity and ownership (reinstalled
+ * versus cloned agents), then host, applications, events and connections.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine-private.h"
+
+/* Whether a new agent on device_id (0 = new device) is a new computer. */
+static int
+report_check_limit(struct report_ctx *c, struct engine_report *er,
+    bool *ret_refused)
+{
+	struct store *s = c->e->store;
+	int64_t computers;
+	bool has = false;
+	int r;
+
+	if (c->device_id != 0 &&
+	    (r = store_device_has_agent(s, c->device_id, &has)) < 0)
+		return r;
+	if (has) {
+		/* a reinstalled agent: same computer, not a new one */
+		*ret_refused = false;
+		return 0;
+	}
+	if ((r = store_agent_computers(s, &computers)) < 0)
+		return r;
+	if (computers < (int64_t)c->e->cfg.max_agents) {
+		*ret_refused = false;
+		return 0;
+	}
+	(void)snprintf(er->reason, sizeof(er->reason), "agent limit reached: "
+	    "%lld computers already send EPP data (max_agents %u)",
+	    (long long)computers, c->e->cfg.max_agents);
+	*ret_refused = true;
+	return 0;
+}
+
+/*
+ * Decides whether this agent's host information may change the device:
+ * yes when the device has no owner, is owned by this agent, or its owner
+ * has been silent past the timeout (a reinstall). When another agent is
+ * active on the device (a cloned machine), a "duplicate agent identity"
+ * event is registered at most once an hour instead.
+ */
+static int
+report_take_ownership(struct report_ctx *c, const struct store_agent *agent)
+{
+	struct store *s = c->e->store;
+	int64_t other, since = c->now_ms - c->e->cfg.agent_timeout_ms;
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	int r;
+
+	if (c->device.owner_agent == c->agent_ref) {
+		c->owner = true;
+		return 0;
+	}
+	r = store_agent_active_other(s, c->device_id, c->agent_ref, since,
+	    &other);
+	if (r == -ENOENT) {
+		c->owner = true;
+		return store_device_set_owner(s, c->device_id, c->agent_ref);
+	}
+	if (r < 0)
+		return r;
+	c->owner = false;
+	if (agent != NULL && agent->duplicate_event_ms != 0 &&
+	    c->now_ms - agent->duplicate_event_ms < ENGINE_NOTICE_MS)
+		return 0;
+	(void)snprintf(text, sizeof(text), "agent '%s' reports for the same "
+	    "device as another active agent: its host information is not "
+	    "applied (cloned machine?)", c->r->agent_id);
+	if ((r = event_system(c->e, EVENT_DUPLICATE_AGENT, c->device_id,
+	    c->agent_ref, c->device.attr[STORE_ATTR_HOSTNAME], text,
+	    c->now_ms)) < 0)
+		return r;
+	return store_agent_set_duplicate(s, c->agent_ref, c->now_ms);
+}
+
+/* Creates or updates the agent row's connection state. */
+static int
+report_agent(struct report_ctx *c, const struct store_agent *agent)
+{
+	struct store *s = c->e->store;
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	int r;
+
+	if (agent == NULL) {
+		if ((r = store_agent_insert(s, c->r->agent_id, c->device_id,
+		    c->server_id, c->r->agent_version, c->now_ms,
+		    &c->agent_ref)) < 0)
+			return r;
+		(void)snprintf(text, sizeof(text),
+		    "agent '%s' connected for the first time",
+		    c->r->agent_id);
+	} else {
+		c->agent_ref = agent->id;
+		if (agent->connected)
+			return 0;
+		(void)snprintf(text, sizeof(text), "agent '%s' reported again "
+		    "after %lld s of silence", c->r->agent_id,
+		    (long long)((c->now_ms - agent->last_contact_ms) / 1000));
+	}
+	return event_system(c->e, EVENT_AGENT_CONNECTED, c->device_id,
+	    c->agent_ref, NULL, text, c->now_ms);
+}
+
+static int
+report_run(struct report_ctx *c, struct engine_report *er)
+{
+	const Kics__Epp__V1__AgentReport *rep = c->r;
+	struct store *s = c->e->store;
+	struct store_agent agent, *ap = NULL;
+	bool refused;
+	int r;
+
+	r = store_agent_find(s, rep->agent_id, &agent);
+	if (r == 0)
+		ap = &agent;
+	else if (r != -ENOENT)
+		return r;
+	if (ap != NULL && rep->sequence <= ap->sequence) {
+		/* a resend: same ack, nothing changes */
+		er->status = REPORT_STATUS_ALREADY;
+		er->acked_sequence = rep->sequence;
+		return 0;
+	}
+	if (rep->host != NULL) {
+		r = host_find_device(s, rep->host, &c->device_id);
+		if (r < 0 && r != -ENOENT)
+			return r;
+	}
+	if (c->device_id == 0 && ap != NULL)
+		c->device_id = ap->device_id;
+	if (ap == NULL) {
+		if ((r = report_check_limit(c, er, &refused)) < 0)
+			return r;
+		if (refused) {
+			er->status = REPORT_STATUS_AGENT_LIMIT;
+			return 0;
+		}
+	}
+	if (c->device_id == 0 &&
+	    (r = event_device_added(c->e, STORE_SOURCE_EPP, rep->agent_id,
+	    false, c->now_ms, &c->device_id)) < 0)
+		return r;
+	if ((r = store_device_get(s, c->device_id, &c->device)) < 0)
+		return r;
+	if ((r = report_agent(c, ap)) < 0 ||
+	    (r = report_take_ownership(c, ap)) < 0)
+		return r;
+	if (c->owner && rep->host != NULL && (r = host_apply(c)) < 0)
+		return r;
+	if (c->owner && rep->n_applications > 0 &&
+	    (r = host_apply_applications(c)) < 0)
+		return r;
+	if ((r = event_apply_epp(c)) < 0 ||
+	    (r = peer_apply_connections(c)) < 0)
+		return r;
+	if ((r = store_agent_report(s, c->agent_ref, c->device_id,
+	    c->server_id, rep->agent_version, rep->sequence, rep->sent_at_ms,
+	    c->now_ms)) < 0 ||
+	    (r = store_device_touch(s, c->device_id, c->now_ms)) < 0)
+		return r;
+	er->status = REPORT_STATUS_COMMITTED;
+	er->acked_sequence = rep->sequence;
+	return 0;
+}
+
+int
+report_apply(struct engine *e, struct engine_report *er, int64_t now_ms)
+{
+	struct report_ctx c = {
+		.e = e,
+		.r = er->report,
+		.now_ms = now_ms,
+		.server_id = er->server_id,
+	};
+	int r;
+
+	r = report_run(&c, er);
+	store_device_clear(&c.device);
+	return r;
+}

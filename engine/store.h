@@ -1,0 +1,244 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The store: every SQL statement of the engine, over one read-write SQLite
+ * connection. Only store*.c include sqlite3.h; the rest of the engine sees
+ * rows as plain C values. All functions return 0 or a negative errno:
+ * -ENOENT (no such row), -EEXIST (constraint), -EBUSY, -ENOMEM, -EIO; the
+ * database's own message is kept for store_errmsg().
+ *
+ * THREAD SAFETY: a struct store belongs to the writer thread.
+ */
+#ifndef KICS_STORE_H
+#define KICS_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define STORE_ERRMSG_LEN 512
+
+struct store;
+
+/*
+ * Opens or creates the database at path: WAL, synchronous=FULL, foreign
+ * keys on, and the settings of DESIGN.md's performance notes; then applies
+ * every embedded migration newer than PRAGMA user_version, each in its own
+ * transaction. Returns 0 and a store the caller frees with store_free();
+ * -EPROTO when the file is of a newer schema than this binary, -ENOENT when
+ * its directory is missing, -ENOMEM, -EIO. On failure a one-line reason is
+ * written to errbuf (errlen bytes) when errbuf is not NULL.
+ */
+int store_open(const char *path, char *errbuf, size_t errlen,
+    struct store **ret_store);
+
+/* Checkpoints, closes and frees s. NULL-safe. */
+void store_free(struct store *s);
+
+/* Last database message; borrowed until the next call on s. */
+const char *store_errmsg(const struct store *s);
+
+/* Schema version this binary knows (the highest embedded migration). */
+int store_schema_version(void);
+
+/* Transactions and savepoints (one savepoint level is enough). */
+int store_begin(struct store *s);
+int store_commit(struct store *s);
+int store_rollback(struct store *s);
+int store_savepoint(struct store *s);
+int store_savepoint_release(struct store *s);
+int store_savepoint_rollback(struct store *s);
+
+/* settings table */
+int store_setting_set_int(struct store *s, const char *key, int64_t value);
+int store_setting_get_int(struct store *s, const char *key,
+    int64_t *ret_value);
+
+/* agents */
+struct store_agent {
+	int64_t		id;		/* agents.id */
+	int64_t		device_id;	/* 0 when none */
+	uint64_t	sequence;	/* last committed */
+	int64_t		last_contact_ms;
+	bool		connected;
+	int64_t		duplicate_event_ms;	/* 0 when never */
+};
+
+int store_agent_find(struct store *s, const char *agent_id,
+    struct store_agent *ret_agent);
+int store_agent_insert(struct store *s, const char *agent_id,
+    int64_t device_id, int64_t server_id, const char *version,
+    int64_t now_ms, int64_t *ret_id);
+/* Records a committed report of agent id. */
+int store_agent_report(struct store *s, int64_t id, int64_t device_id,
+    int64_t server_id, const char *version, uint64_t sequence,
+    int64_t sent_at_ms, int64_t now_ms);
+int store_agent_set_duplicate(struct store *s, int64_t id, int64_t now_ms);
+/* Number of distinct devices that have an agent. */
+int store_agent_computers(struct store *s, int64_t *ret_count);
+/* Whether device_id has an agent at all. */
+int store_device_has_agent(struct store *s, int64_t device_id,
+    bool *ret_has);
+/*
+ * Finds an agent other than except_id on device_id whose last contact is at
+ * or after since_ms. Returns 0 and its id, or -ENOENT.
+ */
+int store_agent_active_other(struct store *s, int64_t device_id,
+    int64_t except_id, int64_t since_ms, int64_t *ret_id);
+/*
+ * Marks disconnected up to limit connected agents silent since before
+ * before_ms; for each calls fn(ctx, agent row id, device id, agent_id).
+ * Returns the number marked (>= 0) or a negative errno.
+ */
+typedef int (*store_agent_fn)(void *ctx, int64_t id, int64_t device_id,
+    const char *agent_id);
+int store_agent_disconnect_silent(struct store *s, int64_t before_ms,
+    int limit, store_agent_fn fn, void *ctx);
+
+/* devices */
+struct store_device {
+	int64_t		id;
+	int64_t		owner_agent;	/* 0 when none */
+	char		*attr[9];	/* effective values, see
+					   store_attr_names; NULL if unset */
+};
+/* The attribute names, in the order of store_device.attr. */
+enum store_attr {
+	STORE_ATTR_NAME,
+	STORE_ATTR_HOSTNAME,
+	STORE_ATTR_DOMAIN,
+	STORE_ATTR_OS_NAME,
+	STORE_ATTR_OS_VERSION,
+	STORE_ATTR_VENDOR,
+	STORE_ATTR_MODEL,
+	STORE_ATTR_SERIAL_NUMBER,
+	STORE_ATTR_CATEGORY,
+	STORE_ATTR_MAX
+};
+extern const char *const store_attr_names[STORE_ATTR_MAX];
+
+enum store_source {
+	STORE_SOURCE_MANUAL,	/* highest precedence */
+	STORE_SOURCE_EPP,
+	STORE_SOURCE_TRAFFIC,
+	STORE_SOURCE_MAX
+};
+extern const char *const store_source_names[STORE_SOURCE_MAX];
+
+/* Frees the strings of d (not d itself); NULL-safe. */
+void store_device_clear(struct store_device *d);
+/* Loads the device row; the caller clears it with store_device_clear(). */
+int store_device_get(struct store *s, int64_t id,
+    struct store_device *ret_device);
+int store_device_insert(struct store *s, enum store_source source,
+    int64_t now_ms, int64_t *ret_id);
+int store_device_count(struct store *s, int64_t *ret_count);
+/* Widens last_seen_ms; un-archives nothing (status is the admin's). */
+int store_device_touch(struct store *s, int64_t id, int64_t now_ms);
+int store_device_set_owner(struct store *s, int64_t id, int64_t agent_ref);
+int store_device_set_primary(struct store *s, int64_t id, const char *ip,
+    const char *mac);
+int store_device_set_category(struct store *s, int64_t id,
+    const char *category);
+
+/*
+ * Stores value for (device, attribute, source) and recomputes the device's
+ * effective value by precedence. *ret_old (caller frees with free(), may be
+ * NULL) gets the previous value of that same source; ret_changed says
+ * whether the stored value changed. value NULL deletes that source's value.
+ */
+int store_attr_set(struct store *s, int64_t device_id, enum store_attr attr,
+    enum store_source source, const char *value, int64_t now_ms,
+    char **ret_old, bool *ret_changed);
+
+/*
+ * Loads every value of source for device_id into ret_values (indexed by
+ * enum store_attr, NULL where unset); the caller frees each with free().
+ */
+int store_attr_get_source(struct store *s, int64_t device_id,
+    enum store_source source, char *ret_values[STORE_ATTR_MAX]);
+
+/* addresses: value is canonical text; kind "mac", "ipv4" or "ipv6". */
+/* Device holding address value, or -ENOENT. */
+int store_address_device(struct store *s, const char *value,
+    int64_t *ret_device_id);
+/* Device holding IP value that has no MAC address at all, or -ENOENT. */
+int store_address_device_without_mac(struct store *s, const char *value,
+    int64_t *ret_device_id);
+/*
+ * Puts address value on device_id, creating it or moving it from another
+ * device. Returns 0 and in *ret_from the device it was taken from (0 when
+ * new or already there).
+ */
+int store_address_put(struct store *s, int64_t device_id, const char *kind,
+    const char *value, const char *interface, enum store_source source,
+    int64_t now_ms, int64_t *ret_from);
+
+/* EPP applications of a device */
+struct store_application {
+	const char	*product;
+	const char	*version;
+	const char	*state;		/* unspecified|running|stopped|failed */
+	bool		realtime_protection;
+	int64_t		bases_date_ms;
+};
+/* Replaces the list of device_id's applications with apps[0..n). */
+int store_applications_replace(struct store *s, int64_t device_id,
+    int64_t agent_ref, const struct store_application *apps, size_t n,
+    int64_t now_ms);
+
+/* events */
+struct store_event {
+	const char	*event_id;	/* NULL for system events */
+	int64_t		agent_ref;	/* 0 when none */
+	int64_t		device_id;	/* 0 when none */
+	int64_t		occurred_at_ms;
+	int64_t		registered_at_ms;
+	int64_t		code;
+	const char	*title;
+	int		severity;	/* 1..3 */
+	const char	*technology;	/* "epp" | "system" */
+	const char	*category;
+	const char	*product;
+	const char	*agent_title;
+	const char	*description;
+	const char	*object_path;
+	const char	*threat_name;
+	const char	*user_name;
+	const char	*hostname;
+	const char	*attributes;	/* JSON object or NULL */
+	const char	*tags;		/* JSON array or NULL for [] */
+};
+/*
+ * Inserts the event and its full-text row. Returns 1 when stored, 0 when
+ * (agent_ref, event_id) was already there (nothing changed), or a negative
+ * errno.
+ */
+int store_event_insert(struct store *s, const struct store_event *ev);
+int store_event_count(struct store *s, int64_t *ret_count);
+/* Deletes the n oldest events and their full-text rows. */
+int store_event_trim(struct store *s, int64_t n);
+
+/* interactions */
+struct store_interaction {
+	int64_t		src_device_id;	/* initiator */
+	int64_t		dst_device_id;	/* responder */
+	const char	*protocol;	/* tcp|udp|icmp */
+	uint32_t	port;		/* responder port, 0 for icmp */
+	const char	*source;	/* traffic|epp */
+	int64_t		first_seen_ms;
+	int64_t		last_seen_ms;
+	uint64_t	packets;
+	uint64_t	bytes;
+};
+/* Adds counters to the interaction, creating it; seen times widen. */
+int store_interaction_add(struct store *s,
+    const struct store_interaction *in);
+int store_interaction_count(struct store *s, int64_t *ret_count);
+/* Deletes the n interactions seen least recently. */
+int store_interaction_trim(struct store *s, int64_t n);
+
+/* Archives up to limit devices silent since before_ms; returns how many. */
+int store_device_archive_silent(struct store *s, int64_t before_ms,
+    int limit);
+
+#endif

@@ -1,0 +1,197 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the SQL of the agents table: lookup by text id, the
+ * committed sequence and last contact, and the connection-state sweep.
+ */
+#include <errno.h>
+
+#include "store-private.h"
+
+int
+store_agent_find(struct store *s, const char *agent_id,
+    struct store_agent *ret_agent)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_FIND,
+	    "SELECT id, device_id, sequence, last_contact_ms, connected, "
+	    "duplicate_event_ms FROM agents WHERE agent_id = ?1");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		ret_agent->id = sqlite3_column_int64(st, 0);
+		ret_agent->device_id = sqlite3_column_int64(st, 1);
+		ret_agent->sequence = (uint64_t)sqlite3_column_int64(st, 2);
+		ret_agent->last_contact_ms = sqlite3_column_int64(st, 3);
+		ret_agent->connected = sqlite3_column_int(st, 4) != 0;
+		ret_agent->duplicate_event_ms = sqlite3_column_int64(st, 5);
+		(void)sqlite3_reset(st);
+		return 0;
+	}
+	(void)sqlite3_reset(st);
+	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+}
+
+int
+store_agent_insert(struct store *s, const char *agent_id, int64_t device_id,
+    int64_t server_id, const char *version, int64_t now_ms, int64_t *ret_id)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_INSERT,
+	    "INSERT INTO agents (agent_id, device_id, server_id, "
+	    "agent_version, first_contact_ms, last_contact_ms, connected) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1)");
+	int r;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
+	(void)store_bind_id(st, 2, device_id);
+	(void)store_bind_id(st, 3, server_id);
+	(void)store_bind_text(st, 4, version);
+	(void)sqlite3_bind_int64(st, 5, now_ms);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_agent_report(struct store *s, int64_t id, int64_t device_id,
+    int64_t server_id, const char *version, uint64_t sequence,
+    int64_t sent_at_ms, int64_t now_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_REPORT,
+	    "UPDATE agents SET device_id = ?2, "
+	    "server_id = COALESCE(?3, server_id), "
+	    "agent_version = COALESCE(?4, agent_version), sequence = ?5, "
+	    "last_sent_at_ms = ?6, last_contact_ms = ?7, connected = 1 "
+	    "WHERE id = ?1");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)store_bind_id(st, 2, device_id);
+	(void)store_bind_id(st, 3, server_id);
+	(void)store_bind_text(st, 4, version);
+	(void)sqlite3_bind_int64(st, 5, (sqlite3_int64)sequence);
+	(void)sqlite3_bind_int64(st, 6, sent_at_ms);
+	(void)sqlite3_bind_int64(st, 7, now_ms);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_agent_set_duplicate(struct store *s, int64_t id, int64_t now_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_DUPLICATE,
+	    "UPDATE agents SET duplicate_event_ms = ?2 WHERE id = ?1");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)sqlite3_bind_int64(st, 2, now_ms);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_agent_computers(struct store *s, int64_t *ret_count)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_COMPUTERS,
+	    "SELECT COUNT(DISTINCT device_id) FROM agents "
+	    "WHERE device_id IS NOT NULL");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW)
+		return store_error(s, rc);
+	*ret_count = sqlite3_column_int64(st, 0);
+	(void)sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_device_has_agent(struct store *s, int64_t device_id, bool *ret_has)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_ON_DEVICE,
+	    "SELECT 1 FROM agents WHERE device_id = ?1 LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	rc = sqlite3_step(st);
+	(void)sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(s, rc);
+	*ret_has = rc == SQLITE_ROW;
+	return 0;
+}
+
+int
+store_agent_active_other(struct store *s, int64_t device_id,
+    int64_t except_id, int64_t since_ms, int64_t *ret_id)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_ACTIVE_OTHER,
+	    "SELECT id FROM agents WHERE device_id = ?1 AND id <> ?2 "
+	    "AND last_contact_ms >= ?3 ORDER BY last_contact_ms DESC LIMIT 1");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_int64(st, 2, except_id);
+	(void)sqlite3_bind_int64(st, 3, since_ms);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_id = sqlite3_column_int64(st, 0);
+		(void)sqlite3_reset(st);
+		return 0;
+	}
+	(void)sqlite3_reset(st);
+	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+}
+
+int
+store_agent_disconnect_silent(struct store *s, int64_t before_ms, int limit,
+    store_agent_fn fn, void *ctx)
+{
+	sqlite3_stmt *sel = store_stmt(s, STMT_AGENT_SILENT,
+	    "SELECT id, device_id, agent_id FROM agents "
+	    "WHERE connected = 1 AND last_contact_ms < ?1 LIMIT ?2");
+	sqlite3_stmt *upd;
+	int64_t ids[64];
+	int n = 0, r = 0, rc;
+
+	if (sel == NULL)
+		return -EIO;
+	if (limit > (int)(sizeof(ids) / sizeof(ids[0])))
+		limit = (int)(sizeof(ids) / sizeof(ids[0]));
+	(void)sqlite3_bind_int64(sel, 1, before_ms);
+	(void)sqlite3_bind_int(sel, 2, limit);
+	while ((rc = sqlite3_step(sel)) == SQLITE_ROW) {
+		ids[n] = sqlite3_column_int64(sel, 0);
+		r = fn(ctx, ids[n], sqlite3_column_int64(sel, 1),
+		    (const char *)sqlite3_column_text(sel, 2));
+		n++;
+		if (r < 0)
+			break;
+	}
+	(void)sqlite3_reset(sel);
+	if (r < 0)
+		return r;
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(s, rc);
+	for (int i = 0; i < n; i++) {
+		upd = store_stmt(s, STMT_AGENT_DISCONNECT,
+		    "UPDATE agents SET connected = 0 WHERE id = ?1");
+		if (upd == NULL)
+			return -EIO;
+		(void)sqlite3_bind_int64(upd, 1, ids[i]);
+		if ((r = store_exec_stmt(s, upd)) < 0)
+			return r;
+	}
+	return n;
+}

@@ -1,0 +1,483 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the SQL of devices: rows, attributes per source with
+ * their precedence, addresses, EPP applications and archiving.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store-private.h"
+
+const char *const store_attr_names[STORE_ATTR_MAX] = {
+	"name", "hostname", "domain", "os_name", "os_version", "vendor",
+	"model", "serial_number", "category",
+};
+
+const char *const store_source_names[STORE_SOURCE_MAX] = {
+	"manual", "epp", "traffic",
+};
+
+void
+store_device_clear(struct store_device *d)
+{
+	if (d == NULL)
+		return;
+	for (int i = 0; i < STORE_ATTR_MAX; i++) {
+		free(d->attr[i]);
+		d->attr[i] = NULL;
+	}
+}
+
+int
+store_device_get(struct store *s, int64_t id, struct store_device *ret_device)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_GET,
+	    "SELECT owner_agent, name, hostname, domain, os_name, os_version, "
+	    "vendor, model, serial_number, category_manual "
+	    "FROM devices WHERE id = ?1");
+	struct store_device d = { .id = id };
+	int rc, r = 0;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		(void)sqlite3_reset(st);
+		return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+	}
+	d.owner_agent = sqlite3_column_int64(st, 0);
+	for (int i = 0; i < STORE_ATTR_MAX; i++) {
+		const char *v = (const char *)sqlite3_column_text(st, i + 1);
+
+		if (v != NULL && (d.attr[i] = strdup(v)) == NULL) {
+			r = -ENOMEM;
+			break;
+		}
+	}
+	(void)sqlite3_reset(st);
+	if (r < 0) {
+		store_device_clear(&d);
+		return r;
+	}
+	*ret_device = d;
+	return 0;
+}
+
+int
+store_device_insert(struct store *s, enum store_source source, int64_t now_ms,
+    int64_t *ret_id)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_INSERT,
+	    "INSERT INTO devices (source, created_ms, last_seen_ms) "
+	    "VALUES (?1, ?2, ?2)");
+	int r;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, store_source_names[source], -1,
+	    SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 2, now_ms);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	*ret_id = sqlite3_last_insert_rowid(s->db);
+	return 0;
+}
+
+int
+store_device_count(struct store *s, int64_t *ret_count)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_COUNT,
+	    "SELECT COUNT(*) FROM devices");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		return store_error(s, rc);
+	*ret_count = sqlite3_column_int64(st, 0);
+	(void)sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_device_touch(struct store *s, int64_t id, int64_t now_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_TOUCH,
+	    "UPDATE devices SET last_seen_ms = ?2 "
+	    "WHERE id = ?1 AND last_seen_ms < ?2");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)sqlite3_bind_int64(st, 2, now_ms);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_device_set_owner(struct store *s, int64_t id, int64_t agent_ref)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_OWNER,
+	    "UPDATE devices SET owner_agent = ?2 WHERE id = ?1");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)store_bind_id(st, 2, agent_ref);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_device_set_primary(struct store *s, int64_t id, const char *ip,
+    const char *mac)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_PRIMARY,
+	    "UPDATE devices SET ip = COALESCE(?2, ip), mac = COALESCE(?3, mac) "
+	    "WHERE id = ?1 AND (ip IS NOT ?2 OR mac IS NOT ?3)");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)store_bind_text(st, 2, ip);
+	(void)store_bind_text(st, 3, mac);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_device_set_category(struct store *s, int64_t id, const char *category)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_CATEGORY,
+	    "UPDATE devices SET category = ?2 WHERE id = ?1 "
+	    "AND category IS NOT ?2");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)sqlite3_bind_text(st, 2, category, -1, SQLITE_STATIC);
+	return store_exec_stmt(s, st);
+}
+
+/* Copies the best value by precedence of attr into the devices row. */
+static int
+store_attr_refresh(struct store *s, int64_t device_id, enum store_attr attr)
+{
+	/* one statement per column: the column name cannot be bound */
+	static const char *const sql[STORE_ATTR_MAX] = {
+#define REFRESH(col, name)                                                    \
+	"UPDATE devices SET " col " = (SELECT value FROM device_attributes "  \
+	"WHERE device_id = ?1 AND name = '" name "' ORDER BY CASE source "    \
+	"WHEN 'manual' THEN 0 WHEN 'epp' THEN 1 ELSE 2 END LIMIT 1) "         \
+	"WHERE id = ?1"
+		REFRESH("name", "name"),
+		REFRESH("hostname", "hostname"),
+		REFRESH("domain", "domain"),
+		REFRESH("os_name", "os_name"),
+		REFRESH("os_version", "os_version"),
+		REFRESH("vendor", "vendor"),
+		REFRESH("model", "model"),
+		REFRESH("serial_number", "serial_number"),
+		REFRESH("category_manual", "category"),
+#undef REFRESH
+	};
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	/* rare (only on change): prepare each time rather than cache 9 */
+	rc = sqlite3_prepare_v2(s->db, sql[attr], -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_error(s, rc);
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	r = store_exec_stmt(s, st);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+int
+store_attr_set(struct store *s, int64_t device_id, enum store_attr attr,
+    enum store_source source, const char *value, int64_t now_ms,
+    char **ret_old, bool *ret_changed)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ATTR_GET,
+	    "SELECT value FROM device_attributes "
+	    "WHERE device_id = ?1 AND name = ?2 AND source = ?3");
+	const char *name = store_attr_names[attr];
+	const char *src = store_source_names[source];
+	char *old = NULL;
+	int rc, r;
+
+	if (st == NULL)
+		return -EIO;
+	if (value != NULL && *value == '\0')
+		value = NULL;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 3, src, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		old = strdup((const char *)sqlite3_column_text(st, 0));
+		(void)sqlite3_reset(st);
+		if (old == NULL)
+			return -ENOMEM;
+	} else {
+		(void)sqlite3_reset(st);
+		if (rc != SQLITE_DONE)
+			return store_error(s, rc);
+	}
+	if ((old == NULL && value == NULL) ||
+	    (old != NULL && value != NULL && strcmp(old, value) == 0)) {
+		*ret_changed = false;
+		if (ret_old != NULL)
+			*ret_old = old;
+		else
+			free(old);
+		return 0;
+	}
+	if (value != NULL) {
+		st = store_stmt(s, STMT_ATTR_PUT,
+		    "INSERT INTO device_attributes (device_id, name, source, "
+		    "value, updated_ms) VALUES (?1, ?2, ?3, ?4, ?5) "
+		    "ON CONFLICT (device_id, name, source) DO UPDATE SET "
+		    "value = excluded.value, updated_ms = excluded.updated_ms");
+		if (st != NULL) {
+			(void)sqlite3_bind_text(st, 4, value, -1,
+			    SQLITE_STATIC);
+			(void)sqlite3_bind_int64(st, 5, now_ms);
+		}
+	} else
+		st = store_stmt(s, STMT_ATTR_DELETE,
+		    "DELETE FROM device_attributes WHERE device_id = ?1 "
+		    "AND name = ?2 AND source = ?3");
+	if (st == NULL) {
+		r = -EIO;
+		goto out;
+	}
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, name, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 3, src, -1, SQLITE_STATIC);
+	if ((r = store_exec_stmt(s, st)) < 0 ||
+	    (r = store_attr_refresh(s, device_id, attr)) < 0)
+		goto out;
+	*ret_changed = true;
+	if (ret_old != NULL) {
+		*ret_old = old;
+		old = NULL;
+	}
+out:
+	free(old);
+	return r;
+}
+
+int
+store_attr_get_source(struct store *s, int64_t device_id,
+    enum store_source source, char *ret_values[STORE_ATTR_MAX])
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ATTR_GET_SOURCE,
+	    "SELECT name, value FROM device_attributes "
+	    "WHERE device_id = ?1 AND source = ?2");
+	char *values[STORE_ATTR_MAX] = { NULL };
+	int rc, r = 0;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, store_source_names[source], -1,
+	    SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *name = (const char *)sqlite3_column_text(st, 0);
+
+		for (int i = 0; i < STORE_ATTR_MAX; i++) {
+			if (strcmp(name, store_attr_names[i]) != 0)
+				continue;
+			free(values[i]);
+			values[i] = strdup(
+			    (const char *)sqlite3_column_text(st, 1));
+			if (values[i] == NULL)
+				r = -ENOMEM;
+			break;
+		}
+	}
+	(void)sqlite3_reset(st);
+	if (r == 0 && rc != SQLITE_DONE)
+		r = store_error(s, rc);
+	if (r < 0) {
+		for (int i = 0; i < STORE_ATTR_MAX; i++)
+			free(values[i]);
+		return r;
+	}
+	memcpy(ret_values, values, sizeof(values));
+	return 0;
+}
+
+int
+store_address_device(struct store *s, const char *value,
+    int64_t *ret_device_id)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_DEVICE,
+	    "SELECT device_id FROM addresses WHERE value = ?1");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_device_id = sqlite3_column_int64(st, 0);
+		(void)sqlite3_reset(st);
+		return 0;
+	}
+	(void)sqlite3_reset(st);
+	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+}
+
+int
+store_address_device_without_mac(struct store *s, const char *value,
+    int64_t *ret_device_id)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_DEVICE_NO_MAC,
+	    "SELECT a.device_id FROM addresses a WHERE a.value = ?1 "
+	    "AND NOT EXISTS (SELECT 1 FROM addresses m "
+	    "WHERE m.device_id = a.device_id AND m.kind = 'mac')");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_device_id = sqlite3_column_int64(st, 0);
+		(void)sqlite3_reset(st);
+		return 0;
+	}
+	(void)sqlite3_reset(st);
+	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+}
+
+int
+store_address_put(struct store *s, int64_t device_id, const char *kind,
+    const char *value, const char *interface, enum store_source source,
+    int64_t now_ms, int64_t *ret_from)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_GET,
+	    "SELECT id, device_id FROM addresses WHERE value = ?1");
+	int64_t addr_id = 0, from = 0;
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		addr_id = sqlite3_column_int64(st, 0);
+		from = sqlite3_column_int64(st, 1);
+	}
+	(void)sqlite3_reset(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return store_error(s, rc);
+	if (addr_id == 0) {
+		st = store_stmt(s, STMT_ADDR_INSERT,
+		    "INSERT INTO addresses (device_id, kind, value, interface, "
+		    "source, first_seen_ms, last_seen_ms) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)");
+		if (st == NULL)
+			return -EIO;
+		(void)sqlite3_bind_int64(st, 1, device_id);
+		(void)sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+		(void)sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+		(void)store_bind_text(st, 4, interface);
+		(void)sqlite3_bind_text(st, 5, store_source_names[source], -1,
+		    SQLITE_STATIC);
+		(void)sqlite3_bind_int64(st, 6, now_ms);
+		from = 0;
+	} else {
+		/* moving to another device restarts first_seen */
+		st = store_stmt(s, STMT_ADDR_UPDATE,
+		    "UPDATE addresses SET device_id = ?2, "
+		    "interface = COALESCE(?3, interface), "
+		    "first_seen_ms = CASE WHEN device_id = ?2 "
+		    "THEN first_seen_ms ELSE ?4 END, last_seen_ms = ?4 "
+		    "WHERE id = ?1 AND (device_id <> ?2 OR last_seen_ms < ?4)");
+		if (st == NULL)
+			return -EIO;
+		(void)sqlite3_bind_int64(st, 1, addr_id);
+		(void)sqlite3_bind_int64(st, 2, device_id);
+		(void)store_bind_text(st, 3, interface);
+		(void)sqlite3_bind_int64(st, 4, now_ms);
+		if (from == device_id)
+			from = 0;
+	}
+	if ((rc = store_exec_stmt(s, st)) < 0)
+		return rc;
+	*ret_from = from;
+	return 0;
+}
+
+int
+store_applications_replace(struct store *s, int64_t device_id,
+    int64_t agent_ref, const struct store_application *apps, size_t n,
+    int64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	/* mark all, upsert the listed (unmarking them), sweep the marked */
+	st = store_stmt(s, STMT_APP_MARK,
+	    "UPDATE epp_applications SET updated_ms = -1 WHERE device_id = ?1");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		st = store_stmt(s, STMT_APP_UPSERT,
+		    "INSERT INTO epp_applications (device_id, product, version, "
+		    "state, realtime_protection, bases_date_ms, agent_ref, "
+		    "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
+		    "ON CONFLICT (device_id, product) DO UPDATE SET "
+		    "version = excluded.version, state = excluded.state, "
+		    "realtime_protection = excluded.realtime_protection, "
+		    "bases_date_ms = excluded.bases_date_ms, "
+		    "agent_ref = excluded.agent_ref, "
+		    "updated_ms = excluded.updated_ms");
+		if (st == NULL)
+			return -EIO;
+		(void)sqlite3_bind_int64(st, 1, device_id);
+		(void)sqlite3_bind_text(st, 2, apps[i].product, -1,
+		    SQLITE_STATIC);
+		(void)store_bind_text(st, 3, apps[i].version);
+		(void)sqlite3_bind_text(st, 4, apps[i].state, -1,
+		    SQLITE_STATIC);
+		(void)sqlite3_bind_int(st, 5, apps[i].realtime_protection);
+		if (apps[i].bases_date_ms != 0)
+			(void)sqlite3_bind_int64(st, 6, apps[i].bases_date_ms);
+		(void)store_bind_id(st, 7, agent_ref);
+		(void)sqlite3_bind_int64(st, 8, now_ms);
+		if ((r = store_exec_stmt(s, st)) < 0)
+			return r;
+	}
+	st = store_stmt(s, STMT_APP_SWEEP,
+	    "DELETE FROM epp_applications WHERE device_id = ?1 "
+	    "AND updated_ms = -1");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_device_archive_silent(struct store *s, int64_t before_ms, int limit)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_ARCHIVE,
+	    "UPDATE devices SET status = 'archived' WHERE id IN ("
+	    "SELECT id FROM devices WHERE last_seen_ms < ?1 "
+	    "AND status <> 'archived' LIMIT ?2)");
+	int r;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, before_ms);
+	(void)sqlite3_bind_int(st, 2, limit);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	return sqlite3_changes(s->db);
+}

@@ -1,0 +1,127 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the SQL of events: the row and its full-text entry,
+ * written together, and trimming the oldest rows with their entries.
+ */
+#include <errno.h>
+
+#include "store-private.h"
+
+int
+store_event_insert(struct store *s, const struct store_event *ev)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_INSERT,
+	    "INSERT OR IGNORE INTO events (event_id, agent_ref, device_id, "
+	    "occurred_at_ms, registered_at_ms, code, title, severity, "
+	    "technology, category, product, agent_title, description, "
+	    "object_path, threat_name, user_name, hostname, attributes, tags) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17, ?18, COALESCE(?19, '[]'))");
+	int64_t rowid;
+	int r;
+
+	if (st == NULL)
+		return -EIO;
+	(void)store_bind_text(st, 1, ev->event_id);
+	(void)store_bind_id(st, 2, ev->agent_ref);
+	(void)store_bind_id(st, 3, ev->device_id);
+	(void)sqlite3_bind_int64(st, 4, ev->occurred_at_ms);
+	(void)sqlite3_bind_int64(st, 5, ev->registered_at_ms);
+	(void)sqlite3_bind_int64(st, 6, ev->code);
+	(void)sqlite3_bind_text(st, 7, ev->title, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int(st, 8, ev->severity);
+	(void)sqlite3_bind_text(st, 9, ev->technology, -1, SQLITE_STATIC);
+	(void)store_bind_text(st, 10, ev->category);
+	(void)store_bind_text(st, 11, ev->product);
+	(void)store_bind_text(st, 12, ev->agent_title);
+	(void)store_bind_text(st, 13, ev->description);
+	(void)store_bind_text(st, 14, ev->object_path);
+	(void)store_bind_text(st, 15, ev->threat_name);
+	(void)store_bind_text(st, 16, ev->user_name);
+	(void)store_bind_text(st, 17, ev->hostname);
+	(void)store_bind_text(st, 18, ev->attributes);
+	(void)store_bind_text(st, 19, ev->tags);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	if (sqlite3_changes(s->db) == 0)
+		return 0;
+	rowid = sqlite3_last_insert_rowid(s->db);
+
+	/* the writer feeds the index itself: a trigger writes one FTS5
+	   segment per row and is several times slower (DESIGN.md) */
+	st = store_stmt(s, STMT_EVENT_FTS,
+	    "INSERT INTO events_fts (rowid, title, description, object_path, "
+	    "threat_name, user_name, hostname) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, rowid);
+	(void)sqlite3_bind_text(st, 2, ev->title, -1, SQLITE_STATIC);
+	(void)store_bind_text(st, 3, ev->description);
+	(void)store_bind_text(st, 4, ev->object_path);
+	(void)store_bind_text(st, 5, ev->threat_name);
+	(void)store_bind_text(st, 6, ev->user_name);
+	(void)store_bind_text(st, 7, ev->hostname);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	return 1;
+}
+
+int
+store_event_count(struct store *s, int64_t *ret_count)
+{
+	/* rowids only grow and trimming removes the lowest, so the span of
+	   rowids counts the rows without a full scan */
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_COUNT,
+	    "SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM events");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
+		return store_error(s, rc);
+	*ret_count = sqlite3_column_int64(st, 0);
+	(void)sqlite3_reset(st);
+	return 0;
+}
+
+int
+store_event_trim(struct store *s, int64_t n)
+{
+	sqlite3_stmt *st;
+	int64_t last;
+	int rc, r;
+
+	if (n <= 0)
+		return 0;
+	st = store_stmt(s, STMT_EVENT_OLDEST,
+	    "SELECT id FROM events ORDER BY id LIMIT 1 OFFSET ?1");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, n - 1);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		(void)sqlite3_reset(st);
+		return rc == SQLITE_DONE ? 0 : store_error(s, rc);
+	}
+	last = sqlite3_column_int64(st, 0);
+	(void)sqlite3_reset(st);
+
+	/* external content: the index must be told the old values */
+	st = store_stmt(s, STMT_EVENT_FTS_DELETE,
+	    "INSERT INTO events_fts (events_fts, rowid, title, description, "
+	    "object_path, threat_name, user_name, hostname) "
+	    "SELECT 'delete', id, title, description, object_path, "
+	    "threat_name, user_name, hostname FROM events WHERE id <= ?1");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, last);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	st = store_stmt(s, STMT_EVENT_DELETE,
+	    "DELETE FROM events WHERE id <= ?1");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, last);
+	return store_exec_stmt(s, st);
+}
