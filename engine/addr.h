@@ -71,9 +71,9 @@ int addr_ip_parse_prefixed(const char *text, struct addr_ip *ret_ip,
 
 /*
  * Writes the canonical text of ip to buf: dotted quad for IPv4, the
- * lowercase compressed form of inet_ntop() for IPv6 (RFC 5952). Returns 0, -EINVAL when ip is not a
- * valid address, -ENOSPC when len < the text + NUL (ADDR_TEXT_MAX is always
- * enough). buf is left unchanged on failure.
+ * lowercase compressed form of inet_ntop() for IPv6 (RFC 5952). Returns 0,
+ * -EINVAL when ip is not a valid address, -ENOSPC when len < the text +
+ * NUL (ADDR_TEXT_MAX is always enough). buf is left unchanged on failure.
  */
 int addr_ip_format(const struct addr_ip *ip, char *buf, size_t len);
 

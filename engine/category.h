@@ -17,9 +17,10 @@
  * ordered table of word patterns; the first match wins, so "Windows Server"
  * and "Ubuntu Server" are servers and "Red Hat Enterprise Linux
  * Workstation" is a workstation. Editions that are used both ways and say
- * nothing more (plain "Ubuntu", "Debian", a bare "Windows" with a build
- * number other than 10/11…) are unknown. The result is a static string,
- * never NULL.
+ * nothing more (plain "Ubuntu", "Debian", "Windows" "6.1.7601") are
+ * unknown. A bare "Windows" "10.0.<build>" counts as a workstation, as
+ * Windows Server builds share that number: agents should send the product
+ * name. The result is a static string, never NULL.
  */
 const char *category_from_os(const char *os_name, const char *os_version);
 

@@ -115,6 +115,8 @@ struct conf_ctx {
 	struct conf		*conf;		/* being filled */
 	const struct yaml_doc_node *seen[N_KEYS]; /* value of each key */
 	const struct yaml_doc_node *seen_key[N_KEYS]; /* and its key */
+	const struct yaml_doc_node *seen_section[N_KEYS]; /* section keys,
+					   by their first table index */
 	size_t			 n_errors;
 	int			 r;		/* first -ENOMEM, else 0 */
 };
@@ -221,7 +223,8 @@ conf_set_defaults(struct conf *conf)
 				return -ENOMEM;
 			conf->n_servers = 1;
 			conf->servers[0] = conf_default_server;
-			conf->servers[0].name = strdup(conf_default_server.name);
+			conf->servers[0].name =
+			    strdup(conf_default_server.name);
 			conf->servers[0].address =
 			    strdup(conf_default_server.address);
 			if (conf->servers[0].name == NULL ||
@@ -328,35 +331,125 @@ conf_name_valid(const char *s)
 	return true;
 }
 
+typedef void conf_field_fn(struct conf_ctx *c, size_t j,
+    const struct yaml_doc_node *value, void *arg);
+
 /*
- * Matches the keys of mapping m against names; stores each value in
- * v[index] and reports unknown and repeated keys, then reports the
- * required keys (the first n_required names) that are missing.
+ * Walks mapping m whose keys must be among names: reports the required
+ * keys (the first n_required names) that are missing, then, in file order,
+ * unknown and repeated keys, and hands every other value to fn with its
+ * index in names. v[j] is set to the value of names[j].
  */
 static void
 conf_fields(struct conf_ctx *c, const struct yaml_doc_node *m,
     const char *const *names, size_t n_names, size_t n_required,
-    const struct yaml_doc_node **v)
+    const struct yaml_doc_node **v, conf_field_fn *fn, void *arg)
 {
-	for (size_t i = 0; i < m->n_items; i += 2) {
+	for (size_t j = 0; j < n_required; j++) {
+		size_t i;
+
+		for (i = 0; i < m->n_items; i += 2)
+			if (strcmp(m->items[i]->value, names[j]) == 0)
+				break;
+		if (i >= m->n_items)
+			conf_error(c, m, "missing required key '%s'",
+			    names[j]);
+	}
+	for (size_t i = 0; i < m->n_items && c->r == 0; i += 2) {
 		const struct yaml_doc_node *k = m->items[i];
 		size_t j;
 
 		for (j = 0; j < n_names; j++)
 			if (strcmp(k->value, names[j]) == 0)
 				break;
-		if (j == n_names)
+		if (j == n_names) {
 			conf_error(c, k, "unknown key '%.64s'", k->value);
-		else if (v[j] != NULL)
+		} else if (v[j] != NULL) {
 			conf_error(c, k, "duplicate key '%s' (first on line "
 			    "%zu)", names[j], v[j]->line);
-		else
+		} else {
 			v[j] = m->items[i + 1];
+			fn(c, j, v[j], arg);
+		}
 	}
-	for (size_t j = 0; j < n_required; j++)
-		if (v[j] == NULL)
-			conf_error(c, m, "missing required key '%s'",
-			    names[j]);
+}
+
+enum { S_NAME, S_ADDRESS, S_PORT, S_VERIFY, S_ENABLED, S_MAX };
+
+/* One integration_servers item while it is checked. */
+struct conf_server_item {
+	const struct yaml_doc_node *v[S_MAX];
+	const char	*name;		/* NULL until valid */
+	const char	*address;	/* NULL until valid */
+	uint64_t	 port;		/* 0 until valid */
+	bool		 verify_client_cert;
+	bool		 enabled;
+	struct conf_server_seen *seen;	/* the items before this one */
+	size_t		 n_seen;
+	struct conf_server_seen *me;	/* this one's record */
+};
+
+static void
+conf_server_field(struct conf_ctx *c, size_t j,
+    const struct yaml_doc_node *n, void *arg)
+{
+	struct conf_server_item *it = arg;
+	struct conf_server_seen *me = it->me;
+	const char *s;
+	unsigned char a4[4];
+
+	switch (j) {
+	case S_NAME:
+		if ((s = conf_text(c, "name", n, LIMIT_CONF_NAME_LEN)) == NULL)
+			break;
+		if (!conf_name_valid(s)) {
+			conf_error(c, n, "server name '%s' may only hold "
+			    "letters, digits, '.', '_' and '-', and may not "
+			    "start with '-'", s);
+			break;
+		}
+		for (size_t i = 0; i < it->n_seen; i++) {
+			if (it->seen[i].name != NULL &&
+			    strcmp(it->seen[i].name, s) == 0) {
+				conf_error(c, n, "duplicate integration "
+				    "server name '%s' (first on line %zu)", s,
+				    it->seen[i].name_line);
+				break;
+			}
+		}
+		me->name = s;
+		me->name_line = n->line;
+		it->name = s;
+		break;
+	case S_ADDRESS:
+		if ((s = conf_text(c, "address", n,
+		    LIMIT_ADDRESS_TEXT_LEN)) == NULL)
+			break;
+		if (inet_pton(AF_INET, s, a4) == 1) {
+			/* ::ffff:a.b.c.d, so both spellings compare equal. */
+			me->addr[10] = 0xff;
+			me->addr[11] = 0xff;
+			memcpy(me->addr + 12, a4, 4);
+		} else if (inet_pton(AF_INET6, s, me->addr) != 1) {
+			conf_error(c, n, "address '%s' is not an IPv4 or "
+			    "IPv6 address", s);
+			break;
+		}
+		it->address = s;
+		break;
+	case S_PORT:
+		(void)conf_uint(c, "port", NULL, n, 1, 65535, &it->port);
+		break;
+	case S_VERIFY:
+		(void)conf_bool(c, "verify_client_cert", n,
+		    &it->verify_client_cert);
+		break;
+	case S_ENABLED:
+		(void)conf_bool(c, "enabled", n, &it->enabled);
+		break;
+	default:
+		break;
+	}
 }
 
 /* Parses one integration_servers item into *s; returns true if valid. */
@@ -364,137 +457,130 @@ static bool
 conf_server_parse(struct conf_ctx *c, const struct yaml_doc_node *item,
     struct conf_server *s, struct conf_server_seen *seen, size_t n_seen)
 {
-	static const char *const names[] = {
+	static const char *const names[S_MAX] = {
 		"name", "address", "port", "verify_client_cert", "enabled",
 	};
-	const struct yaml_doc_node *v[5] = { NULL };
-	struct conf_server_seen *me = &seen[n_seen];
-	const char *name = NULL, *address = NULL;
-	unsigned char a4[4];
-	uint64_t port = 0;
+	struct conf_server_item it;
 	size_t errors = c->n_errors;
 
+	memset(&it, 0, sizeof(it));
+	it.enabled = true;
+	it.seen = seen;
+	it.n_seen = n_seen;
+	it.me = &seen[n_seen];
+	memset(it.me, 0, sizeof(*it.me));
 	if (item->kind != YAML_DOC_MAPPING) {
 		conf_error(c, item, "an integration server must be a "
 		    "mapping, not %s", yaml_doc_kind_name(item->kind));
 		return false;
 	}
-	conf_fields(c, item, names, 5, 3, v);
-	memset(me, 0, sizeof(*me));
-	if (v[0] != NULL && (name = conf_text(c, "name", v[0],
-	    LIMIT_CONF_NAME_LEN)) != NULL) {
-		if (!conf_name_valid(name)) {
-			conf_error(c, v[0], "server name '%s' may only hold "
-			    "letters, digits, '.', '_' and '-'", name);
-		} else {
-			for (size_t i = 0; i < n_seen; i++) {
-				if (seen[i].name != NULL &&
-				    strcmp(seen[i].name, name) == 0) {
-					conf_error(c, v[0], "duplicate "
-					    "integration server name '%s' "
-					    "(first on line %zu)", name,
-					    seen[i].name_line);
-					break;
-				}
-			}
-			me->name = name;
-			me->name_line = v[0]->line;
-		}
-	}
-	if (v[1] != NULL && (address = conf_text(c, "address", v[1],
-	    LIMIT_ADDRESS_TEXT_LEN)) != NULL) {
-		if (inet_pton(AF_INET, address, a4) == 1) {
-			/* ::ffff:a.b.c.d, so both spellings compare equal. */
-			me->addr[10] = 0xff;
-			me->addr[11] = 0xff;
-			memcpy(me->addr + 12, a4, 4);
-		} else if (inet_pton(AF_INET6, address, me->addr) != 1) {
-			conf_error(c, v[1], "address '%s' is not an IPv4 or "
-			    "IPv6 address", address);
-			address = NULL;
-		}
-	}
-	if (v[2] != NULL && conf_uint(c, "port", NULL, v[2], 1, 65535,
-	    &port) == 0 && address != NULL) {
+	conf_fields(c, item, names, S_MAX, 3, it.v, conf_server_field, &it);
+	if (it.address != NULL && it.port != 0) {
 		for (size_t i = 0; i < n_seen; i++) {
-			if (seen[i].port == port &&
-			    memcmp(seen[i].addr, me->addr, 16) == 0) {
-				conf_error(c, v[1], "duplicate address %s "
-				    "port %u (first on line %zu)", address,
-				    (unsigned)port, seen[i].addr_line);
+			if (seen[i].port == it.port &&
+			    memcmp(seen[i].addr, it.me->addr, 16) == 0) {
+				conf_error(c, it.v[S_ADDRESS], "duplicate "
+				    "address %s port %u (first on line %zu)",
+				    it.address, (unsigned)it.port,
+				    seen[i].addr_line);
 				break;
 			}
 		}
-		me->port = (uint16_t)port;
-		me->addr_line = v[1]->line;
+		it.me->port = (uint16_t)it.port;
+		it.me->addr_line = it.v[S_ADDRESS]->line;
 	}
-	s->verify_client_cert = false;
-	s->enabled = true;
-	if (v[3] != NULL)
-		(void)conf_bool(c, "verify_client_cert", v[3],
-		    &s->verify_client_cert);
-	if (v[4] != NULL)
-		(void)conf_bool(c, "enabled", v[4], &s->enabled);
-	if (c->n_errors != errors)
+	if (c->n_errors != errors || c->r < 0)
 		return false;
-	s->port = (uint16_t)port;
-	if ((s->name = strdup(name)) == NULL ||
-	    (s->address = strdup(address)) == NULL) {
+	s->port = (uint16_t)it.port;
+	s->verify_client_cert = it.verify_client_cert;
+	s->enabled = it.enabled;
+	if ((s->name = strdup(it.name)) == NULL ||
+	    (s->address = strdup(it.address)) == NULL) {
+		free(s->name);
+		s->name = NULL;
 		c->r = -ENOMEM;
 		return false;
 	}
 	return true;
 }
 
+enum { U_NAME, U_ROLE, U_MAX };
+
+/* One users item while it is checked. */
+struct conf_user_item {
+	const struct yaml_doc_node *v[U_MAX];
+	const char	*name;		/* NULL until valid */
+	enum role	 role;		/* ROLE_NONE until valid */
+	const struct yaml_doc_node **seen; /* name nodes of earlier items */
+	size_t		 n_seen;
+};
+
+static void
+conf_user_field(struct conf_ctx *c, size_t j,
+    const struct yaml_doc_node *n, void *arg)
+{
+	struct conf_user_item *it = arg;
+	const char *s;
+
+	switch (j) {
+	case U_NAME:
+		if ((s = conf_text(c, "name", n, LIMIT_CONF_USER_LEN)) == NULL)
+			break;
+		if (!conf_name_valid(s)) {
+			conf_error(c, n, "user name '%s' may only hold "
+			    "letters, digits, '.', '_' and '-', and may not "
+			    "start with '-'", s);
+			break;
+		}
+		for (size_t i = 0; i < it->n_seen; i++) {
+			if (it->seen[i] != NULL &&
+			    strcmp(it->seen[i]->value, s) == 0) {
+				conf_error(c, n, "duplicate user '%s' (first "
+				    "on line %zu)", s, it->seen[i]->line);
+				break;
+			}
+		}
+		it->seen[it->n_seen] = n;
+		it->name = s;
+		break;
+	case U_ROLE:
+		if ((s = conf_text(c, "role", n, LIMIT_SHORT_TEXT_LEN)) == NULL)
+			break;
+		if (role_parse(s, &it->role) < 0)
+			conf_error(c, n, "unknown role '%.64s' (expected "
+			    "administrator or operator)", s);
+		break;
+	default:
+		break;
+	}
+}
+
 /* Parses one users item into *u; returns true if valid. */
 static bool
 conf_user_parse(struct conf_ctx *c, const struct yaml_doc_node *item,
-    struct conf_user *u, const struct yaml_doc_node **names_seen,
-    size_t n_seen)
+    struct conf_user *u, const struct yaml_doc_node **seen, size_t n_seen)
 {
-	static const char *const names[] = { "name", "role" };
-	const struct yaml_doc_node *v[2] = { NULL };
-	const char *name = NULL, *role = NULL;
+	static const char *const names[U_MAX] = { "name", "role" };
+	struct conf_user_item it;
 	size_t errors = c->n_errors;
 
-	names_seen[n_seen] = NULL;
+	memset(&it, 0, sizeof(it));
+	it.seen = seen;
+	it.n_seen = n_seen;
+	seen[n_seen] = NULL;
 	if (item->kind != YAML_DOC_MAPPING) {
 		conf_error(c, item, "a user must be a mapping, not %s",
 		    yaml_doc_kind_name(item->kind));
 		return false;
 	}
-	conf_fields(c, item, names, 2, 2, v);
-	if (v[0] != NULL && (name = conf_text(c, "name", v[0],
-	    LIMIT_CONF_USER_LEN)) != NULL) {
-		if (!conf_name_valid(name)) {
-			conf_error(c, v[0], "user name '%s' may only hold "
-			    "letters, digits, '.', '_' and '-'", name);
-			name = NULL;
-		} else {
-			for (size_t i = 0; i < n_seen; i++) {
-				if (names_seen[i] != NULL &&
-				    strcmp(names_seen[i]->value, name) == 0) {
-					conf_error(c, v[0], "duplicate user "
-					    "'%s' (first on line %zu)", name,
-					    names_seen[i]->line);
-					break;
-				}
-			}
-			names_seen[n_seen] = v[0];
-		}
-	}
-	if (v[1] != NULL && (role = conf_text(c, "role", v[1],
-	    LIMIT_SHORT_TEXT_LEN)) != NULL) {
-		if (role_parse(role, &u->role) < 0)
-			conf_error(c, v[1], "unknown role '%.64s' (expected "
-			    "administrator or operator)", role);
-		else if (name != NULL && strcmp(name, "root") == 0 &&
-		    u->role != ROLE_ADMINISTRATOR)
-			conf_error(c, v[1], "root is always administrator");
-	}
-	if (c->n_errors != errors)
+	conf_fields(c, item, names, U_MAX, 2, it.v, conf_user_field, &it);
+	if (it.name != NULL && strcmp(it.name, "root") == 0 &&
+	    it.role != ROLE_NONE && it.role != ROLE_ADMINISTRATOR)
+		conf_error(c, it.v[U_ROLE], "root is always administrator");
+	if (c->n_errors != errors || c->r < 0)
 		return false;
-	if ((u->name = strdup(name)) == NULL) {
+	u->role = it.role;
+	if ((u->name = strdup(it.name)) == NULL) {
 		c->r = -ENOMEM;
 		return false;
 	}
@@ -686,17 +772,20 @@ conf_key_find(const char *prefix, const char *name)
 	return N_KEYS;
 }
 
-/* Returns whether name is a section ("agents", "limits") of the table. */
-static bool
-conf_is_section(const char *name)
+/*
+ * Returns the index of the first table key of section name ("agents",
+ * "limits"), or N_KEYS when name is no section.
+ */
+static size_t
+conf_section_find(const char *name)
 {
 	size_t len = strlen(name);
 
 	for (size_t i = 0; i < N_KEYS; i++)
 		if (strncmp(conf_keys[i].name, name, len) == 0 &&
 		    conf_keys[i].name[len] == '.')
-			return true;
-	return false;
+			return i;
+	return N_KEYS;
 }
 
 /* Records key k (at node key, value val), reporting a repeated key. */
@@ -715,9 +804,15 @@ conf_take(struct conf_ctx *c, size_t i, const struct yaml_doc_node *key,
 }
 
 static void
-conf_parse_section(struct conf_ctx *c, const struct yaml_doc_node *key,
-    const struct yaml_doc_node *m)
+conf_parse_section(struct conf_ctx *c, size_t section,
+    const struct yaml_doc_node *key, const struct yaml_doc_node *m)
 {
+	if (c->seen_section[section] != NULL) {
+		conf_error(c, key, "duplicate key '%s' (first on line %zu)",
+		    key->value, c->seen_section[section]->line);
+		return;
+	}
+	c->seen_section[section] = key;
 	if (yaml_doc_is_null(m))
 		return;
 	if (m->kind != YAML_DOC_MAPPING) {
@@ -787,11 +882,12 @@ conf_from_doc(const struct yaml_doc *doc, const char *path,
 			const struct yaml_doc_node *k = root->items[i];
 			const struct yaml_doc_node *v = root->items[i + 1];
 			size_t j = conf_key_find(NULL, k->value);
+			size_t sect = conf_section_find(k->value);
 
 			if (j != N_KEYS && strchr(k->value, '.') == NULL)
 				conf_take(&c, j, k, v);
-			else if (conf_is_section(k->value))
-				conf_parse_section(&c, k, v);
+			else if (sect != N_KEYS)
+				conf_parse_section(&c, sect, k, v);
 			else
 				conf_error(&c, k, "unknown key '%.64s'",
 				    k->value);

@@ -22,6 +22,7 @@ struct engine {
 	int64_t			trim_events_left;	/* rows to delete */
 	int64_t			trim_interactions_left;
 	int64_t			tick_now_ms;	/* now of the running tick */
+	int64_t			archive_check_ms;	/* last archive sweep */
 	int64_t			device_count;	/* -1 = unknown; may run high
 						   after rollbacks, never low */
 };

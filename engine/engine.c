@@ -218,12 +218,17 @@ engine_tick(struct engine *e, int64_t now_ms)
 	if ((r = n) < 0)
 		goto fail;
 	more |= n == ENGINE_TICK_BATCH;
-	n = store_device_archive_silent(e->store,
-	    now_ms - (int64_t)e->cfg.archive_after_days * 86400000,
-	    ENGINE_TICK_BATCH);
-	if ((r = n) < 0)
-		goto fail;
-	more |= n == ENGINE_TICK_BATCH;
+	/* archiving scans the device table: once a minute is plenty */
+	if (now_ms - e->archive_check_ms >= STORE_TOUCH_MS) {
+		n = store_device_archive_silent(e->store,
+		    now_ms - (int64_t)e->cfg.archive_after_days * 86400000,
+		    ENGINE_TICK_BATCH);
+		if ((r = n) < 0)
+			goto fail;
+		if (n < ENGINE_TICK_BATCH)
+			e->archive_check_ms = now_ms;
+		more |= n == ENGINE_TICK_BATCH;
+	}
 	if ((r = tick_plan_trim(e)) < 0)
 		goto fail;
 	if (e->trim_events_left > 0) {

@@ -3,6 +3,7 @@
  * This file contains the event-type list: the reader of event-types.yaml
  * (validation with every error reported, missing system entries taken from
  * the built-in file) and the lookup by category done for every event.
+ * A loaded list is never changed, so any thread may look up in it.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -61,12 +62,15 @@ struct event_type_entry {
 
 struct event_types {
 	struct event_type_entry	*entries;	/* sorted by category */
-	size_t			 n;
-	size_t			 cap;
+	size_t			 n;		/* entries in use */
+	size_t			 cap;		/* entries allocated */
 	const struct event_type	*generic;	/* the "*" entry */
 };
 
-/* Where a code or a category was first seen, for duplicate messages. */
+/*
+ * Where a code or a category was first seen, for duplicate messages. The
+ * lists are scanned linearly: at most LIMIT_EVENT_TYPES items are read.
+ */
 struct event_types_seen {
 	int64_t			 code;
 	const char		*category;	/* borrowed from the doc */
@@ -230,140 +234,191 @@ event_types_is_system(const char *category)
 	return false;
 }
 
-/* Validates one list item and appends it to c->types if it is valid. */
+/* Returns whether mapping m has the key name. */
+static bool
+event_types_has_key(const struct yaml_doc_node *m, const char *name)
+{
+	for (size_t i = 0; i < m->n_items; i += 2)
+		if (strcmp(m->items[i]->value, name) == 0)
+			return true;
+	return false;
+}
+
+enum { K_CODE, K_CATEGORY, K_TITLE, K_SEVERITY, K_TECHNOLOGY, K_MAX };
+
+/* One list item while it is checked. */
+struct event_types_item {
+	const struct yaml_doc_node *v[K_MAX];	/* value of each key */
+	int64_t		 code;
+	const char	*category;		/* NULL until valid */
+	const char	*title;			/* NULL until valid */
+	enum severity	 severity;
+	enum technology	 technology;
+};
+
+static void
+event_types_parse_code(struct event_types_ctx *c,
+    const struct yaml_doc_node *n, struct event_types_item *it)
+{
+	uint64_t code;
+	int r;
+
+	r = yaml_doc_get_uint(n, EVENT_CODE_MIN, EVENT_CODE_MAX, &code);
+	if (r == -ERANGE)
+		event_types_error(c, n, "code %.64s is outside %lld..%lld",
+		    n->value, EVENT_CODE_MIN, EVENT_CODE_MAX);
+	else if (r < 0 && n->kind != YAML_DOC_SCALAR)
+		event_types_error(c, n, "code must be an integer, not %s",
+		    yaml_doc_kind_name(n->kind));
+	else if (r < 0 && !n->plain)
+		event_types_error(c, n,
+		    "code must be an integer, not a quoted string");
+	else if (r < 0)
+		event_types_error(c, n, "code must be an integer, not '%.64s'",
+		    n->value);
+	if (r < 0)
+		return;
+	it->code = (int64_t)code;
+	for (size_t i = 0; i < c->n_codes; i++) {
+		if (c->codes[i].code == it->code) {
+			event_types_error(c, n, "duplicate code %lld (first "
+			    "on line %zu)", (long long)code, c->codes[i].line);
+			break;
+		}
+	}
+	event_types_seen_add(c->codes, &c->n_codes,
+	    (struct event_types_seen){ it->code, NULL, n->line });
+}
+
+static void
+event_types_parse_category(struct event_types_ctx *c,
+    const struct yaml_doc_node *n, struct event_types_item *it)
+{
+	const char *category;
+
+	if (!event_types_text(c, "category", n, &category))
+		return;
+	for (size_t i = 0; i < c->n_cats; i++) {
+		if (strcmp(c->cats[i].category, category) == 0) {
+			event_types_error(c, n, "duplicate category '%.64s' "
+			    "(first on line %zu)", category, c->cats[i].line);
+			break;
+		}
+	}
+	event_types_seen_add(c->cats, &c->n_cats,
+	    (struct event_types_seen){ 0, category, n->line });
+	it->category = category;
+}
+
+/* Checks the value n of key k (one of K_*) of an item. */
+static void
+event_types_parse_value(struct event_types_ctx *c, int k,
+    const struct yaml_doc_node *n, struct event_types_item *it)
+{
+	const char *s;
+
+	switch (k) {
+	case K_CODE:
+		event_types_parse_code(c, n, it);
+		break;
+	case K_CATEGORY:
+		event_types_parse_category(c, n, it);
+		break;
+	case K_TITLE:
+		(void)event_types_text(c, "title", n, &it->title);
+		break;
+	case K_SEVERITY:
+		if (event_types_text(c, "severity", n, &s) &&
+		    severity_parse(s, &it->severity) < 0)
+			event_types_error(c, n, "unknown severity '%.64s' "
+			    "(expected info, warning or critical)", s);
+		break;
+	case K_TECHNOLOGY:
+		if (event_types_text(c, "technology", n, &s) &&
+		    event_technology_parse(s, &it->technology) < 0)
+			event_types_error(c, n, "unknown technology '%.64s' "
+			    "(expected epp or system)", s);
+		break;
+	default:
+		break;
+	}
+}
+
+/*
+ * Validates one list item, reporting in file order, and appends it to
+ * c->types if it is valid.
+ */
 static void
 event_types_parse_entry(struct event_types_ctx *c,
     const struct yaml_doc_node *item)
 {
-	static const char *const keys[] = {
+	static const char *const keys[K_MAX] = {
 		"code", "category", "title", "severity", "technology",
 	};
-	enum { K_CODE, K_CATEGORY, K_TITLE, K_SEVERITY, K_TECHNOLOGY, K_MAX };
-	const struct yaml_doc_node *v[K_MAX] = { NULL };
-	const char *category = NULL, *title = NULL, *s;
+	struct event_types_item it;
 	struct event_type_entry *e;
-	enum severity severity = SEVERITY_INFO;
-	enum technology technology = TECHNOLOGY_EPP;
-	uint64_t code = 0;
 	size_t errors = c->n_errors;
-	bool code_ok = false;
-	int r;
 
+	memset(&it, 0, sizeof(it));
+	it.severity = SEVERITY_INFO;
+	it.technology = TECHNOLOGY_EPP;
 	if (item->kind != YAML_DOC_MAPPING) {
 		event_types_error(c, item,
 		    "an event type must be a mapping, not %s",
 		    yaml_doc_kind_name(item->kind));
 		return;
 	}
+	/* Missing keys first: the item starts before any of its values. */
+	for (int j = K_CODE; j <= K_TITLE; j++)
+		if (!event_types_has_key(item, keys[j]))
+			event_types_error(c, item,
+			    "missing required key '%s'", keys[j]);
 	for (size_t i = 0; i < item->n_items; i += 2) {
 		const struct yaml_doc_node *k = item->items[i];
-		size_t j;
+		int j;
 
 		for (j = 0; j < K_MAX; j++)
 			if (strcmp(k->value, keys[j]) == 0)
 				break;
-		if (j == K_MAX)
+		if (j == K_MAX) {
 			event_types_error(c, k, "unknown key '%.64s'",
 			    k->value);
-		else if (v[j] != NULL)
+		} else if (it.v[j] != NULL) {
 			event_types_error(c, k,
 			    "duplicate key '%s' (first on line %zu)", keys[j],
-			    v[j]->line);
-		else
-			v[j] = item->items[i + 1];
-	}
-	for (size_t j = K_CODE; j <= K_TITLE; j++)
-		if (v[j] == NULL)
-			event_types_error(c, item,
-			    "missing required key '%s'", keys[j]);
-
-	if (v[K_CODE] != NULL) {
-		r = yaml_doc_get_uint(v[K_CODE], EVENT_CODE_MIN,
-		    EVENT_CODE_MAX, &code);
-		if (r == -ERANGE)
-			event_types_error(c, v[K_CODE],
-			    "code %.64s is outside %lld..%lld",
-			    v[K_CODE]->value, EVENT_CODE_MIN, EVENT_CODE_MAX);
-		else if (r < 0 && v[K_CODE]->kind != YAML_DOC_SCALAR)
-			event_types_error(c, v[K_CODE],
-			    "code must be an integer, not %s",
-			    yaml_doc_kind_name(v[K_CODE]->kind));
-		else if (r < 0 && !v[K_CODE]->plain)
-			event_types_error(c, v[K_CODE],
-			    "code must be an integer, not a quoted string");
-		else if (r < 0)
-			event_types_error(c, v[K_CODE],
-			    "code must be an integer, not '%.64s'",
-			    v[K_CODE]->value);
-		else
-			code_ok = true;
-	}
-	if (code_ok) {
-		for (size_t i = 0; i < c->n_codes; i++) {
-			if (c->codes[i].code == (int64_t)code) {
-				event_types_error(c, v[K_CODE],
-				    "duplicate code %lld (first on line %zu)",
-				    (long long)code, c->codes[i].line);
-				break;
-			}
+			    it.v[j]->line);
+		} else {
+			it.v[j] = item->items[i + 1];
+			event_types_parse_value(c, j, it.v[j], &it);
 		}
-		event_types_seen_add(c->codes, &c->n_codes,
-		    (struct event_types_seen){ (int64_t)code, NULL,
-		    v[K_CODE]->line });
 	}
-	if (v[K_CATEGORY] != NULL &&
-	    event_types_text(c, "category", v[K_CATEGORY], &category)) {
-		for (size_t i = 0; i < c->n_cats; i++) {
-			if (strcmp(c->cats[i].category, category) == 0) {
-				event_types_error(c, v[K_CATEGORY],
-				    "duplicate category '%.64s' (first on "
-				    "line %zu)", category, c->cats[i].line);
-				break;
-			}
-		}
-		event_types_seen_add(c->cats, &c->n_cats,
-		    (struct event_types_seen){ 0, category,
-		    v[K_CATEGORY]->line });
-	}
-	if (v[K_TITLE] != NULL)
-		(void)event_types_text(c, "title", v[K_TITLE], &title);
-	if (v[K_SEVERITY] != NULL &&
-	    event_types_text(c, "severity", v[K_SEVERITY], &s) &&
-	    severity_parse(s, &severity) < 0)
-		event_types_error(c, v[K_SEVERITY], "unknown severity '%.64s' "
-		    "(expected info, warning or critical)", s);
-	if (v[K_TECHNOLOGY] != NULL &&
-	    event_types_text(c, "technology", v[K_TECHNOLOGY], &s) &&
-	    event_technology_parse(s, &technology) < 0)
-		event_types_error(c, v[K_TECHNOLOGY], "unknown technology "
-		    "'%.64s' (expected epp or system)", s);
-	if (category != NULL && v[K_TECHNOLOGY] != NULL &&
-	    technology == TECHNOLOGY_SYSTEM &&
-	    strcmp(category, EVENT_CATEGORY_GENERIC) == 0)
-		event_types_error(c, v[K_TECHNOLOGY],
+	if (it.category != NULL && it.v[K_TECHNOLOGY] != NULL &&
+	    it.technology == TECHNOLOGY_SYSTEM &&
+	    strcmp(it.category, EVENT_CATEGORY_GENERIC) == 0)
+		event_types_error(c, it.v[K_TECHNOLOGY],
 		    "the generic entry '*' must have technology epp");
-	if (category != NULL && technology == TECHNOLOGY_EPP &&
-	    event_types_is_system(category))
-		event_types_error(c, v[K_TECHNOLOGY] != NULL ?
-		    v[K_TECHNOLOGY] : v[K_CATEGORY],
+	if (it.category != NULL && it.technology == TECHNOLOGY_EPP &&
+	    event_types_is_system(it.category))
+		event_types_error(c, it.v[K_TECHNOLOGY] != NULL ?
+		    it.v[K_TECHNOLOGY] : it.v[K_CATEGORY],
 		    "'%s' is a system category: technology must be system",
-		    category);
+		    it.category);
 
 	if (c->n_errors != errors || c->r < 0)
 		return;
-	/* The caller bounds entries by LIMIT_EVENT_TYPES + N_REQUIRED. */
+	/* The caller sized entries for every item plus the fill. */
 	e = &c->types->entries[c->types->n];
 	memset(e, 0, sizeof(*e));
-	if ((e->category = strdup(category)) == NULL ||
-	    (e->title = strdup(title)) == NULL) {
+	if ((e->category = strdup(it.category)) == NULL ||
+	    (e->title = strdup(it.title)) == NULL) {
 		free(e->category);
 		c->r = -ENOMEM;
 		return;
 	}
-	e->pub.code = (int64_t)code;
-	e->pub.severity = severity;
-	e->pub.technology = technology;
-	e->code_node = v[K_CODE];
+	e->pub.code = it.code;
+	e->pub.severity = it.severity;
+	e->pub.technology = it.technology;
+	e->code_node = it.v[K_CODE];
 	c->types->n++;
 }
 
@@ -422,6 +477,50 @@ event_types_fill(struct event_types_ctx *c, const struct event_types *defaults)
 	}
 }
 
+/* Checks the keys of the top mapping and the list, in file order. */
+static void
+event_types_parse_root(struct event_types_ctx *c,
+    const struct yaml_doc_node *root)
+{
+	const struct yaml_doc_node *list = NULL;
+	size_t n;
+
+	for (size_t i = 0; i < root->n_items && c->r == 0; i += 2) {
+		const struct yaml_doc_node *k = root->items[i];
+
+		if (strcmp(k->value, "event_types") != 0) {
+			event_types_error(c, k, "unknown key '%.64s'",
+			    k->value);
+			continue;
+		}
+		if (list != NULL) {
+			event_types_error(c, k, "duplicate key 'event_types' "
+			    "(first on line %zu)", list->line);
+			continue;
+		}
+		list = root->items[i + 1];
+		if (yaml_doc_is_null(list))
+			continue;
+		if (list->kind != YAML_DOC_SEQUENCE) {
+			event_types_error(c, list, "event_types must be a "
+			    "list, not %s", yaml_doc_kind_name(list->kind));
+			continue;
+		}
+		n = list->n_items;
+		if (n > LIMIT_EVENT_TYPES)
+			n = LIMIT_EVENT_TYPES;
+		for (size_t j = 0; j < n && c->r == 0; j++)
+			event_types_parse_entry(c, list->items[j]);
+		/* After the entries, where the file goes over the limit. */
+		if (list->n_items > LIMIT_EVENT_TYPES)
+			event_types_error(c, list->items[LIMIT_EVENT_TYPES],
+			    "more than %d event types", LIMIT_EVENT_TYPES);
+	}
+	if (list == NULL)
+		event_types_error(c, root, "missing required key "
+		    "'event_types'");
+}
+
 /* Validates the whole document; see event_types_load(). */
 static int
 event_types_from_doc(const struct yaml_doc *doc, struct diag *diag,
@@ -446,36 +545,20 @@ event_types_from_doc(const struct yaml_doc *doc, struct diag *diag,
 	} else if (root->kind != YAML_DOC_MAPPING) {
 		event_types_error(&c, root, "expected a mapping with the key "
 		    "'event_types', not %s", yaml_doc_kind_name(root->kind));
-	} else {
-		for (size_t i = 0; i < root->n_items; i += 2) {
-			const struct yaml_doc_node *k = root->items[i];
-
-			if (strcmp(k->value, "event_types") != 0)
-				event_types_error(&c, k, "unknown key '%.64s'",
-				    k->value);
-			else if (list != NULL)
-				event_types_error(&c, k, "duplicate key "
-				    "'event_types' (first on line %zu)",
-				    list->line);
-			else
-				list = root->items[i + 1];
+	}
+	/* Only the list decides how much to allocate: find it first. */
+	for (size_t i = 0; root != NULL && root->kind == YAML_DOC_MAPPING &&
+	    i < root->n_items; i += 2) {
+		if (strcmp(root->items[i]->value, "event_types") == 0) {
+			list = root->items[i + 1];
+			break;
 		}
-		if (list == NULL)
-			event_types_error(&c, root, "missing required key "
-			    "'event_types'");
 	}
-	if (list != NULL && !yaml_doc_is_null(list) &&
-	    list->kind != YAML_DOC_SEQUENCE) {
-		event_types_error(&c, list, "event_types must be a list, not %s",
-		    yaml_doc_kind_name(list->kind));
+	if (list != NULL && list->kind != YAML_DOC_SEQUENCE)
 		list = NULL;
-	}
 	n_items = list != NULL ? list->n_items : 0;
-	if (n_items > LIMIT_EVENT_TYPES) {
-		event_types_error(&c, list->items[LIMIT_EVENT_TYPES],
-		    "more than %d event types", LIMIT_EVENT_TYPES);
+	if (n_items > LIMIT_EVENT_TYPES)
 		n_items = LIMIT_EVENT_TYPES;
-	}
 	c.types->cap = n_items + N_REQUIRED;
 	c.types->entries = calloc(c.types->cap, sizeof(*c.types->entries));
 	c.codes = calloc(n_items + 1, sizeof(*c.codes));
@@ -484,8 +567,8 @@ event_types_from_doc(const struct yaml_doc *doc, struct diag *diag,
 		r = -ENOMEM;
 		goto out;
 	}
-	for (size_t i = 0; i < n_items && c.r == 0; i++)
-		event_types_parse_entry(&c, list->items[i]);
+	if (root != NULL && root->kind == YAML_DOC_MAPPING)
+		event_types_parse_root(&c, root);
 	if (c.n_errors == 0 && c.r == 0)
 		event_types_fill(&c, defaults);
 	if ((r = c.r) < 0)

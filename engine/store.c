@@ -230,7 +230,9 @@ store_configure(struct store *s)
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA cache_size = -65536;"
 	    "PRAGMA secure_delete = OFF;"
-	    "PRAGMA wal_autocheckpoint = 10000;";
+	    "PRAGMA wal_autocheckpoint = 10000;"
+	    /* savepoint journals stay in memory: bounded by one report */
+	    "PRAGMA temp_store = MEMORY;";
 
 	(void)sqlite3_busy_timeout(s->db, 5000);
 	return store_exec(s, pragmas);

@@ -16,6 +16,12 @@
 #include <stdint.h>
 
 #define STORE_ERRMSG_LEN 512
+/*
+ * Granularity of last-seen times of devices and addresses: a newer time
+ * is written only when it is this much later, so that a report does not
+ * rewrite rows that nothing else changed.
+ */
+#define STORE_TOUCH_MS	60000
 
 struct store;
 
@@ -234,7 +240,7 @@ struct store_interaction {
 int store_interaction_add(struct store *s,
     const struct store_interaction *in);
 int store_interaction_count(struct store *s, int64_t *ret_count);
-/* Deletes the n interactions seen least recently. */
+/* Deletes the n oldest interactions (by creation). */
 int store_interaction_trim(struct store *s, int64_t n);
 
 /* Archives up to limit devices silent since before_ms; returns how many. */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "store-private.h"
+#include "strbuf.h"
 
 const char *const store_attr_names[STORE_ATTR_MAX] = {
 	"name", "hostname", "domain", "os_name", "os_version", "vendor",
@@ -106,12 +107,13 @@ store_device_touch(struct store *s, int64_t id, int64_t now_ms)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_TOUCH,
 	    "UPDATE devices SET last_seen_ms = ?2 "
-	    "WHERE id = ?1 AND last_seen_ms < ?2");
+	    "WHERE id = ?1 AND last_seen_ms < ?2 - ?3");
 
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, id);
 	(void)sqlite3_bind_int64(st, 2, now_ms);
+	(void)sqlite3_bind_int(st, 3, STORE_TOUCH_MS);
 	return store_exec_stmt(s, st);
 }
 
@@ -396,13 +398,15 @@ store_address_put(struct store *s, int64_t device_id, const char *kind,
 		    "interface = COALESCE(?3, interface), "
 		    "first_seen_ms = CASE WHEN device_id = ?2 "
 		    "THEN first_seen_ms ELSE ?4 END, last_seen_ms = ?4 "
-		    "WHERE id = ?1 AND (device_id <> ?2 OR last_seen_ms < ?4)");
+		    "WHERE id = ?1 AND (device_id <> ?2 OR "
+		    "last_seen_ms < ?4 - ?5)");
 		if (st == NULL)
 			return -EIO;
 		(void)sqlite3_bind_int64(st, 1, addr_id);
 		(void)sqlite3_bind_int64(st, 2, device_id);
 		(void)store_bind_text(st, 3, interface);
 		(void)sqlite3_bind_int64(st, 4, now_ms);
+		(void)sqlite3_bind_int(st, 5, STORE_TOUCH_MS);
 		if (from == device_id)
 			from = 0;
 	}
@@ -418,16 +422,11 @@ store_applications_replace(struct store *s, int64_t device_id,
     int64_t now_ms)
 {
 	sqlite3_stmt *st;
+	struct strbuf products;
 	int r;
 
-	/* mark all, upsert the listed (unmarking them), sweep the marked */
-	st = store_stmt(s, STMT_APP_MARK,
-	    "UPDATE epp_applications SET updated_ms = -1 WHERE device_id = ?1");
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, device_id);
-	if ((r = store_exec_stmt(s, st)) < 0)
-		return r;
+	/* upsert the listed ones, writing only what changed, then delete
+	   the others: a report that repeats the list writes nothing */
 	for (size_t i = 0; i < n; i++) {
 		st = store_stmt(s, STMT_APP_UPSERT,
 		    "INSERT INTO epp_applications (device_id, product, version, "
@@ -438,7 +437,12 @@ store_applications_replace(struct store *s, int64_t device_id,
 		    "realtime_protection = excluded.realtime_protection, "
 		    "bases_date_ms = excluded.bases_date_ms, "
 		    "agent_ref = excluded.agent_ref, "
-		    "updated_ms = excluded.updated_ms");
+		    "updated_ms = excluded.updated_ms "
+		    "WHERE version IS NOT excluded.version "
+		    "OR state IS NOT excluded.state "
+		    "OR realtime_protection IS NOT excluded.realtime_protection "
+		    "OR bases_date_ms IS NOT excluded.bases_date_ms "
+		    "OR agent_ref IS NOT excluded.agent_ref");
 		if (st == NULL)
 			return -EIO;
 		(void)sqlite3_bind_int64(st, 1, device_id);
@@ -455,13 +459,29 @@ store_applications_replace(struct store *s, int64_t device_id,
 		if ((r = store_exec_stmt(s, st)) < 0)
 			return r;
 	}
+	strbuf_init(&products);
+	(void)strbuf_append(&products, "[");
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0)
+			(void)strbuf_append(&products, ",");
+		(void)strbuf_json_string(&products, apps[i].product);
+	}
+	if ((r = strbuf_append(&products, "]")) < 0)
+		goto out;
 	st = store_stmt(s, STMT_APP_SWEEP,
 	    "DELETE FROM epp_applications WHERE device_id = ?1 "
-	    "AND updated_ms = -1");
-	if (st == NULL)
-		return -EIO;
+	    "AND product NOT IN (SELECT value FROM json_each(?2))");
+	if (st == NULL) {
+		r = -EIO;
+		goto out;
+	}
 	(void)sqlite3_bind_int64(st, 1, device_id);
-	return store_exec_stmt(s, st);
+	(void)sqlite3_bind_text(st, 2, strbuf_str(&products), -1,
+	    SQLITE_STATIC);
+	r = store_exec_stmt(s, st);
+out:
+	strbuf_fini(&products);
+	return r;
 }
 
 int

@@ -62,7 +62,7 @@ store_interaction_trim(struct store *s, int64_t n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_INTERACTION_TRIM,
 	    "DELETE FROM interactions WHERE id IN (SELECT id FROM interactions "
-	    "ORDER BY last_seen_ms LIMIT ?1)");
+	    "ORDER BY id LIMIT ?1)");
 
 	if (st == NULL)
 		return -EIO;

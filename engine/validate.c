@@ -434,12 +434,13 @@ check_event_ids_unique(struct vctx *v, const Kics__Epp__V1__AgentReport *r)
 	}
 	qsort(ids, n, sizeof(ids[0]), id_pos_cmp);
 	for (i = 1; i < n; i++) {
-		if (strcmp(ids[i - 1].id, ids[i].id) != 0)
-			continue;
-		/* Only the second of a run (by index) is its first repeat. */
-		if (i >= 2 && strcmp(ids[i - 2].id, ids[i].id) == 0)
-			continue;
-		if (ids[i].index < dup) {
+		/*
+		 * Within a run of equal ids the order is by index, so the
+		 * smallest repeat of the run is met first and i - 1 is then
+		 * the run's first use.
+		 */
+		if (strcmp(ids[i - 1].id, ids[i].id) == 0 &&
+		    ids[i].index < dup) {
 			dup = ids[i].index;
 			first = ids[i - 1].index;
 		}
@@ -505,14 +506,14 @@ check_connection(struct vctx *v, size_t i,
 		return fail(v, path, "remote_address", "missing");
 	if (addr_ip_parse(c->remote_address, &ip) < 0) {
 		quote(c->remote_address, q);
-		return fail(v, path, "remote_address", "%s is not an IP address",
-		    q);
+		return fail(v, path, "remote_address",
+		    "%s is not an IP address", q);
 	}
 	if (c->local_address != NULL && *c->local_address != '\0' &&
 	    addr_ip_parse(c->local_address, &ip) < 0) {
 		quote(c->local_address, q);
-		return fail(v, path, "local_address", "%s is not an IP address",
-		    q);
+		return fail(v, path, "local_address",
+		    "%s is not an IP address", q);
 	}
 	/* The initiator's port is ephemeral and may be unknown (0). */
 	outbound = c->direction ==

@@ -23,8 +23,8 @@ struct yaml_doc_builder {
 	struct diag		*diag;
 	const char		*text;		/* the input, for reader errors */
 	size_t			 len;
-	struct yaml_doc_node	*open[LIMIT_YAML_DEPTH];	/* collections
-							   being filled */
+	/* The collections being filled, innermost last. */
+	struct yaml_doc_node	*open[LIMIT_YAML_DEPTH];
 	size_t			 cap[LIMIT_YAML_DEPTH];	/* items allocated */
 	size_t			 depth;		/* entries in open */
 	size_t			 n_nodes;	/* nodes made so far */
@@ -216,7 +216,7 @@ yaml_doc_parser_error(struct yaml_doc_builder *b, const yaml_parser_t *p)
 		}
 		if (p->problem_value != -1)
 			r = diag_add(b->diag, b->doc->name, mark.line + 1,
-			    mark.column + 1, "%s: #%X", problem,
+			    mark.column + 1, "%s: #%02X", problem,
 			    (unsigned)p->problem_value);
 		else
 			r = diag_add(b->diag, b->doc->name, mark.line + 1,
@@ -441,8 +441,9 @@ yaml_doc_load_file(const char *path, struct diag *diag,
 		goto out;
 	}
 	while (len < LIMIT_YAML_FILE_BYTES + 1) {
-		ssize_t n = read(fd, buf + len, LIMIT_YAML_FILE_BYTES + 1 - len);
+		ssize_t n;
 
+		n = read(fd, buf + len, LIMIT_YAML_FILE_BYTES + 1 - len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {

@@ -46,4 +46,12 @@ struct ssl_st *tls_server_ssl_new(struct tls_server *tls);
 /* A one-line description of the last OpenSSL failure in this thread. */
 const char *tls_last_error(void);
 
+/*
+ * For the TLS and PKI files: drains this thread's OpenSSL error queue into
+ * the text behind tls_last_error(), prefixed with WHAT, and returns the
+ * negative errno it maps to: the errno of a system error, -ENOMEM for an
+ * allocation failure, else FALLBACK (itself a negative errno).
+ */
+int tls_error_take(const char *what, int fallback);
+
 #endif

@@ -71,11 +71,10 @@ CREATE TABLE devices (
 	mac		TEXT,
 	owner_agent	INTEGER,	-- agents.id whose host info wins
 	created_ms	INTEGER NOT NULL,
-	last_seen_ms	INTEGER NOT NULL
+	last_seen_ms	INTEGER NOT NULL	-- to STORE_TOUCH_MS
 ) STRICT;
 
 CREATE INDEX devices_hostname ON devices (hostname COLLATE NOCASE);
-CREATE INDEX devices_last_seen ON devices (last_seen_ms);
 
 -- Every value of an attribute per source; devices holds the winner by
 -- precedence manual > epp > traffic.
@@ -124,7 +123,6 @@ CREATE TABLE agents (
 ) STRICT;
 
 CREATE INDEX agents_device ON agents (device_id, last_contact_ms);
-CREATE INDEX agents_connected ON agents (connected, last_contact_ms);
 
 CREATE TABLE epp_applications (
 	device_id	INTEGER NOT NULL REFERENCES devices(id)
@@ -198,7 +196,6 @@ CREATE TABLE interactions (
 ) STRICT;
 
 CREATE INDEX interactions_dst ON interactions (dst_device_id);
-CREATE INDEX interactions_last_seen ON interactions (last_seen_ms);
 
 CREATE TABLE users (
 	name		TEXT PRIMARY KEY,

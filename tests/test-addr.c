@@ -48,7 +48,8 @@ test_ip_parse_ok(void)
 	check_ip("0.0.0.0", "0.0.0.0");
 	check_ip("255.255.255.255", "255.255.255.255");
 	check_ip("2001:DB8:0:0:0:0:0:1", "2001:db8::1");
-	check_ip("2001:0db8:0000:0000:0001:0000:0000:0001", "2001:db8::1:0:0:1");
+	check_ip("2001:0db8:0000:0000:0001:0000:0000:0001",
+	    "2001:db8::1:0:0:1");
 	check_ip("2001:db8:0:1:1:1:1:1", "2001:db8:0:1:1:1:1:1");
 	check_ip("::", "::");
 	check_ip("::1", "::1");
@@ -273,7 +274,7 @@ static void
 test_mac_identifying(void)
 {
 	CHECK(mac_identifying("00:1b:63:84:45:e6"));
-	CHECK(mac_identifying("02:00:00:00:00:01"));	/* locally administered */
+	CHECK(mac_identifying("02:00:00:00:00:01"));	/* local admin */
 	CHECK(!mac_identifying("00:00:00:00:00:00"));
 	CHECK(!mac_identifying("ff:ff:ff:ff:ff:ff"));
 	CHECK(!mac_identifying("01:00:5e:00:00:fb"));	/* IPv4 multicast */

@@ -104,15 +104,18 @@ check_design_types(const struct event_types *t)
 	}
 }
 
+/* Every system category and the generic entry are there. */
 static void
-check_complete(const struct event_types *t)
+check_complete(const struct event_types *t, int builtin_generic)
 {
 	const struct event_type *g, *e;
 
 	g = event_types_find(t, EVENT_CATEGORY_GENERIC);
 	CHECK(strcmp(g->category, "*") == 0);
-	CHECK(strcmp(g->title, "EPP event") == 0);
-	CHECK_EQ(g->severity, SEVERITY_INFO);
+	if (builtin_generic) {
+		CHECK(strcmp(g->title, "EPP event") == 0);
+		CHECK_EQ(g->severity, SEVERITY_INFO);
+	}
 	CHECK_EQ(g->technology, TECHNOLOGY_EPP);
 	CHECK(event_types_find(t, "no_such_category") == g);
 	CHECK(event_types_find(t, "") == g);
@@ -138,7 +141,7 @@ test_default(void)
 	CHECK_EQ(event_types_load_default(d, &t), 0);
 	CHECK_EQ(diag_count(d), 0);
 	check_design_types(t);
-	check_complete(t);
+	check_complete(t, 1);
 	for (size_t i = 0; i < sizeof(epp) / sizeof(epp[0]); i++) {
 		const struct event_type *e = event_types_find(t, epp[i]);
 
@@ -178,7 +181,7 @@ test_shipped_file(void)
 	CHECK_EQ(diag_count(d), 0);
 	CHECK_EQ(event_types_load_default(d, &b), 0);
 	check_design_types(t);
-	check_complete(t);
+	check_complete(t, 1);
 	for (size_t i = 0; i < sizeof(cats) / sizeof(cats[0]); i++) {
 		const struct event_type *x = event_types_find(t, cats[i]);
 		const struct event_type *y = event_types_find(b, cats[i]);
@@ -219,7 +222,7 @@ test_fill_from_default(void)
 	CHECK(strcmp(e->title, "Mine") == 0);
 	CHECK_EQ(e->severity, SEVERITY_CRITICAL);
 	CHECK_EQ(e->technology, TECHNOLOGY_EPP);
-	check_complete(t);
+	check_complete(t, 1);
 	/* Built-in EPP types are not filled in: only system and generic. */
 	CHECK(event_types_find(t, "network_attack") ==
 	    event_types_find(t, "*"));
@@ -228,6 +231,36 @@ test_fill_from_default(void)
 	testutil_rmtree(dir);
 	free(path);
 	free(dir);
+}
+
+/* A file's own entries win over the built-in ones. */
+static void
+test_overrides(void)
+{
+	struct event_types *t = NULL;
+	const struct event_type *e;
+	struct diag *d;
+	char *path;
+
+	path = testutil_source_path("tests/data/event-types/ok_overrides.yaml");
+	CHECK((d = diag_new()) != NULL);
+	CHECK_EQ(event_types_load(path, d, &t), 0);
+	e = event_types_find(t, "unknown_category");
+	CHECK(strcmp(e->title, "Something from an EPP application") == 0);
+	CHECK_EQ(e->severity, SEVERITY_WARNING);
+	e = event_types_find(t, EVENT_AGENT_CONNECTED);
+	CHECK(strcmp(e->title, "Agent is back") == 0);
+	CHECK_EQ(e->severity, SEVERITY_WARNING);
+	CHECK_EQ(e->technology, TECHNOLOGY_SYSTEM);
+	e = event_types_find(t, "network_attack");
+	CHECK(strcmp(e->title, "Attack") == 0);
+	CHECK_EQ(e->severity, SEVERITY_CRITICAL);
+	/* Not overridden: from the built-in list. */
+	e = event_types_find(t, EVENT_AGENT_DISCONNECTED);
+	CHECK(strcmp(e->title, "Agent disconnected") == 0);
+	event_types_free(t);
+	diag_free(d);
+	free(path);
 }
 
 static void
@@ -453,7 +486,7 @@ corpus(const char *path)
 	if (strncmp(base, "ok_", 3) == 0) {
 		CHECK_EQ(r, 0);
 		CHECK_EQ(diag_count(d), 0);
-		check_complete(t);
+		check_complete(t, 0);
 		event_types_free(t);
 		diag_free(d);
 		return 0;
@@ -497,6 +530,7 @@ main(int argc, char **argv)
 	RUN(test_default);
 	RUN(test_shipped_file);
 	RUN(test_fill_from_default);
+	RUN(test_overrides);
 	RUN(test_unreadable);
 	RUN(test_too_many);
 	RUN(test_yaml_limits);

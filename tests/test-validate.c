@@ -350,22 +350,25 @@ test_text_lengths(void)
 
 	fixture_init(&f);
 	f.host.serial_number = s;
-	expect(&f, "host.serial_number: 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
-	    "...' is too long (257 bytes, limit 256)");
+	expect(&f, "host.serial_number: "
+	    "'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' "
+	    "is too long (257 bytes, limit 256)");
 	s[LIMIT_SHORT_TEXT_LEN] = '\0';
 	expect(&f, NULL);
 	/* short fields stay short inside events and connections */
 	f.ev[3].threat_name = l;
-	expect(&f, "events[3].threat_name: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
-	    "...' is too long (8193 bytes, limit 256)");
+	expect(&f, "events[3].threat_name: "
+	    "'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...' "
+	    "is too long (8193 bytes, limit 256)");
 	f.ev[3].threat_name = S("");
 	f.conn[1].process_name = l;
 	expect(&f, "connections[1].process_name: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
 	    "yyyyyyyyyyy...' is too long (8193 bytes, limit 256)");
 	f.conn[1].process_name = S("");
 	f.ev[3].object_path = l;
-	expect(&f, "events[3].object_path: 'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy"
-	    "...' is too long (8193 bytes, limit 8192)");
+	expect(&f, "events[3].object_path: "
+	    "'yyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyyy...' "
+	    "is too long (8193 bytes, limit 8192)");
 	l[LIMIT_LONG_TEXT_LEN] = '\0';
 	f.ev[3].title = l;
 	f.ev[3].description = l;
@@ -566,8 +569,9 @@ test_event_id(void)
 	f.ev[3].event_id = S("");
 	expect(&f, "events[3].event_id: missing");
 	f.ev[3].event_id = id;
-	expect(&f, "events[3].event_id: 'iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii"
-	    "...' is too long (257 bytes, limit 256)");
+	expect(&f, "events[3].event_id: "
+	    "'iiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiiii...' "
+	    "is too long (257 bytes, limit 256)");
 	free(id);
 }
 

@@ -1,0 +1,570 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains main() of kics-epp-proxy: options, configuration,
+ * data directory, PKI, database, the integration server listeners,
+ * signals (TERM/INT: drain and exit, HUP: reload) and detaching.
+ */
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#include "conf.h"
+#include "diag.h"
+#include "engine.h"
+#include "event_types.h"
+#include "ingest.h"
+#include "log.h"
+#include "pki.h"
+#include "tls.h"
+
+#define DAEMON_NAME		"kics-epp-proxy"
+#define DAEMON_DB_FILE		"kics-epp.db"
+#define DAEMON_PID_FILE		"kics-epp.pid"
+#define DAEMON_PKI_DIR		"pki"
+#define DAEMON_DRAIN_POLL_MS	20	/* shutdown: check for answers */
+#define DAEMON_FLUSH_MS		200	/* shutdown: replies leave */
+
+/* Parsed command line (STYLE.md §2: the only globals besides the log). */
+static const char *arg_config;
+static const char *arg_data_dir;
+static bool arg_foreground;
+static bool arg_check;
+
+/* Everything main() sets up, for the signal callbacks. */
+struct daemon {
+	struct conf	*conf;
+	char		*data_dir;	/* absolute once created */
+	struct pki	*pki;
+	struct event_base *base;
+	struct writer	*writer;
+	struct http	*http;
+	struct event	*sig_term, *sig_int, *sig_hup;
+	struct event	*drain_ev;
+	bool		stopping;
+	int		ready_fd;	/* pipe to the parent, or -1 */
+	int		pid_fd;		/* locked pid file, or -1 */
+	char		*pid_path;
+};
+
+/* An integration server to listen for. */
+struct daemon_server {
+	int64_t		id;		/* row and certificate files */
+	bool		stored;		/* id is a database row */
+	const struct conf_server *conf;
+};
+
+static void
+usage(FILE *f)
+{
+	(void)fprintf(f, "usage: " DAEMON_NAME " [--config FILE] "
+	    "[--data-dir DIR] [--foreground] [--check]\n"
+	    "  --config FILE   configuration (default: built-in defaults)\n"
+	    "  --data-dir DIR  overrides data_dir of the configuration\n"
+	    "  --foreground    do not detach, log to stderr\n"
+	    "  --check         validate the configuration, the files it\n"
+	    "                  names and the TLS material, then exit\n");
+}
+
+static void
+parse_args(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "data-dir", required_argument, NULL, 'd' },
+		{ "foreground", no_argument, NULL, 'f' },
+		{ "check", no_argument, NULL, 'n' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	int c;
+
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			arg_config = optarg;
+			break;
+		case 'd':
+			arg_data_dir = optarg;
+			break;
+		case 'f':
+			arg_foreground = true;
+			break;
+		case 'n':
+			arg_check = true;
+			break;
+		case 'h':
+			usage(stdout);
+			exit(0);
+		default:
+			usage(stderr);
+			exit(2);
+		}
+	}
+	if (optind != argc) {
+		usage(stderr);
+		exit(2);
+	}
+}
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static char *
+path_join(const char *dir, const char *name)
+{
+	size_t len = strlen(dir) + strlen(name) + 2;
+	char *p = xcalloc(1, len);
+
+	(void)snprintf(p, len, "%s/%s", dir, name);
+	return p;
+}
+
+/* Reads the event types the configuration names (or the built-in ones). */
+static int
+load_event_types(const struct conf *conf, struct diag *diag,
+    struct event_types **ret_types)
+{
+	if (conf->event_types_path != NULL)
+		return event_types_load(conf->event_types_path, diag,
+		    ret_types);
+	return event_types_load_default(diag, ret_types);
+}
+
+/*
+ * The rules file. XXX(issue 3): there is no rules loader in engine/ yet;
+ * until there is, only its presence is checked.
+ */
+static int
+check_rules(const struct conf *conf, struct diag *diag)
+{
+	if (conf->rules_path == NULL || access(conf->rules_path, R_OK) == 0)
+		return 0;
+	(void)diag_add(diag, conf->rules_path, 0, 0, "cannot read: %s",
+	    strerror(errno));
+	return -errno;
+}
+
+static void
+print_diag(const struct diag *diag)
+{
+	for (size_t i = 0; i < diag_count(diag); i++)
+		(void)fprintf(stderr, "%s\n", diag_get(diag, i));
+}
+
+/* --check of the TLS material that exists already; nothing is created. */
+static int
+check_tls(const char *data_dir, struct diag *diag)
+{
+	char *dir = path_join(data_dir, DAEMON_PKI_DIR);
+	char *ca = path_join(dir, "ca.pem");
+	struct pki *pki = NULL;
+	int r = 0;
+
+	if (access(ca, F_OK) == 0 &&
+	    (r = pki_open(dir, now_ms(), &pki)) < 0)
+		(void)diag_add(diag, dir, 0, 0, "cannot load the PKI: %s%s%s",
+		    strerror(-r), *tls_last_error() ? ": " : "",
+		    tls_last_error());
+	pki_free(pki);
+	free(ca);
+	free(dir);
+	return r;
+}
+
+/*
+ * Detaches like daemon(3), but the parent waits until the child is ready
+ * (or has failed) and exits with its status, so that scripts see errors.
+ */
+static void
+detach(struct daemon *d)
+{
+	int p[2], fd;
+	char status = 1;
+	ssize_t n;
+	pid_t pid;
+
+	if (pipe(p) < 0)
+		fatal("pipe");
+	if ((pid = fork()) < 0)
+		fatal("fork");
+	if (pid > 0) {
+		(void)close(p[1]);
+		do
+			n = read(p[0], &status, 1);
+		while (n < 0 && errno == EINTR);
+		_exit(n == 1 && status == 0 ? 0 : 1);
+	}
+	(void)close(p[0]);
+	d->ready_fd = p[1];
+	if (setsid() < 0)
+		fatal("setsid");
+	if (chdir("/") < 0)
+		fatal("chdir /");
+	if ((fd = open("/dev/null", O_RDWR)) < 0)
+		fatal("/dev/null");
+	(void)dup2(fd, STDIN_FILENO);
+	(void)dup2(fd, STDOUT_FILENO);
+	(void)dup2(fd, STDERR_FILENO);
+	if (fd > STDERR_FILENO)
+		(void)close(fd);
+}
+
+static void
+ready(struct daemon *d)
+{
+	char ok = 0;
+
+	if (d->ready_fd < 0)
+		return;
+	if (write(d->ready_fd, &ok, 1) != 1)
+		log_warn("telling the parent we are ready, ignoring");
+	(void)close(d->ready_fd);
+	d->ready_fd = -1;
+}
+
+/* A locked pid file: a second daemon on the same data directory fails. */
+static void
+write_pid_file(struct daemon *d)
+{
+	char buf[32];
+	int len;
+
+	d->pid_path = path_join(d->data_dir, DAEMON_PID_FILE);
+	d->pid_fd = open(d->pid_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+	if (d->pid_fd < 0)
+		fatal("%s", d->pid_path);
+	if (flock(d->pid_fd, LOCK_EX | LOCK_NB) < 0)
+		fatal("%s: another " DAEMON_NAME " runs on this data directory",
+		    d->pid_path);
+	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(d->pid_fd, 0) < 0 || write(d->pid_fd, buf,
+	    (size_t)len) != len)
+		fatal("%s", d->pid_path);
+}
+
+static void
+make_data_dir(struct daemon *d, const char *dir)
+{
+	char real[PATH_MAX];
+
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		fatal("cannot create data directory '%s'", dir);
+	/* Absolute, because a detached daemon runs in /. */
+	if (realpath(dir, real) == NULL)
+		fatal("data directory '%s'", dir);
+	d->data_dir = xstrdup(real);
+}
+
+/*
+ * The integration servers to listen for. At first start the configured
+ * ones are stored when the table is empty; afterwards the table rules.
+ * XXX(issue 3): engine.h has no function for the integration servers
+ * table yet (asked of the lead); until it has, the configured servers are
+ * used with ids 1..n and nothing is stored. Returns how many were put in
+ * ret (an array of conf->n_servers entries).
+ */
+static size_t
+servers_load(const struct conf *conf, struct engine *e,
+    struct daemon_server *ret)
+{
+	size_t n = 0;
+
+	(void)e;
+	for (size_t i = 0; i < conf->n_servers; i++) {
+		if (!conf->servers[i].enabled)
+			continue;
+		ret[n].id = (int64_t)i + 1;
+		ret[n].stored = false;
+		ret[n].conf = &conf->servers[i];
+		n++;
+	}
+	return n;
+}
+
+/* Certificate and listener of each server; returns how many listen. */
+static size_t
+servers_start(struct daemon *d, const struct daemon_server *servers,
+    size_t n)
+{
+	char host[256];
+	size_t started = 0;
+	int r;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	for (size_t i = 0; i < n; i++) {
+		const struct conf_server *cs = servers[i].conf;
+		struct pki_cert_info info;
+		struct http_server_params p = {
+			/* 0 tells the engine "no server row" (engine.h). */
+			.server_id = servers[i].stored ? servers[i].id : 0,
+			.name = cs->name,
+			.address = cs->address,
+			.port = cs->port,
+			.ca_file = pki_ca_cert_path(d->pki),
+			.crl_file = pki_crl_path(d->pki),
+			.verify_client = cs->verify_client_cert,
+		};
+
+		r = pki_server_cert_ensure(d->pki, servers[i].id, cs->address,
+		    host, now_ms(), &info);
+		if (r < 0) {
+			log_warnx("server '%s': no certificate: %s: %s, "
+			    "ignoring", cs->name, strerror(-r),
+			    tls_last_error());
+			continue;
+		}
+		if (r == 1)
+			log_info("server '%s': new certificate, SHA-256 %s",
+			    cs->name, info.sha256);
+		p.cert_file = info.cert_path;
+		p.key_file = info.key_path;
+		if (http_listen(d->http, &p) == 0)
+			started++;
+	}
+	return started;
+}
+
+static void
+drain_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct timeval tv = { 0, DAEMON_DRAIN_POLL_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	if (writer_idle(d->writer) && http_pending(d->http) == 0) {
+		/* Every reply is written to its connection's buffer. */
+		struct timeval flush = { 0, DAEMON_FLUSH_MS * 1000 };
+
+		(void)event_base_loopexit(d->base, &flush);
+		return;
+	}
+	(void)evtimer_add(d->drain_ev, &tv);
+}
+
+static void
+stop_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	(void)what;
+	if (d->stopping)
+		return;
+	d->stopping = true;
+	log_info("%s: stop accepting, answering what is queued",
+	    strsignal((int)sig));
+	http_stop_accepting(d->http);
+	writer_stop(d->writer);
+	drain_cb(-1, 0, d);
+}
+
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+	struct event_types *types = NULL;
+	struct diag *diag;
+
+	(void)sig;
+	(void)what;
+	if ((diag = diag_new()) == NULL)
+		fatalx("out of memory");
+	if (load_event_types(d->conf, diag, &types) < 0) {
+		for (size_t i = 0; i < diag_count(diag); i++)
+			log_warnx("%s", diag_get(diag, i));
+		log_warnx("reload: keeping the old event types");
+	} else {
+		log_info("reload: event types read, swapping them in");
+		writer_set_event_types(d->writer, types);
+	}
+	diag_free(diag);
+}
+
+static void
+add_signals(struct daemon *d)
+{
+	d->sig_term = evsignal_new(d->base, SIGTERM, stop_cb, d);
+	d->sig_int = evsignal_new(d->base, SIGINT, stop_cb, d);
+	d->sig_hup = evsignal_new(d->base, SIGHUP, reload_cb, d);
+	d->drain_ev = evtimer_new(d->base, drain_cb, d);
+	if (d->sig_term == NULL || d->sig_int == NULL || d->sig_hup == NULL ||
+	    d->drain_ev == NULL || event_add(d->sig_term, NULL) < 0 ||
+	    event_add(d->sig_int, NULL) < 0 || event_add(d->sig_hup, NULL) < 0)
+		fatalx("cannot install signal handlers");
+	(void)signal(SIGPIPE, SIG_IGN);
+}
+
+static struct engine *
+open_engine(struct daemon *d, const struct event_types *types)
+{
+	struct engine_config cfg;
+	struct engine *e;
+	char *db = path_join(d->data_dir, DAEMON_DB_FILE);
+	int r;
+
+	engine_config_init(&cfg);
+	cfg.agent_timeout_ms = (int64_t)d->conf->timeout_s * 1000;
+	cfg.report_interval_s = d->conf->report_interval_s;
+	cfg.max_agents = d->conf->max_agents;
+	cfg.max_devices = d->conf->max_devices;
+	cfg.max_events = d->conf->max_events;
+	cfg.max_interactions = d->conf->max_interactions;
+	cfg.archive_after_days = d->conf->archive_after_days;
+	if ((r = engine_open(db, &cfg, types, &e)) < 0)
+		fatalx("cannot open database '%s': %s", db, r == -EPROTO ?
+		    "made by a newer kics-epp" : strerror(-r));
+	free(db);
+	return e;
+}
+
+static void
+run(struct daemon *d, struct event_types *types)
+{
+	struct http_config hcfg = {
+		.max_body_bytes = d->conf->max_body_bytes,
+		.max_connections = d->conf->max_connections,
+		.idle_timeout_s = d->conf->idle_timeout_s,
+		.report_interval_s = d->conf->report_interval_s,
+	};
+	struct daemon_server *servers;
+	struct engine *e;
+	char *dir;
+	size_t n;
+	int r;
+
+	dir = path_join(d->data_dir, DAEMON_PKI_DIR);
+	if ((r = pki_open(dir, now_ms(), &d->pki)) < 0)
+		fatalx("cannot open the PKI in '%s': %s: %s", dir,
+		    strerror(-r), tls_last_error());
+	if (r == 1)
+		log_info("created the installation's CA in '%s'", dir);
+	free(dir);
+
+	if (evthread_use_pthreads() < 0)
+		fatalx("libevent without pthreads support");
+	if ((d->base = event_base_new()) == NULL)
+		fatalx("event_base_new failed");
+	e = open_engine(d, types);
+	servers = xcalloc(d->conf->n_servers, sizeof(*servers));
+	n = servers_load(d->conf, e, servers);
+	if ((r = writer_new(d->base, e, types, &d->writer)) < 0)
+		fatalx("cannot start the writer: %s", strerror(-r));
+	d->http = http_new(d->base, d->writer, &hcfg);
+	if (servers_start(d, servers, n) == 0)
+		fatalx("no integration server could be started");
+	free(servers);
+	add_signals(d);
+	log_info("ready: %zu integration server(s), data directory '%s'",
+	    http_listener_count(d->http), d->data_dir);
+	ready(d);
+	if (event_base_dispatch(d->base) < 0)
+		fatalx("event loop failed");
+}
+
+static void
+cleanup(struct daemon *d)
+{
+	/* The writer answers nothing more: the loop has drained it. */
+	writer_free(d->writer);
+	http_free(d->http);
+	if (d->sig_term != NULL)
+		event_free(d->sig_term);
+	if (d->sig_int != NULL)
+		event_free(d->sig_int);
+	if (d->sig_hup != NULL)
+		event_free(d->sig_hup);
+	if (d->drain_ev != NULL)
+		event_free(d->drain_ev);
+	if (d->base != NULL)
+		event_base_free(d->base);
+	pki_free(d->pki);
+	if (d->pid_fd >= 0) {
+		(void)unlink(d->pid_path);
+		(void)close(d->pid_fd);
+	}
+	free(d->pid_path);
+	free(d->data_dir);
+	conf_free(d->conf);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct daemon d = { .ready_fd = -1, .pid_fd = -1 };
+	struct event_types *types = NULL;
+	struct diag *diag;
+	const char *data_dir;
+	int r;
+
+	parse_args(argc, argv);
+	log_init(DAEMON_NAME, true, LOG_LEVEL_INFO);
+	if ((diag = diag_new()) == NULL)
+		fatalx("out of memory");
+	/* Load everything, so that one run reports every error. */
+	r = conf_load(arg_config, diag, &d.conf);
+	if (r == 0) {
+		(void)load_event_types(d.conf, diag, &types);
+		(void)check_rules(d.conf, diag);
+	}
+	data_dir = arg_data_dir != NULL ? arg_data_dir :
+	    d.conf != NULL ? d.conf->data_dir : NULL;
+	if (arg_check && data_dir != NULL)
+		(void)check_tls(data_dir, diag);
+	if (diag_count(diag) > 0 || r < 0) {
+		print_diag(diag);
+		if (diag_count(diag) == 0)
+			(void)fprintf(stderr, "%s: %s\n", arg_config != NULL ?
+			    arg_config : "built-in configuration",
+			    strerror(-r));
+		diag_free(diag);
+		event_types_free(types);
+		conf_free(d.conf);
+		return 1;
+	}
+	diag_free(diag);
+	if (arg_check) {
+		(void)printf("configuration OK\n");
+		event_types_free(types);
+		conf_free(d.conf);
+		return 0;
+	}
+
+	log_set_level(d.conf->log_level);
+	make_data_dir(&d, data_dir);
+	if (!arg_foreground) {
+		detach(&d);
+		log_init(DAEMON_NAME, false, d.conf->log_level);
+		write_pid_file(&d);
+	}
+	if (arg_config == NULL)
+		log_info("no --config: using the built-in defaults "
+		    "(conf/kics-epp.yaml as shipped)");
+	else
+		log_info("configuration '%s'", arg_config);
+	run(&d, types);
+	cleanup(&d);
+	log_info("stopped");
+	return 0;
+}

@@ -1,0 +1,579 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the HTTPS side of the daemon: one evhttp listener on
+ * bufferevent_openssl per integration server, POST /api/v1/report only,
+ * protobuf decoding and validation, the connection limit, and the replies
+ * (ReportAck or ErrorReply) once the writer has committed a report.
+ *
+ * THREAD SAFETY NOTES: everything here runs on the loop thread; the
+ * writer calls http_job_done() there too (see ingest.h).
+ */
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+
+#include <assert.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "epp_agent.pb-c.h"
+#include "ingest.h"
+#include "kics_limits.h"
+#include "log.h"
+#include "tls.h"
+#include "validate.h"
+
+#define HTTP_WARN_INTERVAL_MS	10000	/* between overload logs */
+
+struct http_listener {
+	struct http	*http;
+	int64_t		server_id;
+	char		*name;
+	struct tls_server *tls;
+	struct evhttp	*evh;
+	struct evhttp_bound_socket *bound;	/* NULL once stopped */
+	uint16_t	port;
+};
+
+/* An accepted socket, remembered to enforce limits.max_connections. */
+struct http_conn {
+	int		fd;
+	struct sockaddr_storage peer;	/* to tell a reused fd apart */
+	socklen_t	peer_len;
+};
+
+/* A bufferevent made by evhttp for a new connection, fd not yet seen. */
+struct http_fresh {
+	struct bufferevent *bev;	/* we hold a reference */
+	struct http_fresh *next;
+};
+
+/* A request waiting for the writer. job must stay the first member. */
+struct http_job {
+	struct writer_job job;
+	struct http	*http;
+	struct evhttp_request *req;
+};
+
+struct http {
+	struct event_base *base;
+	struct writer	*writer;
+	struct http_config cfg;
+	struct http_listener **listeners;
+	size_t		n_listeners;
+	struct http_fresh *fresh;
+	struct event	*fresh_ev;
+	struct http_conn *conns;	/* cfg.max_connections slots */
+	size_t		n_conns;
+	size_t		pending;	/* jobs at the writer */
+	int64_t		last_busy_warn_ms;
+	int64_t		last_full_warn_ms;
+};
+
+static int64_t
+http_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends msg packed as the body, with our content type. */
+static void
+http_reply(struct evhttp_request *req, int code, const char *phrase,
+    const ProtobufCMessage *msg)
+{
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	size_t len = protobuf_c_message_get_packed_size(msg);
+	uint8_t *buf = xcalloc(1, len);
+
+	(void)protobuf_c_message_pack(msg, buf);
+	if (evbuffer_add(out, buf, len) < 0)
+		fatalx("evbuffer_add: out of memory");
+	free(buf);
+	(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", HTTP_CONTENT_TYPE);
+	evhttp_send_reply(req, code, phrase, NULL);
+}
+
+static void
+http_reply_error(struct evhttp_request *req, int code, const char *phrase,
+    const char *error_code, const char *message)
+{
+	Kics__Epp__V1__ErrorReply er = KICS__EPP__V1__ERROR_REPLY__INIT;
+
+	er.code = (char *)error_code;
+	er.message = (char *)message;
+	http_reply(req, code, phrase, &er.base);
+}
+
+static void
+http_reply_ack(struct http *h, struct evhttp_request *req, uint64_t seq)
+{
+	Kics__Epp__V1__ReportAck ack = KICS__EPP__V1__REPORT_ACK__INIT;
+
+	ack.acked_sequence = seq;
+	ack.next_report_interval_s = h->cfg.report_interval_s;
+	ack.server_time_ms = http_now_ms();
+	http_reply(req, 200, "OK", &ack.base);
+}
+
+/* "host:port" of the client, for the log; "?" when the peer is gone. */
+static void
+http_peer(struct evhttp_request *req, char *buf, size_t len)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	(void)snprintf(buf, len, "%s:%u", addr != NULL ? addr : "?",
+	    (unsigned)port);
+}
+
+/* Media type application/x-protobuf, any case, parameters allowed. */
+static bool
+http_content_type_ok(const char *v)
+{
+	size_t n = strlen(HTTP_CONTENT_TYPE);
+
+	if (v == NULL)
+		return false;
+	v += strspn(v, " \t");
+	if (strncasecmp(v, HTTP_CONTENT_TYPE, n) != 0)
+		return false;
+	v += n;
+	v += strspn(v, " \t");
+	return *v == '\0' || *v == ';';
+}
+
+static void
+http_log_busy(struct http *h, const char *what)
+{
+	int64_t now = http_now_ms();
+
+	if (now - h->last_busy_warn_ms < HTTP_WARN_INTERVAL_MS)
+		return;
+	h->last_busy_warn_ms = now;
+	log_warnx("%s: answering 503 busy", what);
+}
+
+/* The writer's outcome of one report, on the loop thread. */
+static void
+http_job_done(struct writer_job *wj)
+{
+	struct http_job *hj = (struct http_job *)wj;
+	struct http *h = hj->http;
+	struct evhttp_request *req = hj->req;
+
+	switch (wj->status) {
+	case REPORT_STATUS_COMMITTED:
+	case REPORT_STATUS_ALREADY:
+		http_reply_ack(h, req, wj->acked_sequence);
+		break;
+	case REPORT_STATUS_INVALID:
+		log_info("report of agent '%s' rejected: %s",
+		    wj->report->agent_id, wj->reason);
+		http_reply_error(req, 400, "Bad Request", "bad_payload",
+		    wj->reason);
+		break;
+	case REPORT_STATUS_AGENT_LIMIT:
+		log_info("report of agent '%s' refused: agent limit",
+		    wj->report->agent_id);
+		http_reply_error(req, 403, "Forbidden", "agent_limit",
+		    wj->reason);
+		break;
+	default:
+		/* The writer logged the storage error once per batch. */
+		http_reply_error(req, 503, "Service Unavailable", "busy",
+		    "report not stored, retry later");
+		break;
+	}
+	assert(h->pending > 0);
+	h->pending--;
+	kics__epp__v1__agent_report__free_unpacked(wj->report, NULL);
+	free(hj);
+}
+
+static void
+http_handle_report(struct http_listener *l, struct evhttp_request *req)
+{
+	struct http *h = l->http;
+	struct evbuffer *body = evhttp_request_get_input_buffer(req);
+	size_t len = evbuffer_get_length(body);
+	Kics__Epp__V1__AgentReport *report;
+	struct http_job *hj;
+	char reason[ENGINE_REASON_LEN], peer[128];
+	const uint8_t *data;
+	int r;
+
+	if (!http_content_type_ok(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "Content-Type"))) {
+		http_reply_error(req, 415, "Unsupported Media Type",
+		    "bad_content_type", "expected " HTTP_CONTENT_TYPE);
+		return;
+	}
+	/* evhttp already refused a larger Content-Length or chunked body. */
+	if (len > h->cfg.max_body_bytes) {
+		http_reply_error(req, 413, "Payload Too Large", "too_large",
+		    "body over limits.max_body_bytes");
+		return;
+	}
+	data = len > 0 ? evbuffer_pullup(body, -1) : (const uint8_t *)"";
+	report = kics__epp__v1__agent_report__unpack(NULL, len, data);
+	if (report == NULL) {
+		http_peer(req, peer, sizeof(peer));
+		log_info("%s: undecodable report of %zu bytes", peer, len);
+		http_reply_error(req, 400, "Bad Request", "bad_payload",
+		    "not an AgentReport");
+		return;
+	}
+	if (report_validate(report, reason, sizeof(reason)) < 0) {
+		http_peer(req, peer, sizeof(peer));
+		log_info("%s: invalid report: %s", peer, reason);
+		http_reply_error(req, 400, "Bad Request", "bad_payload",
+		    reason);
+		kics__epp__v1__agent_report__free_unpacked(report, NULL);
+		return;
+	}
+
+	hj = xcalloc(1, sizeof(*hj));
+	hj->http = h;
+	hj->req = req;
+	hj->job.report = report;
+	hj->job.bytes = len;
+	hj->job.server_id = l->server_id;
+	hj->job.done = http_job_done;
+	if ((r = writer_submit(h->writer, &hj->job)) < 0) {
+		http_log_busy(h, r == -EAGAIN ? "writer queue full" :
+		    "shutting down");
+		http_reply_error(req, 503, "Service Unavailable", "busy",
+		    r == -EAGAIN ? "queue full, retry later" :
+		    "shutting down, retry later");
+		kics__epp__v1__agent_report__free_unpacked(report, NULL);
+		free(hj);
+		return;
+	}
+	h->pending++;
+}
+
+static void
+http_request_cb(struct evhttp_request *req, void *arg)
+{
+	struct http_listener *l = arg;
+	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+
+	if (path == NULL || strcmp(path, HTTP_REPORT_PATH) != 0) {
+		http_reply_error(req, 404, "Not Found", "not_found",
+		    "only POST " HTTP_REPORT_PATH " exists");
+		return;
+	}
+	if (evhttp_request_get_command(req) != EVHTTP_REQ_POST) {
+		(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", "POST");
+		http_reply_error(req, 405, "Method Not Allowed",
+		    "method_not_allowed", "use POST");
+		return;
+	}
+	http_handle_report(l, req);
+}
+
+/* Forgets remembered sockets that were closed (or whose fd was reused). */
+static void
+http_conns_sweep(struct http *h)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	size_t i = 0;
+
+	while (i < h->n_conns) {
+		struct http_conn *c = &h->conns[i];
+
+		len = sizeof(ss);
+		if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0 &&
+		    len == c->peer_len && memcmp(&ss, &c->peer, len) == 0) {
+			i++;
+			continue;
+		}
+		h->conns[i] = h->conns[--h->n_conns];
+	}
+}
+
+/*
+ * Applies the connection limit and TCP_NODELAY to a newly accepted socket.
+ * libevent 2.1 tells nobody when evhttp closes a connection, so the count
+ * is corrected lazily: a reused fd replaces its old entry, and a sweep
+ * drops closed sockets before a connection would be refused.
+ */
+static void
+http_conn_admit(struct http *h, int fd)
+{
+	struct http_conn *c = NULL;
+	int one = 1;
+	size_t i;
+
+	for (i = 0; i < h->n_conns; i++) {
+		if (h->conns[i].fd == fd) {
+			c = &h->conns[i];	/* the old one was closed */
+			break;
+		}
+	}
+	if (c == NULL && h->n_conns >= h->cfg.max_connections)
+		http_conns_sweep(h);
+	if (c == NULL && h->n_conns >= h->cfg.max_connections) {
+		int64_t now = http_now_ms();
+
+		if (now - h->last_full_warn_ms >= HTTP_WARN_INTERVAL_MS) {
+			h->last_full_warn_ms = now;
+			log_warnx("%zu connections open "
+			    "(limits.max_connections), closing new ones",
+			    h->n_conns);
+		}
+		/* evhttp sees end of file and frees the connection. */
+		(void)shutdown(fd, SHUT_RDWR);
+		return;
+	}
+	if (c == NULL)
+		c = &h->conns[h->n_conns++];
+	c->fd = fd;
+	c->peer_len = sizeof(c->peer);
+	if (getpeername(fd, (struct sockaddr *)&c->peer, &c->peer_len) < 0)
+		c->peer_len = 0;	/* gone: the next sweep drops it */
+	/* Without it every reply waits ≈ 40 ms for a delayed ACK. */
+	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+		log_warn("setsockopt TCP_NODELAY, ignoring");
+}
+
+/*
+ * Runs right after the accept callback, before the loop polls again, so
+ * before any byte of the new connections is read or written.
+ */
+static void
+http_fresh_cb(evutil_socket_t unused, short what, void *arg)
+{
+	struct http *h = arg;
+	struct http_fresh *f;
+	evutil_socket_t fd;
+
+	(void)unused;
+	(void)what;
+	while ((f = h->fresh) != NULL) {
+		h->fresh = f->next;
+		if ((fd = bufferevent_getfd(f->bev)) >= 0)
+			http_conn_admit(h, fd);
+		(void)bufferevent_decref(f->bev);
+		free(f);
+	}
+}
+
+/*
+ * evhttp asks for the bufferevent of a new connection before it sets its
+ * fd, so the socket options are applied from http_fresh_cb().
+ */
+static struct bufferevent *
+http_bev_cb(struct event_base *base, void *arg)
+{
+	struct http_listener *l = arg;
+	struct http *h = l->http;
+	struct bufferevent *bev;
+	struct http_fresh *f;
+	struct ssl_st *ssl;
+
+	/* Returning NULL would make evhttp fall back to plain text. */
+	if ((ssl = tls_server_ssl_new(l->tls)) == NULL)
+		fatalx("server '%s': SSL_new: out of memory", l->name);
+	bev = bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+	if (bev == NULL)
+		fatalx("server '%s': bufferevent: out of memory", l->name);
+	/* Agents may close without close_notify: that is end of file. */
+	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	bufferevent_incref(bev);
+	f = xcalloc(1, sizeof(*f));
+	f->bev = bev;
+	f->next = h->fresh;
+	h->fresh = f;
+	event_active(h->fresh_ev, EV_READ, 0);
+	return bev;
+}
+
+static void
+http_listener_free(struct http_listener *l)
+{
+	if (l == NULL)
+		return;
+	if (l->evh != NULL)
+		evhttp_free(l->evh);
+	tls_server_free(l->tls);
+	free(l->name);
+	free(l);
+}
+
+struct http *
+http_new(struct event_base *base, struct writer *w,
+    const struct http_config *cfg)
+{
+	struct http *h = xcalloc(1, sizeof(*h));
+
+	h->base = base;
+	h->writer = w;
+	h->cfg = *cfg;
+	if (h->cfg.max_connections == 0)
+		h->cfg.max_connections = 1;
+	if (h->cfg.max_connections > LIMIT_HTTP_CONNECTIONS)
+		h->cfg.max_connections = LIMIT_HTTP_CONNECTIONS;
+	h->conns = xcalloc(h->cfg.max_connections, sizeof(*h->conns));
+	if ((h->fresh_ev = event_new(base, -1, 0, http_fresh_cb, h)) == NULL)
+		fatalx("event_new: out of memory");
+	return h;
+}
+
+static int
+http_listener_setup(struct http_listener *l, const struct http_server_params *p)
+{
+	struct http *h = l->http;
+	struct timeval tv = { .tv_sec = h->cfg.idle_timeout_s };
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	int fd, one = 1;
+
+	if ((l->evh = evhttp_new(h->base)) == NULL)
+		fatalx("evhttp_new: out of memory");
+	evhttp_set_bevcb(l->evh, http_bev_cb, l);
+	evhttp_set_gencb(l->evh, http_request_cb, l);
+	evhttp_set_max_body_size(l->evh, (ev_ssize_t)h->cfg.max_body_bytes);
+	evhttp_set_max_headers_size(l->evh, LIMIT_HTTP_HEADERS_BYTES);
+	if (tv.tv_sec > 0)
+		evhttp_set_timeout_tv(l->evh, &tv);
+	/* Every method reaches http_request_cb(), which answers 405. */
+	evhttp_set_allowed_methods(l->evh, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
+	    EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT |
+	    EVHTTP_REQ_PATCH);
+	l->bound = evhttp_bind_socket_with_handle(l->evh, p->address, p->port);
+	if (l->bound == NULL) {
+		int r = errno != 0 ? -errno : -EADDRNOTAVAIL;
+
+		log_warnx("server '%s': cannot listen on %s:%u: %s", l->name,
+		    p->address, (unsigned)p->port, strerror(-r));
+		return r;
+	}
+	fd = evhttp_bound_socket_get_fd(l->bound);
+	/* Linux copies it to accepted sockets; http_conn_admit() too. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
+		if (ss.ss_family == AF_INET)
+			l->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			l->port = ntohs(
+			    ((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	return 0;
+}
+
+int
+http_listen(struct http *h, const struct http_server_params *p)
+{
+	struct tls_server_params tp = {
+		.cert_file = p->cert_file,
+		.key_file = p->key_file,
+		.ca_file = p->ca_file,
+		.crl_file = p->crl_file,
+		.verify_client = p->verify_client,
+	};
+	struct http_listener *l;
+	int r;
+
+	l = xcalloc(1, sizeof(*l));
+	l->http = h;
+	l->server_id = p->server_id;
+	l->name = xstrdup(p->name);
+	if ((r = tls_server_new(&tp, &l->tls)) < 0) {
+		log_warnx("server '%s': TLS setup failed: %s", l->name,
+		    tls_last_error());
+		goto out;
+	}
+	errno = 0;
+	if ((r = http_listener_setup(l, p)) < 0)
+		goto out;
+	h->listeners = reallocarray(h->listeners, h->n_listeners + 1,
+	    sizeof(*h->listeners));
+	if (h->listeners == NULL)
+		fatal("reallocarray");
+	h->listeners[h->n_listeners++] = l;
+	log_info("server '%s' listening on %s:%u%s", l->name, p->address,
+	    (unsigned)l->port, p->verify_client ? " (client certificates)" :
+	    "");
+	l = NULL;
+	r = 0;
+out:
+	http_listener_free(l);
+	return r;
+}
+
+uint16_t
+http_listener_port(const struct http *h, size_t n)
+{
+	return n < h->n_listeners ? h->listeners[n]->port : 0;
+}
+
+size_t
+http_listener_count(const struct http *h)
+{
+	return h->n_listeners;
+}
+
+void
+http_stop_accepting(struct http *h)
+{
+	for (size_t i = 0; i < h->n_listeners; i++) {
+		struct http_listener *l = h->listeners[i];
+
+		if (l->bound != NULL) {
+			evhttp_del_accept_socket(l->evh, l->bound);
+			l->bound = NULL;
+		}
+	}
+}
+
+size_t
+http_pending(const struct http *h)
+{
+	return h->pending;
+}
+
+void
+http_free(struct http *h)
+{
+	struct http_fresh *f;
+
+	if (h == NULL)
+		return;
+	assert(h->pending == 0);
+	while ((f = h->fresh) != NULL) {
+		h->fresh = f->next;
+		(void)bufferevent_decref(f->bev);
+		free(f);
+	}
+	for (size_t i = 0; i < h->n_listeners; i++)
+		http_listener_free(h->listeners[i]);
+	free(h->listeners);
+	if (h->fresh_ev != NULL)
+		event_free(h->fresh_ev);
+	free(h->conns);
+	free(h);
+}

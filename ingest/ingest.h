@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private header of ingest/, the daemon kics-epp-proxy: the HTTPS layer
+ * (http.c), the queue to the single database writer (writer.c) and the
+ * allocation helpers that end the program when memory runs out.
+ *
+ * THREAD SAFETY NOTES: the daemon runs one libevent loop (TLS, HTTP,
+ * protobuf decoding: http.c and daemon.c) and one writer thread, the only
+ * thread that calls the engine. They meet in struct writer only:
+ * writer_submit() and writer_set_event_types() are called from the loop;
+ * finished jobs come back to the loop through an event made active by the
+ * writer thread, so every writer_job_done_fn runs on the loop thread.
+ * libevent must have been told to use pthreads (evthread_use_pthreads())
+ * before the event base was created.
+ */
+#ifndef KICS_INGEST_H
+#define KICS_INGEST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "log.h"
+
+struct event_base;
+struct event_types;
+
+/* Allocation for ingest/: out of memory ends the daemon (STYLE.md §4). */
+static inline void *
+xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n == 0 ? 1 : n, size == 0 ? 1 : size);
+
+	if (p == NULL)
+		fatal("calloc %zu x %zu", n, size);
+	return p;
+}
+
+static inline char *
+xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (p == NULL)
+		fatal("strdup");
+	return p;
+}
+
+/* writer.c ---------------------------------------------------------------- */
+
+struct writer_job;
+
+/* Called on the loop thread when the writer is done with job. */
+typedef void writer_job_done_fn(struct writer_job *job);
+
+/* One decoded report on its way to the engine and back. */
+struct writer_job {
+	Kics__Epp__V1__AgentReport *report;	/* owned by the submitter */
+	size_t		bytes;		/* body size, for the queue */
+	int64_t		server_id;	/* integration server, 0 none */
+	writer_job_done_fn *done;	/* called with the outcome */
+	/* set by the writer before done() is called: */
+	enum report_status status;
+	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */
+	char		reason[ENGINE_REASON_LEN]; /* for the others */
+	struct writer_job *next;	/* queue link, owned by the writer */
+};
+
+struct writer;
+
+/*
+ * Starts the writer thread. It owns e and types from now on (both are
+ * freed by writer_free(), also when this fails) and is the only caller of
+ * the engine: it applies everything queued in one engine_apply_batch()
+ * (group commit) and calls engine_tick() about once a second. Results
+ * are handed back on base. Returns 0 and a writer the caller frees with
+ * writer_free(), or a negative errno when the thread or the event cannot
+ * be created.
+ */
+int writer_new(struct event_base *base, struct engine *e,
+    struct event_types *types, struct writer **ret_writer);
+
+/*
+ * Queues job (on the loop thread). Returns 0, after which the writer owns
+ * the link field until job->done(job) is called; -EAGAIN when the queue
+ * is full (LIMIT_INGEST_QUEUE_REPORTS reports or LIMIT_INGEST_QUEUE_BYTES
+ * bytes not yet answered; one report alone is always accepted) or
+ * -ESHUTDOWN after writer_stop(). On error the job stays the caller's.
+ */
+int writer_submit(struct writer *w, struct writer_job *job);
+
+/*
+ * Hands new event types to the writer, which takes ownership and swaps
+ * them into the engine between two batches, then frees the old ones.
+ */
+void writer_set_event_types(struct writer *w, struct event_types *types);
+
+/*
+ * Stops accepting jobs. The thread still commits and hands back what is
+ * queued, then ends. Idempotent.
+ */
+void writer_stop(struct writer *w);
+
+/* True when every submitted job has been handed back through done(). */
+bool writer_idle(struct writer *w);
+
+/*
+ * Stops the writer, waits for its thread, then frees the engine (a clean
+ * close) and the event types. Jobs still queued are handed back as
+ * REPORT_STATUS_FAILED only if the thread could not run them. NULL-safe.
+ * Must be called on the loop thread while base still exists.
+ */
+void writer_free(struct writer *w);
+
+/* http.c ------------------------------------------------------------------ */
+
+#define HTTP_REPORT_PATH	"/api/v1/report"
+#define HTTP_CONTENT_TYPE	"application/x-protobuf"
+
+/* Settings of the HTTP layer, copied from the configuration. */
+struct http_config {
+	size_t		max_body_bytes;	/* limits.* */
+	size_t		max_connections;
+	uint32_t	idle_timeout_s;
+	uint32_t	report_interval_s; /* told to agents */
+};
+
+/* One integration server to listen for. Strings are copied. */
+struct http_server_params {
+	int64_t		server_id;
+	const char	*name;
+	const char	*address;	/* IP literal or host name */
+	uint16_t	port;		/* 0 picks a free port (tests) */
+	const char	*cert_file;	/* server certificate, PEM */
+	const char	*key_file;
+	const char	*ca_file;	/* the installation's CA, PEM */
+	const char	*crl_file;	/* may be NULL */
+	bool		verify_client;
+};
+
+struct http;
+
+/*
+ * Returns the HTTP layer of the daemon on base, handing decoded reports to
+ * w (borrowed; it must outlive the returned object). Ends the program when
+ * out of memory.
+ */
+struct http *http_new(struct event_base *base, struct writer *w,
+    const struct http_config *cfg);
+
+/*
+ * Starts one HTTPS listener for p. Returns 0; -ENOENT or -EINVAL when the
+ * TLS material cannot be loaded, or the negative errno of the failed
+ * bind/listen. Each failure is logged here with the server's name.
+ */
+int http_listen(struct http *h, const struct http_server_params *p);
+
+/*
+ * Port of the n-th listener (in http_listen() order) as bound, or 0 when
+ * there is no such listener.
+ */
+uint16_t http_listener_port(const struct http *h, size_t n);
+
+/* Number of listeners running. */
+size_t http_listener_count(const struct http *h);
+
+/*
+ * Closes the listening sockets; connections already accepted go on until
+ * they are idle. Idempotent.
+ */
+void http_stop_accepting(struct http *h);
+
+/* Requests handed to the writer and not answered yet. */
+size_t http_pending(const struct http *h);
+
+/*
+ * Frees every listener and connection. Call only when http_pending() is 0
+ * (libevent cannot free a server with requests in flight). NULL-safe.
+ */
+void http_free(struct http *h);
+
+#endif

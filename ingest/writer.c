@@ -1,0 +1,319 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the writer: a bounded queue of decoded reports and
+ * the one thread that owns the engine, commits whatever has arrived in one
+ * transaction (group commit) and hands the outcome back to the loop.
+ *
+ * THREAD SAFETY NOTES: every field below the mutex line is protected by
+ * mtx. engine and types are touched only by the writer thread once it
+ * runs. done_ev belongs to the loop; the thread only makes it active,
+ * which libevent allows when evthread_use_pthreads() was called.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "engine.h"
+#include "event_types.h"
+#include "ingest.h"
+#include "kics_limits.h"
+#include "log.h"
+
+#define WRITER_TICK_MS	1000	/* engine_tick() period when idle */
+#define WRITER_RETICK_MS 10	/* when engine_tick() has more to do */
+
+struct writer {
+	pthread_t	thread;
+	bool		thread_started;
+	struct engine	*engine;	/* writer thread only */
+	struct event_types *types;	/* in the engine; writer only */
+	struct event	*done_ev;	/* loop: delivers finished jobs */
+
+	pthread_mutex_t	mtx;
+	pthread_cond_t	cond;		/* queue, new_types, stopping */
+	struct writer_job *queue;	/* waiting, oldest first */
+	struct writer_job **queue_tail;
+	struct writer_job *done;	/* finished, oldest first */
+	struct writer_job **done_tail;
+	size_t		jobs;		/* submitted, not answered */
+	size_t		bytes;		/* their job->bytes */
+	struct event_types *new_types;	/* to swap in, owned */
+	bool		stopping;
+};
+
+static int64_t
+writer_now_ms(clockid_t clock)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(clock, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Runs one batch through the engine. The jobs stay counted in jobs and
+ * bytes until the loop has answered them (writer_done_cb()), so memory
+ * stays bounded by the queue limits while a batch is being committed and
+ * while its replies wait for the loop.
+ */
+static void
+writer_apply(struct writer *w, struct writer_job *batch)
+{
+	struct engine_report *reports;
+	struct writer_job *job;
+	size_t n = 0, i;
+	int r;
+
+	for (job = batch; job != NULL; job = job->next)
+		n++;
+	reports = xcalloc(n, sizeof(*reports));
+	for (job = batch, i = 0; job != NULL; job = job->next, i++) {
+		reports[i].report = job->report;
+		reports[i].server_id = job->server_id;
+	}
+	r = engine_apply_batch(w->engine, reports, n,
+	    writer_now_ms(CLOCK_REALTIME));
+	if (r < 0)
+		log_warnx("writer: batch of %zu reports not stored: %s (%s)",
+		    n, strerror(-r), engine_errmsg(w->engine));
+	for (job = batch, i = 0; job != NULL; job = job->next, i++) {
+		job->status = reports[i].status;
+		job->acked_sequence = reports[i].acked_sequence;
+		(void)memcpy(job->reason, reports[i].reason,
+		    sizeof(job->reason));
+		job->reason[sizeof(job->reason) - 1] = '\0';
+		/* A failed batch was logged above, once. */
+		if (r == 0 && job->status == REPORT_STATUS_FAILED)
+			log_warnx("writer: report %llu of agent '%s' not "
+			    "stored: %s", (unsigned long long)
+			    job->report->sequence, job->report->agent_id,
+			    job->reason);
+	}
+	free(reports);
+
+	(void)pthread_mutex_lock(&w->mtx);
+	*w->done_tail = batch;
+	for (job = batch; job->next != NULL; job = job->next)
+		;
+	w->done_tail = &job->next;
+	(void)pthread_mutex_unlock(&w->mtx);
+	event_active(w->done_ev, EV_READ, 0);
+}
+
+static void
+writer_tick(struct writer *w, int64_t *next_tick)
+{
+	int64_t now = writer_now_ms(CLOCK_MONOTONIC);
+	int r;
+
+	if (now < *next_tick)
+		return;
+	r = engine_tick(w->engine, writer_now_ms(CLOCK_REALTIME));
+	if (r < 0)
+		log_warnx("writer: periodic maintenance failed: %s (%s), "
+		    "ignoring", strerror(-r), engine_errmsg(w->engine));
+	*next_tick = now + (r == 1 ? WRITER_RETICK_MS : WRITER_TICK_MS);
+}
+
+static void
+writer_wait(struct writer *w, int64_t next_tick)
+{
+	int64_t wait_ms = next_tick - writer_now_ms(CLOCK_MONOTONIC);
+	struct timespec until;
+
+	if (wait_ms <= 0)
+		return;
+	(void)clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += wait_ms / 1000;
+	until.tv_nsec += (wait_ms % 1000) * 1000000;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	(void)pthread_cond_timedwait(&w->cond, &w->mtx, &until);
+}
+
+static void *
+writer_main(void *arg)
+{
+	struct writer *w = arg;
+	struct writer_job *batch;
+	struct event_types *types;
+	int64_t next_tick = writer_now_ms(CLOCK_MONOTONIC) + WRITER_TICK_MS;
+	bool stop;
+
+	for (;;) {
+		(void)pthread_mutex_lock(&w->mtx);
+		if (w->queue == NULL && w->new_types == NULL && !w->stopping)
+			writer_wait(w, next_tick);
+		batch = w->queue;
+		w->queue = NULL;
+		w->queue_tail = &w->queue;
+		types = w->new_types;
+		w->new_types = NULL;
+		stop = w->stopping;
+		(void)pthread_mutex_unlock(&w->mtx);
+
+		/* Between batches: no report is half-applied with old types. */
+		if (types != NULL) {
+			engine_set_event_types(w->engine, types);
+			event_types_free(w->types);
+			w->types = types;
+			log_info("event types reloaded");
+		}
+		if (batch != NULL)
+			writer_apply(w, batch);
+		else if (stop)
+			break;
+		/* Also under steady load, where the queue is never empty. */
+		if (!stop)
+			writer_tick(w, &next_tick);
+	}
+	return NULL;
+}
+
+/* On the loop: answer every finished job. */
+static void
+writer_done_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct writer *w = arg;
+	struct writer_job *list, *job;
+
+	(void)fd;
+	(void)what;
+	(void)pthread_mutex_lock(&w->mtx);
+	list = w->done;
+	w->done = NULL;
+	w->done_tail = &w->done;
+	for (job = list; job != NULL; job = job->next) {
+		w->jobs--;
+		w->bytes -= job->bytes;
+	}
+	(void)pthread_mutex_unlock(&w->mtx);
+	while ((job = list) != NULL) {
+		list = job->next;
+		job->next = NULL;
+		job->done(job);
+	}
+}
+
+int
+writer_new(struct event_base *base, struct engine *e,
+    struct event_types *types, struct writer **ret_writer)
+{
+	struct writer *w;
+	pthread_condattr_t ca;
+	int r;
+
+	w = xcalloc(1, sizeof(*w));
+	w->engine = e;
+	w->types = types;
+	w->queue_tail = &w->queue;
+	w->done_tail = &w->done;
+	(void)pthread_mutex_init(&w->mtx, NULL);
+	(void)pthread_condattr_init(&ca);
+	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void)pthread_cond_init(&w->cond, &ca);
+	(void)pthread_condattr_destroy(&ca);
+	if ((w->done_ev = event_new(base, -1, 0, writer_done_cb, w)) == NULL) {
+		r = -ENOMEM;
+		goto out;
+	}
+	if ((r = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
+		r = -r;
+		goto out;
+	}
+	w->thread_started = true;
+	*ret_writer = w;
+	w = NULL;
+	r = 0;
+out:
+	writer_free(w);
+	return r;
+}
+
+int
+writer_submit(struct writer *w, struct writer_job *job)
+{
+	int r = 0;
+
+	assert(job->done != NULL);
+	(void)pthread_mutex_lock(&w->mtx);
+	if (w->stopping)
+		r = -ESHUTDOWN;
+	else if (w->jobs > 0 && (w->jobs >= LIMIT_INGEST_QUEUE_REPORTS ||
+	    w->bytes > LIMIT_INGEST_QUEUE_BYTES ||
+	    job->bytes > LIMIT_INGEST_QUEUE_BYTES - w->bytes))
+		r = -EAGAIN;
+	else {
+		job->next = NULL;
+		*w->queue_tail = job;
+		w->queue_tail = &job->next;
+		w->jobs++;
+		w->bytes += job->bytes;
+		(void)pthread_cond_signal(&w->cond);
+	}
+	(void)pthread_mutex_unlock(&w->mtx);
+	return r;
+}
+
+void
+writer_set_event_types(struct writer *w, struct event_types *types)
+{
+	struct event_types *old;
+
+	(void)pthread_mutex_lock(&w->mtx);
+	old = w->new_types;	/* never swapped in: nobody uses it */
+	w->new_types = types;
+	(void)pthread_cond_signal(&w->cond);
+	(void)pthread_mutex_unlock(&w->mtx);
+	event_types_free(old);
+}
+
+void
+writer_stop(struct writer *w)
+{
+	(void)pthread_mutex_lock(&w->mtx);
+	w->stopping = true;
+	(void)pthread_cond_signal(&w->cond);
+	(void)pthread_mutex_unlock(&w->mtx);
+}
+
+bool
+writer_idle(struct writer *w)
+{
+	bool idle;
+
+	(void)pthread_mutex_lock(&w->mtx);
+	idle = w->jobs == 0;
+	(void)pthread_mutex_unlock(&w->mtx);
+	return idle;
+}
+
+void
+writer_free(struct writer *w)
+{
+	if (w == NULL)
+		return;
+	if (w->thread_started) {
+		writer_stop(w);
+		(void)pthread_join(w->thread, NULL);
+	}
+	/* The thread drained the queue; answer what it handed back. */
+	if (w->done_ev != NULL) {
+		writer_done_cb(-1, 0, w);
+		event_free(w->done_ev);
+	}
+	engine_free(w->engine);
+	event_types_free(w->types);
+	event_types_free(w->new_types);
+	(void)pthread_cond_destroy(&w->cond);
+	(void)pthread_mutex_destroy(&w->mtx);
+	free(w);
+}

@@ -1,0 +1,133 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the counters of a simulator run, a fixed-size
+ * latency histogram (log-linear buckets) and the summary printers.
+ */
+#include <stdio.h>
+
+#include "sim.h"
+
+/*
+ * Bucket of a value: values below SIM_HIST_SUB are exact (power 0); above,
+ * power p holds [SUB << (p-1), SUB << p) split into SUB linear slots.
+ */
+static void
+bucket_of(uint64_t us, unsigned int *ret_pow, unsigned int *ret_sub)
+{
+	unsigned int pow = 0;
+
+	while (pow + 1 < SIM_HIST_POW && us >= ((uint64_t)SIM_HIST_SUB << pow))
+		pow++;
+	if (pow == 0) {
+		*ret_pow = 0;
+		*ret_sub = (unsigned int)us;
+		return;
+	}
+	*ret_pow = pow;
+	*ret_sub = (unsigned int)((us >> (pow - 1)) - SIM_HIST_SUB);
+	if (*ret_sub >= SIM_HIST_SUB)
+		*ret_sub = SIM_HIST_SUB - 1;	/* beyond the last power */
+}
+
+/* The upper edge of a bucket, the value a percentile reports. */
+static uint64_t
+bucket_value(unsigned int pow, unsigned int sub)
+{
+	if (pow == 0)
+		return sub;
+	return ((uint64_t)(SIM_HIST_SUB + sub + 1) << (pow - 1)) - 1;
+}
+
+void
+sim_stats_latency(struct sim_stats *stats, uint64_t us)
+{
+	unsigned int pow, sub;
+
+	bucket_of(us, &pow, &sub);
+	stats->hist[pow][sub]++;
+	stats->lat_count++;
+	if (us > stats->lat_max_us)
+		stats->lat_max_us = us;
+}
+
+uint64_t
+sim_stats_percentile(const struct sim_stats *stats, double p)
+{
+	uint64_t want, seen = 0;
+
+	if (stats->lat_count == 0)
+		return 0;
+	want = (uint64_t)(p / 100.0 * (double)stats->lat_count + 0.5);
+	if (want == 0)
+		want = 1;
+	for (unsigned int pow = 0; pow < SIM_HIST_POW; pow++) {
+		for (unsigned int sub = 0; sub < SIM_HIST_SUB; sub++) {
+			seen += stats->hist[pow][sub];
+			if (seen >= want) {
+				uint64_t v = bucket_value(pow, sub);
+
+				return v < stats->lat_max_us ? v :
+				    stats->lat_max_us;
+			}
+		}
+	}
+	return stats->lat_max_us;
+}
+
+void
+sim_stats_print(const struct sim_stats *stats, double elapsed_s, bool json,
+    FILE *file)
+{
+	double rate = elapsed_s > 0 ? (double)stats->acked / elapsed_s : 0;
+	double p50 = (double)sim_stats_percentile(stats, 50) / 1000.0;
+	double p95 = (double)sim_stats_percentile(stats, 95) / 1000.0;
+	double p99 = (double)sim_stats_percentile(stats, 99) / 1000.0;
+	double max = (double)stats->lat_max_us / 1000.0;
+
+	if (json) {
+		(void)fprintf(file, "{\"elapsed_s\":%.3f,\"sent\":%llu,"
+		    "\"acked\":%llu,\"refused\":%llu,\"busy\":%llu,"
+		    "\"errors\":%llu,\"tls_errors\":%llu,\"bytes_sent\":%llu,"
+		    "\"latency_ms\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
+		    "\"max\":%.3f},\"reports_per_s\":%.1f}\n", elapsed_s,
+		    (unsigned long long)stats->sent,
+		    (unsigned long long)stats->acked,
+		    (unsigned long long)stats->refused,
+		    (unsigned long long)stats->busy,
+		    (unsigned long long)stats->errors,
+		    (unsigned long long)stats->tls_errors,
+		    (unsigned long long)stats->bytes_sent, p50, p95, p99, max,
+		    rate);
+		return;
+	}
+	(void)fprintf(file,
+	    "elapsed     %.1f s\n"
+	    "sent        %llu (%llu bytes of reports)\n"
+	    "acked       %llu\n"
+	    "refused     %llu (403 agent_limit)\n"
+	    "busy        %llu (503, retried with backoff)\n"
+	    "errors      %llu (%llu TLS)\n"
+	    "latency     p50 %.2f ms, p95 %.2f ms, p99 %.2f ms, max %.2f ms\n"
+	    "throughput  %.1f reports/s acked\n",
+	    elapsed_s, (unsigned long long)stats->sent,
+	    (unsigned long long)stats->bytes_sent,
+	    (unsigned long long)stats->acked,
+	    (unsigned long long)stats->refused,
+	    (unsigned long long)stats->busy,
+	    (unsigned long long)stats->errors,
+	    (unsigned long long)stats->tls_errors, p50, p95, p99, max, rate);
+}
+
+void
+sim_stats_progress(const struct sim_stats *stats, double elapsed_s,
+    double rate)
+{
+	(void)fprintf(stderr, "\r%6.1fs  sent %llu  acked %llu  refused %llu"
+	    "  busy %llu  errors %llu  %.0f/s   ", elapsed_s,
+	    (unsigned long long)stats->sent,
+	    (unsigned long long)stats->acked,
+	    (unsigned long long)stats->refused,
+	    (unsigned long long)stats->busy,
+	    (unsigned long long)stats->errors, rate);
+	(void)fflush(stderr);
+}

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Benchmark of the engine: applies N synthetic reports (host info, 10
+ * events and 20 connections each) to a fresh database, and in the same run
+ * inserts the same event rows with their FTS5 entries into the same schema
+ * with plain prepared statements. Prints both rates and their ratio; the
+ * goal is an engine rate of at least 60 % of the raw one.
+ *
+ * usage: bench-engine [REPORTS [REPORTS_PER_BATCH]]
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine.h"
+#include "report-build.h"
+#include "store.h"
+#include "testutil.h"
+
+#define EVENTS_PER_REPORT	10
+#define CONNS_PER_REPORT	20
+#define AGENTS			500
+
+static const char *const categories[] = {
+	"network_attack", "untrusted_device", "unauthorized_application",
+	"prohibited_file_operation", "file_modified", "firewall_blocked",
+	"threat_detected", "protection_disabled", "bases_outdated",
+	"scan_completed",
+};
+
+static double
+now_s(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static rb_report *
+make_report(int n, uint64_t *seqs)
+{
+	int agent = n % AGENTS;
+	char id[64], mac[32], ip[32], desc[256], host[32];
+	rb_report *r;
+
+	(void)snprintf(id, sizeof(id), "5f0c%04x-0000-4000-8000-%012d", agent,
+	    agent);
+	r = rb_new(id, ++seqs[agent]);
+	(void)snprintf(mac, sizeof(mac), "02:00:00:00:%02x:%02x",
+	    (agent >> 8) & 0xff, agent & 0xff);
+	(void)snprintf(ip, sizeof(ip), "10.10.%d.%d", agent / 250,
+	    agent % 250 + 1);
+	(void)snprintf(host, sizeof(host), "ENG-WS-%04d", agent);
+	(void)rb_host(r, host, "Windows 10 Enterprise", "10.0.19045", mac, ip);
+	rb_app(r, "Kaspersky Endpoint Security", "12.3.0.493");
+	for (int i = 0; i < EVENTS_PER_REPORT; i++) {
+		char eid[32];
+
+		(void)snprintf(eid, sizeof(eid), "%d-%d", n, i);
+		(void)snprintf(desc, sizeof(desc), "Detected suspicious "
+		    "activity %d on %s while process svchost.exe accessed "
+		    "C:\\ProgramData\\Siemens\\WinCC\\project%d.mcp", n * 10 + i,
+		    host, i);
+		(void)rb_event(r, eid, categories[i % 10], desc);
+	}
+	for (int i = 0; i < CONNS_PER_REPORT; i++) {
+		char rip[32];
+		int peer = (agent * 7 + i * 13) % 2000;
+
+		(void)snprintf(rip, sizeof(rip), "192.168.%d.%d", peer / 250,
+		    peer % 250 + 1);
+		(void)rb_conn(r, i % 3 == 2 ? 2 : 1, i % 2 ? 1 : 2, rip, NULL,
+		    i % 2 ? 502 : 443, 10 + (uint64_t)i,
+		    i % 5 == 4 ? 0 : 9 + (uint64_t)i);
+	}
+	return r;
+}
+
+static char *
+db_in(const char *dir, const char *name)
+{
+	char *p = malloc(strlen(dir) + strlen(name) + 2);
+
+	CHECK(p != NULL);
+	(void)sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
+static double
+bench_engine(const char *path, rb_report **reports, int n, int batch)
+{
+	struct engine_config cfg;
+	struct event_types *types = NULL;
+	struct diag *d = diag_new();
+	struct engine *e = NULL;
+	struct engine_report *er = calloc((size_t)batch, sizeof(*er));
+	double t0, t;
+
+	CHECK(d != NULL && er != NULL);
+	CHECK_EQ(event_types_load_default(d, &types), 0);
+	engine_config_init(&cfg);
+	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
+	t0 = now_s();
+	for (int i = 0; i < n; i += batch) {
+		int k = n - i < batch ? n - i : batch;
+
+		for (int j = 0; j < k; j++) {
+			er[j].report = reports[i + j];
+			er[j].server_id = 0;
+		}
+		CHECK_EQ(engine_apply_batch(e, er, (size_t)k,
+		    testutil_now_ms()), 0);
+		for (int j = 0; j < k; j++)
+			CHECK_EQ(er[j].status, REPORT_STATUS_COMMITTED);
+	}
+	t = now_s() - t0;
+	engine_free(e);
+	event_types_free(types);
+	diag_free(d);
+	free(er);
+	return t;
+}
+
+/* The same event rows, plain prepared statements, same batch size. */
+static double
+bench_raw(const char *path, rb_report **reports, int n, int batch)
+{
+	struct store *s = NULL;
+	sqlite3 *db;
+	sqlite3_stmt *ins, *fts;
+	double t0, t;
+	long long now = testutil_now_ms();
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);	/* same schema */
+	store_free(s);
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "PRAGMA journal_mode = WAL; "
+	    "PRAGMA synchronous = FULL; PRAGMA cache_size = -65536; "
+	    "PRAGMA secure_delete = OFF; PRAGMA wal_autocheckpoint = 10000; "
+	    "INSERT INTO agents (agent_id, first_contact_ms, last_contact_ms) "
+	    "VALUES ('raw', 0, 0); INSERT INTO devices (source, created_ms, "
+	    "last_seen_ms) VALUES ('epp', 0, 0)",
+	    NULL, NULL, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO events (event_id, "
+	    "agent_ref, device_id, occurred_at_ms, registered_at_ms, code, "
+	    "title, severity, technology, category, product, agent_title, "
+	    "description, object_path, threat_name, user_name, hostname, "
+	    "attributes, tags) VALUES (?1, 1, 1, ?2, ?3, 4000005500, ?4, 2, "
+	    "'epp', ?5, ?6, NULL, ?7, ?8, ?9, ?10, 'ENG-WS-0001', NULL, '[]')",
+	    -1, &ins, NULL) == SQLITE_OK);
+	CHECK(sqlite3_prepare_v2(db, "INSERT INTO events_fts (rowid, title, "
+	    "description, object_path, threat_name, user_name, hostname) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'ENG-WS-0001')", -1, &fts,
+	    NULL) == SQLITE_OK);
+	t0 = now_s();
+	for (int i = 0; i < n; i += batch) {
+		int k = n - i < batch ? n - i : batch;
+
+		CHECK(sqlite3_exec(db, "BEGIN", NULL, NULL, NULL) == SQLITE_OK);
+		for (int j = i; j < i + k; j++) {
+			for (size_t x = 0; x < reports[j]->n_events; x++) {
+				Kics__Epp__V1__EppEvent *ev =
+				    reports[j]->events[x];
+				char eid[96];
+
+				(void)snprintf(eid, sizeof(eid), "%s/%s",
+				    reports[j]->agent_id, ev->event_id);
+				(void)sqlite3_reset(ins);
+				(void)sqlite3_bind_text(ins, 1, eid, -1,
+				    SQLITE_TRANSIENT);
+				(void)sqlite3_bind_int64(ins, 2,
+				    ev->occurred_at_ms);
+				(void)sqlite3_bind_int64(ins, 3, now);
+				(void)sqlite3_bind_text(ins, 4, "Activity "
+				    "specific for network attacks", -1,
+				    SQLITE_STATIC);
+				(void)sqlite3_bind_text(ins, 5, ev->category,
+				    -1, SQLITE_STATIC);
+				(void)sqlite3_bind_text(ins, 6, ev->product,
+				    -1, SQLITE_STATIC);
+				(void)sqlite3_bind_text(ins, 7,
+				    ev->description, -1, SQLITE_STATIC);
+				(void)sqlite3_bind_text(ins, 8,
+				    ev->object_path, -1, SQLITE_STATIC);
+				(void)sqlite3_bind_text(ins, 9,
+				    ev->threat_name, -1, SQLITE_STATIC);
+				(void)sqlite3_bind_text(ins, 10,
+				    ev->user_name, -1, SQLITE_STATIC);
+				CHECK(sqlite3_step(ins) == SQLITE_DONE);
+				(void)sqlite3_reset(fts);
+				(void)sqlite3_bind_int64(fts, 1,
+				    sqlite3_last_insert_rowid(db));
+				(void)sqlite3_bind_text(fts, 2, "Activity "
+				    "specific for network attacks", -1,
+				    SQLITE_STATIC);
+				(void)sqlite3_bind_text(fts, 3,
+				    ev->description, -1, SQLITE_STATIC);
+				(void)sqlite3_bind_text(fts, 4,
+				    ev->object_path, -1, SQLITE_STATIC);
+				(void)sqlite3_bind_text(fts, 5,
+				    ev->threat_name, -1, SQLITE_STATIC);
+				(void)sqlite3_bind_text(fts, 6,
+				    ev->user_name, -1, SQLITE_STATIC);
+				CHECK(sqlite3_step(fts) == SQLITE_DONE);
+			}
+		}
+		CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) ==
+		    SQLITE_OK);
+	}
+	t = now_s() - t0;
+	(void)sqlite3_finalize(ins);
+	(void)sqlite3_finalize(fts);
+	(void)sqlite3_close(db);
+	return t;
+}
+
+int
+main(int argc, char **argv)
+{
+	int n = argc > 1 ? atoi(argv[1]) : 5000;
+	int batch = argc > 2 ? atoi(argv[2]) : 100;
+	char *dir = testutil_mkdtemp();
+	char *p_engine = db_in(dir, "engine.db"), *p_raw = db_in(dir, "raw.db");
+	rb_report **reports = calloc((size_t)n, sizeof(*reports));
+	uint64_t *seqs = calloc(AGENTS, sizeof(*seqs));
+	double te, tr, events = (double)n * EVENTS_PER_REPORT;
+
+	CHECK(n > 0 && batch > 0 && reports != NULL && seqs != NULL);
+	for (int i = 0; i < n; i++)
+		reports[i] = make_report(i, seqs);
+	/* raw first, then engine, then raw again: noise shows as spread */
+	tr = bench_raw(p_raw, reports, n, batch);
+	te = bench_engine(p_engine, reports, n, batch);
+	(void)remove(p_raw);
+	{
+		char *wal = db_in(dir, "raw.db-wal");
+
+		(void)remove(wal);
+		free(wal);
+	}
+	{
+		double tr2 = bench_raw(p_raw, reports, n, batch);
+
+		if (tr2 < tr)
+			tr = tr2;
+	}
+	(void)printf("reports: %d (%d events, %d connections each), "
+	    "%d per transaction\n", n, EVENTS_PER_REPORT, CONNS_PER_REPORT,
+	    batch);
+	(void)printf("engine: %.0f events/s (%.0f reports/s)\n", events / te,
+	    n / te);
+	(void)printf("raw insert + FTS5: %.0f events/s\n", events / tr);
+	(void)printf("ratio engine/raw: %.2f (goal >= 0.60)\n", tr / te);
+	for (int i = 0; i < n; i++)
+		rb_free(reports[i]);
+	free(reports);
+	free(seqs);
+	testutil_rmtree(dir);
+	free(dir);
+	free(p_engine);
+	free(p_raw);
+	return 0;
+}

@@ -1,0 +1,270 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# End-to-end tests of kics-epp-proxy: the real daemon on a free 127.0.0.1
+# port, real TLS (curl --cacert DATA_DIR/pki/ca.pem), a real database file.
+# usage: test-daemon.sh KICS_EPP_PROXY MAKE_REPORT
+# Needs curl, sqlite3 and python3 (free port, raw TLS for the 413 case).
+set -eu
+
+DAEMON=$1
+MKREP=$2
+SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-daemon.XXXXXX")
+DATA=$TMP/data
+CONF=$TMP/kics-epp.yaml
+LOG=$TMP/daemon.log
+DB=$DATA/kics-epp.db
+PID=
+URL=
+FAILED=0
+
+cleanup() {
+	if [ -n "$PID" ]; then
+		kill -9 "$PID" 2>/dev/null || true
+	fi
+	if [ "$FAILED" = 0 ]; then
+		rm -rf "$TMP"
+	else
+		echo "test-daemon: kept $TMP" >&2
+	fi
+}
+trap cleanup EXIT
+
+fail() {
+	FAILED=1
+	echo "FAIL: $*" >&2
+	echo "--- daemon log:" >&2
+	tail -n 40 "$LOG" >&2 || true
+	exit 1
+}
+
+check_eq() {	# what expected actual
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+	echo "ok - $1"
+}
+
+PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL=https://127.0.0.1:$PORT
+
+cat >"$CONF" <<EOF
+data_dir: $DATA
+log_level: debug
+integration_servers:
+  - name: test
+    address: 127.0.0.1
+    port: $PORT
+agents:
+  max_agents: 3
+  report_interval_s: 30
+  timeout_s: 60
+limits:
+  max_body_bytes: 4096
+  max_connections: 64
+  idle_timeout_s: 20
+event_types: $SRC/conf/event-types.yaml
+rules: $SRC/conf/rules.yaml
+EOF
+
+start_daemon() {
+	: >"$LOG"
+	"$DAEMON" --config "$CONF" --foreground >>"$LOG" 2>&1 &
+	PID=$!
+	i=0
+	until grep -q 'ready:' "$LOG"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || fail "daemon did not start"
+		kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
+		sleep 0.05
+	done
+}
+
+stop_daemon() {	# signal expected-status
+	kill "-$1" "$PID"
+	rc=0
+	wait "$PID" || rc=$?
+	PID=
+	check_eq "exit status after SIG$1" "$2" "$rc"
+}
+
+# post BODYFILE [CONTENT_TYPE [PATH [METHOD]]]: prints the HTTP status,
+# leaves the reply body in $TMP/reply.
+post() {
+	curl -sS --cacert "$DATA/pki/ca.pem" -o "$TMP/reply" \
+	    -w '%{http_code}' -X "${4:-POST}" \
+	    -H "Content-Type: ${2:-application/x-protobuf}" \
+	    --data-binary "@$1" "$URL${3:-/api/v1/report}"
+}
+
+report() {	# FILE make-report-args...
+	f=$1
+	shift
+	"$MKREP" "$@" >"$f"
+}
+
+error_code() {
+	"$MKREP" --decode-error <"$TMP/reply" | sed -n 's/^code=//p'
+}
+
+acked() {
+	"$MKREP" --decode-ack <"$TMP/reply" | sed -n 's/^acked_sequence=//p'
+}
+
+sql() {
+	sqlite3 -bail "$DB" "$1"
+}
+
+totals() {	# events/devices
+	sql "SELECT (SELECT count(*) FROM event_log) || '/' ||
+	    (SELECT count(*) FROM map_nodes)"
+}
+
+# --check ------------------------------------------------------------------
+out=$("$DAEMON" --config "$CONF" --check 2>&1) || fail "--check: $out"
+check_eq "--check of a good configuration" "configuration OK" "$out"
+printf 'agents:\n  bogus_key: 1\n' >"$TMP/bad.yaml"
+rc=0
+out=$("$DAEMON" --config "$TMP/bad.yaml" --check 2>&1) || rc=$?
+check_eq "--check of a bad configuration fails" 1 "$rc"
+echo "$out" | grep -q "^$TMP/bad.yaml:2:[0-9]*: " ||
+    fail "--check error not as file:line:column: '$out'"
+echo "ok - --check prints file:line:column"
+
+start_daemon
+[ -f "$DATA/pki/ca.pem" ] || fail "no pki/ca.pem"
+
+# Happy path and resend -----------------------------------------------------
+report "$TMP/a1" --agent agent-a --seq 1 --mac aa:bb:cc:00:00:01 \
+    --ip 10.0.0.1 --hostname host-a --events 3 --event-prefix a1
+check_eq "valid report" 200 "$(post "$TMP/a1")"
+check_eq "ack sequence" 1 "$(acked)"
+"$MKREP" --decode-ack <"$TMP/reply" | grep -q '^next_report_interval_s=30$' ||
+    fail "ack does not carry report_interval_s"
+echo "ok - ack carries report_interval_s"
+# events.event_id is the agent's id (event_log shows the row id).
+events=$(sql "SELECT count(*) FROM events WHERE event_id LIKE 'a1-%'")
+check_eq "events stored" 3 "$events"
+total=$(totals)
+
+check_eq "resend" 200 "$(post "$TMP/a1")"
+check_eq "resend ack sequence" 1 "$(acked)"
+check_eq "resend changes nothing" "$total" \
+    "$(totals)"
+
+# Errors ------------------------------------------------------------------
+head -c 512 /dev/urandom >"$TMP/garbage"
+printf '\377\377\377\377' >>"$TMP/garbage"
+check_eq "garbage" 400 "$(post "$TMP/garbage")"
+check_eq "garbage code" bad_payload "$(error_code)"
+report "$TMP/noid" --seq 5 --mac aa:bb:cc:00:00:09 --events 1 \
+    --event-prefix noid
+check_eq "report without agent_id" 400 "$(post "$TMP/noid")"
+check_eq "report without agent_id code" bad_payload "$(error_code)"
+check_eq "nothing stored for bad payloads" "$total" \
+    "$(totals)"
+
+check_eq "wrong content type" 415 "$(post "$TMP/a1" text/plain)"
+check_eq "wrong content type code" bad_content_type "$(error_code)"
+check_eq "unknown path" 404 "$(post "$TMP/a1" '' /api/v1/other)"
+check_eq "unknown path code" not_found "$(error_code)"
+check_eq "GET on the report path" 405 \
+    "$(curl -sS --cacert "$DATA/pki/ca.pem" -o "$TMP/reply" \
+    -w '%{http_code}' "$URL/api/v1/report")"
+check_eq "GET code" method_not_allowed "$(error_code)"
+
+# 413 from the Content-Length alone: the body is never sent, and the
+# daemon must answer instead of waiting for it.
+status=$(python3 - "$PORT" "$DATA/pki/ca.pem" <<'EOF'
+import socket, ssl, sys
+ctx = ssl.create_default_context(cafile=sys.argv[2])
+with socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=5) as s:
+    with ctx.wrap_socket(s, server_hostname="127.0.0.1") as t:
+        t.sendall(b"POST /api/v1/report HTTP/1.1\r\nHost: x\r\n"
+                  b"Content-Type: application/x-protobuf\r\n"
+                  b"Content-Length: 10000000\r\n\r\n")
+        print(t.recv(4096).split(b"\r\n")[0].decode())
+EOF
+) || fail "413 probe failed"
+check_eq "oversize Content-Length" "HTTP/1.1 413 Payload Too Large" \
+    "$(echo "$status" | sed 's/Request Entity Too Large/Payload Too Large/')"
+
+# Keep-alive: two requests, one connection.
+report "$TMP/a2" --agent agent-a --seq 2 --mac aa:bb:cc:00:00:01 \
+    --ip 10.0.0.1 --hostname host-a --events 1 --event-prefix a2
+connects=$(curl -sS --cacert "$DATA/pki/ca.pem" -o /dev/null -o /dev/null \
+    -w '%{http_code}:%{num_connects} ' \
+    -H 'Content-Type: application/x-protobuf' --data-binary "@$TMP/a2" \
+    "$URL/api/v1/report" "$URL/api/v1/report")
+check_eq "keep-alive" "200:1 200:0 " "$connects"
+
+# Agent limit (max_agents: 3) -----------------------------------------------
+for x in b c; do
+	report "$TMP/$x" --agent "agent-$x" --seq 1 --mac "aa:bb:cc:00:00:0$x" \
+	    --hostname "host-$x" --events 1 --event-prefix "$x"
+	check_eq "agent $x within the limit" 200 "$(post "$TMP/$x")"
+done
+report "$TMP/d" --agent agent-d --seq 1 --mac aa:bb:cc:00:00:0d \
+    --hostname host-d --events 1 --event-prefix d1
+check_eq "4th computer" 403 "$(post "$TMP/d")"
+check_eq "4th computer code" agent_limit "$(error_code)"
+check_eq "nothing of the 4th computer stored" 0 \
+    "$(sql "SELECT count(*) FROM events WHERE event_id = 'd1-0'")"
+report "$TMP/a-new" --agent agent-a-reinstalled --seq 1 \
+    --mac aa:bb:cc:00:00:01 --hostname host-a --events 1 --event-prefix an
+check_eq "reinstalled agent on a known computer" 200 "$(post "$TMP/a-new")"
+
+# SIGTERM under load: every acknowledged report is stored -----------------
+load() {	# AGENT MAC FIRST LAST ACKFILE
+	s=$3
+	while [ "$s" -le "$4" ]; do
+		"$MKREP" --agent "$1" --seq "$s" --mac "$2" --events 2 \
+		    --event-prefix "$1-$s" >"$TMP/load-$1"
+		code=$(curl -sS --cacert "$DATA/pki/ca.pem" -o /dev/null \
+		    -w '%{http_code}' \
+		    -H 'Content-Type: application/x-protobuf' \
+		    --data-binary "@$TMP/load-$1" "$URL/api/v1/report" \
+		    2>/dev/null) || code=000
+		[ "$code" = 200 ] && echo "$1-$s" >>"$5"
+		[ "$code" != 000 ] || break	# the daemon is gone
+		s=$((s + 1))
+	done
+}
+
+check_acked() {	# ACKFILE what
+	n=0
+	while read -r id; do
+		got=$(sql "SELECT count(*) FROM events
+		    WHERE event_id IN ('$id-0', '$id-1')")
+		[ "$got" = 2 ] || fail "$2: acknowledged report $id lost"
+		n=$((n + 1))
+	done <"$1"
+	[ "$n" -gt 0 ] || fail "$2: nothing was acknowledged"
+	echo "ok - $2: all $n acknowledged reports stored"
+}
+
+: >"$TMP/acks-term"
+load agent-b aa:bb:cc:00:00:0b 10 400 "$TMP/acks-term" &
+LOADER=$!
+sleep 1
+stop_daemon TERM 0
+wait "$LOADER" || true
+check_acked "$TMP/acks-term" "SIGTERM under load"
+check_eq "integrity after SIGTERM" ok "$(sql 'PRAGMA integrity_check')"
+
+# kill -9 under load ------------------------------------------------------
+start_daemon
+: >"$TMP/acks-kill"
+load agent-c aa:bb:cc:00:00:0c 10 400 "$TMP/acks-kill" &
+LOADER=$!
+sleep 1
+kill -9 "$PID"
+wait "$PID" 2>/dev/null || true
+PID=
+wait "$LOADER" || true
+check_eq "integrity after kill -9" ok "$(sql 'PRAGMA integrity_check')"
+start_daemon
+check_acked "$TMP/acks-kill" "kill -9 under load"
+stop_daemon INT 0
+
+echo "all daemon tests passed"

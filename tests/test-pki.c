@@ -1,0 +1,845 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tests of ingest/pki.c on real files: the CA, server and client
+ * certificates, renewal, revocation and PKCS#12 bundles.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <openssl/bn.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs12.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "pki.h"
+#include "testutil.h"
+
+#define DAY_MS		(86400 * (int64_t)1000)
+#define PASSWORD	"correct horse battery staple"
+
+static char *
+path_join(const char *dir, const char *name)
+{
+	char *p;
+
+	CHECK((p = malloc(strlen(dir) + strlen(name) + 2)) != NULL);
+	(void)sprintf(p, "%s/%s", dir, name);
+	return p;
+}
+
+static mode_t
+file_mode(const char *path)
+{
+	struct stat st;
+
+	CHECK(stat(path, &st) == 0);
+	return st.st_mode & 07777;
+}
+
+static void
+file_put(const char *path, const void *data, size_t len)
+{
+	FILE *f;
+
+	CHECK((f = fopen(path, "wb")) != NULL);
+	CHECK(fwrite(data, 1, len, f) == len);
+	CHECK(fclose(f) == 0);
+}
+
+static X509 *
+cert_load(const char *path)
+{
+	X509 *x;
+	FILE *f;
+
+	CHECK((f = fopen(path, "r")) != NULL);
+	x = PEM_read_X509(f, NULL, NULL, NULL);
+	(void)fclose(f);
+	CHECK(x != NULL);
+	return x;
+}
+
+static X509 *
+cert_parse(const char *pem)
+{
+	BIO *bio;
+	X509 *x;
+
+	CHECK((bio = BIO_new_mem_buf(pem, -1)) != NULL);
+	x = PEM_read_bio_X509(bio, NULL, NULL, NULL);
+	BIO_free(bio);
+	CHECK(x != NULL);
+	return x;
+}
+
+static X509_CRL *
+crl_load(const char *path)
+{
+	X509_CRL *crl;
+	FILE *f;
+
+	CHECK((f = fopen(path, "r")) != NULL);
+	crl = PEM_read_X509_CRL(f, NULL, NULL, NULL);
+	(void)fclose(f);
+	CHECK(crl != NULL);
+	return crl;
+}
+
+static void
+sha256_hex(X509 *x, char out[PKI_SHA256_HEX_LEN + 1])
+{
+	unsigned char md[32];
+	unsigned int len = 0, i;
+
+	CHECK(X509_digest(x, EVP_sha256(), md, &len) == 1);
+	CHECK_EQ(len, 32);
+	for (i = 0; i < len; i++)
+		(void)sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+static void
+serial_hex(X509 *x, char out[PKI_SERIAL_HEX_MAX + 1])
+{
+	BIGNUM *bn;
+	char *hex;
+	size_t i;
+
+	CHECK((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(x), NULL)) !=
+	    NULL);
+	CHECK((hex = BN_bn2hex(bn)) != NULL);
+	CHECK(strlen(hex) <= PKI_SERIAL_HEX_MAX);
+	for (i = 0; hex[i] != '\0'; i++)
+		out[i] = (char)(hex[i] >= 'A' && hex[i] <= 'F' ?
+		    hex[i] - 'A' + 'a' : hex[i]);
+	out[i] = '\0';
+	OPENSSL_free(hex);
+	BN_free(bn);
+}
+
+/* X509_verify_cert against the CA file at time NOW_MS for PURPOSE. */
+static int
+cert_verify(const char *ca_path, X509 *x, int64_t now_ms, int purpose)
+{
+	X509_STORE *store;
+	X509_STORE_CTX *ctx;
+	X509 *ca;
+	int ok;
+
+	ca = cert_load(ca_path);
+	CHECK((store = X509_STORE_new()) != NULL);
+	CHECK(X509_STORE_add_cert(store, ca) == 1);
+	CHECK((ctx = X509_STORE_CTX_new()) != NULL);
+	CHECK(X509_STORE_CTX_init(ctx, store, x, NULL) == 1);
+	X509_STORE_CTX_set_time(ctx, 0, (time_t)(now_ms / 1000));
+	CHECK(X509_STORE_CTX_set_purpose(ctx, purpose) == 1);
+	ok = X509_verify_cert(ctx);
+	X509_STORE_CTX_free(ctx);
+	X509_STORE_free(store);
+	X509_free(ca);
+	return ok;
+}
+
+static int64_t
+asn1_ms(const ASN1_TIME *t)
+{
+	struct tm tm;
+
+	CHECK(ASN1_TIME_to_tm(t, &tm) == 1);
+	return (int64_t)timegm(&tm) * 1000;
+}
+
+static void
+test_ca_create_reopen(void)
+{
+	char *tmp, *dir, *key, *pem, *crl_path;
+	char sha[PKI_SHA256_HEX_LEN + 1];
+	struct pki *pki = NULL;
+	int64_t now = testutil_now_ms(), not_after;
+	X509_EXTENSION *ext;
+	BIGNUM *bn;
+	mode_t old_umask;
+	X509 *ca;
+	X509_CRL *crl;
+	int i;
+
+	tmp = testutil_mkdtemp();
+	dir = path_join(tmp, "pki");
+	key = path_join(dir, "ca.key");
+	pem = path_join(dir, "ca.pem");
+	crl_path = path_join(dir, "crl.pem");
+
+	/* A permissive umask must not widen the modes. */
+	old_umask = umask(0);
+	CHECK_EQ(pki_open(dir, now, &pki), 1);
+	(void)umask(old_umask);
+	CHECK(pki != NULL);
+	CHECK_EQ(file_mode(dir), 0700);
+	CHECK_EQ(file_mode(key), 0600);
+	CHECK_EQ(file_mode(pem), 0644);
+	CHECK(strcmp(pki_ca_cert_path(pki), pem) == 0);
+	CHECK(strcmp(pki_crl_path(pki), crl_path) == 0);
+	CHECK_EQ(strlen(pki_ca_sha256(pki)), PKI_SHA256_HEX_LEN);
+	(void)snprintf(sha, sizeof(sha), "%s", pki_ca_sha256(pki));
+	not_after = pki_ca_not_after_ms(pki);
+	CHECK(not_after > now + 3650 * DAY_MS);
+	CHECK(not_after <= now + 3653 * DAY_MS);
+
+	/* The certificate on disk is what the accessors describe. */
+	ca = cert_load(pem);
+	{
+		char want[PKI_SHA256_HEX_LEN + 1];
+
+		sha256_hex(ca, want);
+		CHECK(strcmp(want, sha) == 0);
+	}
+	CHECK_EQ(asn1_ms(X509_get0_notAfter(ca)), not_after);
+	CHECK_EQ(X509_check_ca(ca), 1);
+	CHECK((X509_get_key_usage(ca) & (KU_KEY_CERT_SIGN | KU_CRL_SIGN)) ==
+	    (KU_KEY_CERT_SIGN | KU_CRL_SIGN));
+	CHECK(X509_get0_subject_key_id(ca) != NULL);
+	CHECK((i = X509_get_ext_by_NID(ca, NID_basic_constraints, -1)) >= 0);
+	CHECK((ext = X509_get_ext(ca, i)) != NULL);
+	CHECK_EQ(X509_EXTENSION_get_critical(ext), 1);
+	CHECK_EQ(X509_verify(ca, X509_get0_pubkey(ca)), 1);
+	CHECK_EQ(EVP_PKEY_get_base_id(X509_get0_pubkey(ca)), EVP_PKEY_EC);
+	CHECK((bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(ca), NULL)) !=
+	    NULL);
+	CHECK_EQ(BN_num_bits(bn), 128);
+	BN_free(bn);
+
+	/* An empty CRL signed by the CA. */
+	crl = crl_load(crl_path);
+	CHECK_EQ(X509_CRL_verify(crl, X509_get0_pubkey(ca)), 1);
+	CHECK(X509_CRL_get_REVOKED(crl) == NULL ||
+	    sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)) == 0);
+	CHECK(asn1_ms(X509_CRL_get0_nextUpdate(crl)) > now + 300 * DAY_MS);
+	X509_CRL_free(crl);
+	X509_free(ca);
+	pki_free(pki);
+
+	/* The second start loads the same CA. */
+	pki = NULL;
+	CHECK_EQ(pki_open(dir, now + 1000, &pki), 0);
+	CHECK(strcmp(pki_ca_sha256(pki), sha) == 0);
+	CHECK_EQ(pki_ca_not_after_ms(pki), not_after);
+	pki_free(pki);
+	pki_free(NULL);
+
+	testutil_rmtree(tmp);
+	free(crl_path);
+	free(pem);
+	free(key);
+	free(dir);
+	free(tmp);
+}
+
+static void
+test_open_errors(void)
+{
+	char *tmp, *dir, *other, *key, *other_key, *crl, *file;
+	char long_dir[PKI_DIR_MAX + 2];
+	struct pki *pki = NULL, *p2 = NULL;
+	int64_t now = testutil_now_ms();
+	FILE *f;
+	char buf[4096];
+	size_t n;
+
+	tmp = testutil_mkdtemp();
+	dir = path_join(tmp, "a");
+	other = path_join(tmp, "b");
+	key = path_join(dir, "ca.key");
+	other_key = path_join(other, "ca.key");
+	crl = path_join(dir, "crl.pem");
+	file = path_join(tmp, "plain");
+
+	CHECK_EQ(pki_open("", now, &pki), -EINVAL);
+	memset(long_dir, 'x', sizeof(long_dir) - 1);
+	long_dir[sizeof(long_dir) - 1] = '\0';
+	CHECK_EQ(pki_open(long_dir, now, &pki), -ENAMETOOLONG);
+	file_put(file, "x", 1);
+	CHECK_EQ(pki_open(file, now, &pki), -ENOTDIR);
+	CHECK(pki == NULL);
+
+	CHECK_EQ(pki_open(dir, now, &pki), 1);
+	pki_free(pki);
+	pki = NULL;
+	CHECK_EQ(pki_open(other, now, &p2), 1);
+	pki_free(p2);
+
+	/* A group-readable CA key is refused. */
+	CHECK(chmod(key, 0640) == 0);
+	CHECK_EQ(pki_open(dir, now, &pki), -EPERM);
+	CHECK(chmod(key, 0600) == 0);
+
+	/* A CRL that is not PEM. */
+	CHECK((f = fopen(crl, "r")) != NULL);
+	n = fread(buf, 1, sizeof(buf), f);
+	(void)fclose(f);
+	file_put(crl, "garbage\n", 8);
+	CHECK_EQ(pki_open(dir, now, &pki), -EINVAL);
+	file_put(crl, buf, n);
+	CHECK_EQ(pki_open(dir, now, &pki), 0);
+	pki_free(pki);
+	pki = NULL;
+
+	/* Another installation's key does not match ca.pem. */
+	CHECK((f = fopen(key, "r")) != NULL);
+	n = fread(buf, 1, sizeof(buf), f);
+	(void)fclose(f);
+	CHECK(rename(other_key, key) == 0);
+	CHECK_EQ(pki_open(dir, now, &pki), -EINVAL);
+
+	/* ca.pem without its key is never replaced. */
+	CHECK(unlink(key) == 0);
+	CHECK_EQ(pki_open(dir, now, &pki), -ENOENT);
+	CHECK(pki == NULL);
+	CHECK(access(key, F_OK) < 0);
+
+	/* Back to the right key, it opens again. */
+	file_put(key, buf, n);
+	CHECK(chmod(key, 0600) == 0);
+	CHECK_EQ(pki_open(dir, now, &pki), 0);
+	pki_free(pki);
+
+	testutil_rmtree(tmp);
+	free(file);
+	free(crl);
+	free(other_key);
+	free(key);
+	free(other);
+	free(dir);
+	free(tmp);
+}
+
+static void
+test_server_cert(void)
+{
+	char *tmp, sha[PKI_SHA256_HEX_LEN + 1], serial[PKI_SERIAL_HEX_MAX + 1];
+	struct pki_cert_info info, again;
+	struct pki *pki = NULL;
+	int64_t now = testutil_now_ms();
+	EVP_PKEY *key;
+	X509 *x;
+	FILE *f;
+
+	tmp = testutil_mkdtemp();
+	CHECK_EQ(pki_open(tmp, now, &pki), 1);
+	CHECK_EQ(pki_server_cert_ensure(pki, 7, "127.0.0.1", "epp-host", now,
+	    &info), 1);
+	CHECK(strstr(info.cert_path, "/server-7.pem") != NULL);
+	CHECK(strstr(info.key_path, "/server-7.key") != NULL);
+	CHECK_EQ(file_mode(info.key_path), 0600);
+	CHECK_EQ(strlen(info.sha256), PKI_SHA256_HEX_LEN);
+
+	x = cert_load(info.cert_path);
+	sha256_hex(x, sha);
+	CHECK(strcmp(sha, info.sha256) == 0);
+	serial_hex(x, serial);
+	CHECK(strcmp(serial, info.serial) == 0);
+	CHECK_EQ(asn1_ms(X509_get0_notAfter(x)), info.not_after_ms);
+	CHECK(info.not_after_ms > now + 824 * DAY_MS);
+	CHECK(info.not_after_ms <= now + 825 * DAY_MS);
+	CHECK_EQ(cert_verify(pki_ca_cert_path(pki), x, now,
+	    X509_PURPOSE_SSL_SERVER), 1);
+	CHECK_EQ(cert_verify(pki_ca_cert_path(pki), x, now,
+	    X509_PURPOSE_SSL_CLIENT), 0);
+	CHECK_EQ(X509_check_ip_asc(x, "127.0.0.1", 0), 1);
+	CHECK_EQ(X509_check_ip_asc(x, "127.0.0.2", 0), 0);
+	CHECK_EQ(X509_check_host(x, "epp-host", 0, 0, NULL), 1);
+	CHECK((X509_get_extended_key_usage(x) & XKU_SSL_SERVER) != 0);
+	CHECK_EQ(X509_check_ca(x), 0);
+
+	CHECK((f = fopen(info.key_path, "r")) != NULL);
+	CHECK((key = PEM_read_PrivateKey(f, NULL, NULL, NULL)) != NULL);
+	(void)fclose(f);
+	CHECK_EQ(X509_check_private_key(x, key), 1);
+	EVP_PKEY_free(key);
+	X509_free(x);
+
+	/* Nothing changed: kept, also across a restart. */
+	CHECK_EQ(pki_server_cert_ensure(pki, 7, "127.0.0.1", "epp-host",
+	    now + DAY_MS, &again), 0);
+	CHECK(strcmp(again.sha256, info.sha256) == 0);
+	pki_free(pki);
+	pki = NULL;
+	CHECK_EQ(pki_open(tmp, now, &pki), 0);
+	CHECK_EQ(pki_server_cert_ensure(pki, 7, "127.0.0.1", "epp-host", now,
+	    &again), 0);
+	CHECK(strcmp(again.sha256, info.sha256) == 0);
+	CHECK(strcmp(again.serial, info.serial) == 0);
+
+	/* A DNS address and an IPv6 one. */
+	CHECK_EQ(pki_server_cert_ensure(pki, 8, "epp.example.org", NULL, now,
+	    &again), 1);
+	x = cert_load(again.cert_path);
+	CHECK_EQ(X509_check_host(x, "epp.example.org", 0, 0, NULL), 1);
+	X509_free(x);
+	CHECK_EQ(pki_server_cert_ensure(pki, 9, "::1", "h", now, &again), 1);
+	x = cert_load(again.cert_path);
+	CHECK_EQ(X509_check_ip_asc(x, "::1", 0), 1);
+	CHECK_EQ(X509_check_host(x, "h", 0, 0, NULL), 1);
+	X509_free(x);
+
+	/* Invalid input leaves *ret_info alone. */
+	memset(&again, 0x5a, sizeof(again));
+	CHECK_EQ(pki_server_cert_ensure(pki, 10, "bad address!", NULL, now,
+	    &again), -EINVAL);
+	CHECK_EQ(pki_server_cert_ensure(pki, 10, "10.0.0.1", "-bad", now,
+	    &again), -EINVAL);
+	CHECK_EQ(pki_server_cert_ensure(pki, 10, "10.0.0.1", "a..b", now,
+	    &again), -EINVAL);
+	CHECK_EQ(pki_server_cert_ensure(pki, -1, "10.0.0.1", NULL, now,
+	    &again), -EINVAL);
+	CHECK_EQ(pki_server_cert_ensure(pki, 10, "fe80::1%eth0", NULL, now,
+	    &again), -EINVAL);
+	CHECK_EQ((unsigned char)again.serial[0], 0x5a);
+
+	pki_free(pki);
+	testutil_rmtree(tmp);
+	free(tmp);
+}
+
+static void
+test_server_cert_renewal(void)
+{
+	char *tmp;
+	struct pki_cert_info info, kept, renewed;
+	struct pki *pki = NULL;
+	int64_t now = testutil_now_ms();
+
+	tmp = testutil_mkdtemp();
+	CHECK_EQ(pki_open(tmp, now, &pki), 1);
+	CHECK_EQ(pki_server_cert_ensure(pki, 1, "192.0.2.10", "epp", now,
+	    &info), 1);
+
+	/* 31 days before expiry: kept. */
+	CHECK_EQ(pki_server_cert_ensure(pki, 1, "192.0.2.10", "epp",
+	    info.not_after_ms - 31 * DAY_MS, &kept), 0);
+	CHECK(strcmp(kept.sha256, info.sha256) == 0);
+	CHECK_EQ(kept.not_after_ms, info.not_after_ms);
+
+	/* 29 days before expiry: renewed with a new serial and expiry. */
+	CHECK_EQ(pki_server_cert_ensure(pki, 1, "192.0.2.10", "epp",
+	    info.not_after_ms - 29 * DAY_MS, &renewed), 1);
+	CHECK(strcmp(renewed.sha256, info.sha256) != 0);
+	CHECK(strcmp(renewed.serial, info.serial) != 0);
+	CHECK(renewed.not_after_ms > info.not_after_ms);
+	CHECK_EQ(renewed.not_after_ms, info.not_after_ms - 29 * DAY_MS +
+	    825 * DAY_MS);
+
+	/* After expiry as well. */
+	CHECK_EQ(pki_server_cert_ensure(pki, 1, "192.0.2.10", "epp",
+	    renewed.not_after_ms + DAY_MS, &kept), 1);
+	CHECK(strcmp(kept.sha256, renewed.sha256) != 0);
+
+	pki_free(pki);
+	testutil_rmtree(tmp);
+	free(tmp);
+}
+
+static void
+test_server_cert_reissue(void)
+{
+	char *tmp, *other;
+	struct pki_cert_info info, next, foreign;
+	struct pki *pki = NULL, *pki2 = NULL;
+	int64_t now = testutil_now_ms();
+	X509 *x;
+
+	tmp = testutil_mkdtemp();
+	other = testutil_mkdtemp();
+	CHECK_EQ(pki_open(tmp, now, &pki), 1);
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.1", "host-a", now,
+	    &info), 1);
+
+	/* The address changed. */
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.2", "host-a", now,
+	    &next), 1);
+	CHECK(strcmp(next.sha256, info.sha256) != 0);
+	x = cert_load(next.cert_path);
+	CHECK_EQ(X509_check_ip_asc(x, "127.0.0.2", 0), 1);
+	CHECK_EQ(X509_check_ip_asc(x, "127.0.0.1", 0), 0);
+	X509_free(x);
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.2", "host-a", now,
+	    &info), 0);
+
+	/* The hostname changed, then was dropped. */
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.2", "host-b", now,
+	    &next), 1);
+	x = cert_load(next.cert_path);
+	CHECK_EQ(X509_check_host(x, "host-b", 0, 0, NULL), 1);
+	CHECK_EQ(X509_check_host(x, "host-a", 0, 0, NULL), 0);
+	X509_free(x);
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.2", NULL, now,
+	    &next), 1);
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.2", "", now,
+	    &next), 0);
+
+	/* A missing key, or a corrupt certificate. */
+	CHECK(unlink(next.key_path) == 0);
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.2", NULL, now,
+	    &info), 1);
+	file_put(info.cert_path, "junk", 4);
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.2", NULL, now,
+	    &info), 1);
+
+	/* A certificate from another CA put in place is replaced. */
+	CHECK_EQ(pki_open(other, now, &pki2), 1);
+	CHECK_EQ(pki_server_cert_ensure(pki2, 3, "127.0.0.2", NULL, now,
+	    &foreign), 1);
+	CHECK(rename(foreign.cert_path, info.cert_path) == 0);
+	CHECK(rename(foreign.key_path, info.key_path) == 0);
+	CHECK_EQ(pki_server_cert_ensure(pki, 3, "127.0.0.2", NULL, now,
+	    &next), 1);
+	x = cert_load(next.cert_path);
+	CHECK_EQ(cert_verify(pki_ca_cert_path(pki), x, now,
+	    X509_PURPOSE_SSL_SERVER), 1);
+	X509_free(x);
+
+	pki_free(pki2);
+	pki_free(pki);
+	testutil_rmtree(other);
+	testutil_rmtree(tmp);
+	free(other);
+	free(tmp);
+}
+
+static void
+test_client_cert(void)
+{
+	char *tmp, serial[PKI_SERIAL_HEX_MAX + 1];
+	struct pki_client_cert cc, cc2;
+	struct pki *pki = NULL;
+	int64_t now = testutil_now_ms();
+	EVP_PKEY *key;
+	BIO *bio;
+	X509 *x;
+
+	tmp = testutil_mkdtemp();
+	CHECK_EQ(pki_open(tmp, now, &pki), 1);
+	CHECK_EQ(pki_client_cert_issue(pki, -2, now, &cc), -EINVAL);
+	CHECK_EQ(pki_client_cert_issue(pki, 5, now, &cc), 0);
+	CHECK(cc.cert_pem != NULL && cc.key_pem != NULL);
+	CHECK(strstr(cc.key_pem, "PRIVATE KEY") != NULL);
+
+	x = cert_parse(cc.cert_pem);
+	CHECK((bio = BIO_new_mem_buf(cc.key_pem, -1)) != NULL);
+	CHECK((key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL)) != NULL);
+	BIO_free(bio);
+	CHECK_EQ(X509_check_private_key(x, key), 1);
+	serial_hex(x, serial);
+	CHECK(strcmp(serial, cc.serial) == 0);
+	CHECK_EQ(asn1_ms(X509_get0_notAfter(x)), cc.not_after_ms);
+	CHECK_EQ(cc.not_after_ms, pki_ca_not_after_ms(pki));
+	CHECK((X509_get_extended_key_usage(x) & XKU_SSL_CLIENT) != 0);
+	CHECK_EQ(cert_verify(pki_ca_cert_path(pki), x, now,
+	    X509_PURPOSE_SSL_CLIENT), 1);
+	CHECK_EQ(cert_verify(pki_ca_cert_path(pki), x, now,
+	    X509_PURPOSE_SSL_SERVER), 0);
+	EVP_PKEY_free(key);
+	X509_free(x);
+
+	/* Each issue has its own key and serial; nothing lands on disk. */
+	CHECK_EQ(pki_client_cert_issue(pki, 5, now, &cc2), 0);
+	CHECK(strcmp(cc.serial, cc2.serial) != 0);
+	CHECK(strcmp(cc.key_pem, cc2.key_pem) != 0);
+	pki_client_cert_fini(&cc2);
+
+	pki_client_cert_fini(&cc);
+	CHECK(cc.cert_pem == NULL && cc.key_pem == NULL);
+	CHECK_EQ(cc.serial[0], '\0');
+	pki_client_cert_fini(&cc);
+	pki_client_cert_fini(NULL);
+
+	pki_free(pki);
+	testutil_rmtree(tmp);
+	free(tmp);
+}
+
+static long
+crl_number(X509_CRL *crl)
+{
+	ASN1_INTEGER *n;
+	long v;
+
+	CHECK((n = X509_CRL_get_ext_d2i(crl, NID_crl_number, NULL, NULL)) !=
+	    NULL);
+	v = ASN1_INTEGER_get(n);
+	ASN1_INTEGER_free(n);
+	return v;
+}
+
+static bool
+crl_lists(X509_CRL *crl, const char *pem)
+{
+	X509_REVOKED *rev;
+	X509 *x;
+	bool found;
+
+	x = cert_parse(pem);
+	found = X509_CRL_get0_by_cert(crl, &rev, x) == 1;
+	X509_free(x);
+	return found;
+}
+
+static void
+test_revoke(void)
+{
+	char *tmp, long_serial[PKI_SERIAL_HEX_MAX + 2], upper[64];
+	struct pki_client_cert a, b;
+	struct pki *pki = NULL;
+	int64_t now = testutil_now_ms();
+	X509_CRL *crl;
+	X509 *ca;
+	long number;
+	size_t i;
+
+	tmp = testutil_mkdtemp();
+	CHECK_EQ(pki_open(tmp, now, &pki), 1);
+	CHECK_EQ(pki_client_cert_issue(pki, 1, now, &a), 0);
+	CHECK_EQ(pki_client_cert_issue(pki, 1, now, &b), 0);
+	ca = cert_load(pki_ca_cert_path(pki));
+	crl = crl_load(pki_crl_path(pki));
+	number = crl_number(crl);
+	CHECK(!crl_lists(crl, a.cert_pem));
+	X509_CRL_free(crl);
+
+	CHECK_EQ(pki_revoke(pki, a.serial, now), 0);
+	crl = crl_load(pki_crl_path(pki));
+	CHECK_EQ(X509_CRL_verify(crl, X509_get0_pubkey(ca)), 1);
+	CHECK(crl_lists(crl, a.cert_pem));
+	CHECK(!crl_lists(crl, b.cert_pem));
+	CHECK_EQ(crl_number(crl), number + 1);
+	CHECK_EQ(file_mode(pki_crl_path(pki)), 0644);
+	X509_CRL_free(crl);
+
+	/* Revoking again changes nothing; upper case is accepted. */
+	for (i = 0; a.serial[i] != '\0'; i++)
+		upper[i] = (char)(a.serial[i] >= 'a' && a.serial[i] <= 'f' ?
+		    a.serial[i] - 'a' + 'A' : a.serial[i]);
+	upper[i] = '\0';
+	CHECK_EQ(pki_revoke(pki, upper, now), 0);
+	crl = crl_load(pki_crl_path(pki));
+	CHECK_EQ(crl_number(crl), number + 1);
+	CHECK_EQ(sk_X509_REVOKED_num(X509_CRL_get_REVOKED(crl)), 1);
+	X509_CRL_free(crl);
+
+	CHECK_EQ(pki_revoke(pki, b.serial, now), 0);
+
+	/* Invalid serials leave the CRL alone. */
+	CHECK_EQ(pki_revoke(pki, "", now), -EINVAL);
+	CHECK_EQ(pki_revoke(pki, "12xz", now), -EINVAL);
+	CHECK_EQ(pki_revoke(pki, "-12", now), -EINVAL);
+	CHECK_EQ(pki_revoke(pki, NULL, now), -EINVAL);
+	memset(long_serial, 'a', sizeof(long_serial) - 1);
+	long_serial[sizeof(long_serial) - 1] = '\0';
+	CHECK_EQ(pki_revoke(pki, long_serial, now), -EINVAL);
+
+	/* The revocations survive a restart. */
+	pki_free(pki);
+	pki = NULL;
+	CHECK_EQ(pki_open(tmp, now, &pki), 0);
+	crl = crl_load(pki_crl_path(pki));
+	CHECK(crl_lists(crl, a.cert_pem));
+	CHECK(crl_lists(crl, b.cert_pem));
+	CHECK_EQ(crl_number(crl), number + 2);
+	X509_CRL_free(crl);
+
+	X509_free(ca);
+	pki_client_cert_fini(&a);
+	pki_client_cert_fini(&b);
+	pki_free(pki);
+	testutil_rmtree(tmp);
+	free(tmp);
+}
+
+static void
+test_crl_refresh(void)
+{
+	char *tmp;
+	struct pki_client_cert a;
+	struct pki *pki = NULL;
+	int64_t now = testutil_now_ms(), next;
+	X509_CRL *crl;
+
+	tmp = testutil_mkdtemp();
+	CHECK_EQ(pki_open(tmp, now, &pki), 1);
+	CHECK_EQ(pki_client_cert_issue(pki, 1, now, &a), 0);
+	CHECK_EQ(pki_revoke(pki, a.serial, now), 0);
+	crl = crl_load(pki_crl_path(pki));
+	next = asn1_ms(X509_CRL_get0_nextUpdate(crl));
+	X509_CRL_free(crl);
+
+	CHECK_EQ(pki_crl_refresh(pki, now + 100 * DAY_MS), 0);
+	CHECK_EQ(pki_crl_refresh(pki, now + 200 * DAY_MS), 1);
+	crl = crl_load(pki_crl_path(pki));
+	CHECK(asn1_ms(X509_CRL_get0_nextUpdate(crl)) > next);
+	CHECK(crl_lists(crl, a.cert_pem));
+	X509_CRL_free(crl);
+
+	/* Opening late re-signs it too. */
+	pki_free(pki);
+	pki = NULL;
+	CHECK_EQ(pki_open(tmp, now + 600 * DAY_MS, &pki), 0);
+	crl = crl_load(pki_crl_path(pki));
+	CHECK(asn1_ms(X509_CRL_get0_nextUpdate(crl)) > now + 900 * DAY_MS);
+	CHECK(crl_lists(crl, a.cert_pem));
+	X509_CRL_free(crl);
+
+	pki_client_cert_fini(&a);
+	pki_free(pki);
+	testutil_rmtree(tmp);
+	free(tmp);
+}
+
+/*
+ * Runs "openssl pkcs12 -info -noout" on PATH with PASSWORD; returns its
+ * exit status and leaves its output in OUT.
+ */
+static int
+openssl_pkcs12_info(const char *openssl, const char *path,
+    const char *password, const char *out)
+{
+	char pass[256];
+	pid_t pid;
+	int status, fd;
+
+	(void)snprintf(pass, sizeof(pass), "pass:%s", password);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0) {
+		fd = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		if (fd < 0 || dup2(fd, 1) < 0 || dup2(fd, 2) < 0)
+			_exit(127);
+		(void)execl(openssl, "openssl", "pkcs12", "-info", "-noout",
+		    "-in", path, "-passin", pass, (char *)NULL);
+		_exit(127);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status));
+	return WEXITSTATUS(status);
+}
+
+static char *
+file_slurp(const char *path)
+{
+	char *s;
+	FILE *f;
+	size_t n;
+
+	CHECK((s = calloc(1, 65536)) != NULL);
+	CHECK((f = fopen(path, "r")) != NULL);
+	n = fread(s, 1, 65535, f);
+	s[n] = '\0';
+	(void)fclose(f);
+	return s;
+}
+
+static void
+test_pkcs12(void)
+{
+	char *tmp, *p12_path, *out_path, *out, pw_long[PKI_PASSWORD_MAX + 2];
+	char ca_sha[PKI_SHA256_HEX_LEN + 1];
+	struct pki_client_cert cc, broken;
+	struct pki *pki = NULL;
+	const unsigned char *p;
+	int64_t now = testutil_now_ms();
+	STACK_OF(X509) *cas = NULL;
+	const char *openssl;
+	EVP_PKEY *key = NULL;
+	X509 *x = NULL, *want;
+	uint8_t *der = NULL;
+	PKCS12 *p12;
+	size_t len = 0;
+
+	tmp = testutil_mkdtemp();
+	p12_path = path_join(tmp, "certificates.pfx");
+	out_path = path_join(tmp, "openssl.out");
+	CHECK_EQ(pki_open(tmp, now, &pki), 1);
+	CHECK_EQ(pki_client_cert_issue(pki, 4, now, &cc), 0);
+
+	CHECK_EQ(pki_write_pkcs12(pki, &cc, "", &der, &len), -EINVAL);
+	CHECK_EQ(pki_write_pkcs12(pki, &cc, NULL, &der, &len), -EINVAL);
+	memset(pw_long, 'p', sizeof(pw_long) - 1);
+	pw_long[sizeof(pw_long) - 1] = '\0';
+	CHECK_EQ(pki_write_pkcs12(pki, &cc, pw_long, &der, &len), -EINVAL);
+	broken = cc;
+	broken.cert_pem = (char *)"not a certificate";
+	CHECK_EQ(pki_write_pkcs12(pki, &broken, PASSWORD, &der, &len),
+	    -EINVAL);
+	CHECK(der == NULL && len == 0);
+
+	CHECK_EQ(pki_write_pkcs12(pki, &cc, PASSWORD, &der, &len), 0);
+	CHECK(der != NULL && len > 0);
+	file_put(p12_path, der, len);
+
+	/* Opens with the password: CA, client certificate and key. */
+	p = der;
+	CHECK((p12 = d2i_PKCS12(NULL, &p, (long)len)) != NULL);
+	CHECK_EQ(PKCS12_verify_mac(p12, PASSWORD, -1), 1);
+	CHECK_EQ(PKCS12_verify_mac(p12, "wrong", -1), 0);
+	CHECK_EQ(PKCS12_parse(p12, "wrong", &key, &x, &cas), 0);
+	CHECK(key == NULL && x == NULL);
+	ERR_clear_error();
+	CHECK_EQ(PKCS12_parse(p12, PASSWORD, &key, &x, &cas), 1);
+	want = cert_parse(cc.cert_pem);
+	CHECK_EQ(X509_cmp(x, want), 0);
+	CHECK_EQ(X509_check_private_key(x, key), 1);
+	CHECK_EQ(sk_X509_num(cas), 1);
+	sha256_hex(sk_X509_value(cas, 0), ca_sha);
+	CHECK(strcmp(ca_sha, pki_ca_sha256(pki)) == 0);
+	X509_free(want);
+	sk_X509_pop_free(cas, X509_free);
+	X509_free(x);
+	EVP_PKEY_free(key);
+	PKCS12_free(p12);
+
+	/* The openssl CLI reads it, with AES-256-CBC and a SHA-256 MAC. */
+	openssl = getenv("KICS_OPENSSL");
+	if (openssl != NULL && *openssl != '\0') {
+		CHECK_EQ(openssl_pkcs12_info(openssl, p12_path, PASSWORD,
+		    out_path), 0);
+		out = file_slurp(out_path);
+		CHECK(strstr(out, "MAC: sha256") != NULL);
+		CHECK(strstr(out, "PBKDF2") != NULL);
+		CHECK(strstr(out, "AES-256-CBC") != NULL);
+		CHECK(strstr(out, "RC2") == NULL);
+		CHECK(strstr(out, "3DES") == NULL);
+		free(out);
+		CHECK(openssl_pkcs12_info(openssl, p12_path, "wrong",
+		    out_path) != 0);
+	} else
+		(void)fprintf(stderr, "no KICS_OPENSSL: CLI check skipped\n");
+
+	free(der);
+	pki_client_cert_fini(&cc);
+	pki_free(pki);
+	testutil_rmtree(tmp);
+	free(out_path);
+	free(p12_path);
+	free(tmp);
+}
+
+int
+main(void)
+{
+	RUN(test_ca_create_reopen);
+	RUN(test_open_errors);
+	RUN(test_server_cert);
+	RUN(test_server_cert_renewal);
+	RUN(test_server_cert_reissue);
+	RUN(test_client_cert);
+	RUN(test_revoke);
+	RUN(test_crl_refresh);
+	RUN(test_pkcs12);
+	return 0;
+}
