@@ -1,0 +1,47 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Installs, with apt-get, every Debian 12 package that building and testing
+# kics-epp needs. Run as root; packages already present are left alone.
+set -eu
+
+PACKAGES="
+	gcc
+	libc6-dev
+	pkg-config
+	meson
+	ninja-build
+	python3
+	protobuf-c-compiler
+	libprotobuf-c-dev
+	libsqlite3-dev
+	sqlite3
+	libssl-dev
+	openssl
+	libyaml-dev
+	libevent-dev
+	libarchive-dev
+	curl
+	ca-certificates
+	procps
+"
+
+missing=""
+for p in $PACKAGES; do
+	if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null |
+	    grep -q "install ok installed"; then
+		missing="$missing $p"
+	fi
+done
+if [ -z "$missing" ]; then
+	echo "install-deps: all packages present"
+	exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+	echo "install-deps: missing packages:$missing; run as root" >&2
+	exit 1
+fi
+echo "install-deps: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing

@@ -1,0 +1,50 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Installs what is missing, builds with -Werror and runs every test; then
+# builds again with AddressSanitizer + UBSan and runs every test there.
+# Prints "N passed, N failed" as its last line; exits non-zero on failure.
+set -u
+cd "$(dirname "$0")/.."
+
+./scripts/install-deps.sh || exit 1
+
+run_build() {	# DIR MESON-OPTIONS...
+	dir=$1
+	shift
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" -Dwerror=true "$@" >"$dir.setup.log" 2>&1 ||
+		    { cat "$dir.setup.log"; return 1; }
+	fi
+	ninja -C "$dir" || return 1
+	meson test -C "$dir" --print-errorlogs --num-processes 2
+}
+
+count() {	# DIR RESULT → how many tests of DIR ended with RESULT
+	python3 - "$1/meson-logs/testlog.json" "$2" <<'PY'
+import json, sys
+n = 0
+try:
+    with open(sys.argv[1]) as f:
+        for line in f:
+            if json.loads(line).get("result") in sys.argv[2].split(","):
+                n += 1
+except FileNotFoundError:
+    pass
+print(n)
+PY
+}
+
+status=0
+run_build build-ci || status=1
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+    run_build build-ci-asan -Db_sanitize=address,undefined -Db_lundef=false ||
+    status=1
+
+passed=$(( $(count build-ci OK) + $(count build-ci-asan OK) ))
+failed=$(( $(count build-ci FAIL,TIMEOUT,ERROR) + \
+    $(count build-ci-asan FAIL,TIMEOUT,ERROR) ))
+if [ "$status" != 0 ] && [ "$failed" = 0 ]; then
+	failed=1	# the build itself failed
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" = 0 ]
