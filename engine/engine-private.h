@@ -48,7 +48,11 @@ int report_apply(struct engine *e, struct engine_report *er, int64_t now_ms);
 /* host.c: identity by address, attributes, addresses, applications. */
 int host_find_device(struct store *s, const Kics__Epp__V1__HostInfo *h,
     int64_t *ret_device_id);
-int host_apply(struct report_ctx *c);
+/*
+ * Applies the report's host info; with same_host (the agent sent exactly
+ * this host info last time, to this device) only addresses are refreshed.
+ */
+int host_apply(struct report_ctx *c, bool same_host);
 int host_apply_applications(struct report_ctx *c);
 
 /* peer.c: connections into peers and interactions. */

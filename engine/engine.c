@@ -86,6 +86,95 @@ engine_errmsg(const struct engine *e)
 	return store_errmsg(e->store);
 }
 
+/* Marks every valid report of the batch FAILED with the store's message. */
+static void
+batch_fail(struct engine *e, struct engine_report *reports, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		struct engine_report *er = &reports[i];
+
+		if (er->status == REPORT_STATUS_INVALID)
+			continue;
+		er->status = REPORT_STATUS_FAILED;
+		(void)snprintf(er->reason, sizeof(er->reason),
+		    "storage error: %s", store_errmsg(e->store));
+	}
+}
+
+/*
+ * The fast path: every report straight into one transaction. Refused and
+ * repeated reports write nothing before they are refused, so only a storage
+ * error needs undoing, and then the whole transaction is rolled back and
+ * the caller retries with a savepoint per report. Savepoints cost about a
+ * third of the ingest rate, hence this path. Returns 0 when committed,
+ * -EAGAIN when a report failed (rolled back), or a negative errno.
+ */
+static int
+batch_fast(struct engine *e, struct engine_report *reports, size_t n,
+    int64_t now_ms)
+{
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	for (size_t i = 0; i < n; i++) {
+		if (reports[i].status == REPORT_STATUS_INVALID)
+			continue;
+		if (report_apply(e, &reports[i], now_ms) < 0) {
+			(void)store_rollback(e->store);
+			e->device_count = -1;
+			return -EAGAIN;
+		}
+	}
+	if ((r = store_commit(e->store)) < 0) {
+		(void)store_rollback(e->store);
+		e->device_count = -1;
+	}
+	return r;
+}
+
+/* The careful path: a savepoint per report isolates the one that fails. */
+static int
+batch_isolated(struct engine *e, struct engine_report *reports, size_t n,
+    int64_t now_ms)
+{
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		goto fail;
+	for (size_t i = 0; i < n; i++) {
+		struct engine_report *er = &reports[i];
+
+		if (er->status == REPORT_STATUS_INVALID)
+			continue;
+		er->status = REPORT_STATUS_FAILED;
+		if ((r = store_savepoint(e->store)) < 0)
+			goto fail;
+		r = report_apply(e, er, now_ms);
+		if (r < 0) {
+			er->status = REPORT_STATUS_FAILED;
+			(void)snprintf(er->reason, sizeof(er->reason),
+			    "storage error: %s", store_errmsg(e->store));
+			e->device_count = -1;
+		}
+		if (er->status != REPORT_STATUS_COMMITTED) {
+			if ((r = store_savepoint_rollback(e->store)) < 0)
+				goto fail;
+			continue;
+		}
+		if ((r = store_savepoint_release(e->store)) < 0)
+			goto fail;
+	}
+	if ((r = store_commit(e->store)) < 0)
+		goto fail;
+	return 0;
+fail:
+	(void)store_rollback(e->store);
+	e->device_count = -1;
+	batch_fail(e, reports, n);
+	return r;
+}
+
 int
 engine_apply_batch(struct engine *e, struct engine_report *reports, size_t n,
     int64_t now_ms)
@@ -103,45 +192,11 @@ engine_apply_batch(struct engine *e, struct engine_report *reports, size_t n,
 		else
 			er->status = REPORT_STATUS_FAILED;
 	}
-	if ((r = store_begin(e->store)) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		struct engine_report *er = &reports[i];
-
-		if (er->status == REPORT_STATUS_INVALID)
-			continue;
-		if ((r = store_savepoint(e->store)) < 0)
-			goto fail;
-		r = report_apply(e, er, now_ms);
-		if (r < 0 || er->status != REPORT_STATUS_COMMITTED) {
-			if (r < 0) {
-				er->status = REPORT_STATUS_FAILED;
-				(void)snprintf(er->reason, sizeof(er->reason),
-				    "storage error: %s",
-				    store_errmsg(e->store));
-			}
-			if ((r = store_savepoint_rollback(e->store)) < 0)
-				goto fail;
-			continue;
-		}
-		if ((r = store_savepoint_release(e->store)) < 0)
-			goto fail;
-	}
-	if ((r = store_commit(e->store)) < 0)
-		goto fail;
-	return 0;
-fail:
-	(void)store_rollback(e->store);
-	e->device_count = -1;
-	for (size_t i = 0; i < n; i++) {
-		struct engine_report *er = &reports[i];
-
-		if (er->status == REPORT_STATUS_INVALID)
-			continue;
-		er->status = REPORT_STATUS_FAILED;
-		(void)snprintf(er->reason, sizeof(er->reason),
-		    "storage error: %s", store_errmsg(e->store));
-	}
+	r = batch_fast(e, reports, n, now_ms);
+	if (r == -EAGAIN)
+		return batch_isolated(e, reports, n, now_ms);
+	if (r < 0)
+		batch_fail(e, reports, n);
 	return r;
 }
 

@@ -168,7 +168,7 @@ host_remember(struct report_ctx *c, enum store_attr a, const char *value)
 }
 
 int
-host_apply(struct report_ctx *c)
+host_apply(struct report_ctx *c, bool same_host)
 {
 	const Kics__Epp__V1__HostInfo *h = c->r->host;
 	struct store *s = c->e->store;
@@ -179,6 +179,10 @@ host_apply(struct report_ctx *c)
 	int r;
 
 	strbuf_init(&changes);
+	if (same_host) {
+		r = host_apply_addresses(c, h);
+		goto out;
+	}
 	host_values(h, now);
 	if ((r = store_attr_get_source(s, c->device_id, STORE_SOURCE_EPP,
 	    before)) < 0)

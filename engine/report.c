@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "digest.h"
 #include "engine-private.h"
 
 /* Whether a new agent on device_id (0 = new device) is a new computer. */
@@ -116,6 +117,7 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	const Kics__Epp__V1__AgentReport *rep = c->r;
 	struct store *s = c->e->store;
 	struct store_agent agent, *ap = NULL;
+	int64_t host_digest = 0, apps_digest = 0;
 	bool refused;
 	int r;
 
@@ -154,17 +156,29 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	if ((r = report_agent(c, ap)) < 0 ||
 	    (r = report_take_ownership(c, ap)) < 0)
 		return r;
-	if (c->owner && rep->host != NULL && (r = host_apply(c)) < 0)
-		return r;
-	if (c->owner && rep->n_applications > 0 &&
-	    (r = host_apply_applications(c)) < 0)
-		return r;
+	if (c->owner && rep->host != NULL) {
+		host_digest = digest_messages(
+		    (const ProtobufCMessage *const *)&rep->host, 1);
+		if ((r = host_apply(c, ap != NULL &&
+		    ap->device_id == c->device_id &&
+		    ap->host_digest == host_digest)) < 0)
+			return r;
+	}
+	if (c->owner && rep->n_applications > 0) {
+		apps_digest = digest_messages(
+		    (const ProtobufCMessage *const *)rep->applications,
+		    rep->n_applications);
+		if ((ap == NULL || ap->device_id != c->device_id ||
+		    ap->apps_digest != apps_digest) &&
+		    (r = host_apply_applications(c)) < 0)
+			return r;
+	}
 	if ((r = event_apply_epp(c)) < 0 ||
 	    (r = peer_apply_connections(c)) < 0)
 		return r;
 	if ((r = store_agent_report(s, c->agent_ref, c->device_id,
 	    c->server_id, rep->agent_version, rep->sequence, rep->sent_at_ms,
-	    c->now_ms)) < 0 ||
+	    host_digest, apps_digest, c->now_ms)) < 0 ||
 	    (r = store_device_touch(s, c->device_id, c->now_ms)) < 0)
 		return r;
 	er->status = REPORT_STATUS_COMMITTED;

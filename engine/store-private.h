@@ -40,7 +40,8 @@ enum store_stmt {
 	STMT_ATTR_GET_SOURCE,
 	STMT_ATTR_PUT,
 	STMT_ATTR_DELETE,
-	STMT_ATTR_BEST,
+	STMT_ATTR_REFRESH,	/* STORE_ATTR_MAX slots from here */
+	STMT_ATTR_REFRESH_LAST = STMT_ATTR_REFRESH + STORE_ATTR_MAX - 1,
 	STMT_ADDR_DEVICE,
 	STMT_ADDR_DEVICE_NO_MAC,
 	STMT_ADDR_GET,
@@ -54,17 +55,42 @@ enum store_stmt {
 	STMT_EVENT_OLDEST,
 	STMT_EVENT_FTS_DELETE,
 	STMT_EVENT_DELETE,
-	STMT_INTERACTION_UPSERT,
+	STMT_INTERACTION_UPDATE,
+	STMT_INTERACTION_INSERT,
 	STMT_INTERACTION_COUNT,
 	STMT_INTERACTION_TRIM,
 	STMT_MAX
+};
+
+#define STORE_FTS_COLUMNS 6	/* title … hostname of events_fts */
+
+/* One full-text row waiting for the end of the transaction. */
+struct store_fts_row {
+	int64_t		rowid;
+	char		*text[STORE_FTS_COLUMNS];	/* NULL = empty */
 };
 
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[STMT_MAX];	/* prepared on first use */
 	char		errmsg[STORE_ERRMSG_LEN];
+	/*
+	 * Full-text rows of this transaction, written just before COMMIT.
+	 * FTS5 flushes its in-memory terms into a new segment whenever a
+	 * statement opens a statement journal (any write with foreign keys
+	 * does), so interleaving them with the other writes of a report made
+	 * one segment per event; queued, they make one per transaction.
+	 */
+	struct store_fts_row *fts;
+	size_t		n_fts;
+	size_t		cap_fts;
+	size_t		fts_savepoint;	/* n_fts at SAVEPOINT */
 };
+
+/* Writes the queued full-text rows; 0 or a negative errno. */
+int store_fts_flush(struct store *s);
+/* Drops queued full-text rows from index keep on. */
+void store_fts_truncate(struct store *s, size_t keep);
 
 /*
  * Returns the cached statement for slot, preparing sql on first use, reset

@@ -286,6 +286,8 @@ store_free(struct store *s)
 {
 	if (s == NULL)
 		return;
+	store_fts_truncate(s, 0);
+	free(s->fts);
 	for (int i = 0; i < STMT_MAX; i++)
 		(void)sqlite3_finalize(s->stmt[i]);
 	if (s->db != NULL) {
@@ -316,12 +318,18 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
+	int r;
+
+	/* the full-text rows of the transaction go in together, last */
+	if ((r = store_fts_flush(s)) < 0)
+		return r;
 	return store_simple(s, STMT_COMMIT, "COMMIT");
 }
 
 int
 store_rollback(struct store *s)
 {
+	store_fts_truncate(s, 0);
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
 	return store_simple(s, STMT_ROLLBACK, "ROLLBACK");
@@ -330,6 +338,7 @@ store_rollback(struct store *s)
 int
 store_savepoint(struct store *s)
 {
+	s->fts_savepoint = s->n_fts;
 	return store_simple(s, STMT_SAVEPOINT, "SAVEPOINT report");
 }
 
@@ -342,9 +351,10 @@ store_savepoint_release(struct store *s)
 int
 store_savepoint_rollback(struct store *s)
 {
-	int r = store_simple(s, STMT_ROLLBACK_TO, "ROLLBACK TO report");
+	int r;
 
-	if (r < 0)
+	store_fts_truncate(s, s->fts_savepoint);
+	if ((r = store_simple(s, STMT_ROLLBACK_TO, "ROLLBACK TO report")) < 0)
 		return r;
 	return store_savepoint_release(s);
 }

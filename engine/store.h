@@ -67,6 +67,8 @@ struct store_agent {
 	int64_t		last_contact_ms;
 	bool		connected;
 	int64_t		duplicate_event_ms;	/* 0 when never */
+	int64_t		host_digest;	/* of the last host info, 0 = none */
+	int64_t		apps_digest;	/* of the last applications, 0 = none */
 };
 
 int store_agent_find(struct store *s, const char *agent_id,
@@ -74,10 +76,14 @@ int store_agent_find(struct store *s, const char *agent_id,
 int store_agent_insert(struct store *s, const char *agent_id,
     int64_t device_id, int64_t server_id, const char *version,
     int64_t now_ms, int64_t *ret_id);
-/* Records a committed report of agent id. */
+/*
+ * Records a committed report of agent id; a digest of 0 keeps the stored
+ * one.
+ */
 int store_agent_report(struct store *s, int64_t id, int64_t device_id,
     int64_t server_id, const char *version, uint64_t sequence,
-    int64_t sent_at_ms, int64_t now_ms);
+    int64_t sent_at_ms, int64_t host_digest, int64_t apps_digest,
+    int64_t now_ms);
 int store_agent_set_duplicate(struct store *s, int64_t id, int64_t now_ms);
 /* Number of distinct devices that have an agent. */
 int store_agent_computers(struct store *s, int64_t *ret_count);
@@ -240,7 +246,7 @@ struct store_interaction {
 int store_interaction_add(struct store *s,
     const struct store_interaction *in);
 int store_interaction_count(struct store *s, int64_t *ret_count);
-/* Deletes the n oldest interactions (by creation). */
+/* Deletes the n interactions first seen longest ago. */
 int store_interaction_trim(struct store *s, int64_t n);
 
 /* Archives up to limit devices silent since before_ms; returns how many. */

@@ -13,7 +13,8 @@ store_agent_find(struct store *s, const char *agent_id,
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_FIND,
 	    "SELECT id, device_id, sequence, last_contact_ms, connected, "
-	    "duplicate_event_ms FROM agents WHERE agent_id = ?1");
+	    "duplicate_event_ms, host_digest, apps_digest "
+	    "FROM agents WHERE agent_id = ?1");
 	int rc;
 
 	if (st == NULL)
@@ -27,6 +28,8 @@ store_agent_find(struct store *s, const char *agent_id,
 		ret_agent->last_contact_ms = sqlite3_column_int64(st, 3);
 		ret_agent->connected = sqlite3_column_int(st, 4) != 0;
 		ret_agent->duplicate_event_ms = sqlite3_column_int64(st, 5);
+		ret_agent->host_digest = sqlite3_column_int64(st, 6);
+		ret_agent->apps_digest = sqlite3_column_int64(st, 7);
 		(void)sqlite3_reset(st);
 		return 0;
 	}
@@ -60,14 +63,16 @@ store_agent_insert(struct store *s, const char *agent_id, int64_t device_id,
 int
 store_agent_report(struct store *s, int64_t id, int64_t device_id,
     int64_t server_id, const char *version, uint64_t sequence,
-    int64_t sent_at_ms, int64_t now_ms)
+    int64_t sent_at_ms, int64_t host_digest, int64_t apps_digest,
+    int64_t now_ms)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_REPORT,
 	    "UPDATE agents SET device_id = ?2, "
 	    "server_id = COALESCE(?3, server_id), "
 	    "agent_version = COALESCE(?4, agent_version), sequence = ?5, "
-	    "last_sent_at_ms = ?6, last_contact_ms = ?7, connected = 1 "
-	    "WHERE id = ?1");
+	    "last_sent_at_ms = ?6, last_contact_ms = ?7, connected = 1, "
+	    "host_digest = COALESCE(?8, host_digest), "
+	    "apps_digest = COALESCE(?9, apps_digest) WHERE id = ?1");
 
 	if (st == NULL)
 		return -EIO;
@@ -78,6 +83,8 @@ store_agent_report(struct store *s, int64_t id, int64_t device_id,
 	(void)sqlite3_bind_int64(st, 5, (sqlite3_int64)sequence);
 	(void)sqlite3_bind_int64(st, 6, sent_at_ms);
 	(void)sqlite3_bind_int64(st, 7, now_ms);
+	(void)store_bind_id(st, 8, host_digest);
+	(void)store_bind_id(st, 9, apps_digest);
 	return store_exec_stmt(s, st);
 }
 

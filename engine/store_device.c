@@ -182,17 +182,12 @@ store_attr_refresh(struct store *s, int64_t device_id, enum store_attr attr)
 		REFRESH("category_manual", "category"),
 #undef REFRESH
 	};
-	sqlite3_stmt *st = NULL;
-	int rc, r;
+	sqlite3_stmt *st = store_stmt(s, STMT_ATTR_REFRESH + attr, sql[attr]);
 
-	/* rare (only on change): prepare each time rather than cache 9 */
-	rc = sqlite3_prepare_v2(s->db, sql[attr], -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return store_error(s, rc);
+	if (st == NULL)
+		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, device_id);
-	r = store_exec_stmt(s, st);
-	(void)sqlite3_finalize(st);
-	return r;
+	return store_exec_stmt(s, st);
 }
 
 int

@@ -1,11 +1,96 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file contains the SQL of events: the row and its full-text entry,
- * written together, and trimming the oldest rows with their entries.
+ * This file contains the SQL of events: the row, its full-text entry
+ * (queued until the end of the transaction, see store-private.h), and
+ * trimming the oldest rows with their entries.
  */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "store-private.h"
+
+static char *
+dup_or_null(const char *v, bool *ret_failed)
+{
+	char *p;
+
+	if (v == NULL || *v == '\0')
+		return NULL;
+	if ((p = strdup(v)) == NULL)
+		*ret_failed = true;
+	return p;
+}
+
+/* Queues the full-text row of event rowid for store_fts_flush(). */
+static int
+store_fts_queue(struct store *s, int64_t rowid, const struct store_event *ev)
+{
+	const char *cols[STORE_FTS_COLUMNS] = {
+		ev->title, ev->description, ev->object_path, ev->threat_name,
+		ev->user_name, ev->hostname,
+	};
+	struct store_fts_row *row;
+	bool failed = false;
+
+	if (s->n_fts == s->cap_fts) {
+		size_t cap = s->cap_fts ? s->cap_fts * 2 : 256;
+		struct store_fts_row *p = realloc(s->fts, cap * sizeof(*p));
+
+		if (p == NULL)
+			return -ENOMEM;
+		s->fts = p;
+		s->cap_fts = cap;
+	}
+	row = &s->fts[s->n_fts];
+	row->rowid = rowid;
+	for (int i = 0; i < STORE_FTS_COLUMNS; i++)
+		row->text[i] = dup_or_null(cols[i], &failed);
+	if (failed) {
+		for (int i = 0; i < STORE_FTS_COLUMNS; i++)
+			free(row->text[i]);
+		return -ENOMEM;
+	}
+	s->n_fts++;
+	return 0;
+}
+
+void
+store_fts_truncate(struct store *s, size_t keep)
+{
+	while (s->n_fts > keep) {
+		struct store_fts_row *row = &s->fts[--s->n_fts];
+
+		for (int i = 0; i < STORE_FTS_COLUMNS; i++)
+			free(row->text[i]);
+	}
+	if (s->fts_savepoint > s->n_fts)
+		s->fts_savepoint = s->n_fts;
+}
+
+int
+store_fts_flush(struct store *s)
+{
+	sqlite3_stmt *st;
+	int r = 0;
+
+	for (size_t i = 0; i < s->n_fts && r == 0; i++) {
+		st = store_stmt(s, STMT_EVENT_FTS,
+		    "INSERT INTO events_fts (rowid, title, description, "
+		    "object_path, threat_name, user_name, hostname) "
+		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+		if (st == NULL) {
+			r = -EIO;
+			break;
+		}
+		(void)sqlite3_bind_int64(st, 1, s->fts[i].rowid);
+		for (int c = 0; c < STORE_FTS_COLUMNS; c++)
+			(void)store_bind_text(st, c + 2, s->fts[i].text[c]);
+		r = store_exec_stmt(s, st);
+	}
+	store_fts_truncate(s, 0);
+	return r;
+}
 
 int
 store_event_insert(struct store *s, const struct store_event *ev)
@@ -46,23 +131,7 @@ store_event_insert(struct store *s, const struct store_event *ev)
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
 	rowid = sqlite3_last_insert_rowid(s->db);
-
-	/* the writer feeds the index itself: a trigger writes one FTS5
-	   segment per row and is several times slower (DESIGN.md) */
-	st = store_stmt(s, STMT_EVENT_FTS,
-	    "INSERT INTO events_fts (rowid, title, description, object_path, "
-	    "threat_name, user_name, hostname) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, rowid);
-	(void)sqlite3_bind_text(st, 2, ev->title, -1, SQLITE_STATIC);
-	(void)store_bind_text(st, 3, ev->description);
-	(void)store_bind_text(st, 4, ev->object_path);
-	(void)store_bind_text(st, 5, ev->threat_name);
-	(void)store_bind_text(st, 6, ev->user_name);
-	(void)store_bind_text(st, 7, ev->hostname);
-	if ((r = store_exec_stmt(s, st)) < 0)
+	if ((r = store_fts_queue(s, rowid, ev)) < 0)
 		return r;
 	return 1;
 }

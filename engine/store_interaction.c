@@ -9,22 +9,10 @@
 
 #define COUNTER_MAX	((int64_t)1 << 48)	/* per report and counter */
 
-int
-store_interaction_add(struct store *s, const struct store_interaction *in)
+/* Binds the key of in to ?1 … ?5 and its times and counters to ?6 … ?9. */
+static void
+bind_interaction(sqlite3_stmt *st, const struct store_interaction *in)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_INTERACTION_UPSERT,
-	    "INSERT INTO interactions (src_device_id, dst_device_id, protocol, "
-	    "port, source, first_seen_ms, last_seen_ms, packets, bytes) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
-	    "ON CONFLICT (src_device_id, dst_device_id, protocol, port, source) "
-	    "DO UPDATE SET "
-	    "first_seen_ms = MIN(first_seen_ms, excluded.first_seen_ms), "
-	    "last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms), "
-	    "packets = packets + excluded.packets, "
-	    "bytes = bytes + excluded.bytes");
-
-	if (st == NULL)
-		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, in->src_device_id);
 	(void)sqlite3_bind_int64(st, 2, in->dst_device_id);
 	(void)sqlite3_bind_text(st, 3, in->protocol, -1, SQLITE_STATIC);
@@ -38,6 +26,40 @@ store_interaction_add(struct store *s, const struct store_interaction *in)
 	    COUNTER_MAX : (int64_t)in->packets);
 	(void)sqlite3_bind_int64(st, 9, in->bytes > COUNTER_MAX ?
 	    COUNTER_MAX : (int64_t)in->bytes);
+}
+
+int
+store_interaction_add(struct store *s, const struct store_interaction *in)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	/*
+	 * UPDATE first: most reports repeat known interactions, and a plain
+	 * update by primary key costs half of an upsert's insert attempt
+	 * with its foreign-key checks.
+	 */
+	st = store_stmt(s, STMT_INTERACTION_UPDATE,
+	    "UPDATE interactions SET "
+	    "first_seen_ms = MIN(first_seen_ms, ?6), "
+	    "last_seen_ms = MAX(last_seen_ms, ?7), "
+	    "packets = packets + ?8, bytes = bytes + ?9 "
+	    "WHERE src_device_id = ?1 AND dst_device_id = ?2 "
+	    "AND protocol = ?3 AND port = ?4 AND source = ?5");
+	if (st == NULL)
+		return -EIO;
+	bind_interaction(st, in);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	if (sqlite3_changes(s->db) > 0)
+		return 0;
+	st = store_stmt(s, STMT_INTERACTION_INSERT,
+	    "INSERT INTO interactions (src_device_id, dst_device_id, protocol, "
+	    "port, source, first_seen_ms, last_seen_ms, packets, bytes) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+	if (st == NULL)
+		return -EIO;
+	bind_interaction(st, in);
 	return store_exec_stmt(s, st);
 }
 
@@ -61,8 +83,10 @@ int
 store_interaction_trim(struct store *s, int64_t n)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_INTERACTION_TRIM,
-	    "DELETE FROM interactions WHERE id IN (SELECT id FROM interactions "
-	    "ORDER BY id LIMIT ?1)");
+	    "DELETE FROM interactions WHERE (src_device_id, dst_device_id, "
+	    "protocol, port, source) IN (SELECT src_device_id, dst_device_id, "
+	    "protocol, port, source FROM interactions "
+	    "ORDER BY first_seen_ms LIMIT ?1)");
 
 	if (st == NULL)
 		return -EIO;

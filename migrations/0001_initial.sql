@@ -119,7 +119,9 @@ CREATE TABLE agents (
 	last_contact_ms	INTEGER NOT NULL,
 	last_sent_at_ms	INTEGER,	-- agent clock of the last report
 	connected	INTEGER NOT NULL DEFAULT 1 CHECK (connected IN (0, 1)),
-	duplicate_event_ms INTEGER	-- last "duplicate agent identity"
+	duplicate_event_ms INTEGER,	-- last "duplicate agent identity"
+	host_digest	INTEGER,	-- of the last HostInfo applied
+	apps_digest	INTEGER		-- of the last application list applied
 ) STRICT;
 
 CREATE INDEX agents_device ON agents (device_id, last_contact_ms);
@@ -179,8 +181,9 @@ CREATE VIRTUAL TABLE events_fts USING fts5 (
 );
 INSERT INTO events_fts (events_fts, rank) VALUES ('automerge', 8);
 
+-- Keyed by the interaction itself (no rowid): an upsert then touches one
+-- b-tree instead of a table and its unique index.
 CREATE TABLE interactions (
-	id		INTEGER PRIMARY KEY,
 	src_device_id	INTEGER NOT NULL REFERENCES devices(id)
 			    ON DELETE CASCADE,	-- initiator
 	dst_device_id	INTEGER NOT NULL REFERENCES devices(id)
@@ -192,8 +195,8 @@ CREATE TABLE interactions (
 	last_seen_ms	INTEGER NOT NULL,
 	packets		INTEGER NOT NULL DEFAULT 0,
 	bytes		INTEGER NOT NULL DEFAULT 0,
-	UNIQUE (src_device_id, dst_device_id, protocol, port, source)
-) STRICT;
+	PRIMARY KEY (src_device_id, dst_device_id, protocol, port, source)
+) STRICT, WITHOUT ROWID;
 
 CREATE INDEX interactions_dst ON interactions (dst_device_id);
 

@@ -198,6 +198,34 @@ connects=$(curl -sS --cacert "$DATA/pki/ca.pem" -o /dev/null -o /dev/null \
     "$URL/api/v1/report" "$URL/api/v1/report")
 check_eq "keep-alive" "200:1 200:0 " "$connects"
 
+# 50 idle connections do not delay an agent; past max_connections (64)
+# new connections are closed at once.
+out=$(python3 - "$PORT" "$DATA/pki/ca.pem" "$TMP/a2" <<'EOF'
+import socket, subprocess, sys, time
+port, ca, body = int(sys.argv[1]), sys.argv[2], sys.argv[3]
+idle = [socket.create_connection(("127.0.0.1", port)) for _ in range(50)]
+t = time.monotonic()
+code = subprocess.run(["curl", "-sS", "--cacert", ca, "-o", "/dev/null",
+    "-w", "%{http_code}", "-H", "Content-Type: application/x-protobuf",
+    "--data-binary", "@" + body,
+    "https://127.0.0.1:%d/api/v1/report" % port],
+    capture_output=True, text=True).stdout
+slow = time.monotonic() - t > 2
+more = [socket.create_connection(("127.0.0.1", port)) for _ in range(30)]
+closed = 0
+for s in more:
+    s.settimeout(0.2)
+    try:
+        closed += s.recv(1) == b""
+    except ConnectionResetError:
+        closed += 1
+    except socket.timeout:
+        pass
+print(code, "slow" if slow else "fast", "closed" if closed >= 10 else closed)
+EOF
+)
+check_eq "agent beside 50 idle connections" "200 fast closed" "$out"
+
 # Agent limit (max_agents: 3) -----------------------------------------------
 for x in b c; do
 	report "$TMP/$x" --agent "agent-$x" --seq 1 --mac "aa:bb:cc:00:00:0$x" \
@@ -213,6 +241,17 @@ check_eq "nothing of the 4th computer stored" 0 \
 report "$TMP/a-new" --agent agent-a-reinstalled --seq 1 \
     --mac aa:bb:cc:00:00:01 --hostname host-a --events 1 --event-prefix an
 check_eq "reinstalled agent on a known computer" 200 "$(post "$TMP/a-new")"
+
+# SIGHUP reloads the event types on the writer thread.
+kill -HUP "$PID"
+i=0
+until grep -q 'event types reloaded' "$LOG"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "SIGHUP did not reload the event types"
+	sleep 0.05
+done
+echo "ok - SIGHUP reloads the event types"
+check_eq "a report after the reload" 200 "$(post "$TMP/a-new")"
 
 # SIGTERM under load: every acknowledged report is stored -----------------
 load() {	# AGENT MAC FIRST LAST ACKFILE
