@@ -86,6 +86,31 @@ engine_errmsg(const struct engine *e)
 	return store_errmsg(e->store);
 }
 
+/*
+ * Notes, inside the batch's transaction, when each integration server last
+ * received data: once per server and batch.
+ */
+static int
+batch_touch_servers(struct engine *e, const struct engine_report *reports,
+    size_t n, int64_t now_ms)
+{
+	int64_t last = 0;
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		int64_t id = reports[i].server_id;
+
+		/* batches come mostly from one listener: skip repeats */
+		if (id == 0 || id == last ||
+		    reports[i].status != REPORT_STATUS_COMMITTED)
+			continue;
+		if ((r = store_server_touch(e->store, id, now_ms)) < 0)
+			return r;
+		last = id;
+	}
+	return 0;
+}
+
 /* Marks every valid report of the batch FAILED with the store's message. */
 static void
 batch_fail(struct engine *e, struct engine_report *reports, size_t n)
@@ -126,7 +151,8 @@ batch_fast(struct engine *e, struct engine_report *reports, size_t n,
 			return -EAGAIN;
 		}
 	}
-	if ((r = store_commit(e->store)) < 0) {
+	if ((r = batch_touch_servers(e, reports, n, now_ms)) < 0 ||
+	    (r = store_commit(e->store)) < 0) {
 		(void)store_rollback(e->store);
 		e->device_count = -1;
 	}
@@ -165,7 +191,8 @@ batch_isolated(struct engine *e, struct engine_report *reports, size_t n,
 		if ((r = store_savepoint_release(e->store)) < 0)
 			goto fail;
 	}
-	if ((r = store_commit(e->store)) < 0)
+	if ((r = batch_touch_servers(e, reports, n, now_ms)) < 0 ||
+	    (r = store_commit(e->store)) < 0)
 		goto fail;
 	return 0;
 fail:
@@ -194,8 +221,8 @@ engine_apply_batch(struct engine *e, struct engine_report *reports, size_t n,
 	}
 	r = batch_fast(e, reports, n, now_ms);
 	if (r == -EAGAIN)
-		return batch_isolated(e, reports, n, now_ms);
-	if (r < 0)
+		r = batch_isolated(e, reports, n, now_ms);
+	else if (r < 0)
 		batch_fail(e, reports, n);
 	return r;
 }

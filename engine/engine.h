@@ -100,6 +100,56 @@ int engine_tick(struct engine *e, int64_t now_ms);
 int engine_system_event(struct engine *e, const char *category,
     int64_t device_id, const char *description, int64_t now_ms);
 
+/* An integration server as stored (DESIGN.md "integration servers"). */
+struct engine_server {
+	int64_t		id;
+	char		*name;
+	char		*address;	/* IP literal */
+	uint16_t	port;
+	bool		enabled;
+	bool		verify_client_cert;
+	int64_t		cert_not_after_ms;	/* 0 = none yet */
+	int64_t		package_created_ms;	/* 0 = none yet */
+	int64_t		last_data_ms;		/* 0 = none yet */
+};
+
+/* What creating an integration server takes. */
+struct engine_server_spec {
+	const char	*name;
+	const char	*address;
+	uint16_t	port;
+	bool		enabled;
+	bool		verify_client_cert;
+};
+
+/*
+ * At first start: stores specs[0..n) when the integration servers table is
+ * empty, registering "integration server added" for each. Returns how many
+ * were stored (0 when the table already had servers) or a negative errno
+ * (-EEXIST for a duplicate name or address:port); nothing is stored on
+ * failure.
+ */
+int engine_servers_seed(struct engine *e,
+    const struct engine_server_spec *specs, size_t n, int64_t now_ms);
+
+/*
+ * Lists the integration servers by id. Returns 0 and an array the caller
+ * frees with engine_servers_free(), or a negative errno.
+ */
+int engine_servers_list(struct engine *e, struct engine_server **ret_servers,
+    size_t *ret_n);
+
+/* Frees what engine_servers_list() returned. NULL-safe. */
+void engine_servers_free(struct engine_server *servers, size_t n);
+
+/*
+ * Records the current server certificate of server id (and in the
+ * certificates table). Returns 0, -ENOENT for an unknown id, or a negative
+ * errno.
+ */
+int engine_server_set_cert(struct engine *e, int64_t id, const char *serial,
+    const char *sha256, int64_t not_after_ms, int64_t now_ms);
+
 /*
  * The last error message of the database, for the log. Borrowed until the
  * next call on e.

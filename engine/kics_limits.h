@@ -38,4 +38,15 @@
 #define LIMIT_HTTP_HEADERS_BYTES	8192	/* request line + headers */
 #define LIMIT_HTTP_CONNECTIONS		65536	/* limits.max_connections */
 
+/* rules: conf/rules.yaml (engine/rules*.c) */
+#define LIMIT_RULES			1000	/* rules in the file */
+#define LIMIT_RULE_NAME_LEN		64	/* bytes of a rule name */
+#define LIMIT_RULE_ITEMS		256	/* items of one condition list */
+#define LIMIT_RULE_ATTRIBUTES		16	/* keys of one attribute match */
+#define LIMIT_RULE_PATTERN_LEN		256	/* glob, category, tag... */
+#define LIMIT_RULE_TAGS			32	/* tags of one rule */
+#define LIMIT_RULES_TAGS		256	/* distinct tags in the file */
+#define LIMIT_RULE_TAG_LEN		64	/* bytes of a tag */
+#define LIMIT_RULE_TITLE_LEN		256	/* bytes of a title template */
+
 #endif

@@ -249,6 +249,19 @@ int store_interaction_count(struct store *s, int64_t *ret_count);
 /* Deletes the n interactions first seen longest ago. */
 int store_interaction_trim(struct store *s, int64_t n);
 
+/* integration servers (struct engine_server of engine.h) */
+struct engine_server;
+struct engine_server_spec;
+int store_server_count(struct store *s, int64_t *ret_count);
+int store_server_insert(struct store *s,
+    const struct engine_server_spec *spec, int64_t now_ms, int64_t *ret_id);
+int store_server_list(struct store *s, struct engine_server **ret_servers,
+    size_t *ret_n);
+int store_server_set_cert(struct store *s, int64_t id, const char *serial,
+    const char *sha256, int64_t not_after_ms, int64_t now_ms);
+/* Sets last_data_ms of server id (no-op for id 0). */
+int store_server_touch(struct store *s, int64_t id, int64_t now_ms);
+
 /* Archives up to limit devices silent since before_ms; returns how many. */
 int store_device_archive_silent(struct store *s, int64_t before_ms,
     int limit);

@@ -62,9 +62,9 @@ struct daemon {
 
 /* An integration server to listen for. */
 struct daemon_server {
-	int64_t		id;		/* row and certificate files */
-	bool		stored;		/* id is a database row */
-	const struct conf_server *conf;
+	const struct engine_server *row;	/* borrowed from the list */
+	struct pki_cert_info	cert;		/* its server certificate */
+	bool			certified;	/* cert is valid */
 };
 
 static void
@@ -277,69 +277,108 @@ make_data_dir(struct daemon *d, const char *dir)
 
 /*
  * The integration servers to listen for. At first start the configured
- * ones are stored when the table is empty; afterwards the table rules.
- * XXX(issue 3): engine.h has no function for the integration servers
- * table yet (asked of the lead); until it has, the configured servers are
- * used with ids 1..n and nothing is stored. Returns how many were put in
- * ret (an array of conf->n_servers entries).
+ * ones are stored when the table is empty; afterwards the table rules (the
+ * administrator edits it through the control socket). Returns the stored
+ * list, which the caller frees with engine_servers_free().
  */
-static size_t
-servers_load(const struct conf *conf, struct engine *e,
-    struct daemon_server *ret)
+static struct engine_server *
+servers_load(const struct conf *conf, struct engine *e, size_t *ret_n)
 {
-	size_t n = 0;
+	struct engine_server_spec *specs;
+	struct engine_server *rows = NULL;
+	int r;
 
-	(void)e;
+	specs = xcalloc(conf->n_servers + 1, sizeof(*specs));
 	for (size_t i = 0; i < conf->n_servers; i++) {
-		if (!conf->servers[i].enabled)
-			continue;
-		ret[n].id = (int64_t)i + 1;
-		ret[n].stored = false;
-		ret[n].conf = &conf->servers[i];
-		n++;
+		specs[i].name = conf->servers[i].name;
+		specs[i].address = conf->servers[i].address;
+		specs[i].port = conf->servers[i].port;
+		specs[i].enabled = conf->servers[i].enabled;
+		specs[i].verify_client_cert =
+		    conf->servers[i].verify_client_cert;
 	}
-	return n;
+	r = engine_servers_seed(e, specs, conf->n_servers, now_ms());
+	free(specs);
+	if (r < 0)
+		fatalx("cannot store the configured integration servers: %s",
+		    engine_errmsg(e));
+	if (r > 0)
+		log_info("stored %d integration server(s) from the "
+		    "configuration", r);
+	if ((r = engine_servers_list(e, &rows, ret_n)) < 0)
+		fatalx("cannot read the integration servers: %s",
+		    engine_errmsg(e));
+	return rows;
 }
 
-/* Certificate and listener of each server; returns how many listen. */
-static size_t
-servers_start(struct daemon *d, const struct daemon_server *servers,
-    size_t n)
+/*
+ * Ensures the server certificate of every enabled server (issued or renewed
+ * by the PKI) and records it in the database. Runs before the writer
+ * thread owns the engine.
+ */
+static void
+servers_certify(struct daemon *d, struct engine *e,
+    struct daemon_server *servers, size_t n)
 {
 	char host[256];
-	size_t started = 0;
 	int r;
 
 	if (gethostname(host, sizeof(host)) < 0)
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	for (size_t i = 0; i < n; i++) {
-		const struct conf_server *cs = servers[i].conf;
-		struct pki_cert_info info;
-		struct http_server_params p = {
-			/* 0 tells the engine "no server row" (engine.h). */
-			.server_id = servers[i].stored ? servers[i].id : 0,
-			.name = cs->name,
-			.address = cs->address,
-			.port = cs->port,
-			.ca_file = pki_ca_cert_path(d->pki),
-			.crl_file = pki_crl_path(d->pki),
-			.verify_client = cs->verify_client_cert,
-		};
+		const struct engine_server *row = servers[i].row;
 
-		r = pki_server_cert_ensure(d->pki, servers[i].id, cs->address,
-		    host, now_ms(), &info);
+		if (!row->enabled)
+			continue;
+		r = pki_server_cert_ensure(d->pki, row->id, row->address,
+		    host[0] != '\0' ? host : NULL, now_ms(),
+		    &servers[i].cert);
+		if (r < 0 && host[0] != '\0')
+			/* a host name that is no DNS name: IP SAN only */
+			r = pki_server_cert_ensure(d->pki, row->id,
+			    row->address, NULL, now_ms(), &servers[i].cert);
 		if (r < 0) {
 			log_warnx("server '%s': no certificate: %s: %s, "
-			    "ignoring", cs->name, strerror(-r),
+			    "ignoring", row->name, strerror(-r),
 			    tls_last_error());
 			continue;
 		}
 		if (r == 1)
 			log_info("server '%s': new certificate, SHA-256 %s",
-			    cs->name, info.sha256);
-		p.cert_file = info.cert_path;
-		p.key_file = info.key_path;
+			    row->name, servers[i].cert.sha256);
+		servers[i].certified = true;
+		if (engine_server_set_cert(e, row->id, servers[i].cert.serial,
+		    servers[i].cert.sha256, servers[i].cert.not_after_ms,
+		    now_ms()) < 0)
+			log_warnx("server '%s': cannot record its certificate: "
+			    "%s, ignoring", row->name, engine_errmsg(e));
+	}
+}
+
+/* Starts the listener of each certified server; returns how many. */
+static size_t
+servers_start(struct daemon *d, const struct daemon_server *servers,
+    size_t n)
+{
+	size_t started = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		const struct engine_server *row = servers[i].row;
+		struct http_server_params p = {
+			.server_id = row->id,
+			.name = row->name,
+			.address = row->address,
+			.port = row->port,
+			.ca_file = pki_ca_cert_path(d->pki),
+			.crl_file = pki_crl_path(d->pki),
+			.verify_client = row->verify_client_cert,
+			.cert_file = servers[i].cert.cert_path,
+			.key_file = servers[i].cert.key_path,
+		};
+
+		if (!row->enabled || !servers[i].certified)
+			continue;
 		if (http_listen(d->http, &p) == 0)
 			started++;
 	}
@@ -449,6 +488,7 @@ run(struct daemon *d, struct event_types *types)
 		.report_interval_s = d->conf->report_interval_s,
 	};
 	struct daemon_server *servers;
+	struct engine_server *rows;
 	struct engine *e;
 	char *dir;
 	size_t n;
@@ -467,14 +507,18 @@ run(struct daemon *d, struct event_types *types)
 	if ((d->base = event_base_new()) == NULL)
 		fatalx("event_base_new failed");
 	e = open_engine(d, types);
-	servers = xcalloc(d->conf->n_servers, sizeof(*servers));
-	n = servers_load(d->conf, e, servers);
+	rows = servers_load(d->conf, e, &n);
+	servers = xcalloc(n + 1, sizeof(*servers));
+	for (size_t i = 0; i < n; i++)
+		servers[i].row = &rows[i];
+	servers_certify(d, e, servers, n);
 	if ((r = writer_new(d->base, e, types, &d->writer)) < 0)
 		fatalx("cannot start the writer: %s", strerror(-r));
 	d->http = http_new(d->base, d->writer, &hcfg);
 	if (servers_start(d, servers, n) == 0)
 		fatalx("no integration server could be started");
 	free(servers);
+	engine_servers_free(rows, n);
 	add_signals(d);
 	log_info("ready: %zu integration server(s), data directory '%s'",
 	    http_listener_count(d->http), d->data_dir);

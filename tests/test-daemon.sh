@@ -145,6 +145,14 @@ echo "ok - ack carries report_interval_s"
 # events.event_id is the agent's id (event_log shows the row id).
 events=$(sql "SELECT count(*) FROM events WHERE event_id LIKE 'a1-%'")
 check_eq "events stored" 3 "$events"
+check_eq "configured server stored" "test|1|$PORT" \
+    "$(sql "SELECT name, enabled, port FROM integration_servers")"
+check_eq "server certificate recorded" 1 \
+    "$(sql "SELECT cert_not_after_ms > 0 AND length(cert_sha256) = 64
+	FROM integration_servers")"
+check_eq "report tied to its server" "1|1" \
+    "$(sql "SELECT a.server_id, s.last_data_ms > 0 FROM agents a
+	JOIN integration_servers s ON s.id = a.server_id")"
 total=$(totals)
 
 check_eq "resend" 200 "$(post "$TMP/a1")"

@@ -679,6 +679,50 @@ test_event_trim_keeps_fts_in_sync(void)
 	fx_close(&f);
 }
 
+static void
+test_servers_seed_list_cert(void)
+{
+	static const struct engine_server_spec specs[] = {
+		{ "local", "127.0.0.1", 8081, true, false },
+		{ "plant-b", "::1", 8443, false, true },
+	};
+	struct engine_server *v = NULL;
+	struct fx f;
+	rb_report *r = host_report("srv-1", 1, "aa:bb:cc:00:00:f0", NULL);
+	struct engine_report er = { .report = r, .server_id = 1 };
+	size_t n = 0;
+
+	fx_open(&f);
+	CHECK_EQ(engine_servers_seed(f.e, specs, 2, 1000), 2);
+	/* only at first start: the table rules afterwards */
+	CHECK_EQ(engine_servers_seed(f.e, specs, 1, 2000), 0);
+	CHECK_EQ(engine_servers_list(f.e, &v, &n), 0);
+	CHECK_EQ(n, 2);
+	CHECK(strcmp(v[0].name, "local") == 0 && v[0].port == 8081);
+	CHECK(v[0].enabled && !v[0].verify_client_cert);
+	CHECK(strcmp(v[1].address, "::1") == 0 && !v[1].enabled);
+	CHECK(v[1].verify_client_cert);
+	CHECK_EQ(v[0].last_data_ms, 0);
+	engine_servers_free(v, n);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM event_log WHERE "
+	    "category = 'integration_server_added'"), 2);
+	CHECK_EQ(engine_server_set_cert(f.e, 1, "0a1b", "ab12", 5000, 1000),
+	    0);
+	CHECK_EQ(engine_server_set_cert(f.e, 99, "0a1c", "ab13", 5000, 1000),
+	    -ENOENT);
+	CHECK_EQ(q_int(&f, "SELECT cert_not_after_ms FROM integration_servers "
+	    "WHERE id = 1"), 5000);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM certificates"), 1);
+	/* a report on server 1 notes when it last received data */
+	CHECK_EQ(engine_apply_batch(f.e, &er, 1, 777000), 0);
+	CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
+	CHECK_EQ(q_int(&f, "SELECT last_data_ms FROM integration_servers "
+	    "WHERE id = 1"), 777000);
+	CHECK_EQ(q_int(&f, "SELECT server_id FROM agents"), 1);
+	rb_free(r);
+	fx_close(&f);
+}
+
 int
 main(void)
 {
@@ -701,5 +745,6 @@ main(void)
 	RUN(test_ip_of_macless_device_and_move);
 	RUN(test_security_state_from_last_day);
 	RUN(test_event_trim_keeps_fts_in_sync);
+	RUN(test_servers_seed_list_cert);
 	return 0;
 }

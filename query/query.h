@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * libkicsquery: read-only queries over the kics-epp database for kics-query
+ * and tests. Rows come out with the columns of the public views (DESIGN.md
+ * "Database contract"), either one by one to a callback or as JSON built by
+ * SQLite's JSON functions.
+ *
+ * THREAD SAFETY: a struct query_db belongs to one thread. It holds a
+ * read-only connection that never writes and, in WAL mode, never blocks
+ * the daemon's writer.
+ */
+#ifndef KICS_QUERY_H
+#define KICS_QUERY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define QUERY_DB_NAME		"kics-epp.db"	/* in the data directory */
+#define QUERY_ERRMSG_LEN	512	/* bytes of query_db_errmsg() */
+#define QUERY_SHOW_EVENTS	20	/* events in query_device_show() */
+#define QUERY_EVENTS_LIMIT	50	/* default limit of query_events() */
+#define QUERY_TIME_NONE		INT64_MIN	/* an unset time bound */
+
+struct query_db;
+
+enum query_type {
+	QUERY_TYPE_NULL,
+	QUERY_TYPE_INT,
+	QUERY_TYPE_REAL,
+	QUERY_TYPE_TEXT,
+	QUERY_TYPE_MAX
+};
+
+/* One value of a row. text is the value as text (NULL for NULL). */
+struct query_value {
+	enum query_type	type;
+	int64_t		i;		/* QUERY_TYPE_INT */
+	const char	*text;		/* every type but NULL */
+};
+
+/*
+ * One row handed to a query_row_fn: names[0..ncols) and values[0..ncols)
+ * are borrowed for the duration of the call only. Columns whose name starts
+ * with '_' are presentation extras (e.g. "_snippet"), not view columns.
+ */
+struct query_row {
+	size_t				ncols;
+	const char *const		*names;
+	const struct query_value	*values;
+};
+
+/* Called per row; a negative return stops the query and is returned. */
+typedef int (*query_row_fn)(void *ctx, const struct query_row *row);
+
+/*
+ * Opens DATA_DIR/kics-epp.db read-only (never creating anything) and checks
+ * that its schema is not newer than this program knows. Returns 0 and a
+ * handle freed with query_db_free(); -ENOENT when the directory or the
+ * database is missing, -EPROTO for a newer schema, -EIO otherwise. On
+ * failure a one-line reason naming the path is written to errbuf.
+ */
+int query_db_open(const char *data_dir, char *errbuf, size_t errlen,
+    struct query_db **ret_db);
+
+/* Closes and frees db. NULL-safe. */
+void query_db_free(struct query_db *db);
+
+/* The reason of the last failure on db; borrowed until the next call. */
+const char *query_db_errmsg(const struct query_db *db);
+
+/* Path of the database file; borrowed for the life of db. */
+const char *query_db_path(const struct query_db *db);
+
+/* --- devices (map_nodes columns) --- */
+
+struct query_devices_opts {
+	const char	*epp;		/* none|connected|disconnected or NULL */
+	const char	*status;	/* authorized|unauthorized|archived or NULL */
+	int64_t		limit;		/* 0: all */
+};
+
+/*
+ * Calls fn for each map_nodes row matching o, by device id. Returns 0, the
+ * negative value fn returned, -EINVAL for an unknown epp or status value,
+ * or -EIO.
+ */
+int query_devices(struct query_db *db, const struct query_devices_opts *o,
+    query_row_fn fn, void *ctx);
+/* Same rows as one JSON array; *ret_json is freed with free(). */
+int query_devices_json(struct query_db *db, const struct query_devices_opts *o,
+    char **ret_json);
+
+/*
+ * Classifies text for device find and device show: 0 when it is free text
+ * (or NULL), 1 when it is an IP or MAC address (canonical text written to
+ * buf of len bytes, ADDR_TEXT_MAX is enough), -EINVAL when it looks like an
+ * address but is malformed (e.g. "10.0.0.300", "aa:bb:cc:dd:ee").
+ */
+int query_address_classify(const char *text, char *buf, size_t len);
+
+/*
+ * device find: map_nodes rows for text ranked exact address match, exact
+ * host name or name (any case), host name or address prefix, then any
+ * attribute containing text (only when text is not an address); ties by
+ * device id. Rows carry an extra column "_match" naming why they matched.
+ * limit 0 means all. Returns 0 (also when nothing matched), -EINVAL for a
+ * malformed address (message in query_db_errmsg()), -EIO.
+ */
+int query_device_find(struct query_db *db, const char *text, int64_t limit,
+    query_row_fn fn, void *ctx);
+int query_device_find_json(struct query_db *db, const char *text,
+    int64_t limit, char **ret_json);
+
+/*
+ * Resolves a device key: a decimal device id, an IP or MAC address in any
+ * accepted notation, or an exact host name / name when only one device has
+ * it. Returns 0 and the id, -ENOENT when nothing (or more than one device
+ * by name) matches, -EINVAL for a malformed address, -EIO.
+ */
+int query_device_resolve(struct query_db *db, const char *key,
+    int64_t *ret_id);
+
+/*
+ * device show: one JSON object with the map_nodes columns of device id plus
+ * hostname, domain, serial_number, source, created_ms and the arrays
+ * "attributes", "addresses", "applications", "peers", "events" (the last
+ * QUERY_SHOW_EVENTS, event_log columns, newest last) and "agent" (the most
+ * recent agent with its "state", or null). Returns 0, -ENOENT, -EIO.
+ */
+int query_device_show(struct query_db *db, int64_t id, char **ret_json);
+
+/*
+ * Calls fn for each element of the array at JSON path in json (an object at
+ * path counts as a one-element array); the columns are the keys of the
+ * first element, in order. Nested arrays and objects come out as JSON text.
+ * Returns 0, fn's negative value, -EINVAL for bad JSON or path, -EIO.
+ */
+int query_json_rows(struct query_db *db, const char *json, const char *path,
+    query_row_fn fn, void *ctx);
+
+/* --- events (event_log columns) --- */
+
+struct query_events_opts {
+	int64_t		device_id;	/* 0: any */
+	int		min_severity;	/* 1 info, 2 warning, 3 critical; 0 any */
+	int64_t		code;		/* 0: any */
+	int64_t		since_ms;	/* QUERY_TIME_NONE: unbounded */
+	int64_t		until_ms;	/* exclusive; QUERY_TIME_NONE: unbounded */
+	const char	*search;	/* FTS5 query or NULL */
+	int64_t		limit;		/* newest limit rows; 0: all */
+};
+
+/* Sets o to no filter and limit QUERY_EVENTS_LIMIT. */
+void query_events_opts_init(struct query_events_opts *o);
+
+/*
+ * Calls fn for the newest o->limit events matching o, newest last. With a
+ * search, rows carry an extra column "_snippet": the matching text with
+ * each hit between the bytes 0x01 and 0x02. Returns 0, fn's value, -EINVAL
+ * for a bad search expression (explained in query_db_errmsg()), -EIO.
+ */
+int query_events(struct query_db *db, const struct query_events_opts *o,
+    query_row_fn fn, void *ctx);
+int query_events_json(struct query_db *db, const struct query_events_opts *o,
+    char **ret_json);
+
+/* Severity name (info|warning|critical) to 1..3, or -EINVAL. */
+int query_severity_parse(const char *name);
+
+/* --- map --- */
+
+/* map_edges rows, by source, destination, protocol and port. */
+int query_map_edges(struct query_db *db, query_row_fn fn, void *ctx);
+int query_map_edges_json(struct query_db *db, char **ret_json);
+
+/* {"nodes": [map_nodes rows], "edges": [map_edges rows]}. */
+int query_map_export_json(struct query_db *db, char **ret_json);
+
+/*
+ * Writes the whole map as a Graphviz digraph to out: one node per device
+ * (label with name, IP, category, security state; EPP nodes drawn by
+ * connection state), one edge per map_edges row labelled protocol/port,
+ * solid for traffic, dashed for epp. Returns 0, -EIO (also for a write
+ * error on out).
+ */
+int query_map_export_dot(struct query_db *db, FILE *out);
+
+/* --- status and administration tables --- */
+
+/*
+ * One JSON object: agents_connected, agents (computers with an agent),
+ * max_agents, devices and devices_<status>, events, interactions,
+ * last_event_ms, database_bytes (file plus WAL) and "servers" (the rows of
+ * query_servers). Returns 0 or -EIO.
+ */
+int query_status_json(struct query_db *db, char **ret_json);
+
+/* Integration servers with the columns of DESIGN.md's server list. */
+int query_servers(struct query_db *db, query_row_fn fn, void *ctx);
+int query_servers_json(struct query_db *db, char **ret_json);
+
+/* users: name, role, created_ms. */
+int query_users(struct query_db *db, query_row_fn fn, void *ctx);
+int query_users_json(struct query_db *db, char **ret_json);
+
+/* audit_log, newest limit rows (0: all), newest last. */
+int query_audit(struct query_db *db, int64_t limit, query_row_fn fn,
+    void *ctx);
+int query_audit_json(struct query_db *db, int64_t limit, char **ret_json);
+
+/* --- time --- */
+
+/*
+ * Parses a time for --since/--until relative to now_ms:
+ *   YYYY-MM-DD                       local midnight
+ *   YYYY-MM-DD[T| ]HH:MM[:SS]        local time
+ *   the same followed by Z or +HH:MM / -HH:MM   that UTC offset
+ *   N followed by s, m, h, d or w    N seconds/minutes/hours/days/weeks ago
+ *   now
+ * Returns 0 and unix milliseconds, or -EINVAL (nothing written).
+ */
+int query_time_parse(const char *text, int64_t now_ms, int64_t *ret_ms);
+
+/*
+ * Formats ms as local "YYYY-MM-DD HH:MM:SS" into buf (at least 20 bytes).
+ * Returns 0, -EINVAL when the time cannot be represented, -ENOSPC.
+ */
+int query_time_format(int64_t ms, char *buf, size_t len);
+
+/* --- collected tables --- */
+
+/* Rows collected in memory, for the table and CSV printers and tests. */
+struct query_table {
+	size_t			ncols;
+	size_t			nrows;
+	size_t			cap;	/* rows allocated */
+	char			**names;	/* ncols column names */
+	struct query_value	*cells;	/* nrows * ncols, row-major, owned */
+};
+
+/* Returns an empty table, or NULL when out of memory. */
+struct query_table *query_table_new(void);
+/* Frees t and all its values. NULL-safe. */
+void query_table_free(struct query_table *t);
+/*
+ * A query_row_fn that appends a copy of row to ctx, a struct query_table
+ * (the first row fixes the columns). Returns 0 or -ENOMEM.
+ */
+int query_table_add_row(void *ctx, const struct query_row *row);
+/* Index of the column called name, or -1. */
+int query_table_column(const struct query_table *t, const char *name);
+/* Cell (row, col); borrowed for the life of t. */
+const struct query_value *query_table_cell(const struct query_table *t,
+    size_t row, size_t col);
+
+#endif

@@ -1,0 +1,160 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the status summary read from the database and the
+ * read side of the administration tables: integration servers, users and
+ * the audit log.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "query-private.h"
+
+/* Now minus the agent timeout: the oldest contact that is connected. */
+#define CONNECTED_SINCE_SQL \
+	"((SELECT ms FROM now_ms) - (SELECT value FROM settings " \
+	"WHERE key = 'agent_timeout_ms'))"
+
+#define SERVERS_SQL \
+	"SELECT s.id, s.name, s.address, s.port, s.transport, s.enabled, " \
+	"s.verify_client_cert, (SELECT COUNT(*) FROM agents a WHERE " \
+	"a.server_id = s.id AND a.last_contact_ms >= " CONNECTED_SINCE_SQL \
+	") AS agents_connected, s.last_data_ms, s.cert_not_after_ms, " \
+	"s.package_created_ms FROM integration_servers s ORDER BY s.id"
+
+#define USERS_SQL "SELECT name, role, created_ms FROM users ORDER BY name"
+
+int
+query_servers(struct query_db *db, query_row_fn fn, void *ctx)
+{
+	struct qsql q;
+	int r;
+
+	qsql_init(&q);
+	qsql_add(&q, SERVERS_SQL);
+	r = qsql_each(db, &q, fn, ctx);
+	qsql_fini(&q);
+	return r;
+}
+
+int
+query_servers_json(struct query_db *db, char **ret_json)
+{
+	struct qsql q;
+	int r;
+
+	qsql_init(&q);
+	qsql_add(&q, SERVERS_SQL);
+	r = qsql_json(db, &q, ret_json);
+	qsql_fini(&q);
+	return r;
+}
+
+int
+query_users(struct query_db *db, query_row_fn fn, void *ctx)
+{
+	struct qsql q;
+	int r;
+
+	qsql_init(&q);
+	qsql_add(&q, USERS_SQL);
+	r = qsql_each(db, &q, fn, ctx);
+	qsql_fini(&q);
+	return r;
+}
+
+int
+query_users_json(struct query_db *db, char **ret_json)
+{
+	struct qsql q;
+	int r;
+
+	qsql_init(&q);
+	qsql_add(&q, USERS_SQL);
+	r = qsql_json(db, &q, ret_json);
+	qsql_fini(&q);
+	return r;
+}
+
+static void
+audit_sql(struct qsql *q, int64_t limit)
+{
+	qsql_add(q, "SELECT * FROM (SELECT id, at_ms, os_user, uid, role, "
+	    "action, target, result, detail FROM audit_log ORDER BY id DESC");
+	if (limit > 0)
+		qsql_add(q, " LIMIT ?%d", qsql_int(q, limit));
+	qsql_add(q, ") ORDER BY id");
+}
+
+int
+query_audit(struct query_db *db, int64_t limit, query_row_fn fn, void *ctx)
+{
+	struct qsql q;
+	int r;
+
+	qsql_init(&q);
+	audit_sql(&q, limit);
+	r = qsql_each(db, &q, fn, ctx);
+	qsql_fini(&q);
+	return r;
+}
+
+int
+query_audit_json(struct query_db *db, int64_t limit, char **ret_json)
+{
+	struct qsql q;
+	int r;
+
+	qsql_init(&q);
+	audit_sql(&q, limit);
+	r = qsql_json(db, &q, ret_json);
+	qsql_fini(&q);
+	return r;
+}
+
+/* Size of path, 0 when it does not exist. */
+static int64_t
+file_size(const char *path, const char *suffix)
+{
+	char buf[4096];
+	struct stat sb;
+
+	(void)snprintf(buf, sizeof(buf), "%s%s", path, suffix);
+	return stat(buf, &sb) == 0 ? (int64_t)sb.st_size : 0;
+}
+
+int
+query_status_json(struct query_db *db, char **ret_json)
+{
+	struct qsql q;
+	char *servers = NULL;
+	int r;
+
+	if ((r = query_servers_json(db, &servers)) < 0)
+		return r;
+	qsql_init(&q);
+	qsql_add(&q, "SELECT json_object("
+	    "'agents_connected', (SELECT COUNT(*) FROM (SELECT device_id "
+	    "FROM agents WHERE device_id IS NOT NULL GROUP BY device_id "
+	    "HAVING MAX(last_contact_ms) >= " CONNECTED_SINCE_SQL ")), "
+	    "'agents', (SELECT COUNT(DISTINCT device_id) FROM agents), "
+	    "'max_agents', (SELECT value FROM settings WHERE key = "
+	    "'max_agents'), "
+	    "'devices', (SELECT COUNT(*) FROM devices), ");
+	qsql_add(&q, "'devices_authorized', (SELECT COUNT(*) FROM devices "
+	    "WHERE status = 'authorized'), 'devices_unauthorized', (SELECT "
+	    "COUNT(*) FROM devices WHERE status = 'unauthorized'), "
+	    "'devices_archived', (SELECT COUNT(*) FROM devices WHERE status "
+	    "= 'archived'), 'events', (SELECT COUNT(*) FROM events), "
+	    "'interactions', (SELECT COUNT(*) FROM interactions), "
+	    "'last_event_ms', (SELECT registered_at_ms FROM events ORDER BY "
+	    "id DESC LIMIT 1), ");
+	qsql_add(&q, "'database_bytes', ?%d, 'servers', json(?%d))",
+	    qsql_int(&q, file_size(db->path, "") +
+	    file_size(db->path, "-wal")), qsql_text(&q, servers));
+	r = qsql_text_result(db, &q, ret_json);
+	qsql_fini(&q);
+	free(servers);
+	return r;
+}
