@@ -28,7 +28,10 @@ struct rules;
  * the call. Any string may be NULL (treated as empty). ip is the address
  * the agent reported from (an "ip/prefix" is accepted); device_ips are the
  * device's other addresses. Conditions see the event as given here, except
- * severity, which later rules see as earlier rules set it.
+ * severity, which later rules see as earlier rules set it. Globs (product,
+ * host name, text, attribute values) are fnmatch(3) patterns with
+ * FNM_NOESCAPE, matched without regard to ASCII case; category,
+ * device_category and attribute names compare exactly.
  */
 struct rule_event {
 	const char		*category;

@@ -92,6 +92,27 @@ store_fts_flush(struct store *s)
 	return r;
 }
 
+/* Widens the device's latest warning or critical time (security_state). */
+static int
+store_event_mark_device(struct store *s, const struct store_event *ev)
+{
+	sqlite3_stmt *st;
+
+	if (ev->severity >= 3)
+		st = store_stmt(s, STMT_EVENT_MARK_CRITICAL,
+		    "UPDATE devices SET last_critical_ms = ?2 WHERE id = ?1 "
+		    "AND (last_critical_ms IS NULL OR last_critical_ms < ?2)");
+	else
+		st = store_stmt(s, STMT_EVENT_MARK_WARNING,
+		    "UPDATE devices SET last_warning_ms = ?2 WHERE id = ?1 "
+		    "AND (last_warning_ms IS NULL OR last_warning_ms < ?2)");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, ev->device_id);
+	(void)sqlite3_bind_int64(st, 2, ev->occurred_at_ms);
+	return store_exec_stmt(s, st);
+}
+
 int
 store_event_insert(struct store *s, const struct store_event *ev)
 {
@@ -132,6 +153,9 @@ store_event_insert(struct store *s, const struct store_event *ev)
 		return 0;
 	rowid = sqlite3_last_insert_rowid(s->db);
 	if ((r = store_fts_queue(s, rowid, ev)) < 0)
+		return r;
+	if (ev->severity >= 2 && ev->device_id != 0 &&
+	    (r = store_event_mark_device(s, ev)) < 0)
 		return r;
 	return 1;
 }

@@ -70,6 +70,10 @@ CREATE TABLE devices (
 	ip		TEXT,		-- current primary addresses
 	mac		TEXT,
 	owner_agent	INTEGER,	-- agents.id whose host info wins
+	-- When the device's latest warning and critical events occurred, so
+	-- that map_nodes.security_state needs no scan of its events.
+	last_warning_ms	INTEGER,
+	last_critical_ms INTEGER,
 	created_ms	INTEGER NOT NULL,
 	last_seen_ms	INTEGER NOT NULL	-- to STORE_TOUCH_MS
 ) STRICT;
@@ -243,11 +247,11 @@ SELECT
 	    THEN 'connected'
 	ELSE 'disconnected'
 	END,
-	CASE (SELECT MAX(e.severity) FROM events e
-	    WHERE e.device_id = d.id AND e.occurred_at_ms >=
-	    (SELECT ms FROM now_ms) - 86400000)
-	WHEN 3 THEN 'critical'
-	WHEN 2 THEN 'warning'
+	CASE
+	WHEN d.last_critical_ms >= (SELECT ms FROM now_ms) - 86400000
+	    THEN 'critical'
+	WHEN d.last_warning_ms >= (SELECT ms FROM now_ms) - 86400000
+	    THEN 'warning'
 	ELSE 'ok'
 	END,
 	d.last_seen_ms
