@@ -18,6 +18,7 @@ struct engine {
 	struct store		*store;
 	struct engine_config	cfg;
 	const struct event_types *types;	/* borrowed */
+	struct rules		*rules;		/* borrowed, NULL = none */
 	int64_t			device_limit_event_ms;	/* last notice */
 	int64_t			trim_events_left;	/* rows to delete */
 	int64_t			trim_interactions_left;

@@ -80,6 +80,12 @@ engine_set_event_types(struct engine *e, const struct event_types *types)
 	e->types = types;
 }
 
+void
+engine_set_rules(struct engine *e, struct rules *rules)
+{
+	e->rules = rules;
+}
+
 const char *
 engine_errmsg(const struct engine *e)
 {

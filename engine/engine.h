@@ -73,6 +73,14 @@ void engine_free(struct engine *e);
 void engine_set_event_types(struct engine *e,
     const struct event_types *types);
 
+struct rules;
+/*
+ * Replaces the rules applied to later EPP events (NULL: none); rules is
+ * borrowed and its counters are updated. Call it between batches only, so
+ * that no report is applied with half a rule set.
+ */
+void engine_set_rules(struct engine *e, struct rules *rules);
+
 /*
  * Applies n reports in one transaction, each report all-or-nothing, and
  * commits durably (synchronous=FULL). Sets status, acked_sequence and reason

@@ -9,6 +9,8 @@
 #include <string.h>
 
 #include "engine-private.h"
+#include "kics_limits.h"
+#include "rules.h"
 #include "strbuf.h"
 
 int
@@ -96,11 +98,60 @@ empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
+/* The device's IPs a rule's device condition looks at. */
+#define EVENT_RULE_IPS	16
+
+/*
+ * Runs the rules over one event (DESIGN.md "Event types and rules"):
+ * fills ret with the severity, title and tags to store, or drop.
+ */
+static int
+event_rules(struct report_ctx *c, const Kics__Epp__V1__EppEvent *ev,
+    const struct store_event *se, struct rule_result *ret)
+{
+	const char *keys[LIMIT_EVENT_ATTRIBUTES], *values[LIMIT_EVENT_ATTRIBUTES];
+	const char *ips[EVENT_RULE_IPS];
+	const Kics__Epp__V1__HostInfo *h = c->r->host;
+	struct rule_event re = {
+		.category = ev->category,
+		.code = se->code,
+		.product = ev->product,
+		.severity = (enum severity)se->severity,
+		.title = ev->title,
+		.description = ev->description,
+		.object_path = ev->object_path,
+		.threat_name = ev->threat_name,
+		.user_name = ev->user_name,
+		.attr_keys = keys,
+		.attr_values = values,
+		.hostname = c->device.attr[STORE_ATTR_HOSTNAME],
+		.ip = c->device.ip,
+		.mac = c->device.mac,
+		.device_category = c->device.attr[STORE_ATTR_CATEGORY] != NULL ?
+		    c->device.attr[STORE_ATTR_CATEGORY] : c->device.category,
+		.device_ips = ips,
+	};
+
+	for (size_t i = 0; i < ev->n_attributes &&
+	    re.n_attrs < LIMIT_EVENT_ATTRIBUTES; i++) {
+		keys[re.n_attrs] = ev->attributes[i]->key;
+		values[re.n_attrs++] = ev->attributes[i]->value != NULL ?
+		    ev->attributes[i]->value : "";
+	}
+	/* re.ip is looked at too; these are the report's own addresses */
+	for (size_t i = 0; h != NULL && i < h->n_interfaces; i++)
+		for (size_t j = 0; j < h->interfaces[i]->n_addresses &&
+		    re.n_device_ips < EVENT_RULE_IPS; j++)
+			ips[re.n_device_ips++] = h->interfaces[i]->addresses[j];
+	return rules_apply(c->e->rules, &re, ret);
+}
+
 /* Stores one EPP event; a repeated (agent, event_id) changes nothing. */
 static int
 event_apply_one(struct report_ctx *c, const Kics__Epp__V1__EppEvent *ev,
     struct strbuf *attrs, struct strbuf *desc)
 {
+	struct rule_result rr = { .severity = SEVERITY_INFO };
 	const struct event_type *t = event_types_find(c->e->types,
 	    ev->category);
 	struct store_event se = {
@@ -134,12 +185,26 @@ event_apply_one(struct report_ctx *c, const Kics__Epp__V1__EppEvent *ev,
 	} else
 		se.description = !empty(ev->description) ? ev->description :
 		    ev->title;
+	if (c->e->rules != NULL) {
+		if ((r = event_rules(c, ev, &se, &rr)) < 0)
+			goto out;
+		if (rr.drop)
+			goto out;	/* counted by the rule */
+		se.severity = (int)rr.severity;
+		if (rr.title != NULL)
+			se.title = rr.title;
+		se.tags = rr.tags_json;
+	}
 	if ((r = event_attributes(ev, attrs)) < 0)
-		return r;
+		goto out;
 	if (attrs->len > 0)
 		se.attributes = strbuf_str(attrs);
 	r = store_event_insert(c->e->store, &se);
-	return r < 0 ? r : 0;
+	if (r > 0)
+		r = 0;
+out:
+	rule_result_fini(&rr);
+	return r;
 }
 
 int

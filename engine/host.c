@@ -101,6 +101,19 @@ host_put_address(struct report_ctx *c, const char *kind, const char *value,
 	return from != 0 ? host_address_moved(c, value, from) : 0;
 }
 
+/* Replaces *slot with a copy of value. */
+static int
+host_remember_text(char **slot, const char *value)
+{
+	char *copy = strdup(value);
+
+	if (copy == NULL)
+		return -ENOMEM;
+	free(*slot);
+	*slot = copy;
+	return 0;
+}
+
 /* Stores the interfaces' addresses and picks the primary IP and MAC. */
 static int
 host_apply_addresses(struct report_ctx *c, const Kics__Epp__V1__HostInfo *h)
@@ -135,7 +148,15 @@ host_apply_addresses(struct report_ctx *c, const Kics__Epp__V1__HostInfo *h)
 		if (has_mac && pmac[0] == '\0' && pip[0] == '\0')
 			(void)snprintf(pmac, sizeof(pmac), "%s", mac);
 	}
-	return store_device_set_primary(c->e->store, c->device_id, pip, pmac);
+	if ((r = store_device_set_primary(c->e->store, c->device_id, pip,
+	    pmac)) < 0)
+		return r;
+	/* the rules of this report's events see the new addresses */
+	if (pip[0] != '\0' && (r = host_remember_text(&c->device.ip, pip)) < 0)
+		return r;
+	if (pmac[0] != '\0')
+		r = host_remember_text(&c->device.mac, pmac);
+	return r;
 }
 
 /* The EPP attributes of a HostInfo, indexed by enum store_attr. */
@@ -221,8 +242,12 @@ host_apply(struct report_ctx *c, bool same_host)
 	    c->device_id, c->agent_ref, c->device.attr[STORE_ATTR_HOSTNAME],
 	    strbuf_str(&changes), c->now_ms)) < 0)
 		goto out;
-	if ((r = store_device_set_category(s, c->device_id,
-	    category_from_os(h->os_name, h->os_version))) < 0)
+	/* proto3: no OS name is no news, not an unknown OS */
+	if (h->os_name != NULL && *h->os_name != '\0' &&
+	    ((r = store_device_set_category(s, c->device_id,
+	    category_from_os(h->os_name, h->os_version))) < 0 ||
+	    (r = host_remember_text(&c->device.category,
+	    category_from_os(h->os_name, h->os_version))) < 0))
 		goto out;
 	r = host_apply_addresses(c, h);
 out:

@@ -112,6 +112,9 @@ struct store_device {
 	int64_t		owner_agent;	/* 0 when none */
 	char		*attr[9];	/* effective values, see
 					   store_attr_names; NULL if unset */
+	char		*ip;		/* primary addresses, NULL if none */
+	char		*mac;
+	char		*category;	/* derived: server, workstation… */
 };
 /* The attribute names, in the order of store_device.attr. */
 enum store_attr {

@@ -28,6 +28,21 @@ store_device_clear(struct store_device *d)
 		free(d->attr[i]);
 		d->attr[i] = NULL;
 	}
+	free(d->ip);
+	free(d->mac);
+	free(d->category);
+	d->ip = d->mac = d->category = NULL;
+}
+
+static int
+column_dup_opt(sqlite3_stmt *st, int i, char **ret)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	*ret = NULL;
+	if (v != NULL && (*ret = strdup(v)) == NULL)
+		return -ENOMEM;
+	return 0;
 }
 
 int
@@ -35,7 +50,7 @@ store_device_get(struct store *s, int64_t id, struct store_device *ret_device)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_GET,
 	    "SELECT owner_agent, name, hostname, domain, os_name, os_version, "
-	    "vendor, model, serial_number, category_manual "
+	    "vendor, model, serial_number, category_manual, ip, mac, category "
 	    "FROM devices WHERE id = ?1");
 	struct store_device d = { .id = id };
 	int rc, r = 0;
@@ -49,14 +64,14 @@ store_device_get(struct store *s, int64_t id, struct store_device *ret_device)
 		return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
 	}
 	d.owner_agent = sqlite3_column_int64(st, 0);
-	for (int i = 0; i < STORE_ATTR_MAX; i++) {
-		const char *v = (const char *)sqlite3_column_text(st, i + 1);
-
-		if (v != NULL && (d.attr[i] = strdup(v)) == NULL) {
-			r = -ENOMEM;
-			break;
-		}
-	}
+	for (int i = 0; i < STORE_ATTR_MAX && r == 0; i++)
+		r = column_dup_opt(st, i + 1, &d.attr[i]);
+	if (r == 0)
+		r = column_dup_opt(st, STORE_ATTR_MAX + 1, &d.ip);
+	if (r == 0)
+		r = column_dup_opt(st, STORE_ATTR_MAX + 2, &d.mac);
+	if (r == 0)
+		r = column_dup_opt(st, STORE_ATTR_MAX + 3, &d.category);
 	(void)sqlite3_reset(st);
 	if (r < 0) {
 		store_device_clear(&d);

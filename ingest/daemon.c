@@ -28,6 +28,7 @@
 #include "event_types.h"
 #include "ingest.h"
 #include "log.h"
+#include "rules.h"
 #include "pki.h"
 #include "tls.h"
 
@@ -150,18 +151,12 @@ load_event_types(const struct conf *conf, struct diag *diag,
 	return event_types_load_default(diag, ret_types);
 }
 
-/*
- * The rules file. XXX(issue 3): there is no rules loader in engine/ yet;
- * until there is, only its presence is checked.
- */
+/* Reads the rules the configuration names (or the built-in ones). */
 static int
-check_rules(const struct conf *conf, struct diag *diag)
+load_rules(const struct conf *conf, struct diag *diag,
+    struct rules **ret_rules)
 {
-	if (conf->rules_path == NULL || access(conf->rules_path, R_OK) == 0)
-		return 0;
-	(void)diag_add(diag, conf->rules_path, 0, 0, "cannot read: %s",
-	    strerror(errno));
-	return -errno;
+	return rules_load(conf->rules_path, diag, ret_rules);
 }
 
 static void
@@ -419,12 +414,20 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	drain_cb(-1, 0, d);
 }
 
+/*
+ * SIGHUP: reads the event types and the rules again. Each new set is built
+ * aside and swapped in by the writer between batches only when it is
+ * valid; a broken file keeps the old set, logs every error and registers
+ * a "configuration rejected" system event naming the file.
+ */
 static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	struct daemon *d = arg;
 	struct event_types *types = NULL;
+	struct rules *rules = NULL;
 	struct diag *diag;
+	char text[512];
 
 	(void)sig;
 	(void)what;
@@ -434,9 +437,32 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		for (size_t i = 0; i < diag_count(diag); i++)
 			log_warnx("%s", diag_get(diag, i));
 		log_warnx("reload: keeping the old event types");
+		(void)snprintf(text, sizeof(text), "event types file '%s' "
+		    "rejected with %zu error(s), the old ones stay: %s",
+		    d->conf->event_types_path, diag_count(diag),
+		    diag_count(diag) > 0 ? diag_get(diag, 0) : "");
+		writer_notice(d->writer, EVENT_CONFIG_REJECTED, text);
 	} else {
 		log_info("reload: event types read, swapping them in");
 		writer_set_event_types(d->writer, types);
+	}
+	diag_free(diag);
+	if ((diag = diag_new()) == NULL)
+		fatalx("out of memory");
+	if (load_rules(d->conf, diag, &rules) < 0) {
+		for (size_t i = 0; i < diag_count(diag); i++)
+			log_warnx("%s", diag_get(diag, i));
+		log_warnx("reload: keeping the old rules");
+		(void)snprintf(text, sizeof(text), "rules file '%s' rejected "
+		    "with %zu error(s), the old rules stay: %s",
+		    d->conf->rules_path != NULL ? d->conf->rules_path :
+		    "built-in", diag_count(diag),
+		    diag_count(diag) > 0 ? diag_get(diag, 0) : "");
+		writer_notice(d->writer, EVENT_CONFIG_REJECTED, text);
+	} else {
+		log_info("reload: %zu rule(s) read, swapping them in",
+		    rules_count(rules));
+		writer_set_rules(d->writer, rules);
 	}
 	diag_free(diag);
 }
@@ -479,7 +505,7 @@ open_engine(struct daemon *d, const struct event_types *types)
 }
 
 static void
-run(struct daemon *d, struct event_types *types)
+run(struct daemon *d, struct event_types *types, struct rules *rules)
 {
 	struct http_config hcfg = {
 		.max_body_bytes = d->conf->max_body_bytes,
@@ -512,7 +538,7 @@ run(struct daemon *d, struct event_types *types)
 	for (size_t i = 0; i < n; i++)
 		servers[i].row = &rows[i];
 	servers_certify(d, e, servers, n);
-	if ((r = writer_new(d->base, e, types, &d->writer)) < 0)
+	if ((r = writer_new(d->base, e, types, rules, &d->writer)) < 0)
 		fatalx("cannot start the writer: %s", strerror(-r));
 	d->http = http_new(d->base, d->writer, &hcfg);
 	if (servers_start(d, servers, n) == 0)
@@ -558,6 +584,7 @@ main(int argc, char **argv)
 {
 	struct daemon d = { .ready_fd = -1, .pid_fd = -1 };
 	struct event_types *types = NULL;
+	struct rules *rules = NULL;
 	struct diag *diag;
 	const char *data_dir;
 	int r;
@@ -570,7 +597,7 @@ main(int argc, char **argv)
 	r = conf_load(arg_config, diag, &d.conf);
 	if (r == 0) {
 		(void)load_event_types(d.conf, diag, &types);
-		(void)check_rules(d.conf, diag);
+		(void)load_rules(d.conf, diag, &rules);
 	}
 	data_dir = arg_data_dir != NULL ? arg_data_dir :
 	    d.conf != NULL ? d.conf->data_dir : NULL;
@@ -584,6 +611,7 @@ main(int argc, char **argv)
 			    strerror(-r));
 		diag_free(diag);
 		event_types_free(types);
+		rules_free(rules);
 		conf_free(d.conf);
 		return 1;
 	}
@@ -591,6 +619,7 @@ main(int argc, char **argv)
 	if (arg_check) {
 		(void)printf("configuration OK\n");
 		event_types_free(types);
+		rules_free(rules);
 		conf_free(d.conf);
 		return 0;
 	}
@@ -607,7 +636,10 @@ main(int argc, char **argv)
 		    "(conf/kics-epp.yaml as shipped)");
 	else
 		log_info("configuration '%s'", arg_config);
-	run(&d, types);
+	log_info("%zu rule(s) from '%s'", rules_count(rules),
+	    d.conf->rules_path != NULL ? d.conf->rules_path :
+	    "built-in rules.yaml");
+	run(&d, types, rules);
 	cleanup(&d);
 	log_info("stopped");
 	return 0;

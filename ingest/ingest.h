@@ -70,6 +70,7 @@ struct writer_job {
 };
 
 struct writer;
+struct rules;
 
 /*
  * Starts the writer thread. It owns e and types from now on (both are
@@ -81,7 +82,8 @@ struct writer;
  * be created.
  */
 int writer_new(struct event_base *base, struct engine *e,
-    struct event_types *types, struct writer **ret_writer);
+    struct event_types *types, struct rules *rules,
+    struct writer **ret_writer);
 
 /*
  * Queues job (on the loop thread). Returns 0, after which the writer owns
@@ -97,6 +99,19 @@ int writer_submit(struct writer *w, struct writer_job *job);
  * them into the engine between two batches, then frees the old ones.
  */
 void writer_set_event_types(struct writer *w, struct event_types *types);
+
+/*
+ * Hands a new rule set (NULL: none) to the writer, which takes ownership,
+ * carries the counters of the old set over by rule name and swaps it in
+ * between batches.
+ */
+void writer_set_rules(struct writer *w, struct rules *rules);
+
+/*
+ * Asks the writer to register a system event of category (a static
+ * EVENT_* string) with text (copied); from the loop thread.
+ */
+void writer_notice(struct writer *w, const char *category, const char *text);
 
 /*
  * Stops accepting jobs. The thread still commits and hands back what is

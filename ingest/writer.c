@@ -23,10 +23,19 @@
 #include "event_types.h"
 #include "ingest.h"
 #include "kics_limits.h"
+#include "rules.h"
 #include "log.h"
 
 #define WRITER_TICK_MS	1000	/* engine_tick() period when idle */
 #define WRITER_RETICK_MS 10	/* when engine_tick() has more to do */
+
+#define WRITER_NOTICES	8	/* system events waiting for the writer */
+
+/* A system event asked for by the loop thread. */
+struct writer_notice {
+	const char	*category;	/* static EVENT_* string */
+	char		*text;		/* owned */
+};
 
 struct writer {
 	pthread_t	thread;
@@ -44,6 +53,10 @@ struct writer {
 	size_t		jobs;		/* submitted, not answered */
 	size_t		bytes;		/* their job->bytes */
 	struct event_types *new_types;	/* to swap in, owned */
+	struct rules	*rules;		/* in the engine; writer only */
+	struct rules	*new_rules;	/* to swap in, owned */
+	struct writer_notice notices[WRITER_NOTICES];	/* to register */
+	size_t		n_notices;
 	bool		stopping;
 };
 
@@ -143,29 +156,56 @@ static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
+	struct writer_notice notices[WRITER_NOTICES];
 	struct writer_job *batch;
 	struct event_types *types;
+	struct rules *rules;
+	size_t n_notices;
 	int64_t next_tick = writer_now_ms(CLOCK_MONOTONIC) + WRITER_TICK_MS;
 	bool stop;
 
 	for (;;) {
 		(void)pthread_mutex_lock(&w->mtx);
-		if (w->queue == NULL && w->new_types == NULL && !w->stopping)
+		if (w->queue == NULL && w->new_types == NULL &&
+		    w->new_rules == NULL && w->n_notices == 0 && !w->stopping)
 			writer_wait(w, next_tick);
 		batch = w->queue;
 		w->queue = NULL;
 		w->queue_tail = &w->queue;
 		types = w->new_types;
 		w->new_types = NULL;
+		rules = w->new_rules;
+		w->new_rules = NULL;
+		n_notices = w->n_notices;
+		memcpy(notices, w->notices, sizeof(notices));
+		w->n_notices = 0;
 		stop = w->stopping;
 		(void)pthread_mutex_unlock(&w->mtx);
 
-		/* Between batches: no report is half-applied with old types. */
+		/* Between batches: no report is half-applied with old types
+		   or half a rule set. */
 		if (types != NULL) {
 			engine_set_event_types(w->engine, types);
 			event_types_free(w->types);
 			w->types = types;
 			log_info("event types reloaded");
+		}
+		if (rules != NULL) {
+			rules_counters_carry(rules, w->rules);
+			engine_set_rules(w->engine, rules);
+			rules_free(w->rules);
+			w->rules = rules;
+			log_info("rules reloaded: %zu rule(s)",
+			    rules_count(rules));
+		}
+		for (size_t i = 0; i < n_notices; i++) {
+			if (engine_system_event(w->engine,
+			    notices[i].category, 0, notices[i].text,
+			    writer_now_ms(CLOCK_REALTIME)) < 0)
+				log_warnx("cannot register '%s': %s, ignoring",
+				    notices[i].text,
+				    engine_errmsg(w->engine));
+			free(notices[i].text);
 		}
 		if (batch != NULL)
 			writer_apply(w, batch);
@@ -205,7 +245,8 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 
 int
 writer_new(struct event_base *base, struct engine *e,
-    struct event_types *types, struct writer **ret_writer)
+    struct event_types *types, struct rules *rules,
+    struct writer **ret_writer)
 {
 	struct writer *w;
 	pthread_condattr_t ca;
@@ -214,6 +255,8 @@ writer_new(struct event_base *base, struct engine *e,
 	w = xcalloc(1, sizeof(*w));
 	w->engine = e;
 	w->types = types;
+	w->rules = rules;
+	engine_set_rules(e, rules);
 	w->queue_tail = &w->queue;
 	w->done_tail = &w->done;
 	(void)pthread_mutex_init(&w->mtx, NULL);
@@ -277,6 +320,38 @@ writer_set_event_types(struct writer *w, struct event_types *types)
 }
 
 void
+writer_set_rules(struct writer *w, struct rules *rules)
+{
+	struct rules *old;
+
+	(void)pthread_mutex_lock(&w->mtx);
+	old = w->new_rules;	/* never swapped in: nobody uses it */
+	w->new_rules = rules;
+	(void)pthread_cond_signal(&w->cond);
+	(void)pthread_mutex_unlock(&w->mtx);
+	rules_free(old);
+}
+
+void
+writer_notice(struct writer *w, const char *category, const char *text)
+{
+	char *copy = xstrdup(text);
+
+	(void)pthread_mutex_lock(&w->mtx);
+	if (w->n_notices < WRITER_NOTICES) {
+		w->notices[w->n_notices].category = category;
+		w->notices[w->n_notices++].text = copy;
+		copy = NULL;
+		(void)pthread_cond_signal(&w->cond);
+	}
+	(void)pthread_mutex_unlock(&w->mtx);
+	if (copy != NULL)
+		log_warnx("too many system events waiting, dropping '%s'",
+		    copy);
+	free(copy);
+}
+
+void
 writer_stop(struct writer *w)
 {
 	(void)pthread_mutex_lock(&w->mtx);
@@ -313,6 +388,10 @@ writer_free(struct writer *w)
 	engine_free(w->engine);
 	event_types_free(w->types);
 	event_types_free(w->new_types);
+	rules_free(w->rules);
+	rules_free(w->new_rules);
+	for (size_t i = 0; i < w->n_notices; i++)
+		free(w->notices[i].text);
 	(void)pthread_cond_destroy(&w->cond);
 	(void)pthread_mutex_destroy(&w->mtx);
 	free(w);

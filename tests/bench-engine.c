@@ -6,7 +6,10 @@
  * with plain prepared statements. Prints both rates and their ratio; the
  * goal is an engine rate of at least 60 % of the raw one.
  *
- * usage: bench-engine [REPORTS [REPORTS_PER_BATCH]]
+ * With RULES > 0 it also runs the engine with that many loaded rules
+ * beside the engine without rules (issue 6: at most 10 % slower).
+ *
+ * usage: bench-engine [REPORTS [REPORTS_PER_BATCH [RULES]]]
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -16,6 +19,8 @@
 #include <time.h>
 
 #include "engine.h"
+#include "rules.h"
+#include "strbuf.h"
 #include "report-build.h"
 #include "store.h"
 #include "testutil.h"
@@ -99,8 +104,69 @@ db_in(const char *dir, const char *name)
 	return p;
 }
 
+/*
+ * n rules of the kinds a plant writes: most look at category, device
+ * networks, host names and text and do not match; every tenth tags.
+ */
+static struct rules *
+make_rules(int n)
+{
+	struct strbuf y;
+	struct rules *rules = NULL;
+	struct diag *d = diag_new();
+
+	CHECK(d != NULL);
+	strbuf_init(&y);
+	(void)strbuf_append(&y, "rules:\n");
+	for (int i = 0; i < n; i++) {
+		(void)strbuf_printf(&y, "  - name: rule-%d\n    match:\n", i);
+		switch (i % 5) {
+		case 0:
+			(void)strbuf_printf(&y, "      category: [%s, %s]\n"
+			    "      device: 172.%d.0.0/16\n", categories[i % 10],
+			    categories[(i + 3) % 10], 16 + i % 16);
+			break;
+		case 1:
+			(void)strbuf_printf(&y, "      text: \"*wincc%d*\"\n",
+			    i);
+			break;
+		case 2:
+			(void)strbuf_printf(&y, "      device: \"hmi-%d-*\"\n"
+			    "      severity: \">=warning\"\n", i);
+			break;
+		case 3:
+			(void)strbuf_printf(&y, "      product: \"*Symantec*\"\n"
+			    "      code: %lld\n", 4000005500LL + i % 10);
+			break;
+		default:
+			(void)strbuf_printf(&y, "      attribute: { site: "
+			    "plant-%d }\n", i);
+			break;
+		}
+		if (i % 10 == 9)
+			(void)strbuf_printf(&y, "    tags: [seen-%d]\n", i);
+		else
+			(void)strbuf_printf(&y, "    set: { severity: "
+			    "critical }\n");
+	}
+	if (n > 0)
+		(void)strbuf_append(&y, "  - name: everything\n"
+		    "    tags: [bench]\n");
+	CHECK(y.error == 0);
+	if (rules_load_string("bench-rules.yaml", strbuf_str(&y), y.len, d,
+	    &rules) < 0) {
+		for (size_t i = 0; i < diag_count(d); i++)
+			(void)fprintf(stderr, "%s\n", diag_get(d, i));
+		abort();
+	}
+	strbuf_fini(&y);
+	diag_free(d);
+	return rules;
+}
+
 static double
-bench_engine(const char *path, rb_report **reports, int n, int batch)
+bench_engine(const char *path, rb_report **reports, int n, int batch,
+    struct rules *rules)
 {
 	struct engine_config cfg;
 	struct event_types *types = NULL;
@@ -113,6 +179,7 @@ bench_engine(const char *path, rb_report **reports, int n, int batch)
 	CHECK_EQ(event_types_load_default(d, &types), 0);
 	engine_config_init(&cfg);
 	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
+	engine_set_rules(e, rules);
 	t0 = now_s();
 	for (int i = 0; i < n; i += batch) {
 		int k = n - i < batch ? n - i : batch;
@@ -232,6 +299,7 @@ main(int argc, char **argv)
 {
 	int n = argc > 1 ? atoi(argv[1]) : 5000;
 	int batch = argc > 2 ? atoi(argv[2]) : 100;
+	int n_rules = argc > 3 ? atoi(argv[3]) : 0;
 	char *dir = testutil_mkdtemp();
 	char *p_engine = db_in(dir, "engine.db"), *p_raw = db_in(dir, "raw.db");
 	rb_report **reports = calloc((size_t)n, sizeof(*reports));
@@ -257,7 +325,7 @@ main(int argc, char **argv)
 		free(p_engine);
 		p_engine = db_in(dir, name);
 		tr = bench_raw(p_raw, reports, n, batch);
-		te = bench_engine(p_engine, reports, n, batch);
+		te = bench_engine(p_engine, reports, n, batch, NULL);
 		ratio[round] = tr / te;
 		rate_engine[round] = events / te;
 		rate_raw[round] = events / tr;
@@ -277,6 +345,43 @@ main(int argc, char **argv)
 	    rate_raw[ROUNDS / 2]);
 	(void)printf("ratio engine/raw: %.2f (median of rounds; goal >= "
 	    "0.60)\n", ratio[ROUNDS / 2]);
+	if (n_rules > 0) {
+		struct rules *rules = make_rules(n_rules);
+
+		/* with and without rules, alternating, on fresh files */
+		for (int round = 0; round < ROUNDS; round++) {
+			char name[32];
+			double t0r, t1r;
+
+			(void)snprintf(name, sizeof(name), "norules-%d.db",
+			    round);
+			free(p_raw);
+			p_raw = db_in(dir, name);
+			(void)snprintf(name, sizeof(name), "rules-%d.db",
+			    round);
+			free(p_engine);
+			p_engine = db_in(dir, name);
+			t0r = bench_engine(p_raw, reports, n, batch, NULL);
+			t1r = bench_engine(p_engine, reports, n, batch, rules);
+			ratio[round] = t0r / t1r;
+			rate_engine[round] = events / t1r;
+			rate_raw[round] = events / t0r;
+			(void)printf("rules round %d: without %.0f events/s, "
+			    "with %d rules %.0f events/s, ratio %.2f\n",
+			    round + 1, events / t0r, n_rules, events / t1r,
+			    t0r / t1r);
+		}
+		qsort(ratio, ROUNDS, sizeof(ratio[0]), cmp_double);
+		qsort(rate_engine, ROUNDS, sizeof(rate_engine[0]), cmp_double);
+		qsort(rate_raw, ROUNDS, sizeof(rate_raw[0]), cmp_double);
+		(void)printf("engine without rules: %.0f events/s (median)\n",
+		    rate_raw[ROUNDS / 2]);
+		(void)printf("engine with %d rules: %.0f events/s (median)\n",
+		    n_rules, rate_engine[ROUNDS / 2]);
+		(void)printf("ratio with/without rules: %.2f (goal >= 0.90)\n",
+		    ratio[ROUNDS / 2]);
+		rules_free(rules);
+	}
 	for (int i = 0; i < n; i++)
 		rb_free(reports[i]);
 	free(reports);

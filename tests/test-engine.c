@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "engine.h"
+#include "rules.h"
 #include "report-build.h"
 #include "testutil.h"
 
@@ -723,6 +724,59 @@ test_servers_seed_list_cert(void)
 	fx_close(&f);
 }
 
+static void
+test_rules_change_tag_and_drop(void)
+{
+	static const char yaml[] =
+	    "rules:\n"
+	    "  - name: plc-net\n"
+	    "    match: { category: network_attack, device: 10.20.0.0/16 }\n"
+	    "    set:\n"
+	    "      severity: critical\n"
+	    "      title: \"PLC attack on {hostname}: {threat_name}\"\n"
+	    "    tags: [plc]\n"
+	    "  - name: no-scans\n"
+	    "    match: { category: scan_completed }\n"
+	    "    drop: true\n";
+	struct diag *d = diag_new();
+	struct rules *rules = NULL;
+	struct fx f;
+	rb_report *r = host_report("rl-1", 1, "aa:bb:cc:00:01:f0",
+	    "10.20.3.4/24");
+	rb_report *other = host_report("rl-2", 1, "aa:bb:cc:00:01:f1",
+	    "10.30.3.4");
+
+	CHECK(d != NULL);
+	CHECK_EQ(rules_load_string("test-rules.yaml", yaml, sizeof(yaml) - 1,
+	    d, &rules), 0);
+	fx_open(&f);
+	engine_set_rules(f.e, rules);
+	(void)rb_event(r, "a", "network_attack", "Modbus write flood");
+	(void)rb_event(r, "b", "scan_completed", "Scan finished, 0 threats");
+	(void)rb_event(other, "a", "network_attack", "elsewhere");
+	CHECK_EQ(fx_apply(&f, r), REPORT_STATUS_COMMITTED);
+	CHECK_EQ(fx_apply(&f, other), REPORT_STATUS_COMMITTED);
+	check_text(&f, "SELECT severity || '|' || title || '|' || tags "
+	    "FROM event_log WHERE description = 'Modbus write flood'",
+	    "critical|PLC attack on ENG-WS-014: HEUR:Trojan.Win32.Generic|"
+	    "[\"plc\"]");
+	/* the other device is outside 10.20.0.0/16: unchanged */
+	check_text(&f, "SELECT severity || '|' || tags FROM event_log "
+	    "WHERE description = 'elsewhere'", "warning|[]");
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM events "
+	    "WHERE category = 'scan_completed'"), 0);
+	CHECK_EQ(rules_matches(rules, 0), 1);
+	CHECK_EQ(rules_drops(rules, 1), 1);
+	/* the renamed title is what full-text search finds */
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM events_fts "
+	    "WHERE events_fts MATCH 'title:PLC'"), 1);
+	rb_free(r);
+	rb_free(other);
+	fx_close(&f);
+	rules_free(rules);
+	diag_free(d);
+}
+
 int
 main(void)
 {
@@ -746,5 +800,6 @@ main(void)
 	RUN(test_security_state_from_last_day);
 	RUN(test_event_trim_keeps_fts_in_sync);
 	RUN(test_servers_seed_list_cert);
+	RUN(test_rules_change_tag_and_drop);
 	return 0;
 }

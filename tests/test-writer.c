@@ -53,7 +53,7 @@ fixture_init(struct fixture *f)
 	engine_config_init(&cfg);
 	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
 	CHECK((f->base = event_base_new()) != NULL);
-	CHECK_EQ(writer_new(f->base, e, types, &f->writer), 0);
+	CHECK_EQ(writer_new(f->base, e, types, NULL, &f->writer), 0);
 	done_count = 0;
 }
 
