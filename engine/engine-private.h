@@ -7,12 +7,22 @@
 #define KICS_ENGINE_PRIVATE_H
 
 #include "engine.h"
+#include "kics_limits.h"
 #include "store.h"
 
 #define ENGINE_SYSTEM_TEXT_LEN	4096	/* bytes of a system description */
 #define ENGINE_TICK_BATCH	256	/* rows per engine_tick() step */
 #define ENGINE_TRIM_STEP	10000	/* rows deleted per tick when over cap */
 #define ENGINE_NOTICE_MS	3600000	/* once-per-hour system events */
+#define ENGINE_TRIM_PLAN_MS	10000	/* how often caps are counted */
+
+#define ENGINE_REFUSED_SLOTS	1024	/* refused agents remembered */
+
+/* When "agent limit reached" was last registered for an agent. */
+struct engine_refused {
+	char		agent_id[LIMIT_AGENT_ID_LEN + 1];
+	int64_t		event_ms;	/* 0 = free slot */
+};
 
 struct engine {
 	struct store		*store;
@@ -22,8 +32,11 @@ struct engine {
 	int64_t			device_limit_event_ms;	/* last notice */
 	int64_t			trim_events_left;	/* rows to delete */
 	int64_t			trim_interactions_left;
+	int64_t			trim_plan_ms;	/* caps last counted */
+	bool			trim_again;	/* count again next tick */
 	int64_t			tick_now_ms;	/* now of the running tick */
 	int64_t			archive_check_ms;	/* last archive sweep */
+	struct engine_refused	refused[ENGINE_REFUSED_SLOTS];
 	int64_t			device_count;	/* -1 = unknown; may run high
 						   after rollbacks, never low */
 };

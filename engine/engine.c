@@ -117,6 +117,51 @@ batch_touch_servers(struct engine *e, const struct engine_report *reports,
 	return 0;
 }
 
+/*
+ * Registers "agent limit reached" for the computers this batch refused,
+ * once per agent an hour (DESIGN.md: "not a flood"). The agents are
+ * remembered in a fixed table; when it is full the oldest entry goes.
+ */
+static int
+batch_note_refused(struct engine *e, const struct engine_report *reports,
+    size_t n, int64_t now_ms)
+{
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	int r;
+
+	for (size_t i = 0; i < n; i++) {
+		const char *id = reports[i].report->agent_id;
+		struct engine_refused *slot = &e->refused[0];
+		bool recent = false;
+
+		if (reports[i].status != REPORT_STATUS_AGENT_LIMIT)
+			continue;
+		for (size_t j = 0; j < ENGINE_REFUSED_SLOTS; j++) {
+			struct engine_refused *x = &e->refused[j];
+
+			if (x->event_ms != 0 && strcmp(x->agent_id, id) == 0) {
+				slot = x;
+				recent = now_ms - x->event_ms <
+				    ENGINE_NOTICE_MS;
+				break;
+			}
+			if (x->event_ms < slot->event_ms)
+				slot = x;
+		}
+		if (recent)
+			continue;
+		(void)snprintf(text, sizeof(text), "computer with agent '%s' "
+		    "refused: %s", id, reports[i].reason);
+		if ((r = event_system(e, EVENT_AGENT_LIMIT, 0, 0, NULL, text,
+		    now_ms)) < 0)
+			return r;
+		(void)snprintf(slot->agent_id, sizeof(slot->agent_id), "%s",
+		    id);
+		slot->event_ms = now_ms;
+	}
+	return 0;
+}
+
 /* Marks every valid report of the batch FAILED with the store's message. */
 static void
 batch_fail(struct engine *e, struct engine_report *reports, size_t n)
@@ -158,6 +203,7 @@ batch_fast(struct engine *e, struct engine_report *reports, size_t n,
 		}
 	}
 	if ((r = batch_touch_servers(e, reports, n, now_ms)) < 0 ||
+	    (r = batch_note_refused(e, reports, n, now_ms)) < 0 ||
 	    (r = store_commit(e->store)) < 0) {
 		(void)store_rollback(e->store);
 		e->device_count = -1;
@@ -198,6 +244,7 @@ batch_isolated(struct engine *e, struct engine_report *reports, size_t n,
 			goto fail;
 	}
 	if ((r = batch_touch_servers(e, reports, n, now_ms)) < 0 ||
+	    (r = batch_note_refused(e, reports, n, now_ms)) < 0 ||
 	    (r = store_commit(e->store)) < 0)
 		goto fail;
 	return 0;
@@ -263,7 +310,11 @@ tick_disconnected(void *ctx, int64_t id, int64_t device_id,
 	    text, e->tick_now_ms);
 }
 
-/* Decides how many rows each cap asks to delete (10 % when over). */
+/*
+ * Decides how many rows each cap asks to delete: the oldest 10 % (at least
+ * one) when over; the next ticks check again, so a cap far exceeded is
+ * reached in several rounds.
+ */
 static int
 tick_plan_trim(struct engine *e)
 {
@@ -274,13 +325,14 @@ tick_plan_trim(struct engine *e)
 		if ((r = store_event_count(e->store, &count)) < 0)
 			return r;
 		if (count > (int64_t)e->cfg.max_events)
-			e->trim_events_left = count / 10;
+			e->trim_events_left = count / 10 > 0 ? count / 10 : 1;
 	}
 	if (e->trim_interactions_left == 0) {
 		if ((r = store_interaction_count(e->store, &count)) < 0)
 			return r;
 		if (count > (int64_t)e->cfg.max_interactions)
-			e->trim_interactions_left = count / 10;
+			e->trim_interactions_left = count / 10 > 0 ?
+			    count / 10 : 1;
 	}
 	return 0;
 }
@@ -317,21 +369,32 @@ engine_tick(struct engine *e, int64_t now_ms)
 			e->archive_check_ms = now_ms;
 		more |= n == ENGINE_TICK_BATCH;
 	}
-	if ((r = tick_plan_trim(e)) < 0)
-		goto fail;
+	/* counting 1M interactions takes a while: every 10 s is enough,
+	   and at once after a trim round, to see whether another is due */
+	if (now_ms - e->trim_plan_ms >= ENGINE_TRIM_PLAN_MS ||
+	    e->trim_again) {
+		if ((r = tick_plan_trim(e)) < 0)
+			goto fail;
+		e->trim_plan_ms = now_ms;
+		e->trim_again = false;
+		more |= e->trim_events_left > 0 ||
+		    e->trim_interactions_left > 0;
+	}
 	if (e->trim_events_left > 0) {
 		step = min64(e->trim_events_left, ENGINE_TRIM_STEP);
 		if ((r = store_event_trim(e->store, step)) < 0)
 			goto fail;
 		e->trim_events_left -= step;
-		more |= e->trim_events_left > 0;
+		e->trim_again |= e->trim_events_left == 0;
+		more = 1;
 	}
 	if (e->trim_interactions_left > 0) {
 		step = min64(e->trim_interactions_left, ENGINE_TRIM_STEP);
 		if ((r = store_interaction_trim(e->store, step)) < 0)
 			goto fail;
 		e->trim_interactions_left -= step;
-		more |= e->trim_interactions_left > 0;
+		e->trim_again |= e->trim_interactions_left == 0;
+		more = 1;
 	}
 	if ((r = store_commit(e->store)) < 0)
 		goto fail;

@@ -252,7 +252,24 @@ test_agent_limit_refuses_new_computer(void)
 	CHECK_EQ(engine_apply_batch(f.e, &er, 1, testutil_now_ms()), 0);
 	CHECK_EQ(er.status, REPORT_STATUS_AGENT_LIMIT);
 	CHECK(strstr(er.reason, "agent limit") != NULL);
-	CHECK_EQ(all_rows(&f), before);
+	/* nothing of the report; one "agent limit reached" event (its row
+	   and its full-text row) */
+	CHECK_EQ(all_rows(&f), before + 2);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM event_log WHERE "
+	    "category = 'agent_limit_reached' AND description LIKE "
+	    "'%lim-b%'"), 1);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM agents "
+	    "WHERE agent_id = 'lim-b'"), 0);
+	/* the same computer again within the hour: no second event */
+	CHECK_EQ(engine_apply_batch(f.e, &er, 1, testutil_now_ms()), 0);
+	CHECK_EQ(er.status, REPORT_STATUS_AGENT_LIMIT);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM event_log WHERE "
+	    "category = 'agent_limit_reached'"), 1);
+	/* and again an hour later */
+	CHECK_EQ(engine_apply_batch(f.e, &er, 1,
+	    testutil_now_ms() + 3600001), 0);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM event_log WHERE "
+	    "category = 'agent_limit_reached'"), 2);
 	/* the known computer goes on */
 	CHECK_EQ(fx_apply(&f, a2), REPORT_STATUS_COMMITTED);
 	rb_free(a);
@@ -777,6 +794,65 @@ test_rules_change_tag_and_drop(void)
 	diag_free(d);
 }
 
+static void
+test_device_limit_and_interaction_trim(void)
+{
+	struct engine_config cfg;
+	struct fx f;
+	rb_report *r = host_report("cap-1", 1, "aa:bb:cc:00:02:01", NULL);
+	rb_report *r2 = rb_new("cap-1", 2);
+	char ip[32];
+
+	engine_config_init(&cfg);
+	cfg.max_devices = 6;
+	cfg.max_interactions = 3;
+	fx_open_cfg(&f, &cfg);
+	for (int i = 0; i < 10; i++) {
+		(void)snprintf(ip, sizeof(ip), "10.9.0.%d", i + 1);
+		(void)rb_conn(i < 5 ? r : r2, TCP, OUT, ip, NULL, 443, 2, 2);
+	}
+	CHECK_EQ(fx_apply(&f, r), REPORT_STATUS_COMMITTED);
+	CHECK_EQ(fx_apply(&f, r2), REPORT_STATUS_COMMITTED);
+	/* the agent's device and five peers: no more */
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM devices"), 6);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM event_log "
+	    "WHERE category = 'device_limit_reached'"), 1);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM interactions"), 5);
+	/* past max_interactions the oldest 10 % go, in bounded steps */
+	while (engine_tick(f.e, testutil_now_ms()) == 1)
+		;
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM interactions"), 3);
+	/* the ones seen first went */
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM interactions i JOIN "
+	    "addresses a ON a.device_id = i.dst_device_id WHERE a.value IN "
+	    "('10.9.0.1', '10.9.0.2')"), 0);
+	rb_free(r);
+	rb_free(r2);
+	fx_close(&f);
+}
+
+static void
+test_silent_device_is_archived(void)
+{
+	struct fx f;
+	rb_report *r = host_report("arc-1", 1, "aa:bb:cc:00:03:01", NULL);
+	rb_report *r2 = host_report("arc-2", 1, "aa:bb:cc:00:03:02", NULL);
+	long long now = testutil_now_ms();
+
+	fx_open(&f);
+	CHECK_EQ(fx_apply_at(&f, r, now - 31LL * 86400000), REPORT_STATUS_COMMITTED);
+	CHECK_EQ(fx_apply_at(&f, r2, now - 29LL * 86400000),
+	    REPORT_STATUS_COMMITTED);
+	CHECK(engine_tick(f.e, now) >= 0);
+	check_text(&f, "SELECT status FROM map_nodes WHERE mac = "
+	    "'aa:bb:cc:00:03:01'", "archived");
+	check_text(&f, "SELECT status FROM map_nodes WHERE mac = "
+	    "'aa:bb:cc:00:03:02'", "unauthorized");
+	rb_free(r);
+	rb_free(r2);
+	fx_close(&f);
+}
+
 int
 main(void)
 {
@@ -801,5 +877,7 @@ main(void)
 	RUN(test_event_trim_keeps_fts_in_sync);
 	RUN(test_servers_seed_list_cert);
 	RUN(test_rules_change_tag_and_drop);
+	RUN(test_device_limit_and_interaction_trim);
+	RUN(test_silent_device_is_archived);
 	return 0;
 }
