@@ -15,6 +15,7 @@
 #define ENGINE_TRIM_STEP	10000	/* rows deleted per tick when over cap */
 #define ENGINE_NOTICE_MS	3600000	/* once-per-hour system events */
 #define ENGINE_TRIM_PLAN_MS	10000	/* how often caps are counted */
+#define ENGINE_RULES_SAVE_MS	5000	/* rule counters saved this often */
 
 #define ENGINE_REFUSED_SLOTS	1024	/* refused agents remembered */
 
@@ -29,6 +30,8 @@ struct engine {
 	struct engine_config	cfg;
 	const struct event_types *types;	/* borrowed */
 	struct rules		*rules;		/* borrowed, NULL = none */
+	int64_t			rules_loaded_ms;	/* 0 = save at once */
+	int64_t			rules_saved_ms;	/* rules_state written */
 	int64_t			device_limit_event_ms;	/* last notice */
 	int64_t			trim_events_left;	/* rows to delete */
 	int64_t			trim_interactions_left;

@@ -8,8 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine-private.h"
+#include "rules.h"
 #include "validate.h"
 
 void
@@ -24,6 +26,9 @@ engine_config_init(struct engine_config *cfg)
 	cfg->max_interactions = 1000000;
 	cfg->archive_after_days = 30;
 }
+
+static int tick_save_rules(struct engine *e, int64_t now_ms);
+static int64_t engine_now_ms(void);
 
 int
 engine_open(const char *path, const struct engine_config *cfg,
@@ -70,6 +75,13 @@ engine_free(struct engine *e)
 {
 	if (e == NULL)
 		return;
+	/* the last counters, for kics-query rules list; best effort */
+	if (e->rules != NULL && store_begin(e->store) == 0) {
+		e->rules_saved_ms = 0;
+		if (tick_save_rules(e, engine_now_ms()) < 0 ||
+		    store_commit(e->store) < 0)
+			(void)store_rollback(e->store);
+	}
 	store_free(e->store);
 	free(e);
 }
@@ -84,6 +96,38 @@ void
 engine_set_rules(struct engine *e, struct rules *rules)
 {
 	e->rules = rules;
+	e->rules_loaded_ms = 0;	/* saved by the next engine_tick() */
+}
+
+static int64_t
+engine_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Saves the rule set and its counters for kics-query (rules_state). */
+static int
+tick_save_rules(struct engine *e, int64_t now_ms)
+{
+	char *json = NULL;
+	int r;
+
+	if (e->rules == NULL || (e->rules_loaded_ms != 0 &&
+	    now_ms - e->rules_saved_ms < ENGINE_RULES_SAVE_MS))
+		return 0;
+	if (e->rules_loaded_ms == 0)
+		e->rules_loaded_ms = now_ms;
+	if ((r = rules_list_json(e->rules, &json)) < 0)
+		return r;
+	r = store_rules_state_put(e->store, rules_source(e->rules),
+	    e->rules_loaded_ms, json, now_ms);
+	free(json);
+	if (r == 0)
+		e->rules_saved_ms = now_ms;
+	return r;
 }
 
 const char *
@@ -396,7 +440,8 @@ engine_tick(struct engine *e, int64_t now_ms)
 		e->trim_again |= e->trim_interactions_left == 0;
 		more = 1;
 	}
-	if ((r = store_commit(e->store)) < 0)
+	if ((r = tick_save_rules(e, now_ms)) < 0 ||
+	    (r = store_commit(e->store)) < 0)
 		goto fail;
 	return more ? 1 : 0;
 fail:

@@ -130,6 +130,7 @@ struct rules {
 	char		**tags;		/* distinct tags as JSON strings,
 					   quotes included */
 	size_t		 n_tags;
+	char		*source;	/* file it was read from */
 };
 
 /* Lowercases ASCII letters of s in place; other bytes are kept. */

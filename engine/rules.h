@@ -116,6 +116,8 @@ void rule_result_fini(struct rule_result *res);
 
 /* Number of rules in the set (0 for NULL). */
 size_t rules_count(const struct rules *rules);
+/* The file the set was read from ("" for NULL); borrowed. */
+const char *rules_source(const struct rules *rules);
 
 /*
  * Name, match counter and drop counter of rule i (i < rules_count()). The

@@ -148,6 +148,7 @@ rules_free(struct rules *rules)
 		rules_rule_fini(&rules->rules[i]);
 	free(rules->rules);
 	rules_strv_free(rules->tags, rules->n_tags);
+	free(rules->source);
 	free(rules);
 }
 
@@ -1181,6 +1182,23 @@ out:
 	return r;
 }
 
+/*
+ * Records where a freshly built set came from. On failure the set is
+ * freed and *ret_rules is left as it was before the load (untouched by
+ * the caller's contract: written only on success).
+ */
+static int
+rules_set_source(struct rules *rules, const char *source,
+    struct rules **ret_rules)
+{
+	if ((rules->source = strdup(source)) == NULL) {
+		rules_free(rules);
+		*ret_rules = NULL;
+		return -ENOMEM;
+	}
+	return 0;
+}
+
 int
 rules_load_string(const char *name, const char *text, size_t len,
     struct diag *diag, struct rules **ret_rules)
@@ -1192,6 +1210,8 @@ rules_load_string(const char *name, const char *text, size_t len,
 		return r;
 	r = rules_from_doc(doc, diag, ret_rules);
 	yaml_doc_free(doc);
+	if (r == 0)
+		r = rules_set_source(*ret_rules, name, ret_rules);
 	return r;
 }
 
@@ -1216,5 +1236,13 @@ rules_load(const char *path, struct diag *diag, struct rules **ret_rules)
 		return r;
 	r = rules_from_doc(doc, diag, ret_rules);
 	yaml_doc_free(doc);
+	if (r == 0)
+		r = rules_set_source(*ret_rules, path, ret_rules);
 	return r;
+}
+
+const char *
+rules_source(const struct rules *rules)
+{
+	return rules != NULL && rules->source != NULL ? rules->source : "";
 }

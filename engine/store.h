@@ -265,6 +265,10 @@ int store_server_set_cert(struct store *s, int64_t id, const char *serial,
 /* Sets last_data_ms of server id (no-op for id 0). */
 int store_server_touch(struct store *s, int64_t id, int64_t now_ms);
 
+/* Replaces the saved rule set and its counters (table rules_state). */
+int store_rules_state_put(struct store *s, const char *file,
+    int64_t loaded_ms, const char *rules_json, int64_t now_ms);
+
 /* Archives up to limit devices silent since before_ms; returns how many. */
 int store_device_archive_silent(struct store *s, int64_t before_ms,
     int limit);

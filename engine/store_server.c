@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file contains the SQL of integration servers and of the
- * certificates issued for them.
+ * This file contains the SQL of integration servers, of the certificates
+ * issued for them, and of the saved rule set the daemon runs.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -156,5 +156,24 @@ store_server_touch(struct store *s, int64_t id, int64_t now_ms)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, id);
 	(void)sqlite3_bind_int64(st, 2, now_ms);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_rules_state_put(struct store *s, const char *file, int64_t loaded_ms,
+    const char *rules_json, int64_t now_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_RULES_STATE,
+	    "INSERT INTO rules_state (id, file, loaded_ms, updated_ms, rules) "
+	    "VALUES (1, ?1, ?2, ?3, ?4) ON CONFLICT (id) DO UPDATE SET "
+	    "file = excluded.file, loaded_ms = excluded.loaded_ms, "
+	    "updated_ms = excluded.updated_ms, rules = excluded.rules");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, file, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 2, loaded_ms);
+	(void)sqlite3_bind_int64(st, 3, now_ms);
+	(void)sqlite3_bind_text(st, 4, rules_json, -1, SQLITE_STATIC);
 	return store_exec_stmt(s, st);
 }

@@ -956,16 +956,72 @@ cmd_admin(const struct cmd *c)
 }
 
 static int
+rules_rows(struct query_db *db, query_row_fn fn, void *ctx, const void *a)
+{
+	(void)a;
+	return query_rules_list(db, fn, ctx);
+}
+
+static int
+rules_json(struct query_db *db, char **ret, const void *a)
+{
+	(void)a;
+	return query_rules_list_json(db, ret);
+}
+
+static int
+cmd_rules_list(const struct cmd *c)
+{
+	static const char *const cols[] = {
+		"name", "NAME", "matches", "MATCHES", "drops", "DROPS",
+		"match", "MATCH", "set", "SET", "tags", "TAGS", "drop", "DROP",
+		"stop", "STOP", NULL };
+	struct query_db *db = open_db();
+	int r;
+
+	(void)c;
+	r = run_rows(db, rules_rows, rules_json, NULL, cols,
+	    "rule set saved by the daemon", true);
+	query_db_free(db);
+	return r;
+}
+
+static int
 cmd_rules_test(const struct cmd *c)
 {
+	static const char *const cols[] = {
+		"matched", "MATCHED RULES", "severity", "SEVERITY", "title",
+		"TITLE", "tags", "TAGS", "stored", "STORED", NULL };
+	struct query_table *t = NULL;
+	char err[4096] = "", *json = NULL;
+	bool as_json = arg_format == OUT_FORMAT_JSON;
+	int r;
+
 	(void)c;
 	if (opt("file") == NULL || opt("event-json") == NULL)
 		usage_error("--file and --event-json are required");
-	if (access(opt("file"), R_OK) != 0)
-		usage_error("cannot read --file '%s': %s", opt("file"),
-		    strerror(errno));
-	return fail(EXIT_NOT_FOUND, "rules test: this kics-query has no "
-	    "rules engine yet (issue 6)");
+	if (!as_json && (t = query_table_new()) == NULL)
+		return fail(EXIT_NOT_FOUND, "out of memory");
+	r = query_rules_test(opt("file"), opt("event-json"),
+	    as_json ? NULL : query_table_add_row, t, as_json ? &json : NULL,
+	    err, sizeof(err));
+	if (r == -EINVAL && strncmp(err, "--event-json", 12) == 0) {
+		query_table_free(t);
+		usage_error("%s", err);
+	}
+	if (r < 0) {
+		query_table_free(t);
+		(void)fprintf(stderr, "%s\n", err);
+		return fail(EXIT_NOT_FOUND, "rules test: '%s' was not applied",
+		    opt("file"));
+	}
+	if (as_json)
+		(void)printf("%s\n", json);
+	else
+		r = print_rows(t, cols);
+	free(json);
+	query_table_free(t);
+	return r < 0 ? fail(EXIT_NOT_FOUND, "cannot write the output") : 0;
 }
 
 #define HELP_DEVICE_ROWS \
@@ -1117,14 +1173,23 @@ static const struct cmd cmds[] = {
 	  "Lists the newest audit records, newest last.\n"
 	  "  --limit N        at most N records (default 100)\n",
 	  { { "limit", true } } },
-	{ "rules list", cmd_admin, 0, 0, "rules list",
-	  "Lists the event rules the daemon has loaded (through the "
-	  "daemon).\n", { { NULL, false } } },
+	{ "rules list", cmd_rules_list, 0, 0, "rules list",
+	  "Lists the event rules the daemon runs, in order, with how many "
+	  "events each\nmatched and dropped since it was loaded (the daemon "
+	  "saves them every few\nseconds). With --format json: the rules as "
+	  "objects with name, line, match,\nset, tags, drop, stop, matches "
+	  "and drops. Exit 1 when the daemon has saved\nno rule set.\n",
+	  { { NULL, false } } },
 	{ "rules test", cmd_rules_test, 0, 0,
 	  "rules test --file FILE --event-json JSON",
-	  "Applies a rules file to one event given as JSON and prints the "
-	  "outcome\n(needs the rules engine of issue 6; until then it "
-	  "says so and exits 1).\n",
+	  "Applies a rules file to one event and prints which rules match "
+	  "and the event\nas it would be stored (code, category, severity, "
+	  "title, tags, stored);\nwrites nothing. JSON keys of the event: "
+	  "category, code, product, severity,\ntitle, description, "
+	  "object_path, threat_name, user_name, hostname, ip, mac,\n"
+	  "device_category, attributes (object), device_ips (array). Every "
+	  "error of the\nrules file is printed as file:line:column: "
+	  "message; exit 1 then.\n",
 	  { { "file", true }, { "event-json", true } } },
 	{ "rules reload", cmd_admin, 0, 0, "rules reload",
 	  "Makes the daemon reload its rules (Administrator).\n",

@@ -201,6 +201,33 @@ int query_status_json(struct query_db *db, char **ret_json);
 int query_servers(struct query_db *db, query_row_fn fn, void *ctx);
 int query_servers_json(struct query_db *db, char **ret_json);
 
+/* --- rules (issue 6) --- */
+
+/*
+ * The rule set the daemon runs, one row per rule (name, matches, drops,
+ * match, set, tags, drop, stop), from table rules_state; no rows when the
+ * daemon never ran with rules.
+ */
+int query_rules_list(struct query_db *db, query_row_fn fn, void *ctx);
+/* The same as the JSON array the daemon saved; "[]" when none. */
+int query_rules_list_json(struct query_db *db, char **ret_json);
+
+/*
+ * Applies the rules file to one event given as a JSON object (keys
+ * category, code, product, severity, title, description, object_path,
+ * threat_name, user_name, hostname, ip, mac, device_category, attributes,
+ * device_ips); counts and writes nothing. When ret_json is not NULL it gets
+ * a JSON document {"matched": [rule names], "event": {code, category,
+ * severity, title, tags, stored}} freed with free(); when fn is not NULL
+ * it is called with one row (matched, severity, title, tags, stored).
+ * Returns 0; -EINVAL with every error of the rules file or of the event in
+ * errbuf (one per line; event errors start with "--event-json"); -ENOENT
+ * or -EACCES when the file cannot be read; -ENOMEM.
+ */
+int query_rules_test(const char *file, const char *event_json,
+    query_row_fn fn, void *ctx, char **ret_json, char *errbuf,
+    size_t errlen);
+
 /* users: name, role, created_ms. */
 int query_users(struct query_db *db, query_row_fn fn, void *ctx);
 int query_users_json(struct query_db *db, char **ret_json);

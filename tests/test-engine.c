@@ -787,6 +787,13 @@ test_rules_change_tag_and_drop(void)
 	/* the renamed title is what full-text search finds */
 	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM events_fts "
 	    "WHERE events_fts MATCH 'title:PLC'"), 1);
+	/* the next tick saves the set and its counters for kics-query */
+	CHECK(engine_tick(f.e, testutil_now_ms()) >= 0);
+	check_text(&f, "SELECT file FROM rules_state", "test-rules.yaml");
+	CHECK_EQ(q_int(&f, "SELECT json_array_length(rules) FROM "
+	    "rules_state"), 2);
+	CHECK_EQ(q_int(&f, "SELECT json_extract(rules, '$[1].drops') FROM "
+	    "rules_state"), 1);
 	rb_free(r);
 	rb_free(other);
 	fx_close(&f);

@@ -215,8 +215,10 @@ open(pw, "w").write("secret\n")
 for args in (["device", "set", "1", "--status", "authorized"], ["server", "add", "--address", "10.0.0.9", "--port", "8443"],
              ["server", "edit", "1", "--name", "x"], ["server", "enable", "1"], ["server", "disable", "1"],
              ["server", "remove", "1"], ["package", "create", "--server", "1", "--out", "/tmp/p.zip", "--password-file", pw],
-             ["user", "add", "alice", "--role", "operator"], ["user", "remove", "alice"], ["rules", "reload"], ["rules", "list"]):
+             ["user", "add", "alice", "--role", "operator"], ["user", "remove", "alice"], ["rules", "reload"]):
     err_case(args, 3, unreach)
+# rules list reads the set the daemon saved (none in this database)
+err_case(["rules", "list"], 1, "kics-query: no rule set saved by the daemon found")
 err_case(["device", "set", "1", "--status", "gone"], 2, "kics-query: device set: invalid --status 'gone' (use authorized, unauthorized or archived) (see 'kics-query device set --help')")
 err_case(["device", "set", "1"], 2, "kics-query: device set: nothing to set (give at least one of --status, --name, --category, --vendor, --model, --os-name, --os-version) (see 'kics-query device set --help')")
 err_case(["server", "add", "--address", "10.0.0.999", "--port", "1"], 2, "kics-query: server add: malformed IP address '10.0.0.999' (see 'kics-query server add --help')")

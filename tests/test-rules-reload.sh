@@ -5,11 +5,13 @@
 # each followed by SIGHUP. Checks that nothing is lost or duplicated, that
 # every EPP event was stored under exactly one whole rule set, and that the
 # broken file kept the old rules and registered "configuration rejected".
-# usage: test-rules-reload.sh KICS_EPP_PROXY KICS_AGENT_SIM
+# Also checks kics-query rules list (the saved counters) and rules test.
+# usage: test-rules-reload.sh KICS_EPP_PROXY KICS_AGENT_SIM KICS_QUERY
 set -eu
 
 DAEMON=$1
 SIM=$2
+QUERY=$3
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-rules-reload.XXXXXX")
 DATA=$TMP/data
 LOG=$TMP/daemon.log
@@ -100,3 +102,42 @@ dups=$(sql "SELECT COUNT(*) - COUNT(DISTINCT agent_ref || '/' || event_id)
     FROM events WHERE event_id IS NOT NULL")
 [ "$dups" = 0 ] || fail "$dups duplicated events"
 echo "ok - no duplicated events"
+
+# kics-query rules list: the set the daemon ran last, with its counters
+out=$("$QUERY" --data-dir "$DATA" rules list --format json)
+n=$(python3 -c 'import json, sys
+r = json.loads(sys.argv[1])
+assert len(r) == 1 and r[0]["name"] == "mark" and r[0]["tags"] == ["v2"], r
+print(r[0]["matches"])' "$out") || fail "rules list --format json: $out"
+# the new "mark" carries the counter of the old one, by name
+[ "$n" = $((v1 + v2)) ] ||
+    fail "rules list counts $n matches, $v1 + $v2 events were tagged"
+echo "ok - rules list shows the running set and its counter ($n)"
+
+# kics-query rules test: matches, outcome, errors; writes nothing
+before=$(sql "SELECT COUNT(*) FROM events")
+out=$("$QUERY" rules test --format json --file "$TMP/rules.yaml" \
+    --event-json '{"category": "threat_detected", "severity": "warning"}')
+python3 -c 'import json, sys
+o = json.loads(sys.argv[1])
+assert o["matched"] == ["mark"], o
+assert o["event"]["tags"] == ["v2"] and o["event"]["stored"] is True, o
+assert o["event"]["severity"] == "warning", o' "$out" ||
+    fail "rules test --format json: $out"
+[ "$(sql "SELECT COUNT(*) FROM events")" = "$before" ] ||
+    fail "rules test wrote to the database"
+echo "ok - rules test shows the matching rules and the stored event"
+printf 'rules:\n  - name: x\n    set: { severity: huge }\n' >"$TMP/bad.yaml"
+set +e
+err=$("$QUERY" rules test --file "$TMP/bad.yaml" --event-json '{}' 2>&1)
+rc=$?
+set -e
+[ "$rc" = 1 ] || fail "rules test of a broken file: exit $rc"
+echo "$err" | grep -q "^$TMP/bad.yaml:3:[0-9]*: unknown severity 'huge'" ||
+    fail "rules test of a broken file: $err"
+set +e
+"$QUERY" rules test --file "$TMP/rules.yaml" --event-json '[1]' 2>/dev/null
+rc=$?
+set -e
+[ "$rc" = 2 ] || fail "rules test with a non-object event: exit $rc"
+echo "ok - rules test reports file:line:column errors and bad events"
