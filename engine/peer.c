@@ -44,7 +44,7 @@ peer_create(struct report_ctx *c, const char *ip, bool v4, const char *mac,
  */
 static int
 peer_resolve(struct report_ctx *c, const Kics__Epp__V1__Connection *k,
-    int64_t *ret_device_id)
+    int64_t *ret_device_id, int64_t *ret_last_seen_ms)
 {
 	struct store *s = c->e->store;
 	char ip[ADDR_TEXT_MAX], mac[ADDR_TEXT_MAX] = "";
@@ -60,13 +60,15 @@ peer_resolve(struct report_ctx *c, const Kics__Epp__V1__Connection *k,
 	    addr_mac_parse(k->remote_mac, &m) == 0 &&
 	    addr_mac_is_identifying(&m)) {
 		(void)addr_mac_format(&m, mac, sizeof(mac));
-		r = store_address_device(s, mac, ret_device_id);
+		r = store_address_device_seen(s, mac, ret_device_id,
+		    ret_last_seen_ms);
 		if (r != -ENOENT)
 			return r;
 	}
-	r = store_address_device(s, ip, ret_device_id);
+	r = store_address_device_seen(s, ip, ret_device_id, ret_last_seen_ms);
 	if (r != -ENOENT)
 		return r;
+	*ret_last_seen_ms = c->now_ms;	/* created just now */
 	return peer_create(c, ip, a.family == ADDR_FAMILY_IPV4, mac,
 	    ret_device_id);
 }
@@ -86,7 +88,7 @@ peer_apply_connections(struct report_ctx *c)
 	for (size_t i = 0; i < rep->n_connections; i++) {
 		const Kics__Epp__V1__Connection *k = rep->connections[i];
 		struct store_interaction in;
-		int64_t peer;
+		int64_t peer, peer_seen;
 		bool outbound;
 		int r;
 
@@ -95,7 +97,7 @@ peer_apply_connections(struct report_ctx *c)
 			continue;
 		if ((unsigned)k->protocol >= 4 || protocols[k->protocol] == NULL)
 			continue;
-		r = peer_resolve(c, k, &peer);
+		r = peer_resolve(c, k, &peer, &peer_seen);
 		if (r == 1 || r == -ENOSPC)
 			continue;
 		if (r < 0)
@@ -117,7 +119,10 @@ peer_apply_connections(struct report_ctx *c)
 			in.first_seen_ms = in.last_seen_ms;
 		in.packets = k->packets_sent + k->packets_received;
 		in.bytes = k->bytes_sent + k->bytes_received;
-		if ((r = store_interaction_add(s, &in)) < 0 ||
+		if ((r = store_interaction_add(s, &in)) < 0)
+			return r;
+		/* the same granularity store_device_touch() keeps */
+		if (in.last_seen_ms - peer_seen > STORE_TOUCH_MS &&
 		    (r = store_device_touch(s, peer, in.last_seen_ms)) < 0)
 			return r;
 	}

@@ -118,7 +118,7 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	struct store *s = c->e->store;
 	struct store_agent agent, *ap = NULL;
 	int64_t host_digest = 0, apps_digest = 0;
-	bool refused;
+	bool refused, same;
 	int r;
 
 	r = store_agent_find(s, rep->agent_id, &agent);
@@ -159,9 +159,13 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	if (c->owner && rep->host != NULL) {
 		host_digest = digest_messages(
 		    (const ProtobufCMessage *const *)&rep->host, 1);
-		if ((r = host_apply(c, ap != NULL &&
-		    ap->device_id == c->device_id &&
-		    ap->host_digest == host_digest)) < 0)
+		same = ap != NULL && ap->device_id == c->device_id &&
+		    ap->host_digest == host_digest;
+		/* the same host info within a minute: nothing to refresh,
+		   last-seen times keep STORE_TOUCH_MS granularity anyway */
+		if (!same || c->now_ms - ap->last_contact_ms >= STORE_TOUCH_MS)
+			r = host_apply(c, same);
+		if (r < 0)
 			return r;
 	}
 	if (c->owner && rep->n_applications > 0) {

@@ -176,6 +176,12 @@ int store_attr_get_source(struct store *s, int64_t device_id,
 /* Device holding address value, or -ENOENT. */
 int store_address_device(struct store *s, const char *value,
     int64_t *ret_device_id);
+/*
+ * Like store_address_device(), and also the device's last_seen_ms, so that
+ * a caller touches the device only when that is stale.
+ */
+int store_address_device_seen(struct store *s, const char *value,
+    int64_t *ret_device_id, int64_t *ret_last_seen_ms);
 /* Device holding IP value that has no MAC address at all, or -ENOENT. */
 int store_address_device_without_mac(struct store *s, const char *value,
     int64_t *ret_device_id);

@@ -343,6 +343,29 @@ store_address_device(struct store *s, const char *value,
 }
 
 int
+store_address_device_seen(struct store *s, const char *value,
+    int64_t *ret_device_id, int64_t *ret_last_seen_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_DEVICE_SEEN,
+	    "SELECT a.device_id, d.last_seen_ms FROM addresses a "
+	    "JOIN devices d ON d.id = a.device_id WHERE a.value = ?1");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*ret_device_id = sqlite3_column_int64(st, 0);
+		*ret_last_seen_ms = sqlite3_column_int64(st, 1);
+		(void)sqlite3_reset(st);
+		return 0;
+	}
+	(void)sqlite3_reset(st);
+	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+}
+
+int
 store_address_device_without_mac(struct store *s, const char *value,
     int64_t *ret_device_id)
 {
