@@ -164,4 +164,127 @@ int engine_server_set_cert(struct engine *e, int64_t id, const char *serial,
  */
 const char *engine_errmsg(const struct engine *e);
 
+/* --- administration (engine/admin.c, issue 5) ------------------------ */
+
+#define ENGINE_MAX_USERS	100	/* rows of the users table */
+
+/*
+ * Stores a new integration server and registers "integration server
+ * added". Returns 0 and its id; -EEXIST for a duplicate name or
+ * address:port; another negative errno. Nothing is stored on failure.
+ */
+int engine_server_add(struct engine *e, const struct engine_server_spec *spec,
+    int64_t now_ms, int64_t *ret_id);
+
+/*
+ * Loads server id into *ret_server (freed with engine_server_clear()).
+ * Returns 0, -ENOENT or a negative errno.
+ */
+int engine_server_get(struct engine *e, int64_t id,
+    struct engine_server *ret_server);
+
+/* Frees the strings of s (not s). NULL-safe. */
+void engine_server_clear(struct engine_server *s);
+
+/*
+ * Replaces name, address, port, enabled and verify_client_cert of server
+ * id with spec and registers "integration server changed" with
+ * description. Returns 0, -ENOENT, -EEXIST (name or address:port taken)
+ * or a negative errno; nothing changes on failure.
+ */
+int engine_server_update(struct engine *e, int64_t id,
+    const struct engine_server_spec *spec, const char *description,
+    int64_t now_ms);
+
+/*
+ * Deletes server id, marks every certificate of it revoked and registers
+ * "integration server removed". Returns 0 and the serials newly revoked
+ * (freed with engine_strings_free()), -ENOENT or a negative errno.
+ */
+int engine_server_remove(struct engine *e, int64_t id, int64_t now_ms,
+    char ***ret_serials, size_t *ret_n);
+
+/*
+ * Records a new communication data package of server id: its client
+ * certificate, the package id and time on the server row; earlier client
+ * certificates of the server are marked revoked and their serials
+ * returned (freed with engine_strings_free()). Registers "integration
+ * server changed". Returns 0, -ENOENT or a negative errno.
+ */
+int engine_package_record(struct engine *e, int64_t server_id,
+    const char *package_id, const char *serial, const char *sha256,
+    int64_t not_after_ms, int64_t now_ms, char ***ret_revoked,
+    size_t *ret_n);
+
+/* Frees an array of strings from the engine. NULL-safe. */
+void engine_strings_free(char **v, size_t n);
+
+/*
+ * Number of agents connected now (in contact within the agent timeout),
+ * of server_id or of every server when server_id is 0.
+ */
+int engine_agents_connected(struct engine *e, int64_t server_id,
+    int64_t now_ms, int64_t *ret_count);
+
+/* A row of the users table. */
+struct engine_user {
+	char		*name;		/* OS user name */
+	char		*role;		/* administrator | operator */
+	int64_t		created_ms;
+};
+
+/* Lists users by name; freed with engine_users_free(). */
+int engine_users_list(struct engine *e, struct engine_user **ret_users,
+    size_t *ret_n);
+void engine_users_free(struct engine_user *users, size_t n);
+
+/*
+ * Adds user name with role (or changes its role). Returns 0, -EINVAL for
+ * an unknown role, -ENOSPC beyond ENGINE_MAX_USERS, or a negative errno.
+ */
+int engine_user_put(struct engine *e, const char *name, const char *role,
+    int64_t now_ms);
+
+/* Removes user name. Returns 0, -ENOENT or a negative errno. */
+int engine_user_remove(struct engine *e, const char *name);
+
+/* One audit record; strings are borrowed. */
+struct engine_audit {
+	int64_t		at_ms;
+	const char	*os_user;
+	int64_t		uid;
+	const char	*role;		/* administrator | operator | none */
+	const char	*action;	/* e.g. "server add" */
+	const char	*target;	/* NULL when none */
+	const char	*result;	/* ok | refused | failed */
+	const char	*detail;	/* NULL or one line */
+};
+
+/* Appends a to the audit log (own transaction). 0 or a negative errno. */
+int engine_audit_add(struct engine *e, const struct engine_audit *a);
+
+/*
+ * Manual values of a device set by an administrator; NULL or "" leaves a
+ * value unchanged.
+ */
+struct engine_device_edit {
+	int64_t		id;
+	const char	*status;	/* authorized|unauthorized|archived */
+	const char	*name;
+	const char	*category;
+	const char	*vendor;
+	const char	*model;
+	const char	*os_name;
+	const char	*os_version;
+};
+
+/*
+ * Applies d: status, and the other values as attributes of source manual
+ * (which win over epp and traffic from then on), and registers "device
+ * attributes changed" naming what changed. Returns 0, -ENOENT for an
+ * unknown device, -EINVAL for a bad status, or a negative errno.
+ */
+int engine_device_set(struct engine *e, const struct engine_device_edit *d,
+    int64_t now_ms);
+
 #endif

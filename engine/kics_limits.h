@@ -49,4 +49,11 @@
 #define LIMIT_RULE_TAG_LEN		64	/* bytes of a tag */
 #define LIMIT_RULE_TITLE_LEN		256	/* bytes of a title template */
 
+/* control socket: ingest/control.c and query/control.c (issue 5) */
+#define LIMIT_CONTROL_REQUEST_BYTES	(64 * 1024)	/* one Request */
+#define LIMIT_CONTROL_REPLY_BYTES	(4 * 1024 * 1024)	/* one Reply */
+#define LIMIT_CONTROL_CLIENTS		16	/* connections at once */
+#define LIMIT_CONTROL_TIMEOUT_S		30	/* to send a request */
+#define LIMIT_CONTROL_TEXT_LEN		256	/* names, addresses, values */
+
 #endif

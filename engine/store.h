@@ -279,4 +279,34 @@ int store_rules_state_put(struct store *s, const char *file,
 int store_device_archive_silent(struct store *s, int64_t before_ms,
     int limit);
 
+/* administration (store_admin.c, issue 5); structs of engine.h */
+struct engine_user;
+struct engine_audit;
+int store_server_update(struct store *s, int64_t id,
+    const struct engine_server_spec *spec);
+int store_server_delete(struct store *s, int64_t id);
+int store_server_set_package(struct store *s, int64_t id,
+    const char *package_id, int64_t created_ms);
+/*
+ * Marks revoked the certificates of server_id not revoked yet, of kind
+ * ("server" or "client"; NULL: all), and returns their serials in an array
+ * freed with store_strings_free().
+ */
+int store_cert_revoke_server(struct store *s, int64_t server_id,
+    const char *kind, int64_t now_ms, char ***ret_serials, size_t *ret_n);
+int store_cert_insert(struct store *s, int64_t server_id, const char *kind,
+    const char *serial, const char *sha256, int64_t not_after_ms,
+    int64_t now_ms);
+void store_strings_free(char **v, size_t n);
+/* Connected agents in contact since since_ms, of server_id (0: any). */
+int store_agents_connected(struct store *s, int64_t since_ms,
+    int64_t server_id, int64_t *ret_count);
+int store_user_list(struct store *s, struct engine_user **ret_users,
+    size_t *ret_n);
+int store_user_put(struct store *s, const char *name, const char *role,
+    int64_t now_ms);
+int store_user_delete(struct store *s, const char *name);
+int store_audit_insert(struct store *s, const struct engine_audit *a);
+int store_device_set_status(struct store *s, int64_t id, const char *status);
+
 #endif

@@ -53,6 +53,7 @@ struct daemon {
 	struct event_base *base;
 	struct writer	*writer;
 	struct http	*http;
+	struct control	*control;	/* DATA_DIR/control.sock */
 	struct event	*sig_term, *sig_int, *sig_hup;
 	struct event	*drain_ev;
 	bool		stopping;
@@ -420,17 +421,16 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
  * valid; a broken file keeps the old set, logs every error and registers
  * a "configuration rejected" system event naming the file.
  */
-static void
-reload_cb(evutil_socket_t sig, short what, void *arg)
+static int
+reload_now(void *arg, char *msg, size_t len)
 {
 	struct daemon *d = arg;
 	struct event_types *types = NULL;
 	struct rules *rules = NULL;
 	struct diag *diag;
 	char text[512];
+	int ret = 0;
 
-	(void)sig;
-	(void)what;
 	if ((diag = diag_new()) == NULL)
 		fatalx("out of memory");
 	if (load_event_types(d->conf, diag, &types) < 0) {
@@ -442,6 +442,8 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		    d->conf->event_types_path, diag_count(diag),
 		    diag_count(diag) > 0 ? diag_get(diag, 0) : "");
 		writer_notice(d->writer, EVENT_CONFIG_REJECTED, text);
+		(void)snprintf(msg, len, "%s", text);
+		ret = -EINVAL;
 	} else {
 		log_info("reload: event types read, swapping them in");
 		writer_set_event_types(d->writer, types);
@@ -459,12 +461,31 @@ reload_cb(evutil_socket_t sig, short what, void *arg)
 		    "built-in", diag_count(diag),
 		    diag_count(diag) > 0 ? diag_get(diag, 0) : "");
 		writer_notice(d->writer, EVENT_CONFIG_REJECTED, text);
+		(void)snprintf(msg, len, "%s", text);
+		ret = -EINVAL;
 	} else {
 		log_info("reload: %zu rule(s) read, swapping them in",
 		    rules_count(rules));
+		if (ret == 0)
+			ret = (int)rules_count(rules);
 		writer_set_rules(d->writer, rules);
 	}
 	diag_free(diag);
+	return ret;
+}
+
+/*
+ * SIGHUP, or kics-query rules reload through the control socket (which
+ * gets the number of rules or the first error).
+ */
+static void
+reload_cb(evutil_socket_t sig, short what, void *arg)
+{
+	char msg[512];
+
+	(void)sig;
+	(void)what;
+	(void)reload_now(arg, msg, sizeof(msg));
 }
 
 static void
@@ -515,9 +536,11 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	};
 	struct daemon_server *servers;
 	struct engine_server *rows;
+	struct engine_user *users = NULL;
+	struct control_params cp = { 0 };
 	struct engine *e;
 	char *dir;
-	size_t n;
+	size_t n, n_users = 0;
 	int r;
 
 	dir = path_join(d->data_dir, DAEMON_PKI_DIR);
@@ -538,13 +561,26 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	for (size_t i = 0; i < n; i++)
 		servers[i].row = &rows[i];
 	servers_certify(d, e, servers, n);
+	if (engine_users_list(e, &users, &n_users) < 0)
+		fatalx("cannot read the users: %s", engine_errmsg(e));
 	if ((r = writer_new(d->base, e, types, rules, &d->writer)) < 0)
 		fatalx("cannot start the writer: %s", strerror(-r));
 	d->http = http_new(d->base, d->writer, &hcfg);
 	if (servers_start(d, servers, n) == 0)
-		fatalx("no integration server could be started");
+		log_warnx("no integration server listens; add or enable one "
+		    "with kics-query server");
 	free(servers);
 	engine_servers_free(rows, n);
+	cp.base = d->base;
+	cp.data_dir = d->data_dir;
+	cp.conf = d->conf;
+	cp.writer = d->writer;
+	cp.http = d->http;
+	cp.pki = d->pki;
+	cp.reload = reload_now;
+	cp.reload_arg = d;
+	d->control = control_new(&cp, users, n_users);
+	engine_users_free(users, n_users);
 	add_signals(d);
 	log_info("ready: %zu integration server(s), data directory '%s'",
 	    http_listener_count(d->http), d->data_dir);
@@ -559,6 +595,7 @@ cleanup(struct daemon *d)
 	/* The writer answers nothing more: the loop has drained it. */
 	writer_free(d->writer);
 	http_free(d->http);
+	control_free(d->control);
 	if (d->sig_term != NULL)
 		event_free(d->sig_term);
 	if (d->sig_int != NULL)

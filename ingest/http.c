@@ -44,6 +44,10 @@ struct http_listener {
 	struct evhttp	*evh;
 	struct evhttp_bound_socket *bound;	/* NULL once stopped */
 	uint16_t	port;
+	/* administration (see the block at the end of this file) */
+	struct http_server_params params;	/* owned copies */
+	size_t		pending;	/* its jobs at the writer */
+	bool		retired;	/* stopped; freed at pending 0 */
 };
 
 /* An accepted socket, remembered to enforce limits.max_connections. */
@@ -63,8 +67,14 @@ struct http_fresh {
 struct http_job {
 	struct writer_job job;
 	struct http	*http;
+	struct http_listener *listener;
 	struct evhttp_request *req;
 };
+
+static void http_listener_job_done(struct http_listener *l);
+static void http_listener_keep_params(struct http_listener *l,
+    const struct http_server_params *p);
+static void http_listener_params_free(struct http_listener *l);
 
 struct http {
 	struct event_base *base;
@@ -204,6 +214,7 @@ http_job_done(struct writer_job *wj)
 	}
 	assert(h->pending > 0);
 	h->pending--;
+	http_listener_job_done(hj->listener);
 	kics__epp__v1__agent_report__free_unpacked(wj->report, NULL);
 	free(hj);
 }
@@ -252,6 +263,7 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 
 	hj = xcalloc(1, sizeof(*hj));
 	hj->http = h;
+	hj->listener = l;
 	hj->req = req;
 	hj->job.report = report;
 	hj->job.bytes = len;
@@ -268,6 +280,7 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 		return;
 	}
 	h->pending++;
+	l->pending++;
 }
 
 static void
@@ -419,6 +432,7 @@ http_listener_free(struct http_listener *l)
 	if (l->evh != NULL)
 		evhttp_free(l->evh);
 	tls_server_free(l->tls);
+	http_listener_params_free(l);
 	free(l->name);
 	free(l);
 }
@@ -515,6 +529,7 @@ http_listen(struct http *h, const struct http_server_params *p)
 	if (h->listeners == NULL)
 		fatal("reallocarray");
 	h->listeners[h->n_listeners++] = l;
+	http_listener_keep_params(l, p);
 	log_info("server '%s' listening on %s:%u%s", l->name, p->address,
 	    (unsigned)l->port, p->verify_client ? " (client certificates)" :
 	    "");
@@ -576,4 +591,138 @@ http_free(struct http *h)
 		event_free(h->fresh_ev);
 	free(h->conns);
 	free(h);
+}
+
+/* --- administration: listeners stopped, moved and re-keyed at run time
+ * (issue 5). A stopped listener stops accepting at once; evhttp_free()
+ * then closes its connections, but only when none of its requests is at
+ * the writer (libevent frees requests with their connection), so until
+ * then it waits, retired, outside h->listeners. */
+
+static char *
+http_strdup_opt(const char *v)
+{
+	return v != NULL ? xstrdup(v) : NULL;
+}
+
+static void
+http_listener_keep_params(struct http_listener *l,
+    const struct http_server_params *p)
+{
+	l->params = *p;
+	l->params.name = xstrdup(p->name);
+	l->params.address = xstrdup(p->address);
+	l->params.cert_file = http_strdup_opt(p->cert_file);
+	l->params.key_file = http_strdup_opt(p->key_file);
+	l->params.ca_file = http_strdup_opt(p->ca_file);
+	l->params.crl_file = http_strdup_opt(p->crl_file);
+}
+
+static void
+http_listener_params_free(struct http_listener *l)
+{
+	free((char *)l->params.name);
+	free((char *)l->params.address);
+	free((char *)l->params.cert_file);
+	free((char *)l->params.key_file);
+	free((char *)l->params.ca_file);
+	free((char *)l->params.crl_file);
+	memset(&l->params, 0, sizeof(l->params));
+}
+
+static void
+http_listener_job_done(struct http_listener *l)
+{
+	assert(l->pending > 0);
+	if (--l->pending == 0 && l->retired)
+		http_listener_free(l);
+}
+
+static ssize_t
+http_listener_index(const struct http *h, int64_t server_id)
+{
+	for (size_t i = 0; i < h->n_listeners; i++)
+		if (h->listeners[i]->server_id == server_id)
+			return (ssize_t)i;
+	return -1;
+}
+
+bool
+http_listener_running(const struct http *h, int64_t server_id)
+{
+	return http_listener_index(h, server_id) >= 0;
+}
+
+int
+http_listener_stop(struct http *h, int64_t server_id)
+{
+	ssize_t i = http_listener_index(h, server_id);
+	struct http_listener *l;
+
+	if (i < 0)
+		return -ENOENT;
+	l = h->listeners[i];
+	h->listeners[i] = h->listeners[--h->n_listeners];
+	if (l->bound != NULL) {
+		evhttp_del_accept_socket(l->evh, l->bound);
+		l->bound = NULL;
+	}
+	log_info("server '%s' stopped", l->name);
+	if (l->pending == 0)
+		http_listener_free(l);
+	else
+		l->retired = true;
+	return 0;
+}
+
+int
+http_listener_tls_reload(struct http *h)
+{
+	int r, ret = 0;
+
+	for (size_t i = 0; i < h->n_listeners; i++) {
+		struct http_listener *l = h->listeners[i];
+		struct tls_server_params tp = {
+			.cert_file = l->params.cert_file,
+			.key_file = l->params.key_file,
+			.ca_file = l->params.ca_file,
+			.crl_file = l->params.crl_file,
+			.verify_client = l->params.verify_client,
+		};
+		struct tls_server *tls;
+
+		/* SSL objects made before keep the old context alive. */
+		if ((r = tls_server_new(&tp, &tls)) < 0) {
+			log_warnx("server '%s': TLS reload failed: %s, "
+			    "keeping the old context", l->name,
+			    tls_last_error());
+			ret = r;
+			continue;
+		}
+		tls_server_free(l->tls);
+		l->tls = tls;
+	}
+	return ret;
+}
+
+size_t
+http_connections(const struct http *h)
+{
+	return h->n_conns;
+}
+
+int
+http_listener_get(const struct http *h, size_t n, int64_t *ret_server_id,
+    const char **ret_name, const char **ret_address, uint16_t *ret_port)
+{
+	const struct http_listener *l;
+
+	if (n >= h->n_listeners)
+		return -ENOENT;
+	l = h->listeners[n];
+	*ret_server_id = l->server_id;
+	*ret_name = l->name;
+	*ret_address = l->params.address;
+	*ret_port = l->port;
+	return 0;
 }

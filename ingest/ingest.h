@@ -114,6 +114,29 @@ void writer_set_rules(struct writer *w, struct rules *rules);
 void writer_notice(struct writer *w, const char *category, const char *text);
 
 /*
+ * Engine work asked for by the loop thread (administration, issue 5):
+ * run() is called on the writer thread, between report batches, with the
+ * engine (and whatever else the submitter lets it own meanwhile); done()
+ * is called afterwards on the loop thread. The submitter embeds the task
+ * in its own context.
+ */
+struct writer_task;
+typedef void writer_task_fn(struct writer_task *task, struct engine *e);
+typedef void writer_task_done_fn(struct writer_task *task);
+struct writer_task {
+	writer_task_fn	*run;		/* writer thread */
+	writer_task_done_fn *done;	/* loop thread, afterwards */
+	struct writer_task *next;	/* queue link, owned by the writer */
+};
+
+/*
+ * Queues task (on the loop thread). Returns 0, after which task->done() is
+ * called exactly once (also when the writer is freed), or -ESHUTDOWN after
+ * writer_stop(), when the task stays the caller's.
+ */
+int writer_run_task(struct writer *w, struct writer_task *task);
+
+/*
  * Stops accepting jobs. The thread still commits and hands back what is
  * queued, then ends. Idempotent.
  */
@@ -191,10 +214,149 @@ void http_stop_accepting(struct http *h);
 /* Requests handed to the writer and not answered yet. */
 size_t http_pending(const struct http *h);
 
+/* Administration of listeners at run time (issue 5), loop thread only. */
+
+/* Whether a listener of integration server server_id runs. */
+bool http_listener_running(const struct http *h, int64_t server_id);
+
+/*
+ * Stops the listener of server_id: no new connection from now on; its open
+ * connections are closed as soon as none of their reports is at the
+ * writer. Returns 0 or -ENOENT.
+ */
+int http_listener_stop(struct http *h, int64_t server_id);
+
+/*
+ * Rebuilds the TLS context of every listener from its files, so that a
+ * new CRL refuses revoked client certificates at the next handshake.
+ * Returns 0, or the error of the last listener that kept its old context
+ * (logged).
+ */
+int http_listener_tls_reload(struct http *h);
+
+/* Connections open (counted lazily, may run high). */
+size_t http_connections(const struct http *h);
+
+/*
+ * The n-th running listener: server id, name, address and bound port,
+ * borrowed until the listener stops. Returns 0 or -ENOENT.
+ */
+int http_listener_get(const struct http *h, size_t n, int64_t *ret_server_id,
+    const char **ret_name, const char **ret_address, uint16_t *ret_port);
+
 /*
  * Frees every listener and connection. Call only when http_pending() is 0
  * (libevent cannot free a server with requests in flight). NULL-safe.
  */
 void http_free(struct http *h);
+
+/* control.c, admin_*.c: the control socket (issue 5) ---------------------- */
+
+#include <sys/types.h>
+
+#include "conf.h"
+#include "control.pb-c.h"
+#include "kics_limits.h"
+#include "pki.h"
+
+#define CONTROL_SOCKET_NAME	"control.sock"	/* in the data directory */
+#define CONTROL_MESSAGE_LEN	512		/* bytes of a reply message */
+
+struct control;
+
+/* What the control socket serves with; everything is borrowed. */
+struct control_params {
+	struct event_base *base;
+	const char	*data_dir;
+	const struct conf *conf;	/* users and their roles */
+	struct writer	*writer;
+	struct http	*http;
+	/*
+	 * From now on the PKI is used by administration tasks on the writer
+	 * thread only (paths of the CA and the CRL stay readable).
+	 */
+	struct pki	*pki;
+	/*
+	 * Reloads the event types and rules like SIGHUP; returns the number
+	 * of rules, or a negative errno with the first error in msg.
+	 */
+	int		(*reload)(void *arg, char *msg, size_t len);
+	void		*reload_arg;
+};
+
+/* One request in progress, from its arrival to its reply. */
+struct control_req {
+	struct writer_task task;	/* admin step, then the audit record */
+	struct control	*ctl;
+	struct control_req *next, *prev;	/* in the control's list */
+	struct bufferevent *bev;	/* NULL once the client is gone */
+	Kics__Control__V1__Request *msg;	/* owned */
+	uid_t		uid;
+	char		user[LIMIT_CONF_USER_LEN + 16];	/* OS user name */
+	enum role	role;
+	const char	*action;	/* static, e.g. "server add" */
+	char		target[LIMIT_CONTROL_TEXT_LEN];
+	/* outcome */
+	int		status;		/* Kics__Control__V1__Status */
+	char		message[CONTROL_MESSAGE_LEN];
+	char		*json;		/* owned, or NULL */
+	uint8_t		*data;		/* owned, or NULL */
+	size_t		data_len;
+	/* scratch of the admin_*.c handlers, freed with the request */
+	int		r;		/* result of the writer step */
+	int64_t		id;
+	struct engine_server row;	/* before the change */
+	struct engine_server_spec spec;	/* after; strings owned */
+	bool		listen;		/* start the listener afterwards */
+	bool		stop;		/* stop the listener afterwards */
+	bool		tls_reload;	/* CRL changed */
+	struct pki_cert_info cert;	/* the server certificate */
+};
+
+/*
+ * Creates DATA_DIR/control.sock (mode 0660, replacing a stale one) and
+ * serves it on p->base. users (borrowed for the call) is the users table
+ * as stored. Ends the program when the socket cannot be made.
+ */
+struct control *control_new(const struct control_params *p,
+    const struct engine_user *users, size_t n_users);
+
+/* Closes the socket, removes its file and frees c. NULL-safe. */
+void control_free(struct control *c);
+
+/* The parameters c was made with; borrowed. */
+const struct control_params *control_params(const struct control *c);
+
+/* Replaces the cached role of user name (ROLE_NONE: removes it). */
+void control_user_set(struct control *c, const char *name, enum role role);
+
+/*
+ * Ends req with status and a message (printf format): writes the audit
+ * record through the writer, then replies and frees req.
+ */
+void control_finish(struct control_req *req, int status, const char *fmt,
+    ...) KICS_PRINTF(3, 4);
+
+/*
+ * Hands run to the writer for req, then done on the loop; when the writer
+ * is stopping, finishes req as unavailable.
+ */
+void control_submit(struct control_req *req, writer_task_fn *run,
+    writer_task_done_fn *done);
+
+/* admin_servers.c: server add|edit|enable|disable|remove. */
+void admin_server(struct control_req *req);
+/*
+ * On the writer thread: issues or keeps the server certificate of server
+ * id for address into req->cert and records it with e. Returns 0 or a
+ * negative errno with req->message set.
+ */
+int admin_certify(struct control_req *req, struct engine *e, int64_t id,
+    const char *address);
+/* admin_package.c: package create. */
+void admin_package(struct control_req *req);
+/* admin_users.c: user add|remove, device set. */
+void admin_user(struct control_req *req);
+void admin_device(struct control_req *req);
 
 #endif

@@ -57,6 +57,10 @@ struct writer {
 	struct rules	*new_rules;	/* to swap in, owned */
 	struct writer_notice notices[WRITER_NOTICES];	/* to register */
 	size_t		n_notices;
+	struct writer_task *tasks;	/* administration, oldest first */
+	struct writer_task **tasks_tail;
+	struct writer_task *tasks_done;	/* run, for the loop */
+	struct writer_task **tasks_done_tail;
 	bool		stopping;
 };
 
@@ -152,12 +156,30 @@ writer_wait(struct writer *w, int64_t next_tick)
 	(void)pthread_cond_timedwait(&w->cond, &w->mtx, &until);
 }
 
+/* Runs administration tasks and hands them back to the loop. */
+static void
+writer_run_tasks(struct writer *w, struct writer_task *tasks)
+{
+	struct writer_task *t;
+
+	for (t = tasks; t != NULL; t = t->next)
+		t->run(t, w->engine);
+	(void)pthread_mutex_lock(&w->mtx);
+	*w->tasks_done_tail = tasks;
+	for (t = tasks; t->next != NULL; t = t->next)
+		;
+	w->tasks_done_tail = &t->next;
+	(void)pthread_mutex_unlock(&w->mtx);
+	event_active(w->done_ev, EV_READ, 0);
+}
+
 static void *
 writer_main(void *arg)
 {
 	struct writer *w = arg;
 	struct writer_notice notices[WRITER_NOTICES];
 	struct writer_job *batch;
+	struct writer_task *tasks;
 	struct event_types *types;
 	struct rules *rules;
 	size_t n_notices;
@@ -167,7 +189,8 @@ writer_main(void *arg)
 	for (;;) {
 		(void)pthread_mutex_lock(&w->mtx);
 		if (w->queue == NULL && w->new_types == NULL &&
-		    w->new_rules == NULL && w->n_notices == 0 && !w->stopping)
+		    w->new_rules == NULL && w->n_notices == 0 &&
+		    w->tasks == NULL && !w->stopping)
 			writer_wait(w, next_tick);
 		batch = w->queue;
 		w->queue = NULL;
@@ -179,6 +202,9 @@ writer_main(void *arg)
 		n_notices = w->n_notices;
 		memcpy(notices, w->notices, sizeof(notices));
 		w->n_notices = 0;
+		tasks = w->tasks;
+		w->tasks = NULL;
+		w->tasks_tail = &w->tasks;
 		stop = w->stopping;
 		(void)pthread_mutex_unlock(&w->mtx);
 
@@ -207,6 +233,8 @@ writer_main(void *arg)
 				    engine_errmsg(w->engine));
 			free(notices[i].text);
 		}
+		if (tasks != NULL)
+			writer_run_tasks(w, tasks);
 		if (batch != NULL)
 			writer_apply(w, batch);
 		else if (stop)
@@ -224,10 +252,14 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct writer *w = arg;
 	struct writer_job *list, *job;
+	struct writer_task *tasks, *t;
 
 	(void)fd;
 	(void)what;
 	(void)pthread_mutex_lock(&w->mtx);
+	tasks = w->tasks_done;
+	w->tasks_done = NULL;
+	w->tasks_done_tail = &w->tasks_done;
 	list = w->done;
 	w->done = NULL;
 	w->done_tail = &w->done;
@@ -240,6 +272,11 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 		list = job->next;
 		job->next = NULL;
 		job->done(job);
+	}
+	while ((t = tasks) != NULL) {
+		tasks = t->next;
+		t->next = NULL;
+		t->done(t);
 	}
 }
 
@@ -259,6 +296,8 @@ writer_new(struct event_base *base, struct engine *e,
 	engine_set_rules(e, rules);
 	w->queue_tail = &w->queue;
 	w->done_tail = &w->done;
+	w->tasks_tail = &w->tasks;
+	w->tasks_done_tail = &w->tasks_done;
 	(void)pthread_mutex_init(&w->mtx, NULL);
 	(void)pthread_condattr_init(&ca);
 	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -300,6 +339,25 @@ writer_submit(struct writer *w, struct writer_job *job)
 		w->queue_tail = &job->next;
 		w->jobs++;
 		w->bytes += job->bytes;
+		(void)pthread_cond_signal(&w->cond);
+	}
+	(void)pthread_mutex_unlock(&w->mtx);
+	return r;
+}
+
+int
+writer_run_task(struct writer *w, struct writer_task *task)
+{
+	int r = 0;
+
+	assert(task->run != NULL && task->done != NULL);
+	(void)pthread_mutex_lock(&w->mtx);
+	if (w->stopping)
+		r = -ESHUTDOWN;
+	else {
+		task->next = NULL;
+		*w->tasks_tail = task;
+		w->tasks_tail = &task->next;
 		(void)pthread_cond_signal(&w->cond);
 	}
 	(void)pthread_mutex_unlock(&w->mtx);

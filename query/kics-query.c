@@ -5,15 +5,16 @@
  * libkicsquery; administrative commands need the daemon's control socket.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "addr.h"
+#include "control.pb-c.h"
 #include "query-private.h"
 
 #define EXIT_NOT_FOUND	1
@@ -720,24 +721,55 @@ cmd_map_export(const struct cmd *c)
 	return r;
 }
 
+static int control_call(const Kics__Control__V1__Request *req, bool soft,
+    struct query_control_reply *ret);
+static int control_allow(Kics__Control__V1__Action action);
+
 static int
 cmd_status(const struct cmd *c)
 {
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	struct query_control_reply live = { 0 };
 	struct query_db *db;
 	char *json = NULL;
 	int r;
 
 	(void)c;
+	req.action = KICS__CONTROL__V1__ACTION__ACTION_STATUS;
+	if ((r = control_call(&req, true, &live)) > 0)
+		return r;
 	db = open_db();
 	if ((r = query_status_json(db, &json)) < 0) {
 		r = db_fail(db, r);
 		goto out;
 	}
-	(void)fprintf(stderr, "kics-query: note: the daemon's live status "
-	    "(listeners, queue) is not available yet; showing the database "
-	    "'%s'\n", query_db_path(db));
+	if (live.json == NULL)
+		(void)fprintf(stderr, "kics-query: note: the daemon's live "
+		    "status is not available (daemon not reachable); showing "
+		    "the database '%s' only\n", query_db_path(db));
 	if (arg_format == OUT_FORMAT_JSON) {
-		(void)printf("%s\n", json);
+		/* {"daemon": live status or null, database fields...} */
+		(void)printf("{\"daemon\":%s,%s\n", live.json != NULL ?
+		    live.json : "null", json + 1);
+	} else if (arg_format == OUT_FORMAT_TABLE && live.json != NULL) {
+		struct out_style s;
+		struct query_table *t = query_table_new();
+
+		out_style_init(&s);
+		(void)printf("Daemon\n");
+		r = query_json_rows(db, live.json, "$", show_pairs, &s);
+		(void)printf("\nListeners\n");
+		if (r == 0 && t != NULL)
+			r = query_json_rows(db, live.json, "$.listeners",
+			    query_table_add_row, t);
+		if (r == 0 && t != NULL && t->nrows == 0)
+			(void)printf("  none\n");
+		else if (r == 0 && t != NULL)
+			r = out_table(stdout, &s, t, NULL);
+		query_table_free(t);
+		(void)printf("\n");
+	}
+	if (arg_format == OUT_FORMAT_JSON) {
 	} else if (arg_format == OUT_FORMAT_CSV) {
 		struct show_csv sc = { "status", 0 };
 
@@ -770,6 +802,7 @@ cmd_status(const struct cmd *c)
 	else
 		r = 0;
 out:
+	query_control_reply_fini(&live);
 	free(json);
 	query_db_free(db);
 	return r;
@@ -824,6 +857,12 @@ cmd_list(const struct cmd *c)
 
 	if (strcmp(c->name, "audit") == 0)
 		limit = opt_limit(100);
+	if ((r = control_allow(strcmp(c->name, "server list") == 0 ?
+	    KICS__CONTROL__V1__ACTION__ACTION_SERVER_LIST :
+	    strcmp(c->name, "user list") == 0 ?
+	    KICS__CONTROL__V1__ACTION__ACTION_USER_LIST :
+	    KICS__CONTROL__V1__ACTION__ACTION_AUDIT)) != 0)
+		return r;
 	db = open_db();
 	if (strcmp(c->name, "server list") == 0)
 		r = run_rows(db, servers_rows, servers_json, NULL, NULL,
@@ -836,6 +875,222 @@ cmd_list(const struct cmd *c)
 		    "audit records", true);
 	query_db_free(db);
 	return r;
+}
+
+/* --- the daemon's control socket (issue 5) --- */
+
+/*
+ * Sends req; returns 0 with *ret filled when the daemon answered OK, or
+ * the exit code after one line on stderr: 3 unreachable, 4 role refused,
+ * else the daemon's status. With soft, an unreachable daemon returns -1
+ * without a message.
+ */
+static int
+control_call(const Kics__Control__V1__Request *req, bool soft,
+    struct query_control_reply *ret)
+{
+	char err[1024];
+	int r;
+
+	if ((r = query_control_call(arg_data_dir, req, err, sizeof(err),
+	    ret)) < 0) {
+		if (soft)
+			return -1;
+		return fail(EXIT_DAEMON, "%s", err);
+	}
+	if (ret->status == KICS__CONTROL__V1__STATUS__STATUS_OK)
+		return 0;
+	r = ret->status >= 1 && ret->status <= EXIT_ROLE ? ret->status :
+	    EXIT_NOT_FOUND;
+	(void)fail(r, "%s%s", r == EXIT_ROLE ? "refused: " : "",
+	    ret->message);
+	query_control_reply_fini(ret);
+	return r;
+}
+
+/* Asks the daemon whether the caller may run a lookup (and audits it). */
+static int
+control_allow(Kics__Control__V1__Action action)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	struct query_control_reply rep;
+	int r;
+
+	req.action = action;
+	if ((r = control_call(&req, true, &rep)) < 0) {
+		(void)fprintf(stderr, "kics-query: note: the daemon is not "
+		    "reachable; reading the database directly\n");
+		return 0;
+	}
+	if (r == 0)
+		query_control_reply_fini(&rep);
+	return r;
+}
+
+/* The first line of the password file; exit 2 when missing or empty. */
+static char *
+read_password(const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		usage_error("cannot read --password-file '%s': %s", path,
+		    strerror(errno));
+	n = getline(&line, &cap, f);
+	(void)fclose(f);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n <= 0) {
+		free(line);
+		usage_error("the password file '%s' is empty", path);
+	}
+	return line;
+}
+
+/* Writes the package as the caller, mode 0600. */
+static int
+write_package(const char *path, const uint8_t *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	size_t off = 0;
+
+	if (fd < 0 || fchmod(fd, 0600) < 0)
+		goto fail;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto fail;
+		off += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto fail;
+	}
+	return 0;
+fail:
+	(void)fail(0, "cannot write '%s': %s", path, strerror(errno));
+	if (fd >= 0)
+		(void)close(fd);
+	(void)unlink(path);
+	return EXIT_NOT_FOUND;
+}
+
+static int64_t
+id_arg(const char *v)
+{
+	return strtoll(v, NULL, 10);
+}
+
+static const char *
+opt_or_empty(const char *name)
+{
+	const char *v = opt(name);
+
+	return v != NULL ? v : "";
+}
+
+/* Builds the request of administrative command c, sends it, prints. */
+static int
+admin_send(const struct cmd *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__ServerArgs srv =
+	    KICS__CONTROL__V1__SERVER_ARGS__INIT;
+	Kics__Control__V1__PackageArgs pkg =
+	    KICS__CONTROL__V1__PACKAGE_ARGS__INIT;
+	Kics__Control__V1__UserArgs usr = KICS__CONTROL__V1__USER_ARGS__INIT;
+	Kics__Control__V1__DeviceArgs dev =
+	    KICS__CONTROL__V1__DEVICE_ARGS__INIT;
+	struct query_control_reply rep;
+	char *password = NULL;
+	int r;
+
+	if (strcmp(c->name, "device set") == 0) {
+		req.action = KICS__CONTROL__V1__ACTION__ACTION_DEVICE_SET;
+		req.device = &dev;
+		dev.id = id_arg(arg_pos[0]);
+		dev.status = (char *)opt_or_empty("status");
+		dev.name = (char *)opt_or_empty("name");
+		dev.category = (char *)opt_or_empty("category");
+		dev.vendor = (char *)opt_or_empty("vendor");
+		dev.model = (char *)opt_or_empty("model");
+		dev.os_name = (char *)opt_or_empty("os-name");
+		dev.os_version = (char *)opt_or_empty("os-version");
+	} else if (strncmp(c->name, "server ", 7) == 0) {
+#define SRV(x)	KICS__CONTROL__V1__ACTION__ACTION_SERVER_##x
+		static const struct {
+			const char *name;
+			Kics__Control__V1__Action action;
+		} map[] = {
+			{ "server add", SRV(ADD) },
+			{ "server edit", SRV(EDIT) },
+			{ "server enable", SRV(ENABLE) },
+			{ "server disable", SRV(DISABLE) },
+			{ "server remove", SRV(REMOVE) },
+		};
+#undef SRV
+
+		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+			if (strcmp(map[i].name, c->name) == 0)
+				req.action = map[i].action;
+		req.server = &srv;
+		if (arg_npos > 0)
+			srv.id = id_arg(arg_pos[0]);
+		srv.name = (char *)opt_or_empty("name");
+		srv.address = (char *)opt_or_empty("address");
+		srv.port = opt("port") != NULL ?
+		    (uint32_t)atoi(opt("port")) : 0;
+		if (flag("verify-client"))
+			srv.verify_client_cert =
+			    KICS__CONTROL__V1__TOGGLE__TOGGLE_ON;
+		else if (flag("no-verify-client"))
+			srv.verify_client_cert =
+			    KICS__CONTROL__V1__TOGGLE__TOGGLE_OFF;
+		srv.force = flag("force");
+	} else if (strcmp(c->name, "package create") == 0) {
+		req.action = KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_CREATE;
+		req.package = &pkg;
+		pkg.server_id = id_arg(opt("server"));
+		password = read_password(opt("password-file"));
+		pkg.password.data = (uint8_t *)password;
+		pkg.password.len = strlen(password);
+	} else if (strncmp(c->name, "user ", 5) == 0) {
+		req.action = strcmp(c->name, "user add") == 0 ?
+		    KICS__CONTROL__V1__ACTION__ACTION_USER_ADD :
+		    KICS__CONTROL__V1__ACTION__ACTION_USER_REMOVE;
+		req.user = &usr;
+		usr.name = (char *)arg_pos[0];
+		usr.role = (char *)opt_or_empty("role");
+	} else if (strcmp(c->name, "rules reload") == 0) {
+		req.action = KICS__CONTROL__V1__ACTION__ACTION_RULES_RELOAD;
+	} else
+		return fail(EXIT_USAGE, "%s: not an administrative command",
+		    c->name);
+	r = control_call(&req, false, &rep);
+	if (password != NULL) {
+		memset(password, 0, strlen(password));
+		free(password);
+	}
+	if (r != 0)
+		return r;
+	if (req.action == KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_CREATE &&
+	    (r = write_package(opt("out"), rep.data, rep.data_len)) != 0) {
+		query_control_reply_fini(&rep);
+		return r;
+	}
+	if (arg_format == OUT_FORMAT_JSON)
+		(void)printf("%s\n", rep.json != NULL ? rep.json : "{}");
+	else
+		(void)printf("%s\n", rep.message);
+	query_control_reply_fini(&rep);
+	return 0;
 }
 
 /* An integration server id or device id argument. */
@@ -882,10 +1137,7 @@ check_port(const char *v)
 static int
 cmd_admin(const struct cmd *c)
 {
-	struct sockaddr_un sun;
-	char path[sizeof(sun.sun_path) + 64];
 	const char *v;
-	int fd, err = 0;
 
 	if (strcmp(c->name, "device set") == 0) {
 		bool any = false;
@@ -933,26 +1185,7 @@ cmd_admin(const struct cmd *c)
 		check_one_of("role", opt("role"), "administrator", "operator",
 		    NULL);
 	}
-	(void)snprintf(path, sizeof(path), "%s/%s", arg_data_dir,
-	    CONTROL_SOCKET);
-	memset(&sun, 0, sizeof(sun));
-	sun.sun_family = AF_UNIX;
-	if (strlen(path) >= sizeof(sun.sun_path))
-		err = ENAMETOOLONG;
-	else if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
-		err = errno;
-	else {
-		memcpy(sun.sun_path, path, strlen(path) + 1);
-		if (connect(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0)
-			err = errno;
-		(void)close(fd);
-	}
-	if (err != 0)
-		return fail(EXIT_DAEMON, "cannot reach the daemon's control "
-		    "socket '%s': %s (is kics-epp-proxy running?)", path,
-		    strerror(err));
-	return fail(EXIT_DAEMON, "cannot reach the daemon's control socket "
-	    "'%s': the daemon does not answer control requests yet", path);
+	return admin_send(c);
 }
 
 static int
@@ -1124,10 +1357,12 @@ static const struct cmd cmds[] = {
 	  "protocol/port, solid black\nfor traffic data and dashed blue for "
 	  "EPP data.\n", { { NULL, false } } },
 	{ "status", cmd_status, 0, 0, "status",
-	  "Summarises the installation from the database: agents connected "
-	  "out of the\nmaximum, devices by status, events, interactions, "
-	  "database size and the\nintegration servers. The daemon's live "
-	  "status is not available yet; a note on\nstderr says so.\n",
+	  "Summarises the installation: the daemon's live status "
+	  "(listeners, connections,\nqueue, database size; Operator or "
+	  "Administrator) and, from the database,\nagents connected out "
+	  "of the maximum, devices by status, events, interactions\nand "
+	  "the integration servers. When the daemon cannot be reached a "
+	  "note on\nstderr says so and only the database is shown.\n",
 	  { { NULL, false } } },
 	{ "server list", cmd_list, 0, 0, "server list",
 	  "Lists integration servers: id, name, address, port, transport, "
@@ -1148,12 +1383,15 @@ static const struct cmd cmds[] = {
 	{ "server enable", cmd_admin, 1, 1, "server enable ID",
 	  "Enables an integration server (Administrator, through the "
 	  "daemon).\n", { { NULL, false } } },
-	{ "server disable", cmd_admin, 1, 1, "server disable ID",
+	{ "server disable", cmd_admin, 1, 1, "server disable ID [--force]",
 	  "Disables an integration server (Administrator, through the "
-	  "daemon).\n", { { NULL, false } } },
-	{ "server remove", cmd_admin, 1, 1, "server remove ID",
-	  "Removes an integration server (Administrator, through the "
-	  "daemon).\n", { { NULL, false } } },
+	  "daemon); its\nopen connections are closed. The last enabled "
+	  "one is kept while agents are\nconnected unless --force.\n",
+	  { { "force", false } } },
+	{ "server remove", cmd_admin, 1, 1, "server remove ID [--force]",
+	  "Removes an integration server and revokes its certificates "
+	  "(Administrator,\nthrough the daemon); --force as for "
+	  "disable.\n", { { "force", false } } },
 	{ "package create", cmd_admin, 0, 0,
 	  "package create --server ID --out FILE --password-file FILE",
 	  "Creates the communication data package of a server "

@@ -282,4 +282,30 @@ int query_table_column(const struct query_table *t, const char *name);
 const struct query_value *query_table_cell(const struct query_table *t,
     size_t row, size_t col);
 
+/* --- control socket client (query/control.c, issue 5) --- */
+
+struct Kics__Control__V1__Request;
+
+/* What the daemon answered. */
+struct query_control_reply {
+	int		status;		/* Kics__Control__V1__Status: exit code */
+	char		*message;	/* one line, never NULL */
+	char		*json;		/* NULL when empty */
+	uint8_t		*data;		/* NULL when empty */
+	size_t		data_len;
+};
+
+/*
+ * Sends req to DATA_DIR/control.sock and reads the reply. Returns 0 and
+ * fills *ret_reply (freed with query_control_reply_fini()); a negative
+ * errno when the daemon cannot be reached (the connect error) or -EPROTO
+ * when its reply is malformed, with a one-line reason in errbuf.
+ */
+int query_control_call(const char *data_dir,
+    const struct Kics__Control__V1__Request *req, char *errbuf,
+    size_t errlen, struct query_control_reply *ret_reply);
+
+/* Frees the contents of r (wiping data). NULL-safe. */
+void query_control_reply_fini(struct query_control_reply *r);
+
 #endif

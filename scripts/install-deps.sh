@@ -23,6 +23,9 @@ PACKAGES="
 	curl
 	ca-certificates
 	procps
+	util-linux
+	passwd
+	unzip
 "
 
 missing=""

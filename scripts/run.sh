@@ -32,8 +32,18 @@ echo "run: starting kics-epp-proxy on the embedded defaults, data in $DATA"
 # without --foreground it detaches once it listens and logs to syslog
 build/ingest/kics-epp-proxy --data-dir "$DATA"
 
+# The agents' credentials: a communication data package of integration
+# server 1 (the configured 'local') and its password.
+PW=$DATA/package.password
+if [ ! -s "$PW" ]; then
+	(umask 077 && head -c 18 /dev/urandom | base64 >"$PW")
+fi
+build/query/kics-query --data-dir "$DATA" package create --server 1 \
+    --out "$DATA/package-1.zip" --password-file "$PW"
+
 echo "run: $AGENTS simulated agents for $SECONDS_RUN s"
-build/tests/agent-sim/kics-agent-sim --ca "$DATA/pki/ca.pem" \
+build/tests/agent-sim/kics-agent-sim \
+    --package "$DATA/package-1.zip" --password-file "$PW" \
     --agents "$AGENTS" --duration "$SECONDS_RUN" --events-per-report 3 \
     --connections-per-report 8
 

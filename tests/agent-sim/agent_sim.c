@@ -29,6 +29,8 @@ static uint64_t arg_seed = 1;
 static const char *arg_ca;
 static const char *arg_cert;
 static const char *arg_key;
+static const char *arg_package;
+static const char *arg_password_file;
 static double arg_events = 2;
 static double arg_connections = 5;
 static uint64_t arg_host_every = 10;
@@ -42,7 +44,8 @@ enum {
 	OPT_ADDRESS = 256, OPT_PORT, OPT_AGENTS, OPT_RATE, OPT_DURATION,
 	OPT_REPORTS, OPT_SEED, OPT_CA, OPT_CERT, OPT_KEY, OPT_EVENTS,
 	OPT_CONNECTIONS, OPT_HOST_EVERY, OPT_FIRST_AGENT, OPT_SEQUENCE,
-	OPT_TIMEOUT, OPT_QUIET, OPT_JSON, OPT_HELP,
+	OPT_TIMEOUT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_PACKAGE,
+	OPT_PASSWORD_FILE,
 };
 
 static const struct option long_options[] = {
@@ -56,6 +59,8 @@ static const struct option long_options[] = {
 	{ "ca", required_argument, NULL, OPT_CA },
 	{ "cert", required_argument, NULL, OPT_CERT },
 	{ "key", required_argument, NULL, OPT_KEY },
+	{ "package", required_argument, NULL, OPT_PACKAGE },
+	{ "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
 	{ "events-per-report", required_argument, NULL, OPT_EVENTS },
 	{ "connections-per-report", required_argument, NULL, OPT_CONNECTIONS },
 	{ "host-every", required_argument, NULL, OPT_HOST_EVERY },
@@ -99,6 +104,10 @@ usage(FILE *f)
 "  --ca FILE              verify the server certificate against this PEM CA\n"
 "                         and the --address; without it nothing is verified\n"
 "  --cert FILE --key FILE client certificate and key (PEM)\n"
+"  --package FILE --password-file FILE\n"
+"                         a communication data package (zip from kics-query\n"
+"                         package create) and its password: the client\n"
+"                         certificate, and the CA that verifies the server\n"
 "  --quiet                no progress line and no warnings\n"
 "  --json                 print the summary as one JSON object\n"
 "  --help                 show this help\n"
@@ -203,6 +212,12 @@ parse_args(int argc, char **argv)
 		case OPT_KEY:
 			arg_key = optarg;
 			break;
+		case OPT_PACKAGE:
+			arg_package = optarg;
+			break;
+		case OPT_PASSWORD_FILE:
+			arg_password_file = optarg;
+			break;
 		case OPT_EVENTS:
 			arg_events = parse_double(name, optarg, LIMIT_EVENTS);
 			break;
@@ -252,6 +267,10 @@ parse_args(int argc, char **argv)
 		usage_error("unexpected argument '%s'", argv[optind]);
 	if ((arg_cert == NULL) != (arg_key == NULL))
 		usage_error("--cert and --key go together");
+	if ((arg_package == NULL) != (arg_password_file == NULL))
+		usage_error("--package and --password-file go together");
+	if (arg_package != NULL && arg_cert != NULL)
+		usage_error("--package replaces --cert and --key");
 	if (arg_first_agent + arg_agents > SIM_MAX_AGENT_INDEX)
 		usage_error("--first-agent plus --agents is above the "
 		    "simulated population (%d)", SIM_MAX_AGENT_INDEX);
@@ -308,7 +327,9 @@ main(int argc, char **argv)
 	p.tls.ca_file = arg_ca;
 	p.tls.cert_file = arg_cert;
 	p.tls.key_file = arg_key;
-	if (arg_ca == NULL)
+	p.tls.package_file = arg_package;
+	p.tls.password_file = arg_password_file;
+	if (arg_ca == NULL && arg_package == NULL)
 		log_warnx("no --ca: the server certificate is not verified");
 
 	if (sim_run(&p, stats, &elapsed) < 0) {

@@ -277,6 +277,9 @@ struct sim_tls_params {
 	const char	*ca_file;	/* PEM; NULL: do not verify (warned) */
 	const char	*cert_file;	/* PEM client certificate, or NULL */
 	const char	*key_file;	/* PEM key of cert_file */
+	/* or a communication data package: zip with certificates.pfx */
+	const char	*package_file;
+	const char	*password_file;	/* its password, first line */
 };
 
 /*

@@ -7,11 +7,15 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <archive.h>
+#include <archive_entry.h>
 #include <openssl/err.h>
+#include <openssl/pkcs12.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
@@ -70,6 +74,105 @@ tls_load_pem_credentials(SSL_CTX *ctx, const char *cert_file,
 	return 0;
 }
 
+#define SIM_PFX_MAX		(256 * 1024)	/* certificates.pfx */
+#define SIM_PASSWORD_MAX	1024		/* its password */
+
+/* Reads certificates.pfx out of the zip into a new buffer. */
+static int
+tls_package_pfx(const char *path, unsigned char **ret_buf, size_t *ret_len)
+{
+	struct archive *a = archive_read_new();
+	struct archive_entry *e;
+	unsigned char *buf = NULL;
+	la_ssize_t n;
+	int r = -EINVAL;
+
+	if (a == NULL)
+		return -ENOMEM;
+	(void)archive_read_support_format_zip(a);
+	if (archive_read_open_filename(a, path, 16384) != ARCHIVE_OK) {
+		r = -ENOENT;
+		goto out;
+	}
+	while (archive_read_next_header(a, &e) == ARCHIVE_OK) {
+		if (strcmp(archive_entry_pathname(e), "certificates.pfx") != 0)
+			continue;
+		if (archive_entry_size(e) <= 0 ||
+		    archive_entry_size(e) > SIM_PFX_MAX)
+			goto out;
+		if ((buf = malloc((size_t)archive_entry_size(e))) == NULL) {
+			r = -ENOMEM;
+			goto out;
+		}
+		n = archive_read_data(a, buf, (size_t)archive_entry_size(e));
+		if (n != archive_entry_size(e))
+			goto out;
+		*ret_buf = buf;
+		*ret_len = (size_t)n;
+		buf = NULL;
+		r = 0;
+		break;
+	}
+out:
+	free(buf);
+	archive_read_free(a);
+	return r;
+}
+
+/*
+ * Loads a communication data package: the client certificate and key of
+ * its PKCS#12, and its CA as the one that verifies the server.
+ */
+static int
+tls_load_package(SSL_CTX *ctx, const char *package, const char *pwfile)
+{
+	char pass[SIM_PASSWORD_MAX + 2];
+	unsigned char *pfx = NULL;
+	const unsigned char *p;
+	size_t len = 0;
+	STACK_OF(X509) *cas = NULL;
+	X509_STORE *store = SSL_CTX_get_cert_store(ctx);
+	EVP_PKEY *key = NULL;
+	X509 *cert = NULL;
+	PKCS12 *p12 = NULL;
+	FILE *f;
+	int r;
+
+	if ((f = fopen(pwfile, "r")) == NULL)
+		return -ENOENT;
+	if (fgets(pass, sizeof(pass), f) == NULL)
+		pass[0] = '\0';
+	(void)fclose(f);
+	pass[strcspn(pass, "\r\n")] = '\0';
+	if ((r = tls_package_pfx(package, &pfx, &len)) < 0)
+		goto out;
+	r = -EINVAL;
+	p = pfx;
+	if ((p12 = d2i_PKCS12(NULL, &p, (long)len)) == NULL ||
+	    PKCS12_parse(p12, pass, &key, &cert, &cas) != 1 ||
+	    cert == NULL || key == NULL || sk_X509_num(cas) < 1)
+		goto out;
+	if (SSL_CTX_use_certificate(ctx, cert) != 1 ||
+	    SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
+	    SSL_CTX_check_private_key(ctx) != 1)
+		goto out;
+	for (int i = 0; i < sk_X509_num(cas); i++)
+		if (X509_STORE_add_cert(store, sk_X509_value(cas, i)) != 1)
+			goto out;
+	SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, NULL);
+	r = 0;
+out:
+	OPENSSL_cleanse(pass, sizeof(pass));
+	if (pfx != NULL)
+		OPENSSL_cleanse(pfx, len);
+	free(pfx);
+	PKCS12_free(p12);
+	EVP_PKEY_free(key);
+	X509_free(cert);
+	sk_X509_pop_free(cas, X509_free);
+	return r;
+}
+
 static int
 tls_load_ca(SSL_CTX *ctx, const char *ca_file)
 {
@@ -107,8 +210,12 @@ sim_tls_new(const struct sim_tls_params *params, struct sim_tls **ret_tls)
 	if (params->ca_file != NULL &&
 	    (r = tls_load_ca(tls->ctx, params->ca_file)) < 0)
 		goto out;
-	if (params->ca_file == NULL)
+	if (params->ca_file == NULL && params->package_file == NULL)
 		SSL_CTX_set_verify(tls->ctx, SSL_VERIFY_NONE, NULL);
+	if (params->package_file != NULL &&
+	    (r = tls_load_package(tls->ctx, params->package_file,
+	    params->password_file)) < 0)
+		goto out;
 	if (params->cert_file != NULL &&
 	    (r = tls_load_pem_credentials(tls->ctx, params->cert_file,
 	    params->key_file)) < 0)

@@ -1,0 +1,312 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the engine's side of administration: integration
+ * servers added, changed and removed, the certificates of communication
+ * data packages, users, the audit log and manual device values. Each
+ * function is one transaction.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-private.h"
+#include "strbuf.h"
+
+/* Commits, or rolls back and returns r when r is an error. */
+static int
+admin_end(struct engine *e, int r)
+{
+	if (r >= 0 && (r = store_commit(e->store)) >= 0)
+		return 0;
+	(void)store_rollback(e->store);
+	return r;
+}
+
+int
+engine_server_add(struct engine *e, const struct engine_server_spec *spec,
+    int64_t now_ms, int64_t *ret_id)
+{
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	int64_t id = 0;
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = store_server_insert(e->store, spec, now_ms, &id)) < 0)
+		return admin_end(e, r);
+	(void)snprintf(text, sizeof(text), "integration server %lld '%s' "
+	    "added: %s port %u%s%s", (long long)id, spec->name,
+	    spec->address, spec->port, spec->enabled ? "" : ", disabled",
+	    spec->verify_client_cert ? ", client certificates verified" : "");
+	r = event_system(e, EVENT_SERVER_ADDED, 0, 0, NULL, text, now_ms);
+	if ((r = admin_end(e, r)) < 0)
+		return r;
+	*ret_id = id;
+	return 0;
+}
+
+void
+engine_server_clear(struct engine_server *s)
+{
+	if (s == NULL)
+		return;
+	free(s->name);
+	free(s->address);
+	s->name = s->address = NULL;
+}
+
+int
+engine_server_get(struct engine *e, int64_t id,
+    struct engine_server *ret_server)
+{
+	struct engine_server *v = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = store_server_list(e->store, &v, &n)) < 0)
+		return r;
+	r = -ENOENT;
+	for (size_t i = 0; i < n; i++) {
+		if (v[i].id != id)
+			continue;
+		*ret_server = v[i];
+		/* the strings now belong to the caller */
+		v[i].name = v[i].address = NULL;
+		r = 0;
+		break;
+	}
+	engine_servers_free(v, n);
+	return r;
+}
+
+int
+engine_server_update(struct engine *e, int64_t id,
+    const struct engine_server_spec *spec, const char *description,
+    int64_t now_ms)
+{
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = store_server_update(e->store, id, spec)) < 0)
+		return admin_end(e, r);
+	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, description,
+	    now_ms);
+	return admin_end(e, r);
+}
+
+void
+engine_strings_free(char **v, size_t n)
+{
+	store_strings_free(v, n);
+}
+
+int
+engine_server_remove(struct engine *e, int64_t id, int64_t now_ms,
+    char ***ret_serials, size_t *ret_n)
+{
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	struct engine_server srv = { 0 };
+	char **serials = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = engine_server_get(e, id, &srv)) < 0 ||
+	    (r = store_cert_revoke_server(e->store, id, NULL, now_ms,
+	    &serials, &n)) < 0 ||
+	    (r = store_server_delete(e->store, id)) < 0)
+		goto out;
+	(void)snprintf(text, sizeof(text), "integration server %lld '%s' "
+	    "(%s port %u) removed, %zu certificate(s) revoked",
+	    (long long)id, srv.name, srv.address, srv.port, n);
+	r = event_system(e, EVENT_SERVER_REMOVED, 0, 0, NULL, text, now_ms);
+out:
+	engine_server_clear(&srv);
+	if ((r = admin_end(e, r)) < 0) {
+		store_strings_free(serials, n);
+		return r;
+	}
+	*ret_serials = serials;
+	*ret_n = n;
+	return 0;
+}
+
+int
+engine_package_record(struct engine *e, int64_t server_id,
+    const char *package_id, const char *serial, const char *sha256,
+    int64_t not_after_ms, int64_t now_ms, char ***ret_revoked,
+    size_t *ret_n)
+{
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	char **serials = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = store_server_set_package(e->store, server_id, package_id,
+	    now_ms)) < 0 ||
+	    (r = store_cert_revoke_server(e->store, server_id, "client",
+	    now_ms, &serials, &n)) < 0 ||
+	    (r = store_cert_insert(e->store, server_id, "client", serial,
+	    sha256, not_after_ms, now_ms)) < 0)
+		goto out;
+	(void)snprintf(text, sizeof(text), "communication data package %s "
+	    "created for integration server %lld; %zu earlier client "
+	    "certificate(s) revoked", package_id, (long long)server_id, n);
+	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, text, now_ms);
+out:
+	if ((r = admin_end(e, r)) < 0) {
+		store_strings_free(serials, n);
+		return r;
+	}
+	*ret_revoked = serials;
+	*ret_n = n;
+	return 0;
+}
+
+int
+engine_agents_connected(struct engine *e, int64_t server_id, int64_t now_ms,
+    int64_t *ret_count)
+{
+	return store_agents_connected(e->store,
+	    now_ms - e->cfg.agent_timeout_ms, server_id, ret_count);
+}
+
+int
+engine_users_list(struct engine *e, struct engine_user **ret_users,
+    size_t *ret_n)
+{
+	return store_user_list(e->store, ret_users, ret_n);
+}
+
+void
+engine_users_free(struct engine_user *users, size_t n)
+{
+	if (users == NULL)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(users[i].name);
+		free(users[i].role);
+	}
+	free(users);
+}
+
+int
+engine_user_put(struct engine *e, const char *name, const char *role,
+    int64_t now_ms)
+{
+	struct engine_user *users = NULL;
+	size_t n = 0;
+	bool known = false;
+	int r;
+
+	if (strcmp(role, "administrator") != 0 &&
+	    strcmp(role, "operator") != 0)
+		return -EINVAL;
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = store_user_list(e->store, &users, &n)) < 0)
+		return admin_end(e, r);
+	for (size_t i = 0; i < n; i++)
+		known |= strcmp(users[i].name, name) == 0;
+	engine_users_free(users, n);
+	if (!known && n >= ENGINE_MAX_USERS)
+		return admin_end(e, -ENOSPC);
+	r = store_user_put(e->store, name, role, now_ms);
+	return admin_end(e, r);
+}
+
+int
+engine_user_remove(struct engine *e, const char *name)
+{
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	r = store_user_delete(e->store, name);
+	return admin_end(e, r);
+}
+
+int
+engine_audit_add(struct engine *e, const struct engine_audit *a)
+{
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	r = store_audit_insert(e->store, a);
+	return admin_end(e, r);
+}
+
+static bool
+is_set(const char *v)
+{
+	return v != NULL && *v != '\0';
+}
+
+int
+engine_device_set(struct engine *e, const struct engine_device_edit *d,
+    int64_t now_ms)
+{
+	const struct {
+		enum store_attr	attr;
+		const char	*value;
+	} attrs[] = {
+		{ STORE_ATTR_NAME, d->name },
+		{ STORE_ATTR_CATEGORY, d->category },
+		{ STORE_ATTR_VENDOR, d->vendor },
+		{ STORE_ATTR_MODEL, d->model },
+		{ STORE_ATTR_OS_NAME, d->os_name },
+		{ STORE_ATTR_OS_VERSION, d->os_version },
+	};
+	struct store_device dev = { 0 };
+	struct strbuf text;
+	bool changed;
+	int r;
+
+	if (is_set(d->status) && strcmp(d->status, "authorized") != 0 &&
+	    strcmp(d->status, "unauthorized") != 0 &&
+	    strcmp(d->status, "archived") != 0)
+		return -EINVAL;
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	strbuf_init(&text);
+	if ((r = store_device_get(e->store, d->id, &dev)) < 0)
+		goto out;
+	(void)strbuf_printf(&text, "manual values set by an administrator:");
+	if (is_set(d->status)) {
+		if ((r = store_device_set_status(e->store, d->id,
+		    d->status)) < 0)
+			goto out;
+		(void)strbuf_printf(&text, " status '%s'", d->status);
+	}
+	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
+		char *old = NULL;
+
+		if (!is_set(attrs[i].value))
+			continue;
+		r = store_attr_set(e->store, d->id, attrs[i].attr,
+		    STORE_SOURCE_MANUAL, attrs[i].value, now_ms, &old,
+		    &changed);
+		if (r < 0)
+			goto out;
+		(void)strbuf_printf(&text, " %s '%s' (was '%s')",
+		    store_attr_names[attrs[i].attr], attrs[i].value,
+		    old != NULL ? old : dev.attr[attrs[i].attr] != NULL ?
+		    dev.attr[attrs[i].attr] : "");
+		free(old);
+	}
+	if ((r = text.error) < 0)
+		goto out;
+	r = event_system(e, EVENT_DEVICE_CHANGED, d->id, 0,
+	    dev.attr[STORE_ATTR_HOSTNAME], strbuf_str(&text), now_ms);
+out:
+	r = admin_end(e, r);
+	store_device_clear(&dev);
+	strbuf_fini(&text);
+	return r;
+}

@@ -1,0 +1,601 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the daemon's control socket DATA_DIR/control.sock:
+ * length-prefixed protobuf requests (schema/control.proto), the caller's
+ * identity from SO_PEERCRED and its role, the dispatch of actions, the
+ * audit record of every request, and the replies.
+ *
+ * THREAD SAFETY NOTES: everything here runs on the loop thread, except the
+ * run() step of a writer task, which touches only its own request.
+ */
+#define _GNU_SOURCE	/* struct ucred */
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/un.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "ingest.h"
+#include "kics_limits.h"
+#include "log.h"
+#include "strbuf.h"
+
+#define CONTROL_PWBUF_LEN	16384	/* getpwuid_r buffer */
+
+/* A role from the users table, cached (the daemon writes that table). */
+struct control_user {
+	char		*name;
+	enum role	role;
+};
+
+struct control {
+	struct control_params p;
+	struct evconnlistener *listener;
+	char		*path;
+	struct control_user *users;
+	size_t		n_users;
+	size_t		clients;	/* connections open */
+	struct control_req *reqs;	/* in progress */
+};
+
+static int64_t
+control_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+const struct control_params *
+control_params(const struct control *c)
+{
+	return &c->p;
+}
+
+void
+control_user_set(struct control *c, const char *name, enum role role)
+{
+	for (size_t i = 0; i < c->n_users; i++) {
+		if (strcmp(c->users[i].name, name) != 0)
+			continue;
+		if (role != ROLE_NONE) {
+			c->users[i].role = role;
+			return;
+		}
+		free(c->users[i].name);
+		c->users[i] = c->users[--c->n_users];
+		return;
+	}
+	if (role == ROLE_NONE)
+		return;
+	c->users = reallocarray(c->users, c->n_users + 1, sizeof(*c->users));
+	if (c->users == NULL)
+		fatal("reallocarray");
+	c->users[c->n_users].name = xstrdup(name);
+	c->users[c->n_users++].role = role;
+}
+
+/* uid → user name → role: root, then the configuration, then the table. */
+static void
+control_identify(struct control *c, struct control_req *req, uid_t uid)
+{
+	struct passwd pw, *res = NULL;
+	char *buf = xcalloc(1, CONTROL_PWBUF_LEN);
+
+	req->uid = uid;
+	req->role = ROLE_NONE;
+	if (getpwuid_r(uid, &pw, buf, CONTROL_PWBUF_LEN, &res) == 0 &&
+	    res != NULL)
+		(void)snprintf(req->user, sizeof(req->user), "%s",
+		    pw.pw_name);
+	else
+		(void)snprintf(req->user, sizeof(req->user), "uid %lu",
+		    (unsigned long)uid);
+	free(buf);
+	if (uid == 0) {
+		req->role = ROLE_ADMINISTRATOR;
+		return;
+	}
+	if (res == NULL)
+		return;
+	for (size_t i = 0; i < c->p.conf->n_users; i++)
+		if (strcmp(c->p.conf->users[i].name, req->user) == 0)
+			req->role = c->p.conf->users[i].role;
+	for (size_t i = 0; i < c->n_users; i++)
+		if (strcmp(c->users[i].name, req->user) == 0 &&
+		    c->users[i].role > req->role)
+			req->role = c->users[i].role;
+}
+
+static void
+control_req_free(struct control_req *req)
+{
+	if (req == NULL)
+		return;
+	if (req->prev != NULL)
+		req->prev->next = req->next;
+	else
+		req->ctl->reqs = req->next;
+	if (req->next != NULL)
+		req->next->prev = req->prev;
+	if (req->bev != NULL) {
+		bufferevent_free(req->bev);
+		req->ctl->clients--;
+	}
+	if (req->msg != NULL)
+		kics__control__v1__request__free_unpacked(req->msg, NULL);
+	engine_server_clear(&req->row);
+	free((char *)req->spec.name);
+	free((char *)req->spec.address);
+	free(req->json);
+	free(req->data);
+	free(req);
+}
+
+/* The client left while its reply was being written. */
+static void
+control_closed_cb(struct bufferevent *bev, short what, void *arg)
+{
+	(void)bev;
+	(void)what;
+	control_req_free(arg);
+}
+
+/* The reply is written: close. */
+static void
+control_written_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_req *req = arg;
+
+	(void)bev;
+	control_req_free(req);
+}
+
+static void
+control_reply(struct control_req *req)
+{
+	Kics__Control__V1__Reply rep = KICS__CONTROL__V1__REPLY__INIT;
+	uint8_t hdr[4], *buf;
+	size_t len;
+
+	if (req->bev == NULL) {
+		control_req_free(req);
+		return;
+	}
+	rep.status = (Kics__Control__V1__Status)req->status;
+	rep.message = req->message;
+	rep.json = req->json != NULL ? req->json : (char *)"";
+	rep.data.data = req->data;
+	rep.data.len = req->data_len;
+	len = kics__control__v1__reply__get_packed_size(&rep);
+	if (len > LIMIT_CONTROL_REPLY_BYTES) {
+		log_warnx("control: reply of %zu bytes over the limit", len);
+		rep.data.len = 0;
+		rep.json = (char *)"";
+		rep.status = KICS__CONTROL__V1__STATUS__STATUS_FAILED;
+		rep.message = (char *)"reply too large";
+		len = kics__control__v1__reply__get_packed_size(&rep);
+	}
+	buf = xcalloc(1, len);
+	(void)kics__control__v1__reply__pack(&rep, buf);
+	hdr[0] = (uint8_t)(len >> 24);
+	hdr[1] = (uint8_t)(len >> 16);
+	hdr[2] = (uint8_t)(len >> 8);
+	hdr[3] = (uint8_t)len;
+	if (bufferevent_write(req->bev, hdr, sizeof(hdr)) < 0 ||
+	    bufferevent_write(req->bev, buf, len) < 0)
+		fatalx("control: out of memory");
+	free(buf);
+	bufferevent_disable(req->bev, EV_READ);
+	bufferevent_setcb(req->bev, NULL, control_written_cb,
+	    control_closed_cb, req);
+}
+
+static const char *
+control_result(int status)
+{
+	switch (status) {
+	case KICS__CONTROL__V1__STATUS__STATUS_OK:
+		return "ok";
+	case KICS__CONTROL__V1__STATUS__STATUS_FORBIDDEN:
+		return "refused";
+	default:
+		return "failed";
+	}
+}
+
+static void
+control_audit_run(struct writer_task *t, struct engine *e)
+{
+	struct control_req *req = (struct control_req *)t;
+	struct engine_audit a = {
+		.at_ms = control_now_ms(),
+		.os_user = req->user,
+		.uid = (int64_t)req->uid,
+		.role = role_name(req->role),
+		.action = req->action,
+		.target = req->target[0] != '\0' ? req->target : NULL,
+		.result = control_result(req->status),
+		.detail = req->message,
+	};
+
+	if (engine_audit_add(e, &a) < 0)
+		log_warnx("control: audit record of '%s' by '%s' not stored: "
+		    "%s, ignoring", req->action, req->user, engine_errmsg(e));
+}
+
+static void
+control_audit_done(struct writer_task *t)
+{
+	control_reply((struct control_req *)t);
+}
+
+void
+control_finish(struct control_req *req, int status, const char *fmt, ...)
+{
+	char text[CONTROL_MESSAGE_LEN];
+	va_list ap;
+
+	/* the arguments may point into req->message */
+	req->status = status;
+	va_start(ap, fmt);
+	(void)vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	memcpy(req->message, text, sizeof(text));
+	log_info("control: %s%s%s by '%s' (uid %lu, %s): %s: %s",
+	    req->action, req->target[0] != '\0' ? " " : "", req->target,
+	    req->user, (unsigned long)req->uid, role_name(req->role),
+	    control_result(status), req->message);
+	memset(&req->task, 0, sizeof(req->task));
+	req->task.run = control_audit_run;
+	req->task.done = control_audit_done;
+	if (writer_run_task(req->ctl->p.writer, &req->task) < 0) {
+		log_warnx("control: shutting down, '%s' not audited",
+		    req->action);
+		control_reply(req);
+	}
+}
+
+void
+control_submit(struct control_req *req, writer_task_fn *run,
+    writer_task_done_fn *done)
+{
+	memset(&req->task, 0, sizeof(req->task));
+	req->task.run = run;
+	req->task.done = done;
+	if (writer_run_task(req->ctl->p.writer, &req->task) < 0) {
+		req->status = KICS__CONTROL__V1__STATUS__STATUS_UNAVAILABLE;
+		(void)snprintf(req->message, sizeof(req->message),
+		    "the daemon is shutting down");
+		control_reply(req);
+	}
+}
+
+/* Live status: listeners, connections, queue and database size. */
+static void
+control_status(struct control_req *req)
+{
+	struct control *c = req->ctl;
+	struct strbuf b;
+	struct stat sb;
+	char path[PATH_MAX];
+	int64_t size = 0, id;
+	const char *name, *address;
+	uint16_t port;
+
+	strbuf_init(&b);
+	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", c->p.data_dir);
+	if (stat(path, &sb) == 0)
+		size += sb.st_size;
+	(void)snprintf(path, sizeof(path), "%s/kics-epp.db-wal",
+	    c->p.data_dir);
+	if (stat(path, &sb) == 0)
+		size += sb.st_size;
+	(void)strbuf_printf(&b, "{\"pid\":%ld,\"connections\":%zu,"
+	    "\"queue\":%zu,\"max_agents\":%u,\"database_bytes\":%lld,"
+	    "\"listeners\":[", (long)getpid(), http_connections(c->p.http),
+	    http_pending(c->p.http), c->p.conf->max_agents, (long long)size);
+	for (size_t i = 0; http_listener_get(c->p.http, i, &id, &name,
+	    &address, &port) == 0; i++) {
+		(void)strbuf_printf(&b, "%s{\"id\":%lld,\"name\":",
+		    i > 0 ? "," : "", (long long)id);
+		(void)strbuf_json_string(&b, name);
+		(void)strbuf_append(&b, ",\"address\":");
+		(void)strbuf_json_string(&b, address);
+		(void)strbuf_printf(&b, ",\"port\":%u}", (unsigned)port);
+	}
+	(void)strbuf_append(&b, "]}");
+	if (b.error < 0)
+		fatalx("control: out of memory");
+	req->json = xstrdup(strbuf_str(&b));
+	strbuf_fini(&b);
+	control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK,
+	    "%zu listener(s)", http_listener_count(c->p.http));
+}
+
+static void
+control_rules_reload(struct control_req *req)
+{
+	char msg[CONTROL_MESSAGE_LEN] = "";
+	int r;
+
+	r = req->ctl->p.reload(req->ctl->p.reload_arg, msg, sizeof(msg));
+	if (r < 0)
+		control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_FAILED,
+		    "rules not reloaded, the old ones stay: %s", msg);
+	else
+		control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK,
+		    "%d rule(s) loaded", r);
+}
+
+struct control_action {
+	Kics__Control__V1__Action action;
+	const char	*name;
+	enum role	role;		/* at least */
+	void		(*fn)(struct control_req *req);
+};
+
+/* Reads need only that the daemon allowed them (kics-query reads). */
+static void
+control_allowed(struct control_req *req)
+{
+	control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK, "allowed");
+}
+
+static const struct control_action control_actions[] = {
+	{ KICS__CONTROL__V1__ACTION__ACTION_STATUS, "status",
+	  ROLE_OPERATOR, control_status },
+	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_LIST, "server list",
+	  ROLE_OPERATOR, control_allowed },
+	{ KICS__CONTROL__V1__ACTION__ACTION_USER_LIST, "user list",
+	  ROLE_OPERATOR, control_allowed },
+	{ KICS__CONTROL__V1__ACTION__ACTION_AUDIT, "audit",
+	  ROLE_OPERATOR, control_allowed },
+	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_ADD, "server add",
+	  ROLE_ADMINISTRATOR, admin_server },
+	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_EDIT, "server edit",
+	  ROLE_ADMINISTRATOR, admin_server },
+	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_ENABLE, "server enable",
+	  ROLE_ADMINISTRATOR, admin_server },
+	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_DISABLE, "server disable",
+	  ROLE_ADMINISTRATOR, admin_server },
+	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_REMOVE, "server remove",
+	  ROLE_ADMINISTRATOR, admin_server },
+	{ KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_CREATE, "package create",
+	  ROLE_ADMINISTRATOR, admin_package },
+	{ KICS__CONTROL__V1__ACTION__ACTION_USER_ADD, "user add",
+	  ROLE_ADMINISTRATOR, admin_user },
+	{ KICS__CONTROL__V1__ACTION__ACTION_USER_REMOVE, "user remove",
+	  ROLE_ADMINISTRATOR, admin_user },
+	{ KICS__CONTROL__V1__ACTION__ACTION_DEVICE_SET, "device set",
+	  ROLE_ADMINISTRATOR, admin_device },
+	{ KICS__CONTROL__V1__ACTION__ACTION_RULES_RELOAD, "rules reload",
+	  ROLE_ADMINISTRATOR, control_rules_reload },
+};
+
+/* Names what the request is about, for the audit log. */
+static void
+control_target(struct control_req *req)
+{
+	const Kics__Control__V1__Request *m = req->msg;
+	char *t = req->target;
+	size_t len = sizeof(req->target);
+
+	if (m->server != NULL && m->server->id > 0)
+		(void)snprintf(t, len, "server %lld",
+		    (long long)m->server->id);
+	else if (m->server != NULL && m->server->address[0] != '\0')
+		(void)snprintf(t, len, "%.64s port %u", m->server->address,
+		    m->server->port);
+	else if (m->package != NULL)
+		(void)snprintf(t, len, "server %lld",
+		    (long long)m->package->server_id);
+	else if (m->user != NULL)
+		(void)snprintf(t, len, "%.64s", m->user->name);
+	else if (m->device != NULL)
+		(void)snprintf(t, len, "device %lld",
+		    (long long)m->device->id);
+}
+
+static void
+control_dispatch(struct control_req *req)
+{
+	const struct control_action *a = NULL;
+
+	for (size_t i = 0; i < sizeof(control_actions) /
+	    sizeof(control_actions[0]); i++)
+		if (control_actions[i].action == req->msg->action)
+			a = &control_actions[i];
+	if (a == NULL) {
+		req->action = "unknown";
+		control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_INVALID,
+		    "unknown action %d", (int)req->msg->action);
+		return;
+	}
+	req->action = a->name;
+	control_target(req);
+	if (req->role < a->role) {
+		control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_FORBIDDEN,
+		    "'%s' needs the %s role; user '%s' has %s", a->name,
+		    role_name(a->role), req->user,
+		    req->role == ROLE_NONE ? "no role" :
+		    role_name(req->role));
+		return;
+	}
+	a->fn(req);
+}
+
+/* Checks the sizes and full consumption of one framed request. */
+static void
+control_read_cb(struct bufferevent *bev, void *arg)
+{
+	struct control_req *req = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	uint8_t hdr[4], *body;
+	size_t len;
+
+	if (evbuffer_get_length(in) < sizeof(hdr))
+		return;
+	(void)evbuffer_copyout(in, hdr, sizeof(hdr));
+	len = (size_t)hdr[0] << 24 | (size_t)hdr[1] << 16 |
+	    (size_t)hdr[2] << 8 | hdr[3];
+	if (len == 0 || len > LIMIT_CONTROL_REQUEST_BYTES) {
+		log_warnx("control: request of %zu bytes from '%s', closing",
+		    len, req->user);
+		control_req_free(req);
+		return;
+	}
+	if (evbuffer_get_length(in) < sizeof(hdr) + len)
+		return;
+	if (evbuffer_get_length(in) > sizeof(hdr) + len) {
+		log_warnx("control: bytes after the request from '%s', "
+		    "closing", req->user);
+		control_req_free(req);
+		return;
+	}
+	(void)evbuffer_drain(in, sizeof(hdr));
+	body = evbuffer_pullup(in, (ev_ssize_t)len);
+	req->msg = kics__control__v1__request__unpack(NULL, len, body);
+	(void)evbuffer_drain(in, len);
+	bufferevent_disable(bev, EV_READ);
+	if (req->msg == NULL) {
+		req->action = "unknown";
+		control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_INVALID,
+		    "undecodable request");
+		return;
+	}
+	control_dispatch(req);
+}
+
+static void
+control_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct control_req *req = arg;
+
+	(void)what;
+	/* Gone or timed out: an action in progress finishes without it. */
+	bufferevent_free(bev);
+	req->bev = NULL;
+	req->ctl->clients--;
+	if (req->msg == NULL)
+		control_req_free(req);
+}
+
+static void
+control_accept_cb(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct control *c = arg;
+	struct timeval tv = { LIMIT_CONTROL_TIMEOUT_S, 0 };
+	struct control_req *req;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+
+	(void)l;
+	(void)sa;
+	(void)salen;
+	if (c->clients >= LIMIT_CONTROL_CLIENTS) {
+		log_warnx("control: %zu clients already, closing a new one",
+		    c->clients);
+		(void)close(fd);
+		return;
+	}
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+		log_warn("control: SO_PEERCRED, closing");
+		(void)close(fd);
+		return;
+	}
+	req = xcalloc(1, sizeof(*req));
+	req->ctl = c;
+	req->next = c->reqs;
+	if (c->reqs != NULL)
+		c->reqs->prev = req;
+	c->reqs = req;
+	req->action = "connect";
+	control_identify(c, req, cred.uid);
+	req->bev = bufferevent_socket_new(c->p.base, fd,
+	    BEV_OPT_CLOSE_ON_FREE);
+	if (req->bev == NULL)
+		fatalx("control: bufferevent: out of memory");
+	c->clients++;
+	bufferevent_setcb(req->bev, control_read_cb, NULL, control_event_cb,
+	    req);
+	bufferevent_set_timeouts(req->bev, &tv, NULL);
+	bufferevent_setwatermark(req->bev, EV_READ, 0,
+	    LIMIT_CONTROL_REQUEST_BYTES + 8);
+	if (bufferevent_enable(req->bev, EV_READ) < 0)
+		fatalx("control: bufferevent_enable");
+}
+
+struct control *
+control_new(const struct control_params *p, const struct engine_user *users,
+    size_t n_users)
+{
+	struct control *c = xcalloc(1, sizeof(*c));
+	struct sockaddr_un sun;
+	size_t len;
+	int fd;
+	enum role role;
+
+	c->p = *p;
+	len = strlen(p->data_dir) + sizeof(CONTROL_SOCKET_NAME) + 1;
+	c->path = xcalloc(1, len);
+	(void)snprintf(c->path, len, "%s/%s", p->data_dir,
+	    CONTROL_SOCKET_NAME);
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(c->path) >= sizeof(sun.sun_path))
+		fatalx("control socket path '%s' too long", c->path);
+	memcpy(sun.sun_path, c->path, strlen(c->path) + 1);
+	/* The pid file lock (or the listeners) keep a second daemon away. */
+	(void)unlink(c->path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    0)) < 0)
+		fatal("control socket");
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
+		fatal("control socket '%s'", c->path);
+	if (chmod(c->path, 0660) < 0)
+		fatal("chmod '%s'", c->path);
+	c->listener = evconnlistener_new(p->base, control_accept_cb, c,
+	    LEV_OPT_CLOSE_ON_FREE, LIMIT_CONTROL_CLIENTS, fd);
+	if (c->listener == NULL)
+		fatal("control socket '%s': listen", c->path);
+	for (size_t i = 0; i < n_users; i++)
+		if (role_parse(users[i].role, &role) == 0)
+			control_user_set(c, users[i].name, role);
+	log_info("control socket '%s'", c->path);
+	return c;
+}
+
+void
+control_free(struct control *c)
+{
+	if (c == NULL)
+		return;
+	if (c->listener != NULL)
+		evconnlistener_free(c->listener);
+	/* Only after writer_free(): no task of these is in flight. */
+	while (c->reqs != NULL)
+		control_req_free(c->reqs);
+	(void)unlink(c->path);
+	for (size_t i = 0; i < c->n_users; i++)
+		free(c->users[i].name);
+	free(c->users);
+	free(c->path);
+	free(c);
+}

@@ -1,0 +1,282 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# End-to-end tests of administration (issue 5): the real daemon, its control
+# socket, kics-query as root, as an Operator and as an unmapped user (made
+# with useradd, run with setpriv), communication data packages used by
+# kics-agent-sim, and manual device values.
+# usage: test-admin.sh KICS_EPP_PROXY KICS_QUERY KICS_AGENT_SIM
+# Needs root, setpriv (util-linux), useradd (passwd), unzip, openssl,
+# sqlite3 and python3.
+set -eu
+
+DAEMON=$1
+QUERY=$2
+SIM=$3
+SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
+
+if [ "$(id -u)" != 0 ]; then
+	echo "test-admin: needs root (useradd, setpriv); skipped"
+	exit 77
+fi
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-admin.XXXXXX")
+chmod 0755 "$TMP"
+DATA=$TMP/data
+CONF=$TMP/kics-epp.yaml
+LOG=$TMP/daemon.log
+DB=$DATA/kics-epp.db
+PID=
+FAILED=0
+GROUP=kics-test
+OP=kics-test-op
+NOBODY=kics-test-nob
+
+cleanup() {
+	if [ -n "$PID" ]; then
+		kill -9 "$PID" 2>/dev/null || true
+	fi
+	if [ "$FAILED" = 0 ]; then
+		rm -rf "$TMP"
+	else
+		echo "test-admin: kept $TMP" >&2
+	fi
+}
+trap cleanup EXIT
+
+fail() {
+	FAILED=1
+	echo "FAIL: $*" >&2
+	echo "--- daemon log:" >&2
+	tail -n 30 "$LOG" >&2 || true
+	exit 1
+}
+
+check_eq() {	# what expected actual
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+	echo "ok - $1"
+}
+
+free_port() {
+	python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+q() {
+	"$QUERY" --data-dir "$DATA" "$@"
+}
+
+# as USER kics-query ARGS...: exit status in $rc, output in $TMP/out
+as() {
+	u=$1
+	shift
+	rc=0
+	setpriv --reuid="$(id -u "$u")" --regid="$(id -g "$u")" \
+	    --clear-groups "$QUERY" --data-dir "$DATA" "$@" \
+	    >"$TMP/out" 2>&1 || rc=$?
+}
+
+# status of "kics-query ARGS" as root, output in $TMP/out
+qrc() {
+	rc=0
+	q "$@" >"$TMP/out" 2>&1 || rc=$?
+}
+
+sql() {
+	sqlite3 -bail "$DB" "$1"
+}
+
+# agent PORT PACKAGE [sim args]: exit status of one agent's report
+agent() {
+	port=$1
+	pkg=$2
+	shift 2
+	src=0
+	"$SIM" --address 127.0.0.1 --port "$port" --package "$pkg" \
+	    --password-file "$TMP/pw" --agents 1 --reports 1 --quiet \
+	    --timeout 5 "$@" >"$TMP/sim.out" 2>&1 || src=$?
+	echo "$src"
+}
+
+getent group "$GROUP" >/dev/null || groupadd "$GROUP"
+for u in "$OP" "$NOBODY"; do
+	id "$u" >/dev/null 2>&1 ||
+	    useradd -M -N -g "$GROUP" -s /usr/sbin/nologin "$u"
+done
+
+P0=$(free_port)
+cat >"$CONF" <<EOC
+data_dir: $DATA
+log_level: debug
+integration_servers:
+  - name: base
+    address: 127.0.0.1
+    port: $P0
+agents:
+  report_interval_s: 30
+  timeout_s: 60
+event_types: $SRC/conf/event-types.yaml
+rules: $SRC/conf/rules.yaml
+EOC
+mkdir -m 0755 "$DATA"
+
+"$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
+PID=$!
+i=0
+until grep -q 'ready:' "$LOG"; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "daemon did not start"
+	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
+	sleep 0.05
+done
+check_eq "control socket mode" "660" "$(stat -c %a "$DATA/control.sock")"
+# as systemd's SocketGroup= would: the group of those who may ask
+chgrp "$GROUP" "$DATA/control.sock"
+
+# --- add a server and make packages ---
+P1=$(free_port)
+printf 'S3cret pass\n' >"$TMP/pw"
+q --format json server add --address 127.0.0.1 --port "$P1" \
+    --verify-client --name t1 >"$TMP/add.json" || fail "server add"
+ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' \
+    "$TMP/add.json")
+check_eq "server add listed" "t1 1 1" "$(sql "SELECT name, enabled,
+    verify_client_cert FROM integration_servers WHERE id = $ID" |
+    tr '|' ' ')"
+q package create --server "$ID" --out "$TMP/pkg1.zip" \
+    --password-file "$TMP/pw" >/dev/null || fail "package create"
+check_eq "package mode" "600" "$(stat -c %a "$TMP/pkg1.zip")"
+check_eq "package entries" "certificates.pfx metadata.json" \
+    "$(unzip -Z1 "$TMP/pkg1.zip" | sort | tr '\n' ' ' | sed 's/ $//')"
+unzip -p "$TMP/pkg1.zip" metadata.json >"$TMP/meta.json"
+python3 - "$TMP/meta.json" "$ID" "$P1" "$DB" <<'EOP' || fail "metadata.json"
+import json, sqlite3, sys
+m = json.load(open(sys.argv[1]))
+assert sorted(m) == sorted(["package_id", "server_id", "address", "port",
+    "transport", "verify_client_cert", "server_cert_sha256",
+    "created_ms"]), m
+assert m["server_id"] == int(sys.argv[2]) and m["port"] == int(sys.argv[3])
+assert m["address"] == "127.0.0.1" and m["transport"] == "https"
+assert m["verify_client_cert"] is True
+db = sqlite3.connect(sys.argv[4])
+row = db.execute("SELECT cert_sha256, package_id, package_created_ms FROM "
+    "integration_servers WHERE id = ?", (m["server_id"],)).fetchone()
+assert row == (m["server_cert_sha256"], m["package_id"], m["created_ms"]), row
+EOP
+echo "ok - metadata.json keys and values match the server row"
+unzip -p "$TMP/pkg1.zip" certificates.pfx >"$TMP/p1.pfx"
+openssl pkcs12 -info -noout -passin "file:$TMP/pw" -in "$TMP/p1.pfx" \
+    >/dev/null 2>&1 || fail "openssl pkcs12 cannot open the package"
+echo "ok - the PKCS#12 opens with the password"
+printf 'wrong\n' >"$TMP/pw.bad"
+if openssl pkcs12 -info -noout -passin "file:$TMP/pw.bad" -in "$TMP/p1.pfx" \
+    >/dev/null 2>&1; then
+	fail "the PKCS#12 opens with a wrong password"
+fi
+grep -q 'S3cret' "$LOG" "$DB" && fail "the password reached the log or db"
+echo "ok - the password is in neither the log nor the database"
+check_eq "agent with package 1" 0 "$(agent "$P1" "$TMP/pkg1.zip")"
+
+q package create --server "$ID" --out "$TMP/pkg2.zip" \
+    --password-file "$TMP/pw" >/dev/null || fail "second package"
+check_eq "old package refused after a new one" 1 \
+    "$(agent "$P1" "$TMP/pkg1.zip")"
+check_eq "new package accepted" 0 "$(agent "$P1" "$TMP/pkg2.zip")"
+check_eq "client certificates: one revoked, one valid" "1 1" \
+    "$(sql "SELECT count(revoked_ms), count(*) - count(revoked_ms) FROM
+    certificates WHERE server_id = $ID AND kind = 'client'" | tr '|' ' ')"
+
+: >"$TMP/pw.empty"
+qrc package create --server "$ID" --out "$TMP/x.zip" \
+    --password-file "$TMP/pw.empty"
+check_eq "empty password file refused" 2 "$rc"
+[ ! -e "$TMP/x.zip" ] || fail "a package was written without password"
+
+# --- refusals ---
+qrc server add --address 127.0.0.1 --port "$P0"
+check_eq "duplicate address:port refused" 1 "$rc"
+grep -q 'already integration server' "$TMP/out" || fail "$(cat "$TMP/out")"
+python3 -c 'import socket,time; s=socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(1); print(s.getsockname()[1], flush=True)
+time.sleep(30)' >"$TMP/busy" &
+BUSY=$!
+while [ ! -s "$TMP/busy" ]; do sleep 0.05; done
+qrc server add --address 127.0.0.1 --port "$(cat "$TMP/busy")"
+kill "$BUSY" 2>/dev/null || true
+check_eq "port in use refused" 1 "$rc"
+grep -q 'in use' "$TMP/out" || fail "$(cat "$TMP/out")"
+qrc server add --address 192.0.2.77 --port "$P1"
+check_eq "address not on this host refused" 1 "$rc"
+grep -q 'not on this host' "$TMP/out" || fail "$(cat "$TMP/out")"
+qrc server enable 9999
+check_eq "unknown id refused" 1 "$rc"
+
+# --- disable, enable, edit ---
+q server disable "$ID" >/dev/null || fail "server disable"
+check_eq "disabled server refuses" 1 "$(agent "$P1" "$TMP/pkg2.zip")"
+q server enable "$ID" >/dev/null || fail "server enable"
+check_eq "enabled server accepts" 0 "$(agent "$P1" "$TMP/pkg2.zip")"
+P2=$(free_port)
+q server edit "$ID" --port "$P2" >/dev/null || fail "server edit"
+check_eq "edited server on its new port" 0 "$(agent "$P2" "$TMP/pkg2.zip")"
+check_eq "nothing on the old port" 1 "$(agent "$P1" "$TMP/pkg2.zip")"
+
+# --- roles ---
+qrc user add "$OP" --role operator
+check_eq "user add" 0 "$rc"
+qrc user add no-such-user-kics --role operator
+check_eq "user add of a non-existent OS user" 1 "$rc"
+as "$OP" server list
+check_eq "operator may list" 0 "$rc"
+as "$OP" server add --address 127.0.0.1 --port "$(free_port)"
+check_eq "operator may not add" 4 "$rc"
+grep -q 'refused' "$TMP/out" || fail "no refusal line: $(cat "$TMP/out")"
+check_eq "audit row of the refusal" 1 "$(sql "SELECT count(*) FROM audit_log
+    WHERE os_user = '$OP' AND action = 'server add' AND
+    result = 'refused' AND role = 'operator'")"
+as "$NOBODY" server list
+check_eq "unmapped user refused" 4 "$rc"
+as "$NOBODY" server disable "$ID"
+check_eq "unmapped user may not disable" 4 "$rc"
+check_eq "audit rows of the unmapped user" 2 "$(sql "SELECT count(*) FROM
+    audit_log WHERE os_user = '$NOBODY' AND role = 'none'")"
+q audit --limit 3 >/dev/null || fail "audit"
+
+# --- manual device values win over EPP ---
+DEV=$(sql "SELECT device_id FROM agents ORDER BY id LIMIT 1")
+[ -n "$DEV" ] || fail "no agent device"
+q device set "$DEV" --model Manual-Model-9 --status authorized >/dev/null ||
+    fail "device set"
+sleep 1.1
+check_eq "report after device set" 0 "$(agent "$P2" "$TMP/pkg2.zip" \
+    --host-every 1)"
+check_eq "manual model survives the report" "Manual-Model-9 authorized" \
+    "$(sql "SELECT model, status FROM devices WHERE id = $DEV" | tr '|' ' ')"
+check_eq "an EPP model is stored beside it" 1 "$(sql "SELECT count(*) FROM
+    device_attributes WHERE device_id = $DEV AND name = 'model' AND
+    source = 'epp' AND value <> 'Manual-Model-9'")"
+
+# --- status, rules reload, remove ---
+q --format json status >"$TMP/status.json" 2>/dev/null || fail "status"
+python3 -c 'import json,sys; d=json.load(open(sys.argv[1]))
+assert len(d["daemon"]["listeners"]) == 2, d' "$TMP/status.json" ||
+    fail "live status"
+qrc rules reload
+check_eq "rules reload" 0 "$rc"
+grep -q 'rule(s) loaded' "$TMP/out" || fail "$(cat "$TMP/out")"
+q server remove "$ID" >/dev/null || fail "server remove"
+check_eq "removed server refuses" 1 "$(agent "$P2" "$TMP/pkg2.zip")"
+check_eq "removed server not listed" 0 "$(q --format json server list |
+    python3 -c 'import json,sys
+print(sum(1 for s in json.load(sys.stdin) if s["id"] == '"$ID"'))')"
+check_eq "server events" 1 "$(sql "SELECT count(*) > 0 FROM events WHERE
+    category = 'integration_server_removed'")"
+
+kill -TERM "$PID"
+wait "$PID" || fail "daemon did not exit cleanly"
+PID=
+qrc server list
+check_eq "lookup falls back to the database" 0 "$rc"
+qrc server enable 1
+check_eq "daemon down: exit 3" 3 "$rc"
+echo "test-admin: all passed"
