@@ -47,6 +47,7 @@ static bool arg_check;
 
 /* Everything main() sets up, for the signal callbacks. */
 struct daemon {
+	struct certcheck *certcheck;	/* certificate renewal and warnings */
 	struct conf	*conf;
 	char		*data_dir;	/* absolute once created */
 	struct pki	*pki;
@@ -580,6 +581,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	cp.reload = reload_now;
 	cp.reload_arg = d;
 	d->control = control_new(&cp, users, n_users);
+	d->certcheck = certcheck_new(d->base, d->writer, d->http, d->pki);
 	engine_users_free(users, n_users);
 	add_signals(d);
 	log_info("ready: %zu integration server(s), data directory '%s'",
@@ -594,6 +596,7 @@ cleanup(struct daemon *d)
 {
 	/* The writer answers nothing more: the loop has drained it. */
 	writer_free(d->writer);
+	certcheck_free(d->certcheck);
 	http_free(d->http);
 	control_free(d->control);
 	if (d->sig_term != NULL)

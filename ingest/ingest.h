@@ -250,6 +250,23 @@ int http_listener_get(const struct http *h, size_t n, int64_t *ret_server_id,
  */
 void http_free(struct http *h);
 
+/* certcheck.c: certificate renewal and expiry warnings --------------------- */
+
+struct certcheck;
+struct pki;
+
+/*
+ * Checks the certificates at once and every few hours from then on, on
+ * the writer thread: renews server certificates with fewer than 30 days
+ * left (then reloads the listeners' TLS), and registers a "certificate
+ * expiring" warning a day for the CA or a server certificate that is still
+ * due. The PKI is used on the writer thread only. Never fails (fatal on
+ * out of memory); freed with certcheck_free() after writer_free().
+ */
+struct certcheck *certcheck_new(struct event_base *base, struct writer *w,
+    struct http *h, struct pki *pki);
+void certcheck_free(struct certcheck *c);
+
 /* control.c, admin_*.c: the control socket (issue 5) ---------------------- */
 
 #include <sys/types.h>

@@ -21,6 +21,7 @@ PACKAGES="
 	libevent-dev
 	libarchive-dev
 	curl
+	faketime
 	ca-certificates
 	procps
 	util-linux

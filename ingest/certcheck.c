@@ -1,0 +1,203 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the daemon's certificate watch: at start and every
+ * few hours, on the writer thread (where the PKI lives after start-up),
+ * server certificates with fewer than 30 days left are renewed and
+ * recorded, and a certificate that is still close to expiry (the CA, or a
+ * server certificate that could not be renewed) registers a warning event
+ * once a day. Renewed certificates reach the listeners through a TLS
+ * reload on the loop thread.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "engine.h"
+#include "event_types.h"
+#include "ingest.h"
+#include "log.h"
+#include "pki.h"
+#include "tls.h"
+
+#define CERTCHECK_PERIOD_S	(6 * 3600)	/* between two checks */
+#define CERTCHECK_WINDOW_MS	(30LL * 86400000)	/* DESIGN.md: 30 days */
+#define CERTCHECK_WARN_EVERY_MS	86400000LL	/* one warning a day */
+#define CERTCHECK_HOST_LEN	256		/* gethostname() buffer */
+
+struct certcheck {
+	struct writer_task task;	/* first: the task is the check */
+	struct event	*timer;
+	struct writer	*writer;
+	struct http	*http;
+	struct pki	*pki;		/* writer thread only */
+	bool		running;	/* task queued, not done */
+	bool		renewed;	/* a certificate changed: reload TLS */
+	int64_t		ca_warned_ms;	/* last CA warning */
+	int64_t		server_warned_ms;	/* last server warning */
+};
+
+static int64_t
+certcheck_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void
+certcheck_warn(struct engine *e, const char *what, int64_t not_after_ms,
+    int64_t now_ms)
+{
+	char text[512];
+
+	(void)snprintf(text, sizeof(text), "%s expires in %lld day(s)%s",
+	    what, (long long)((not_after_ms - now_ms) / 86400000),
+	    not_after_ms <= now_ms ? " (already expired)" : "");
+	if (engine_system_event(e, EVENT_CERT_EXPIRING, 0, text, now_ms) < 0)
+		log_warnx("cannot register '%s': %s, ignoring", text,
+		    engine_errmsg(e));
+	else
+		log_warnx("%s", text);
+}
+
+/* Renews what is due; returns whether a server certificate is still due. */
+static bool
+certcheck_servers(struct certcheck *c, struct engine *e, int64_t now_ms)
+{
+	struct engine_server *rows = NULL;
+	char host[CERTCHECK_HOST_LEN];
+	bool due = false;
+	size_t n = 0;
+	int r;
+
+	if (gethostname(host, sizeof(host)) < 0)
+		host[0] = '\0';
+	host[sizeof(host) - 1] = '\0';
+	if (engine_servers_list(e, &rows, &n) < 0) {
+		log_warnx("certificate check: %s, ignoring", engine_errmsg(e));
+		return false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct pki_cert_info info;
+
+		if (!rows[i].enabled ||
+		    rows[i].cert_not_after_ms - now_ms >= CERTCHECK_WINDOW_MS)
+			continue;
+		/* a certificate cannot outlive its CA: renewing one that
+		   ends with the CA would only issue the same end again */
+		if (rows[i].cert_not_after_ms >= pki_ca_not_after_ms(c->pki) -
+		    86400000) {
+			due = true;
+			continue;
+		}
+		/* the same names as at start, so only expiry re-issues */
+		r = pki_server_cert_ensure(c->pki, rows[i].id, rows[i].address,
+		    host[0] != '\0' ? host : NULL, now_ms, &info);
+		if (r < 0 && host[0] != '\0')
+			r = pki_server_cert_ensure(c->pki, rows[i].id,
+			    rows[i].address, NULL, now_ms, &info);
+		if (r < 0) {
+			log_warnx("server '%s': certificate renewal failed: "
+			    "%s, ignoring", rows[i].name, tls_last_error());
+			due = true;
+			continue;
+		}
+		if (r == 1) {
+			log_info("server '%s': certificate renewed, SHA-256 %s",
+			    rows[i].name, info.sha256);
+			c->renewed = true;
+		}
+		if (engine_server_set_cert(e, rows[i].id, info.serial,
+		    info.sha256, info.not_after_ms, now_ms) < 0)
+			log_warnx("server '%s': cannot record its certificate: "
+			    "%s, ignoring", rows[i].name, engine_errmsg(e));
+		if (info.not_after_ms - now_ms < CERTCHECK_WINDOW_MS)
+			due = true;
+	}
+	engine_servers_free(rows, n);
+	return due;
+}
+
+/* Writer thread. */
+static void
+certcheck_run(struct writer_task *t, struct engine *e)
+{
+	struct certcheck *c = (struct certcheck *)t;
+	int64_t now = certcheck_now_ms(), ca = pki_ca_not_after_ms(c->pki);
+
+	if (certcheck_servers(c, e, now) &&
+	    now - c->server_warned_ms >= CERTCHECK_WARN_EVERY_MS) {
+		if (ca - now >= CERTCHECK_WINDOW_MS)
+			certcheck_warn(e, "a server certificate that cannot be "
+			    "renewed", ca, now);
+		c->server_warned_ms = now;
+	}
+	/* the CA is not renewed automatically: every agent trusts it */
+	if (ca - now < CERTCHECK_WINDOW_MS &&
+	    now - c->ca_warned_ms >= CERTCHECK_WARN_EVERY_MS) {
+		certcheck_warn(e, "the installation's CA certificate "
+		    "(pki/ca.pem)", ca, now);
+		c->ca_warned_ms = now;
+	}
+}
+
+/* Loop thread. */
+static void
+certcheck_done(struct writer_task *t)
+{
+	struct certcheck *c = (struct certcheck *)t;
+
+	c->running = false;
+	if (c->renewed && c->http != NULL)
+		(void)http_listener_tls_reload(c->http);
+	c->renewed = false;
+}
+
+static void
+certcheck_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct certcheck *c = arg;
+	struct timeval tv = { CERTCHECK_PERIOD_S, 0 };
+
+	(void)fd;
+	(void)what;
+	if (!c->running) {
+		c->task.run = certcheck_run;
+		c->task.done = certcheck_done;
+		c->task.next = NULL;
+		if (writer_run_task(c->writer, &c->task) == 0)
+			c->running = true;
+	}
+	(void)evtimer_add(c->timer, &tv);
+}
+
+struct certcheck *
+certcheck_new(struct event_base *base, struct writer *w, struct http *h,
+    struct pki *pki)
+{
+	struct certcheck *c = xcalloc(1, sizeof(*c));
+
+	c->writer = w;
+	c->http = h;
+	c->pki = pki;
+	if ((c->timer = evtimer_new(base, certcheck_cb, c)) == NULL)
+		fatalx("out of memory");
+	certcheck_cb(-1, 0, c);	/* the first check at once */
+	return c;
+}
+
+void
+certcheck_free(struct certcheck *c)
+{
+	if (c == NULL)
+		return;
+	if (c->timer != NULL)
+		event_free(c->timer);
+	free(c);
+}

@@ -1,0 +1,112 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Certificate life of the daemon, with the clock moved by faketime: a
+# server certificate with fewer than 30 days left is renewed (and agents
+# connect with it), and a CA within 30 days of its end registers a
+# "certificate expiring" warning.
+# usage: test-certs.sh KICS_EPP_PROXY
+set -eu
+
+DAEMON=$1
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-certs.XXXXXX")
+DATA=$TMP/data
+LOG=$TMP/daemon.log
+PID=
+
+cleanup() {
+	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	tail -n 30 "$LOG" >&2 || true
+	exit 1
+}
+
+sql() {
+	sqlite3 -bail "$DATA/kics-epp.db" "$1"
+}
+
+# the library itself, so that $! is the daemon and not a wrapper
+FAKELIB=
+for f in /usr/lib/*/faketime/libfaketime.so.1 /usr/lib/faketime/libfaketime.so.1; do
+	[ -f "$f" ] && FAKELIB=$f && break
+done
+if [ -z "$FAKELIB" ]; then
+	echo "FAIL: libfaketime is not installed (scripts/install-deps.sh)" >&2
+	exit 1
+fi
+
+PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$TMP/kics-epp.yaml" <<END_CONF
+data_dir: $DATA
+integration_servers:
+  - name: test
+    address: 127.0.0.1
+    port: $PORT
+event_types: ${KICS_SOURCE_ROOT:?}/conf/event-types.yaml
+rules: ${KICS_SOURCE_ROOT:?}/conf/rules.yaml
+END_CONF
+
+run_daemon() {	# FAKETIME-OFFSET: start, wait until ready
+	: >"$LOG"
+	LD_PRELOAD=$FAKELIB FAKETIME=$1 "$DAEMON" \
+	    --config "$TMP/kics-epp.yaml" --foreground >"$LOG" 2>&1 &
+	PID=$!
+	i=0
+	until grep -q 'ready:' "$LOG"; do
+		i=$((i + 1))
+		[ $i -lt 300 ] || fail "daemon did not start"
+		kill -0 "$PID" 2>/dev/null || fail "daemon exited"
+		sleep 0.05
+	done
+}
+
+stop_daemon() {
+	kill -TERM "$PID"
+	wait "$PID" || fail "daemon did not exit cleanly"
+	PID=
+}
+
+run_daemon "+0d"
+sleep 1
+first=$(sql "SELECT cert_not_after_ms FROM integration_servers")
+[ -n "$first" ] && [ "$first" -gt 0 ] || fail "no server certificate"
+stop_daemon
+
+# 810 days later (a server certificate lives 825): fewer than 30 left
+run_daemon "+810d"
+sleep 1
+renewed=$(sql "SELECT cert_not_after_ms FROM integration_servers")
+[ "$renewed" -gt $((first + 700 * 86400000)) ] ||
+    fail "server certificate not renewed: $first -> $renewed"
+[ "$(sql "SELECT COUNT(*) FROM certificates WHERE kind = 'server'")" = 2 ] ||
+    fail "the renewed certificate is not recorded"
+code=$(LD_PRELOAD=$FAKELIB FAKETIME=+810d curl -sS --cacert "$DATA/pki/ca.pem" \
+    -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/api/v1/report" \
+    -H 'Content-Type: application/x-protobuf' --data-binary 'x') ||
+    fail "TLS with the renewed certificate failed"
+[ "$code" = 400 ] || fail "renewed server answered $code"
+echo "ok - a server certificate with fewer than 30 days left is renewed"
+stop_daemon
+
+# 3,640 days later: the CA (10 years) has 10 days left
+run_daemon "+3640d"
+i=0
+until [ "$(sql "SELECT COUNT(*) FROM event_log WHERE
+    category = 'certificate_expiring' AND
+    description LIKE '%CA certificate%'")" = 1 ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "no 'certificate expiring' event for the CA"
+	sleep 0.1
+done
+sev=$(sql "SELECT severity FROM event_log WHERE
+    category = 'certificate_expiring' AND
+    description LIKE '%CA certificate%'")
+[ "$sev" = warning ] || fail "CA expiry event has severity '$sev'"
+grep -q "CA certificate.*expires in" "$LOG" || fail "CA expiry not logged"
+echo "ok - the CA close to its end registers a warning"
+stop_daemon
