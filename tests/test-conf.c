@@ -11,6 +11,7 @@
 
 #include "conf.h"
 #include "event_types.h"
+#include "corpus.h"
 #include "testutil.h"
 
 /* Writes text to dir/name; returns the path (free()). */
@@ -249,80 +250,39 @@ test_reload(void)
 }
 
 /* Reads a whole file into a NUL-terminated string (free()). */
-static char *
-read_all(const char *path)
+static int
+conf_load_obj(const char *path, struct diag *d, void **ret)
 {
-	char *s;
-	long len;
-	FILE *f;
+	struct conf *c = NULL;
+	int r = conf_load(path, d, &c);
 
-	CHECK((f = fopen(path, "r")) != NULL);
-	CHECK(fseek(f, 0, SEEK_END) == 0);
-	CHECK((len = ftell(f)) >= 0);
-	rewind(f);
-	CHECK((s = malloc((size_t)len + 1)) != NULL);
-	CHECK(fread(s, 1, (size_t)len, f) == (size_t)len);
-	s[len] = '\0';
-	CHECK(fclose(f) == 0);
-	return s;
+	*ret = c;
+	return r;
 }
 
-/*
- * One corpus file, run from the source root with a relative path so the
- * messages are stable: ok_* must load without messages; bad_* must fail
- * with exactly the lines of the .expected file next to it.
- */
+static void
+conf_check_ok(void *obj)
+{
+	const struct conf *c = obj;
+
+	CHECK(c->timeout_s >= 2 * c->report_interval_s);
+}
+
+static void
+conf_free_obj(void *obj)
+{
+	conf_free(obj);
+}
+
+/* One corpus file (tests/corpus.c). */
 static int
 corpus(const char *path)
 {
-	struct conf *c = NULL;
-	const char *base = strrchr(path, '/');
-	char *expected_path, *expected, *line, *save = NULL;
-	struct diag *d;
-	size_t i = 0;
-	int r, ok = 1;
+	static const struct corpus_ops ops = {
+		conf_load_obj, conf_check_ok, conf_free_obj,
+	};
 
-	base = base != NULL ? base + 1 : path;
-	CHECK((d = diag_new()) != NULL);
-	r = conf_load(path, d, &c);
-	for (size_t j = 0; j < diag_count(d); j++)
-		(void)fprintf(stderr, "%s\n", diag_get(d, j));
-	if (strncmp(base, "ok_", 3) == 0) {
-		CHECK_EQ(r, 0);
-		CHECK_EQ(diag_count(d), 0);
-		CHECK(c->timeout_s >= 2 * c->report_interval_s);
-		conf_free(c);
-		diag_free(d);
-		return 0;
-	}
-	CHECK(strncmp(base, "bad_", 4) == 0);
-	CHECK(r < 0 && r != -ENOMEM);
-	CHECK(c == NULL);
-	CHECK(diag_count(d) > 0);
-	CHECK((expected_path = malloc(strlen(path) + 16)) != NULL);
-	(void)strcpy(expected_path, path);
-	CHECK(strrchr(expected_path, '.') != NULL);
-	(void)strcpy(strrchr(expected_path, '.'), ".expected");
-	expected = read_all(expected_path);
-	for (line = strtok_r(expected, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save), i++) {
-		if (i >= diag_count(d) || strcmp(line, diag_get(d, i)) != 0) {
-			(void)fprintf(stderr, "expected: %s\n     got: %s\n",
-			    line, i < diag_count(d) ? diag_get(d, i) :
-			    "(nothing)");
-			ok = 0;
-		}
-	}
-	if (i != diag_count(d)) {
-		(void)fprintf(stderr, "expected %zu messages, got %zu\n", i,
-		    diag_count(d));
-		ok = 0;
-	}
-	CHECK(ok);
-	free(expected);
-	free(expected_path);
-	diag_free(d);
-	return 0;
+	return corpus_run(path, &ops);
 }
 
 int

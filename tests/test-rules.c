@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "kics_limits.h"
 #include "rules.h"
+#include "corpus.h"
 #include "testutil.h"
 
 /* Loads YAML text that must be valid. */
@@ -920,80 +921,37 @@ test_throughput(void)
 }
 
 /* Reads a whole file into a NUL-terminated string (free()). */
-static char *
-read_all(const char *path)
+static int
+rules_load_obj(const char *path, struct diag *d, void **ret)
 {
-	char *s;
-	long len;
-	FILE *f;
+	struct rules *r = NULL;
+	int rc = rules_load(path, d, &r);
 
-	CHECK((f = fopen(path, "r")) != NULL);
-	CHECK(fseek(f, 0, SEEK_END) == 0);
-	CHECK((len = ftell(f)) >= 0);
-	rewind(f);
-	CHECK((s = malloc((size_t)len + 1)) != NULL);
-	CHECK(fread(s, 1, (size_t)len, f) == (size_t)len);
-	s[len] = '\0';
-	CHECK(fclose(f) == 0);
-	return s;
+	*ret = r;
+	return rc;
 }
 
-/*
- * One corpus file, run from the source root with a relative path so the
- * messages are stable: ok_* must load without messages; bad_* must fail
- * with exactly the lines of the .expected file next to it.
- */
+static void
+rules_check_ok(void *obj)
+{
+	CHECK(obj != NULL);
+}
+
+static void
+rules_free_obj(void *obj)
+{
+	rules_free(obj);
+}
+
+/* One corpus file (tests/corpus.c). */
 static int
 corpus(const char *path)
 {
-	struct rules *r = NULL;
-	const char *base = strrchr(path, '/');
-	char *expected_path, *expected, *line, *save = NULL;
-	struct diag *d;
-	size_t i = 0;
-	int rc, ok = 1;
+	static const struct corpus_ops ops = {
+		rules_load_obj, rules_check_ok, rules_free_obj,
+	};
 
-	base = base != NULL ? base + 1 : path;
-	CHECK((d = diag_new()) != NULL);
-	rc = rules_load(path, d, &r);
-	for (size_t j = 0; j < diag_count(d); j++)
-		(void)fprintf(stderr, "%s\n", diag_get(d, j));
-	if (strncmp(base, "ok_", 3) == 0) {
-		CHECK_EQ(rc, 0);
-		CHECK_EQ(diag_count(d), 0);
-		CHECK(r != NULL);
-		rules_free(r);
-		diag_free(d);
-		return 0;
-	}
-	CHECK(strncmp(base, "bad_", 4) == 0);
-	CHECK(rc < 0 && rc != -ENOMEM);
-	CHECK(r == NULL);
-	CHECK(diag_count(d) > 0);
-	CHECK((expected_path = malloc(strlen(path) + 16)) != NULL);
-	(void)strcpy(expected_path, path);
-	CHECK(strrchr(expected_path, '.') != NULL);
-	(void)strcpy(strrchr(expected_path, '.'), ".expected");
-	expected = read_all(expected_path);
-	for (line = strtok_r(expected, "\n", &save); line != NULL;
-	    line = strtok_r(NULL, "\n", &save), i++) {
-		if (i >= diag_count(d) || strcmp(line, diag_get(d, i)) != 0) {
-			(void)fprintf(stderr, "expected: %s\n     got: %s\n",
-			    line, i < diag_count(d) ? diag_get(d, i) :
-			    "(nothing)");
-			ok = 0;
-		}
-	}
-	if (i != diag_count(d)) {
-		(void)fprintf(stderr, "expected %zu messages, got %zu\n", i,
-		    diag_count(d));
-		ok = 0;
-	}
-	CHECK(ok);
-	free(expected);
-	free(expected_path);
-	diag_free(d);
-	return 0;
+	return corpus_run(path, &ops);
 }
 
 int
