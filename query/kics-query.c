@@ -1131,8 +1131,8 @@ check_port(const char *v)
 
 /*
  * Administrative commands: everything is checked here, then the request
- * would go to the daemon over DATA_DIR/control.sock (the control protocol
- * is issue 5); until it answers, they end with exit 3.
+ * goes to the daemon over DATA_DIR/control.sock (query/control.c); exit 3
+ * when it cannot be reached, 4 when it refuses the caller's role.
  */
 static int
 cmd_admin(const struct cmd *c)
