@@ -712,8 +712,8 @@ cmd_map_export(const struct cmd *c)
 	db = open_db();
 	if (arg_format == OUT_FORMAT_DOT)
 		r = query_map_export_dot(db, stdout);
-	else if ((r = query_map_export_json(db, &json)) == 0)
-		(void)printf("%s\n", json);
+	else
+		r = query_map_export_json_write(db, stdout);
 	if (r < 0)
 		r = db_fail(db, r);
 	free(json);

@@ -177,6 +177,8 @@ int query_map_edges_json(struct query_db *db, char **ret_json);
 
 /* {"nodes": [map_nodes rows], "edges": [map_edges rows]}. */
 int query_map_export_json(struct query_db *db, char **ret_json);
+/* The same document written to out as it is made, with a newline. */
+int query_map_export_json_write(struct query_db *db, FILE *out);
 
 /*
  * Writes the whole map as a Graphviz digraph to out: one node per device
