@@ -64,6 +64,15 @@ check_version(sqlite3 *db, const char *path, char *errbuf, size_t errlen)
 		    "(schema version %d)", path, v);
 		goto out;
 	}
+	if (v < store_schema_version()) {
+		/* kics-query never writes: only the daemon migrates */
+		set_err(errbuf, errlen, "database '%s' has schema version %d, "
+		    "older than the %d this kics-query reads; start "
+		    "kics-epp-proxy once to upgrade it", path, v,
+		    store_schema_version());
+		r = -EPROTO;
+		goto out;
+	}
 	r = 0;
 out:
 	(void)sqlite3_finalize(st);

@@ -164,6 +164,15 @@ test_open_errors(void)
 	(void)sqlite3_close(w);
 	CHECK_EQ(query_db_open(dir, err, sizeof(err), &db), -EPROTO);
 	CHECK(strstr(err, "999") != NULL && strstr(err, "newer") != NULL);
+	/* An older one too: only the daemon migrates, a reader says so. */
+	CHECK(sqlite3_open(path, &w) == SQLITE_OK);
+	CHECK(sqlite3_exec(w, "PRAGMA user_version = 1", NULL, NULL,
+	    NULL) == SQLITE_OK);
+	(void)sqlite3_close(w);
+	CHECK_EQ(query_db_open(dir, err, sizeof(err), &db), -EPROTO);
+	CHECK(strstr(err, "older") != NULL &&
+	    strstr(err, "start kics-epp-proxy") != NULL);
+	CHECK(db == NULL);
 	testutil_rmtree(dir);
 	free(dir);
 }

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Fault injection for the engine (STYLE.md §7, after SQLite's
+ * do_faultsim_test): SQLite's allocator is swapped for one that fails the
+ * Nth allocation, and a batch of reports is applied again and again with
+ * N = 1, 2, 3 … until a run no longer reaches N. Every run must end in a
+ * clean state: the batch either committed or failed as a whole report by
+ * report (never half a report), the database passes its integrity checks
+ * (FTS5 included), and a failed report left no row behind. ASan checks
+ * that no run leaks.
+ */
+#include <errno.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+#include "report-build.h"
+#include "testutil.h"
+
+#define TCP KICS__EPP__V1__CONNECTION__PROTOCOL__TCP
+#define OUT KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND
+#define FAULT_MAX_RUNS	20000	/* a bound, far above what a batch needs */
+#define FAULT_CHECK_EVERY 25	/* runs between whole-file checks */
+
+static sqlite3_mem_methods real_mem;
+static long fault_countdown;	/* fail when it reaches 0; < 0: off */
+static long fault_hits;
+
+static void *
+fault_malloc(int n)
+{
+	if (fault_countdown >= 0 && fault_countdown-- == 0) {
+		fault_hits++;
+		return NULL;
+	}
+	return real_mem.xMalloc(n);
+}
+
+static void *
+fault_realloc(void *p, int n)
+{
+	if (fault_countdown >= 0 && fault_countdown-- == 0) {
+		fault_hits++;
+		return NULL;
+	}
+	return real_mem.xRealloc(p, n);
+}
+
+static void
+fault_install(void)
+{
+	sqlite3_mem_methods m;
+
+	CHECK(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem) ==
+	    SQLITE_OK);
+	m = real_mem;
+	m.xMalloc = fault_malloc;
+	m.xRealloc = fault_realloc;
+	CHECK(sqlite3_config(SQLITE_CONFIG_MALLOC, &m) == SQLITE_OK);
+	fault_countdown = -1;
+}
+
+static long long
+q_int(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	long long v = -1;
+	long saved = fault_countdown;
+
+	fault_countdown = -1;	/* the checks themselves never fail */
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK);
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		(void)fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
+		abort();
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	(void)sqlite3_finalize(st);
+	(void)sqlite3_close(db);
+	fault_countdown = saved;
+	return v;
+}
+
+static void
+check_integrity(const char *path)
+{
+	sqlite3 *db;
+	long saved = fault_countdown;
+
+	fault_countdown = -1;
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "INSERT INTO events_fts (events_fts) "
+	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK);
+	(void)sqlite3_close(db);
+	fault_countdown = saved;
+	CHECK(q_int(path, "SELECT COUNT(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check <> 'ok'") == 0);
+	CHECK(q_int(path, "SELECT COUNT(*) FROM pragma_foreign_key_check") ==
+	    0);
+}
+
+/* A new computer with events and peers, and a known one that changes. */
+static void
+make_batch(int run, rb_report **ret)
+{
+	char id[32], mac[32], ip[32], eid[32];
+	rb_report *r;
+
+	(void)snprintf(id, sizeof(id), "fault-%d", run);
+	(void)snprintf(mac, sizeof(mac), "02:fa:00:00:%02x:%02x",
+	    (run >> 8) & 0xff, run & 0xff);
+	(void)snprintf(ip, sizeof(ip), "10.77.%d.%d", (run >> 8) & 0xff,
+	    run & 0xff);
+	r = rb_new(id, 1);
+	(void)rb_host(r, "FAULT-HOST", "Windows Server 2022", "10.0.20348",
+	    mac, ip);
+	rb_app(r, "Kaspersky Endpoint Security", "12.3");
+	for (int i = 0; i < 3; i++) {
+		(void)snprintf(eid, sizeof(eid), "e%d", i);
+		(void)rb_event(r, eid, i == 0 ? "network_attack" :
+		    "threat_detected", "injected fault run");
+	}
+	(void)snprintf(ip, sizeof(ip), "10.78.%d.%d", (run >> 8) & 0xff,
+	    run & 0xff);
+	(void)rb_conn(r, TCP, OUT, ip, NULL, 502, 4, 4);
+	ret[0] = r;
+
+	r = rb_new("fault-steady", (uint64_t)run + 2);
+	(void)rb_host(r, "STEADY", "Windows 10 Enterprise", run % 2 ?
+	    "10.0.19045" : "10.0.19044", "02:fa:ff:ff:ff:01", "10.76.0.1");
+	(void)snprintf(eid, sizeof(eid), "s%d", run);
+	(void)rb_event(r, eid, "file_modified", "steady agent");
+	ret[1] = r;
+}
+
+static void
+test_every_sqlite_allocation_failure(void)
+{
+	char *dir = testutil_mkdtemp(), path[512], sql[256];
+	struct event_types *types = NULL;
+	struct engine_config cfg;
+	struct engine *e = NULL;
+	struct diag *d = diag_new();
+	rb_report *seed = rb_new("fault-steady", 1);
+	struct engine_report first = { .report = seed };
+	int run, failed_runs = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", dir);
+	CHECK(d != NULL);
+	CHECK_EQ(event_types_load_default(d, &types), 0);
+	engine_config_init(&cfg);
+	cfg.max_agents = FAULT_MAX_RUNS + 1;	/* each run is a new computer */
+	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
+	(void)rb_host(seed, "STEADY", "Windows 10 Enterprise", "10.0.19044",
+	    "02:fa:ff:ff:ff:01", "10.76.0.1");
+	CHECK_EQ(engine_apply_batch(e, &first, 1, testutil_now_ms()), 0);
+	rb_free(seed);
+
+	for (run = 0; run < FAULT_MAX_RUNS; run++) {
+		rb_report *batch[2];
+		struct engine_report er[2];
+		long long events_before;
+		int r;
+
+		make_batch(run, batch);
+		memset(er, 0, sizeof(er));
+		er[0].report = batch[0];
+		er[1].report = batch[1];
+		events_before = q_int(path, "SELECT COUNT(*) FROM events");
+		fault_hits = 0;
+		fault_countdown = run;
+		r = engine_apply_batch(e, er, 2, testutil_now_ms());
+		fault_countdown = -1;
+
+		/* the engine answers for every report, never half of one */
+		for (int i = 0; i < 2; i++) {
+			if (er[i].status != REPORT_STATUS_COMMITTED &&
+			    er[i].status != REPORT_STATUS_FAILED)
+				(void)fprintf(stderr, "run %d report %d: status "
+				    "%d (%s), batch %d\n", run, i,
+				    (int)er[i].status, er[i].reason, r);
+			CHECK(er[i].status == REPORT_STATUS_COMMITTED ||
+			    er[i].status == REPORT_STATUS_FAILED);
+			(void)snprintf(sql, sizeof(sql), "SELECT COUNT(*) "
+			    "FROM agents WHERE agent_id = '%s' AND "
+			    "sequence = %llu", batch[i]->agent_id,
+			    (unsigned long long)batch[i]->sequence);
+			CHECK_EQ(q_int(path, sql),
+			    er[i].status == REPORT_STATUS_COMMITTED);
+			if (er[i].status == REPORT_STATUS_FAILED)
+				CHECK(strstr(er[i].reason, "storage") != NULL);
+		}
+		if (r < 0) {
+			CHECK(er[0].status == REPORT_STATUS_FAILED &&
+			    er[1].status == REPORT_STATUS_FAILED);
+			CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM events"),
+			    events_before);
+		}
+		/* the whole-file checks are slow: every few runs and last */
+		if (run % FAULT_CHECK_EVERY == 0 || fault_hits == 0) {
+			check_integrity(path);
+			CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM events"),
+			    q_int(path, "SELECT COUNT(*) FROM events WHERE id "
+			    "IN (SELECT rowid FROM events_fts)"));
+		}
+		failed_runs += fault_hits > 0 &&
+		    (er[0].status == REPORT_STATUS_FAILED ||
+		    er[1].status == REPORT_STATUS_FAILED);
+		rb_free(batch[0]);
+		rb_free(batch[1]);
+		if (fault_hits == 0)
+			break;	/* the batch needs fewer allocations than run */
+	}
+	CHECK(run < FAULT_MAX_RUNS);
+	CHECK(failed_runs > 0);
+	(void)fprintf(stderr, "fault runs: %d, of which %d failed a report\n",
+	    run, failed_runs);
+	/* and the engine still works */
+	{
+		rb_report *r = rb_new("fault-after", 1);
+		struct engine_report er = { .report = r };
+
+		(void)rb_host(r, "AFTER", "Windows 11 Pro", "10.0.22631",
+		    "02:fa:ee:ee:ee:01", NULL);
+		CHECK_EQ(engine_apply_batch(e, &er, 1, testutil_now_ms()), 0);
+		CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
+		rb_free(r);
+	}
+	engine_free(e);
+	event_types_free(types);
+	diag_free(d);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
+int
+main(void)
+{
+	fault_install();
+	RUN(test_every_sqlite_allocation_failure);
+	return 0;
+}
