@@ -111,6 +111,12 @@ sqlite3_stmt *store_stmt(struct store *s, enum store_stmt slot,
 /* Maps an SQLite result code to a negative errno and keeps the message. */
 int store_error(struct store *s, int rc);
 
+/*
+ * Steps st (prepared and bound) and returns the first column of its first
+ * row in *ret_value; -ENOENT when there is no row. Resets st.
+ */
+int store_step_int(struct store *s, sqlite3_stmt *st, int64_t *ret_value);
+
 /* Steps a statement that returns no rows; 0 or a negative errno. */
 int store_exec_stmt(struct store *s, sqlite3_stmt *st);
 

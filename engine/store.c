@@ -94,6 +94,20 @@ store_exec_stmt(struct store *s, sqlite3_stmt *st)
 }
 
 int
+store_step_int(struct store *s, sqlite3_stmt *st, int64_t *ret_value)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		*ret_value = sqlite3_column_int64(st, 0);
+		(void)sqlite3_reset(st);
+		return 0;
+	}
+	(void)sqlite3_reset(st);
+	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+}
+
+int
 store_bind_text(sqlite3_stmt *st, int i, const char *value)
 {
 	if (value == NULL || *value == '\0')
@@ -378,17 +392,9 @@ store_setting_get_int(struct store *s, const char *key, int64_t *ret_value)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_SETTING_GET,
 	    "SELECT value FROM settings WHERE key = ?1");
-	int rc;
 
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_value = sqlite3_column_int64(st, 0);
-		(void)sqlite3_reset(st);
-		return 0;
-	}
-	(void)sqlite3_reset(st);
-	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+	return store_step_int(s, st, ret_value);
 }

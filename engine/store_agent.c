@@ -144,21 +144,13 @@ store_agent_active_other(struct store *s, int64_t device_id,
 	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_ACTIVE_OTHER,
 	    "SELECT id FROM agents WHERE device_id = ?1 AND id <> ?2 "
 	    "AND last_contact_ms >= ?3 ORDER BY last_contact_ms DESC LIMIT 1");
-	int rc;
 
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, device_id);
 	(void)sqlite3_bind_int64(st, 2, except_id);
 	(void)sqlite3_bind_int64(st, 3, since_ms);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_id = sqlite3_column_int64(st, 0);
-		(void)sqlite3_reset(st);
-		return 0;
-	}
-	(void)sqlite3_reset(st);
-	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+	return store_step_int(s, st, ret_id);
 }
 
 int

@@ -106,15 +106,10 @@ store_device_count(struct store *s, int64_t *ret_count)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_COUNT,
 	    "SELECT COUNT(*) FROM devices");
-	int rc;
 
 	if (st == NULL)
 		return -EIO;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
-		return store_error(s, rc);
-	*ret_count = sqlite3_column_int64(st, 0);
-	(void)sqlite3_reset(st);
-	return 0;
+	return store_step_int(s, st, ret_count);
 }
 
 int
@@ -327,19 +322,11 @@ store_address_device(struct store *s, const char *value,
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_DEVICE,
 	    "SELECT device_id FROM addresses WHERE value = ?1");
-	int rc;
 
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_device_id = sqlite3_column_int64(st, 0);
-		(void)sqlite3_reset(st);
-		return 0;
-	}
-	(void)sqlite3_reset(st);
-	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+	return store_step_int(s, st, ret_device_id);
 }
 
 int
@@ -373,19 +360,11 @@ store_address_device_without_mac(struct store *s, const char *value,
 	    "SELECT a.device_id FROM addresses a WHERE a.value = ?1 "
 	    "AND NOT EXISTS (SELECT 1 FROM addresses m "
 	    "WHERE m.device_id = a.device_id AND m.kind = 'mac')");
-	int rc;
 
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		*ret_device_id = sqlite3_column_int64(st, 0);
-		(void)sqlite3_reset(st);
-		return 0;
-	}
-	(void)sqlite3_reset(st);
-	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+	return store_step_int(s, st, ret_device_id);
 }
 
 int

@@ -167,15 +167,10 @@ store_event_count(struct store *s, int64_t *ret_count)
 	   rowids counts the rows without a full scan */
 	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_COUNT,
 	    "SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM events");
-	int rc;
 
 	if (st == NULL)
 		return -EIO;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
-		return store_error(s, rc);
-	*ret_count = sqlite3_column_int64(st, 0);
-	(void)sqlite3_reset(st);
-	return 0;
+	return store_step_int(s, st, ret_count);
 }
 
 int

@@ -15,15 +15,10 @@ store_server_count(struct store *s, int64_t *ret_count)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_SERVER_COUNT,
 	    "SELECT COUNT(*) FROM integration_servers");
-	int rc;
 
 	if (st == NULL)
 		return -EIO;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW)
-		return store_error(s, rc);
-	*ret_count = sqlite3_column_int64(st, 0);
-	(void)sqlite3_reset(st);
-	return 0;
+	return store_step_int(s, st, ret_count);
 }
 
 int
