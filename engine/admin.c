@@ -115,7 +115,7 @@ engine_server_remove(struct engine *e, int64_t id, int64_t now_ms,
 	if ((r = store_begin(e->store)) < 0)
 		return r;
 	if ((r = engine_server_get(e, id, &srv)) < 0 ||
-	    (r = store_cert_revoke_server(e->store, id, NULL, now_ms,
+	    (r = store_cert_revoke_server(e->store, id, NULL, NULL, now_ms,
 	    &serials, &n)) < 0 ||
 	    (r = store_server_delete(e->store, id)) < 0)
 		goto out;
@@ -125,6 +125,34 @@ engine_server_remove(struct engine *e, int64_t id, int64_t now_ms,
 	r = event_system(e, EVENT_SERVER_REMOVED, 0, 0, NULL, text, now_ms);
 out:
 	engine_server_clear(&srv);
+	if ((r = admin_end(e, r)) < 0) {
+		store_strings_free(serials, n);
+		return r;
+	}
+	*ret_serials = serials;
+	*ret_n = n;
+	return 0;
+}
+
+int
+engine_server_certs_revoke(struct engine *e, int64_t id,
+    const char *keep_serial, int64_t now_ms, char ***ret_serials,
+    size_t *ret_n)
+{
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	char **serials = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = store_cert_revoke_server(e->store, id, "server", keep_serial,
+	    now_ms, &serials, &n)) < 0 || n == 0)
+		goto out;
+	(void)snprintf(text, sizeof(text), "integration server %lld: %zu "
+	    "earlier server certificate(s) revoked", (long long)id, n);
+	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, text, now_ms);
+out:
 	if ((r = admin_end(e, r)) < 0) {
 		store_strings_free(serials, n);
 		return r;
@@ -150,7 +178,7 @@ engine_package_record(struct engine *e, int64_t server_id,
 	if ((r = store_server_set_package(e->store, server_id, package_id,
 	    now_ms)) < 0 ||
 	    (r = store_cert_revoke_server(e->store, server_id, "client",
-	    now_ms, &serials, &n)) < 0 ||
+	    NULL, now_ms, &serials, &n)) < 0 ||
 	    (r = store_cert_insert(e->store, server_id, "client", serial,
 	    sha256, not_after_ms, now_ms)) < 0)
 		goto out;

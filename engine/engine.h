@@ -205,6 +205,17 @@ int engine_server_remove(struct engine *e, int64_t id, int64_t now_ms,
     char ***ret_serials, size_t *ret_n);
 
 /*
+ * Marks revoked in the certificates table the server certificates of
+ * server id other than keep_serial (NULL: every one), e.g. when its
+ * address changed, and registers "integration server changed" when any
+ * was. Returns 0 and the serials newly revoked (freed with
+ * engine_strings_free()), or a negative errno; nothing changes on failure.
+ */
+int engine_server_certs_revoke(struct engine *e, int64_t id,
+    const char *keep_serial, int64_t now_ms, char ***ret_serials,
+    size_t *ret_n);
+
+/*
  * Records a new communication data package of server id: its client
  * certificate, the package id and time on the server row; earlier client
  * certificates of the server are marked revoked and their serials

@@ -289,11 +289,13 @@ int store_server_set_package(struct store *s, int64_t id,
     const char *package_id, int64_t created_ms);
 /*
  * Marks revoked the certificates of server_id not revoked yet, of kind
- * ("server" or "client"; NULL: all), and returns their serials in an array
- * freed with store_strings_free().
+ * ("server" or "client"; NULL: all) other than keep_serial (NULL: none
+ * kept), and returns their serials in an array freed with
+ * store_strings_free().
  */
 int store_cert_revoke_server(struct store *s, int64_t server_id,
-    const char *kind, int64_t now_ms, char ***ret_serials, size_t *ret_n);
+    const char *kind, const char *keep_serial, int64_t now_ms,
+    char ***ret_serials, size_t *ret_n);
 int store_cert_insert(struct store *s, int64_t server_id, const char *kind,
     const char *serial, const char *sha256, int64_t not_after_ms,
     int64_t now_ms);

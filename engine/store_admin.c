@@ -104,7 +104,8 @@ store_strings_free(char **v, size_t n)
 
 int
 store_cert_revoke_server(struct store *s, int64_t server_id,
-    const char *kind, int64_t now_ms, char ***ret_serials, size_t *ret_n)
+    const char *kind, const char *keep_serial, int64_t now_ms,
+    char ***ret_serials, size_t *ret_n)
 {
 	sqlite3_stmt *st;
 	char **v = NULL, **p;
@@ -113,12 +114,14 @@ store_cert_revoke_server(struct store *s, int64_t server_id,
 
 	st = admin_prepare(s, "UPDATE certificates SET revoked_ms = ?3 "
 	    "WHERE server_id = ?1 AND revoked_ms IS NULL "
-	    "AND (?2 IS NULL OR kind = ?2) RETURNING serial");
+	    "AND (?2 IS NULL OR kind = ?2) AND (?4 IS NULL OR serial <> ?4) "
+	    "RETURNING serial");
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, server_id);
 	(void)store_bind_text(st, 2, kind);
 	(void)sqlite3_bind_int64(st, 3, now_ms);
+	(void)store_bind_text(st, 4, keep_serial);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *serial = (const char *)sqlite3_column_text(st, 0);
 

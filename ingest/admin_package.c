@@ -5,8 +5,7 @@
  * client certificate and its key) and metadata.json. The package goes back
  * to kics-query, which writes the file as the caller with mode 0600, so
  * the daemon never writes to a path a client chose. A new package revokes
- * the earlier client certificates of its server. Besides tls.c and pki.c
- * the one daemon file with OpenSSL: it fingerprints the new certificate.
+ * the earlier client certificates of its server.
  */
 #include <sys/random.h>
 
@@ -18,9 +17,6 @@
 
 #include <archive.h>
 #include <archive_entry.h>
-#include <openssl/crypto.h>
-#include <openssl/pem.h>
-#include <openssl/x509.h>
 
 #include "ingest.h"
 #include "kics_limits.h"
@@ -59,29 +55,6 @@ package_uuid(char out[PACKAGE_ID_LEN])
 	    b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12],
 	    b[13], b[14], b[15]);
 	return 0;
-}
-
-/* SHA-256 of the DER of a PEM certificate, lowercase hex. */
-static int
-package_cert_sha256(const char *pem, char out[PKI_SHA256_HEX_LEN + 1])
-{
-	unsigned char md[32];
-	unsigned int len = 0;
-	BIO *bio;
-	X509 *x = NULL;
-	int r = -EINVAL;
-
-	if ((bio = BIO_new_mem_buf(pem, -1)) == NULL)
-		return -ENOMEM;
-	if ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL &&
-	    X509_digest(x, EVP_sha256(), md, &len) == 1 && len == 32) {
-		for (unsigned int i = 0; i < len; i++)
-			(void)snprintf(out + 2 * i, 3, "%02x", md[i]);
-		r = 0;
-	}
-	X509_free(x);
-	BIO_free(bio);
-	return r;
 }
 
 static int
@@ -154,7 +127,7 @@ package_run(struct writer_task *t, struct engine *e)
 	struct pki *pki = control_params(req->ctl)->pki;
 	struct pki_client_cert cc = { 0 };
 	char password[PKI_PASSWORD_MAX + 1];
-	char id[PACKAGE_ID_LEN], sha[PKI_SHA256_HEX_LEN + 1];
+	char id[PACKAGE_ID_LEN];
 	char meta[PACKAGE_META_LEN];
 	uint8_t *pfx = NULL;
 	size_t pfx_len = 0, n = 0;
@@ -176,7 +149,6 @@ package_run(struct writer_task *t, struct engine *e)
 		goto out;
 	if ((r = package_uuid(id)) < 0 ||
 	    (r = pki_client_cert_issue(pki, req->row.id, now, &cc)) < 0 ||
-	    (r = package_cert_sha256(cc.cert_pem, sha)) < 0 ||
 	    (r = pki_write_pkcs12(pki, &cc, password, &pfx, &pfx_len)) < 0) {
 		(void)snprintf(req->message, sizeof(req->message),
 		    "cannot make the client certificate: %s: %s",
@@ -196,7 +168,7 @@ package_run(struct writer_task *t, struct engine *e)
 		    "cannot build the zip");
 		goto out;
 	}
-	if ((r = engine_package_record(e, req->row.id, id, cc.serial, sha,
+	if ((r = engine_package_record(e, req->row.id, id, cc.serial, cc.sha256,
 	    cc.not_after_ms, now, &revoked, &n)) < 0) {
 		(void)snprintf(req->message, sizeof(req->message),
 		    "cannot record the package: %s", engine_errmsg(e));
@@ -226,12 +198,12 @@ out:
 	req->r = r;
 	engine_strings_free(revoked, n);
 	if (pfx != NULL) {
-		OPENSSL_cleanse(pfx, pfx_len);
+		pki_cleanse(pfx, pfx_len);
 		free(pfx);
 	}
 	pki_client_cert_fini(&cc);
-	OPENSSL_cleanse(password, sizeof(password));
-	OPENSSL_cleanse(a->password.data, a->password.len);
+	pki_cleanse(password, sizeof(password));
+	pki_cleanse(a->password.data, a->password.len);
 }
 
 static void

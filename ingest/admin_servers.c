@@ -180,6 +180,40 @@ admin_check_last(struct control_req *req, struct engine *e)
 	return -EBUSY;
 }
 
+/*
+ * After an address change: the server's earlier certificates name the old
+ * address, so they are revoked in the database and in the CRL, all but
+ * KEEP (the one just issued for the new address; NULL when none was).
+ */
+static int
+admin_revoke_previous(struct control_req *req, struct engine *e,
+    const char *keep)
+{
+	struct pki *pki = control_params(req->ctl)->pki;
+	char **serials = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = engine_server_certs_revoke(e, req->id, keep, admin_now_ms(),
+	    &serials, &n)) < 0) {
+		if (req->message[0] == '\0')
+			(void)snprintf(req->message, sizeof(req->message),
+			    "cannot revoke the earlier server certificate: "
+			    "%s", engine_errmsg(e));
+		return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pki_revoke(pki, serials[i], admin_now_ms()) < 0)
+			log_warnx("server %lld: cannot revoke certificate "
+			    "%s: %s, ignoring", (long long)req->id,
+			    serials[i], tls_last_error());
+		else
+			req->tls_reload = true;
+	}
+	engine_strings_free(serials, n);
+	return 0;
+}
+
 static void
 admin_spec_set(struct control_req *req, const char *name,
     const char *address, uint16_t port, bool enabled, bool verify)
@@ -203,7 +237,7 @@ admin_server_run(struct writer_task *t, struct engine *e)
 	char **serials = NULL;
 	size_t n = 0;
 	bool moved;
-	int r;
+	int r, rr;
 
 	req->message[0] = '\0';
 	if (req->msg->action == A(ADD)) {
@@ -255,6 +289,11 @@ admin_server_run(struct writer_task *t, struct engine *e)
 			req->stop = true;
 			req->listen = r == 0;
 		}
+		/* Even when no new certificate could be issued. */
+		if (strcmp(req->spec.address, req->row.address) != 0 &&
+		    (rr = admin_revoke_previous(req, e, req->listen ?
+		    req->cert.serial : NULL)) < 0 && r == 0)
+			r = rr;
 		break;
 	case A(ENABLE):
 		if (req->row.enabled)

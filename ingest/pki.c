@@ -1090,6 +1090,7 @@ pki_client_cert_issue(struct pki *pki, int64_t server_id, int64_t now_ms,
 	    (r = pki_key_pem(key, &cc.key_pem, &key_len)) < 0 ||
 	    (r = pki_serial_hex(X509_get0_serialNumber(cert),
 	    cc.serial)) < 0 ||
+	    (r = pki_cert_sha256(cert, cc.sha256)) < 0 ||
 	    (r = pki_time_to_ms(X509_get0_notAfter(cert),
 	    &cc.not_after_ms)) < 0)
 		goto out;
@@ -1111,6 +1112,13 @@ pki_client_cert_fini(struct pki_client_cert *cert)
 		pki_secret_free(cert->key_pem, strlen(cert->key_pem));
 	free(cert->cert_pem);
 	memset(cert, 0, sizeof(*cert));
+}
+
+void
+pki_cleanse(void *p, size_t len)
+{
+	if (p != NULL && len > 0)
+		OPENSSL_cleanse(p, len);
 }
 
 /* Parses 1 to PKI_SERIAL_HEX_MAX hex digits. */

@@ -38,6 +38,7 @@ struct pki_client_cert {
 	char	*key_pem;			/* NUL-terminated PEM key */
 	int64_t	not_after_ms;			/* expiry, ms since epoch */
 	char	serial[PKI_SERIAL_HEX_MAX + 1];	/* lowercase hex */
+	char	sha256[PKI_SHA256_HEX_LEN + 1];	/* of the DER, lowercase */
 };
 
 /*
@@ -101,6 +102,14 @@ int pki_client_cert_issue(struct pki *pki, int64_t server_id,
 
 /* Wipes the key, frees the PEM strings and zeroes CERT. NULL-safe. */
 void pki_client_cert_fini(struct pki_client_cert *cert);
+
+/*
+ * Overwrites LEN bytes at P with zeros in a way the compiler cannot drop
+ * (OPENSSL_cleanse), so that files outside tls.c and pki.c can wipe
+ * secrets such as passwords and PKCS#12 data without OpenSSL. P may be
+ * NULL when LEN is 0.
+ */
+void pki_cleanse(void *p, size_t len);
 
 /*
  * Adds the certificate with serial SERIAL_HEX (as in struct

@@ -5,8 +5,9 @@
 # with useradd, run with setpriv), communication data packages used by
 # kics-agent-sim, and manual device values.
 # usage: test-admin.sh KICS_EPP_PROXY KICS_QUERY KICS_AGENT_SIM
-# Needs root, setpriv (util-linux), useradd (passwd), unzip, openssl,
-# sqlite3 and python3.
+# Needs root, setpriv (util-linux), useradd and userdel (passwd), unzip,
+# openssl, sqlite3 and python3. Removes at exit the users and group it
+# created, never ones that existed before.
 set -eu
 
 DAEMON=$1
@@ -30,10 +31,21 @@ FAILED=0
 GROUP=kics-test
 OP=kics-test-op
 NOBODY=kics-test-nob
+MADE_GROUP=		# set when this run created $GROUP
+MADE_USERS=		# the users this run created
+AGENT_ADDR=127.0.0.1	# where agent() connects
 
 cleanup() {
 	if [ -n "$PID" ]; then
 		kill -9 "$PID" 2>/dev/null || true
+	fi
+	# only what this run created: an earlier setup stays as it was
+	for u in $MADE_USERS; do
+		userdel "$u" || echo "test-admin: cannot remove user $u" >&2
+	done
+	if [ -n "$MADE_GROUP" ]; then
+		groupdel "$GROUP" ||
+		    echo "test-admin: cannot remove group $GROUP" >&2
 	fi
 	if [ "$FAILED" = 0 ]; then
 		rm -rf "$TMP"
@@ -42,6 +54,8 @@ cleanup() {
 	fi
 }
 trap cleanup EXIT
+# so that the EXIT trap also runs when meson's timeout sends SIGTERM
+trap 'exit 1' HUP INT TERM
 
 fail() {
 	FAILED=1
@@ -91,16 +105,34 @@ agent() {
 	pkg=$2
 	shift 2
 	src=0
-	"$SIM" --address 127.0.0.1 --port "$port" --package "$pkg" \
+	"$SIM" --address "$AGENT_ADDR" --port "$port" --package "$pkg" \
 	    --password-file "$TMP/pw" --agents 1 --reports 1 --quiet \
 	    --timeout 5 "$@" >"$TMP/sim.out" 2>&1 || src=$?
 	echo "$src"
 }
 
-getent group "$GROUP" >/dev/null || groupadd "$GROUP"
+# whether the CRL lists the serial $1 (lowercase hex, as in the database)
+crl_lists() {
+	want=$(printf '%s\n' "$1" | tr a-f A-F | sed 's/^0*//')
+	openssl crl -in "$DATA/pki/crl.pem" -noout -text >"$TMP/crl.txt" ||
+	    fail "openssl crl cannot read the CRL"
+	sed -n 's/^ *Serial Number: *//p' "$TMP/crl.txt" | tr a-f A-F |
+	    sed 's/^0*//' | grep -qx "$want"
+}
+
+server_serial() {
+	sql "SELECT cert_serial FROM integration_servers WHERE id = $1"
+}
+
+if ! getent group "$GROUP" >/dev/null; then
+	groupadd "$GROUP"
+	MADE_GROUP=1
+fi
 for u in "$OP" "$NOBODY"; do
-	id "$u" >/dev/null 2>&1 ||
-	    useradd -M -N -g "$GROUP" -s /usr/sbin/nologin "$u"
+	if ! id "$u" >/dev/null 2>&1; then
+		useradd -M -N -g "$GROUP" -s /usr/sbin/nologin "$u"
+		MADE_USERS="$MADE_USERS $u"
+	fi
 done
 
 P0=$(free_port)
@@ -220,6 +252,49 @@ P2=$(free_port)
 q server edit "$ID" --port "$P2" >/dev/null || fail "server edit"
 check_eq "edited server on its new port" 0 "$(agent "$P2" "$TMP/pkg2.zip")"
 check_eq "nothing on the old port" 1 "$(agent "$P1" "$TMP/pkg2.zip")"
+
+# --- an address change revokes the earlier server certificate ---
+check_eq "a port change revokes no server certificate" 0 "$(sql "SELECT
+    count(revoked_ms) FROM certificates WHERE server_id = $ID AND
+    kind = 'server'")"
+OLD=$(server_serial "$ID")
+[ -n "$OLD" ] || fail "no server certificate recorded"
+crl_lists "$OLD" && fail "the CRL lists $OLD before the change"
+q server edit "$ID" --address 127.0.0.2 >/dev/null ||
+    fail "server edit --address"
+NEW=$(server_serial "$ID")
+[ -n "$NEW" ] && [ "$NEW" != "$OLD" ] ||
+    fail "no new certificate for the new address ($OLD, '$NEW')"
+check_eq "old server certificate revoked in the database" 1 "$(sql "SELECT
+    count(*) FROM certificates WHERE serial = '$OLD' AND kind = 'server'
+    AND server_id = $ID AND revoked_ms IS NOT NULL")"
+check_eq "new server certificate not revoked" 1 "$(sql "SELECT count(*)
+    FROM certificates WHERE serial = '$NEW' AND kind = 'server' AND
+    server_id = $ID AND revoked_ms IS NULL")"
+crl_lists "$OLD" || fail "the CRL does not list the old certificate $OLD"
+echo "ok - the CRL lists the old server certificate"
+crl_lists "$NEW" && fail "the CRL lists the new certificate $NEW"
+AGENT_ADDR=127.0.0.2
+check_eq "agent on the new address (certificate names it)" 0 \
+    "$(agent "$P2" "$TMP/pkg2.zip")"
+AGENT_ADDR=127.0.0.1
+check_eq "nothing on the old address" 1 "$(agent "$P2" "$TMP/pkg2.zip")"
+# a disabled server: revoked at the change, a new one at enable
+q server disable "$ID" >/dev/null || fail "server disable"
+q server edit "$ID" --address 127.0.0.1 >/dev/null ||
+    fail "server edit --address of a disabled server"
+check_eq "disabled server: no valid server certificate left" 0 "$(sql "SELECT
+    count(*) FROM certificates WHERE server_id = $ID AND kind = 'server'
+    AND revoked_ms IS NULL")"
+crl_lists "$NEW" || fail "the CRL does not list $NEW"
+echo "ok - the CRL lists the certificate of the disabled server"
+q server enable "$ID" >/dev/null || fail "server enable"
+LAST=$(server_serial "$ID")
+check_eq "after enable: only the new certificate is valid" "$LAST" \
+    "$(sql "SELECT group_concat(serial) FROM certificates WHERE
+    server_id = $ID AND kind = 'server' AND revoked_ms IS NULL")"
+crl_lists "$LAST" && fail "the CRL lists the current certificate $LAST"
+check_eq "agent back on 127.0.0.1" 0 "$(agent "$P2" "$TMP/pkg2.zip")"
 
 # --- roles ---
 qrc user add "$OP" --role operator

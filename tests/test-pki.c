@@ -518,6 +518,7 @@ static void
 test_client_cert(void)
 {
 	char *tmp, serial[PKI_SERIAL_HEX_MAX + 1];
+	char sha[PKI_SHA256_HEX_LEN + 1];
 	struct pki_client_cert cc, cc2;
 	struct pki *pki = NULL;
 	int64_t now = testutil_now_ms();
@@ -539,6 +540,10 @@ test_client_cert(void)
 	CHECK_EQ(X509_check_private_key(x, key), 1);
 	serial_hex(x, serial);
 	CHECK(strcmp(serial, cc.serial) == 0);
+	/* The fingerprint is that of the DER of the PEM handed out. */
+	CHECK_EQ(strlen(cc.sha256), PKI_SHA256_HEX_LEN);
+	sha256_hex(x, sha);
+	CHECK(strcmp(sha, cc.sha256) == 0);
 	CHECK_EQ(asn1_ms(X509_get0_notAfter(x)), cc.not_after_ms);
 	CHECK_EQ(cc.not_after_ms, pki_ca_not_after_ms(pki));
 	CHECK((X509_get_extended_key_usage(x) & XKU_SSL_CLIENT) != 0);
@@ -553,17 +558,39 @@ test_client_cert(void)
 	CHECK_EQ(pki_client_cert_issue(pki, 5, now, &cc2), 0);
 	CHECK(strcmp(cc.serial, cc2.serial) != 0);
 	CHECK(strcmp(cc.key_pem, cc2.key_pem) != 0);
+	CHECK(strcmp(cc.sha256, cc2.sha256) != 0);
+	x = cert_parse(cc2.cert_pem);
+	sha256_hex(x, sha);
+	CHECK(strcmp(sha, cc2.sha256) == 0);
+	X509_free(x);
 	pki_client_cert_fini(&cc2);
 
 	pki_client_cert_fini(&cc);
 	CHECK(cc.cert_pem == NULL && cc.key_pem == NULL);
 	CHECK_EQ(cc.serial[0], '\0');
+	CHECK_EQ(cc.sha256[0], '\0');
 	pki_client_cert_fini(&cc);
 	pki_client_cert_fini(NULL);
 
 	pki_free(pki);
 	testutil_rmtree(tmp);
 	free(tmp);
+}
+
+static void
+test_cleanse(void)
+{
+	char secret[] = "correct horse";
+	size_t i;
+
+	pki_cleanse(secret, sizeof(secret) - 1);
+	for (i = 0; i < sizeof(secret) - 1; i++)
+		CHECK_EQ(secret[i], '\0');
+	/* Nothing to wipe: a no-op, also for NULL. */
+	(void)snprintf(secret, sizeof(secret), "x");
+	pki_cleanse(secret, 0);
+	CHECK_EQ(secret[0], 'x');
+	pki_cleanse(NULL, 0);
 }
 
 static long
@@ -838,6 +865,7 @@ main(void)
 	RUN(test_server_cert_renewal);
 	RUN(test_server_cert_reissue);
 	RUN(test_client_cert);
+	RUN(test_cleanse);
 	RUN(test_revoke);
 	RUN(test_crl_refresh);
 	RUN(test_pkcs12);
