@@ -66,6 +66,32 @@ certcheck_warn(struct engine *e, const char *what, int64_t not_after_ms,
 		log_warnx("%s", text);
 }
 
+/*
+ * Revokes the certificates a renewal replaced, in the database and the
+ * CRL; the TLS reload after the check makes the listeners use both.
+ */
+void
+certcheck_revoke_replaced(struct pki *pki, struct engine *e,
+    const struct engine_server *row, const char *keep_serial,
+    int64_t now_ms)
+{
+	char **serials = NULL;
+	size_t n = 0;
+
+	if (engine_server_certs_revoke(e, row->id, keep_serial, now_ms,
+	    &serials, &n) < 0) {
+		log_warnx("server '%s': cannot revoke its old certificates: "
+		    "%s, ignoring", row->name, engine_errmsg(e));
+		return;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (pki_revoke(pki, serials[i], now_ms) < 0)
+			log_warnx("server '%s': cannot revoke certificate %s: "
+			    "%s, ignoring", row->name, serials[i],
+			    tls_last_error());
+	engine_strings_free(serials, n);
+}
+
 /* Renews what is due; returns whether a server certificate is still due. */
 static bool
 certcheck_servers(struct certcheck *c, struct engine *e, int64_t now_ms)
@@ -117,6 +143,9 @@ certcheck_servers(struct certcheck *c, struct engine *e, int64_t now_ms)
 		    info.sha256, info.not_after_ms, now_ms) < 0)
 			log_warnx("server '%s': cannot record its certificate: "
 			    "%s, ignoring", rows[i].name, engine_errmsg(e));
+		else if (r == 1)
+			certcheck_revoke_replaced(c->pki, e, &rows[i],
+			    info.serial, now_ms);
 		if (info.not_after_ms - now_ms < CERTCHECK_WINDOW_MS)
 			due = true;
 	}

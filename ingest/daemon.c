@@ -350,6 +350,9 @@ servers_certify(struct daemon *d, struct engine *e,
 		    now_ms()) < 0)
 			log_warnx("server '%s': cannot record its certificate: "
 			    "%s, ignoring", row->name, engine_errmsg(e));
+		else if (r == 1)
+			certcheck_revoke_replaced(d->pki, e, row,
+			    servers[i].cert.serial, now_ms());
 	}
 }
 

@@ -267,6 +267,16 @@ struct certcheck *certcheck_new(struct event_base *base, struct writer *w,
     struct http *h, struct pki *pki);
 void certcheck_free(struct certcheck *c);
 
+struct engine_server;
+/*
+ * After a new server certificate keep_serial was recorded for row:
+ * revokes the ones it replaced, in the database and the CRL (logged on
+ * failure). Call on the thread that owns the engine and the PKI.
+ */
+void certcheck_revoke_replaced(struct pki *pki, struct engine *e,
+    const struct engine_server *row, const char *keep_serial,
+    int64_t now_ms);
+
 /* control.c, admin_*.c: the control socket (issue 5) ---------------------- */
 
 #include <sys/types.h>

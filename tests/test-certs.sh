@@ -90,6 +90,12 @@ renewed=$(sql "SELECT cert_not_after_ms FROM integration_servers")
     fail "server certificate not renewed: $first -> $renewed"
 [ "$(sql "SELECT COUNT(*) FROM certificates WHERE kind = 'server'")" = 2 ] ||
     fail "the renewed certificate is not recorded"
+[ "$(sql "SELECT COUNT(*) FROM certificates WHERE kind = 'server' AND
+    revoked_ms IS NULL")" = 1 ] || fail "the replaced certificate is not revoked"
+old=$(sql "SELECT serial FROM certificates WHERE revoked_ms IS NOT NULL")
+openssl crl -in "$DATA/pki/crl.pem" -noout -text | tr 'a-f' 'A-F' |
+    tr -d ': ' | grep -q "$(echo "$old" | tr 'a-f' 'A-F')" ||
+    fail "the replaced certificate $old is not in the CRL"
 code=$(LD_PRELOAD=$FAKELIB FAKETIME=+810d curl -sS --cacert "$DATA/pki/ca.pem" \
     -o /dev/null -w '%{http_code}' "https://127.0.0.1:$PORT/api/v1/report" \
     -H 'Content-Type: application/x-protobuf' --data-binary 'x') ||
