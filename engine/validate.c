@@ -185,6 +185,11 @@ check_text(struct vctx *v, const char *prefix, const char *field,
 		    "%s is too long (%zu bytes, limit %zu)", q, len, max);
 	}
 	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
+		/* most text is printable ASCII: no decoding needed */
+		if (*p >= 0x20 && *p < 0x7f) {
+			n = 1;
+			continue;
+		}
 		if ((n = utf8_decode(p, &cp)) == 0) {
 			quote(s, q);
 			return fail(v, prefix, field,

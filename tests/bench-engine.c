@@ -63,6 +63,8 @@ make_report(int n, uint64_t *seqs)
 	(void)snprintf(host, sizeof(host), "ENG-WS-%04d", agent);
 	(void)rb_host(r, host, "Windows 10 Enterprise", "10.0.19045", mac, ip);
 	rb_app(r, "Kaspersky Endpoint Security", "12.3.0.493");
+	/* bases are updated daily, not between two reports */
+	r->applications[0]->bases_date_ms = 1795000000000LL;
 	for (int i = 0; i < EVENTS_PER_REPORT; i++) {
 		char eid[32];
 
