@@ -34,6 +34,10 @@ event_system(struct engine *e, const char *category, int64_t device_id,
 	};
 	int r = store_event_insert(e->store, &ev);
 
+	if (r > 0 && t->severity >= SEVERITY_WARNING)
+		r = store_device_mark_severity(e->store, device_id,
+		    t->severity == SEVERITY_WARNING ? now_ms : 0,
+		    t->severity == SEVERITY_CRITICAL ? now_ms : 0);
 	return r < 0 ? r : 0;
 }
 
@@ -149,7 +153,7 @@ event_rules(struct report_ctx *c, const Kics__Epp__V1__EppEvent *ev,
 /* Stores one EPP event; a repeated (agent, event_id) changes nothing. */
 static int
 event_apply_one(struct report_ctx *c, const Kics__Epp__V1__EppEvent *ev,
-    struct strbuf *attrs, struct strbuf *desc)
+    struct strbuf *attrs, struct strbuf *desc, int64_t ret_latest[4])
 {
 	struct rule_result rr = { .severity = SEVERITY_INFO };
 	const struct event_type *t = event_types_find(c->e->types,
@@ -200,8 +204,13 @@ event_apply_one(struct report_ctx *c, const Kics__Epp__V1__EppEvent *ev,
 	if (attrs->len > 0)
 		se.attributes = strbuf_str(attrs);
 	r = store_event_insert(c->e->store, &se);
-	if (r > 0)
+	if (r > 0) {
+		/* the latest of each severity, for security_state */
+		if (se.severity >= 2 && se.severity <= 3 &&
+		    se.occurred_at_ms > ret_latest[se.severity])
+			ret_latest[se.severity] = se.occurred_at_ms;
 		r = 0;
+	}
 out:
 	rule_result_fini(&rr);
 	return r;
@@ -210,6 +219,7 @@ out:
 int
 event_apply_epp(struct report_ctx *c)
 {
+	int64_t latest[4] = { 0 };	/* by severity */
 	struct strbuf attrs, desc;
 	int r = 0;
 
@@ -218,8 +228,13 @@ event_apply_epp(struct report_ctx *c)
 	for (size_t i = 0; i < c->r->n_events && r == 0; i++) {
 		strbuf_reset(&attrs);
 		strbuf_reset(&desc);
-		r = event_apply_one(c, c->r->events[i], &attrs, &desc);
+		r = event_apply_one(c, c->r->events[i], &attrs, &desc,
+		    latest);
 	}
+	/* one update per report rather than one per event */
+	if (r == 0)
+		r = store_device_mark_severity(c->e->store, c->device_id,
+		    latest[SEVERITY_WARNING], latest[SEVERITY_CRITICAL]);
 	strbuf_fini(&attrs);
 	strbuf_fini(&desc);
 	return r;

@@ -236,6 +236,13 @@ struct store_event {
  */
 int store_event_insert(struct store *s, const struct store_event *ev);
 int store_event_count(struct store *s, int64_t *ret_count);
+/*
+ * Widens the times of device_id's latest warning and critical events,
+ * from which map_nodes computes security_state (0: no such event).
+ * store_event_insert() does not: callers aggregate a report's events.
+ */
+int store_device_mark_severity(struct store *s, int64_t device_id,
+    int64_t warning_ms, int64_t critical_ms);
 /* Deletes the n oldest events and their full-text rows. */
 int store_event_trim(struct store *s, int64_t n);
 

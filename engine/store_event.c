@@ -92,24 +92,24 @@ store_fts_flush(struct store *s)
 	return r;
 }
 
-/* Widens the device's latest warning or critical time (security_state). */
-static int
-store_event_mark_device(struct store *s, const struct store_event *ev)
+int
+store_device_mark_severity(struct store *s, int64_t device_id,
+    int64_t warning_ms, int64_t critical_ms)
 {
-	sqlite3_stmt *st;
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_MARK_DEVICE,
+	    "UPDATE devices SET "
+	    "last_warning_ms = MAX(COALESCE(last_warning_ms, 0), ?2), "
+	    "last_critical_ms = MAX(COALESCE(last_critical_ms, 0), ?3) "
+	    "WHERE id = ?1 AND (COALESCE(last_warning_ms, 0) < ?2 OR "
+	    "COALESCE(last_critical_ms, 0) < ?3)");
 
-	if (ev->severity >= 3)
-		st = store_stmt(s, STMT_EVENT_MARK_CRITICAL,
-		    "UPDATE devices SET last_critical_ms = ?2 WHERE id = ?1 "
-		    "AND (last_critical_ms IS NULL OR last_critical_ms < ?2)");
-	else
-		st = store_stmt(s, STMT_EVENT_MARK_WARNING,
-		    "UPDATE devices SET last_warning_ms = ?2 WHERE id = ?1 "
-		    "AND (last_warning_ms IS NULL OR last_warning_ms < ?2)");
+	if (device_id == 0 || (warning_ms == 0 && critical_ms == 0))
+		return 0;
 	if (st == NULL)
 		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, ev->device_id);
-	(void)sqlite3_bind_int64(st, 2, ev->occurred_at_ms);
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_int64(st, 2, warning_ms);
+	(void)sqlite3_bind_int64(st, 3, critical_ms);
 	return store_exec_stmt(s, st);
 }
 
@@ -153,9 +153,6 @@ store_event_insert(struct store *s, const struct store_event *ev)
 		return 0;
 	rowid = sqlite3_last_insert_rowid(s->db);
 	if ((r = store_fts_queue(s, rowid, ev)) < 0)
-		return r;
-	if (ev->severity >= 2 && ev->device_id != 0 &&
-	    (r = store_event_mark_device(s, ev)) < 0)
 		return r;
 	return 1;
 }
