@@ -254,24 +254,13 @@ static const char *
 conf_text(struct conf_ctx *c, const char *what,
     const struct yaml_doc_node *n, size_t max)
 {
-	const char *s;
+	int err = 0;
+	const char *s = yaml_doc_text(c->doc, n, what, max, c->diag, &err);
 
-	if (n->kind != YAML_DOC_SCALAR) {
-		conf_error(c, n, "%s must be a string, not %s", what,
-		    yaml_doc_kind_name(n->kind));
-		return NULL;
-	}
-	if ((s = yaml_doc_get_string(n)) == NULL) {
-		conf_error(c, n, "%s contains a NUL byte", what);
-		return NULL;
-	}
-	if (yaml_doc_is_null(n) || *s == '\0') {
-		conf_error(c, n, "%s must not be empty", what);
-		return NULL;
-	}
-	if (n->len > max) {
-		conf_error(c, n, "%s is longer than %zu bytes", what, max);
-		return NULL;
+	if (s == NULL) {
+		c->n_errors++;
+		if (err == -ENOMEM && c->r == 0)
+			c->r = err;
 	}
 	return s;
 }

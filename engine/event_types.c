@@ -200,24 +200,14 @@ static bool
 event_types_text(struct event_types_ctx *c, const char *key,
     const struct yaml_doc_node *n, const char **ret)
 {
-	const char *s;
+	int err = 0;
+	const char *s = yaml_doc_text(c->doc, n, key, LIMIT_SHORT_TEXT_LEN,
+	    c->diag, &err);
 
-	if (n->kind != YAML_DOC_SCALAR) {
-		event_types_error(c, n, "%s must be a string, not %s", key,
-		    yaml_doc_kind_name(n->kind));
-		return false;
-	}
-	if ((s = yaml_doc_get_string(n)) == NULL) {
-		event_types_error(c, n, "%s contains a NUL byte", key);
-		return false;
-	}
-	if (yaml_doc_is_null(n) || *s == '\0') {
-		event_types_error(c, n, "%s must not be empty", key);
-		return false;
-	}
-	if (n->len > LIMIT_SHORT_TEXT_LEN) {
-		event_types_error(c, n, "%s is longer than %d bytes", key,
-		    LIMIT_SHORT_TEXT_LEN);
+	if (s == NULL) {
+		c->n_errors++;
+		if (err == -ENOMEM && c->r == 0)
+			c->r = err;
 		return false;
 	}
 	*ret = s;

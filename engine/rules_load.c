@@ -191,23 +191,13 @@ static bool
 rules_string(struct rules_ctx *c, const char *key,
     const struct yaml_doc_node *n, size_t max, const char **ret)
 {
-	const char *s;
+	int err = 0;
+	const char *s = yaml_doc_text(c->doc, n, key, max, c->diag, &err);
 
-	if (n->kind != YAML_DOC_SCALAR) {
-		rules_error(c, n, "%s must be a string, not %s", key,
-		    yaml_doc_kind_name(n->kind));
-		return false;
-	}
-	if ((s = yaml_doc_get_string(n)) == NULL) {
-		rules_error(c, n, "%s contains a NUL byte", key);
-		return false;
-	}
-	if (yaml_doc_is_null(n) || *s == '\0') {
-		rules_error(c, n, "%s must not be empty", key);
-		return false;
-	}
-	if (n->len > max) {
-		rules_error(c, n, "%s is longer than %zu bytes", key, max);
+	if (s == NULL) {
+		c->n_errors++;
+		if (err == -ENOMEM && c->r == 0)
+			c->r = err;
 		return false;
 	}
 	*ret = s;

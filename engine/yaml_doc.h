@@ -72,6 +72,18 @@ int yaml_doc_verror(const struct yaml_doc *doc,
     const struct yaml_doc_node *node, struct diag *diag, const char *fmt,
     va_list ap) KICS_PRINTF(4, 0);
 
+/*
+ * Returns the text of node when it is a non-empty scalar of at most max
+ * bytes without a NUL byte (borrowed from doc). Otherwise adds
+ * "WHAT must be a string, not …", "… contains a NUL byte", "… must not be
+ * empty" or "… is longer than MAX bytes" to diag and returns NULL, with
+ * *ret_err set to -ENOMEM when the message could not be stored (else
+ * -EINVAL). The loaders of conf/, event types and rules share it.
+ */
+const char *yaml_doc_text(const struct yaml_doc *doc,
+    const struct yaml_doc_node *node, const char *what, size_t max,
+    struct diag *diag, int *ret_err);
+
 /* Returns "a scalar", "a list" or "a mapping", for messages. */
 const char *yaml_doc_kind_name(enum yaml_doc_kind kind);
 

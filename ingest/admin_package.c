@@ -31,15 +31,6 @@
 #define PACKAGE_META_LEN	2048		/* bytes of metadata.json */
 #define PACKAGE_ID_LEN		37		/* UUID text and NUL */
 
-static int64_t
-package_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* A random (version 4) UUID. */
 static int
 package_uuid(char out[PACKAGE_ID_LEN])
@@ -132,7 +123,7 @@ package_run(struct writer_task *t, struct engine *e)
 	uint8_t *pfx = NULL;
 	size_t pfx_len = 0, n = 0;
 	char **revoked = NULL;
-	int64_t now = package_now_ms();
+	int64_t now = ingest_now_ms();
 	int r;
 
 	req->message[0] = '\0';

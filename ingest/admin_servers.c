@@ -28,15 +28,6 @@
 #define A(x)		KICS__CONTROL__V1__ACTION__ACTION_SERVER_##x
 #define TOGGLE(x)	KICS__CONTROL__V1__TOGGLE__TOGGLE_##x
 
-static int64_t
-admin_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Whether address:port could be bound now: 0, -EADDRINUSE, or
  * -EADDRNOTAVAIL when the address is not on this host.
@@ -82,10 +73,10 @@ admin_certify(struct control_req *req, struct engine *e, int64_t id,
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	r = pki_server_cert_ensure(pki, id, address, host[0] != '\0' ? host :
-	    NULL, admin_now_ms(), &req->cert);
+	    NULL, ingest_now_ms(), &req->cert);
 	if (r < 0 && host[0] != '\0')
 		r = pki_server_cert_ensure(pki, id, address, NULL,
-		    admin_now_ms(), &req->cert);
+		    ingest_now_ms(), &req->cert);
 	if (r < 0) {
 		(void)snprintf(req->message, sizeof(req->message),
 		    "no server certificate: %s: %s", strerror(-r),
@@ -93,7 +84,7 @@ admin_certify(struct control_req *req, struct engine *e, int64_t id,
 		return r;
 	}
 	if ((r = engine_server_set_cert(e, id, req->cert.serial,
-	    req->cert.sha256, req->cert.not_after_ms, admin_now_ms())) < 0)
+	    req->cert.sha256, req->cert.not_after_ms, ingest_now_ms())) < 0)
 		(void)snprintf(req->message, sizeof(req->message),
 		    "cannot record the certificate: %s", engine_errmsg(e));
 	return r;
@@ -169,7 +160,7 @@ admin_check_last(struct control_req *req, struct engine *e)
 	engine_servers_free(v, n);
 	if (others > 0)
 		return 0;
-	if ((r = engine_agents_connected(e, 0, admin_now_ms(), &agents)) < 0)
+	if ((r = engine_agents_connected(e, 0, ingest_now_ms(), &agents)) < 0)
 		return r;
 	if (agents == 0)
 		return 0;
@@ -194,7 +185,7 @@ admin_revoke_previous(struct control_req *req, struct engine *e,
 	size_t n = 0;
 	int r;
 
-	if ((r = engine_server_certs_revoke(e, req->id, keep, admin_now_ms(),
+	if ((r = engine_server_certs_revoke(e, req->id, keep, ingest_now_ms(),
 	    &serials, &n)) < 0) {
 		if (req->message[0] == '\0')
 			(void)snprintf(req->message, sizeof(req->message),
@@ -203,7 +194,7 @@ admin_revoke_previous(struct control_req *req, struct engine *e,
 		return r;
 	}
 	for (size_t i = 0; i < n; i++) {
-		if (pki_revoke(pki, serials[i], admin_now_ms()) < 0)
+		if (pki_revoke(pki, serials[i], ingest_now_ms()) < 0)
 			log_warnx("server %lld: cannot revoke certificate "
 			    "%s: %s, ignoring", (long long)req->id,
 			    serials[i], tls_last_error());
@@ -243,7 +234,7 @@ admin_server_run(struct writer_task *t, struct engine *e)
 	if (req->msg->action == A(ADD)) {
 		if ((r = admin_check_place(req, e, 0, true)) < 0)
 			goto out;
-		if ((r = engine_server_add(e, &req->spec, admin_now_ms(),
+		if ((r = engine_server_add(e, &req->spec, ingest_now_ms(),
 		    &req->id)) < 0)
 			goto out;
 		(void)snprintf(req->target, sizeof(req->target),
@@ -282,7 +273,7 @@ admin_server_run(struct writer_task *t, struct engine *e)
 		    req->row.name, req->row.address, req->row.port,
 		    req->row.verify_client_cert ? "verified" : "not verified");
 		if ((r = engine_server_update(e, req->id, &req->spec, text,
-		    admin_now_ms())) < 0)
+		    ingest_now_ms())) < 0)
 			goto out;
 		if (req->row.enabled) {
 			r = admin_certify(req, e, req->id, req->spec.address);
@@ -304,7 +295,7 @@ admin_server_run(struct writer_task *t, struct engine *e)
 		(void)snprintf(text, sizeof(text), "integration server %lld "
 		    "'%s' enabled", (long long)req->id, req->row.name);
 		if ((r = engine_server_update(e, req->id, &req->spec, text,
-		    admin_now_ms())) < 0)
+		    ingest_now_ms())) < 0)
 			goto out;
 		r = admin_certify(req, e, req->id, req->spec.address);
 		req->listen = r == 0;
@@ -318,20 +309,20 @@ admin_server_run(struct writer_task *t, struct engine *e)
 		(void)snprintf(text, sizeof(text), "integration server %lld "
 		    "'%s' disabled", (long long)req->id, req->row.name);
 		if ((r = engine_server_update(e, req->id, &req->spec, text,
-		    admin_now_ms())) < 0)
+		    ingest_now_ms())) < 0)
 			goto out;
 		req->stop = true;
 		break;
 	case A(REMOVE):
 		if ((r = admin_check_last(req, e)) < 0)
 			goto out;
-		if ((r = engine_server_remove(e, req->id, admin_now_ms(),
+		if ((r = engine_server_remove(e, req->id, ingest_now_ms(),
 		    &serials, &n)) < 0)
 			goto out;
 		req->stop = true;
 		for (size_t i = 0; i < n; i++) {
 			if (pki_revoke(control_params(req->ctl)->pki,
-			    serials[i], admin_now_ms()) < 0)
+			    serials[i], ingest_now_ms()) < 0)
 				log_warnx("server %lld: cannot revoke "
 				    "certificate %s: %s, ignoring",
 				    (long long)req->id, serials[i],

@@ -22,15 +22,6 @@
 #define ST_INVALID	KICS__CONTROL__V1__STATUS__STATUS_INVALID
 #define USERS_PWBUF_LEN	16384	/* getpwnam_r buffer */
 
-static int64_t
-users_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 user_run(struct writer_task *t, struct engine *e)
 {
@@ -38,7 +29,7 @@ user_run(struct writer_task *t, struct engine *e)
 	const Kics__Control__V1__UserArgs *a = req->msg->user;
 
 	if (req->msg->action == KICS__CONTROL__V1__ACTION__ACTION_USER_ADD)
-		req->r = engine_user_put(e, a->name, a->role, users_now_ms());
+		req->r = engine_user_put(e, a->name, a->role, ingest_now_ms());
 	else
 		req->r = engine_user_remove(e, a->name);
 	if (req->r == -EIO)
@@ -120,7 +111,7 @@ device_run(struct writer_task *t, struct engine *e)
 		.os_version = a->os_version,
 	};
 
-	req->r = engine_device_set(e, &d, users_now_ms());
+	req->r = engine_device_set(e, &d, ingest_now_ms());
 	if (req->r == -EIO)
 		(void)snprintf(req->message, sizeof(req->message), "%s",
 		    engine_errmsg(e));

@@ -41,15 +41,6 @@ struct certcheck {
 	int64_t		server_warned_ms;	/* last server warning */
 };
 
-static int64_t
-certcheck_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 certcheck_warn(struct engine *e, const char *what, int64_t not_after_ms,
     int64_t now_ms)
@@ -158,7 +149,7 @@ static void
 certcheck_run(struct writer_task *t, struct engine *e)
 {
 	struct certcheck *c = (struct certcheck *)t;
-	int64_t now = certcheck_now_ms(), ca = pki_ca_not_after_ms(c->pki);
+	int64_t now = ingest_now_ms(), ca = pki_ca_not_after_ms(c->pki);
 
 	if (certcheck_servers(c, e, now) &&
 	    now - c->server_warned_ms >= CERTCHECK_WARN_EVERY_MS) {

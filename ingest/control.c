@@ -52,15 +52,6 @@ struct control {
 	struct control_req *reqs;	/* in progress */
 };
 
-static int64_t
-control_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 const struct control_params *
 control_params(const struct control *c)
 {
@@ -224,7 +215,7 @@ control_audit_run(struct writer_task *t, struct engine *e)
 {
 	struct control_req *req = (struct control_req *)t;
 	struct engine_audit a = {
-		.at_ms = control_now_ms(),
+		.at_ms = ingest_now_ms(),
 		.os_user = req->user,
 		.uid = (int64_t)req->uid,
 		.role = role_name(req->role),

@@ -123,15 +123,6 @@ parse_args(int argc, char **argv)
 	}
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static char *
 path_join(const char *dir, const char *name)
 {
@@ -178,7 +169,7 @@ check_tls(const char *data_dir, struct diag *diag)
 	int r = 0;
 
 	if (access(ca, F_OK) == 0 &&
-	    (r = pki_open(dir, now_ms(), &pki)) < 0)
+	    (r = pki_open(dir, ingest_now_ms(), &pki)) < 0)
 		(void)diag_add(diag, dir, 0, 0, "cannot load the PKI: %s%s%s",
 		    strerror(-r), *tls_last_error() ? ": " : "",
 		    tls_last_error());
@@ -294,7 +285,7 @@ servers_load(const struct conf *conf, struct engine *e, size_t *ret_n)
 		specs[i].verify_client_cert =
 		    conf->servers[i].verify_client_cert;
 	}
-	r = engine_servers_seed(e, specs, conf->n_servers, now_ms());
+	r = engine_servers_seed(e, specs, conf->n_servers, ingest_now_ms());
 	free(specs);
 	if (r < 0)
 		fatalx("cannot store the configured integration servers: %s",
@@ -329,12 +320,12 @@ servers_certify(struct daemon *d, struct engine *e,
 		if (!row->enabled)
 			continue;
 		r = pki_server_cert_ensure(d->pki, row->id, row->address,
-		    host[0] != '\0' ? host : NULL, now_ms(),
+		    host[0] != '\0' ? host : NULL, ingest_now_ms(),
 		    &servers[i].cert);
 		if (r < 0 && host[0] != '\0')
 			/* a host name that is no DNS name: IP SAN only */
 			r = pki_server_cert_ensure(d->pki, row->id,
-			    row->address, NULL, now_ms(), &servers[i].cert);
+			    row->address, NULL, ingest_now_ms(), &servers[i].cert);
 		if (r < 0) {
 			log_warnx("server '%s': no certificate: %s: %s, "
 			    "ignoring", row->name, strerror(-r),
@@ -347,12 +338,12 @@ servers_certify(struct daemon *d, struct engine *e,
 		servers[i].certified = true;
 		if (engine_server_set_cert(e, row->id, servers[i].cert.serial,
 		    servers[i].cert.sha256, servers[i].cert.not_after_ms,
-		    now_ms()) < 0)
+		    ingest_now_ms()) < 0)
 			log_warnx("server '%s': cannot record its certificate: "
 			    "%s, ignoring", row->name, engine_errmsg(e));
 		else if (r == 1)
 			certcheck_revoke_replaced(d->pki, e, row,
-			    servers[i].cert.serial, now_ms());
+			    servers[i].cert.serial, ingest_now_ms());
 	}
 }
 
@@ -548,7 +539,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	int r;
 
 	dir = path_join(d->data_dir, DAEMON_PKI_DIR);
-	if ((r = pki_open(dir, now_ms(), &d->pki)) < 0)
+	if ((r = pki_open(dir, ingest_now_ms(), &d->pki)) < 0)
 		fatalx("cannot open the PKI in '%s': %s: %s", dir,
 		    strerror(-r), tls_last_error());
 	if (r == 1)

@@ -91,15 +91,6 @@ struct http {
 	int64_t		last_full_warn_ms;
 };
 
-static int64_t
-http_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Sends msg packed as the body, with our content type. */
 static void
 http_reply(struct evhttp_request *req, int code, const char *phrase,
@@ -136,7 +127,7 @@ http_reply_ack(struct http *h, struct evhttp_request *req, uint64_t seq)
 
 	ack.acked_sequence = seq;
 	ack.next_report_interval_s = h->cfg.report_interval_s;
-	ack.server_time_ms = http_now_ms();
+	ack.server_time_ms = ingest_now_ms();
 	http_reply(req, 200, "OK", &ack.base);
 }
 
@@ -173,7 +164,7 @@ http_content_type_ok(const char *v)
 static void
 http_log_busy(struct http *h, const char *what)
 {
-	int64_t now = http_now_ms();
+	int64_t now = ingest_now_ms();
 
 	if (now - h->last_busy_warn_ms < HTTP_WARN_INTERVAL_MS)
 		return;
@@ -348,7 +339,7 @@ http_conn_admit(struct http *h, int fd)
 	if (c == NULL && h->n_conns >= h->cfg.max_connections)
 		http_conns_sweep(h);
 	if (c == NULL && h->n_conns >= h->cfg.max_connections) {
-		int64_t now = http_now_ms();
+		int64_t now = ingest_now_ms();
 
 		if (now - h->last_full_warn_ms >= HTTP_WARN_INTERVAL_MS) {
 			h->last_full_warn_ms = now;

@@ -21,6 +21,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine.h"
 #include "log.h"
@@ -37,6 +38,16 @@ xcalloc(size_t n, size_t size)
 	if (p == NULL)
 		fatal("calloc %zu x %zu", n, size);
 	return p;
+}
+
+/* Now in unix milliseconds (the database's time unit). */
+static inline int64_t
+ingest_now_ms(void)
+{
+	struct timespec ts;
+
+	(void)clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static inline char *

@@ -666,8 +666,7 @@ cmd_events(const struct cmd *c)
 	db = open_db();
 	if (v != NULL)
 		o.device_id = resolve_device(db, v);
-	r = run_rows(db, events_rows, events_json, &o,
-	    o.search != NULL ? cols : cols, "events", true);
+	r = run_rows(db, events_rows, events_json, &o, cols, "events", true);
 	query_db_free(db);
 	return r;
 }
