@@ -32,6 +32,7 @@ struct engine {
 	struct rules		*rules;		/* borrowed, NULL = none */
 	int64_t			rules_loaded_ms;	/* 0 = save at once */
 	int64_t			rules_saved_ms;	/* rules_state written */
+	uint64_t		rules_saved_total;	/* counters then */
 	int64_t			device_limit_event_ms;	/* last notice */
 	int64_t			trim_events_left;	/* rows to delete */
 	int64_t			trim_interactions_left;

@@ -108,15 +108,34 @@ engine_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Saves the rule set and its counters for kics-query (rules_state). */
+/* Sum of every rule's counters: they only grow, so a change shows. */
+static uint64_t
+rules_counter_total(const struct rules *rules)
+{
+	uint64_t total = 0;
+
+	for (size_t i = 0; i < rules_count(rules); i++)
+		total += rules_matches(rules, i) + rules_drops(rules, i);
+	return total;
+}
+
+/*
+ * Saves the rule set and its counters for kics-query (rules_state): when
+ * a set is loaded, then at most every ENGINE_RULES_SAVE_MS and only when a
+ * counter moved, so that an idle daemon does not write.
+ */
 static int
 tick_save_rules(struct engine *e, int64_t now_ms)
 {
 	char *json = NULL;
+	uint64_t total;
 	int r;
 
 	if (e->rules == NULL || (e->rules_loaded_ms != 0 &&
 	    now_ms - e->rules_saved_ms < ENGINE_RULES_SAVE_MS))
+		return 0;
+	total = rules_counter_total(e->rules);
+	if (e->rules_loaded_ms != 0 && total == e->rules_saved_total)
 		return 0;
 	if (e->rules_loaded_ms == 0)
 		e->rules_loaded_ms = now_ms;
@@ -125,8 +144,10 @@ tick_save_rules(struct engine *e, int64_t now_ms)
 	r = store_rules_state_put(e->store, rules_source(e->rules),
 	    e->rules_loaded_ms, json, now_ms);
 	free(json);
-	if (r == 0)
+	if (r == 0) {
 		e->rules_saved_ms = now_ms;
+		e->rules_saved_total = total;
+	}
 	return r;
 }
 
