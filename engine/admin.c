@@ -46,16 +46,6 @@ engine_server_add(struct engine *e, const struct engine_server_spec *spec,
 	return 0;
 }
 
-void
-engine_server_clear(struct engine_server *s)
-{
-	if (s == NULL)
-		return;
-	free(s->name);
-	free(s->address);
-	s->name = s->address = NULL;
-}
-
 int
 engine_server_get(struct engine *e, int64_t id,
     struct engine_server *ret_server)
@@ -94,12 +84,6 @@ engine_server_update(struct engine *e, int64_t id,
 	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, description,
 	    now_ms);
 	return admin_end(e, r);
-}
-
-void
-engine_strings_free(char **v, size_t n)
-{
-	store_strings_free(v, n);
 }
 
 int
@@ -209,18 +193,6 @@ engine_users_list(struct engine *e, struct engine_user **ret_users,
     size_t *ret_n)
 {
 	return store_user_list(e->store, ret_users, ret_n);
-}
-
-void
-engine_users_free(struct engine_user *users, size_t n)
-{
-	if (users == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(users[i].name);
-		free(users[i].role);
-	}
-	free(users);
 }
 
 int

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine-private.h"
 #include "rules.h"
 #include "validate.h"
@@ -28,7 +29,6 @@ engine_config_init(struct engine_config *cfg)
 }
 
 static int tick_save_rules(struct engine *e, int64_t now_ms);
-static int64_t engine_now_ms(void);
 
 int
 engine_open(const char *path, const struct engine_config *cfg,
@@ -78,7 +78,7 @@ engine_free(struct engine *e)
 	/* the last counters, for kics-query rules list; best effort */
 	if (e->rules != NULL && store_begin(e->store) == 0) {
 		e->rules_saved_ms = 0;
-		if (tick_save_rules(e, engine_now_ms()) < 0 ||
+		if (tick_save_rules(e, clock_wall_ms()) < 0 ||
 		    store_commit(e->store) < 0)
 			(void)store_rollback(e->store);
 	}
@@ -97,15 +97,6 @@ engine_set_rules(struct engine *e, struct rules *rules)
 {
 	e->rules = rules;
 	e->rules_loaded_ms = 0;	/* saved by the next engine_tick() */
-}
-
-static int64_t
-engine_now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Sum of every rule's counters: they only grow, so a change shows. */

@@ -16,6 +16,7 @@
 
 #include "epp_agent.pb-c.h"
 #include "event_types.h"
+#include "records.h"
 
 #define ENGINE_REASON_LEN 256	/* bytes of engine_report.reason */
 
@@ -108,28 +109,6 @@ int engine_tick(struct engine *e, int64_t now_ms);
 int engine_system_event(struct engine *e, const char *category,
     int64_t device_id, const char *description, int64_t now_ms);
 
-/* An integration server as stored (DESIGN.md "integration servers"). */
-struct engine_server {
-	int64_t		id;
-	char		*name;
-	char		*address;	/* IP literal */
-	uint16_t	port;
-	bool		enabled;
-	bool		verify_client_cert;
-	int64_t		cert_not_after_ms;	/* 0 = none yet */
-	int64_t		package_created_ms;	/* 0 = none yet */
-	int64_t		last_data_ms;		/* 0 = none yet */
-};
-
-/* What creating an integration server takes. */
-struct engine_server_spec {
-	const char	*name;
-	const char	*address;
-	uint16_t	port;
-	bool		enabled;
-	bool		verify_client_cert;
-};
-
 /*
  * At first start: stores specs[0..n) when the integration servers table is
  * empty, registering "integration server added" for each. Returns how many
@@ -146,9 +125,6 @@ int engine_servers_seed(struct engine *e,
  */
 int engine_servers_list(struct engine *e, struct engine_server **ret_servers,
     size_t *ret_n);
-
-/* Frees what engine_servers_list() returned. NULL-safe. */
-void engine_servers_free(struct engine_server *servers, size_t n);
 
 /*
  * Records the current server certificate of server id (and in the
@@ -182,9 +158,6 @@ int engine_server_add(struct engine *e, const struct engine_server_spec *spec,
  */
 int engine_server_get(struct engine *e, int64_t id,
     struct engine_server *ret_server);
-
-/* Frees the strings of s (not s). NULL-safe. */
-void engine_server_clear(struct engine_server *s);
 
 /*
  * Replaces name, address, port, enabled and verify_client_cert of server
@@ -227,9 +200,6 @@ int engine_package_record(struct engine *e, int64_t server_id,
     int64_t not_after_ms, int64_t now_ms, char ***ret_revoked,
     size_t *ret_n);
 
-/* Frees an array of strings from the engine. NULL-safe. */
-void engine_strings_free(char **v, size_t n);
-
 /*
  * Number of agents connected now (in contact within the agent timeout),
  * of server_id or of every server when server_id is 0.
@@ -237,17 +207,9 @@ void engine_strings_free(char **v, size_t n);
 int engine_agents_connected(struct engine *e, int64_t server_id,
     int64_t now_ms, int64_t *ret_count);
 
-/* A row of the users table. */
-struct engine_user {
-	char		*name;		/* OS user name */
-	char		*role;		/* administrator | operator */
-	int64_t		created_ms;
-};
-
 /* Lists users by name; freed with engine_users_free(). */
 int engine_users_list(struct engine *e, struct engine_user **ret_users,
     size_t *ret_n);
-void engine_users_free(struct engine_user *users, size_t n);
 
 /*
  * Adds user name with role (or changes its role). Returns 0, -EINVAL for
@@ -258,18 +220,6 @@ int engine_user_put(struct engine *e, const char *name, const char *role,
 
 /* Removes user name. Returns 0, -ENOENT or a negative errno. */
 int engine_user_remove(struct engine *e, const char *name);
-
-/* One audit record; strings are borrowed. */
-struct engine_audit {
-	int64_t		at_ms;
-	const char	*os_user;
-	int64_t		uid;
-	const char	*role;		/* administrator | operator | none */
-	const char	*action;	/* e.g. "server add" */
-	const char	*target;	/* NULL when none */
-	const char	*result;	/* ok | refused | failed */
-	const char	*detail;	/* NULL or one line */
-};
 
 /* Appends a to the audit log (own transaction). 0 or a negative errno. */
 int engine_audit_add(struct engine *e, const struct engine_audit *a);

@@ -55,18 +55,6 @@ engine_servers_list(struct engine *e, struct engine_server **ret_servers,
 	return store_server_list(e->store, ret_servers, ret_n);
 }
 
-void
-engine_servers_free(struct engine_server *servers, size_t n)
-{
-	if (servers == NULL)
-		return;
-	for (size_t i = 0; i < n; i++) {
-		free(servers[i].name);
-		free(servers[i].address);
-	}
-	free(servers);
-}
-
 int
 engine_server_set_cert(struct engine *e, int64_t id, const char *serial,
     const char *sha256, int64_t not_after_ms, int64_t now_ms)

@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "event_types.h"
 #include "ingest.h"
@@ -64,15 +65,6 @@ struct writer {
 	bool		stopping;
 };
 
-static int64_t
-writer_now_ms(clockid_t clock)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(clock, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /*
  * Runs one batch through the engine. The jobs stay counted in jobs and
  * bytes until the loop has answered them (writer_done_cb()), so memory
@@ -95,7 +87,7 @@ writer_apply(struct writer *w, struct writer_job *batch)
 		reports[i].server_id = job->server_id;
 	}
 	r = engine_apply_batch(w->engine, reports, n,
-	    writer_now_ms(CLOCK_REALTIME));
+	    clock_wall_ms());
 	if (r < 0)
 		log_warnx("writer: batch of %zu reports not stored: %s (%s)",
 		    n, strerror(-r), engine_errmsg(w->engine));
@@ -126,12 +118,12 @@ writer_apply(struct writer *w, struct writer_job *batch)
 static void
 writer_tick(struct writer *w, int64_t *next_tick)
 {
-	int64_t now = writer_now_ms(CLOCK_MONOTONIC);
+	int64_t now = clock_mono_ms();
 	int r;
 
 	if (now < *next_tick)
 		return;
-	r = engine_tick(w->engine, writer_now_ms(CLOCK_REALTIME));
+	r = engine_tick(w->engine, clock_wall_ms());
 	if (r < 0)
 		log_warnx("writer: periodic maintenance failed: %s (%s), "
 		    "ignoring", strerror(-r), engine_errmsg(w->engine));
@@ -141,7 +133,7 @@ writer_tick(struct writer *w, int64_t *next_tick)
 static void
 writer_wait(struct writer *w, int64_t next_tick)
 {
-	int64_t wait_ms = next_tick - writer_now_ms(CLOCK_MONOTONIC);
+	int64_t wait_ms = next_tick - clock_mono_ms();
 	struct timespec until;
 
 	if (wait_ms <= 0)
@@ -183,7 +175,7 @@ writer_main(void *arg)
 	struct event_types *types;
 	struct rules *rules;
 	size_t n_notices;
-	int64_t next_tick = writer_now_ms(CLOCK_MONOTONIC) + WRITER_TICK_MS;
+	int64_t next_tick = clock_mono_ms() + WRITER_TICK_MS;
 	bool stop;
 
 	for (;;) {
@@ -227,7 +219,7 @@ writer_main(void *arg)
 		for (size_t i = 0; i < n_notices; i++) {
 			if (engine_system_event(w->engine,
 			    notices[i].category, 0, notices[i].text,
-			    writer_now_ms(CLOCK_REALTIME)) < 0)
+			    clock_wall_ms()) < 0)
 				log_warnx("cannot register '%s': %s, ignoring",
 				    notices[i].text,
 				    engine_errmsg(w->engine));

@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "query-private.h"
-#include "store.h"
+#include "embedded.h"
 
 static void
 set_err(char *buf, size_t len, const char *fmt, ...) KICS_PRINTF(3, 4);
@@ -52,10 +52,10 @@ check_version(sqlite3 *db, const char *path, char *errbuf, size_t errlen)
 		goto out;
 	}
 	v = sqlite3_column_int(st, 0);
-	if (v > store_schema_version()) {
+	if (v > embedded_schema_version()) {
 		set_err(errbuf, errlen, "database '%s' has schema version %d, "
 		    "newer than the %d this kics-query knows; use a newer "
-		    "kics-query", path, v, store_schema_version());
+		    "kics-query", path, v, embedded_schema_version());
 		r = -EPROTO;
 		goto out;
 	}
@@ -64,12 +64,12 @@ check_version(sqlite3 *db, const char *path, char *errbuf, size_t errlen)
 		    "(schema version %d)", path, v);
 		goto out;
 	}
-	if (v < store_schema_version()) {
+	if (v < embedded_schema_version()) {
 		/* kics-query never writes: only the daemon migrates */
 		set_err(errbuf, errlen, "database '%s' has schema version %d, "
 		    "older than the %d this kics-query reads; start "
 		    "kics-epp-proxy once to upgrade it", path, v,
-		    store_schema_version());
+		    embedded_schema_version());
 		r = -EPROTO;
 		goto out;
 	}

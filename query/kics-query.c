@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "clock.h"
 #include "control.pb-c.h"
 #include "query-private.h"
 
@@ -89,15 +90,6 @@ fail(int code, const char *fmt, ...)
 	va_end(ap);
 	(void)fputc('\n', stderr);
 	return code;
-}
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Index of option name in cur->opts, or -1. */
@@ -644,7 +636,7 @@ cmd_events(const struct cmd *c)
 		"description", "DESCRIPTION", NULL };
 	struct query_events_opts o;
 	struct query_db *db;
-	int64_t now = now_ms();
+	int64_t now = clock_wall_ms();
 	const char *v;
 	int r;
 

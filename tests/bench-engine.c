@@ -18,6 +18,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "rules.h"
 #include "strbuf.h"
@@ -40,10 +41,7 @@ static const char *const categories[] = {
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_us() / 1e6;
 }
 
 static rb_report *

@@ -22,6 +22,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "engine.h"
 #include "report-build.h"
 #include "testutil.h"
@@ -48,10 +49,7 @@ static const char *const words[] = {
 static double
 now_s(void)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+	return (double)clock_mono_us() / 1e6;
 }
 
 static void

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "testutil.h"
 
 char *
@@ -60,8 +61,5 @@ testutil_source_path(const char *relative)
 long long
 testutil_now_ms(void)
 {
-	struct timespec ts;
-
-	(void)clock_gettime(CLOCK_REALTIME, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (long long)clock_wall_ms();
 }

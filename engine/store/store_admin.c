@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
+#include "records.h"
 #include "store-private.h"
 
 /* Prepares sql on s; NULL with the message kept on failure. */

@@ -129,28 +129,10 @@ store_errmsg(const struct store *s)
 	return s->errmsg;
 }
 
-/* The number NNNN of a migration called NNNN_name.sql, or -1. */
-static int
-migration_number(const char *name)
-{
-	char *end;
-	long n = strtol(name, &end, 10);
-
-	if (end == name || *end != '_' || n <= 0 || n > INT_MAX)
-		return -1;
-	return (int)n;
-}
-
 int
 store_schema_version(void)
 {
-	int max = 0;
-
-	for (const struct embedded_file *m = embedded_migrations;
-	    m->name != NULL; m++)
-		if (migration_number(m->name) > max)
-			max = migration_number(m->name);
-	return max;
+	return embedded_schema_version();
 }
 
 static int
@@ -219,7 +201,7 @@ store_migrate(struct store *s, const char *path)
 	/* embedded_migrations is sorted by name, hence by number */
 	for (const struct embedded_file *m = embedded_migrations;
 	    m->name != NULL; m++) {
-		int n = migration_number(m->name);
+		int n = embedded_migration_number(m->name);
 
 		if (n <= have)
 			continue;

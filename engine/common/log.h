@@ -6,6 +6,7 @@
 #ifndef KICS_LOG_H
 #define KICS_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdnoreturn.h>
 
@@ -33,7 +34,16 @@ void log_warn(const char *fmt, ...) KICS_PRINTF(1, 2);
 void log_warnx(const char *fmt, ...) KICS_PRINTF(1, 2);
 void log_info(const char *fmt, ...) KICS_PRINTF(1, 2);
 void log_debug(const char *fmt, ...) KICS_PRINTF(1, 2);
-/* Log at error level and exit(1); fatal appends strerror(errno). */
+/*
+ * Writes one message at level, appending ": strerror(errnum)" when errnum
+ * is not 0; the building block of the functions above and of fatal.c.
+ */
+void log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap);
+/*
+ * Log at error level and exit(1); fatal appends strerror(errno). They live
+ * in fatal.c, the only place of engine/ that ends the process, and only
+ * main programs may call them (STYLE.md §3).
+ */
 noreturn void fatal(const char *fmt, ...) KICS_PRINTF(1, 2);
 noreturn void fatalx(const char *fmt, ...) KICS_PRINTF(1, 2);
 

@@ -265,7 +265,7 @@ int store_interaction_count(struct store *s, int64_t *ret_count);
 /* Deletes the n interactions first seen longest ago. */
 int store_interaction_trim(struct store *s, int64_t n);
 
-/* integration servers (struct engine_server of engine.h) */
+/* integration servers (struct engine_server of records.h) */
 struct engine_server;
 struct engine_server_spec;
 int store_server_count(struct store *s, int64_t *ret_count);
@@ -286,7 +286,7 @@ int store_rules_state_put(struct store *s, const char *file,
 int store_device_archive_silent(struct store *s, int64_t before_ms,
     int limit);
 
-/* administration (store_admin.c, issue 5); structs of engine.h */
+/* administration (store_admin.c, issue 5); structs of records.h */
 struct engine_user;
 struct engine_audit;
 int store_server_update(struct store *s, int64_t id,

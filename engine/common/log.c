@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -49,7 +48,7 @@ log_level_parse(const char *s, enum log_level *ret_level)
 	return -EINVAL;
 }
 
-static void
+void
 log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
 {
 	static const int prio[LOG_LEVEL_MAX] = {
@@ -115,20 +114,4 @@ void
 log_debug(const char *fmt, ...)
 {
 	LOG_BODY(LOG_LEVEL_DEBUG, 0);
-}
-
-void
-fatal(const char *fmt, ...)
-{
-	int e = errno;
-
-	LOG_BODY(LOG_LEVEL_ERROR, e);
-	exit(1);
-}
-
-void
-fatalx(const char *fmt, ...)
-{
-	LOG_BODY(LOG_LEVEL_ERROR, 0);
-	exit(1);
 }

@@ -25,4 +25,13 @@ extern const struct embedded_file embedded_conf[];
 const struct embedded_file *embedded_find(const struct embedded_file *files,
     const char *name);
 
+/* The number NNNN of a migration called NNNN_name.sql, or -1. */
+int embedded_migration_number(const char *name);
+
+/*
+ * The schema version the binaries carry: the highest migration number,
+ * which PRAGMA user_version reaches once every migration is applied.
+ */
+int embedded_schema_version(void);
+
 #endif
