@@ -334,10 +334,9 @@ control_rules_reload(struct control_req *req)
 		    "%d rule(s) loaded", r);
 }
 
+/* What the daemon does for each action; names and roles: role.h. */
 struct control_action {
 	Kics__Control__V1__Action action;
-	const char	*name;
-	enum role	role;		/* at least */
 	void		(*fn)(struct control_req *req);
 };
 
@@ -348,36 +347,24 @@ control_allowed(struct control_req *req)
 	control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK, "allowed");
 }
 
+#define ACTION(x)	KICS__CONTROL__V1__ACTION__ACTION_##x
 static const struct control_action control_actions[] = {
-	{ KICS__CONTROL__V1__ACTION__ACTION_STATUS, "status",
-	  ROLE_OPERATOR, control_status },
-	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_LIST, "server list",
-	  ROLE_OPERATOR, control_allowed },
-	{ KICS__CONTROL__V1__ACTION__ACTION_USER_LIST, "user list",
-	  ROLE_OPERATOR, control_allowed },
-	{ KICS__CONTROL__V1__ACTION__ACTION_AUDIT, "audit",
-	  ROLE_OPERATOR, control_allowed },
-	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_ADD, "server add",
-	  ROLE_ADMINISTRATOR, admin_server },
-	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_EDIT, "server edit",
-	  ROLE_ADMINISTRATOR, admin_server },
-	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_ENABLE, "server enable",
-	  ROLE_ADMINISTRATOR, admin_server },
-	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_DISABLE, "server disable",
-	  ROLE_ADMINISTRATOR, admin_server },
-	{ KICS__CONTROL__V1__ACTION__ACTION_SERVER_REMOVE, "server remove",
-	  ROLE_ADMINISTRATOR, admin_server },
-	{ KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_CREATE, "package create",
-	  ROLE_ADMINISTRATOR, admin_package },
-	{ KICS__CONTROL__V1__ACTION__ACTION_USER_ADD, "user add",
-	  ROLE_ADMINISTRATOR, admin_user },
-	{ KICS__CONTROL__V1__ACTION__ACTION_USER_REMOVE, "user remove",
-	  ROLE_ADMINISTRATOR, admin_user },
-	{ KICS__CONTROL__V1__ACTION__ACTION_DEVICE_SET, "device set",
-	  ROLE_ADMINISTRATOR, admin_device },
-	{ KICS__CONTROL__V1__ACTION__ACTION_RULES_RELOAD, "rules reload",
-	  ROLE_ADMINISTRATOR, control_rules_reload },
+	{ ACTION(STATUS), control_status },
+	{ ACTION(SERVER_LIST), control_allowed },
+	{ ACTION(USER_LIST), control_allowed },
+	{ ACTION(AUDIT), control_allowed },
+	{ ACTION(SERVER_ADD), admin_server },
+	{ ACTION(SERVER_EDIT), admin_server },
+	{ ACTION(SERVER_ENABLE), admin_server },
+	{ ACTION(SERVER_DISABLE), admin_server },
+	{ ACTION(SERVER_REMOVE), admin_server },
+	{ ACTION(PACKAGE_CREATE), admin_package },
+	{ ACTION(USER_ADD), admin_user },
+	{ ACTION(USER_REMOVE), admin_user },
+	{ ACTION(DEVICE_SET), admin_device },
+	{ ACTION(RULES_RELOAD), control_rules_reload },
 };
+#undef ACTION
 
 /* Names what the request is about, for the audit log. */
 static void
@@ -406,9 +393,10 @@ control_target(struct control_req *req)
 static void
 control_dispatch(struct control_req *req)
 {
+	const struct role_action *ra = role_action_find(req->msg->action);
 	const struct control_action *a = NULL;
 
-	for (size_t i = 0; i < sizeof(control_actions) /
+	for (size_t i = 0; ra != NULL && i < sizeof(control_actions) /
 	    sizeof(control_actions[0]); i++)
 		if (control_actions[i].action == req->msg->action)
 			a = &control_actions[i];
@@ -418,12 +406,12 @@ control_dispatch(struct control_req *req)
 		    "unknown action %d", (int)req->msg->action);
 		return;
 	}
-	req->action = a->name;
+	req->action = ra->name;
 	control_target(req);
-	if (req->role < a->role) {
+	if (req->role < ra->role) {
 		control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_FORBIDDEN,
-		    "'%s' needs the %s role; user '%s' has %s", a->name,
-		    role_name(a->role), req->user,
+		    "'%s' needs the %s role; user '%s' has %s", ra->name,
+		    role_name(ra->role), req->user,
 		    req->role == ROLE_NONE ? "no role" :
 		    role_name(req->role));
 		return;

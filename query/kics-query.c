@@ -17,6 +17,7 @@
 #include "clock.h"
 #include "control.pb-c.h"
 #include "query-private.h"
+#include "role.h"
 
 #define EXIT_NOT_FOUND	1
 #define EXIT_USAGE	2
@@ -999,12 +1000,17 @@ admin_send(const struct cmd *c)
 	Kics__Control__V1__UserArgs usr = KICS__CONTROL__V1__USER_ARGS__INIT;
 	Kics__Control__V1__DeviceArgs dev =
 	    KICS__CONTROL__V1__DEVICE_ARGS__INIT;
+	const struct role_action *ra;
 	struct query_control_reply rep;
 	char *password = NULL;
 	int r;
 
+	/* the control action of a command is the one of the same name */
+	if ((ra = role_action_by_name(c->name)) == NULL)
+		return fail(EXIT_USAGE, "%s: not an administrative command",
+		    c->name);
+	req.action = ra->action;
 	if (strcmp(c->name, "device set") == 0) {
-		req.action = KICS__CONTROL__V1__ACTION__ACTION_DEVICE_SET;
 		req.device = &dev;
 		dev.id = id_arg(arg_pos[0]);
 		dev.status = (char *)opt_or_empty("status");
@@ -1015,22 +1021,6 @@ admin_send(const struct cmd *c)
 		dev.os_name = (char *)opt_or_empty("os-name");
 		dev.os_version = (char *)opt_or_empty("os-version");
 	} else if (strncmp(c->name, "server ", 7) == 0) {
-#define SRV(x)	KICS__CONTROL__V1__ACTION__ACTION_SERVER_##x
-		static const struct {
-			const char *name;
-			Kics__Control__V1__Action action;
-		} map[] = {
-			{ "server add", SRV(ADD) },
-			{ "server edit", SRV(EDIT) },
-			{ "server enable", SRV(ENABLE) },
-			{ "server disable", SRV(DISABLE) },
-			{ "server remove", SRV(REMOVE) },
-		};
-#undef SRV
-
-		for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
-			if (strcmp(map[i].name, c->name) == 0)
-				req.action = map[i].action;
 		req.server = &srv;
 		if (arg_npos > 0)
 			srv.id = id_arg(arg_pos[0]);
@@ -1046,24 +1036,16 @@ admin_send(const struct cmd *c)
 			    KICS__CONTROL__V1__TOGGLE__TOGGLE_OFF;
 		srv.force = flag("force");
 	} else if (strcmp(c->name, "package create") == 0) {
-		req.action = KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_CREATE;
 		req.package = &pkg;
 		pkg.server_id = id_arg(opt("server"));
 		password = read_password(opt("password-file"));
 		pkg.password.data = (uint8_t *)password;
 		pkg.password.len = strlen(password);
 	} else if (strncmp(c->name, "user ", 5) == 0) {
-		req.action = strcmp(c->name, "user add") == 0 ?
-		    KICS__CONTROL__V1__ACTION__ACTION_USER_ADD :
-		    KICS__CONTROL__V1__ACTION__ACTION_USER_REMOVE;
 		req.user = &usr;
 		usr.name = (char *)arg_pos[0];
 		usr.role = (char *)opt_or_empty("role");
-	} else if (strcmp(c->name, "rules reload") == 0) {
-		req.action = KICS__CONTROL__V1__ACTION__ACTION_RULES_RELOAD;
-	} else
-		return fail(EXIT_USAGE, "%s: not an administrative command",
-		    c->name);
+	}
 	r = control_call(&req, false, &rep);
 	if (password != NULL) {
 		memset(password, 0, strlen(password));

@@ -94,12 +94,6 @@ static const struct conf_user conf_default_user = {
 	.role = ROLE_ADMINISTRATOR,
 };
 
-static const char *const role_names[ROLE_MAX] = {
-	[ROLE_NONE] = "none",
-	[ROLE_OPERATOR] = "operator",
-	[ROLE_ADMINISTRATOR] = "administrator",
-};
-
 /* Where a server's name or address was first seen. */
 struct conf_server_seen {
 	const char	*name;		/* borrowed from the doc, or NULL */
@@ -120,26 +114,6 @@ struct conf_ctx {
 	size_t			 n_errors;
 	int			 r;		/* first -ENOMEM, else 0 */
 };
-
-const char *
-role_name(enum role r)
-{
-	if (r < 0 || r >= ROLE_MAX)
-		return "?";
-	return role_names[r];
-}
-
-int
-role_parse(const char *s, enum role *ret_role)
-{
-	for (int i = ROLE_OPERATOR; i < ROLE_MAX; i++) {
-		if (strcmp(s, role_names[i]) == 0) {
-			*ret_role = (enum role)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
 
 static void
 conf_servers_free(struct conf_server *v, size_t n)

@@ -12,13 +12,8 @@
 
 #include "diag.h"
 #include "log.h"
+#include "role.h"
 
-enum role {
-	ROLE_NONE,
-	ROLE_OPERATOR,		/* may only look */
-	ROLE_ADMINISTRATOR,	/* may change anything */
-	ROLE_MAX
-};
 
 struct conf_server {
 	char		*name;
@@ -83,10 +78,5 @@ void conf_free(struct conf *c);
  */
 int conf_check_reload(const struct conf *cur, const struct conf *next,
     struct diag *diag);
-
-/* Returns "none", "operator" or "administrator". */
-const char *role_name(enum role r);
-/* Parses "operator" or "administrator"; returns 0 or -EINVAL. */
-int role_parse(const char *s, enum role *ret_role);
 
 #endif
