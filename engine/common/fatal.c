@@ -2,7 +2,7 @@
 /*
  * This file contains fatal() and fatalx(): the main programs' way to log
  * an error and end the process. It is the only file under engine/ that may
- * call exit(); tests/check-layers.sh keeps it so.
+ * call exit(); tests/check-layers.py keeps it so.
  */
 #include <errno.h>
 #include <stdarg.h>

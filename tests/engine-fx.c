@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* This file contains the fixture of the engine tests (engine-fx.h). */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine-fx.h"
+#include "testutil.h"
+
+void
+fx_open_cfg(struct fx *f, const struct engine_config *cfg)
+{
+	struct diag *d = diag_new();
+
+	memset(f, 0, sizeof(*f));
+	f->dir = testutil_mkdtemp();
+	CHECK((f->path = malloc(strlen(f->dir) + 16)) != NULL);
+	(void)sprintf(f->path, "%s/kics-epp.db", f->dir);
+	CHECK(d != NULL);
+	CHECK_EQ(event_types_load_default(d, &f->types), 0);
+	diag_free(d);
+	CHECK_EQ(engine_open(f->path, cfg, f->types, &f->e), 0);
+	CHECK_EQ(sqlite3_open_v2(f->path, &f->db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+}
+
+void
+fx_open(struct fx *f)
+{
+	struct engine_config cfg;
+
+	engine_config_init(&cfg);
+	fx_open_cfg(f, &cfg);
+}
+
+void
+fx_close(struct fx *f)
+{
+	(void)sqlite3_close(f->db);
+	engine_free(f->e);
+	event_types_free(f->types);
+	testutil_rmtree(f->dir);
+	free(f->dir);
+	free(f->path);
+}
+
+/* Applies r alone at now_ms and returns its status. */
+enum report_status
+fx_apply_at(struct fx *f, rb_report *r, long long now_ms)
+{
+	struct engine_report er = { .report = r, .server_id = 0 };
+
+	CHECK_EQ(engine_apply_batch(f->e, &er, 1, now_ms), 0);
+	return er.status;
+}
+
+enum report_status
+fx_apply(struct fx *f, rb_report *r)
+{
+	return fx_apply_at(f, r, testutil_now_ms());
+}
+
+/* The first column of the first row of sql as an integer (-1: no row). */
+long long
+q_int(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	if (sqlite3_prepare_v2(f->db, sql, -1, &st, NULL) != SQLITE_OK) {
+		(void)fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(f->db));
+		abort();
+	}
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	(void)sqlite3_finalize(st);
+	return v;
+}
+
+/* Like q_int for text; the caller frees the result (NULL: no row/NULL). */
+char *
+q_text(struct fx *f, const char *sql)
+{
+	sqlite3_stmt *st;
+	char *v = NULL;
+
+	CHECK(sqlite3_prepare_v2(f->db, sql, -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+		v = strdup((const char *)sqlite3_column_text(st, 0));
+	(void)sqlite3_finalize(st);
+	return v;
+}
+
+void
+check_text(struct fx *f, const char *sql, const char *want)
+{
+	char *got = q_text(f, sql);
+
+	if (got == NULL || strcmp(got, want) != 0) {
+		(void)fprintf(stderr, "%s: got '%s', want '%s'\n", sql,
+		    got != NULL ? got : "(null)", want);
+		abort();
+	}
+	free(got);
+}
+
+/* Sum of row counts of every table, to prove nothing changed. */
+long long
+all_rows(struct fx *f)
+{
+	return q_int(f, "SELECT (SELECT COUNT(*) FROM devices) + "
+	    "(SELECT COUNT(*) FROM addresses) + "
+	    "(SELECT COUNT(*) FROM device_attributes) + "
+	    "(SELECT COUNT(*) FROM agents) + "
+	    "(SELECT COUNT(*) FROM epp_applications) + "
+	    "(SELECT COUNT(*) FROM events) + "
+	    "(SELECT COUNT(*) FROM interactions) + "
+	    "(SELECT COUNT(*) FROM events_fts)");
+}
+
+rb_report *
+host_report(const char *agent, uint64_t seq, const char *mac, const char *ip)
+{
+	rb_report *r = rb_new(agent, seq);
+
+	(void)rb_host(r, "ENG-WS-014", "Windows 10 Enterprise", "10.0.19044",
+	    mac, ip);
+	rb_app(r, "Kaspersky Endpoint Security", "12.3.0.493");
+	return r;
+}
+

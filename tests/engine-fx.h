@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The fixture of the engine tests: an engine over a real SQLite file in a
+ * temporary directory, and a read-only connection beside it that reads the
+ * result back as renderers would.
+ */
+#ifndef KICS_ENGINE_FX_H
+#define KICS_ENGINE_FX_H
+
+#include <sqlite3.h>
+
+#include "engine.h"
+#include "report-build.h"
+
+#define TCP KICS__EPP__V1__CONNECTION__PROTOCOL__TCP
+#define UDP KICS__EPP__V1__CONNECTION__PROTOCOL__UDP
+#define OUT KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND
+#define IN KICS__EPP__V1__CONNECTION__DIRECTION__INBOUND
+
+struct fx {
+	char			*dir;
+	char			*path;
+	struct event_types	*types;
+	struct engine		*e;
+	sqlite3			*db;	/* a reader, as renderers would be */
+};
+
+/* Opens f on a new temporary directory with cfg (defaults: fx_open). */
+void fx_open_cfg(struct fx *f, const struct engine_config *cfg);
+void fx_open(struct fx *f);
+/* Closes f and removes its directory. */
+void fx_close(struct fx *f);
+/* Applies r alone at now_ms (now: fx_apply) and returns its status. */
+enum report_status fx_apply_at(struct fx *f, rb_report *r, long long now_ms);
+enum report_status fx_apply(struct fx *f, rb_report *r);
+/* The first column of the first row of sql as an integer (-1: no row). */
+long long q_int(struct fx *f, const char *sql);
+/* Like q_int for text; the caller frees the result (NULL: no row/NULL). */
+char *q_text(struct fx *f, const char *sql);
+/* Aborts unless sql gives the text want. */
+void check_text(struct fx *f, const char *sql, const char *want);
+/* Sum of row counts of every table, to prove nothing changed. */
+long long all_rows(struct fx *f);
+/* A report of agent with host information, one interface and one EPP app. */
+rb_report *host_report(const char *agent, uint64_t seq, const char *mac,
+    const char *ip);
+
+#endif
