@@ -28,6 +28,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "epp_agent.pb-c.h"
+#include "http_gate.h"
 #include "ingest.h"
 #include "kics_limits.h"
 #include "log.h"
@@ -89,6 +90,7 @@ struct http {
 	size_t		pending;	/* jobs at the writer */
 	int64_t		last_busy_warn_ms;
 	int64_t		last_full_warn_ms;
+	struct http_gate_budget body_budget;	/* bodies being received */
 };
 
 /* Sends msg packed as the body, with our content type. */
@@ -274,13 +276,53 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	l->pending++;
 }
 
+/*
+ * Answers a request that the gate replaced (http_gate.h): verdict is
+ * "CODE message"; the request asked evhttp to close the connection after
+ * the answer, since the rest of what the client sent was never read.
+ */
+static void
+http_reply_gate(struct http *h, struct evhttp_request *req,
+    const char *verdict)
+{
+	static const struct {
+		const char	*code;
+		int		status;
+		const char	*phrase;
+	} answers[] = {
+		{ "too_large", 413, "Payload Too Large" },
+		{ "busy", 503, "Service Unavailable" },
+		{ "length_required", 411, "Length Required" },
+		{ "bad_request", 400, "Bad Request" },	/* also the default */
+	};
+	size_t n = strcspn(verdict, " "), i;
+	const char *msg = verdict[n] == ' ' ? verdict + n + 1 : "";
+
+	for (i = 0; i < sizeof(answers) / sizeof(answers[0]) - 1; i++)
+		if (strlen(answers[i].code) == n &&
+		    strncmp(answers[i].code, verdict, n) == 0)
+			break;
+	if (answers[i].status == 503)
+		http_log_busy(h, "request bodies over their memory budget");
+	(void)evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Connection", "close");
+	http_reply_error(req, answers[i].status, answers[i].phrase,
+	    answers[i].code, msg);
+}
+
 static void
 http_request_cb(struct evhttp_request *req, void *arg)
 {
 	struct http_listener *l = arg;
 	const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
 	const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	const char *gate = evhttp_find_header(
+	    evhttp_request_get_input_headers(req), HTTP_GATE_HEADER);
 
+	if (gate != NULL) {
+		http_reply_gate(l->http, req, gate);
+		return;
+	}
 	if (path == NULL || strcmp(path, HTTP_REPORT_PATH) != 0) {
 		http_reply_error(req, 404, "Not Found", "not_found",
 		    "only POST " HTTP_REPORT_PATH " exists");
@@ -323,7 +365,7 @@ http_conns_sweep(struct http *h)
  * is corrected lazily: a reused fd replaces its old entry, and a sweep
  * drops closed sockets before a connection would be refused.
  */
-static void
+static bool
 http_conn_admit(struct http *h, int fd)
 {
 	struct http_conn *c = NULL;
@@ -349,7 +391,7 @@ http_conn_admit(struct http *h, int fd)
 		}
 		/* evhttp sees end of file and frees the connection. */
 		(void)shutdown(fd, SHUT_RDWR);
-		return;
+		return false;
 	}
 	if (c == NULL)
 		c = &h->conns[h->n_conns++];
@@ -360,6 +402,25 @@ http_conn_admit(struct http *h, int fd)
 	/* Without it every reply waits ≈ 40 ms for a delayed ACK. */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 		log_warn("setsockopt TCP_NODELAY, ignoring");
+	return true;
+}
+
+/*
+ * Puts the gate (http_gate.h) on a new connection. evhttp made bev's
+ * callback argument its connection when it set bev up, and libevent 2.1
+ * has no other way from a new bufferevent to its connection.
+ */
+static void
+http_gate_on(struct http *h, struct bufferevent *bev)
+{
+	void *evcon = NULL;
+
+	bufferevent_getcb(bev, NULL, NULL, NULL, &evcon);
+	if (evcon == NULL)
+		fatalx("gate: a connection without evhttp");
+	if (http_gate_attach(bev, evcon, &h->body_budget,
+	    h->cfg.max_body_bytes) < 0)
+		fatalx("gate: out of memory");
 }
 
 /*
@@ -377,8 +438,9 @@ http_fresh_cb(evutil_socket_t unused, short what, void *arg)
 	(void)what;
 	while ((f = h->fresh) != NULL) {
 		h->fresh = f->next;
-		if ((fd = bufferevent_getfd(f->bev)) >= 0)
-			http_conn_admit(h, fd);
+		if ((fd = bufferevent_getfd(f->bev)) >= 0 &&
+		    http_conn_admit(h, fd))
+			http_gate_on(h, f->bev);
 		(void)bufferevent_decref(f->bev);
 		free(f);
 	}
@@ -442,6 +504,9 @@ http_new(struct event_base *base, struct writer *w,
 	if (h->cfg.max_connections > LIMIT_HTTP_CONNECTIONS)
 		h->cfg.max_connections = LIMIT_HTTP_CONNECTIONS;
 	h->conns = xcalloc(h->cfg.max_connections, sizeof(*h->conns));
+	h->body_budget.limit = LIMIT_HTTP_BODY_MEMORY_DEFAULT;
+	if (h->body_budget.limit < h->cfg.max_body_bytes)
+		h->body_budget.limit = h->cfg.max_body_bytes;
 	if ((h->fresh_ev = event_new(base, -1, 0, http_fresh_cb, h)) == NULL)
 		fatalx("event_new: out of memory");
 	return h;

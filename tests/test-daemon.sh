@@ -197,6 +197,123 @@ EOF
 check_eq "oversize Content-Length" "HTTP/1.1 413 Payload Too Large" \
     "$(echo "$status" | sed 's/Request Entity Too Large/Payload Too Large/')"
 
+# The gate (ingest/http_gate.c) sees each request's framing before evhttp
+# reads a body: its refusals are ErrorReplies like every other answer, and
+# the requests it passes arrive whole however the bytes are cut (a1 is
+# committed already: each resend is acked again).
+# raw_probe CASE...: one line per case, "STATUS CODE..." per reply.
+raw_probe() {
+	python3 - "$PORT" "$DATA/pki/ca.pem" "$TMP/a1" "$@" <<'EOF'
+import socket, ssl, sys, time
+port, ca, body = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read()
+ctx = ssl.create_default_context(cafile=ca)
+
+def head(extra, length=None):
+    h = (b"POST /api/v1/report HTTP/1.1\r\nHost: x\r\n"
+         b"Content-Type: application/x-protobuf\r\n")
+    if length is not None:
+        h += b"Content-Length: %d\r\n" % length
+    return h + extra + b"\r\n"
+
+def field(data, want):
+    """The string field number want of a protobuf message (ErrorReply)."""
+    i = 0
+    while i < len(data):
+        tag = data[i]
+        i += 1
+        n, shift = 0, 0
+        while True:
+            b = data[i]
+            i += 1
+            n |= (b & 0x7f) << shift
+            shift += 7
+            if b < 0x80:
+                break
+        if tag >> 3 == want and tag & 7 == 2:
+            return data[i:i + n].decode()
+        i += n
+    return "-"
+
+def replies(t, count):
+    """Reads count HTTP responses: [(status, ErrorReply code or '')]."""
+    buf, out = b"", []
+    t.settimeout(5)
+    while len(out) < count:
+        while b"\r\n\r\n" not in buf:
+            chunk = t.recv(65536)
+            if not chunk:
+                return out + [("closed", "")]
+            buf += chunk
+        h, buf = buf.split(b"\r\n\r\n", 1)
+        lines = h.decode().split("\r\n")
+        status, n = lines[0].split()[1], 0
+        for l in lines[1:]:
+            k, v = l.split(":", 1)
+            if k.strip().lower() == "content-length":
+                n = int(v)
+        while len(buf) < n:
+            chunk = t.recv(65536)
+            if not chunk:
+                break
+            buf += chunk
+        data, buf = buf[:n], buf[n:]
+        out.append((status, field(data, 1) if status != "200" else ""))
+    return out
+
+def send(t, case):
+    """Sends case; returns how many replies it expects."""
+    if case == "too_large":
+        t.sendall(head(b"", 10000000))
+    elif case == "two_lengths":
+        t.sendall(head(b"Content-Length: 5\r\n", 6) + b"x" * 6)
+    elif case == "same_length_twice":
+        t.sendall(head(b"Content-Length: %d\r\n" % len(body), len(body)) +
+                  body)
+    elif case == "te_and_length":
+        t.sendall(head(b"Transfer-Encoding: chunked\r\n", 5))
+    elif case == "chunked":
+        t.sendall(head(b"Transfer-Encoding: chunked\r\n") +
+                  b"5\r\nhello\r\n0\r\n\r\n")
+    elif case == "folded":
+        t.sendall(head(b"X-A: 1\r\n  folded\r\n", len(body)) + body)
+    elif case == "space_before_colon":
+        t.sendall(head(b"Content-Length : 3\r\n") + body)
+    elif case == "huge_headers":
+        t.sendall(head(b"X-Pad: " + b"p" * 9000 + b"\r\n", len(body)))
+    elif case == "bad_length":
+        t.sendall(head(b"Content-Length: 1x\r\n"))
+    elif case == "dribble":
+        data = head(b"", len(body)) + body
+        for i in range(0, len(data), 3):
+            t.sendall(data[i:i + 3])
+            time.sleep(0.002)
+    elif case == "pipelined":
+        t.sendall((head(b"", len(body)) + body) * 2)
+        return 2
+    return 1
+
+for case in sys.argv[4:]:
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        with ctx.wrap_socket(s, server_hostname="127.0.0.1") as t:
+            got = replies(t, send(t, case))
+            print(" ".join(("%s %s" % g).strip() for g in got))
+EOF
+}
+out=$(raw_probe too_large two_lengths same_length_twice te_and_length \
+    chunked folded space_before_colon huge_headers bad_length dribble \
+    pipelined) || fail "gate probe failed"
+check_eq "gate refusals and passes" "413 too_large
+400 bad_request
+400 bad_request
+400 bad_request
+411 length_required
+400 bad_request
+400 bad_request
+400 bad_request
+400 bad_request
+200
+200 200" "$out"
+
 # Keep-alive: two requests, one connection.
 report "$TMP/a2" --agent agent-a --seq 2 --mac aa:bb:cc:00:00:01 \
     --ip 10.0.0.1 --hostname host-a --events 1 --event-prefix a2

@@ -37,6 +37,8 @@
 #define LIMIT_INGEST_QUEUE_BYTES	(16 * 1024 * 1024)	/* their bodies */
 #define LIMIT_HTTP_HEADERS_BYTES	8192	/* request line + headers */
 #define LIMIT_HTTP_CONNECTIONS		65536	/* limits.max_connections */
+/* bodies being received at once, all connections together (http_gate.h) */
+#define LIMIT_HTTP_BODY_MEMORY_DEFAULT	(64 * 1024 * 1024)
 
 /* rules: conf/rules.yaml (engine/rules*.c) */
 #define LIMIT_RULES			1000	/* rules in the file */

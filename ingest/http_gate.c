@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the gate of http_gate.h: an input-buffer callback
+ * that holds each request's header block until it has seen its framing,
+ * then passes the request on, or replaces it with a verdict.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/http.h>
+
+#include "http_gate.h"
+#include "kics_limits.h"
+#include "log.h"
+
+#define GATE_MESSAGE_LEN	160	/* bytes of a verdict's message */
+
+enum gate_state {
+	GATE_HEAD,		/* waiting for a whole header block */
+	GATE_BODY,		/* passing body_left more bytes */
+	GATE_HOLD,		/* refused: what comes is dropped */
+};
+
+struct http_gate {
+	struct http_gate_budget *budget;
+	struct evbuffer	*in;		/* the connection's, read by evhttp */
+	struct evbuffer_cb_entry *cb;
+	struct evbuffer	*hold;		/* taken from in, not yet passed */
+	struct evbuffer	*tmp;
+	size_t		max_body;
+	enum gate_state	state;
+	bool		moving;		/* our own changes of in: ignored */
+	uint64_t	body_left;
+	size_t		reserved;	/* of budget, by the body in flight */
+};
+
+/* What the header block of one request says about its body. */
+struct gate_framing {
+	bool		has_length;
+	uint64_t	length;
+	bool		chunked;	/* any Transfer-Encoding */
+	const char	*bad;		/* a smuggling shape, or NULL */
+};
+
+static void
+gate_release(struct http_gate *g)
+{
+	g->budget->used -= g->reserved;
+	g->reserved = 0;
+}
+
+/*
+ * Length of the header block at the start of src up to and including its
+ * empty line, or 0 while it is incomplete. A block that starts with an
+ * empty line is that line alone, which evhttp judges.
+ */
+static size_t
+gate_head_len(struct evbuffer *src)
+{
+	struct evbuffer_ptr p, eol;
+	size_t eol_len = 0;
+
+	(void)evbuffer_ptr_set(src, &p, 0, EVBUFFER_PTR_SET);
+	for (;;) {
+		eol = evbuffer_search_eol(src, &p, &eol_len,
+		    EVBUFFER_EOL_CRLF);
+		if (eol.pos < 0)
+			return 0;
+		if (eol.pos == p.pos)
+			return (size_t)eol.pos + eol_len;
+		if ((size_t)eol.pos > LIMIT_HTTP_HEADERS_BYTES)
+			return 0;
+		if (evbuffer_ptr_set(src, &p, (size_t)eol.pos + eol_len,
+		    EVBUFFER_PTR_SET) < 0)
+			return 0;
+	}
+}
+
+/* Strict decimal: digits only; *ret_v saturates at UINT64_MAX. */
+static int
+gate_parse_length(const char *s, size_t n, uint64_t *ret_v)
+{
+	uint64_t v = 0;
+
+	if (n == 0)
+		return -EINVAL;
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+		if (v > (UINT64_MAX - 9) / 10)
+			v = UINT64_MAX;
+		else
+			v = v * 10 + (uint64_t)(s[i] - '0');
+	}
+	*ret_v = v;
+	return 0;
+}
+
+/* Reads one header line (without its end of line) into f. */
+static void
+gate_header(struct gate_framing *f, const char *line, size_t n)
+{
+	const char *colon, *v, *end;
+	size_t name_len;
+	uint64_t len = 0;
+
+	if (line[0] == ' ' || line[0] == '\t') {
+		f->bad = "folded header lines are not accepted";
+		return;
+	}
+	if ((colon = memchr(line, ':', n)) == NULL)
+		return;		/* evhttp refuses it */
+	name_len = (size_t)(colon - line);
+	if (name_len > 0 && (line[name_len - 1] == ' ' ||
+	    line[name_len - 1] == '\t')) {
+		f->bad = "white space before ':' in a header";
+		return;
+	}
+	v = colon + 1;
+	end = line + n;
+	while (v < end && (*v == ' ' || *v == '\t'))
+		v++;
+	while (end > v && (end[-1] == ' ' || end[-1] == '\t'))
+		end--;
+	if (name_len == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0)
+		f->chunked = true;
+	if (name_len != 14 || strncasecmp(line, "Content-Length", 14) != 0)
+		return;
+	if (gate_parse_length(v, (size_t)(end - v), &len) < 0)
+		f->bad = "invalid Content-Length";
+	else if (f->has_length)
+		f->bad = "more than one Content-Length";
+	f->has_length = true;
+	f->length = len;
+}
+
+/* Reads the framing of the header block head[0..n), request line first. */
+static void
+gate_framing_read(const char *head, size_t n, struct gate_framing *f)
+{
+	const char *p = head, *end = head + n, *nl;
+	bool first = true;
+
+	memset(f, 0, sizeof(*f));
+	while (p < end && f->bad == NULL) {
+		size_t len;
+
+		if ((nl = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		len = (size_t)(nl - p);
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+		if (len == 0)
+			break;		/* the empty line that ends the block */
+		if (!first)
+			gate_header(f, p, len);
+		first = false;
+		p = nl + 1;
+	}
+	if (f->bad == NULL && f->chunked && f->has_length)
+		f->bad = "Transfer-Encoding beside Content-Length";
+}
+
+/*
+ * Replaces the request of head_len bytes at the start of hold with one
+ * that carries the verdict and asks evhttp to close the connection once
+ * it has answered; until then, what arrives is dropped.
+ */
+static void gate_refuse(struct http_gate *g, size_t head_len,
+    const char *code, const char *fmt, ...) KICS_PRINTF(4, 5);
+
+static void
+gate_refuse(struct http_gate *g, size_t head_len, const char *code,
+    const char *fmt, ...)
+{
+	char msg[GATE_MESSAGE_LEN];
+	va_list ap;
+
+	va_start(ap, fmt);
+	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	(void)evbuffer_drain(g->hold, head_len);
+	if (evbuffer_add_printf(g->in, "POST / HTTP/1.1\r\nHost: kics-gate\r\n"
+	    "Connection: close\r\n" HTTP_GATE_HEADER ": %s %s\r\n"
+	    "Content-Length: 0\r\n\r\n", code, msg) < 0)
+		fatalx("gate: out of memory");
+	g->state = GATE_HOLD;
+}
+
+/* A whole header block of head_len bytes is at the start of hold. */
+static void
+gate_head(struct http_gate *g, size_t head_len)
+{
+	struct http_gate_budget *b = g->budget;
+	const char *head;
+	struct gate_framing f;
+
+	if ((head = (const char *)evbuffer_pullup(g->hold,
+	    (ev_ssize_t)head_len)) == NULL)
+		fatalx("gate: out of memory");
+	gate_framing_read(head, head_len, &f);
+	if (f.bad != NULL)
+		gate_refuse(g, head_len, "bad_request", "%s", f.bad);
+	else if (f.chunked)
+		gate_refuse(g, head_len, "length_required",
+		    "send the body with a Content-Length");
+	else if (f.length > g->max_body)
+		gate_refuse(g, head_len, "too_large",
+		    "body of %llu bytes over limits.max_body_bytes (%zu)",
+		    (unsigned long long)f.length, g->max_body);
+	else if (f.length > b->limit - b->used) {
+		b->refused++;
+		gate_refuse(g, head_len, "busy",
+		    "too many report bodies being received, retry later");
+	} else {
+		if (evbuffer_remove_buffer(g->hold, g->in, head_len) !=
+		    (int)head_len)
+			fatalx("gate: out of memory");
+		g->reserved = (size_t)f.length;
+		b->used += g->reserved;
+		g->body_left = f.length;
+		g->state = f.length > 0 ? GATE_BODY : GATE_HEAD;
+	}
+}
+
+/* Passes what hold has of the current body; false when it had none. */
+static bool
+gate_body(struct http_gate *g)
+{
+	size_t n = evbuffer_get_length(g->hold);
+
+	if (n > g->body_left)
+		n = (size_t)g->body_left;
+	if (n == 0)
+		return false;
+	if (evbuffer_remove_buffer(g->hold, g->in, n) != (int)n)
+		fatalx("gate: out of memory");
+	g->body_left -= n;
+	if (g->body_left == 0) {
+		/* evhttp has the whole body: the next bytes are a request */
+		gate_release(g);
+		g->state = GATE_HEAD;
+	}
+	return true;
+}
+
+/* Passes on, or refuses, everything hold allows; false when it waits. */
+static bool
+gate_step(struct http_gate *g)
+{
+	size_t have = evbuffer_get_length(g->hold), head_len;
+
+	if (have == 0)
+		return false;
+	switch (g->state) {
+	case GATE_BODY:
+		return gate_body(g);
+	case GATE_HEAD:
+		head_len = gate_head_len(g->hold);
+		if (head_len > LIMIT_HTTP_HEADERS_BYTES || (head_len == 0 &&
+		    have > LIMIT_HTTP_HEADERS_BYTES)) {
+			gate_refuse(g, have, "bad_request",
+			    "headers over %d bytes", LIMIT_HTTP_HEADERS_BYTES);
+			return true;
+		}
+		if (head_len == 0)
+			return false;
+		gate_head(g, head_len);
+		return true;
+	case GATE_HOLD:
+	default:
+		(void)evbuffer_drain(g->hold, have);
+		return false;
+	}
+}
+
+/*
+ * Called on every change of the connection's input buffer, before evhttp
+ * reads it. The TLS layer appends what it decrypted at the end: those
+ * bytes move to hold, and gate_step() gives evhttp what it may see.
+ */
+static void
+gate_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info,
+    void *arg)
+{
+	struct http_gate *g = arg;
+	size_t seen;
+
+	if (g->moving || info->n_added == 0)
+		return;
+	g->moving = true;
+	/* bytes given to evhttp earlier and not yet read stay in front */
+	seen = evbuffer_get_length(in) - info->n_added;
+	if (seen > 0 && evbuffer_remove_buffer(in, g->tmp, seen) != (int)seen)
+		fatalx("gate: out of memory");
+	if (evbuffer_add_buffer(g->hold, in) < 0 ||
+	    evbuffer_add_buffer(in, g->tmp) < 0)
+		fatalx("gate: out of memory");
+	while (gate_step(g))
+		;
+	g->moving = false;
+}
+
+static void
+gate_free(struct http_gate *g)
+{
+	gate_release(g);
+	if (g->cb != NULL)
+		(void)evbuffer_remove_cb_entry(g->in, g->cb);
+	if (g->hold != NULL)
+		evbuffer_free(g->hold);
+	if (g->tmp != NULL)
+		evbuffer_free(g->tmp);
+	free(g);
+}
+
+/* evhttp closes the connection: its buffers still exist. */
+static void
+gate_close_cb(struct evhttp_connection *evcon, void *arg)
+{
+	(void)evcon;
+	gate_free(arg);
+}
+
+int
+http_gate_attach(struct bufferevent *bev, struct evhttp_connection *evcon,
+    struct http_gate_budget *budget, size_t max_body_bytes)
+{
+	struct http_gate *g;
+
+	if ((g = calloc(1, sizeof(*g))) == NULL)
+		return -ENOMEM;
+	g->budget = budget;
+	g->in = bufferevent_get_input(bev);
+	g->max_body = max_body_bytes;
+	g->state = GATE_HEAD;
+	g->hold = evbuffer_new();
+	g->tmp = evbuffer_new();
+	if (g->hold == NULL || g->tmp == NULL ||
+	    (g->cb = evbuffer_add_cb(g->in, gate_input_cb, g)) == NULL) {
+		gate_free(g);
+		return -ENOMEM;
+	}
+	evhttp_connection_set_closecb(evcon, gate_close_cb, g);
+	return 0;
+}
