@@ -27,6 +27,9 @@ PACKAGES="
 	util-linux
 	passwd
 	unzip
+	systemd
+	man-db
+	groff-base
 "
 
 missing=""
