@@ -32,18 +32,38 @@ echo "run: starting kics-epp-proxy on the embedded defaults, data in $DATA"
 # without --foreground it detaches once it listens and logs to syslog
 build/ingest/kics-epp-proxy --data-dir "$DATA"
 
-# The agents' credentials: a communication data package of integration
-# server 1 (the configured 'local') and its password.
+# The agents report to the first enabled integration server (the
+# configured 'local' on a new data directory); after administration that
+# removed or disabled every one, say how to go on.
+SERVER=$(build/query/kics-query --data-dir "$DATA" --format json server list |
+    python3 -c 'import json, sys
+for s in json.load(sys.stdin):
+    if s["enabled"]:
+        print(s["id"], s["address"], s["port"])
+        break')
+if [ -z "$SERVER" ]; then
+	echo "run: no enabled integration server in $DATA. Add one:" >&2
+	echo "  build/query/kics-query --data-dir $DATA server add" \
+	    "--address 127.0.0.1 --port 8081" >&2
+	echo "or start over:  kill \$(cat $DATA/kics-epp.pid); rm -rf $DATA" >&2
+	exit 1
+fi
+# shellcheck disable=SC2086
+set -- $SERVER
+ID=$1 ADDR=$2 PORT=$3
+
+# The agents' credentials: a communication data package of that server
+# and its password.
 PW=$DATA/package.password
 if [ ! -s "$PW" ]; then
 	(umask 077 && head -c 18 /dev/urandom | base64 >"$PW")
 fi
-build/query/kics-query --data-dir "$DATA" package create --server 1 \
-    --out "$DATA/package-1.zip" --password-file "$PW"
+build/query/kics-query --data-dir "$DATA" package create --server "$ID" \
+    --out "$DATA/package-$ID.zip" --password-file "$PW"
 
-echo "run: $AGENTS simulated agents for $SECONDS_RUN s"
-build/tests/agent-sim/kics-agent-sim \
-    --package "$DATA/package-1.zip" --password-file "$PW" \
+echo "run: $AGENTS simulated agents for $SECONDS_RUN s to $ADDR:$PORT"
+build/tests/agent-sim/kics-agent-sim --address "$ADDR" --port "$PORT" \
+    --package "$DATA/package-$ID.zip" --password-file "$PW" \
     --agents "$AGENTS" --duration "$SECONDS_RUN" --events-per-report 3 \
     --connections-per-report 8
 
@@ -58,5 +78,5 @@ echo "== status"
 build/query/kics-query --data-dir "$DATA" status || true
 echo
 echo "The daemon is still running (pid $(cat "$DATA/kics-epp.pid")) and"
-echo "listens on 127.0.0.1:8081. Renderers can read $DATA/kics-epp.db."
+echo "listens on $ADDR:$PORT. Renderers can read $DATA/kics-epp.db."
 echo "Stop it with:  kill \$(cat $DATA/kics-epp.pid)"

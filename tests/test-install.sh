@@ -43,9 +43,15 @@ meson install -C "${KICS_BUILD_ROOT:?}" --destdir "$DEST" --no-rebuild \
 ok "meson install --destdir"
 
 # --- the files ---------------------------------------------------------
-for f in "$BINDIR/kics-epp-proxy" "$BINDIR/kics-query"; do
+for f in "$BINDIR/kics-epp-proxy" "$BINDIR/kics-query" \
+    "$BINDIR/kics-agent-sim"; do
 	[ -x "$DEST$f" ] && ok "$f" || fail "$f is not installed executable"
 done
+v=$("$DEST$BINDIR/kics-agent-sim" --version) &&
+    [ "$v" = "kics-agent-sim $(sed -n "s/^  version : '\(.*\)',$/\1/p" \
+    "${KICS_SOURCE_ROOT:?}/meson.build")" ] &&
+    ok "kics-agent-sim --version: $v" ||
+    fail "kics-agent-sim --version printed '$v'"
 UNIT=$DEST$UNITDIR/kics-epp-proxy.service
 for f in "$UNIT" "$DEST$SYSUSERSDIR/kics-epp.conf" \
     "$DEST$TMPFILESDIR/kics-epp.conf" \

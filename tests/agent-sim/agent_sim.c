@@ -16,6 +16,7 @@
 #include "kics_limits.h"
 #include "log.h"
 #include "sim.h"
+#include "version.h"
 
 #define PROG	"kics-agent-sim"
 
@@ -44,7 +45,7 @@ enum {
 	OPT_ADDRESS = 256, OPT_PORT, OPT_AGENTS, OPT_RATE, OPT_DURATION,
 	OPT_REPORTS, OPT_SEED, OPT_CA, OPT_CERT, OPT_KEY, OPT_EVENTS,
 	OPT_CONNECTIONS, OPT_HOST_EVERY, OPT_FIRST_AGENT, OPT_SEQUENCE,
-	OPT_TIMEOUT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_PACKAGE,
+	OPT_TIMEOUT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_VERSION, OPT_PACKAGE,
 	OPT_PASSWORD_FILE,
 };
 
@@ -70,6 +71,7 @@ static const struct option long_options[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "json", no_argument, NULL, OPT_JSON },
 	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -111,6 +113,7 @@ usage(FILE *f)
 "  --quiet                no progress line and no warnings\n"
 "  --json                 print the summary as one JSON object\n"
 "  --help                 show this help\n"
+"  --version              print the version and exit\n"
 "\n"
 "Exit status: 0 when every reply was expected (200 with the right ack, 503\n"
 "busy retried, 403 agent_limit counted as refused) and something was\n"
@@ -249,6 +252,9 @@ parse_args(int argc, char **argv)
 			break;
 		case OPT_HELP:
 			usage(stdout);
+			exit(0);
+		case OPT_VERSION:
+			(void)printf("%s %s\n", PROG, kics_version());
 			exit(0);
 		case ':':
 			usage_error("option '%s' needs a value",
