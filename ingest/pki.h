@@ -105,8 +105,8 @@ void pki_client_cert_fini(struct pki_client_cert *cert);
 
 /*
  * Overwrites LEN bytes at P with zeros in a way the compiler cannot drop
- * (OPENSSL_cleanse), so that files outside tls.c and pki.c can wipe
- * secrets such as passwords and PKCS#12 data without OpenSSL. P may be
+ * (OPENSSL_cleanse), so that files outside the TLS and PKI files can
+ * wipe secrets such as passwords and PKCS#12 data without OpenSSL. P may be
  * NULL when LEN is 0.
  */
 void pki_cleanse(void *p, size_t len);
