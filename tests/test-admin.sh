@@ -28,9 +28,10 @@ LOG=$TMP/daemon.log
 DB=$DATA/kics-epp.db
 PID=
 FAILED=0
-GROUP=kics-test
-OP=kics-test-op
-NOBODY=kics-test-nob
+# names of this run only: runs of other build trees may overlap with it
+GROUP=kics-t$$
+OP=kics-t$$-op
+NOBODY=kics-t$$-nob
 MADE_GROUP=		# set when this run created $GROUP
 MADE_USERS=		# the users this run created
 AGENT_ADDR=127.0.0.1	# where agent() connects
