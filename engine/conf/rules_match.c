@@ -5,7 +5,6 @@
  * per-rule counters. Matching itself allocates nothing.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
