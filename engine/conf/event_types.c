@@ -41,16 +41,20 @@ static const char *const event_types_required[] = {
 #define N_REQUIRED	(sizeof(event_types_required) / \
 			    sizeof(event_types_required[0]))
 
-static const char *const severity_names[SEVERITY_MAX] = {
-	[SEVERITY_INFO] = "info",
-	[SEVERITY_WARNING] = "warning",
-	[SEVERITY_CRITICAL] = "critical",
+/* Name tables, in the order messages list the choices. */
+static const struct yaml_doc_name severity_names[] = {
+	{ "info", SEVERITY_INFO },
+	{ "warning", SEVERITY_WARNING },
+	{ "critical", SEVERITY_CRITICAL },
 };
+#define N_SEVERITIES	(sizeof(severity_names) / sizeof(severity_names[0]))
 
-static const char *const technology_names[TECHNOLOGY_MAX] = {
-	[TECHNOLOGY_EPP] = "epp",
-	[TECHNOLOGY_SYSTEM] = "system",
+static const struct yaml_doc_name technology_names[] = {
+	{ "epp", TECHNOLOGY_EPP },
+	{ "system", TECHNOLOGY_SYSTEM },
 };
+#define N_TECHNOLOGIES	(sizeof(technology_names) / \
+			    sizeof(technology_names[0]))
 
 struct event_type_entry {
 	struct event_type	 pub;		/* what event_types_find()
@@ -78,47 +82,45 @@ struct event_types_seen {
 };
 
 struct event_types_ctx {
-	const struct yaml_doc	*doc;
-	struct diag		*diag;
+	struct yaml_doc_check	 check;		/* errors, first -ENOMEM */
 	struct event_types	*types;		/* being filled */
 	struct event_types_seen	*codes;		/* every valid code */
 	size_t			 n_codes;
 	struct event_types_seen	*cats;		/* every valid category */
 	size_t			 n_cats;
-	size_t			 n_errors;
-	int			 r;		/* first -ENOMEM, else 0 */
 };
 
 const char *
 severity_name(enum severity s)
 {
-	if (s < SEVERITY_INFO || s >= SEVERITY_MAX)
-		return "?";
-	return severity_names[s];
+	const char *name = yaml_doc_name_of(severity_names, N_SEVERITIES,
+	    (int)s);
+
+	return name != NULL ? name : "?";
 }
 
 int
 severity_parse(const char *s, enum severity *ret_severity)
 {
-	for (int i = SEVERITY_INFO; i < SEVERITY_MAX; i++) {
-		if (strcmp(s, severity_names[i]) == 0) {
-			*ret_severity = (enum severity)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int v;
+
+	if (yaml_doc_name_find(severity_names, N_SEVERITIES, s, &v) < 0)
+		return -EINVAL;
+	*ret_severity = (enum severity)v;
+	return 0;
 }
 
-static int
-event_technology_parse(const char *s, enum technology *ret_technology)
+int
+severity_check(struct yaml_doc_check *c, const struct yaml_doc_node *n,
+    size_t max, enum severity *ret_severity)
 {
-	for (int i = 0; i < TECHNOLOGY_MAX; i++) {
-		if (strcmp(s, technology_names[i]) == 0) {
-			*ret_technology = (enum technology)i;
-			return 0;
-		}
-	}
-	return -EINVAL;
+	int v;
+
+	if (yaml_doc_check_name(c, n, "severity", max, severity_names,
+	    N_SEVERITIES, &v) < 0)
+		return -EINVAL;
+	*ret_severity = (enum severity)v;
+	return 0;
 }
 
 void
@@ -171,19 +173,6 @@ event_types_find(const struct event_types *types, const char *category)
 	return e != NULL ? &e->pub : types->generic;
 }
 
-static void KICS_PRINTF(3, 4)
-event_types_error(struct event_types_ctx *c, const struct yaml_doc_node *n,
-    const char *fmt, ...)
-{
-	va_list ap;
-
-	c->n_errors++;
-	va_start(ap, fmt);
-	if (yaml_doc_verror(c->doc, n, c->diag, fmt, ap) < 0 && c->r == 0)
-		c->r = -ENOMEM;
-	va_end(ap);
-}
-
 /* Appends to a seen list, allocated by the caller for every item. */
 static void
 event_types_seen_add(struct event_types_seen *v, size_t *n,
@@ -192,44 +181,12 @@ event_types_seen_add(struct event_types_seen *v, size_t *n,
 	v[(*n)++] = s;
 }
 
-/*
- * Reads a scalar string field into *ret (borrowed from the doc); reports
- * and returns false when it is not a usable string.
- */
-static bool
-event_types_text(struct event_types_ctx *c, const char *key,
-    const struct yaml_doc_node *n, const char **ret)
-{
-	int err = 0;
-	const char *s = yaml_doc_text(c->doc, n, key, LIMIT_SHORT_TEXT_LEN,
-	    c->diag, &err);
-
-	if (s == NULL) {
-		c->n_errors++;
-		if (err == -ENOMEM && c->r == 0)
-			c->r = err;
-		return false;
-	}
-	*ret = s;
-	return true;
-}
-
 static bool
 event_types_is_system(const char *category)
 {
 	/* The last required entry is the generic one, not a system one. */
 	for (size_t i = 0; i + 1 < N_REQUIRED; i++)
 		if (strcmp(category, event_types_required[i]) == 0)
-			return true;
-	return false;
-}
-
-/* Returns whether mapping m has the key name. */
-static bool
-event_types_has_key(const struct yaml_doc_node *m, const char *name)
-{
-	for (size_t i = 0; i < m->n_items; i += 2)
-		if (strcmp(m->items[i]->value, name) == 0)
 			return true;
 	return false;
 }
@@ -246,33 +203,41 @@ struct event_types_item {
 	enum technology	 technology;
 };
 
+static const char *const event_types_item_names[K_MAX] = {
+	"code", "category", "title", "severity", "technology",
+};
+static const struct yaml_doc_keys event_types_item_keys = {
+	.names = event_types_item_names,
+	.n_names = K_MAX,
+	.n_required = K_TITLE + 1,
+};
+
+static const char *const event_types_root_names[] = { "event_types" };
+/* No required key: a missing list is reported after the unknown keys. */
+static const struct yaml_doc_keys event_types_root_keys = {
+	.names = event_types_root_names,
+	.n_names = 1,
+};
+
+static const struct yaml_doc_range event_types_code_range = {
+	EVENT_CODE_MIN, EVENT_CODE_MAX, YAML_DOC_RANGE_OUTSIDE, NULL
+};
+
 static void
 event_types_parse_code(struct event_types_ctx *c,
     const struct yaml_doc_node *n, struct event_types_item *it)
 {
 	uint64_t code;
-	int r;
 
-	r = yaml_doc_get_uint(n, EVENT_CODE_MIN, EVENT_CODE_MAX, &code);
-	if (r == -ERANGE)
-		event_types_error(c, n, "code %.64s is outside %lld..%lld",
-		    n->value, EVENT_CODE_MIN, EVENT_CODE_MAX);
-	else if (r < 0 && n->kind != YAML_DOC_SCALAR)
-		event_types_error(c, n, "code must be an integer, not %s",
-		    yaml_doc_kind_name(n->kind));
-	else if (r < 0 && !n->plain)
-		event_types_error(c, n,
-		    "code must be an integer, not a quoted string");
-	else if (r < 0)
-		event_types_error(c, n, "code must be an integer, not '%.64s'",
-		    n->value);
-	if (r < 0)
+	if (yaml_doc_check_uint(&c->check, n, "code", &event_types_code_range,
+	    &code) < 0)
 		return;
 	it->code = (int64_t)code;
 	for (size_t i = 0; i < c->n_codes; i++) {
 		if (c->codes[i].code == it->code) {
-			event_types_error(c, n, "duplicate code %lld (first "
-			    "on line %zu)", (long long)code, c->codes[i].line);
+			yaml_doc_check_error(&c->check, n, "duplicate code "
+			    "%lld (first on line %zu)", (long long)code,
+			    c->codes[i].line);
 			break;
 		}
 	}
@@ -286,12 +251,15 @@ event_types_parse_category(struct event_types_ctx *c,
 {
 	const char *category;
 
-	if (!event_types_text(c, "category", n, &category))
+	category = yaml_doc_check_text(&c->check, n, "category",
+	    LIMIT_SHORT_TEXT_LEN);
+	if (category == NULL)
 		return;
 	for (size_t i = 0; i < c->n_cats; i++) {
 		if (strcmp(c->cats[i].category, category) == 0) {
-			event_types_error(c, n, "duplicate category '%.64s' "
-			    "(first on line %zu)", category, c->cats[i].line);
+			yaml_doc_check_error(&c->check, n, "duplicate category "
+			    "'%.64s' (first on line %zu)", category,
+			    c->cats[i].line);
 			break;
 		}
 	}
@@ -302,10 +270,10 @@ event_types_parse_category(struct event_types_ctx *c,
 
 /* Checks the value n of key k (one of K_*) of an item. */
 static void
-event_types_parse_value(struct event_types_ctx *c, int k,
+event_types_parse_value(struct event_types_ctx *c, size_t k,
     const struct yaml_doc_node *n, struct event_types_item *it)
 {
-	const char *s;
+	int v;
 
 	switch (k) {
 	case K_CODE:
@@ -315,19 +283,18 @@ event_types_parse_value(struct event_types_ctx *c, int k,
 		event_types_parse_category(c, n, it);
 		break;
 	case K_TITLE:
-		(void)event_types_text(c, "title", n, &it->title);
+		it->title = yaml_doc_check_text(&c->check, n, "title",
+		    LIMIT_SHORT_TEXT_LEN);
 		break;
 	case K_SEVERITY:
-		if (event_types_text(c, "severity", n, &s) &&
-		    severity_parse(s, &it->severity) < 0)
-			event_types_error(c, n, "unknown severity '%.64s' "
-			    "(expected info, warning or critical)", s);
+		(void)severity_check(&c->check, n, LIMIT_SHORT_TEXT_LEN,
+		    &it->severity);
 		break;
 	case K_TECHNOLOGY:
-		if (event_types_text(c, "technology", n, &s) &&
-		    event_technology_parse(s, &it->technology) < 0)
-			event_types_error(c, n, "unknown technology '%.64s' "
-			    "(expected epp or system)", s);
+		if (yaml_doc_check_name(&c->check, n, "technology",
+		    LIMIT_SHORT_TEXT_LEN, technology_names, N_TECHNOLOGIES,
+		    &v) == 0)
+			it->technology = (enum technology)v;
 		break;
 	default:
 		break;
@@ -342,59 +309,36 @@ static void
 event_types_parse_entry(struct event_types_ctx *c,
     const struct yaml_doc_node *item)
 {
-	static const char *const keys[K_MAX] = {
-		"code", "category", "title", "severity", "technology",
-	};
 	struct event_types_item it;
 	struct event_type_entry *e;
-	size_t errors = c->n_errors;
+	size_t errors = c->check.n_errors;
 
 	memset(&it, 0, sizeof(it));
 	it.severity = SEVERITY_INFO;
 	it.technology = TECHNOLOGY_EPP;
-	if (item->kind != YAML_DOC_MAPPING) {
-		event_types_error(c, item,
-		    "an event type must be a mapping, not %s",
-		    yaml_doc_kind_name(item->kind));
+	if (!yaml_doc_check_mapping(&c->check, item, "an event type"))
 		return;
-	}
 	/* Missing keys first: the item starts before any of its values. */
-	for (int j = K_CODE; j <= K_TITLE; j++)
-		if (!event_types_has_key(item, keys[j]))
-			event_types_error(c, item,
-			    "missing required key '%s'", keys[j]);
+	yaml_doc_check_keys(&c->check, item, &event_types_item_keys, it.v);
 	for (size_t i = 0; i < item->n_items; i += 2) {
-		const struct yaml_doc_node *k = item->items[i];
-		int j;
+		size_t j = yaml_doc_check_key(&c->check, item, i,
+		    &event_types_item_keys, it.v);
 
-		for (j = 0; j < K_MAX; j++)
-			if (strcmp(k->value, keys[j]) == 0)
-				break;
-		if (j == K_MAX) {
-			event_types_error(c, k, "unknown key '%.64s'",
-			    k->value);
-		} else if (it.v[j] != NULL) {
-			event_types_error(c, k,
-			    "duplicate key '%s' (first on line %zu)", keys[j],
-			    it.v[j]->line);
-		} else {
-			it.v[j] = item->items[i + 1];
-			event_types_parse_value(c, j, it.v[j], &it);
-		}
+		event_types_parse_value(c, j, item->items[i + 1], &it);
 	}
 	if (it.category != NULL && it.v[K_TECHNOLOGY] != NULL &&
 	    it.technology == TECHNOLOGY_SYSTEM &&
 	    strcmp(it.category, EVENT_CATEGORY_GENERIC) == 0)
-		event_types_error(c, it.v[K_TECHNOLOGY],
+		yaml_doc_check_error(&c->check, it.v[K_TECHNOLOGY],
 		    "the generic entry '*' must have technology epp");
 	if (it.category != NULL && it.technology == TECHNOLOGY_EPP &&
 	    event_types_is_system(it.category))
-		event_types_error(c, it.v[K_TECHNOLOGY] != NULL ?
+		yaml_doc_check_error(&c->check, it.v[K_TECHNOLOGY] != NULL ?
 		    it.v[K_TECHNOLOGY] : it.v[K_CATEGORY],
 		    "'%s' is a system category: technology must be system",
 		    it.category);
 
-	if (c->n_errors != errors || c->r < 0)
+	if (c->check.n_errors != errors || c->check.r < 0)
 		return;
 	/* The caller sized entries for every item plus the fill. */
 	e = &c->types->entries[c->types->n];
@@ -402,7 +346,7 @@ event_types_parse_entry(struct event_types_ctx *c,
 	if ((e->category = strdup(it.category)) == NULL ||
 	    (e->title = strdup(it.title)) == NULL) {
 		free(e->category);
-		c->r = -ENOMEM;
+		c->check.r = -ENOMEM;
 		return;
 	}
 	e->pub.code = it.code;
@@ -439,7 +383,7 @@ event_types_fill(struct event_types_ctx *c, const struct event_types *defaults)
 {
 	size_t n_file = c->types->n;
 
-	for (size_t i = 0; i < N_REQUIRED && c->r == 0; i++) {
+	for (size_t i = 0; i < N_REQUIRED && c->check.r == 0; i++) {
 		const char *cat = event_types_required[i];
 		const struct event_type_entry *d;
 
@@ -447,7 +391,7 @@ event_types_fill(struct event_types_ctx *c, const struct event_types *defaults)
 			continue;
 		if (defaults == NULL ||
 		    (d = event_types_lookup(defaults, cat)) == NULL) {
-			event_types_error(c, NULL,
+			yaml_doc_check_error(&c->check, NULL,
 			    "no event type for the required category '%s'",
 			    cat);
 			continue;
@@ -457,13 +401,13 @@ event_types_fill(struct event_types_ctx *c, const struct event_types *defaults)
 			    &c->types->entries[j];
 
 			if (e->pub.code == d->pub.code)
-				event_types_error(c, e->code_node,
+				yaml_doc_check_error(&c->check, e->code_node,
 				    "code %lld is the built-in code of '%s', "
 				    "which this file does not list",
 				    (long long)d->pub.code, cat);
 		}
 		if (event_types_copy(c->types, d) < 0)
-			c->r = -ENOMEM;
+			c->check.r = -ENOMEM;
 	}
 }
 
@@ -472,42 +416,29 @@ static void
 event_types_parse_root(struct event_types_ctx *c,
     const struct yaml_doc_node *root)
 {
-	const struct yaml_doc_node *list = NULL;
+	const struct yaml_doc_node *v[1] = { NULL }, *list;
 	size_t n;
 
-	for (size_t i = 0; i < root->n_items && c->r == 0; i += 2) {
-		const struct yaml_doc_node *k = root->items[i];
-
-		if (strcmp(k->value, "event_types") != 0) {
-			event_types_error(c, k, "unknown key '%.64s'",
-			    k->value);
+	yaml_doc_check_keys(&c->check, root, &event_types_root_keys, v);
+	for (size_t i = 0; i < root->n_items && c->check.r == 0; i += 2) {
+		if (yaml_doc_check_key(&c->check, root, i,
+		    &event_types_root_keys, v) != 0)
 			continue;
-		}
-		if (list != NULL) {
-			event_types_error(c, k, "duplicate key 'event_types' "
-			    "(first on line %zu)", list->line);
-			continue;
-		}
 		list = root->items[i + 1];
-		if (yaml_doc_is_null(list))
+		if (!yaml_doc_check_list(&c->check, list, "event_types", &n))
 			continue;
-		if (list->kind != YAML_DOC_SEQUENCE) {
-			event_types_error(c, list, "event_types must be a "
-			    "list, not %s", yaml_doc_kind_name(list->kind));
-			continue;
-		}
-		n = list->n_items;
 		if (n > LIMIT_EVENT_TYPES)
 			n = LIMIT_EVENT_TYPES;
-		for (size_t j = 0; j < n && c->r == 0; j++)
+		for (size_t j = 0; j < n && c->check.r == 0; j++)
 			event_types_parse_entry(c, list->items[j]);
 		/* After the entries, where the file goes over the limit. */
 		if (list->n_items > LIMIT_EVENT_TYPES)
-			event_types_error(c, list->items[LIMIT_EVENT_TYPES],
+			yaml_doc_check_error(&c->check,
+			    list->items[LIMIT_EVENT_TYPES],
 			    "more than %d event types", LIMIT_EVENT_TYPES);
 	}
-	if (list == NULL)
-		event_types_error(c, root, "missing required key "
+	if (v[0] == NULL)
+		yaml_doc_check_error(&c->check, root, "missing required key "
 		    "'event_types'");
 }
 
@@ -522,30 +453,13 @@ event_types_from_doc(const struct yaml_doc *doc, struct diag *diag,
 	int r;
 
 	memset(&c, 0, sizeof(c));
-	c.doc = doc;
-	c.diag = diag;
+	yaml_doc_check_init(&c.check, doc, diag);
 	if ((c.types = calloc(1, sizeof(*c.types))) == NULL) {
 		r = -ENOMEM;
 		goto out;
 	}
-
-	if (yaml_doc_is_null(root)) {
-		event_types_error(&c, NULL, "missing required key "
-		    "'event_types'");
-	} else if (root->kind != YAML_DOC_MAPPING) {
-		event_types_error(&c, root, "expected a mapping with the key "
-		    "'event_types', not %s", yaml_doc_kind_name(root->kind));
-	}
 	/* Only the list decides how much to allocate: find it first. */
-	for (size_t i = 0; root != NULL && root->kind == YAML_DOC_MAPPING &&
-	    i < root->n_items; i += 2) {
-		if (strcmp(root->items[i]->value, "event_types") == 0) {
-			list = root->items[i + 1];
-			break;
-		}
-	}
-	if (list != NULL && list->kind != YAML_DOC_SEQUENCE)
-		list = NULL;
+	list = yaml_doc_check_root(&c.check, "event_types");
 	n_items = list != NULL ? list->n_items : 0;
 	if (n_items > LIMIT_EVENT_TYPES)
 		n_items = LIMIT_EVENT_TYPES;
@@ -559,14 +473,10 @@ event_types_from_doc(const struct yaml_doc *doc, struct diag *diag,
 	}
 	if (root != NULL && root->kind == YAML_DOC_MAPPING)
 		event_types_parse_root(&c, root);
-	if (c.n_errors == 0 && c.r == 0)
+	if (c.check.n_errors == 0 && c.check.r == 0)
 		event_types_fill(&c, defaults);
-	if ((r = c.r) < 0)
+	if ((r = yaml_doc_check_result(&c.check)) < 0)
 		goto out;
-	if (c.n_errors > 0) {
-		r = -EINVAL;
-		goto out;
-	}
 
 	qsort(c.types->entries, c.types->n, sizeof(c.types->entries[0]),
 	    event_types_cmp);

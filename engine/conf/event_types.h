@@ -86,4 +86,16 @@ const char *severity_name(enum severity s);
 /* Parses those names; returns 0 or -EINVAL. */
 int severity_parse(const char *s, enum severity *ret_severity);
 
+struct yaml_doc_check;
+struct yaml_doc_node;
+
+/*
+ * For the loaders of conf/ files: reads one of those names, of at most max
+ * bytes, from n. Returns 0, or -EINVAL after reporting "unknown severity
+ * 'x' (expected info, warning or critical)" or a text problem to c (see
+ * yaml_doc.h); *ret_severity is written only on success.
+ */
+int severity_check(struct yaml_doc_check *c, const struct yaml_doc_node *n,
+    size_t max, enum severity *ret_severity);
+
 #endif

@@ -136,6 +136,55 @@ struct rules {
 /* Lowercases ASCII letters of s in place; other bytes are kept. */
 void rules_ascii_lower(char *s);
 
+/*
+ * The loader's parts (rules_load.c, rules_load_match.c, rules_template.c,
+ * rules_glob.c). Those that read YAML report into a struct yaml_doc_check
+ * (yaml_doc.h) and go on, so that every error in a file is reported.
+ */
+struct yaml_doc_check;
+struct yaml_doc_node;
+
+/*
+ * Checks a glob as fnmatch() with FNM_NOESCAPE reads it. Returns NULL when
+ * p is fine, else what is wrong (static text).
+ */
+const char *rules_glob_problem(const char *p);
+
+/*
+ * Compiles the valid glob p into caller-owned *g: lowercase, and its shape
+ * for the fast paths of rules_glob_match(). Returns 0, or -ENOMEM with *g
+ * empty. Release with rules_globs_free().
+ */
+int rules_glob_init(struct rule_glob *g, const char *p);
+
+/* Frees the n globs of v and v itself. NULL-safe. */
+void rules_globs_free(struct rule_glob *v, size_t n);
+
+/* Frees the n strings of v and v itself. NULL-safe. */
+void rules_strv_free(char **v, size_t n);
+
+/*
+ * Reads the title template at n. Returns a template the caller frees with
+ * rules_template_free(), or NULL after reporting its problems to c (or
+ * recording -ENOMEM there).
+ */
+struct rule_template *rules_template_parse(struct yaml_doc_check *c,
+    const struct yaml_doc_node *n);
+
+/* Frees t. NULL-safe. */
+void rules_template_free(struct rule_template *t);
+
+/*
+ * Reads the match conditions at n (null: none) into caller-owned, zeroed
+ * *m, reporting every problem to c. On errors *m may be partly filled;
+ * rules_match_fini() releases it either way.
+ */
+void rules_match_parse(struct yaml_doc_check *c, const struct yaml_doc_node *n,
+    struct rule_match *m);
+
+/* Frees the contents of m and zeroes it. */
+void rules_match_fini(struct rule_match *m);
+
 /* Writes ip in IPv6 space (IPv4 as ::ffff:a.b.c.d) to ret_bytes. */
 void rules_ip_bytes(const struct addr_ip *ip, uint8_t ret_bytes[16]);
 

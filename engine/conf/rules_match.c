@@ -5,7 +5,6 @@
  * per-rule counters. Matching itself allocates nothing.
  */
 #include <errno.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,29 +82,6 @@ rules_run_lower(struct rules_run *run, const char *s)
 	rules_ascii_lower(d);
 	run->arena_used += len + 1;
 	return d;
-}
-
-bool
-rules_glob_match(const struct rule_glob *g, const char *s)
-{
-	size_t len;
-
-	switch (g->kind) {
-	case RULE_GLOB_EXACT:
-		return strcmp(s, g->lit) == 0;
-	case RULE_GLOB_PREFIX:
-		return strncmp(s, g->lit, g->len) == 0;
-	case RULE_GLOB_SUFFIX:
-		len = strlen(s);
-		return len >= g->len &&
-		    memcmp(s + len - g->len, g->lit, g->len) == 0;
-	case RULE_GLOB_SUBSTRING:
-		return strstr(s, g->lit) != NULL;
-	case RULE_GLOB_ANY:
-		return true;
-	default:
-		return fnmatch(g->pattern, s, FNM_NOESCAPE) == 0;
-	}
 }
 
 /*

@@ -461,28 +461,3 @@ out:
 	free(buf);
 	return r;
 }
-
-const char *
-yaml_doc_text(const struct yaml_doc *doc, const struct yaml_doc_node *node,
-    const char *what, size_t max, struct diag *diag, int *ret_err)
-{
-	const char *s;
-	int r;
-
-	if (node->kind != YAML_DOC_SCALAR)
-		r = yaml_doc_error(doc, node, diag, "%s must be a string, not %s",
-		    what, yaml_doc_kind_name(node->kind));
-	else if ((s = yaml_doc_get_string(node)) == NULL)
-		r = yaml_doc_error(doc, node, diag, "%s contains a NUL byte",
-		    what);
-	else if (yaml_doc_is_null(node) || *s == '\0')
-		r = yaml_doc_error(doc, node, diag, "%s must not be empty",
-		    what);
-	else if (node->len > max)
-		r = yaml_doc_error(doc, node, diag,
-		    "%s is longer than %zu bytes", what, max);
-	else
-		return s;
-	*ret_err = r < 0 ? r : -EINVAL;
-	return NULL;
-}

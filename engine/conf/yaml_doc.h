@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * A YAML file loaded into a small node tree that keeps line and column of
- * every node, so the loaders of conf/ files can report "file:line:column".
+ * every node, and the kit with which the loaders of conf/ files check it,
+ * reporting every problem as "file:line:column: message".
  */
 #ifndef KICS_YAML_DOC_H
 #define KICS_YAML_DOC_H
@@ -72,18 +73,6 @@ int yaml_doc_verror(const struct yaml_doc *doc,
     const struct yaml_doc_node *node, struct diag *diag, const char *fmt,
     va_list ap) KICS_PRINTF(4, 0);
 
-/*
- * Returns the text of node when it is a non-empty scalar of at most max
- * bytes without a NUL byte (borrowed from doc). Otherwise adds
- * "WHAT must be a string, not …", "… contains a NUL byte", "… must not be
- * empty" or "… is longer than MAX bytes" to diag and returns NULL, with
- * *ret_err set to -ENOMEM when the message could not be stored (else
- * -EINVAL). The loaders of conf/, event types and rules share it.
- */
-const char *yaml_doc_text(const struct yaml_doc *doc,
-    const struct yaml_doc_node *node, const char *what, size_t max,
-    struct diag *diag, int *ret_err);
-
 /* Returns "a scalar", "a list" or "a mapping", for messages. */
 const char *yaml_doc_kind_name(enum yaml_doc_kind kind);
 
@@ -109,5 +98,172 @@ int yaml_doc_get_bool(const struct yaml_doc_node *node, bool *ret_value);
  * yaml_doc_free(); NULL for other nodes or text with a NUL byte.
  */
 const char *yaml_doc_get_string(const struct yaml_doc_node *node);
+
+/*
+ * The checking kit (yaml_doc_check.c). A loader keeps one struct
+ * yaml_doc_check while it validates a document: each helper adds its
+ * message to diag, counts it and returns, so that one run reports every
+ * error in file order. Running out of memory is remembered in r; the
+ * loader then stops and returns it. Messages name values as WHAT, the key
+ * or thing being read ("port", "an event type").
+ */
+struct yaml_doc_check {
+	const struct yaml_doc	*doc;
+	struct diag		*diag;		/* where messages go */
+	size_t			 n_errors;	/* messages reported */
+	int			 r;		/* first -ENOMEM, else 0 */
+};
+
+/* Starts checking doc, reporting to diag; both stay the caller's. */
+void yaml_doc_check_init(struct yaml_doc_check *c, const struct yaml_doc *doc,
+    struct diag *diag);
+
+/*
+ * Reports one error at node n ("file:line:column: message"; no line when
+ * n is NULL) and counts it. A message that cannot be stored sets c->r to
+ * -ENOMEM.
+ */
+void yaml_doc_check_error(struct yaml_doc_check *c,
+    const struct yaml_doc_node *n, const char *fmt, ...) KICS_PRINTF(3, 4);
+
+/* Records that an allocation failed (c->r = -ENOMEM). */
+void yaml_doc_check_nomem(struct yaml_doc_check *c);
+
+/* The verdict: c->r if negative, -EINVAL when errors were reported, or 0. */
+int yaml_doc_check_result(const struct yaml_doc_check *c);
+
+/*
+ * Returns the text of n when it is a non-empty scalar of at most max bytes
+ * without a NUL byte, borrowed until yaml_doc_free(). Otherwise reports
+ * "WHAT must be a string, not …", "WHAT contains a NUL byte", "WHAT must
+ * not be empty" or "WHAT is longer than MAX bytes" and returns NULL.
+ */
+const char *yaml_doc_check_text(struct yaml_doc_check *c,
+    const struct yaml_doc_node *n, const char *what, size_t max);
+
+/* How yaml_doc_check_uint() words a number outside its range. */
+enum yaml_doc_range_form {
+	YAML_DOC_RANGE_BETWEEN,	/* "WHAT must be between MIN and MAX" */
+	YAML_DOC_RANGE_OUTSIDE,	/* "WHAT VALUE is outside MIN..MAX" */
+	YAML_DOC_RANGE_TYPE,	/* as any other non-integer: the range is
+				   only the width of the stored type */
+	YAML_DOC_RANGE_FORM_MAX
+};
+
+struct yaml_doc_range {
+	uint64_t			 min;
+	uint64_t			 max;
+	enum yaml_doc_range_form	 form;
+	const char			*hint;	/* BETWEEN: added as " (hint)";
+						   NULL for none */
+};
+
+/*
+ * Reads a plain decimal integer in range->min..max into *ret_value and
+ * returns 0. Otherwise reports "WHAT must be an integer, not …" (a kind,
+ * "a quoted string" or the text) or the range message of range->form, and
+ * returns -EINVAL; *ret_value is then untouched.
+ */
+int yaml_doc_check_uint(struct yaml_doc_check *c,
+    const struct yaml_doc_node *n, const char *what,
+    const struct yaml_doc_range *range, uint64_t *ret_value);
+
+/*
+ * Reads true or false (see yaml_doc_get_bool()) and returns 0; otherwise
+ * reports "WHAT must be true or false, not …" and returns -EINVAL.
+ */
+int yaml_doc_check_bool(struct yaml_doc_check *c,
+    const struct yaml_doc_node *n, const char *what, bool *ret_value);
+
+/* One row of a name table: a word of the file and the value it stands for. */
+struct yaml_doc_name {
+	const char	*name;
+	int		 value;
+};
+
+/*
+ * Looks s up in names (n_names rows). Returns 0 and the row's value, or
+ * -EINVAL when s is no name of the table.
+ */
+int yaml_doc_name_find(const struct yaml_doc_name *names, size_t n_names,
+    const char *s, int *ret_value);
+
+/*
+ * The name of value in names, or NULL when the table has none; static.
+ */
+const char *yaml_doc_name_of(const struct yaml_doc_name *names,
+    size_t n_names, int value);
+
+/*
+ * Reads a text of at most max bytes (see yaml_doc_check_text()) that must
+ * be one of names, and returns 0 with its value. Otherwise reports the
+ * text problem or "unknown WHAT 'x' (expected A, B or C)", the names in
+ * table order, and returns -EINVAL.
+ */
+int yaml_doc_check_name(struct yaml_doc_check *c,
+    const struct yaml_doc_node *n, const char *what, size_t max,
+    const struct yaml_doc_name *names, size_t n_names, int *ret_value);
+
+/*
+ * True when n is a mapping; otherwise reports "WHAT must be a mapping, not
+ * …" and returns false.
+ */
+bool yaml_doc_check_mapping(struct yaml_doc_check *c,
+    const struct yaml_doc_node *n, const char *what);
+
+/*
+ * True when n is a list (*ret_n items) or null (*ret_n = 0); otherwise
+ * reports "WHAT must be a list, not …" and returns false.
+ */
+bool yaml_doc_check_list(struct yaml_doc_check *c,
+    const struct yaml_doc_node *n, const char *what, size_t *ret_n);
+
+/*
+ * For a file that is one mapping holding a list under key: reports an
+ * empty document ("missing required key 'KEY'") or another kind ("expected
+ * a mapping with the key 'KEY', not …"). Returns the first value of key
+ * when it is a list, so that the caller can size its arrays before the
+ * walk; NULL otherwise.
+ */
+const struct yaml_doc_node *yaml_doc_check_root(struct yaml_doc_check *c,
+    const char *key);
+
+/*
+ * The keys a mapping may have, as a table. Messages: "missing required key
+ * 'name'", "unknown WHAT 'PREFIXx'", "duplicate key 'PREFIXname' (first on
+ * line N)".
+ */
+struct yaml_doc_keys {
+	const char *const	*names;		/* the keys, by index */
+	size_t			 n_names;
+	size_t			 n_required;	/* names[0..n_required) must
+						   be there */
+	const char		*what;		/* NULL: "key" */
+	const char		*prefix;	/* NULL: none; "limits." */
+	bool			 expected;	/* add " (expected a, b or c)"
+						   to unknown keys */
+	bool			 first_key_line; /* a duplicate names the
+						   line of the first key, not
+						   of its value */
+};
+
+/*
+ * Starts the walk of mapping m: fills v (keys->n_names entries, which the
+ * caller zeroed) with the value of the first occurrence of each key, so
+ * that checks between keys can run before any value is read, and reports
+ * the required keys that are missing, at m.
+ */
+void yaml_doc_check_keys(struct yaml_doc_check *c,
+    const struct yaml_doc_node *m, const struct yaml_doc_keys *keys,
+    const struct yaml_doc_node **v);
+
+/*
+ * The step of the walk for the key m->items[i] (i even), in file order:
+ * returns its index in keys->names, or keys->n_names after reporting an
+ * unknown key or a repeated one (which the caller then skips).
+ */
+size_t yaml_doc_check_key(struct yaml_doc_check *c,
+    const struct yaml_doc_node *m, size_t i, const struct yaml_doc_keys *keys,
+    const struct yaml_doc_node *const *v);
 
 #endif
