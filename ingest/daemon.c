@@ -525,6 +525,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 {
 	struct http_config hcfg = {
 		.max_body_bytes = d->conf->max_body_bytes,
+		.max_body_memory_bytes = d->conf->max_body_memory_bytes,
 		.max_connections = d->conf->max_connections,
 		.idle_timeout_s = d->conf->idle_timeout_s,
 		.report_interval_s = d->conf->report_interval_s,

@@ -504,7 +504,8 @@ http_new(struct event_base *base, struct writer *w,
 	if (h->cfg.max_connections > LIMIT_HTTP_CONNECTIONS)
 		h->cfg.max_connections = LIMIT_HTTP_CONNECTIONS;
 	h->conns = xcalloc(h->cfg.max_connections, sizeof(*h->conns));
-	h->body_budget.limit = LIMIT_HTTP_BODY_MEMORY_DEFAULT;
+	h->body_budget.limit = h->cfg.max_body_memory_bytes > 0 ?
+	    h->cfg.max_body_memory_bytes : LIMIT_HTTP_BODY_MEMORY_DEFAULT;
 	if (h->body_budget.limit < h->cfg.max_body_bytes)
 		h->body_budget.limit = h->cfg.max_body_bytes;
 	if ((h->fresh_ev = event_new(base, -1, 0, http_fresh_cb, h)) == NULL)

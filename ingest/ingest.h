@@ -172,6 +172,7 @@ void writer_free(struct writer *w);
 /* Settings of the HTTP layer, copied from the configuration. */
 struct http_config {
 	size_t		max_body_bytes;	/* limits.* */
+	size_t		max_body_memory_bytes;	/* 0: the built-in default */
 	size_t		max_connections;
 	uint32_t	idle_timeout_s;
 	uint32_t	report_interval_s; /* told to agents */

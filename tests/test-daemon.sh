@@ -61,6 +61,7 @@ agents:
   timeout_s: 60
 limits:
   max_body_bytes: 4096
+  max_body_memory_bytes: 8192
   max_connections: 64
   idle_timeout_s: 20
 event_types: $SRC/conf/event-types.yaml
@@ -313,6 +314,54 @@ check_eq "gate refusals and passes" "413 too_large
 400 bad_request
 200
 200 200" "$out"
+
+# Memory for bodies being received (limits.max_body_memory_bytes: 8192,
+# two bodies of max_body_bytes): of 100 slow clients that declare 4,096
+# bytes and send 100, two are admitted and 98 are answered 503 busy at
+# once, before their bodies are read. A client that gives up returns its
+# share, and one that completes its body too.
+out=$(python3 - "$PORT" "$DATA/pki/ca.pem" <<'EOF'
+import socket, ssl, sys, time
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+HEAD = (b"POST /api/v1/report HTTP/1.1\r\nHost: x\r\n"
+        b"Content-Type: application/x-protobuf\r\nContent-Length: %d\r\n\r\n")
+
+def open_slow(n):
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    t = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+    t.sendall(HEAD % n + b"\0" * 100)
+    return t
+
+def status(t, wait):
+    t.settimeout(wait)
+    try:
+        line = t.recv(4096).split(b"\r\n")[0].decode()
+        return line.split()[1] if line else "closed"
+    except socket.timeout:
+        return "pending"
+
+slow = [open_slow(4096) for _ in range(100)]
+time.sleep(0.5)
+got = [status(t, 0.05) for t in slow]
+pending = [t for t, g in zip(slow, got) if g == "pending"]
+print(len(pending), got.count("503"))
+# one of the admitted gives up; the other sends the rest of its body
+pending[0].close()
+pending[1].sendall(b"\0" * (4096 - 100))
+print(status(pending[1], 5))
+time.sleep(0.3)
+# both shares are back: two new slow clients fit again, a third does not
+again = [open_slow(4096) for _ in range(3)]
+time.sleep(0.3)
+print(" ".join(sorted(status(t, 0.2) for t in again)))
+for t in slow + again:
+    t.close()
+EOF
+) || fail "budget probe failed"
+check_eq "body memory budget" "2 98
+400
+503 pending pending" "$out"
 
 # Keep-alive: two requests, one connection.
 report "$TMP/a2" --agent agent-a --seq 2 --mac aa:bb:cc:00:00:01 \

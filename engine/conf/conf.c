@@ -58,6 +58,9 @@ static const struct conf_key conf_keys[] = {
 	  2, 7 * 86400, true, NULL, NULL },
 	{ "limits.max_body_bytes", CONF_T_U64, OFF(max_body_bytes), 4194304,
 	  NULL, 1024, 64 * CONF_MIB, true, "at most 64 MiB", NULL },
+	{ "limits.max_body_memory_bytes", CONF_T_U64, OFF(max_body_memory_bytes),
+	  64 * CONF_MIB, NULL, 1024, 4096ULL * CONF_MIB, false, "at most 4 GiB",
+	  NULL },
 	{ "limits.max_connections", CONF_T_U32, OFF(max_connections), 2000,
 	  NULL, 1, LIMIT_HTTP_CONNECTIONS, false, NULL, NULL },
 	{ "limits.idle_timeout_s", CONF_T_U32, OFF(idle_timeout_s), 300, NULL,
@@ -310,6 +313,18 @@ conf_cross_check(struct conf_ctx *c)
 		    "must be at least twice agents.report_interval_s (%u)",
 		    (unsigned)conf->timeout_s,
 		    (unsigned)conf->report_interval_s);
+	}
+	if (conf->max_body_memory_bytes < conf->max_body_bytes) {
+		at = c->seen[conf_key_find(NULL,
+		    "limits.max_body_memory_bytes")];
+		if (at == NULL)
+			at = c->seen[conf_key_find(NULL,
+			    "limits.max_body_bytes")];
+		yaml_doc_check_error(&c->check, at,
+		    "limits.max_body_memory_bytes (%llu) must be at least "
+		    "limits.max_body_bytes (%llu)",
+		    (unsigned long long)conf->max_body_memory_bytes,
+		    (unsigned long long)conf->max_body_bytes);
 	}
 }
 

@@ -38,6 +38,7 @@ struct conf {
 	uint32_t		 report_interval_s;
 	uint32_t		 timeout_s;	/* >= 2 * report_interval_s */
 	uint64_t		 max_body_bytes; /* limits.* */
+	uint64_t		 max_body_memory_bytes;
 	uint32_t		 max_connections;
 	uint32_t		 idle_timeout_s;
 	uint32_t		 max_devices;
