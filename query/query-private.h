@@ -53,6 +53,8 @@ int qsql_each(struct query_db *db, struct qsql *q, query_row_fn fn,
  * the array text, freed with free().
  */
 int qsql_json(struct query_db *db, struct qsql *q, char **ret_json);
+/* qsql_each or qsql_json, as s says. */
+int qsql_emit(struct query_db *db, struct qsql *q, const struct query_sink *s);
 /* Runs q and returns the first column of its first row as text (-ENOENT). */
 int qsql_text_result(struct query_db *db, struct qsql *q, char **ret_text);
 
