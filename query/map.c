@@ -15,7 +15,8 @@
 	"ORDER BY src_device_id, dst_device_id, protocol, port"
 
 int
-query_map_edges_emit(struct query_db *db, const void *arg, const struct query_sink *s)
+query_map_edges_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
 	struct qsql q;
 	int r;

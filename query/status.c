@@ -26,7 +26,8 @@
 #define USERS_SQL "SELECT name, role, created_ms FROM users ORDER BY name"
 
 int
-query_servers_emit(struct query_db *db, const void *arg, const struct query_sink *s)
+query_servers_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
 	struct qsql q;
 	int r;
@@ -56,7 +57,8 @@ query_servers_json(struct query_db *db, char **ret_json)
 }
 
 int
-query_users_emit(struct query_db *db, const void *arg, const struct query_sink *s)
+query_users_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
 	struct qsql q;
 	int r;
