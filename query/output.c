@@ -207,6 +207,37 @@ pick_columns(const struct query_table *t, const char *const *cols,
 	return n;
 }
 
+/*
+ * Narrows the n column widths w to fit width: the widest text column
+ * loses a character at a time down to OUT_MIN_COL, then columns are left
+ * out from the right. Returns how many columns to show.
+ */
+static size_t
+fit_widths(size_t *w, const bool *shrinkable, size_t n, size_t width)
+{
+	size_t total, nshow;
+
+	for (;;) {
+		size_t best = n;
+
+		total = OUT_SEP * (n - 1);
+		for (size_t c = 0; c < n; c++)
+			total += w[c];
+		if (total <= width)
+			break;
+		for (size_t c = 0; c < n; c++)
+			if (shrinkable[c] && w[c] > OUT_MIN_COL &&
+			    (best == n || w[c] > w[best]))
+				best = c;
+		if (best == n)
+			break;
+		w[best]--;
+	}
+	for (nshow = n; nshow > 1 && total > width; nshow--)
+		total -= w[nshow - 1] + OUT_SEP;
+	return nshow;
+}
+
 int
 out_table(FILE *out, const struct out_style *s, const struct query_table *t,
     const char *const *cols)
@@ -214,7 +245,7 @@ out_table(FILE *out, const struct out_style *s, const struct query_table *t,
 	int idx[QSQL_MAX_COLS];
 	const char *hdr[QSQL_MAX_COLS];
 	char *owned[QSQL_MAX_COLS] = { NULL };
-	size_t w[QSQL_MAX_COLS], n, nshow, total;
+	size_t w[QSQL_MAX_COLS], n, nshow;
 	bool shrinkable[QSQL_MAX_COLS];
 	char **text = NULL;
 	int r = -ENOMEM;
@@ -245,26 +276,7 @@ out_table(FILE *out, const struct out_style *s, const struct query_table *t,
 				shrinkable[c] = true;
 		}
 	}
-	/* Shrink the widest text column until the table fits. */
-	for (;;) {
-		size_t best = n;
-
-		total = OUT_SEP * (n - 1);
-		for (size_t c = 0; c < n; c++)
-			total += w[c];
-		if (total <= s->width)
-			break;
-		for (size_t c = 0; c < n; c++)
-			if (shrinkable[c] && w[c] > OUT_MIN_COL &&
-			    (best == n || w[c] > w[best]))
-				best = c;
-		if (best == n)
-			break;
-		w[best]--;
-	}
-	/* Still too wide: leave out columns from the right. */
-	for (nshow = n; nshow > 1 && total > s->width; nshow--)
-		total -= w[nshow - 1] + OUT_SEP;
+	nshow = fit_widths(w, shrinkable, n, s->width);
 	for (size_t c = 0; c < nshow; c++) {
 		if (s->colour)
 			(void)fputs(ANSI_BOLD, out);
