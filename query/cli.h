@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Private header of the kics-query program (query/cli*.c, lookup.c, show.c,
- * admin.c, output.c) and of its test: the command table, the parsed
- * command line, the output sink and the printers.
+ * Private header of the kics-query program (query/kics-query.c, cli.c,
+ * commands.c, lookup.c, show.c, admin.c, output.c) and of its test,
+ * tests/test-cli.c: the command table, the parsed command line, the
+ * output sink and the printers.
  */
 #ifndef KICS_QUERY_CLI_H
 #define KICS_QUERY_CLI_H
