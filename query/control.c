@@ -75,16 +75,16 @@ control_dup(const char *s)
 	return p;
 }
 
-int
-query_control_call(const char *data_dir,
-    const struct Kics__Control__V1__Request *req, char *errbuf,
-    size_t errlen, struct query_control_reply *ret_reply)
+/*
+ * Connects to DATA_DIR's control socket. Returns 0 and the descriptor, or
+ * a negative errno with the reason in errbuf.
+ */
+static int
+control_connect(const char *data_dir, char *errbuf, size_t errlen,
+    int *ret_fd)
 {
 	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	Kics__Control__V1__Reply *rep = NULL;
-	uint8_t hdr[4], *buf = NULL;
-	size_t len;
-	int fd = -1, r;
+	int fd, r;
 
 	r = snprintf(sun.sun_path, sizeof(sun.sun_path), "%s/%s", data_dir,
 	    CONTROL_SOCKET_NAME);
@@ -99,8 +99,46 @@ query_control_call(const char *data_dir,
 		(void)snprintf(errbuf, errlen, "cannot reach the daemon's "
 		    "control socket '%s': %s (is kics-epp-proxy running?)",
 		    sun.sun_path, strerror(-r));
-		goto out;
+		if (fd >= 0)
+			(void)close(fd);
+		return r;
 	}
+	*ret_fd = fd;
+	return 0;
+}
+
+/* Copies the unpacked reply into the caller's struct. */
+static void
+control_reply_copy(const Kics__Control__V1__Reply *rep,
+    struct query_control_reply *ret_reply)
+{
+	memset(ret_reply, 0, sizeof(*ret_reply));
+	ret_reply->status = (int)rep->status;
+	ret_reply->message = control_dup(rep->message);
+	if (rep->json != NULL && rep->json[0] != '\0')
+		ret_reply->json = control_dup(rep->json);
+	if (rep->data.len > 0) {
+		if ((ret_reply->data = malloc(rep->data.len)) == NULL) {
+			(void)fputs("kics-query: out of memory\n", stderr);
+			exit(1);
+		}
+		memcpy(ret_reply->data, rep->data.data, rep->data.len);
+		ret_reply->data_len = rep->data.len;
+	}
+}
+
+int
+query_control_call(const char *data_dir,
+    const struct Kics__Control__V1__Request *req, char *errbuf,
+    size_t errlen, struct query_control_reply *ret_reply)
+{
+	Kics__Control__V1__Reply *rep = NULL;
+	uint8_t hdr[4], *buf = NULL;
+	size_t len;
+	int fd = -1, r;
+
+	if ((r = control_connect(data_dir, errbuf, errlen, &fd)) < 0)
+		return r;
 	len = kics__control__v1__request__get_packed_size(req);
 	if (len > LIMIT_CONTROL_REQUEST_BYTES) {
 		r = -EMSGSIZE;
@@ -150,19 +188,7 @@ query_control_call(const char *data_dir,
 		    "daemon");
 		goto out;
 	}
-	memset(ret_reply, 0, sizeof(*ret_reply));
-	ret_reply->status = (int)rep->status;
-	ret_reply->message = control_dup(rep->message);
-	if (rep->json != NULL && rep->json[0] != '\0')
-		ret_reply->json = control_dup(rep->json);
-	if (rep->data.len > 0) {
-		if ((ret_reply->data = malloc(rep->data.len)) == NULL) {
-			(void)fputs("kics-query: out of memory\n", stderr);
-			exit(1);
-		}
-		memcpy(ret_reply->data, rep->data.data, rep->data.len);
-		ret_reply->data_len = rep->data.len;
-	}
+	control_reply_copy(rep, ret_reply);
 	r = 0;
 out:
 	if (rep != NULL)

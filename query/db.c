@@ -383,3 +383,11 @@ out:
 	strbuf_fini(&outer);
 	return r;
 }
+
+int
+qsql_emit(struct query_db *db, struct qsql *q, const struct query_sink *s)
+{
+	if (s->ret_json != NULL)
+		return qsql_json(db, q, s->ret_json);
+	return qsql_each(db, q, s->fn, s->ctx);
+}

@@ -133,31 +133,35 @@ devices_sql(struct query_db *db, const struct query_devices_opts *o,
 }
 
 int
-query_devices(struct query_db *db, const struct query_devices_opts *o,
-    query_row_fn fn, void *ctx)
+query_devices_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
 	struct qsql q;
 	int r;
 
 	qsql_init(&q);
-	if ((r = devices_sql(db, o, &q)) == 0)
-		r = qsql_each(db, &q, fn, ctx);
+	if ((r = devices_sql(db, arg, &q)) == 0)
+		r = qsql_emit(db, &q, s);
 	qsql_fini(&q);
 	return r;
+}
+
+int
+query_devices(struct query_db *db, const struct query_devices_opts *o,
+    query_row_fn fn, void *ctx)
+{
+	struct query_sink s = { fn, ctx, NULL };
+
+	return query_devices_emit(db, o, &s);
 }
 
 int
 query_devices_json(struct query_db *db, const struct query_devices_opts *o,
     char **ret_json)
 {
-	struct qsql q;
-	int r;
+	struct query_sink s = { NULL, NULL, ret_json };
 
-	qsql_init(&q);
-	if ((r = devices_sql(db, o, &q)) == 0)
-		r = qsql_json(db, &q, ret_json);
-	qsql_fini(&q);
-	return r;
+	return query_devices_emit(db, o, &s);
 }
 
 /*
@@ -221,41 +225,43 @@ find_sql(struct query_db *db, const char *text, int64_t limit,
 }
 
 int
-query_device_find(struct query_db *db, const char *text, int64_t limit,
-    query_row_fn fn, void *ctx)
+query_device_find_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
+	const struct query_find_opts *o = arg;
 	char canon[ADDR_TEXT_MAX], *lower;
 	struct qsql q;
 	int r;
 
-	if ((lower = malloc(strlen(text) + 1)) == NULL)
+	if ((lower = malloc(strlen(o->text) + 1)) == NULL)
 		return -ENOMEM;
 	qsql_init(&q);
-	if ((r = find_sql(db, text, limit, canon, sizeof(canon), lower,
+	if ((r = find_sql(db, o->text, o->limit, canon, sizeof(canon), lower,
 	    &q)) == 0)
-		r = qsql_each(db, &q, fn, ctx);
+		r = qsql_emit(db, &q, s);
 	qsql_fini(&q);
 	free(lower);
 	return r;
 }
 
 int
+query_device_find(struct query_db *db, const char *text, int64_t limit,
+    query_row_fn fn, void *ctx)
+{
+	struct query_find_opts o = { text, limit };
+	struct query_sink s = { fn, ctx, NULL };
+
+	return query_device_find_emit(db, &o, &s);
+}
+
+int
 query_device_find_json(struct query_db *db, const char *text,
     int64_t limit, char **ret_json)
 {
-	char canon[ADDR_TEXT_MAX], *lower;
-	struct qsql q;
-	int r;
+	struct query_find_opts o = { text, limit };
+	struct query_sink s = { NULL, NULL, ret_json };
 
-	if ((lower = malloc(strlen(text) + 1)) == NULL)
-		return -ENOMEM;
-	qsql_init(&q);
-	if ((r = find_sql(db, text, limit, canon, sizeof(canon), lower,
-	    &q)) == 0)
-		r = qsql_json(db, &q, ret_json);
-	qsql_fini(&q);
-	free(lower);
-	return r;
+	return query_device_find_emit(db, &o, &s);
 }
 
 static bool

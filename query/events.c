@@ -110,29 +110,34 @@ explain_search(struct query_db *db, const struct query_events_opts *o, int r)
 }
 
 int
-query_events(struct query_db *db, const struct query_events_opts *o,
-    query_row_fn fn, void *ctx)
+query_events_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
+	const struct query_events_opts *o = arg;
 	struct qsql q;
 	int r;
 
 	qsql_init(&q);
 	events_sql(o, &q);
-	r = explain_search(db, o, qsql_each(db, &q, fn, ctx));
+	r = explain_search(db, o, qsql_emit(db, &q, s));
 	qsql_fini(&q);
 	return r;
+}
+
+int
+query_events(struct query_db *db, const struct query_events_opts *o,
+    query_row_fn fn, void *ctx)
+{
+	struct query_sink s = { fn, ctx, NULL };
+
+	return query_events_emit(db, o, &s);
 }
 
 int
 query_events_json(struct query_db *db, const struct query_events_opts *o,
     char **ret_json)
 {
-	struct qsql q;
-	int r;
+	struct query_sink s = { NULL, NULL, ret_json };
 
-	qsql_init(&q);
-	events_sql(o, &q);
-	r = explain_search(db, o, qsql_json(db, &q, ret_json));
-	qsql_fini(&q);
-	return r;
+	return query_events_emit(db, o, &s);
 }

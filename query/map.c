@@ -15,29 +15,34 @@
 	"ORDER BY src_device_id, dst_device_id, protocol, port"
 
 int
-query_map_edges(struct query_db *db, query_row_fn fn, void *ctx)
+query_map_edges_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
 	struct qsql q;
 	int r;
 
+	(void)arg;
 	qsql_init(&q);
 	qsql_add(&q, EDGES_SQL);
-	r = qsql_each(db, &q, fn, ctx);
+	r = qsql_emit(db, &q, s);
 	qsql_fini(&q);
 	return r;
 }
 
 int
+query_map_edges(struct query_db *db, query_row_fn fn, void *ctx)
+{
+	struct query_sink s = { fn, ctx, NULL };
+
+	return query_map_edges_emit(db, NULL, &s);
+}
+
+int
 query_map_edges_json(struct query_db *db, char **ret_json)
 {
-	struct qsql q;
-	int r;
+	struct query_sink s = { NULL, NULL, ret_json };
 
-	qsql_init(&q);
-	qsql_add(&q, EDGES_SQL);
-	r = qsql_json(db, &q, ret_json);
-	qsql_fini(&q);
-	return r;
+	return query_map_edges_emit(db, NULL, &s);
 }
 
 #define NODE_OBJECT_SQL \

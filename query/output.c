@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file contains kics-query's printers: aligned tables that fit the
- * terminal (local times, colour on a terminal only) and RFC 4180 CSV.
+ * This file contains kics-query's output: the sink every list prints
+ * through, aligned tables that fit the terminal (local times, colour on a
+ * terminal only) and RFC 4180 CSV.
  */
 #include <errno.h>
 #include <langinfo.h>
@@ -11,7 +12,8 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
-#include "query-private.h"
+#include "cli.h"
+#include "query-private.h"	/* QSQL_MAX_COLS */
 
 #define OUT_DEFAULT_WIDTH	80
 #define OUT_MIN_WIDTH		20
@@ -205,6 +207,37 @@ pick_columns(const struct query_table *t, const char *const *cols,
 	return n;
 }
 
+/*
+ * Narrows the n column widths w to fit width: the widest text column
+ * loses a character at a time down to OUT_MIN_COL, then columns are left
+ * out from the right. Returns how many columns to show.
+ */
+static size_t
+fit_widths(size_t *w, const bool *shrinkable, size_t n, size_t width)
+{
+	size_t total, nshow;
+
+	for (;;) {
+		size_t best = n;
+
+		total = OUT_SEP * (n - 1);
+		for (size_t c = 0; c < n; c++)
+			total += w[c];
+		if (total <= width)
+			break;
+		for (size_t c = 0; c < n; c++)
+			if (shrinkable[c] && w[c] > OUT_MIN_COL &&
+			    (best == n || w[c] > w[best]))
+				best = c;
+		if (best == n)
+			break;
+		w[best]--;
+	}
+	for (nshow = n; nshow > 1 && total > width; nshow--)
+		total -= w[nshow - 1] + OUT_SEP;
+	return nshow;
+}
+
 int
 out_table(FILE *out, const struct out_style *s, const struct query_table *t,
     const char *const *cols)
@@ -212,7 +245,7 @@ out_table(FILE *out, const struct out_style *s, const struct query_table *t,
 	int idx[QSQL_MAX_COLS];
 	const char *hdr[QSQL_MAX_COLS];
 	char *owned[QSQL_MAX_COLS] = { NULL };
-	size_t w[QSQL_MAX_COLS], n, nshow, total;
+	size_t w[QSQL_MAX_COLS], n, nshow;
 	bool shrinkable[QSQL_MAX_COLS];
 	char **text = NULL;
 	int r = -ENOMEM;
@@ -243,26 +276,7 @@ out_table(FILE *out, const struct out_style *s, const struct query_table *t,
 				shrinkable[c] = true;
 		}
 	}
-	/* Shrink the widest text column until the table fits. */
-	for (;;) {
-		size_t best = n;
-
-		total = OUT_SEP * (n - 1);
-		for (size_t c = 0; c < n; c++)
-			total += w[c];
-		if (total <= s->width)
-			break;
-		for (size_t c = 0; c < n; c++)
-			if (shrinkable[c] && w[c] > OUT_MIN_COL &&
-			    (best == n || w[c] > w[best]))
-				best = c;
-		if (best == n)
-			break;
-		w[best]--;
-	}
-	/* Still too wide: leave out columns from the right. */
-	for (nshow = n; nshow > 1 && total > s->width; nshow--)
-		total -= w[nshow - 1] + OUT_SEP;
+	nshow = fit_widths(w, shrinkable, n, s->width);
 	for (size_t c = 0; c < nshow; c++) {
 		if (s->colour)
 			(void)fputs(ANSI_BOLD, out);
@@ -323,7 +337,8 @@ out_csv(FILE *out, const struct query_table *t)
 			last = c;
 	for (size_t c = 0; c < t->ncols; c++)
 		if (t->names[c][0] != '_')
-			out_csv_field(out, t->names[c], c == last ? "\r\n" : ",");
+			out_csv_field(out, t->names[c],
+			    c == last ? "\r\n" : ",");
 	for (size_t row = 0; row < t->nrows; row++)
 		for (size_t c = 0; c < t->ncols; c++)
 			if (t->names[c][0] != '_')
@@ -331,4 +346,54 @@ out_csv(FILE *out, const struct query_table *t)
 				    query_table_cell(t, row, c)->text,
 				    c == last ? "\r\n" : ",");
 	return ferror(out) ? -EIO : 0;
+}
+
+int
+out_sink_init(struct out_sink *k, enum out_format format)
+{
+	memset(k, 0, sizeof(*k));
+	k->format = format;
+	if (format == OUT_FORMAT_JSON) {
+		/* SQLite builds the JSON: no row passes through here. */
+		k->query.ret_json = &k->json;
+		return 0;
+	}
+	if ((k->table = query_table_new()) == NULL)
+		return -ENOMEM;
+	k->query.fn = query_table_add_row;
+	k->query.ctx = k->table;
+	return 0;
+}
+
+void
+out_sink_fini(struct out_sink *k)
+{
+	query_table_free(k->table);
+	free(k->json);
+	k->table = NULL;
+	k->json = NULL;
+}
+
+int
+out_sink_print(FILE *out, const struct out_sink *k, const char *const *cols,
+    size_t *ret_count)
+{
+	struct out_style s;
+	int r = 0;
+
+	if (k->format == OUT_FORMAT_JSON) {
+		(void)fprintf(out, "%s\n", k->json);
+		*ret_count = strcmp(k->json, "[]") != 0;
+		return 0;
+	}
+	/* CSV keeps its header line even without rows; a table says none. */
+	if (k->format == OUT_FORMAT_CSV)
+		r = out_csv(out, k->table);
+	else if (k->table->nrows > 0) {
+		out_style_init(&s);
+		r = out_table(out, &s, k->table, cols);
+	}
+	if (r == 0)
+		*ret_count = k->table->nrows;
+	return r;
 }

@@ -53,6 +53,8 @@ int qsql_each(struct query_db *db, struct qsql *q, query_row_fn fn,
  * the array text, freed with free().
  */
 int qsql_json(struct query_db *db, struct qsql *q, char **ret_json);
+/* qsql_each or qsql_json, as s says. */
+int qsql_emit(struct query_db *db, struct qsql *q, const struct query_sink *s);
 /* Runs q and returns the first column of its first row as text (-ENOENT). */
 int qsql_text_result(struct query_db *db, struct qsql *q, char **ret_text);
 
@@ -67,39 +69,5 @@ int qdb_fail(struct query_db *db, int r, const char *fmt, ...)
 	"m.device_id, m.name, m.category, m.status, m.ip, m.mac, " \
 	"m.vendor, m.model, m.os, m.epp_icon, m.security_state, " \
 	"m.last_seen_ms"
-
-/* --- kics-query's printers (output.c) --- */
-
-enum out_format {
-	OUT_FORMAT_TABLE,
-	OUT_FORMAT_JSON,
-	OUT_FORMAT_CSV,
-	OUT_FORMAT_DOT,		/* map export only */
-	OUT_FORMAT_MAX
-};
-
-struct out_style {
-	bool	colour;		/* ANSI colour: a terminal and no NO_COLOR */
-	bool	utf8;		/* the locale's charset is UTF-8 */
-	size_t	width;		/* terminal columns */
-};
-
-/* Fills s from stdout, $NO_COLOR, $COLUMNS and the terminal size. */
-void out_style_init(struct out_style *s);
-
-/*
- * Prints t as aligned columns fitting s->width: cols names the columns to
- * show and their headers as pairs {name, header, ..., NULL} (NULL: every
- * column not starting with '_'). Times (*_ms) print as local time.
- * Returns 0 or -EIO.
- */
-int out_table(FILE *out, const struct out_style *s,
-    const struct query_table *t, const char *const *cols);
-
-/* Prints the columns of t not starting with '_' as RFC 4180 CSV. */
-int out_csv(FILE *out, const struct query_table *t);
-
-/* Writes one CSV field (quoted when needed) followed by sep. */
-void out_csv_field(FILE *out, const char *v, const char *sep);
 
 #endif

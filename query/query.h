@@ -73,6 +73,29 @@ const char *query_db_errmsg(const struct query_db *db);
 /* Path of the database file; borrowed for the life of db. */
 const char *query_db_path(const struct query_db *db);
 
+/* --- list queries: one signature for every list --- */
+
+/*
+ * Where the rows of a list query go: with ret_json NULL, fn(ctx, row) is
+ * called per row; otherwise *ret_json receives all rows as one JSON array
+ * of objects keyed by the view columns, freed by the caller with free().
+ */
+struct query_sink {
+	query_row_fn	fn;		/* per row, when ret_json is NULL */
+	void		*ctx;		/* fn's first argument */
+	char		**ret_json;	/* or: the whole array */
+};
+
+/*
+ * A list query: arg holds its options (the type each *_emit function
+ * names; NULL for the lists that take none) and s says where the rows go.
+ * One signature lets a caller keep its lists in a table; each returns what
+ * its row and JSON variants below return, and writes *s->ret_json only on
+ * success.
+ */
+typedef int query_list_fn(struct query_db *db, const void *arg,
+    const struct query_sink *s);
+
 /* --- devices (map_nodes columns) --- */
 
 struct query_devices_opts {
@@ -91,6 +114,9 @@ int query_devices(struct query_db *db, const struct query_devices_opts *o,
 /* Same rows as one JSON array; *ret_json is freed with free(). */
 int query_devices_json(struct query_db *db, const struct query_devices_opts *o,
     char **ret_json);
+/* Either of the two; arg is a const struct query_devices_opts *. */
+int query_devices_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
 
 /*
  * Classifies text for device find and device show: 0 when it is free text
@@ -112,6 +138,16 @@ int query_device_find(struct query_db *db, const char *text, int64_t limit,
     query_row_fn fn, void *ctx);
 int query_device_find_json(struct query_db *db, const char *text,
     int64_t limit, char **ret_json);
+
+/* The options of device find as one argument, for query_device_find_emit. */
+struct query_find_opts {
+	const char	*text;		/* address, host name or free text */
+	int64_t		limit;		/* 0: all */
+};
+
+/* Either of the two; arg is a const struct query_find_opts *. */
+int query_device_find_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
 
 /*
  * Resolves a device key: a decimal device id, an IP or MAC address in any
@@ -165,6 +201,9 @@ int query_events(struct query_db *db, const struct query_events_opts *o,
     query_row_fn fn, void *ctx);
 int query_events_json(struct query_db *db, const struct query_events_opts *o,
     char **ret_json);
+/* Either of the two; arg is a const struct query_events_opts *. */
+int query_events_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
 
 /* Severity name (info|warning|critical) to 1..3, or -EINVAL. */
 int query_severity_parse(const char *name);
@@ -174,6 +213,9 @@ int query_severity_parse(const char *name);
 /* map_edges rows, by source, destination, protocol and port. */
 int query_map_edges(struct query_db *db, query_row_fn fn, void *ctx);
 int query_map_edges_json(struct query_db *db, char **ret_json);
+/* Either of the two; arg is unused (NULL). */
+int query_map_edges_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
 
 /* {"nodes": [map_nodes rows], "edges": [map_edges rows]}. */
 int query_map_export_json(struct query_db *db, char **ret_json);
@@ -202,6 +244,9 @@ int query_status_json(struct query_db *db, char **ret_json);
 /* Integration servers with the columns of DESIGN.md's server list. */
 int query_servers(struct query_db *db, query_row_fn fn, void *ctx);
 int query_servers_json(struct query_db *db, char **ret_json);
+/* Either of the two; arg is unused (NULL). */
+int query_servers_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
 
 /* --- rules (issue 6) --- */
 
@@ -213,6 +258,9 @@ int query_servers_json(struct query_db *db, char **ret_json);
 int query_rules_list(struct query_db *db, query_row_fn fn, void *ctx);
 /* The same as the JSON array the daemon saved; "[]" when none. */
 int query_rules_list_json(struct query_db *db, char **ret_json);
+/* Either of the two; arg is unused (NULL). */
+int query_rules_list_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
 
 /*
  * Applies the rules file to one event given as a JSON object (keys
@@ -233,11 +281,17 @@ int query_rules_test(const char *file, const char *event_json,
 /* users: name, role, created_ms. */
 int query_users(struct query_db *db, query_row_fn fn, void *ctx);
 int query_users_json(struct query_db *db, char **ret_json);
+/* Either of the two; arg is unused (NULL). */
+int query_users_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
 
 /* audit_log, newest limit rows (0: all), newest last. */
 int query_audit(struct query_db *db, int64_t limit, query_row_fn fn,
     void *ctx);
 int query_audit_json(struct query_db *db, int64_t limit, char **ret_json);
+/* Either of the two; arg is a const int64_t * (the limit). */
+int query_audit_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
 
 /* --- time --- */
 

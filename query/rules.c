@@ -60,6 +60,20 @@ query_rules_list_json(struct query_db *db, char **ret_json)
 	return r;
 }
 
+/*
+ * Unlike the other lists, the JSON is the array the daemon saved (it has
+ * "line", which the rows leave out), so the two stay separate queries.
+ */
+int
+query_rules_list_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
+{
+	(void)arg;
+	if (s->ret_json != NULL)
+		return query_rules_list_json(db, s->ret_json);
+	return query_rules_list(db, s->fn, s->ctx);
+}
+
 /* The event fields "rules test" accepts, in the order of the SELECT. */
 static const char *const test_fields[] = {
 	"category", "code", "product", "severity", "title", "description",
@@ -271,6 +285,55 @@ test_outcome_row(const char *matched, const struct rule_result *res,
 	return fn(ctx, &row);
 }
 
+/*
+ * Fills ev from the parsed event t (borrowing its strings), with the code
+ * and severity of its category where it gives none. Returns 0 or -EINVAL
+ * with the reason in errbuf.
+ */
+static int
+test_rule_event(const struct test_event *t, const struct event_types *types,
+    struct rule_event *ev, char *errbuf, size_t errlen)
+{
+	const struct event_type *type = event_types_find(types,
+	    tf(t, "category"));
+	enum severity sev = type->severity;
+	char *end;
+
+	if (tf(t, "severity") != NULL &&
+	    severity_parse(tf(t, "severity"), &sev) < 0)
+		return test_fail(errbuf, errlen, -EINVAL, "--event-json: "
+		    "severity '%s' is not info, warning or critical",
+		    tf(t, "severity"));
+	memset(ev, 0, sizeof(*ev));
+	ev->category = tf(t, "category");
+	ev->code = type->code;
+	if (tf(t, "code") != NULL) {
+		errno = 0;
+		ev->code = strtoll(tf(t, "code"), &end, 10);
+		if (errno != 0 || *end != '\0')
+			return test_fail(errbuf, errlen, -EINVAL,
+			    "--event-json: code '%s' is not an integer",
+			    tf(t, "code"));
+	}
+	ev->product = tf(t, "product");
+	ev->severity = sev;
+	ev->title = tf(t, "title");
+	ev->description = tf(t, "description");
+	ev->object_path = tf(t, "object_path");
+	ev->threat_name = tf(t, "threat_name");
+	ev->user_name = tf(t, "user_name");
+	ev->attr_keys = (const char *const *)t->keys;
+	ev->attr_values = (const char *const *)t->values;
+	ev->n_attrs = t->n_attrs;
+	ev->hostname = tf(t, "hostname");
+	ev->ip = tf(t, "ip");
+	ev->mac = tf(t, "mac");
+	ev->device_category = tf(t, "device_category");
+	ev->device_ips = (const char *const *)t->ips;
+	ev->n_device_ips = t->n_ips;
+	return 0;
+}
+
 int
 query_rules_test(const char *file, const char *event_json, query_row_fn fn,
     void *ctx, char **ret_json, char *errbuf, size_t errlen)
@@ -281,9 +344,8 @@ query_rules_test(const char *file, const char *event_json, query_row_fn fn,
 	struct rules *rules = NULL;
 	struct diag *diag = diag_new();
 	const struct event_type *type;
-	char *matched = NULL, *end;
 	struct rule_event ev;
-	enum severity sev;
+	char *matched = NULL;
 	int r;
 
 	if (diag == NULL)
@@ -305,43 +367,9 @@ query_rules_test(const char *file, const char *event_json, query_row_fn fn,
 	}
 	if ((r = test_event_parse(&t, event_json, errbuf, errlen)) < 0)
 		goto out;
-	type = event_types_find(types, tf(&t, "category"));
-	sev = type->severity;
-	if (tf(&t, "severity") != NULL &&
-	    severity_parse(tf(&t, "severity"), &sev) < 0) {
-		r = test_fail(errbuf, errlen, -EINVAL, "--event-json: severity "
-		    "'%s' is not info, warning or critical",
-		    tf(&t, "severity"));
+	if ((r = test_rule_event(&t, types, &ev, errbuf, errlen)) < 0)
 		goto out;
-	}
-	memset(&ev, 0, sizeof(ev));
-	ev.category = tf(&t, "category");
-	ev.code = type->code;
-	if (tf(&t, "code") != NULL) {
-		errno = 0;
-		ev.code = strtoll(tf(&t, "code"), &end, 10);
-		if (errno != 0 || *end != '\0') {
-			r = test_fail(errbuf, errlen, -EINVAL, "--event-json: "
-			    "code '%s' is not an integer", tf(&t, "code"));
-			goto out;
-		}
-	}
-	ev.product = tf(&t, "product");
-	ev.severity = sev;
-	ev.title = tf(&t, "title");
-	ev.description = tf(&t, "description");
-	ev.object_path = tf(&t, "object_path");
-	ev.threat_name = tf(&t, "threat_name");
-	ev.user_name = tf(&t, "user_name");
-	ev.attr_keys = (const char *const *)t.keys;
-	ev.attr_values = (const char *const *)t.values;
-	ev.n_attrs = t.n_attrs;
-	ev.hostname = tf(&t, "hostname");
-	ev.ip = tf(&t, "ip");
-	ev.mac = tf(&t, "mac");
-	ev.device_category = tf(&t, "device_category");
-	ev.device_ips = (const char *const *)t.ips;
-	ev.n_device_ips = t.n_ips;
+	type = event_types_find(types, tf(&t, "category"));
 	if ((r = rules_explain(rules, &ev, &res, &matched)) < 0) {
 		r = test_fail(errbuf, errlen, r, "out of memory");
 		goto out;

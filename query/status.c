@@ -26,27 +26,47 @@
 #define USERS_SQL "SELECT name, role, created_ms FROM users ORDER BY name"
 
 int
-query_servers(struct query_db *db, query_row_fn fn, void *ctx)
+query_servers_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
 	struct qsql q;
 	int r;
 
+	(void)arg;
 	qsql_init(&q);
 	qsql_add(&q, SERVERS_SQL);
-	r = qsql_each(db, &q, fn, ctx);
+	r = qsql_emit(db, &q, s);
 	qsql_fini(&q);
 	return r;
 }
 
 int
+query_servers(struct query_db *db, query_row_fn fn, void *ctx)
+{
+	struct query_sink s = { fn, ctx, NULL };
+
+	return query_servers_emit(db, NULL, &s);
+}
+
+int
 query_servers_json(struct query_db *db, char **ret_json)
+{
+	struct query_sink s = { NULL, NULL, ret_json };
+
+	return query_servers_emit(db, NULL, &s);
+}
+
+int
+query_users_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
 	struct qsql q;
 	int r;
 
+	(void)arg;
 	qsql_init(&q);
-	qsql_add(&q, SERVERS_SQL);
-	r = qsql_json(db, &q, ret_json);
+	qsql_add(&q, USERS_SQL);
+	r = qsql_emit(db, &q, s);
 	qsql_fini(&q);
 	return r;
 }
@@ -54,27 +74,17 @@ query_servers_json(struct query_db *db, char **ret_json)
 int
 query_users(struct query_db *db, query_row_fn fn, void *ctx)
 {
-	struct qsql q;
-	int r;
+	struct query_sink s = { fn, ctx, NULL };
 
-	qsql_init(&q);
-	qsql_add(&q, USERS_SQL);
-	r = qsql_each(db, &q, fn, ctx);
-	qsql_fini(&q);
-	return r;
+	return query_users_emit(db, NULL, &s);
 }
 
 int
 query_users_json(struct query_db *db, char **ret_json)
 {
-	struct qsql q;
-	int r;
+	struct query_sink s = { NULL, NULL, ret_json };
 
-	qsql_init(&q);
-	qsql_add(&q, USERS_SQL);
-	r = qsql_json(db, &q, ret_json);
-	qsql_fini(&q);
-	return r;
+	return query_users_emit(db, NULL, &s);
 }
 
 static void
@@ -88,29 +98,33 @@ audit_sql(struct qsql *q, int64_t limit)
 }
 
 int
-query_audit(struct query_db *db, int64_t limit, query_row_fn fn, void *ctx)
+query_audit_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
 {
 	struct qsql q;
 	int r;
 
 	qsql_init(&q);
-	audit_sql(&q, limit);
-	r = qsql_each(db, &q, fn, ctx);
+	audit_sql(&q, *(const int64_t *)arg);
+	r = qsql_emit(db, &q, s);
 	qsql_fini(&q);
 	return r;
 }
 
 int
+query_audit(struct query_db *db, int64_t limit, query_row_fn fn, void *ctx)
+{
+	struct query_sink s = { fn, ctx, NULL };
+
+	return query_audit_emit(db, &limit, &s);
+}
+
+int
 query_audit_json(struct query_db *db, int64_t limit, char **ret_json)
 {
-	struct qsql q;
-	int r;
+	struct query_sink s = { NULL, NULL, ret_json };
 
-	qsql_init(&q);
-	audit_sql(&q, limit);
-	r = qsql_json(db, &q, ret_json);
-	qsql_fini(&q);
-	return r;
+	return query_audit_emit(db, &limit, &s);
 }
 
 /* Size of path, 0 when it does not exist. */

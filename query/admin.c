@@ -1,0 +1,377 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains kics-query's administrative commands: their checks,
+ * the requests they send over the daemon's control socket (the action and
+ * least role of each come from engine/conf/role.h), the password file and
+ * the package written as the caller.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "cli.h"
+#include "role.h"
+
+int
+cli_control_call(const Kics__Control__V1__Request *req, bool soft,
+    struct query_control_reply *ret_reply)
+{
+	char err[1024];
+	int r;
+
+	if ((r = query_control_call(arg_data_dir, req, err, sizeof(err),
+	    ret_reply)) < 0) {
+		if (soft)
+			return -1;
+		return cli_fail(EXIT_DAEMON, "%s", err);
+	}
+	if (ret_reply->status == KICS__CONTROL__V1__STATUS__STATUS_OK)
+		return 0;
+	/* The daemon's status is our exit code where the two agree. */
+	r = ret_reply->status >= 1 && ret_reply->status <= EXIT_ROLE ?
+	    ret_reply->status : EXIT_NOT_FOUND;
+	(void)cli_fail(r, "%s%s", r == EXIT_ROLE ? "refused: " : "",
+	    ret_reply->message);
+	query_control_reply_fini(ret_reply);
+	return r;
+}
+
+int
+cli_control_allow(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	struct query_control_reply rep;
+	int r;
+
+	req.action = role_action_by_name(c->name)->action;
+	if ((r = cli_control_call(&req, true, &rep)) < 0) {
+		(void)fprintf(stderr, "kics-query: note: the daemon is not "
+		    "reachable; reading the database directly\n");
+		return 0;
+	}
+	if (r == 0)
+		query_control_reply_fini(&rep);
+	return r;
+}
+
+/*
+ * Sends req as the action named like command c. Returns 0 with *ret_reply
+ * filled (freed with query_control_reply_fini()), or the exit code.
+ */
+static int
+admin_call(const struct cli_command *c, Kics__Control__V1__Request *req,
+    struct query_control_reply *ret_reply)
+{
+	const struct role_action *ra;
+
+	if ((ra = role_action_by_name(c->name)) == NULL)
+		return cli_fail(EXIT_USAGE, "%s: not an administrative command",
+		    c->name);
+	req->action = ra->action;
+	return cli_control_call(req, false, ret_reply);
+}
+
+/* Prints the daemon's answer: its JSON with --format json, else its line. */
+static void
+admin_print(const struct query_control_reply *rep)
+{
+	if (arg_format == OUT_FORMAT_JSON)
+		(void)printf("%s\n", rep->json != NULL ? rep->json : "{}");
+	else
+		(void)printf("%s\n", rep->message);
+}
+
+/* Sends req for command c and prints the answer; returns the exit code. */
+static int
+admin_send(const struct cli_command *c, Kics__Control__V1__Request *req)
+{
+	struct query_control_reply rep;
+	int r;
+
+	if ((r = admin_call(c, req, &rep)) != 0)
+		return r;
+	admin_print(&rep);
+	query_control_reply_fini(&rep);
+	return 0;
+}
+
+/* A positive id argument (server, device), or exit 2. */
+static void
+check_id(const char *what, const char *v)
+{
+	char *end;
+	long long n;
+
+	errno = 0;
+	n = strtoll(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 1)
+		cli_usage_error("invalid %s '%s' (a positive integer)", what,
+		    v);
+}
+
+/* v is NULL, a, b or c (c may be NULL), or exit 2. */
+static void
+check_one_of(const char *name, const char *v, const char *a, const char *b,
+    const char *c)
+{
+	if (v == NULL || strcmp(v, a) == 0 || strcmp(v, b) == 0 ||
+	    (c != NULL && strcmp(v, c) == 0))
+		return;
+	cli_usage_error("invalid --%s '%s' (use %s, %s%s%s)", name, v, a, b,
+	    c != NULL ? " or " : "", c != NULL ? c : "");
+}
+
+static void
+check_port(const char *v)
+{
+	char *end;
+	long n;
+
+	errno = 0;
+	n = strtol(v, &end, 10);
+	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > 65535)
+		cli_usage_error("invalid --port '%s' (1 to 65535)", v);
+}
+
+/* An id the checks above accepted. */
+static int64_t
+id_arg(const char *v)
+{
+	return strtoll(v, NULL, 10);
+}
+
+/* Option name's value; "" (protobuf's "not given") when absent. */
+static char *
+opt_or_empty(const char *name)
+{
+	const char *v = cli_opt(name);
+
+	/* The request only reads it: protobuf-c wants char *. */
+	return (char *)(v != NULL ? v : "");
+}
+
+int
+admin_device_set(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__DeviceArgs dev =
+	    KICS__CONTROL__V1__DEVICE_ARGS__INIT;
+	bool any = false;
+
+	check_id("device id", arg_pos[0]);
+	check_one_of("status", cli_opt("status"), "authorized",
+	    "unauthorized", "archived");
+	for (int i = 0; c->opts[i].name != NULL; i++)
+		any |= arg_flag[i];
+	if (!any)
+		cli_usage_error("nothing to set (give at least one of "
+		    "--status, --name, --category, --vendor, --model, "
+		    "--os-name, --os-version)");
+	req.device = &dev;
+	dev.id = id_arg(arg_pos[0]);
+	dev.status = opt_or_empty("status");
+	dev.name = opt_or_empty("name");
+	dev.category = opt_or_empty("category");
+	dev.vendor = opt_or_empty("vendor");
+	dev.model = opt_or_empty("model");
+	dev.os_name = opt_or_empty("os-name");
+	dev.os_version = opt_or_empty("os-version");
+	return admin_send(c, &req);
+}
+
+/* Sends server command c with the options it has (absent ones empty). */
+static int
+server_send(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__ServerArgs srv =
+	    KICS__CONTROL__V1__SERVER_ARGS__INIT;
+
+	req.server = &srv;
+	if (arg_npos > 0)
+		srv.id = id_arg(arg_pos[0]);
+	srv.name = opt_or_empty("name");
+	srv.address = opt_or_empty("address");
+	srv.port = cli_opt("port") != NULL ?
+	    (uint32_t)atoi(cli_opt("port")) : 0;
+	if (cli_flag("verify-client"))
+		srv.verify_client_cert = KICS__CONTROL__V1__TOGGLE__TOGGLE_ON;
+	else if (cli_flag("no-verify-client"))
+		srv.verify_client_cert = KICS__CONTROL__V1__TOGGLE__TOGGLE_OFF;
+	srv.force = cli_flag("force");
+	return admin_send(c, &req);
+}
+
+/* --address, --port and --[no-]verify-client of server add and edit. */
+static void
+check_server_opts(void)
+{
+	char buf[ADDR_TEXT_MAX];
+	const char *v;
+
+	if ((v = cli_opt("address")) != NULL &&
+	    addr_ip_normalize(v, buf, sizeof(buf)) < 0)
+		cli_usage_error("malformed IP address '%s'", v);
+	if ((v = cli_opt("port")) != NULL)
+		check_port(v);
+	if (cli_flag("verify-client") && cli_flag("no-verify-client"))
+		cli_usage_error("--verify-client and --no-verify-client "
+		    "exclude each other");
+}
+
+int
+admin_server_add(const struct cli_command *c)
+{
+	if (cli_opt("address") == NULL || cli_opt("port") == NULL)
+		cli_usage_error("--address and --port are required");
+	check_server_opts();
+	return server_send(c);
+}
+
+int
+admin_server_edit(const struct cli_command *c)
+{
+	check_id("server id", arg_pos[0]);
+	check_server_opts();
+	return server_send(c);
+}
+
+int
+admin_server_id(const struct cli_command *c)
+{
+	check_id("server id", arg_pos[0]);
+	return server_send(c);
+}
+
+/* The first line of the password file; exit 2 when missing or empty. */
+static char *
+read_password(const char *path)
+{
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	FILE *f;
+
+	if ((f = fopen(path, "r")) == NULL)
+		cli_usage_error("cannot read --password-file '%s': %s", path,
+		    strerror(errno));
+	n = getline(&line, &cap, f);
+	(void)fclose(f);
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+	if (n <= 0) {
+		free(line);
+		cli_usage_error("the password file '%s' is empty", path);
+	}
+	return line;
+}
+
+/*
+ * Writes the package as the caller, mode 0600, removing what it wrote on
+ * failure. Returns 0 or exit code 1 after a message.
+ */
+static int
+write_package(const char *path, const uint8_t *data, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	size_t off = 0;
+
+	/* fchmod: an existing file keeps its mode through O_CREAT. */
+	if (fd < 0 || fchmod(fd, 0600) < 0)
+		goto out;
+	while (off < len) {
+		ssize_t n = write(fd, data + off, len - off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			goto out;
+		off += (size_t)n;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		goto out;
+	}
+	return 0;
+out:
+	(void)cli_fail(0, "cannot write '%s': %s", path, strerror(errno));
+	if (fd >= 0)
+		(void)close(fd);
+	(void)unlink(path);
+	return EXIT_NOT_FOUND;
+}
+
+int
+admin_package_create(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__PackageArgs pkg =
+	    KICS__CONTROL__V1__PACKAGE_ARGS__INIT;
+	struct query_control_reply rep;
+	char *password;
+	int r;
+
+	if (cli_opt("server") == NULL || cli_opt("out") == NULL ||
+	    cli_opt("password-file") == NULL)
+		cli_usage_error("--server, --out and --password-file are "
+		    "required");
+	check_id("--server", cli_opt("server"));
+	if (access(cli_opt("password-file"), R_OK) != 0)
+		cli_usage_error("cannot read --password-file '%s': %s",
+		    cli_opt("password-file"), strerror(errno));
+	req.package = &pkg;
+	pkg.server_id = id_arg(cli_opt("server"));
+	password = read_password(cli_opt("password-file"));
+	pkg.password.data = (uint8_t *)password;
+	pkg.password.len = strlen(password);
+	r = admin_call(c, &req, &rep);
+	memset(password, 0, strlen(password));
+	free(password);
+	if (r != 0)
+		return r;
+	if ((r = write_package(cli_opt("out"), rep.data, rep.data_len)) == 0)
+		admin_print(&rep);
+	query_control_reply_fini(&rep);
+	return r;
+}
+
+int
+admin_user_add(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__UserArgs usr = KICS__CONTROL__V1__USER_ARGS__INIT;
+
+	if (cli_opt("role") == NULL)
+		cli_usage_error("--role is required");
+	check_one_of("role", cli_opt("role"), "administrator", "operator",
+	    NULL);
+	req.user = &usr;
+	usr.name = (char *)arg_pos[0];
+	usr.role = opt_or_empty("role");
+	return admin_send(c, &req);
+}
+
+int
+admin_user_remove(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__UserArgs usr = KICS__CONTROL__V1__USER_ARGS__INIT;
+
+	req.user = &usr;
+	usr.name = (char *)arg_pos[0];
+	usr.role = opt_or_empty("role");
+	return admin_send(c, &req);
+}
+
+int
+admin_plain(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+
+	return admin_send(c, &req);
+}

@@ -1,0 +1,256 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private header of the kics-query program (query/kics-query.c, cli.c,
+ * commands.c, lookup.c, show.c, admin.c, output.c) and of its test,
+ * tests/test-cli.c: the command table, the parsed command line, the
+ * output sink and the printers.
+ */
+#ifndef KICS_QUERY_CLI_H
+#define KICS_QUERY_CLI_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "control.pb-c.h"
+#include "log.h"	/* KICS_PRINTF */
+#include "query.h"
+
+/* Exit codes of DESIGN.md's "CLI contract: kics-query". */
+#define EXIT_NOT_FOUND	1	/* nothing found, or a failure */
+#define EXIT_USAGE	2
+#define EXIT_DAEMON	3	/* the control socket cannot be reached */
+#define EXIT_ROLE	4	/* from the daemon: the caller's role refused */
+
+#define CLI_DEFAULT_DATA_DIR	"/var/lib/kics-epp"
+#define CLI_MAX_OPTS		16	/* options of one command */
+#define CLI_MAX_POSITIONAL	4	/* positional arguments */
+
+enum out_format {
+	OUT_FORMAT_TABLE,
+	OUT_FORMAT_JSON,
+	OUT_FORMAT_CSV,
+	OUT_FORMAT_DOT,		/* map export only */
+	OUT_FORMAT_MAX
+};
+
+/*
+ * What a command wants from the daemon's control socket. Its action and
+ * least role are the row of engine/conf/role.h named like the command.
+ */
+enum cli_control {
+	CLI_CONTROL_NONE,	/* reads the database only */
+	CLI_CONTROL_ASK,	/* asks leave to read (audited); reads anyway
+				   when the daemon is not running */
+	CLI_CONTROL_LIVE,	/* adds the daemon's live state if it answers */
+	CLI_CONTROL_SEND,	/* the daemon does it; exit 3 when it cannot */
+	CLI_CONTROL_MAX
+};
+
+struct cli_opt {
+	const char	*name;		/* without "--"; NULL ends the list */
+	bool		has_arg;
+};
+
+/* The argument of a list query, filled by the list's parser. */
+struct cli_list_arg {
+	union {
+		struct query_devices_opts	devices;
+		struct query_find_opts		find;
+		struct query_events_opts	events;
+		int64_t				limit;
+	} u;			/* what the query reads; zero when unparsed */
+	const char	*device;	/* a device key to resolve, or NULL */
+	int64_t		*device_id;	/* where its id goes (inside u) */
+};
+
+/* Reads the command's options into a; exits 2 on a usage error. */
+typedef void cli_list_parse_fn(struct cli_list_arg *a);
+
+/* A list command: what it queries and how a table shows it. */
+struct cli_list {
+	query_list_fn		*query;	/* called with &arg.u */
+	cli_list_parse_fn	*parse;	/* NULL: no options */
+	const char *const	*cols;	/* {name, header, ..., NULL}; NULL:
+					   every column */
+	const char		*what;	/* "no <what> found" */
+};
+
+struct cli_command;
+
+/* Runs command c with the parsed arg_*; returns the exit status. */
+typedef int cli_run_fn(const struct cli_command *c);
+
+struct cli_command {
+	const char		*name;		/* "device find" */
+	enum cli_control	control;
+	cli_run_fn		*run;		/* NULL: cli_list_run(list) */
+	const struct cli_list	*list;		/* for run == NULL */
+	size_t			min_pos, max_pos; /* positional arguments */
+	bool			dot;		/* takes --format dot */
+	const char		*usage;		/* after "kics-query " */
+	const char		*help;		/* what it does, its options */
+	struct cli_opt		opts[CLI_MAX_OPTS]; /* index = arg_opt's */
+};
+
+/* The command table (commands.c), in the order of the main help. */
+extern const struct cli_command cli_commands[];
+extern const size_t cli_ncommands;
+
+/* Parsed command line (STYLE.md: the only globals besides logging). */
+extern const char *arg_data_dir;
+extern enum out_format arg_format;
+extern bool arg_format_set;		/* --format was given */
+extern const char *arg_opt[CLI_MAX_OPTS];	/* values of options */
+extern bool arg_flag[CLI_MAX_OPTS];	/* seen flags and options */
+extern const char *arg_pos[CLI_MAX_POSITIONAL];
+extern size_t arg_npos;
+extern const struct cli_command *arg_command;	/* for messages */
+
+/* --- parsing and dispatch (cli.c) --- */
+
+/*
+ * Parses argv into the arg_* globals (reset first) and returns the command
+ * to run, a row of cli_commands. Prints the help and exits 0 for --help;
+ * prints one line on stderr and exits 2 on a usage error.
+ */
+const struct cli_command *cli_parse(int argc, char **argv);
+
+/* Parses argv and runs the command; returns the exit status. */
+int cli_main(int argc, char **argv);
+
+/* The row called name, or NULL. Borrowed from the static table. */
+const struct cli_command *cli_command_find(const char *name);
+
+/* Prints the main help (every command's usage) to f. */
+void cli_main_help(FILE *f);
+
+/* Prints the help of command c to stdout. */
+void cli_help(const struct cli_command *c);
+
+/*
+ * One line "kics-query: CMD: message (see ...)" on stderr, then exit 2.
+ */
+noreturn void cli_usage_error(const char *fmt, ...) KICS_PRINTF(1, 2);
+
+/* One line "kics-query: message" on stderr; returns code. */
+int cli_fail(int code, const char *fmt, ...) KICS_PRINTF(2, 3);
+
+/* The value of option name of the current command, or NULL. Borrowed. */
+const char *cli_opt(const char *name);
+/* Whether the flag or option name was given. */
+bool cli_flag(const char *name);
+/* v as an integer in 1..max, or exit 2 naming option name. */
+int64_t cli_parse_int(const char *name, const char *v, long long max);
+/* --limit as a positive count, or dflt when not given; exit 2 if bad. */
+int64_t cli_opt_limit(int64_t dflt);
+
+/* --- reading the database (lookup.c) --- */
+
+/* Opens the database of arg_data_dir, or exits 1 with the reason. */
+struct query_db *cli_open_db(void);
+/* Prints the failure r of a query on db; returns 2 or 1 for exit. */
+int cli_db_fail(struct query_db *db, int r);
+/* The id of device key; exits 2 when malformed, 1 when unknown. */
+int64_t cli_resolve_device(struct query_db *db, const char *key);
+/* Exits 2 when text looks like an address but is malformed. */
+void cli_check_address(const char *text);
+
+/* Runs list command c in arg_format; exit 1 when nothing was found. */
+int cli_list_run(const struct cli_command *c);
+
+/* The option parsers of the lists with options. */
+cli_list_parse_fn lookup_devices_parse;
+cli_list_parse_fn lookup_find_parse;
+cli_list_parse_fn lookup_events_parse;
+cli_list_parse_fn lookup_audit_parse;
+
+/* Commands with their own output. */
+cli_run_fn lookup_map_export;
+cli_run_fn lookup_rules_test;
+cli_run_fn show_device;		/* show.c */
+cli_run_fn show_status;		/* show.c */
+
+/* --- the daemon's control socket (admin.c) --- */
+
+/*
+ * Sends req; returns 0 with *ret_reply filled (freed with
+ * query_control_reply_fini()) when the daemon answered OK, or the exit
+ * code after one line on stderr: 3 unreachable, 4 role refused, else the
+ * daemon's status. With soft, an unreachable daemon returns -1 silently.
+ */
+int cli_control_call(const Kics__Control__V1__Request *req, bool soft,
+    struct query_control_reply *ret_reply);
+/*
+ * Asks the daemon whether the caller may run lookup c (the daemon audits
+ * it). Returns 0 to go on (also when the daemon is not reachable, after a
+ * note), else the exit code.
+ */
+int cli_control_allow(const struct cli_command *c);
+
+/* Administrative commands: check the arguments, send, print the reply. */
+cli_run_fn admin_device_set;
+cli_run_fn admin_server_add;
+cli_run_fn admin_server_edit;
+cli_run_fn admin_server_id;	/* enable, disable, remove */
+cli_run_fn admin_package_create;
+cli_run_fn admin_user_add;
+cli_run_fn admin_user_remove;
+cli_run_fn admin_plain;		/* no arguments: rules reload */
+
+/* --- printers (output.c) --- */
+
+struct out_style {
+	bool	colour;		/* ANSI colour: a terminal and no NO_COLOR */
+	bool	utf8;		/* the locale's charset is UTF-8 */
+	size_t	width;		/* terminal columns */
+};
+
+/* Fills s from stdout, $NO_COLOR, $COLUMNS and the terminal size. */
+void out_style_init(struct out_style *s);
+
+/*
+ * Prints t as aligned columns fitting s->width: cols names the columns to
+ * show and their headers as pairs {name, header, ..., NULL} (NULL: every
+ * column not starting with '_'). Times (*_ms) print as local time.
+ * Returns 0 or -EIO.
+ */
+int out_table(FILE *out, const struct out_style *s,
+    const struct query_table *t, const char *const *cols);
+
+/* Prints the columns of t not starting with '_' as RFC 4180 CSV. */
+int out_csv(FILE *out, const struct query_table *t);
+
+/* Writes one CSV field (quoted when needed) followed by sep. */
+void out_csv_field(FILE *out, const char *v, const char *sep);
+
+/*
+ * The one output of every list: a query writes into query (rows into a
+ * table for table and CSV, the JSON text for JSON), out_sink_print prints
+ * what it got.
+ */
+struct out_sink {
+	enum out_format		format;
+	struct query_table	*table;	/* table and CSV: the rows, owned */
+	char			*json;	/* JSON: the text, owned */
+	struct query_sink	query;	/* what the query writes to */
+};
+
+/*
+ * Prepares k for format. Returns 0, or -ENOMEM; k can be given to
+ * out_sink_fini() either way.
+ */
+int out_sink_init(struct out_sink *k, enum out_format format);
+/* Frees what k collected. */
+void out_sink_fini(struct out_sink *k);
+/*
+ * Prints what k collected to out: the JSON text as it is, CSV always, a
+ * table only when it has rows. *ret_count is the number of rows (for
+ * JSON, 0 for "[]" and 1 otherwise). Returns 0, or -EIO when the table or
+ * CSV cannot be written.
+ */
+int out_sink_print(FILE *out, const struct out_sink *k,
+    const char *const *cols, size_t *ret_count);
+
+#endif

@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains kics-query's lookups: the one runner of every list
+ * command (devices, device find, events, map nodes and edges, the
+ * administration tables, rules list), the option parsers of the lists
+ * that take options, map export and rules test.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "clock.h"
+#include "cli.h"
+
+#define AUDIT_LIMIT	100	/* default records of audit */
+#define RULES_ERR_LEN	4096	/* every error of one rules file */
+
+struct query_db *
+cli_open_db(void)
+{
+	char err[QUERY_ERRMSG_LEN];
+	struct query_db *db;
+
+	if (query_db_open(arg_data_dir, err, sizeof(err), &db) < 0) {
+		(void)cli_fail(0, "%s", err);
+		exit(EXIT_NOT_FOUND);
+	}
+	return db;
+}
+
+int
+cli_db_fail(struct query_db *db, int r)
+{
+	return cli_fail(r == -EINVAL ? EXIT_USAGE : EXIT_NOT_FOUND, "%s",
+	    r == -ENOMEM ? "out of memory" : query_db_errmsg(db));
+}
+
+int64_t
+cli_resolve_device(struct query_db *db, const char *key)
+{
+	int64_t id;
+	int r;
+
+	if ((r = query_device_resolve(db, key, &id)) < 0) {
+		r = cli_db_fail(db, r);
+		query_db_free(db);
+		exit(r);
+	}
+	return id;
+}
+
+void
+cli_check_address(const char *text)
+{
+	char buf[ADDR_TEXT_MAX];
+
+	/* Name the kind of address the text seems to be meant as. */
+	if (query_address_classify(text, buf, sizeof(buf)) < 0)
+		cli_usage_error("malformed %s address '%s'",
+		    strchr(text, '-') != NULL || strchr(text, '.') == NULL ||
+		    strlen(text) == 14 ? "MAC or IP" : "IP", text);
+}
+
+int
+cli_list_run(const struct cli_command *c)
+{
+	const struct cli_list *l = c->list;
+	struct query_db *db = NULL;
+	struct cli_list_arg a;
+	struct out_sink k;
+	size_t n;
+	int r;
+
+	memset(&a, 0, sizeof(a));
+	if (l->parse != NULL)
+		l->parse(&a);
+	if (c->control == CLI_CONTROL_ASK && (r = cli_control_allow(c)) != 0)
+		return r;
+	if (out_sink_init(&k, arg_format) < 0) {
+		r = cli_fail(EXIT_NOT_FOUND, "out of memory");
+		goto out;
+	}
+	db = cli_open_db();
+	if (a.device != NULL)
+		*a.device_id = cli_resolve_device(db, a.device);
+	if ((r = l->query(db, &a.u, &k.query)) < 0) {
+		r = cli_db_fail(db, r);
+		goto out;
+	}
+	if (out_sink_print(stdout, &k, l->cols, &n) < 0) {
+		r = cli_fail(EXIT_NOT_FOUND, "cannot write the output");
+		goto out;
+	}
+	r = 0;
+	if (n == 0) {
+		/* JSON and CSV say "nothing" by being empty. */
+		if (arg_format == OUT_FORMAT_TABLE)
+			(void)fprintf(stderr, "kics-query: no %s found\n",
+			    l->what);
+		r = EXIT_NOT_FOUND;
+	}
+out:
+	out_sink_fini(&k);
+	query_db_free(db);
+	return r;
+}
+
+void
+lookup_devices_parse(struct cli_list_arg *a)
+{
+	struct query_devices_opts *o = &a->u.devices;
+
+	o->limit = cli_opt_limit(0);
+	o->epp = cli_opt("epp");
+	o->status = cli_opt("status");
+	if (o->epp != NULL && strcmp(o->epp, "none") != 0 &&
+	    strcmp(o->epp, "connected") != 0 &&
+	    strcmp(o->epp, "disconnected") != 0)
+		cli_usage_error("invalid --epp '%s' (use none, connected or "
+		    "disconnected)", o->epp);
+	if (o->status != NULL && strcmp(o->status, "authorized") != 0 &&
+	    strcmp(o->status, "unauthorized") != 0 &&
+	    strcmp(o->status, "archived") != 0)
+		cli_usage_error("invalid --status '%s' (use authorized, "
+		    "unauthorized or archived)", o->status);
+}
+
+void
+lookup_find_parse(struct cli_list_arg *a)
+{
+	struct query_find_opts *o = &a->u.find;
+
+	o->limit = cli_opt_limit(0);
+	o->text = arg_pos[0];
+	if (*o->text == '\0')
+		cli_usage_error("empty QUERY");
+	cli_check_address(o->text);
+}
+
+/* The time of option name relative to now, QUERY_TIME_NONE if not given. */
+static int64_t
+parse_time_opt(const char *name, int64_t now)
+{
+	const char *v = cli_opt(name);
+	int64_t ms;
+
+	if (v == NULL)
+		return QUERY_TIME_NONE;
+	if (query_time_parse(v, now, &ms) < 0)
+		cli_usage_error("invalid time '%s' for --%s (use YYYY-MM-DD, "
+		    "YYYY-MM-DDTHH:MM[:SS][Z|+HH:MM|-HH:MM], now, or an age "
+		    "such as 30m, 24h, 7d)", v, name);
+	return ms;
+}
+
+void
+lookup_events_parse(struct cli_list_arg *a)
+{
+	struct query_events_opts *o = &a->u.events;
+	int64_t now = clock_wall_ms();
+	const char *v;
+
+	query_events_opts_init(o);
+	o->limit = cli_opt_limit(QUERY_EVENTS_LIMIT);
+	if ((v = cli_opt("severity")) != NULL &&
+	    (o->min_severity = query_severity_parse(v)) < 0)
+		cli_usage_error("invalid --severity '%s' (use info, warning "
+		    "or critical)", v);
+	if ((v = cli_opt("code")) != NULL)
+		o->code = cli_parse_int("code", v, INT64_MAX);
+	o->since_ms = parse_time_opt("since", now);
+	o->until_ms = parse_time_opt("until", now);
+	if ((o->search = cli_opt("search")) != NULL && *o->search == '\0')
+		cli_usage_error("empty --search");
+	if ((v = cli_opt("device")) != NULL) {
+		cli_check_address(v);
+		/* Resolved by the runner once the database is open. */
+		a->device = v;
+		a->device_id = &o->device_id;
+	}
+}
+
+void
+lookup_audit_parse(struct cli_list_arg *a)
+{
+	a->u.limit = cli_opt_limit(AUDIT_LIMIT);
+}
+
+int
+lookup_map_export(const struct cli_command *c)
+{
+	struct query_db *db;
+	int r;
+
+	(void)c;
+	if (arg_format_set && arg_format != OUT_FORMAT_JSON &&
+	    arg_format != OUT_FORMAT_DOT)
+		cli_usage_error("map export takes --format json or dot");
+	db = cli_open_db();
+	/* Streamed: the document can be larger than one string should be. */
+	if (arg_format == OUT_FORMAT_DOT)
+		r = query_map_export_dot(db, stdout);
+	else
+		r = query_map_export_json_write(db, stdout);
+	if (r < 0)
+		r = cli_db_fail(db, r);
+	query_db_free(db);
+	return r;
+}
+
+int
+lookup_rules_test(const struct cli_command *c)
+{
+	static const char *const cols[] = {
+		"matched", "MATCHED RULES", "severity", "SEVERITY", "title",
+		"TITLE", "tags", "TAGS", "stored", "STORED", NULL };
+	const char *file = cli_opt("file"), *event = cli_opt("event-json");
+	char err[RULES_ERR_LEN] = "";
+	struct out_sink k;
+	size_t n;
+	int r;
+
+	(void)c;
+	if (file == NULL || event == NULL)
+		cli_usage_error("--file and --event-json are required");
+	if (out_sink_init(&k, arg_format) < 0) {
+		out_sink_fini(&k);
+		return cli_fail(EXIT_NOT_FOUND, "out of memory");
+	}
+	r = query_rules_test(file, event, k.query.fn, k.query.ctx,
+	    k.query.ret_json, err, sizeof(err));
+	/* A bad event is the caller's mistake, a bad rules file is not. */
+	if (r == -EINVAL && strncmp(err, "--event-json", 12) == 0) {
+		out_sink_fini(&k);
+		cli_usage_error("%s", err);
+	}
+	if (r < 0) {
+		(void)fprintf(stderr, "%s\n", err);
+		r = cli_fail(EXIT_NOT_FOUND, "rules test: '%s' was not "
+		    "applied", file);
+	} else if (out_sink_print(stdout, &k, cols, &n) < 0)
+		r = cli_fail(EXIT_NOT_FOUND, "cannot write the output");
+	out_sink_fini(&k);
+	return r;
+}
