@@ -6,7 +6,8 @@
  * audit record of every request, and the replies.
  *
  * THREAD SAFETY NOTES: everything here runs on the loop thread, except the
- * run() step of a writer task, which touches only its own request.
+ * run() step of a writer task (the audit record, an admin handler's run()),
+ * which touches only its own request or handler state.
  */
 #define _GNU_SOURCE	/* struct ucred */
 #include <sys/socket.h>
