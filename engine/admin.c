@@ -13,16 +13,6 @@
 #include "engine-private.h"
 #include "strbuf.h"
 
-/* Commits, or rolls back and returns r when r is an error. */
-static int
-admin_end(struct engine *e, int r)
-{
-	if (r >= 0 && (r = store_commit(e->store)) >= 0)
-		return 0;
-	(void)store_rollback(e->store);
-	return r;
-}
-
 int
 engine_server_add(struct engine *e, const struct engine_server_spec *spec,
     int64_t now_ms, int64_t *ret_id)
@@ -34,13 +24,13 @@ engine_server_add(struct engine *e, const struct engine_server_spec *spec,
 	if ((r = store_begin(e->store)) < 0)
 		return r;
 	if ((r = store_server_insert(e->store, spec, now_ms, &id)) < 0)
-		return admin_end(e, r);
+		return store_end(e->store, r);
 	(void)snprintf(text, sizeof(text), "integration server %lld '%s' "
 	    "added: %s port %u%s%s", (long long)id, spec->name,
 	    spec->address, spec->port, spec->enabled ? "" : ", disabled",
 	    spec->verify_client_cert ? ", client certificates verified" : "");
 	r = event_system(e, EVENT_SERVER_ADDED, 0, 0, NULL, text, now_ms);
-	if ((r = admin_end(e, r)) < 0)
+	if ((r = store_end(e->store, r)) < 0)
 		return r;
 	*ret_id = id;
 	return 0;
@@ -80,10 +70,10 @@ engine_server_update(struct engine *e, int64_t id,
 	if ((r = store_begin(e->store)) < 0)
 		return r;
 	if ((r = store_server_update(e->store, id, spec)) < 0)
-		return admin_end(e, r);
+		return store_end(e->store, r);
 	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, description,
 	    now_ms);
-	return admin_end(e, r);
+	return store_end(e->store, r);
 }
 
 int
@@ -109,7 +99,7 @@ engine_server_remove(struct engine *e, int64_t id, int64_t now_ms,
 	r = event_system(e, EVENT_SERVER_REMOVED, 0, 0, NULL, text, now_ms);
 out:
 	engine_server_clear(&srv);
-	if ((r = admin_end(e, r)) < 0) {
+	if ((r = store_end(e->store, r)) < 0) {
 		store_strings_free(serials, n);
 		return r;
 	}
@@ -137,7 +127,7 @@ engine_server_certs_revoke(struct engine *e, int64_t id,
 	    "earlier server certificate(s) revoked", (long long)id, n);
 	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, text, now_ms);
 out:
-	if ((r = admin_end(e, r)) < 0) {
+	if ((r = store_end(e->store, r)) < 0) {
 		store_strings_free(serials, n);
 		return r;
 	}
@@ -171,7 +161,7 @@ engine_package_record(struct engine *e, int64_t server_id,
 	    "certificate(s) revoked", package_id, (long long)server_id, n);
 	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, text, now_ms);
 out:
-	if ((r = admin_end(e, r)) < 0) {
+	if ((r = store_end(e->store, r)) < 0) {
 		store_strings_free(serials, n);
 		return r;
 	}
@@ -210,14 +200,14 @@ engine_user_put(struct engine *e, const char *name, const char *role,
 	if ((r = store_begin(e->store)) < 0)
 		return r;
 	if ((r = store_user_list(e->store, &users, &n)) < 0)
-		return admin_end(e, r);
+		return store_end(e->store, r);
 	for (size_t i = 0; i < n; i++)
 		known |= strcmp(users[i].name, name) == 0;
 	engine_users_free(users, n);
 	if (!known && n >= ENGINE_MAX_USERS)
-		return admin_end(e, -ENOSPC);
+		return store_end(e->store, -ENOSPC);
 	r = store_user_put(e->store, name, role, now_ms);
-	return admin_end(e, r);
+	return store_end(e->store, r);
 }
 
 int
@@ -228,7 +218,7 @@ engine_user_remove(struct engine *e, const char *name)
 	if ((r = store_begin(e->store)) < 0)
 		return r;
 	r = store_user_delete(e->store, name);
-	return admin_end(e, r);
+	return store_end(e->store, r);
 }
 
 int
@@ -239,7 +229,7 @@ engine_audit_add(struct engine *e, const struct engine_audit *a)
 	if ((r = store_begin(e->store)) < 0)
 		return r;
 	r = store_audit_insert(e->store, a);
-	return admin_end(e, r);
+	return store_end(e->store, r);
 }
 
 static bool
@@ -305,7 +295,7 @@ engine_device_set(struct engine *e, const struct engine_device_edit *d,
 	r = event_system(e, EVENT_DEVICE_CHANGED, d->id, 0,
 	    dev.attr[STORE_ATTR_HOSTNAME], strbuf_str(&text), now_ms);
 out:
-	r = admin_end(e, r);
+	r = store_end(e->store, r);
 	store_device_clear(&dev);
 	strbuf_fini(&text);
 	return r;

@@ -53,15 +53,12 @@ engine_open(const char *path, const struct engine_config *cfg,
 	if ((r = store_begin(e->store)) < 0)
 		goto out;
 	if ((r = store_setting_set_int(e->store, "agent_timeout_ms",
-	    timeout)) < 0 ||
+	    timeout)) >= 0 &&
 	    (r = store_setting_set_int(e->store, "report_interval_s",
-	    cfg->report_interval_s)) < 0 ||
-	    (r = store_setting_set_int(e->store, "max_agents",
-	    cfg->max_agents)) < 0) {
-		(void)store_rollback(e->store);
-		goto out;
-	}
-	if ((r = store_commit(e->store)) < 0)
+	    cfg->report_interval_s)) >= 0)
+		r = store_setting_set_int(e->store, "max_agents",
+		    cfg->max_agents);
+	if ((r = store_end(e->store, r)) < 0)
 		goto out;
 	*ret_engine = e;
 	e = NULL;
@@ -78,9 +75,7 @@ engine_free(struct engine *e)
 	/* the last counters, for kics-query rules list; best effort */
 	if (e->rules != NULL && store_begin(e->store) == 0) {
 		e->rules_saved_ms = 0;
-		if (tick_save_rules(e, clock_wall_ms()) < 0 ||
-		    store_commit(e->store) < 0)
-			(void)store_rollback(e->store);
+		(void)store_end(e->store, tick_save_rules(e, clock_wall_ms()));
 	}
 	store_free(e->store);
 	free(e);
@@ -253,17 +248,15 @@ batch_fast(struct engine *e, struct engine_report *reports, size_t n,
 		if (reports[i].status == REPORT_STATUS_INVALID)
 			continue;
 		if (report_apply(e, &reports[i], now_ms) < 0) {
-			(void)store_rollback(e->store);
-			e->device_count = -1;
-			return -EAGAIN;
+			r = -EAGAIN;
+			break;
 		}
 	}
-	if ((r = batch_touch_servers(e, reports, n, now_ms)) < 0 ||
-	    (r = batch_note_refused(e, reports, n, now_ms)) < 0 ||
-	    (r = store_commit(e->store)) < 0) {
-		(void)store_rollback(e->store);
+	if (r >= 0 &&
+	    (r = batch_touch_servers(e, reports, n, now_ms)) >= 0)
+		r = batch_note_refused(e, reports, n, now_ms);
+	if ((r = store_end(e->store, r)) < 0)
 		e->device_count = -1;
-	}
 	return r;
 }
 
@@ -275,7 +268,7 @@ batch_isolated(struct engine *e, struct engine_report *reports, size_t n,
 	int r;
 
 	if ((r = store_begin(e->store)) < 0)
-		goto fail;
+		goto out;
 	for (size_t i = 0; i < n; i++) {
 		struct engine_report *er = &reports[i];
 
@@ -283,7 +276,7 @@ batch_isolated(struct engine *e, struct engine_report *reports, size_t n,
 			continue;
 		er->status = REPORT_STATUS_FAILED;
 		if ((r = store_savepoint(e->store)) < 0)
-			goto fail;
+			goto out;
 		r = report_apply(e, er, now_ms);
 		if (r < 0) {
 			er->status = REPORT_STATUS_FAILED;
@@ -293,21 +286,19 @@ batch_isolated(struct engine *e, struct engine_report *reports, size_t n,
 		}
 		if (er->status != REPORT_STATUS_COMMITTED) {
 			if ((r = store_savepoint_rollback(e->store)) < 0)
-				goto fail;
+				goto out;
 			continue;
 		}
 		if ((r = store_savepoint_release(e->store)) < 0)
-			goto fail;
+			goto out;
 	}
-	if ((r = batch_touch_servers(e, reports, n, now_ms)) < 0 ||
-	    (r = batch_note_refused(e, reports, n, now_ms)) < 0 ||
-	    (r = store_commit(e->store)) < 0)
-		goto fail;
-	return 0;
-fail:
-	(void)store_rollback(e->store);
-	e->device_count = -1;
-	batch_fail(e, reports, n);
+	if ((r = batch_touch_servers(e, reports, n, now_ms)) >= 0)
+		r = batch_note_refused(e, reports, n, now_ms);
+out:
+	if ((r = store_end(e->store, r)) < 0) {
+		e->device_count = -1;
+		batch_fail(e, reports, n);
+	}
 	return r;
 }
 
@@ -344,12 +335,8 @@ engine_system_event(struct engine *e, const char *category,
 
 	if ((r = store_begin(e->store)) < 0)
 		return r;
-	if ((r = event_system(e, category, device_id, 0, NULL, description,
-	    now_ms)) < 0) {
-		(void)store_rollback(e->store);
-		return r;
-	}
-	return store_commit(e->store);
+	r = event_system(e, category, device_id, 0, NULL, description, now_ms);
+	return store_end(e->store, r);
 }
 
 static int
@@ -412,7 +399,7 @@ engine_tick(struct engine *e, int64_t now_ms)
 	    now_ms - e->cfg.agent_timeout_ms, ENGINE_TICK_BATCH,
 	    tick_disconnected, e);
 	if ((r = n) < 0)
-		goto fail;
+		goto out;
 	more |= n == ENGINE_TICK_BATCH;
 	/* archiving scans the device table: once a minute is plenty */
 	if (now_ms - e->archive_check_ms >= STORE_TOUCH_MS) {
@@ -420,7 +407,7 @@ engine_tick(struct engine *e, int64_t now_ms)
 		    now_ms - (int64_t)e->cfg.archive_after_days * 86400000,
 		    ENGINE_TICK_BATCH);
 		if ((r = n) < 0)
-			goto fail;
+			goto out;
 		if (n < ENGINE_TICK_BATCH)
 			e->archive_check_ms = now_ms;
 		more |= n == ENGINE_TICK_BATCH;
@@ -430,7 +417,7 @@ engine_tick(struct engine *e, int64_t now_ms)
 	if (now_ms - e->trim_plan_ms >= ENGINE_TRIM_PLAN_MS ||
 	    e->trim_again) {
 		if ((r = tick_plan_trim(e)) < 0)
-			goto fail;
+			goto out;
 		e->trim_plan_ms = now_ms;
 		e->trim_again = false;
 		more |= e->trim_events_left > 0 ||
@@ -439,7 +426,7 @@ engine_tick(struct engine *e, int64_t now_ms)
 	if (e->trim_events_left > 0) {
 		step = min64(e->trim_events_left, ENGINE_TRIM_STEP);
 		if ((r = store_event_trim(e->store, step)) < 0)
-			goto fail;
+			goto out;
 		e->trim_events_left -= step;
 		e->trim_again |= e->trim_events_left == 0;
 		more = 1;
@@ -447,18 +434,17 @@ engine_tick(struct engine *e, int64_t now_ms)
 	if (e->trim_interactions_left > 0) {
 		step = min64(e->trim_interactions_left, ENGINE_TRIM_STEP);
 		if ((r = store_interaction_trim(e->store, step)) < 0)
-			goto fail;
+			goto out;
 		e->trim_interactions_left -= step;
 		e->trim_again |= e->trim_interactions_left == 0;
 		more = 1;
 	}
-	if ((r = tick_save_rules(e, now_ms)) < 0 ||
-	    (r = store_commit(e->store)) < 0)
-		goto fail;
-	return more ? 1 : 0;
-fail:
-	(void)store_rollback(e->store);
-	e->trim_events_left = 0;
-	e->trim_interactions_left = 0;
+	if ((r = tick_save_rules(e, now_ms)) >= 0)
+		r = more ? 1 : 0;
+out:
+	if ((r = store_end(e->store, r)) < 0) {
+		e->trim_events_left = 0;
+		e->trim_interactions_left = 0;
+	}
 	return r;
 }

@@ -15,21 +15,18 @@ engine_servers_seed(struct engine *e, const struct engine_server_spec *specs,
     size_t n, int64_t now_ms)
 {
 	char text[ENGINE_SYSTEM_TEXT_LEN];
-	int64_t count, id;
+	int64_t count = 0, id;
 	int r;
 
 	if ((r = store_begin(e->store)) < 0)
 		return r;
 	if ((r = store_server_count(e->store, &count)) < 0)
-		goto fail;
-	if (count > 0) {
-		(void)store_rollback(e->store);
-		return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
+		goto out;
+	/* only at first start: later the table is the administrator's */
+	for (size_t i = 0; count == 0 && i < n; i++) {
 		if ((r = store_server_insert(e->store, &specs[i], now_ms,
 		    &id)) < 0)
-			goto fail;
+			goto out;
 		(void)snprintf(text, sizeof(text), "integration server %lld "
 		    "'%s' added from the configuration: %s port %u%s%s",
 		    (long long)id, specs[i].name, specs[i].address,
@@ -38,14 +35,12 @@ engine_servers_seed(struct engine *e, const struct engine_server_spec *specs,
 		    ", client certificates verified" : "");
 		if ((r = event_system(e, EVENT_SERVER_ADDED, 0, 0, NULL, text,
 		    now_ms)) < 0)
-			goto fail;
+			goto out;
 	}
-	if ((r = store_commit(e->store)) < 0)
-		goto fail;
-	return (int)n;
-fail:
-	(void)store_rollback(e->store);
-	return r;
+out:
+	if ((r = store_end(e->store, r)) < 0)
+		return r;
+	return count == 0 ? (int)n : 0;
 }
 
 int
@@ -63,12 +58,7 @@ engine_server_set_cert(struct engine *e, int64_t id, const char *serial,
 
 	if ((r = store_begin(e->store)) < 0)
 		return r;
-	if ((r = store_server_set_cert(e->store, id, serial, sha256,
-	    not_after_ms, now_ms)) < 0) {
-		(void)store_rollback(e->store);
-		return r;
-	}
-	if ((r = store_commit(e->store)) < 0)
-		(void)store_rollback(e->store);
-	return r;
+	r = store_server_set_cert(e->store, id, serial, sha256, not_after_ms,
+	    now_ms);
+	return store_end(e->store, r);
 }

@@ -25,7 +25,6 @@
 
 #define ST_OK		KICS__CONTROL__V1__STATUS__STATUS_OK
 #define ST_FAILED	KICS__CONTROL__V1__STATUS__STATUS_FAILED
-#define ST_INVALID	KICS__CONTROL__V1__STATUS__STATUS_INVALID
 
 #define PACKAGE_ZIP_MAX		(256 * 1024)	/* bytes of the zip */
 #define PACKAGE_META_LEN	2048		/* bytes of metadata.json */
@@ -109,85 +108,129 @@ out:
 	return r;
 }
 
-/* The writer step: certificate, PKCS#12, zip, records, revocations. */
-static void
-package_run(struct writer_task *t, struct engine *e)
+/* The state of one package create. */
+struct package_create {
+	struct admin_task t;
+	int64_t		server_id;
+	struct engine_server row;	/* strings owned */
+	struct pki_cert_info cert;	/* the server certificate */
+	char		id[PACKAGE_ID_LEN];	/* of the package */
+	char		*meta;		/* metadata.json, owned */
+	uint8_t		*zip;		/* owned */
+	size_t		zip_len;
+	size_t		revoked;	/* earlier client certificates */
+	bool		tls_reload;	/* the CRL changed */
+};
+
+static int
+package_prepare(struct admin_task *t)
 {
-	struct control_req *req = (struct control_req *)t;
-	const Kics__Control__V1__PackageArgs *a = req->msg->package;
-	struct pki *pki = control_params(req->ctl)->pki;
+	struct package_create *x = (struct package_create *)t;
+	const Kics__Control__V1__PackageArgs *a = t->req->msg->package;
+
+	if (a == NULL || a->server_id <= 0) {
+		(void)snprintf(t->message, sizeof(t->message),
+		    "a server id is required");
+		return -EINVAL;
+	}
+	if (a->password.len == 0 || a->password.len > PKI_PASSWORD_MAX ||
+	    memchr(a->password.data, '\0', a->password.len) != NULL) {
+		(void)snprintf(t->message, sizeof(t->message), "the password "
+		    "must be 1 to %d bytes without NUL", PKI_PASSWORD_MAX);
+		return -EINVAL;
+	}
+	x->server_id = a->server_id;
+	return 0;
+}
+
+/* metadata.json of the package, for the agent's installer. */
+static void
+package_meta(struct package_create *x, int64_t now_ms)
+{
+	x->meta = xcalloc(1, PACKAGE_META_LEN);
+	(void)snprintf(x->meta, PACKAGE_META_LEN, "{\"package_id\":\"%s\","
+	    "\"server_id\":%lld,\"address\":\"%s\",\"port\":%u,"
+	    "\"transport\":\"https\",\"verify_client_cert\":%s,"
+	    "\"server_cert_sha256\":\"%s\",\"created_ms\":%lld}\n", x->id,
+	    (long long)x->row.id, x->row.address, x->row.port,
+	    x->row.verify_client_cert ? "true" : "false", x->cert.sha256,
+	    (long long)now_ms);
+}
+
+/* The new client certificate, recorded; the ones it replaces revoked. */
+static int
+package_record(struct package_create *x, struct engine *e,
+    const struct pki_client_cert *cc, int64_t now_ms)
+{
+	struct pki *pki = control_params(x->t.req->ctl)->pki;
+	char **revoked = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = engine_package_record(e, x->row.id, x->id, cc->serial,
+	    cc->sha256, cc->not_after_ms, now_ms, &revoked, &n)) < 0) {
+		(void)snprintf(x->t.message, sizeof(x->t.message),
+		    "cannot record the package: %s", engine_errmsg(e));
+		return r;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (pki_revoke(pki, revoked[i], now_ms) < 0)
+			log_warnx("package: cannot revoke certificate %s: %s, "
+			    "ignoring", revoked[i], tls_last_error());
+		else
+			x->tls_reload = true;
+	}
+	engine_strings_free(revoked, n);
+	x->revoked = n;
+	return 0;
+}
+
+/* The writer step: certificate, PKCS#12, zip, records, revocations. */
+static int
+package_run(struct admin_task *t, struct engine *e)
+{
+	struct package_create *x = (struct package_create *)t;
+	const Kics__Control__V1__PackageArgs *a = t->req->msg->package;
+	struct pki *pki = control_params(t->req->ctl)->pki;
 	struct pki_client_cert cc = { 0 };
 	char password[PKI_PASSWORD_MAX + 1];
-	char id[PACKAGE_ID_LEN];
-	char meta[PACKAGE_META_LEN];
 	uint8_t *pfx = NULL;
-	size_t pfx_len = 0, n = 0;
-	char **revoked = NULL;
+	size_t pfx_len = 0;
 	int64_t now = ingest_now_ms();
 	int r;
 
-	req->message[0] = '\0';
 	memcpy(password, a->password.data, a->password.len);
 	password[a->password.len] = '\0';
-	if ((r = engine_server_get(e, a->server_id, &req->row)) < 0) {
+	if ((r = engine_server_get(e, x->server_id, &x->row)) < 0) {
 		if (r == -ENOENT)
-			(void)snprintf(req->message, sizeof(req->message),
+			(void)snprintf(t->message, sizeof(t->message),
 			    "no integration server %lld",
-			    (long long)a->server_id);
+			    (long long)x->server_id);
 		goto out;
 	}
-	if ((r = admin_certify(req, e, req->row.id, req->row.address)) < 0)
+	if ((r = admin_certify(t, e, x->row.id, x->row.address,
+	    &x->cert)) < 0)
 		goto out;
-	if ((r = package_uuid(id)) < 0 ||
-	    (r = pki_client_cert_issue(pki, req->row.id, now, &cc)) < 0 ||
+	if ((r = package_uuid(x->id)) < 0 ||
+	    (r = pki_client_cert_issue(pki, x->row.id, now, &cc)) < 0 ||
 	    (r = pki_write_pkcs12(pki, &cc, password, &pfx, &pfx_len)) < 0) {
-		(void)snprintf(req->message, sizeof(req->message),
+		(void)snprintf(t->message, sizeof(t->message),
 		    "cannot make the client certificate: %s: %s",
 		    strerror(-r), tls_last_error());
 		goto out;
 	}
-	(void)snprintf(meta, sizeof(meta), "{\"package_id\":\"%s\","
-	    "\"server_id\":%lld,\"address\":\"%s\",\"port\":%u,"
-	    "\"transport\":\"https\",\"verify_client_cert\":%s,"
-	    "\"server_cert_sha256\":\"%s\",\"created_ms\":%lld}\n", id,
-	    (long long)req->row.id, req->row.address, req->row.port,
-	    req->row.verify_client_cert ? "true" : "false", req->cert.sha256,
-	    (long long)now);
-	if ((r = package_zip(pfx, pfx_len, meta, now, &req->data,
-	    &req->data_len)) < 0) {
-		(void)snprintf(req->message, sizeof(req->message),
+	package_meta(x, now);
+	if ((r = package_zip(pfx, pfx_len, x->meta, now, &x->zip,
+	    &x->zip_len)) < 0) {
+		(void)snprintf(t->message, sizeof(t->message),
 		    "cannot build the zip");
 		goto out;
 	}
-	if ((r = engine_package_record(e, req->row.id, id, cc.serial, cc.sha256,
-	    cc.not_after_ms, now, &revoked, &n)) < 0) {
-		(void)snprintf(req->message, sizeof(req->message),
-		    "cannot record the package: %s", engine_errmsg(e));
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (pki_revoke(pki, revoked[i], now) < 0)
-			log_warnx("package: cannot revoke certificate %s: %s, "
-			    "ignoring", revoked[i], tls_last_error());
-		else
-			req->tls_reload = true;
-	}
-	req->json = xcalloc(1, PACKAGE_META_LEN);
-	(void)snprintf(req->json, PACKAGE_META_LEN, "%s", meta);
-	(void)snprintf(req->target, sizeof(req->target), "server %lld "
-	    "package %s", (long long)req->row.id, id);
-	req->id = (int64_t)n;
+	r = package_record(x, e, &cc, now);
 out:
-	if (r < 0) {
-		free(req->data);
-		req->data = NULL;
-		req->data_len = 0;
-		if (req->message[0] == '\0')
-			(void)snprintf(req->message, sizeof(req->message),
-			    "%s", strerror(-r));
-	}
-	req->r = r;
-	engine_strings_free(revoked, n);
+	if (r < 0 && t->message[0] == '\0')
+		(void)snprintf(t->message, sizeof(t->message), "%s",
+		    strerror(-r));
 	if (pfx != NULL) {
 		pki_cleanse(pfx, pfx_len);
 		free(pfx);
@@ -195,38 +238,48 @@ out:
 	pki_client_cert_fini(&cc);
 	pki_cleanse(password, sizeof(password));
 	pki_cleanse(a->password.data, a->password.len);
+	return r;
 }
 
 static void
-package_done(struct writer_task *t)
+package_done(struct admin_task *t)
 {
-	struct control_req *req = (struct control_req *)t;
+	struct package_create *x = (struct package_create *)t;
+	struct control_req *req = t->req;
 
-	if (req->tls_reload)
+	if (x->tls_reload)
 		(void)http_listener_tls_reload(control_params(req->ctl)->http);
-	if (req->r < 0) {
-		control_finish(req, ST_FAILED, "%s", req->message);
+	if (t->r < 0) {
+		control_finish(req, ST_FAILED, "%s", t->message);
 		return;
 	}
+	/* the reply carries the zip and its metadata */
+	req->json = x->meta;
+	x->meta = NULL;
+	req->data = x->zip;
+	req->data_len = x->zip_len;
+	x->zip = NULL;
+	(void)snprintf(req->target, sizeof(req->target), "server %lld "
+	    "package %s", (long long)x->row.id, x->id);
 	control_finish(req, ST_OK, "package for integration server %lld "
-	    "created (%zu bytes); %lld earlier client certificate(s) revoked",
-	    (long long)req->row.id, req->data_len, (long long)req->id);
+	    "created (%zu bytes); %zu earlier client certificate(s) revoked",
+	    (long long)x->row.id, req->data_len, x->revoked);
 }
 
-void
-admin_package(struct control_req *req)
+static void
+package_fini(struct admin_task *t)
 {
-	const Kics__Control__V1__PackageArgs *a = req->msg->package;
+	struct package_create *x = (struct package_create *)t;
 
-	if (a == NULL || a->server_id <= 0) {
-		control_finish(req, ST_INVALID, "a server id is required");
-		return;
-	}
-	if (a->password.len == 0 || a->password.len > PKI_PASSWORD_MAX ||
-	    memchr(a->password.data, '\0', a->password.len) != NULL) {
-		control_finish(req, ST_INVALID, "the password must be 1 to %d "
-		    "bytes without NUL", PKI_PASSWORD_MAX);
-		return;
-	}
-	control_submit(req, package_run, package_done);
+	engine_server_clear(&x->row);
+	free(x->meta);
+	free(x->zip);
 }
+
+const struct admin_handler admin_package_create = {
+	.size = sizeof(struct package_create),
+	.prepare = package_prepare,
+	.run = package_run,
+	.done = package_done,
+	.fini = package_fini,
+};

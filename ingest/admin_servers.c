@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file contains the administration of integration servers through the
- * control socket: add, edit, enable, disable and remove. The database and
- * the PKI are changed in a writer task; the listener is then started,
+ * This file contains the handlers of the integration server actions of the
+ * control socket: add, edit, enable, disable and remove. Each changes the
+ * database and the PKI on the writer thread; its listener is then started,
  * moved or stopped on the loop, so changes take effect without a restart.
  */
 #include <sys/socket.h>
@@ -24,16 +24,77 @@
 
 #define ST_OK		KICS__CONTROL__V1__STATUS__STATUS_OK
 #define ST_FAILED	KICS__CONTROL__V1__STATUS__STATUS_FAILED
-#define ST_INVALID	KICS__CONTROL__V1__STATUS__STATUS_INVALID
-#define A(x)		KICS__CONTROL__V1__ACTION__ACTION_SERVER_##x
 #define TOGGLE(x)	KICS__CONTROL__V1__TOGGLE__TOGGLE_##x
+
+#define SERVER_TEXT_LEN	1024	/* a description or a file name */
+
+/* What every server action knows of its server and leaves for the loop. */
+struct server_state {
+	int64_t		id;		/* 0 until added */
+	struct engine_server row;	/* before the change; strings owned */
+	struct engine_server_spec spec;	/* after; strings owned */
+	struct pki_cert_info cert;	/* the server certificate */
+	bool		listen;		/* start the listener afterwards */
+	bool		stop;		/* stop the listener afterwards */
+	bool		tls_reload;	/* the CRL changed */
+};
+
+/* The state of each action: the task, then its own fields. */
+struct server_add {
+	struct admin_task t;
+	struct server_state s;
+};
+
+struct server_edit {
+	struct admin_task t;
+	struct server_state s;
+	char		address[ADDR_TEXT_MAX];	/* canonical, "" = keep */
+};
+
+struct server_enable {
+	struct admin_task t;
+	struct server_state s;
+};
+
+struct server_disable {
+	struct admin_task t;
+	struct server_state s;
+	bool		force;		/* even the last one with agents */
+};
+
+struct server_remove {
+	struct admin_task t;
+	struct server_state s;
+	bool		force;
+};
+
+static void
+server_state_fini(struct server_state *s)
+{
+	engine_server_clear(&s->row);
+	free((char *)s->spec.name);
+	free((char *)s->spec.address);
+}
+
+static void
+server_spec_set(struct server_state *s, const char *name,
+    const char *address, uint16_t port, bool enabled, bool verify)
+{
+	free((char *)s->spec.name);
+	free((char *)s->spec.address);
+	s->spec.name = xstrdup(name);
+	s->spec.address = xstrdup(address);
+	s->spec.port = port;
+	s->spec.enabled = enabled;
+	s->spec.verify_client_cert = verify;
+}
 
 /*
  * Whether address:port could be bound now: 0, -EADDRINUSE, or
  * -EADDRNOTAVAIL when the address is not on this host.
  */
 static int
-admin_probe_bind(const char *address, uint16_t port)
+server_probe_bind(const char *address, uint16_t port)
 {
 	struct sockaddr_in sin = { .sin_family = AF_INET };
 	struct sockaddr_in6 sin6 = { .sin6_family = AF_INET6 };
@@ -62,10 +123,11 @@ admin_probe_bind(const char *address, uint16_t port)
 }
 
 int
-admin_certify(struct control_req *req, struct engine *e, int64_t id,
-    const char *address)
+admin_certify(struct admin_task *t, struct engine *e, int64_t id,
+    const char *address, struct pki_cert_info *ret_cert)
 {
-	struct pki *pki = control_params(req->ctl)->pki;
+	struct pki *pki = control_params(t->req->ctl)->pki;
+	struct pki_cert_info cert;
 	char host[256];
 	int r;
 
@@ -73,69 +135,82 @@ admin_certify(struct control_req *req, struct engine *e, int64_t id,
 		host[0] = '\0';
 	host[sizeof(host) - 1] = '\0';
 	r = pki_server_cert_ensure(pki, id, address, host[0] != '\0' ? host :
-	    NULL, ingest_now_ms(), &req->cert);
+	    NULL, ingest_now_ms(), &cert);
 	if (r < 0 && host[0] != '\0')
 		r = pki_server_cert_ensure(pki, id, address, NULL,
-		    ingest_now_ms(), &req->cert);
+		    ingest_now_ms(), &cert);
 	if (r < 0) {
-		(void)snprintf(req->message, sizeof(req->message),
+		(void)snprintf(t->message, sizeof(t->message),
 		    "no server certificate: %s: %s", strerror(-r),
 		    tls_last_error());
 		return r;
 	}
-	if ((r = engine_server_set_cert(e, id, req->cert.serial,
-	    req->cert.sha256, req->cert.not_after_ms, ingest_now_ms())) < 0)
-		(void)snprintf(req->message, sizeof(req->message),
+	if ((r = engine_server_set_cert(e, id, cert.serial, cert.sha256,
+	    cert.not_after_ms, ingest_now_ms())) < 0) {
+		(void)snprintf(t->message, sizeof(t->message),
 		    "cannot record the certificate: %s", engine_errmsg(e));
+		return r;
+	}
+	*ret_cert = cert;
+	return 0;
+}
+
+/* Issues the certificate of s->spec; the listener starts when it could. */
+static int
+server_certify(struct admin_task *t, struct engine *e, struct server_state *s)
+{
+	int r = admin_certify(t, e, s->id, s->spec.address, &s->cert);
+
+	s->listen = r == 0;
 	return r;
 }
 
 /* Refuses what would clash with the other servers or the host. */
 static int
-admin_check_place(struct control_req *req, struct engine *e, int64_t self,
-    bool probe)
+server_check_place(struct admin_task *t, struct engine *e,
+    const struct server_state *s, bool probe)
 {
+	const struct engine_server_spec *sp = &s->spec;
 	struct engine_server *v = NULL;
 	size_t n = 0;
 	int r;
 
 	if ((r = engine_servers_list(e, &v, &n)) < 0) {
-		(void)snprintf(req->message, sizeof(req->message),
+		(void)snprintf(t->message, sizeof(t->message),
 		    "cannot read the servers: %s", engine_errmsg(e));
 		return r;
 	}
 	for (size_t i = 0; i < n && r == 0; i++) {
-		if (v[i].id == self)
+		if (v[i].id == s->id)
 			continue;
-		if (strcmp(v[i].address, req->spec.address) == 0 &&
-		    v[i].port == req->spec.port) {
-			(void)snprintf(req->message, sizeof(req->message),
+		if (strcmp(v[i].address, sp->address) == 0 &&
+		    v[i].port == sp->port) {
+			(void)snprintf(t->message, sizeof(t->message),
 			    "%s port %u is already integration server %lld "
-			    "'%s'", req->spec.address, req->spec.port,
-			    (long long)v[i].id, v[i].name);
+			    "'%s'", sp->address, sp->port, (long long)v[i].id,
+			    v[i].name);
 			r = -EEXIST;
-		} else if (strcmp(v[i].name, req->spec.name) == 0) {
-			(void)snprintf(req->message, sizeof(req->message),
+		} else if (strcmp(v[i].name, sp->name) == 0) {
+			(void)snprintf(t->message, sizeof(t->message),
 			    "the name '%s' is already integration server "
-			    "%lld", req->spec.name, (long long)v[i].id);
+			    "%lld", sp->name, (long long)v[i].id);
 			r = -EEXIST;
 		}
 	}
 	engine_servers_free(v, n);
 	if (r < 0 || !probe)
 		return r;
-	r = admin_probe_bind(req->spec.address, req->spec.port);
+	r = server_probe_bind(sp->address, sp->port);
 	if (r == -EADDRINUSE)
-		(void)snprintf(req->message, sizeof(req->message),
-		    "port %u is already in use on %s", req->spec.port,
-		    req->spec.address);
+		(void)snprintf(t->message, sizeof(t->message),
+		    "port %u is already in use on %s", sp->port, sp->address);
 	else if (r == -EADDRNOTAVAIL)
-		(void)snprintf(req->message, sizeof(req->message),
-		    "address %s is not on this host", req->spec.address);
+		(void)snprintf(t->message, sizeof(t->message),
+		    "address %s is not on this host", sp->address);
 	else if (r < 0)
-		(void)snprintf(req->message, sizeof(req->message),
-		    "cannot bind %s port %u: %s", req->spec.address,
-		    req->spec.port, strerror(-r));
+		(void)snprintf(t->message, sizeof(t->message),
+		    "cannot bind %s port %u: %s", sp->address, sp->port,
+		    strerror(-r));
 	return r;
 }
 
@@ -144,19 +219,20 @@ admin_check_place(struct control_req *req, struct engine *e, int64_t self,
  * unless forced.
  */
 static int
-admin_check_last(struct control_req *req, struct engine *e)
+server_check_last(struct admin_task *t, struct engine *e,
+    const struct server_state *s, bool force)
 {
 	struct engine_server *v = NULL;
 	size_t n = 0, others = 0;
 	int64_t agents = 0;
 	int r;
 
-	if (!req->row.enabled || req->msg->server->force)
+	if (!s->row.enabled || force)
 		return 0;
 	if ((r = engine_servers_list(e, &v, &n)) < 0)
 		return r;
 	for (size_t i = 0; i < n; i++)
-		others += v[i].enabled && v[i].id != req->id;
+		others += v[i].enabled && v[i].id != s->id;
 	engine_servers_free(v, n);
 	if (others > 0)
 		return 0;
@@ -164,11 +240,28 @@ admin_check_last(struct control_req *req, struct engine *e)
 		return r;
 	if (agents == 0)
 		return 0;
-	(void)snprintf(req->message, sizeof(req->message), "server %lld is "
+	(void)snprintf(t->message, sizeof(t->message), "server %lld is "
 	    "the last enabled listener and %lld agent(s) are connected; "
-	    "add --force to stop it anyway", (long long)req->id,
+	    "add --force to stop it anyway", (long long)s->id,
 	    (long long)agents);
 	return -EBUSY;
+}
+
+/* Revokes serials in the CRL (the database has them revoked already). */
+static void
+server_revoke_serials(struct admin_task *t, struct server_state *s,
+    char **serials, size_t n)
+{
+	struct pki *pki = control_params(t->req->ctl)->pki;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pki_revoke(pki, serials[i], ingest_now_ms()) < 0)
+			log_warnx("server %lld: cannot revoke certificate "
+			    "%s: %s, ignoring", (long long)s->id, serials[i],
+			    tls_last_error());
+		else
+			s->tls_reload = true;
+	}
 }
 
 /*
@@ -177,280 +270,487 @@ admin_check_last(struct control_req *req, struct engine *e)
  * KEEP (the one just issued for the new address; NULL when none was).
  */
 static int
-admin_revoke_previous(struct control_req *req, struct engine *e,
-    const char *keep)
+server_revoke_previous(struct admin_task *t, struct engine *e,
+    struct server_state *s, const char *keep)
 {
-	struct pki *pki = control_params(req->ctl)->pki;
 	char **serials = NULL;
 	size_t n = 0;
 	int r;
 
-	if ((r = engine_server_certs_revoke(e, req->id, keep, ingest_now_ms(),
+	if ((r = engine_server_certs_revoke(e, s->id, keep, ingest_now_ms(),
 	    &serials, &n)) < 0) {
-		if (req->message[0] == '\0')
-			(void)snprintf(req->message, sizeof(req->message),
+		if (t->message[0] == '\0')
+			(void)snprintf(t->message, sizeof(t->message),
 			    "cannot revoke the earlier server certificate: "
 			    "%s", engine_errmsg(e));
 		return r;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (pki_revoke(pki, serials[i], ingest_now_ms()) < 0)
-			log_warnx("server %lld: cannot revoke certificate "
-			    "%s: %s, ignoring", (long long)req->id,
-			    serials[i], tls_last_error());
-		else
-			req->tls_reload = true;
-	}
+	server_revoke_serials(t, s, serials, n);
 	engine_strings_free(serials, n);
 	return 0;
 }
 
-static void
-admin_spec_set(struct control_req *req, const char *name,
-    const char *address, uint16_t port, bool enabled, bool verify)
+/* Reads the row of s->id, which every action but add starts from. */
+static int
+server_load(struct admin_task *t, struct engine *e, struct server_state *s)
 {
-	free((char *)req->spec.name);
-	free((char *)req->spec.address);
-	req->spec.name = xstrdup(name);
-	req->spec.address = xstrdup(address);
-	req->spec.port = port;
-	req->spec.enabled = enabled;
-	req->spec.verify_client_cert = verify;
+	int r;
+
+	if ((r = engine_server_get(e, s->id, &s->row)) < 0) {
+		if (r == -ENOENT)
+			(void)snprintf(t->message, sizeof(t->message),
+			    "no integration server %lld", (long long)s->id);
+		return r;
+	}
+	server_spec_set(s, s->row.name, s->row.address, s->row.port,
+	    s->row.enabled, s->row.verify_client_cert);
+	return 0;
 }
 
-/* The writer step of every server action. */
-static void
-admin_server_run(struct writer_task *t, struct engine *e)
+/* Ends a writer step: a failure gets a message if it has none yet. */
+static int
+server_run_end(struct admin_task *t, struct engine *e, int r)
 {
-	struct control_req *req = (struct control_req *)t;
-	const Kics__Control__V1__ServerArgs *a = req->msg->server;
-	char text[1024];
-	char **serials = NULL;
-	size_t n = 0;
-	bool moved;
-	int r, rr;
-
-	req->message[0] = '\0';
-	if (req->msg->action == A(ADD)) {
-		if ((r = admin_check_place(req, e, 0, true)) < 0)
-			goto out;
-		if ((r = engine_server_add(e, &req->spec, ingest_now_ms(),
-		    &req->id)) < 0)
-			goto out;
-		(void)snprintf(req->target, sizeof(req->target),
-		    "server %lld", (long long)req->id);
-		r = admin_certify(req, e, req->id, req->spec.address);
-		req->listen = r == 0;
-		goto out;
-	}
-	if ((r = engine_server_get(e, req->id, &req->row)) < 0) {
-		if (r == -ENOENT)
-			(void)snprintf(req->message, sizeof(req->message),
-			    "no integration server %lld", (long long)req->id);
-		goto out;
-	}
-	admin_spec_set(req, req->row.name, req->row.address, req->row.port,
-	    req->row.enabled, req->row.verify_client_cert);
-	switch (req->msg->action) {
-	case A(EDIT):
-		admin_spec_set(req, a->name[0] != '\0' ? a->name :
-		    req->row.name, a->address[0] != '\0' ? a->address :
-		    req->row.address, a->port != 0 ? (uint16_t)a->port :
-		    req->row.port, req->row.enabled,
-		    a->verify_client_cert == TOGGLE(UNCHANGED) ?
-		    req->row.verify_client_cert :
-		    a->verify_client_cert == TOGGLE(ON));
-		moved = strcmp(req->spec.address, req->row.address) != 0 ||
-		    req->spec.port != req->row.port;
-		if ((r = admin_check_place(req, e, req->id,
-		    moved && req->row.enabled)) < 0)
-			goto out;
-		(void)snprintf(text, sizeof(text), "integration server %lld "
-		    "changed: name '%s', %s port %u, client certificates %s "
-		    "(was '%s', %s port %u, %s)", (long long)req->id,
-		    req->spec.name, req->spec.address, req->spec.port,
-		    req->spec.verify_client_cert ? "verified" : "not verified",
-		    req->row.name, req->row.address, req->row.port,
-		    req->row.verify_client_cert ? "verified" : "not verified");
-		if ((r = engine_server_update(e, req->id, &req->spec, text,
-		    ingest_now_ms())) < 0)
-			goto out;
-		if (req->row.enabled) {
-			r = admin_certify(req, e, req->id, req->spec.address);
-			req->stop = true;
-			req->listen = r == 0;
-		}
-		/* Even when no new certificate could be issued. */
-		if (strcmp(req->spec.address, req->row.address) != 0 &&
-		    (rr = admin_revoke_previous(req, e, req->listen ?
-		    req->cert.serial : NULL)) < 0 && r == 0)
-			r = rr;
-		break;
-	case A(ENABLE):
-		if (req->row.enabled)
-			break;
-		req->spec.enabled = true;
-		if ((r = admin_check_place(req, e, req->id, true)) < 0)
-			goto out;
-		(void)snprintf(text, sizeof(text), "integration server %lld "
-		    "'%s' enabled", (long long)req->id, req->row.name);
-		if ((r = engine_server_update(e, req->id, &req->spec, text,
-		    ingest_now_ms())) < 0)
-			goto out;
-		r = admin_certify(req, e, req->id, req->spec.address);
-		req->listen = r == 0;
-		break;
-	case A(DISABLE):
-		if (!req->row.enabled)
-			break;
-		if ((r = admin_check_last(req, e)) < 0)
-			goto out;
-		req->spec.enabled = false;
-		(void)snprintf(text, sizeof(text), "integration server %lld "
-		    "'%s' disabled", (long long)req->id, req->row.name);
-		if ((r = engine_server_update(e, req->id, &req->spec, text,
-		    ingest_now_ms())) < 0)
-			goto out;
-		req->stop = true;
-		break;
-	case A(REMOVE):
-		if ((r = admin_check_last(req, e)) < 0)
-			goto out;
-		if ((r = engine_server_remove(e, req->id, ingest_now_ms(),
-		    &serials, &n)) < 0)
-			goto out;
-		req->stop = true;
-		for (size_t i = 0; i < n; i++) {
-			if (pki_revoke(control_params(req->ctl)->pki,
-			    serials[i], ingest_now_ms()) < 0)
-				log_warnx("server %lld: cannot revoke "
-				    "certificate %s: %s, ignoring",
-				    (long long)req->id, serials[i],
-				    tls_last_error());
-			else
-				req->tls_reload = true;
-		}
-		engine_strings_free(serials, n);
-		/* A later server with this id must get a new certificate. */
-		(void)snprintf(text, sizeof(text), "%s/pki/server-%lld.pem",
-		    control_params(req->ctl)->data_dir, (long long)req->id);
-		(void)unlink(text);
-		(void)snprintf(text, sizeof(text), "%s/pki/server-%lld.key",
-		    control_params(req->ctl)->data_dir, (long long)req->id);
-		(void)unlink(text);
-		break;
-	default:
-		r = -EINVAL;
-		break;
-	}
-out:
-	if (r < 0 && req->message[0] == '\0')
-		(void)snprintf(req->message, sizeof(req->message), "%s%s%s",
+	if (r < 0 && t->message[0] == '\0')
+		(void)snprintf(t->message, sizeof(t->message), "%s%s%s",
 		    strerror(-r), r == -EIO ? ": " : "",
 		    r == -EIO ? engine_errmsg(e) : "");
-	req->r = r;
+	return r;
 }
 
-/* The loop step: the listener follows the database. */
-static void
-admin_server_done(struct writer_task *t)
+/* Records the change of the row to s->spec, described by text. */
+static int
+server_update(struct engine *e, struct server_state *s, const char *text)
 {
-	struct control_req *req = (struct control_req *)t;
-	const struct control_params *p = control_params(req->ctl);
+	return engine_server_update(e, s->id, &s->spec, text,
+	    ingest_now_ms());
+}
+
+/*
+ * The loop step shared by all: the listener follows the database. Returns
+ * false when it has answered the request itself (failure).
+ */
+static bool
+server_follow(struct admin_task *t, const struct server_state *s)
+{
+	const struct control_params *p = control_params(t->req->ctl);
 	struct http_server_params hp = {
-		.server_id = req->id,
-		.name = req->spec.name,
-		.address = req->spec.address,
-		.port = req->spec.port,
-		.cert_file = req->cert.cert_path,
-		.key_file = req->cert.key_path,
+		.server_id = s->id,
+		.name = s->spec.name,
+		.address = s->spec.address,
+		.port = s->spec.port,
+		.cert_file = s->cert.cert_path,
+		.key_file = s->cert.key_path,
 		.ca_file = pki_ca_cert_path(p->pki),
 		.crl_file = pki_crl_path(p->pki),
-		.verify_client = req->spec.verify_client_cert,
+		.verify_client = s->spec.verify_client_cert,
 	};
 	int r;
 
-	if (req->stop)
-		(void)http_listener_stop(p->http, req->id);
-	if (req->tls_reload)
+	if (s->stop)
+		(void)http_listener_stop(p->http, s->id);
+	if (s->tls_reload)
 		(void)http_listener_tls_reload(p->http);
-	if (req->listen && (r = http_listen(p->http, &hp)) < 0) {
-		control_finish(req, ST_FAILED, "server %lld stored, but its "
-		    "listener did not start: %s", (long long)req->id,
+	if (s->listen && (r = http_listen(p->http, &hp)) < 0) {
+		control_finish(t->req, ST_FAILED, "server %lld stored, but its "
+		    "listener did not start: %s", (long long)s->id,
 		    strerror(-r));
-		return;
+		return false;
 	}
-	if (req->r < 0) {
-		control_finish(req, ST_FAILED, "%s", req->message);
-		return;
+	if (t->r < 0) {
+		control_finish(t->req, ST_FAILED, "%s", t->message);
+		return false;
 	}
-	switch (req->msg->action) {
-	case A(ADD):
-		req->json = xcalloc(1, 32);
-		(void)snprintf(req->json, 32, "{\"id\":%lld}",
-		    (long long)req->id);
-		control_finish(req, ST_OK, "integration server %lld '%s' "
-		    "added, listening on %s port %u", (long long)req->id,
-		    req->spec.name, req->spec.address, req->spec.port);
-		break;
-	case A(REMOVE):
-		control_finish(req, ST_OK, "integration server %lld removed",
-		    (long long)req->id);
-		break;
-	default:
-		control_finish(req, ST_OK, "integration server %lld: %s%s",
-		    (long long)req->id, req->action + strlen("server "),
-		    req->listen || req->stop ? "" : " (no change)");
-		break;
-	}
+	return true;
 }
 
-void
-admin_server(struct control_req *req)
+/* The answer of edit, enable and disable. */
+static void
+server_done_changed(struct admin_task *t, const struct server_state *s,
+    const char *verb)
 {
-	const Kics__Control__V1__ServerArgs *a = req->msg->server;
-	char addr[ADDR_TEXT_MAX], name[LIMIT_CONTROL_TEXT_LEN];
+	if (!server_follow(t, s))
+		return;
+	control_finish(t->req, ST_OK, "integration server %lld: %s%s",
+	    (long long)s->id, verb, s->listen || s->stop ? "" :
+	    " (no change)");
+}
+
+/*
+ * Checks the server arguments every action shares and writes the
+ * canonical spelling of the address (or "") to addr.
+ */
+static int
+server_args(struct admin_task *t, char addr[ADDR_TEXT_MAX])
+{
+	const Kics__Control__V1__ServerArgs *a = t->req->msg->server;
 
 	if (a == NULL) {
-		control_finish(req, ST_INVALID, "no server arguments");
-		return;
+		(void)snprintf(t->message, sizeof(t->message),
+		    "no server arguments");
+		return -EINVAL;
 	}
 	if (strlen(a->name) > LIMIT_CONF_NAME_LEN ||
 	    strlen(a->address) >= LIMIT_ADDRESS_TEXT_LEN || a->port > 65535) {
-		control_finish(req, ST_INVALID, "name, address or port too "
-		    "long");
-		return;
+		(void)snprintf(t->message, sizeof(t->message),
+		    "name, address or port too long");
+		return -EINVAL;
 	}
 	addr[0] = '\0';
 	if (a->address[0] != '\0' &&
-	    addr_ip_normalize(a->address, addr, sizeof(addr)) < 0) {
-		control_finish(req, ST_INVALID, "malformed IP address '%s'",
-		    a->address);
-		return;
+	    addr_ip_normalize(a->address, addr, ADDR_TEXT_MAX) < 0) {
+		(void)snprintf(t->message, sizeof(t->message),
+		    "malformed IP address '%s'", a->address);
+		return -EINVAL;
 	}
-	if (req->msg->action == A(ADD)) {
-		if (addr[0] == '\0' || a->port == 0) {
-			control_finish(req, ST_INVALID, "an address and a "
-			    "port are required");
-			return;
-		}
-		if (a->name[0] != '\0')
-			(void)snprintf(name, sizeof(name), "%s", a->name);
-		else
-			(void)snprintf(name, sizeof(name), "%s:%u", addr,
-			    a->port);
-		admin_spec_set(req, name, addr, (uint16_t)a->port, true,
-		    a->verify_client_cert == TOGGLE(ON));
-	} else if (a->id <= 0) {
-		control_finish(req, ST_INVALID, "a server id is required");
-		return;
-	} else {
-		req->id = a->id;
-		if (addr[0] != '\0') {
-			/* keep the canonical spelling for the edit */
-			free(req->msg->server->address);
-			req->msg->server->address = xstrdup(addr);
-		}
-	}
-	control_submit(req, admin_server_run, admin_server_done);
+	return 0;
 }
+
+/* server_args(), and the id of an existing server into s. */
+static int
+server_args_id(struct admin_task *t, struct server_state *s,
+    char addr[ADDR_TEXT_MAX])
+{
+	int r;
+
+	if ((r = server_args(t, addr)) < 0)
+		return r;
+	if (t->req->msg->server->id <= 0) {
+		(void)snprintf(t->message, sizeof(t->message),
+		    "a server id is required");
+		return -EINVAL;
+	}
+	s->id = t->req->msg->server->id;
+	return 0;
+}
+
+/* server add --------------------------------------------------------------- */
+
+static int
+server_add_prepare(struct admin_task *t)
+{
+	struct server_add *x = (struct server_add *)t;
+	const Kics__Control__V1__ServerArgs *a = t->req->msg->server;
+	char addr[ADDR_TEXT_MAX], name[LIMIT_CONTROL_TEXT_LEN];
+	int r;
+
+	if ((r = server_args(t, addr)) < 0)
+		return r;
+	if (addr[0] == '\0' || a->port == 0) {
+		(void)snprintf(t->message, sizeof(t->message),
+		    "an address and a port are required");
+		return -EINVAL;
+	}
+	if (a->name[0] != '\0')
+		(void)snprintf(name, sizeof(name), "%s", a->name);
+	else
+		(void)snprintf(name, sizeof(name), "%s:%u", addr, a->port);
+	server_spec_set(&x->s, name, addr, (uint16_t)a->port, true,
+	    a->verify_client_cert == TOGGLE(ON));
+	return 0;
+}
+
+static int
+server_add_run(struct admin_task *t, struct engine *e)
+{
+	struct server_add *x = (struct server_add *)t;
+	int r;
+
+	if ((r = server_check_place(t, e, &x->s, true)) >= 0 &&
+	    (r = engine_server_add(e, &x->s.spec, ingest_now_ms(),
+	    &x->s.id)) >= 0)
+		r = server_certify(t, e, &x->s);
+	return server_run_end(t, e, r);
+}
+
+static void
+server_add_done(struct admin_task *t)
+{
+	struct server_add *x = (struct server_add *)t;
+	struct control_req *req = t->req;
+
+	/* from now on the audit names the new server */
+	if (x->s.id > 0)
+		(void)snprintf(req->target, sizeof(req->target),
+		    "server %lld", (long long)x->s.id);
+	if (!server_follow(t, &x->s))
+		return;
+	req->json = xcalloc(1, 32);
+	(void)snprintf(req->json, 32, "{\"id\":%lld}", (long long)x->s.id);
+	control_finish(req, ST_OK, "integration server %lld '%s' added, "
+	    "listening on %s port %u", (long long)x->s.id, x->s.spec.name,
+	    x->s.spec.address, x->s.spec.port);
+}
+
+static void
+server_add_fini(struct admin_task *t)
+{
+	server_state_fini(&((struct server_add *)t)->s);
+}
+
+const struct admin_handler admin_server_add = {
+	.size = sizeof(struct server_add),
+	.prepare = server_add_prepare,
+	.run = server_add_run,
+	.done = server_add_done,
+	.fini = server_add_fini,
+};
+
+/* server edit -------------------------------------------------------------- */
+
+static int
+server_edit_prepare(struct admin_task *t)
+{
+	struct server_edit *x = (struct server_edit *)t;
+
+	return server_args_id(t, &x->s, x->address);
+}
+
+/* The row with the arguments given; what is not given stays. */
+static void
+server_edit_spec(struct server_edit *x)
+{
+	const Kics__Control__V1__ServerArgs *a = x->t.req->msg->server;
+	const struct engine_server *row = &x->s.row;
+
+	server_spec_set(&x->s, a->name[0] != '\0' ? a->name : row->name,
+	    x->address[0] != '\0' ? x->address : row->address,
+	    a->port != 0 ? (uint16_t)a->port : row->port, row->enabled,
+	    a->verify_client_cert == TOGGLE(UNCHANGED) ?
+	    row->verify_client_cert : a->verify_client_cert == TOGGLE(ON));
+}
+
+static int
+server_edit_run(struct admin_task *t, struct engine *e)
+{
+	struct server_edit *x = (struct server_edit *)t;
+	struct server_state *s = &x->s;
+	char text[SERVER_TEXT_LEN];
+	bool moved, readdressed;
+	int r, rr;
+
+	if ((r = server_load(t, e, s)) < 0)
+		goto out;
+	server_edit_spec(x);
+	readdressed = strcmp(s->spec.address, s->row.address) != 0;
+	moved = readdressed || s->spec.port != s->row.port;
+	if ((r = server_check_place(t, e, s, moved && s->row.enabled)) < 0)
+		goto out;
+	(void)snprintf(text, sizeof(text), "integration server %lld "
+	    "changed: name '%s', %s port %u, client certificates %s "
+	    "(was '%s', %s port %u, %s)", (long long)s->id, s->spec.name,
+	    s->spec.address, s->spec.port, s->spec.verify_client_cert ?
+	    "verified" : "not verified", s->row.name, s->row.address,
+	    s->row.port, s->row.verify_client_cert ? "verified" :
+	    "not verified");
+	if ((r = server_update(e, s, text)) < 0)
+		goto out;
+	if (s->row.enabled) {
+		r = server_certify(t, e, s);
+		s->stop = true;
+	}
+	/* Even when no new certificate could be issued. */
+	if (readdressed && (rr = server_revoke_previous(t, e, s, s->listen ?
+	    s->cert.serial : NULL)) < 0 && r == 0)
+		r = rr;
+out:
+	return server_run_end(t, e, r);
+}
+
+static void
+server_edit_done(struct admin_task *t)
+{
+	server_done_changed(t, &((struct server_edit *)t)->s, "edit");
+}
+
+static void
+server_edit_fini(struct admin_task *t)
+{
+	server_state_fini(&((struct server_edit *)t)->s);
+}
+
+const struct admin_handler admin_server_edit = {
+	.size = sizeof(struct server_edit),
+	.prepare = server_edit_prepare,
+	.run = server_edit_run,
+	.done = server_edit_done,
+	.fini = server_edit_fini,
+};
+
+/* server enable ------------------------------------------------------------ */
+
+static int
+server_enable_prepare(struct admin_task *t)
+{
+	char addr[ADDR_TEXT_MAX];
+
+	return server_args_id(t, &((struct server_enable *)t)->s, addr);
+}
+
+static int
+server_enable_run(struct admin_task *t, struct engine *e)
+{
+	struct server_state *s = &((struct server_enable *)t)->s;
+	char text[SERVER_TEXT_LEN];
+	int r;
+
+	if ((r = server_load(t, e, s)) < 0 || s->row.enabled)
+		goto out;
+	s->spec.enabled = true;
+	if ((r = server_check_place(t, e, s, true)) < 0)
+		goto out;
+	(void)snprintf(text, sizeof(text), "integration server %lld '%s' "
+	    "enabled", (long long)s->id, s->row.name);
+	if ((r = server_update(e, s, text)) < 0)
+		goto out;
+	r = server_certify(t, e, s);
+out:
+	return server_run_end(t, e, r);
+}
+
+static void
+server_enable_done(struct admin_task *t)
+{
+	server_done_changed(t, &((struct server_enable *)t)->s, "enable");
+}
+
+static void
+server_enable_fini(struct admin_task *t)
+{
+	server_state_fini(&((struct server_enable *)t)->s);
+}
+
+const struct admin_handler admin_server_enable = {
+	.size = sizeof(struct server_enable),
+	.prepare = server_enable_prepare,
+	.run = server_enable_run,
+	.done = server_enable_done,
+	.fini = server_enable_fini,
+};
+
+/* server disable ----------------------------------------------------------- */
+
+static int
+server_disable_prepare(struct admin_task *t)
+{
+	struct server_disable *x = (struct server_disable *)t;
+	char addr[ADDR_TEXT_MAX];
+	int r;
+
+	if ((r = server_args_id(t, &x->s, addr)) < 0)
+		return r;
+	x->force = t->req->msg->server->force;
+	return 0;
+}
+
+static int
+server_disable_run(struct admin_task *t, struct engine *e)
+{
+	struct server_disable *x = (struct server_disable *)t;
+	struct server_state *s = &x->s;
+	char text[SERVER_TEXT_LEN];
+	int r;
+
+	if ((r = server_load(t, e, s)) < 0 || !s->row.enabled)
+		goto out;
+	if ((r = server_check_last(t, e, s, x->force)) < 0)
+		goto out;
+	s->spec.enabled = false;
+	(void)snprintf(text, sizeof(text), "integration server %lld '%s' "
+	    "disabled", (long long)s->id, s->row.name);
+	if ((r = server_update(e, s, text)) < 0)
+		goto out;
+	s->stop = true;
+out:
+	return server_run_end(t, e, r);
+}
+
+static void
+server_disable_done(struct admin_task *t)
+{
+	server_done_changed(t, &((struct server_disable *)t)->s, "disable");
+}
+
+static void
+server_disable_fini(struct admin_task *t)
+{
+	server_state_fini(&((struct server_disable *)t)->s);
+}
+
+const struct admin_handler admin_server_disable = {
+	.size = sizeof(struct server_disable),
+	.prepare = server_disable_prepare,
+	.run = server_disable_run,
+	.done = server_disable_done,
+	.fini = server_disable_fini,
+};
+
+/* server remove ------------------------------------------------------------ */
+
+static int
+server_remove_prepare(struct admin_task *t)
+{
+	struct server_remove *x = (struct server_remove *)t;
+	char addr[ADDR_TEXT_MAX];
+	int r;
+
+	if ((r = server_args_id(t, &x->s, addr)) < 0)
+		return r;
+	x->force = t->req->msg->server->force;
+	return 0;
+}
+
+static int
+server_remove_run(struct admin_task *t, struct engine *e)
+{
+	struct server_remove *x = (struct server_remove *)t;
+	struct server_state *s = &x->s;
+	const char *data_dir = control_params(t->req->ctl)->data_dir;
+	char path[SERVER_TEXT_LEN];
+	char **serials = NULL;
+	size_t n = 0;
+	int r;
+
+	if ((r = server_load(t, e, s)) < 0 ||
+	    (r = server_check_last(t, e, s, x->force)) < 0 ||
+	    (r = engine_server_remove(e, s->id, ingest_now_ms(), &serials,
+	    &n)) < 0)
+		goto out;
+	s->stop = true;
+	server_revoke_serials(t, s, serials, n);
+	engine_strings_free(serials, n);
+	/* A later server with this id must get a new certificate. */
+	(void)snprintf(path, sizeof(path), "%s/pki/server-%lld.pem",
+	    data_dir, (long long)s->id);
+	(void)unlink(path);
+	(void)snprintf(path, sizeof(path), "%s/pki/server-%lld.key",
+	    data_dir, (long long)s->id);
+	(void)unlink(path);
+out:
+	return server_run_end(t, e, r);
+}
+
+static void
+server_remove_done(struct admin_task *t)
+{
+	struct server_remove *x = (struct server_remove *)t;
+
+	if (!server_follow(t, &x->s))
+		return;
+	control_finish(t->req, ST_OK, "integration server %lld removed",
+	    (long long)x->s.id);
+}
+
+static void
+server_remove_fini(struct admin_task *t)
+{
+	server_state_fini(&((struct server_remove *)t)->s);
+}
+
+const struct admin_handler admin_server_remove = {
+	.size = sizeof(struct server_remove),
+	.prepare = server_remove_prepare,
+	.run = server_remove_run,
+	.done = server_remove_done,
+	.fini = server_remove_fini,
+};

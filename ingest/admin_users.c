@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file contains the administration of users and roles (user add,
- * user remove) and of manual device values (device set) through the
- * control socket. Both are written by the engine on the writer thread.
+ * This file contains the handlers of user add and user remove: the roles
+ * of the control socket's users, written by the engine on the writer
+ * thread and cached by control.c for the next requests.
  */
 #include <sys/types.h>
 
@@ -19,146 +19,152 @@
 
 #define ST_OK		KICS__CONTROL__V1__STATUS__STATUS_OK
 #define ST_FAILED	KICS__CONTROL__V1__STATUS__STATUS_FAILED
-#define ST_INVALID	KICS__CONTROL__V1__STATUS__STATUS_INVALID
 #define USERS_PWBUF_LEN	16384	/* getpwnam_r buffer */
 
-static void
-user_run(struct writer_task *t, struct engine *e)
+/* The state of user add and of user remove. */
+struct user_add {
+	struct admin_task t;
+	char		name[LIMIT_CONF_USER_LEN + 1];
+	enum role	role;
+};
+
+struct user_remove {
+	struct admin_task t;
+	char		name[LIMIT_CONF_USER_LEN + 1];
+};
+
+/* Checks and copies the user name both actions take. */
+static int
+user_name(struct admin_task *t, char name[LIMIT_CONF_USER_LEN + 1])
 {
-	struct control_req *req = (struct control_req *)t;
-	const Kics__Control__V1__UserArgs *a = req->msg->user;
-
-	if (req->msg->action == KICS__CONTROL__V1__ACTION__ACTION_USER_ADD)
-		req->r = engine_user_put(e, a->name, a->role, ingest_now_ms());
-	else
-		req->r = engine_user_remove(e, a->name);
-	if (req->r == -EIO)
-		(void)snprintf(req->message, sizeof(req->message), "%s",
-		    engine_errmsg(e));
-}
-
-static void
-user_done(struct writer_task *t)
-{
-	struct control_req *req = (struct control_req *)t;
-	const Kics__Control__V1__UserArgs *a = req->msg->user;
-	bool add = req->msg->action ==
-	    KICS__CONTROL__V1__ACTION__ACTION_USER_ADD;
-	enum role role = ROLE_NONE;
-
-	if (req->r == -ENOSPC)
-		control_finish(req, ST_FAILED, "at most %d users",
-		    ENGINE_MAX_USERS);
-	else if (req->r == -ENOENT)
-		control_finish(req, ST_FAILED, "no user '%s'", a->name);
-	else if (req->r < 0)
-		control_finish(req, ST_FAILED, "%s%s%s", strerror(-req->r),
-		    req->message[0] != '\0' ? ": " : "", req->message);
-	else {
-		if (add)
-			(void)role_parse(a->role, &role);
-		control_user_set(req->ctl, a->name, role);
-		control_finish(req, ST_OK, add ? "user '%s' is %s" :
-		    "user '%s' removed%s", a->name, add ? a->role : "");
-	}
-}
-
-void
-admin_user(struct control_req *req)
-{
-	const Kics__Control__V1__UserArgs *a = req->msg->user;
-	struct passwd pw, *res = NULL;
-	enum role role;
-	char *buf;
+	const Kics__Control__V1__UserArgs *a = t->req->msg->user;
 
 	if (a == NULL || a->name[0] == '\0' ||
 	    strlen(a->name) > LIMIT_CONF_USER_LEN) {
-		control_finish(req, ST_INVALID, "a user name of 1 to %d bytes "
-		    "is required", LIMIT_CONF_USER_LEN);
-		return;
+		(void)snprintf(t->message, sizeof(t->message), "a user name of "
+		    "1 to %d bytes is required", LIMIT_CONF_USER_LEN);
+		return -EINVAL;
 	}
-	if (req->msg->action == KICS__CONTROL__V1__ACTION__ACTION_USER_ADD) {
-		if (role_parse(a->role, &role) < 0) {
-			control_finish(req, ST_INVALID, "role '%.32s' is "
-			    "neither administrator nor operator", a->role);
-			return;
-		}
-		buf = xcalloc(1, USERS_PWBUF_LEN);
-		(void)getpwnam_r(a->name, &pw, buf, USERS_PWBUF_LEN, &res);
-		free(buf);
-		if (res == NULL) {
-			control_finish(req, ST_FAILED, "'%s' is not a user of "
-			    "this system", a->name);
-			return;
-		}
-	}
-	control_submit(req, user_run, user_done);
+	(void)snprintf(name, LIMIT_CONF_USER_LEN + 1, "%s", a->name);
+	return 0;
 }
 
+/* The answer to an engine error of either action. */
 static void
-device_run(struct writer_task *t, struct engine *e)
+user_failed(struct admin_task *t, const char *name)
 {
-	struct control_req *req = (struct control_req *)t;
-	const Kics__Control__V1__DeviceArgs *a = req->msg->device;
-	struct engine_device_edit d = {
-		.id = a->id,
-		.status = a->status,
-		.name = a->name,
-		.category = a->category,
-		.vendor = a->vendor,
-		.model = a->model,
-		.os_name = a->os_name,
-		.os_version = a->os_version,
-	};
-
-	req->r = engine_device_set(e, &d, ingest_now_ms());
-	if (req->r == -EIO)
-		(void)snprintf(req->message, sizeof(req->message), "%s",
-		    engine_errmsg(e));
-}
-
-static void
-device_done(struct writer_task *t)
-{
-	struct control_req *req = (struct control_req *)t;
-
-	if (req->r == -ENOENT)
-		control_finish(req, ST_FAILED, "no device %lld",
-		    (long long)req->msg->device->id);
-	else if (req->r == -EINVAL)
-		control_finish(req, ST_INVALID, "invalid status '%.32s'",
-		    req->msg->device->status);
-	else if (req->r < 0)
-		control_finish(req, ST_FAILED, "%s%s%s", strerror(-req->r),
-		    req->message[0] != '\0' ? ": " : "", req->message);
+	if (t->r == -ENOSPC)
+		control_finish(t->req, ST_FAILED, "at most %d users",
+		    ENGINE_MAX_USERS);
+	else if (t->r == -ENOENT)
+		control_finish(t->req, ST_FAILED, "no user '%s'", name);
 	else
-		control_finish(req, ST_OK, "device %lld updated",
-		    (long long)req->msg->device->id);
+		control_finish(t->req, ST_FAILED, "%s%s%s", strerror(-t->r),
+		    t->message[0] != '\0' ? ": " : "", t->message);
 }
 
-void
-admin_device(struct control_req *req)
-{
-	const Kics__Control__V1__DeviceArgs *a = req->msg->device;
-	const char *v[7];
+/* user add ----------------------------------------------------------------- */
 
-	if (a == NULL || a->id <= 0) {
-		control_finish(req, ST_INVALID, "a device id is required");
+static int
+user_add_prepare(struct admin_task *t)
+{
+	struct user_add *x = (struct user_add *)t;
+	const char *role;
+	struct passwd pw, *res = NULL;
+	char *buf;
+	int r;
+
+	if ((r = user_name(t, x->name)) < 0)
+		return r;
+	role = t->req->msg->user->role;
+	if (role_parse(role, &x->role) < 0) {
+		(void)snprintf(t->message, sizeof(t->message), "role '%.32s' "
+		    "is neither administrator nor operator", role);
+		return -EINVAL;
+	}
+	buf = xcalloc(1, USERS_PWBUF_LEN);
+	(void)getpwnam_r(x->name, &pw, buf, USERS_PWBUF_LEN, &res);
+	free(buf);
+	if (res == NULL) {
+		(void)snprintf(t->message, sizeof(t->message), "'%s' is not a "
+		    "user of this system", x->name);
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int
+user_add_run(struct admin_task *t, struct engine *e)
+{
+	struct user_add *x = (struct user_add *)t;
+	int r;
+
+	r = engine_user_put(e, x->name, role_name(x->role), ingest_now_ms());
+	if (r == -EIO)
+		(void)snprintf(t->message, sizeof(t->message), "%s",
+		    engine_errmsg(e));
+	return r;
+}
+
+static void
+user_add_done(struct admin_task *t)
+{
+	struct user_add *x = (struct user_add *)t;
+
+	if (t->r < 0) {
+		user_failed(t, x->name);
 		return;
 	}
-	v[0] = a->status;
-	v[1] = a->name;
-	v[2] = a->category;
-	v[3] = a->vendor;
-	v[4] = a->model;
-	v[5] = a->os_name;
-	v[6] = a->os_version;
-	for (size_t i = 0; i < 7; i++) {
-		if (strlen(v[i]) > LIMIT_SHORT_TEXT_LEN) {
-			control_finish(req, ST_INVALID, "a value is longer "
-			    "than %d bytes", LIMIT_SHORT_TEXT_LEN);
-			return;
-		}
-	}
-	control_submit(req, device_run, device_done);
+	control_user_set(t->req->ctl, x->name, x->role);
+	control_finish(t->req, ST_OK, "user '%s' is %s", x->name,
+	    role_name(x->role));
 }
+
+const struct admin_handler admin_user_add = {
+	.size = sizeof(struct user_add),
+	.prepare = user_add_prepare,
+	.run = user_add_run,
+	.done = user_add_done,
+	.fini = NULL,
+};
+
+/* user remove -------------------------------------------------------------- */
+
+static int
+user_remove_prepare(struct admin_task *t)
+{
+	return user_name(t, ((struct user_remove *)t)->name);
+}
+
+static int
+user_remove_run(struct admin_task *t, struct engine *e)
+{
+	struct user_remove *x = (struct user_remove *)t;
+	int r;
+
+	if ((r = engine_user_remove(e, x->name)) == -EIO)
+		(void)snprintf(t->message, sizeof(t->message), "%s",
+		    engine_errmsg(e));
+	return r;
+}
+
+static void
+user_remove_done(struct admin_task *t)
+{
+	struct user_remove *x = (struct user_remove *)t;
+
+	if (t->r < 0) {
+		user_failed(t, x->name);
+		return;
+	}
+	control_user_set(t->req->ctl, x->name, ROLE_NONE);
+	control_finish(t->req, ST_OK, "user '%s' removed", x->name);
+}
+
+const struct admin_handler admin_user_remove = {
+	.size = sizeof(struct user_remove),
+	.prepare = user_remove_prepare,
+	.run = user_remove_run,
+	.done = user_remove_done,
+	.fini = NULL,
+};

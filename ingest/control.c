@@ -6,7 +6,8 @@
  * audit record of every request, and the replies.
  *
  * THREAD SAFETY NOTES: everything here runs on the loop thread, except the
- * run() step of a writer task, which touches only its own request.
+ * run() step of a writer task (the audit record, an admin handler's run()),
+ * which touches only its own request or handler state.
  */
 #define _GNU_SOURCE	/* struct ucred */
 #include <sys/socket.h>
@@ -14,6 +15,7 @@
 #include <sys/types.h>
 #include <sys/un.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <limits.h>
 #include <pwd.h>
@@ -130,9 +132,6 @@ control_req_free(struct control_req *req)
 	}
 	if (req->msg != NULL)
 		kics__control__v1__request__free_unpacked(req->msg, NULL);
-	engine_server_clear(&req->row);
-	free((char *)req->spec.name);
-	free((char *)req->spec.address);
 	free(req->json);
 	free(req->data);
 	free(req);
@@ -262,17 +261,57 @@ control_finish(struct control_req *req, int status, const char *fmt, ...)
 	}
 }
 
-void
-control_submit(struct control_req *req, writer_task_fn *run,
-    writer_task_done_fn *done)
+static void
+control_admin_free(struct admin_task *t)
 {
-	memset(&req->task, 0, sizeof(req->task));
-	req->task.run = run;
-	req->task.done = done;
-	if (writer_run_task(req->ctl->p.writer, &req->task) < 0) {
+	if (t->h->fini != NULL)
+		t->h->fini(t);
+	free(t);
+}
+
+static void
+control_admin_run(struct writer_task *wt, struct engine *e)
+{
+	struct admin_task *t = (struct admin_task *)wt;
+
+	t->message[0] = '\0';
+	t->r = t->h->run(t, e);
+}
+
+static void
+control_admin_done(struct writer_task *wt)
+{
+	struct admin_task *t = (struct admin_task *)wt;
+
+	t->h->done(t);
+	control_admin_free(t);
+}
+
+void
+control_admin_start(struct control_req *req, const struct admin_handler *h)
+{
+	struct admin_task *t;
+	int r;
+
+	assert(h->size >= sizeof(*t));
+	t = xcalloc(1, h->size);
+	t->h = h;
+	t->req = req;
+	if ((r = h->prepare(t)) < 0) {
+		control_finish(req, r == -EINVAL ?
+		    KICS__CONTROL__V1__STATUS__STATUS_INVALID :
+		    KICS__CONTROL__V1__STATUS__STATUS_FAILED, "%s", t->message);
+		control_admin_free(t);
+		return;
+	}
+	t->task.run = control_admin_run;
+	t->task.done = control_admin_done;
+	if (writer_run_task(req->ctl->p.writer, &t->task) < 0) {
+		/* not audited: the writer no longer takes tasks */
 		req->status = KICS__CONTROL__V1__STATUS__STATUS_UNAVAILABLE;
 		(void)snprintf(req->message, sizeof(req->message),
 		    "the daemon is shutting down");
+		control_admin_free(t);
 		control_reply(req);
 	}
 }
@@ -334,35 +373,43 @@ control_rules_reload(struct control_req *req)
 		    "%d rule(s) loaded", r);
 }
 
-/* What the daemon does for each action; names and roles: role.h. */
-struct control_action {
-	Kics__Control__V1__Action action;
-	void		(*fn)(struct control_req *req);
-};
-
-/* Reads need only that the daemon allowed them (kics-query reads). */
+/*
+ * Reads need only that the daemon allowed them (kics-query reads the
+ * database itself).
+ */
 static void
 control_allowed(struct control_req *req)
 {
 	control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK, "allowed");
 }
 
+/*
+ * What the daemon does for each action: a function for what it answers
+ * at once, a handler for what changes something (ingest.h). Names and
+ * roles come from role.h.
+ */
+struct control_action {
+	Kics__Control__V1__Action action;
+	void		(*fn)(struct control_req *req);
+	const struct admin_handler *admin;
+};
+
 #define ACTION(x)	KICS__CONTROL__V1__ACTION__ACTION_##x
 static const struct control_action control_actions[] = {
-	{ ACTION(STATUS), control_status },
-	{ ACTION(SERVER_LIST), control_allowed },
-	{ ACTION(USER_LIST), control_allowed },
-	{ ACTION(AUDIT), control_allowed },
-	{ ACTION(SERVER_ADD), admin_server },
-	{ ACTION(SERVER_EDIT), admin_server },
-	{ ACTION(SERVER_ENABLE), admin_server },
-	{ ACTION(SERVER_DISABLE), admin_server },
-	{ ACTION(SERVER_REMOVE), admin_server },
-	{ ACTION(PACKAGE_CREATE), admin_package },
-	{ ACTION(USER_ADD), admin_user },
-	{ ACTION(USER_REMOVE), admin_user },
-	{ ACTION(DEVICE_SET), admin_device },
-	{ ACTION(RULES_RELOAD), control_rules_reload },
+	{ ACTION(STATUS),		control_status,		NULL },
+	{ ACTION(SERVER_LIST),		control_allowed,	NULL },
+	{ ACTION(USER_LIST),		control_allowed,	NULL },
+	{ ACTION(AUDIT),		control_allowed,	NULL },
+	{ ACTION(RULES_RELOAD),		control_rules_reload,	NULL },
+	{ ACTION(SERVER_ADD),		NULL,	&admin_server_add },
+	{ ACTION(SERVER_EDIT),		NULL,	&admin_server_edit },
+	{ ACTION(SERVER_ENABLE),	NULL,	&admin_server_enable },
+	{ ACTION(SERVER_DISABLE),	NULL,	&admin_server_disable },
+	{ ACTION(SERVER_REMOVE),	NULL,	&admin_server_remove },
+	{ ACTION(PACKAGE_CREATE),	NULL,	&admin_package_create },
+	{ ACTION(USER_ADD),		NULL,	&admin_user_add },
+	{ ACTION(USER_REMOVE),		NULL,	&admin_user_remove },
+	{ ACTION(DEVICE_SET),		NULL,	&admin_device_set },
 };
 #undef ACTION
 
@@ -416,7 +463,10 @@ control_dispatch(struct control_req *req)
 		    role_name(req->role));
 		return;
 	}
-	a->fn(req);
+	if (a->admin != NULL)
+		control_admin_start(req, a->admin);
+	else
+		a->fn(req);
 }
 
 /* Checks the sizes and full consumption of one framed request. */

@@ -325,7 +325,7 @@ struct control_params {
 
 /* One request in progress, from its arrival to its reply. */
 struct control_req {
-	struct writer_task task;	/* admin step, then the audit record */
+	struct writer_task task;	/* the audit record */
 	struct control	*ctl;
 	struct control_req *next, *prev;	/* in the control's list */
 	struct bufferevent *bev;	/* NULL once the client is gone */
@@ -341,15 +341,42 @@ struct control_req {
 	char		*json;		/* owned, or NULL */
 	uint8_t		*data;		/* owned, or NULL */
 	size_t		data_len;
-	/* scratch of the admin_*.c handlers, freed with the request */
-	int		r;		/* result of the writer step */
-	int64_t		id;
-	struct engine_server row;	/* before the change */
-	struct engine_server_spec spec;	/* after; strings owned */
-	bool		listen;		/* start the listener afterwards */
-	bool		stop;		/* stop the listener afterwards */
-	bool		tls_reload;	/* CRL changed */
-	struct pki_cert_info cert;	/* the server certificate */
+};
+
+/*
+ * ADMINISTRATIVE ACTIONS (issue 9): each action that changes something has
+ * its own handler, a row of control_actions[] in control.c. The state of
+ * one run is the handler's own struct, which begins with struct admin_task
+ * and is allocated (zeroed, size bytes) when a request arrives:
+ *
+ *   prepare()  loop thread: checks and copies the arguments of t->req.
+ *              Returns 0, or -EINVAL (answered STATUS_INVALID) or another
+ *              negative errno (STATUS_FAILED) with t->message set.
+ *   run()      writer thread, between report batches: the engine and PKI
+ *              work. Touches its own state only (and reads t->req->msg,
+ *              which nothing changes meanwhile); returns 0 or a negative
+ *              errno, kept in t->r, with t->message set when it can say
+ *              more than strerror().
+ *   done()     loop thread: acts on the outcome (listeners, cached roles)
+ *              and answers with control_finish(t->req, ...) exactly once.
+ *   fini()     frees what the state owns (may be NULL); the state itself
+ *              is freed after it, right after done() or a failed prepare.
+ */
+struct admin_task;
+struct admin_handler {
+	size_t		size;		/* of the state, >= sizeof(admin_task) */
+	int		(*prepare)(struct admin_task *t);
+	int		(*run)(struct admin_task *t, struct engine *e);
+	void		(*done)(struct admin_task *t);
+	void		(*fini)(struct admin_task *t);
+};
+
+struct admin_task {
+	struct writer_task task;	/* first: the writer hands it back */
+	const struct admin_handler *h;
+	struct control_req *req;	/* borrowed; done() finishes it */
+	int		r;		/* what run() returned */
+	char		message[CONTROL_MESSAGE_LEN];	/* why it failed */
 };
 
 /*
@@ -377,25 +404,30 @@ void control_finish(struct control_req *req, int status, const char *fmt,
     ...) KICS_PRINTF(3, 4);
 
 /*
- * Hands run to the writer for req, then done on the loop; when the writer
- * is stopping, finishes req as unavailable.
+ * Runs the handler h for req: prepare(), run() on the writer, done(); or,
+ * when prepare() refuses or the writer is stopping, finishes req itself.
+ * Frees the handler's state in every case.
  */
-void control_submit(struct control_req *req, writer_task_fn *run,
-    writer_task_done_fn *done);
+void control_admin_start(struct control_req *req,
+    const struct admin_handler *h);
 
-/* admin_servers.c: server add|edit|enable|disable|remove. */
-void admin_server(struct control_req *req);
 /*
  * On the writer thread: issues or keeps the server certificate of server
- * id for address into req->cert and records it with e. Returns 0 or a
- * negative errno with req->message set.
+ * id for address and records it with e. Returns 0 and the certificate in
+ * *ret_cert, or a negative errno with t->message set.
  */
-int admin_certify(struct control_req *req, struct engine *e, int64_t id,
-    const char *address);
-/* admin_package.c: package create. */
-void admin_package(struct control_req *req);
-/* admin_users.c: user add|remove, device set. */
-void admin_user(struct control_req *req);
-void admin_device(struct control_req *req);
+int admin_certify(struct admin_task *t, struct engine *e, int64_t id,
+    const char *address, struct pki_cert_info *ret_cert);
+
+/* The handlers, one per administrative action (admin_*.c). */
+extern const struct admin_handler admin_server_add;	/* admin_servers.c */
+extern const struct admin_handler admin_server_edit;
+extern const struct admin_handler admin_server_enable;
+extern const struct admin_handler admin_server_disable;
+extern const struct admin_handler admin_server_remove;
+extern const struct admin_handler admin_package_create; /* admin_package.c */
+extern const struct admin_handler admin_user_add;	/* admin_users.c */
+extern const struct admin_handler admin_user_remove;
+extern const struct admin_handler admin_device_set;	/* admin_device.c */
 
 #endif

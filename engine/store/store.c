@@ -332,6 +332,21 @@ store_rollback(struct store *s)
 }
 
 int
+store_end(struct store *s, int r)
+{
+	int rc;
+
+	if (r >= 0) {
+		if ((rc = store_commit(s)) == 0)
+			return r;
+		r = rc;
+	}
+	/* also after a failed COMMIT, which can leave the transaction open */
+	(void)store_rollback(s);
+	return r;
+}
+
+int
 store_savepoint(struct store *s)
 {
 	s->fts_savepoint = s->n_fts;

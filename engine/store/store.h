@@ -50,6 +50,12 @@ int store_schema_version(void);
 int store_begin(struct store *s);
 int store_commit(struct store *s);
 int store_rollback(struct store *s);
+/*
+ * Ends the transaction of store_begin() the one way every engine function
+ * does: r >= 0 commits and returns r, r < 0 rolls back and returns r. When
+ * the commit fails, rolls back and returns its error (-EBUSY, -EIO...).
+ */
+int store_end(struct store *s, int r);
 int store_savepoint(struct store *s);
 int store_savepoint_release(struct store *s);
 int store_savepoint_rollback(struct store *s);
