@@ -59,7 +59,9 @@ static void
 fixture_init(struct fixture *f, const struct engine_user *users,
     size_t n_users)
 {
-	struct http_config hcfg = { 1 << 20, 16, 30, 60 };
+	struct http_config hcfg = { .max_body_bytes = 1 << 20,
+	    .max_connections = 16, .idle_timeout_s = 30,
+	    .report_interval_s = 60 };
 	struct control_params cp = { 0 };
 	struct engine_config cfg;
 	struct event_types *types = NULL;
