@@ -326,6 +326,7 @@ control_status(struct control_req *req)
 	char path[PATH_MAX];
 	int64_t size = 0, id;
 	const char *name, *address;
+	char *states;
 	uint16_t port;
 
 	strbuf_init(&b);
@@ -349,7 +350,9 @@ control_status(struct control_req *req)
 		(void)strbuf_json_string(&b, address);
 		(void)strbuf_printf(&b, ",\"port\":%u}", (unsigned)port);
 	}
-	(void)strbuf_append(&b, "]}");
+	states = http_states_json(c->p.http);
+	(void)strbuf_printf(&b, "],\"states\":%s}", states);
+	free(states);
 	if (b.error < 0)
 		fatalx("control: out of memory");
 	req->json = xstrdup(strbuf_str(&b));
@@ -384,6 +387,17 @@ control_allowed(struct control_req *req)
 }
 
 /*
+ * server list reads the table, and adds what only the daemon knows: the
+ * state of each listener (http_states_json()).
+ */
+static void
+control_server_list(struct control_req *req)
+{
+	req->json = http_states_json(req->ctl->p.http);
+	control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK, "allowed");
+}
+
+/*
  * What the daemon does for each action: a function for what it answers
  * at once, a handler for what changes something (ingest.h). Names and
  * roles come from role.h.
@@ -397,7 +411,7 @@ struct control_action {
 #define ACTION(x)	KICS__CONTROL__V1__ACTION__ACTION_##x
 static const struct control_action control_actions[] = {
 	{ ACTION(STATUS),		control_status,		NULL },
-	{ ACTION(SERVER_LIST),		control_allowed,	NULL },
+	{ ACTION(SERVER_LIST),		control_server_list,	NULL },
 	{ ACTION(USER_LIST),		control_allowed,	NULL },
 	{ ACTION(AUDIT),		control_allowed,	NULL },
 	{ ACTION(RULES_RELOAD),		control_rules_reload,	NULL },

@@ -23,6 +23,7 @@
 #include <event2/thread.h>
 
 #include "conf.h"
+#include "daemon.h"
 #include "diag.h"
 #include "engine.h"
 #include "event_types.h"
@@ -31,10 +32,9 @@
 #include "rules.h"
 #include "pki.h"
 #include "tls.h"
+#include "version.h"
 
-#define DAEMON_NAME		"kics-epp-proxy"
 #define DAEMON_DB_FILE		"kics-epp.db"
-#define DAEMON_PID_FILE		"kics-epp.pid"
 #define DAEMON_PKI_DIR		"pki"
 #define DAEMON_DRAIN_POLL_MS	20	/* shutdown: check for answers */
 #define DAEMON_FLUSH_MS		200	/* shutdown: replies leave */
@@ -58,9 +58,7 @@ struct daemon {
 	struct event	*sig_term, *sig_int, *sig_hup;
 	struct event	*drain_ev;
 	bool		stopping;
-	int		ready_fd;	/* pipe to the parent, or -1 */
-	int		pid_fd;		/* locked pid file, or -1 */
-	char		*pid_path;
+	struct daemon_start start;	/* lock, pid file, waiting parent */
 };
 
 /* An integration server to listen for. */
@@ -75,11 +73,17 @@ usage(FILE *f)
 {
 	(void)fprintf(f, "usage: " DAEMON_NAME " [--config FILE] "
 	    "[--data-dir DIR] [--foreground] [--check]\n"
-	    "  --config FILE   configuration (default: built-in defaults)\n"
+	    "  --config FILE   configuration (default: $" DAEMON_CONFIG_ENV
+	    " when set,\n"
+	    "                  else " KICS_SYSCONFDIR "/kics-epp/kics-epp.yaml "
+	    "when it\n"
+	    "                  exists, else the built-in defaults)\n"
 	    "  --data-dir DIR  overrides data_dir of the configuration\n"
-	    "  --foreground    do not detach, log to stderr\n"
+	    "  --foreground    do not detach; log to stderr unless the\n"
+	    "                  configuration says log: syslog or file\n"
 	    "  --check         validate the configuration, the files it\n"
-	    "                  names and the TLS material, then exit\n");
+	    "                  names and the TLS material, then exit\n"
+	    "  --version       print the version and exit\n");
 }
 
 static void
@@ -91,6 +95,7 @@ parse_args(int argc, char **argv)
 		{ "foreground", no_argument, NULL, 'f' },
 		{ "check", no_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 },
 	};
 	int c;
@@ -111,6 +116,9 @@ parse_args(int argc, char **argv)
 			break;
 		case 'h':
 			usage(stdout);
+			exit(0);
+		case 'V':
+			(void)printf(DAEMON_NAME " %s\n", kics_version());
 			exit(0);
 		default:
 			usage(stderr);
@@ -177,77 +185,6 @@ check_tls(const char *data_dir, struct diag *diag)
 	free(ca);
 	free(dir);
 	return r;
-}
-
-/*
- * Detaches like daemon(3), but the parent waits until the child is ready
- * (or has failed) and exits with its status, so that scripts see errors.
- */
-static void
-detach(struct daemon *d)
-{
-	int p[2], fd;
-	char status = 1;
-	ssize_t n;
-	pid_t pid;
-
-	if (pipe(p) < 0)
-		fatal("pipe");
-	if ((pid = fork()) < 0)
-		fatal("fork");
-	if (pid > 0) {
-		(void)close(p[1]);
-		do
-			n = read(p[0], &status, 1);
-		while (n < 0 && errno == EINTR);
-		_exit(n == 1 && status == 0 ? 0 : 1);
-	}
-	(void)close(p[0]);
-	d->ready_fd = p[1];
-	if (setsid() < 0)
-		fatal("setsid");
-	if (chdir("/") < 0)
-		fatal("chdir /");
-	if ((fd = open("/dev/null", O_RDWR)) < 0)
-		fatal("/dev/null");
-	(void)dup2(fd, STDIN_FILENO);
-	(void)dup2(fd, STDOUT_FILENO);
-	(void)dup2(fd, STDERR_FILENO);
-	if (fd > STDERR_FILENO)
-		(void)close(fd);
-}
-
-static void
-ready(struct daemon *d)
-{
-	char ok = 0;
-
-	if (d->ready_fd < 0)
-		return;
-	if (write(d->ready_fd, &ok, 1) != 1)
-		log_warn("telling the parent we are ready, ignoring");
-	(void)close(d->ready_fd);
-	d->ready_fd = -1;
-}
-
-/* A locked pid file: a second daemon on the same data directory fails. */
-static void
-write_pid_file(struct daemon *d)
-{
-	char buf[32];
-	int len;
-
-	d->pid_path = path_join(d->data_dir, DAEMON_PID_FILE);
-	d->pid_fd = open(d->pid_path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
-	if (d->pid_fd < 0)
-		fatal("%s", d->pid_path);
-	if (flock(d->pid_fd, LOCK_EX | LOCK_NB) < 0)
-		fatal("%s: another " DAEMON_NAME " runs on this data directory",
-		    d->pid_path);
-	len = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
-	if (ftruncate(d->pid_fd, 0) < 0 || write(d->pid_fd, buf,
-	    (size_t)len) != len)
-		fatal("%s", d->pid_path);
 }
 
 static void
@@ -347,12 +284,18 @@ servers_certify(struct daemon *d, struct engine *e,
 	}
 }
 
-/* Starts the listener of each certified server; returns how many. */
+/*
+ * Starts the listener of each enabled and certified server; returns how
+ * many run, and in *ret_enabled how many were enabled. One that cannot
+ * listen registers an event (http.c keeps the reason for server list).
+ */
 static size_t
 servers_start(struct daemon *d, const struct daemon_server *servers,
-    size_t n)
+    size_t n, size_t *ret_enabled)
 {
-	size_t started = 0;
+	size_t started = 0, enabled = 0;
+	char text[256];
+	int r;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct engine_server *row = servers[i].row;
@@ -368,11 +311,22 @@ servers_start(struct daemon *d, const struct daemon_server *servers,
 			.key_file = servers[i].cert.key_path,
 		};
 
-		if (!row->enabled || !servers[i].certified)
+		if (!row->enabled)
 			continue;
-		if (http_listen(d->http, &p) == 0)
+		enabled++;
+		if (!servers[i].certified)
+			continue;
+		if ((r = http_listen(d->http, &p)) == 0) {
 			started++;
+			continue;
+		}
+		(void)snprintf(text, sizeof(text), "integration server %lld "
+		    "'%s' cannot listen on %s port %u: %s", (long long)row->id,
+		    row->name, row->address, (unsigned)row->port,
+		    strerror(-r));
+		writer_notice(d->writer, EVENT_SERVER_ERROR, text);
 	}
+	*ret_enabled = enabled;
 	return started;
 }
 
@@ -477,9 +431,14 @@ static void
 reload_cb(evutil_socket_t sig, short what, void *arg)
 {
 	char msg[512];
+	int r;
 
 	(void)sig;
 	(void)what;
+	/* after logrotate moved it, the log file is opened again */
+	if ((r = log_reopen()) < 0)
+		log_warnx("cannot open the log file again: %s; keeping the "
+		    "old one", strerror(-r));
 	(void)reload_now(arg, msg, sizeof(msg));
 }
 
@@ -536,7 +495,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	struct control_params cp = { 0 };
 	struct engine *e;
 	char *dir;
-	size_t n, n_users = 0;
+	size_t n, n_users = 0, enabled;
 	int r;
 
 	dir = path_join(d->data_dir, DAEMON_PKI_DIR);
@@ -562,9 +521,17 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	if ((r = writer_new(d->base, e, types, rules, &d->writer)) < 0)
 		fatalx("cannot start the writer: %s", strerror(-r));
 	d->http = http_new(d->base, d->writer, &hcfg);
-	if (servers_start(d, servers, n) == 0)
-		log_warnx("no integration server listens; add or enable one "
-		    "with kics-query server");
+	/*
+	 * Ready means listening. With no server enabled there is nothing to
+	 * wait for, and the daemon must run for kics-query to enable one.
+	 */
+	if (servers_start(d, servers, n, &enabled) == 0) {
+		if (enabled > 0)
+			fatalx("none of the %zu enabled integration server(s) "
+			    "could listen (see above)", enabled);
+		log_warnx("no integration server is enabled; add or enable "
+		    "one with kics-query server");
+	}
 	free(servers);
 	engine_servers_free(rows, n);
 	cp.base = d->base;
@@ -581,7 +548,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	add_signals(d);
 	log_info("ready: %zu integration server(s), data directory '%s'",
 	    http_listener_count(d->http), d->data_dir);
-	ready(d);
+	daemon_start_ready(&d->start);
 	if (event_base_dispatch(d->base) < 0)
 		fatalx("event loop failed");
 }
@@ -605,11 +572,7 @@ cleanup(struct daemon *d)
 	if (d->base != NULL)
 		event_base_free(d->base);
 	pki_free(d->pki);
-	if (d->pid_fd >= 0) {
-		(void)unlink(d->pid_path);
-		(void)close(d->pid_fd);
-	}
-	free(d->pid_path);
+	daemon_start_fini(&d->start);
 	free(d->data_dir);
 	conf_free(d->conf);
 }
@@ -617,7 +580,7 @@ cleanup(struct daemon *d)
 int
 main(int argc, char **argv)
 {
-	struct daemon d = { .ready_fd = -1, .pid_fd = -1 };
+	struct daemon d = { 0 };
 	struct event_types *types = NULL;
 	struct rules *rules = NULL;
 	struct diag *diag;
@@ -625,7 +588,10 @@ main(int argc, char **argv)
 	int r;
 
 	parse_args(argc, argv);
+	daemon_start_init(&d.start);
 	log_init(DAEMON_NAME, true, LOG_LEVEL_INFO);
+	if (arg_config == NULL)
+		arg_config = daemon_default_config();
 	if ((diag = diag_new()) == NULL)
 		fatalx("out of memory");
 	/* Load everything, so that one run reports every error. */
@@ -661,11 +627,12 @@ main(int argc, char **argv)
 
 	log_set_level(d.conf->log_level);
 	make_data_dir(&d, data_dir);
-	if (!arg_foreground) {
-		detach(&d);
-		log_init(DAEMON_NAME, false, d.conf->log_level);
-		write_pid_file(&d);
-	}
+	/* before anything in the data directory is touched */
+	daemon_start_lock(&d.start, d.data_dir);
+	daemon_start_log(d.conf, arg_foreground);
+	if (!arg_foreground)
+		daemon_start_detach(&d.start, d.conf);
+	daemon_start_pid(&d.start, d.data_dir);
 	if (arg_config == NULL)
 		log_info("no --config: using the built-in defaults "
 		    "(conf/kics-epp.yaml as shipped)");

@@ -14,6 +14,8 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,70 +30,18 @@
 #include <event2/keyvalq_struct.h>
 
 #include "epp_agent.pb-c.h"
-#include "http_gate.h"
+#include "http-private.h"
 #include "ingest.h"
 #include "kics_limits.h"
 #include "log.h"
+#include "strbuf.h"
 #include "tls.h"
 #include "validate.h"
-
-#define HTTP_WARN_INTERVAL_MS	10000	/* between overload logs */
-
-struct http_listener {
-	struct http	*http;
-	int64_t		server_id;
-	char		*name;
-	struct tls_server *tls;
-	struct evhttp	*evh;
-	struct evhttp_bound_socket *bound;	/* NULL once stopped */
-	uint16_t	port;
-	/* administration (see the block at the end of this file) */
-	struct http_server_params params;	/* owned copies */
-	size_t		pending;	/* its jobs at the writer */
-	bool		retired;	/* stopped; freed at pending 0 */
-};
-
-/* An accepted socket, remembered to enforce limits.max_connections. */
-struct http_conn {
-	int		fd;
-	struct sockaddr_storage peer;	/* to tell a reused fd apart */
-	socklen_t	peer_len;
-};
-
-/* A bufferevent made by evhttp for a new connection, fd not yet seen. */
-struct http_fresh {
-	struct bufferevent *bev;	/* we hold a reference */
-	struct http_fresh *next;
-};
-
-/* A request waiting for the writer. job must stay the first member. */
-struct http_job {
-	struct writer_job job;
-	struct http	*http;
-	struct http_listener *listener;
-	struct evhttp_request *req;
-};
 
 static void http_listener_job_done(struct http_listener *l);
 static void http_listener_keep_params(struct http_listener *l,
     const struct http_server_params *p);
 static void http_listener_params_free(struct http_listener *l);
-
-struct http {
-	struct event_base *base;
-	struct writer	*writer;
-	struct http_config cfg;
-	struct http_listener **listeners;
-	size_t		n_listeners;
-	struct http_fresh *fresh;
-	struct event	*fresh_ev;
-	struct http_conn *conns;	/* cfg.max_connections slots */
-	size_t		n_conns;
-	size_t		pending;	/* jobs at the writer */
-	int64_t		last_busy_warn_ms;
-	int64_t		last_full_warn_ms;
-	struct http_gate_budget body_budget;	/* bodies being received */
-};
 
 /* Sends msg packed as the body, with our content type. */
 static void
@@ -338,145 +288,6 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	http_handle_report(l, req);
 }
 
-/* Forgets remembered sockets that were closed (or whose fd was reused). */
-static void
-http_conns_sweep(struct http *h)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	size_t i = 0;
-
-	while (i < h->n_conns) {
-		struct http_conn *c = &h->conns[i];
-
-		len = sizeof(ss);
-		if (getpeername(c->fd, (struct sockaddr *)&ss, &len) == 0 &&
-		    len == c->peer_len && memcmp(&ss, &c->peer, len) == 0) {
-			i++;
-			continue;
-		}
-		h->conns[i] = h->conns[--h->n_conns];
-	}
-}
-
-/*
- * Applies the connection limit and TCP_NODELAY to a newly accepted socket.
- * libevent 2.1 tells nobody when evhttp closes a connection, so the count
- * is corrected lazily: a reused fd replaces its old entry, and a sweep
- * drops closed sockets before a connection would be refused.
- */
-static bool
-http_conn_admit(struct http *h, int fd)
-{
-	struct http_conn *c = NULL;
-	int one = 1;
-	size_t i;
-
-	for (i = 0; i < h->n_conns; i++) {
-		if (h->conns[i].fd == fd) {
-			c = &h->conns[i];	/* the old one was closed */
-			break;
-		}
-	}
-	if (c == NULL && h->n_conns >= h->cfg.max_connections)
-		http_conns_sweep(h);
-	if (c == NULL && h->n_conns >= h->cfg.max_connections) {
-		int64_t now = ingest_now_ms();
-
-		if (now - h->last_full_warn_ms >= HTTP_WARN_INTERVAL_MS) {
-			h->last_full_warn_ms = now;
-			log_warnx("%zu connections open "
-			    "(limits.max_connections), closing new ones",
-			    h->n_conns);
-		}
-		/* evhttp sees end of file and frees the connection. */
-		(void)shutdown(fd, SHUT_RDWR);
-		return false;
-	}
-	if (c == NULL)
-		c = &h->conns[h->n_conns++];
-	c->fd = fd;
-	c->peer_len = sizeof(c->peer);
-	if (getpeername(fd, (struct sockaddr *)&c->peer, &c->peer_len) < 0)
-		c->peer_len = 0;	/* gone: the next sweep drops it */
-	/* Without it every reply waits ≈ 40 ms for a delayed ACK. */
-	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
-		log_warn("setsockopt TCP_NODELAY, ignoring");
-	return true;
-}
-
-/*
- * Puts the gate (http_gate.h) on a new connection. evhttp made bev's
- * callback argument its connection when it set bev up, and libevent 2.1
- * has no other way from a new bufferevent to its connection.
- */
-static void
-http_gate_on(struct http *h, struct bufferevent *bev)
-{
-	void *evcon = NULL;
-
-	bufferevent_getcb(bev, NULL, NULL, NULL, &evcon);
-	if (evcon == NULL)
-		fatalx("gate: a connection without evhttp");
-	if (http_gate_attach(bev, evcon, &h->body_budget,
-	    h->cfg.max_body_bytes) < 0)
-		fatalx("gate: out of memory");
-}
-
-/*
- * Runs right after the accept callback, before the loop polls again, so
- * before any byte of the new connections is read or written.
- */
-static void
-http_fresh_cb(evutil_socket_t unused, short what, void *arg)
-{
-	struct http *h = arg;
-	struct http_fresh *f;
-	evutil_socket_t fd;
-
-	(void)unused;
-	(void)what;
-	while ((f = h->fresh) != NULL) {
-		h->fresh = f->next;
-		if ((fd = bufferevent_getfd(f->bev)) >= 0 &&
-		    http_conn_admit(h, fd))
-			http_gate_on(h, f->bev);
-		(void)bufferevent_decref(f->bev);
-		free(f);
-	}
-}
-
-/*
- * evhttp asks for the bufferevent of a new connection before it sets its
- * fd, so the socket options are applied from http_fresh_cb().
- */
-static struct bufferevent *
-http_bev_cb(struct event_base *base, void *arg)
-{
-	struct http_listener *l = arg;
-	struct http *h = l->http;
-	struct bufferevent *bev;
-	struct http_fresh *f;
-	struct ssl_st *ssl;
-
-	/* Returning NULL would make evhttp fall back to plain text. */
-	if ((ssl = tls_server_ssl_new(l->tls)) == NULL)
-		fatalx("server '%s': SSL_new: out of memory", l->name);
-	bev = bufferevent_openssl_socket_new(base, -1, ssl,
-	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-	if (bev == NULL)
-		fatalx("server '%s': bufferevent: out of memory", l->name);
-	/* Agents may close without close_notify: that is end of file. */
-	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	bufferevent_incref(bev);
-	f = xcalloc(1, sizeof(*f));
-	f->bev = bev;
-	f->next = h->fresh;
-	h->fresh = f;
-	event_active(h->fresh_ev, EV_READ, 0);
-	return bev;
-}
-
 static void
 http_listener_free(struct http_listener *l)
 {
@@ -513,6 +324,69 @@ http_new(struct event_base *base, struct writer *w,
 	return h;
 }
 
+static void http_listen_error_set(struct http *h, int64_t server_id,
+    const char *fmt, ...) KICS_PRINTF(3, 4);
+
+/*
+ * Remembers why server_id cannot listen (printf format), or forgets it
+ * when fmt is NULL, for http_states_json().
+ */
+static void
+http_listen_error_set(struct http *h, int64_t server_id, const char *fmt, ...)
+{
+	struct http_listen_error *e = NULL;
+	va_list ap;
+
+	for (size_t i = 0; i < h->n_errors; i++)
+		if (h->errors[i].server_id == server_id)
+			e = &h->errors[i];
+	if (fmt == NULL) {
+		if (e != NULL)
+			*e = h->errors[--h->n_errors];
+		return;
+	}
+	if (e == NULL) {
+		h->errors = reallocarray(h->errors, h->n_errors + 1,
+		    sizeof(*h->errors));
+		if (h->errors == NULL)
+			fatal("reallocarray");
+		e = &h->errors[h->n_errors++];
+	}
+	e->server_id = server_id;
+	va_start(ap, fmt);
+	(void)vsnprintf(e->reason, sizeof(e->reason), fmt, ap);
+	va_end(ap);
+}
+
+char *
+http_states_json(const struct http *h)
+{
+	struct strbuf b;
+	char *json;
+
+	strbuf_init(&b);
+	(void)strbuf_append(&b, "{");
+	for (size_t i = 0; i < h->n_listeners; i++)
+		(void)strbuf_printf(&b, "%s\"%lld\":\"listening\"",
+		    i > 0 ? "," : "", (long long)h->listeners[i]->server_id);
+	for (size_t i = 0; i < h->n_errors; i++) {
+		char state[HTTP_REASON_LEN + 16];
+
+		(void)snprintf(state, sizeof(state), "error: %s",
+		    h->errors[i].reason);
+		(void)strbuf_printf(&b, "%s\"%lld\":",
+		    i + h->n_listeners > 0 ? "," : "",
+		    (long long)h->errors[i].server_id);
+		(void)strbuf_json_string(&b, state);
+	}
+	(void)strbuf_append(&b, "}");
+	if (b.error < 0)
+		fatalx("out of memory");
+	json = xstrdup(strbuf_str(&b));
+	strbuf_fini(&b);
+	return json;
+}
+
 static int
 http_listener_setup(struct http_listener *l, const struct http_server_params *p)
 {
@@ -541,6 +415,8 @@ http_listener_setup(struct http_listener *l, const struct http_server_params *p)
 
 		log_warnx("server '%s': cannot listen on %s:%u: %s", l->name,
 		    p->address, (unsigned)p->port, strerror(-r));
+		http_listen_error_set(h, l->server_id, "cannot listen on "
+		    "%s:%u: %s", p->address, (unsigned)p->port, strerror(-r));
 		return r;
 	}
 	fd = evhttp_bound_socket_get_fd(l->bound);
@@ -576,6 +452,8 @@ http_listen(struct http *h, const struct http_server_params *p)
 	if ((r = tls_server_new(&tp, &l->tls)) < 0) {
 		log_warnx("server '%s': TLS setup failed: %s", l->name,
 		    tls_last_error());
+		http_listen_error_set(h, l->server_id, "TLS setup failed: %s",
+		    tls_last_error());
 		goto out;
 	}
 	errno = 0;
@@ -586,6 +464,7 @@ http_listen(struct http *h, const struct http_server_params *p)
 	if (h->listeners == NULL)
 		fatal("reallocarray");
 	h->listeners[h->n_listeners++] = l;
+	http_listen_error_set(h, l->server_id, NULL);
 	http_listener_keep_params(l, p);
 	log_info("server '%s' listening on %s:%u%s", l->name, p->address,
 	    (unsigned)l->port, p->verify_client ? " (client certificates)" :
@@ -647,6 +526,7 @@ http_free(struct http *h)
 	if (h->fresh_ev != NULL)
 		event_free(h->fresh_ev);
 	free(h->conns);
+	free(h->errors);
 	free(h);
 }
 
@@ -720,6 +600,7 @@ http_listener_stop(struct http *h, int64_t server_id)
 		return -ENOENT;
 	l = h->listeners[i];
 	h->listeners[i] = h->listeners[--h->n_listeners];
+	http_listen_error_set(h, server_id, NULL);
 	if (l->bound != NULL) {
 		evhttp_del_accept_socket(l->evh, l->bound);
 		l->bound = NULL;
@@ -760,12 +641,6 @@ http_listener_tls_reload(struct http *h)
 		l->tls = tls;
 	}
 	return ret;
-}
-
-size_t
-http_connections(const struct http *h)
-{
-	return h->n_conns;
 }
 
 int

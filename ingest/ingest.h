@@ -246,8 +246,15 @@ int http_listener_stop(struct http *h, int64_t server_id);
  */
 int http_listener_tls_reload(struct http *h);
 
-/* Connections open (counted lazily, may run high). */
-size_t http_connections(const struct http *h);
+/*
+ * The state of each integration server's listener as a JSON object from
+ * its id to "listening" or "error: <reason>"; a server in neither (not
+ * enabled) is left out. The caller frees it with free().
+ */
+char *http_states_json(const struct http *h);
+
+/* Connections open now (closed ones are swept first). */
+size_t http_connections(struct http *h);
 
 /*
  * The n-th running listener: server id, name, address and bound port,

@@ -41,7 +41,7 @@ cli_control_call(const Kics__Control__V1__Request *req, bool soft,
 }
 
 int
-cli_control_allow(const struct cli_command *c)
+cli_control_allow(const struct cli_command *c, char **ret_json)
 {
 	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
 	struct query_control_reply rep;
@@ -52,6 +52,10 @@ cli_control_allow(const struct cli_command *c)
 		(void)fprintf(stderr, "kics-query: note: the daemon is not "
 		    "reachable; reading the database directly\n");
 		return 0;
+	}
+	if (r == 0 && ret_json != NULL && rep.json != NULL) {
+		*ret_json = rep.json;
+		rep.json = NULL;
 	}
 	if (r == 0)
 		query_control_reply_fini(&rep);

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "version.h"
 
 #define CLI_NAME_MAX	64	/* bytes of a command or option name */
 #define LIMIT_MAX	1000000000LL
@@ -119,7 +120,8 @@ void
 cli_main_help(FILE *f)
 {
 	(void)fputs("usage: kics-query [--data-dir DIR] [--format "
-	    "table|json|csv] COMMAND [ARGS]\n\nLooks up devices, events "
+	    "table|json|csv] COMMAND [ARGS]\n       kics-query --version\n"
+	    "\nLooks up devices, events "
 	    "and the network map in the kics-epp database\n(read-only), "
 	    "and sends administrative commands to the daemon.\n\n"
 	    "Commands:\n", f);
@@ -269,6 +271,10 @@ parse_common(int argc, char **argv)
 
 		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			cli_main_help(stdout);
+			exit(0);
+		}
+		if (strcmp(a, "--version") == 0) {
+			(void)printf("kics-query %s\n", kics_version());
 			exit(0);
 		}
 		if (strncmp(a, "--data-dir=", 11) == 0)

@@ -60,7 +60,9 @@ struct cli_list_arg {
 		struct query_find_opts		find;
 		struct query_events_opts	events;
 		int64_t				limit;
+		const char			*daemon_json;
 	} u;			/* what the query reads; zero when unparsed */
+	char		*daemon_json;	/* the daemon's answer, or NULL */
 	const char	*device;	/* a device key to resolve, or NULL */
 	int64_t		*device_id;	/* where its id goes (inside u) */
 };
@@ -185,9 +187,11 @@ int cli_control_call(const Kics__Control__V1__Request *req, bool soft,
 /*
  * Asks the daemon whether the caller may run lookup c (the daemon audits
  * it). Returns 0 to go on (also when the daemon is not reachable, after a
- * note), else the exit code.
+ * note), else the exit code. When ret_json is not NULL and the daemon
+ * answered with JSON (what only it knows, e.g. listener states), sets
+ * *ret_json to it (freed with free()); else leaves it.
  */
-int cli_control_allow(const struct cli_command *c);
+int cli_control_allow(const struct cli_command *c, char **ret_json);
 
 /* Administrative commands: check the arguments, send, print the reply. */
 cli_run_fn admin_device_set;

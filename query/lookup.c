@@ -75,8 +75,12 @@ cli_list_run(const struct cli_command *c)
 	memset(&a, 0, sizeof(a));
 	if (l->parse != NULL)
 		l->parse(&a);
-	if (c->control == CLI_CONTROL_ASK && (r = cli_control_allow(c)) != 0)
+	if (c->control == CLI_CONTROL_ASK &&
+	    (r = cli_control_allow(c, &a.daemon_json)) != 0)
 		return r;
+	/* lists without options read what the daemon said, if anything */
+	if (l->parse == NULL)
+		a.u.daemon_json = a.daemon_json;
 	if (out_sink_init(&k, arg_format) < 0) {
 		r = cli_fail(EXIT_NOT_FOUND, "out of memory");
 		goto out;
@@ -103,6 +107,7 @@ cli_list_run(const struct cli_command *c)
 out:
 	out_sink_fini(&k);
 	query_db_free(db);
+	free(a.daemon_json);
 	return r;
 }
 

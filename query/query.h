@@ -237,14 +237,24 @@ int query_map_export_dot(struct query_db *db, FILE *out);
  * One JSON object: agents_connected, agents (computers with an agent),
  * max_agents, devices and devices_<status>, events, interactions,
  * last_event_ms, database_bytes (file plus WAL) and "servers" (the rows of
- * query_servers). Returns 0 or -EIO.
+ * query_servers, their state from the "states" of daemon_json, the
+ * daemon's live status, or "stopped" when it is NULL). Returns 0 or -EIO.
  */
-int query_status_json(struct query_db *db, char **ret_json);
+int query_status_json(struct query_db *db, const char *daemon_json,
+    char **ret_json);
 
-/* Integration servers with the columns of DESIGN.md's server list. */
-int query_servers(struct query_db *db, query_row_fn fn, void *ctx);
-int query_servers_json(struct query_db *db, char **ret_json);
-/* Either of the two; arg is unused (NULL). */
+/*
+ * Integration servers with the columns of the server list, and last a
+ * state: "listening" or "error: <reason>" as states (a JSON object from
+ * server id to state, from the daemon) says, "disabled", "not listening"
+ * for an enabled one states does not name, or "stopped" when states is
+ * NULL (no daemon to ask).
+ */
+int query_servers(struct query_db *db, const char *states, query_row_fn fn,
+    void *ctx);
+int query_servers_json(struct query_db *db, const char *states,
+    char **ret_json);
+/* Either of the two; arg points to the states (const char *), or NULL. */
 int query_servers_emit(struct query_db *db, const void *arg,
     const struct query_sink *s);
 

@@ -229,7 +229,7 @@ show_status(const struct cli_command *c)
 	if ((r = cli_control_call(&req, true, &live)) > 0)
 		return r;
 	db = cli_open_db();
-	if ((r = query_status_json(db, &json)) < 0) {
+	if ((r = query_status_json(db, live.json, &json)) < 0) {
 		r = cli_db_fail(db, r);
 		goto out;
 	}

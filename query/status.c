@@ -21,7 +21,10 @@
 	"s.verify_client_cert, (SELECT COUNT(*) FROM agents a WHERE " \
 	"a.server_id = s.id AND a.last_contact_ms >= " CONNECTED_SINCE_SQL \
 	") AS agents_connected, s.last_data_ms, s.cert_not_after_ms, " \
-	"s.package_created_ms FROM integration_servers s ORDER BY s.id"
+	"s.package_created_ms, CASE WHEN ?1 IS NULL THEN 'stopped' " \
+	"WHEN s.enabled = 0 THEN 'disabled' ELSE COALESCE(json_extract(?1, " \
+	"'$.\"' || s.id || '\"'), 'not listening') END AS state " \
+	"FROM integration_servers s ORDER BY s.id"
 
 #define USERS_SQL "SELECT name, role, created_ms FROM users ORDER BY name"
 
@@ -32,8 +35,9 @@ query_servers_emit(struct query_db *db, const void *arg,
 	struct qsql q;
 	int r;
 
-	(void)arg;
 	qsql_init(&q);
+	/* ?1: the daemon's listener states (http_states_json()), or NULL */
+	(void)qsql_text(&q, arg != NULL ? *(const char *const *)arg : NULL);
 	qsql_add(&q, SERVERS_SQL);
 	r = qsql_emit(db, &q, s);
 	qsql_fini(&q);
@@ -41,19 +45,21 @@ query_servers_emit(struct query_db *db, const void *arg,
 }
 
 int
-query_servers(struct query_db *db, query_row_fn fn, void *ctx)
+query_servers(struct query_db *db, const char *states, query_row_fn fn,
+    void *ctx)
 {
 	struct query_sink s = { fn, ctx, NULL };
 
-	return query_servers_emit(db, NULL, &s);
+	return query_servers_emit(db, &states, &s);
 }
 
 int
-query_servers_json(struct query_db *db, char **ret_json)
+query_servers_json(struct query_db *db, const char *states,
+    char **ret_json)
 {
 	struct query_sink s = { NULL, NULL, ret_json };
 
-	return query_servers_emit(db, NULL, &s);
+	return query_servers_emit(db, &states, &s);
 }
 
 int
@@ -139,13 +145,27 @@ file_size(const char *path, const char *suffix)
 }
 
 int
-query_status_json(struct query_db *db, char **ret_json)
+query_status_json(struct query_db *db, const char *daemon_json,
+    char **ret_json)
 {
 	struct qsql q;
-	char *servers = NULL;
+	char *servers = NULL, *states = NULL;
 	int r;
 
-	if ((r = query_servers_json(db, &servers)) < 0)
+	if (daemon_json != NULL) {
+		qsql_init(&q);
+		qsql_add(&q, "SELECT json_extract(?%d, '$.states')",
+		    qsql_text(&q, daemon_json));
+		r = qsql_text_result(db, &q, &states);
+		qsql_fini(&q);
+		if (r < 0)
+			return r;
+		if (states == NULL && (states = strdup("{}")) == NULL)
+			return -ENOMEM;
+	}
+	r = query_servers_json(db, states, &servers);
+	free(states);
+	if (r < 0)
 		return r;
 	qsql_init(&q);
 	qsql_add(&q, "SELECT json_object("

@@ -122,24 +122,53 @@ test_shipped(void)
 	free(rules);
 }
 
-/* A file without keys gets the table defaults: the same values. */
+/*
+ * A file without keys gets the table defaults: the same values, and the
+ * built-in event types and rules rather than files next to it (issue 10:
+ * a minimal configuration failed when they were missing there).
+ */
 static void
 test_empty_file_defaults(void)
 {
 	struct conf *c = NULL;
 	struct diag *d;
-	char *dir = testutil_mkdtemp(), *path, *want;
+	char *dir = testutil_mkdtemp(), *path;
 
 	path = write_file(dir, "empty.yaml", "# nothing\n");
 	CHECK((d = diag_new()) != NULL);
 	CHECK_EQ(conf_load(path, d, &c), 0);
 	CHECK_EQ(diag_count(d), 0);
 	check_design_values(c);
+	CHECK(c->event_types_path == NULL);
+	CHECK(c->rules_path == NULL);
+	CHECK(c->log == CONF_LOG_DEFAULT && c->log_file == NULL);
+	conf_free(c);
+	diag_free(d);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+/* log: file with log_file, resolved next to the configuration. */
+static void
+test_log_file(void)
+{
+	struct conf *c = NULL;
+	struct diag *d;
+	char *dir = testutil_mkdtemp(), *path, *want;
+
+	path = write_file(dir, "log.yaml", "log: file\nlog_file: k.log\n"
+	    "event_types: et.yaml\n");
+	CHECK((d = diag_new()) != NULL);
+	CHECK_EQ(conf_load(path, d, &c), 0);
+	CHECK_EQ(diag_count(d), 0);
+	CHECK(c->log == CONF_LOG_FILE);
 	CHECK((want = malloc(strlen(dir) + 32)) != NULL);
-	(void)sprintf(want, "%s/event-types.yaml", dir);
+	(void)sprintf(want, "%s/k.log", dir);
+	CHECK(strcmp(c->log_file, want) == 0);
+	(void)sprintf(want, "%s/et.yaml", dir);
 	CHECK(strcmp(c->event_types_path, want) == 0);
-	(void)sprintf(want, "%s/rules.yaml", dir);
-	CHECK(strcmp(c->rules_path, want) == 0);
+	CHECK(c->rules_path == NULL);
 	conf_free(c);
 	diag_free(d);
 	testutil_rmtree(dir);
@@ -294,6 +323,7 @@ main(int argc, char **argv)
 	RUN(test_builtin);
 	RUN(test_shipped);
 	RUN(test_empty_file_defaults);
+	RUN(test_log_file);
 	RUN(test_values);
 	RUN(test_missing_file);
 	RUN(test_reload);

@@ -463,8 +463,10 @@ test_map_status(void)
 	CHECK(strstr(buf, "EPP: disconnected") != NULL);
 	CHECK(strstr(buf, "security: critical") != NULL);
 	free(buf);
-	CHECK_EQ(query_status_json(f.db, &json), 0);
+	CHECK_EQ(query_status_json(f.db, NULL, &json), 0);
 	CHECK(strstr(json, "\"agents_connected\":1,") != NULL);
+	free(json);
+	CHECK_EQ(query_status_json(f.db, "{\"states\":{}}", &json), 0);
 	CHECK(strstr(json, "\"devices\":4,") != NULL);
 	CHECK(strstr(json, "\"max_agents\":1000") != NULL);
 	free(json);

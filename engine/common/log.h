@@ -26,6 +26,25 @@ enum log_level {
  */
 void log_init(const char *progname, bool foreground, enum log_level level);
 void log_set_level(enum log_level level);
+/* Sends messages to stderr, or to syslog (opened as progname). */
+void log_to_stderr(void);
+void log_to_syslog(void);
+/*
+ * Sends messages to the file path, appended to and created mode 0640.
+ * Returns 0, or a negative errno with the target unchanged.
+ */
+int log_to_file(const char *path);
+/*
+ * Opens the log file again under its name, after a rotation moved it.
+ * Returns 0 (also when not logging to a file) or a negative errno, with
+ * the old file kept.
+ */
+int log_reopen(void);
+/*
+ * Also writes warnings and errors, as stderr would show them, to fd (-1:
+ * stops): a detaching daemon's way to tell its parent why it failed.
+ */
+void log_set_echo(int fd);
 /* Parses "error|warning|info|debug"; returns 0 or -EINVAL. */
 int log_level_parse(const char *s, enum log_level *ret_level);
 

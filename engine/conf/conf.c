@@ -23,6 +23,7 @@ enum conf_type {
 	CONF_T_DIR,		/* char *, absolute path */
 	CONF_T_FILE,		/* char *, relative to the config file */
 	CONF_T_LOG_LEVEL,	/* enum log_level */
+	CONF_T_LOG,		/* enum conf_log */
 	CONF_T_U32,		/* uint32_t */
 	CONF_T_U64,		/* uint64_t */
 	CONF_T_LIST,		/* a list, read as its struct conf_list says */
@@ -47,6 +48,10 @@ static const struct conf_key conf_keys[] = {
 	{ "data_dir", CONF_T_DIR, OFF(data_dir), 0, "/var/lib/kics-epp",
 	  0, 0, false, NULL, NULL },
 	{ "log_level", CONF_T_LOG_LEVEL, OFF(log_level), LOG_LEVEL_INFO, NULL,
+	  0, 0, true, NULL, NULL },
+	{ "log", CONF_T_LOG, OFF(log), CONF_LOG_DEFAULT, NULL,
+	  0, 0, true, NULL, NULL },
+	{ "log_file", CONF_T_FILE, OFF(log_file), 0, NULL,
 	  0, 0, true, NULL, NULL },
 	{ "integration_servers", CONF_T_LIST, OFF(servers), 0, NULL,
 	  0, LIMIT_CONF_SERVERS, true, NULL, &conf_servers_list },
@@ -102,6 +107,7 @@ conf_free(struct conf *c)
 	conf_users_list.free(c->users, c->n_users);
 	free(c->event_types_path);
 	free(c->rules_path);
+	free(c->log_file);
 	free(c);
 }
 
@@ -122,9 +128,12 @@ conf_set_defaults(struct conf *conf)
 		switch (k->type) {
 		case CONF_T_DIR:
 		case CONF_T_FILE:
-			if ((*conf_str_field(conf, k) = strdup(k->def_str)) ==
-			    NULL)
+			if (k->def_str != NULL && (*conf_str_field(conf, k) =
+			    strdup(k->def_str)) == NULL)
 				return -ENOMEM;
+			break;
+		case CONF_T_LOG:
+			*(enum conf_log *)(void *)p = (enum conf_log)k->def_num;
 			break;
 		case CONF_T_LOG_LEVEL:
 			*(enum log_level *)(void *)p =
@@ -143,6 +152,25 @@ conf_set_defaults(struct conf *conf)
 		}
 	}
 	return 0;
+}
+
+static const char *const conf_log_names[CONF_LOG_MAX] = {
+	[CONF_LOG_DEFAULT] = "default",
+	[CONF_LOG_STDERR] = "stderr",
+	[CONF_LOG_SYSLOG] = "syslog",
+	[CONF_LOG_FILE] = "file",
+};
+
+int
+conf_log_parse(const char *s, enum conf_log *ret_log)
+{
+	for (int i = CONF_LOG_STDERR; i < CONF_LOG_MAX; i++) {
+		if (strcmp(s, conf_log_names[i]) == 0) {
+			*ret_log = (enum conf_log)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
 }
 
 /* Joins the directory of the config file and a relative file name. */
@@ -202,6 +230,14 @@ conf_parse_value(struct conf_ctx *c, const struct conf_key *k,
 		if (log_level_parse(s, (enum log_level *)(void *)p) < 0)
 			yaml_doc_check_error(&c->check, n, "%s must be error, "
 			    "warning, info or debug, not '%.64s'", k->name, s);
+		break;
+	case CONF_T_LOG:
+		if ((s = yaml_doc_check_text(&c->check, n, k->name,
+		    LIMIT_SHORT_TEXT_LEN)) == NULL)
+			return;
+		if (conf_log_parse(s, (enum conf_log *)(void *)p) < 0)
+			yaml_doc_check_error(&c->check, n, "%s must be stderr, "
+			    "syslog or file, not '%.64s'", k->name, s);
 		break;
 	case CONF_T_U32:
 		if (yaml_doc_check_uint(&c->check, n, k->name, &range, &u) ==
@@ -314,6 +350,14 @@ conf_cross_check(struct conf_ctx *c)
 		    (unsigned)conf->timeout_s,
 		    (unsigned)conf->report_interval_s);
 	}
+	if (conf->log == CONF_LOG_FILE && conf->log_file == NULL)
+		yaml_doc_check_error(&c->check,
+		    c->seen[conf_key_find(NULL, "log")],
+		    "log: file needs log_file, the file to write");
+	if (conf->log != CONF_LOG_FILE && conf->log_file != NULL)
+		yaml_doc_check_error(&c->check,
+		    c->seen[conf_key_find(NULL, "log_file")],
+		    "log_file is only read with log: file");
 	if (conf->max_body_memory_bytes < conf->max_body_bytes) {
 		at = c->seen[conf_key_find(NULL,
 		    "limits.max_body_memory_bytes")];
@@ -385,8 +429,10 @@ conf_from_doc(const struct yaml_doc *doc, const char *path,
 
 		if (k->type != CONF_T_FILE)
 			continue;
-		resolved = path != NULL ? conf_resolve(path, *field) : NULL;
-		if (path != NULL && resolved == NULL) {
+		/* a file the configuration does not name: the built-in one */
+		resolved = path != NULL && c.seen[i] != NULL ?
+		    conf_resolve(path, *field) : NULL;
+		if (path != NULL && c.seen[i] != NULL && resolved == NULL) {
 			r = -ENOMEM;
 			goto out;
 		}

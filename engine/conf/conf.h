@@ -15,6 +15,15 @@
 #include "role.h"
 
 
+/* Where the daemon logs (log:); DEFAULT follows --foreground. */
+enum conf_log {
+	CONF_LOG_DEFAULT,	/* stderr with --foreground, else syslog */
+	CONF_LOG_STDERR,
+	CONF_LOG_SYSLOG,
+	CONF_LOG_FILE,		/* log_file */
+	CONF_LOG_MAX
+};
+
 struct conf_server {
 	char		*name;
 	char		*address;		/* IPv4 or IPv6 literal */
@@ -32,6 +41,8 @@ struct conf {
 	char			*path;		/* NULL when built in */
 	char			*data_dir;	/* absolute */
 	enum log_level		 log_level;
+	enum conf_log		 log;
+	char			*log_file;	/* log: file; else NULL */
 	struct conf_server	*servers;	/* integration_servers */
 	size_t			 n_servers;
 	uint32_t		 max_agents;	/* agents.* */
@@ -49,8 +60,8 @@ struct conf {
 	size_t			 n_users;
 	/*
 	 * event_types and rules, relative names resolved against the
-	 * directory of path; both NULL when the configuration is the built-in
-	 * one, which means the built-in files.
+	 * directory of path; NULL when the configuration is the built-in one
+	 * or does not name them, which means the built-in files.
 	 */
 	char			*event_types_path;
 	char			*rules_path;
@@ -79,5 +90,8 @@ void conf_free(struct conf *c);
  */
 int conf_check_reload(const struct conf *cur, const struct conf *next,
     struct diag *diag);
+
+/* Parses "stderr", "syslog" or "file"; returns 0 or -EINVAL. */
+int conf_log_parse(const char *s, enum conf_log *ret_log);
 
 #endif

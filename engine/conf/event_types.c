@@ -36,6 +36,7 @@ static const char *const event_types_required[] = {
 	EVENT_SERVER_REMOVED,
 	EVENT_CERT_EXPIRING,
 	EVENT_CONFIG_REJECTED,
+	EVENT_SERVER_ERROR,
 	EVENT_CATEGORY_GENERIC,
 };
 #define N_REQUIRED	(sizeof(event_types_required) / \

@@ -38,6 +38,7 @@ enum technology {
 #define EVENT_SERVER_REMOVED		"integration_server_removed"
 #define EVENT_CERT_EXPIRING		"certificate_expiring"
 #define EVENT_CONFIG_REJECTED		"configuration_rejected"
+#define EVENT_SERVER_ERROR		"integration_server_error"
 
 /* Category whose entry is used for EPP categories that are not listed. */
 #define EVENT_CATEGORY_GENERIC		"*"

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Private header of the HTTPS layer: http.c (listeners, requests, replies)
+ * and http_conns.c (the table of accepted connections, their limit and
+ * the gate of each) share these structures. Loop thread only.
+ */
+#ifndef KICS_HTTP_PRIVATE_H
+#define KICS_HTTP_PRIVATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include <event2/event.h>
+
+#include "http_gate.h"
+#include "ingest.h"
+
+#define HTTP_REASON_LEN		160	/* bytes of a listen error */
+#define HTTP_WARN_INTERVAL_MS	10000	/* between overload logs */
+
+struct http_listener {
+	struct http	*http;
+	int64_t		server_id;
+	char		*name;
+	struct tls_server *tls;
+	struct evhttp	*evh;
+	struct evhttp_bound_socket *bound;	/* NULL once stopped */
+	uint16_t	port;
+	/* administration (see the block at the end of this file) */
+	struct http_server_params params;	/* owned copies */
+	size_t		pending;	/* its jobs at the writer */
+	bool		retired;	/* stopped; freed at pending 0 */
+};
+
+/* Why the listener of an enabled integration server is not running. */
+struct http_listen_error {
+	int64_t		server_id;
+	char		reason[HTTP_REASON_LEN];
+};
+
+/* An accepted socket, remembered to enforce limits.max_connections. */
+struct http_conn {
+	int		fd;
+	struct sockaddr_storage peer;	/* to tell a reused fd apart */
+	socklen_t	peer_len;
+};
+
+/* A bufferevent made by evhttp for a new connection, fd not yet seen. */
+struct http_fresh {
+	struct bufferevent *bev;	/* we hold a reference */
+	struct http_fresh *next;
+};
+
+/* A request waiting for the writer. job must stay the first member. */
+struct http_job {
+	struct writer_job job;
+	struct http	*http;
+	struct http_listener *listener;
+	struct evhttp_request *req;
+};
+
+struct http {
+	struct event_base *base;
+	struct writer	*writer;
+	struct http_config cfg;
+	struct http_listener **listeners;
+	size_t		n_listeners;
+	struct http_fresh *fresh;
+	struct event	*fresh_ev;
+	struct http_conn *conns;	/* cfg.max_connections slots */
+	size_t		n_conns;
+	size_t		pending;	/* jobs at the writer */
+	int64_t		last_busy_warn_ms;
+	int64_t		last_full_warn_ms;
+	struct http_gate_budget body_budget;	/* bodies being received */
+	struct http_listen_error *errors;	/* servers that cannot listen */
+	size_t		n_errors;
+};
+
+/* http_conns.c */
+
+/*
+ * evhttp's bufferevent callback: a TLS bufferevent for a new connection
+ * of listener arg, remembered until http_fresh_cb() sees its socket.
+ */
+struct bufferevent *http_bev_cb(struct event_base *base, void *arg);
+
+/*
+ * Runs right after the accept callback, before any byte of the new
+ * connections is read: applies the connection limit and TCP_NODELAY and
+ * puts the gate on each admitted one. arg is the struct http.
+ */
+void http_fresh_cb(evutil_socket_t unused, short what, void *arg);
+
+#endif
