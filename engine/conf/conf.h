@@ -32,6 +32,8 @@ struct conf {
 	char			*path;		/* NULL when built in */
 	char			*data_dir;	/* absolute */
 	enum log_level		 log_level;
+	char			*user;		/* the daemon's service user;
+						   NULL: not set */
 	struct conf_server	*servers;	/* integration_servers */
 	size_t			 n_servers;
 	uint32_t		 max_agents;	/* agents.* */
@@ -72,7 +74,7 @@ int conf_load(const char *path, struct diag *diag, struct conf **ret_conf);
 void conf_free(struct conf *c);
 
 /*
- * Checks that next changes no key that needs a restart (data_dir,
+ * Checks that next changes no key that needs a restart (data_dir, user,
  * limits.max_connections) compared with cur. Adds one message per such key
  * to diag (with next's file name, no line). Returns 0 or -EINVAL, or
  * -ENOMEM.
