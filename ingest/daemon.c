@@ -30,6 +30,7 @@
 #include "log.h"
 #include "rules.h"
 #include "pki.h"
+#include "privilege.h"
 #include "tls.h"
 
 #define DAEMON_NAME		"kics-epp-proxy"
@@ -661,6 +662,11 @@ main(int argc, char **argv)
 
 	log_set_level(d.conf->log_level);
 	make_data_dir(&d, data_dir);
+	/*
+	 * Still one thread: before the PKI, the database and the writer.
+	 * It also sets the umask, and so the modes of the database files.
+	 */
+	privilege_drop(d.conf->user, d.data_dir);
 	if (!arg_foreground) {
 		detach(&d);
 		log_init(DAEMON_NAME, false, d.conf->log_level);
