@@ -31,6 +31,7 @@
 #include "log.h"
 #include "rules.h"
 #include "pki.h"
+#include "privilege.h"
 #include "tls.h"
 #include "version.h"
 
@@ -629,6 +630,12 @@ main(int argc, char **argv)
 	make_data_dir(&d, data_dir);
 	/* before anything in the data directory is touched */
 	daemon_start_lock(&d.start, d.data_dir);
+	/*
+	 * Still one thread: before the PKI, the database and the writer.
+	 * It also sets the umask, and so the modes of the database files;
+	 * the log file is opened as the user that will reopen it.
+	 */
+	privilege_drop(d.conf->user, d.data_dir);
 	daemon_start_log(d.conf, arg_foreground);
 	if (!arg_foreground)
 		daemon_start_detach(&d.start, d.conf);

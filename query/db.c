@@ -5,10 +5,14 @@
  * every query: rows to a callback, or a JSON array made by SQLite.
  */
 #include <errno.h>
+#include <grp.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "query-private.h"
 #include "embedded.h"
@@ -79,19 +83,69 @@ out:
 	return r;
 }
 
+/*
+ * The message of a data directory or database this user may not read:
+ * the directory is 0750 and the files 0640, for the group of the daemon's
+ * user (docs/operations.md). dir_gid is the data directory's group.
+ */
+static void
+set_denied(char *errbuf, size_t errlen, const char *data_dir, gid_t dir_gid,
+    const char *path)
+{
+	struct group *gr = getgrgid(dir_gid);
+	char gid[32];
+
+	(void)snprintf(gid, sizeof(gid), "%lu", (unsigned long)dir_gid);
+	set_err(errbuf, errlen, "permission denied: cannot read '%s' in the "
+	    "data directory '%s': only members of the group '%s' may read "
+	    "it", path, data_dir, gr != NULL ? gr->gr_name : gid);
+}
+
+/*
+ * Whether SQLite failed because the -wal or -shm file is missing and this
+ * user may not create it: a database last closed by a daemon older than
+ * SQLITE_FCNTL_PERSIST_WAL (see store_open()).
+ */
+static bool
+wal_missing(const char *data_dir, const char *path)
+{
+	char p[PATH_MAX];
+	struct stat sb;
+
+	if (access(data_dir, W_OK) == 0)
+		return false;
+	(void)snprintf(p, sizeof(p), "%s-wal", path);
+	if (stat(p, &sb) != 0)
+		return true;
+	(void)snprintf(p, sizeof(p), "%s-shm", path);
+	return stat(p, &sb) != 0;
+}
+
+/*
+ * READ-ONLY ACCESS. kics-query opens the database with
+ * SQLITE_OPEN_READONLY, also while the daemon is stopped, and never with
+ * "immutable=1": that would be wrong while the daemon writes, and telling
+ * a running daemon from a stopped one (the pid file is locked only when
+ * detached) is a race. Instead the daemon keeps kics-epp.db-wal and
+ * kics-epp.db-shm in place (SQLITE_FCNTL_PERSIST_WAL in store_open()),
+ * which is all a read-only reader in a directory it may not write needs
+ * (https://www.sqlite.org/wal.html, "Read-Only Databases"). A reader that
+ * may only read -shm reads the WAL into its own memory when no daemon
+ * holds it.
+ */
 int
 query_db_open(const char *data_dir, char *errbuf, size_t errlen,
     struct query_db **ret_db)
 {
 	struct query_db *q = NULL;
-	struct stat sb;
+	struct stat sb, dir_sb;
 	size_t n;
 	int r = -ENOMEM;
 
-	if (stat(data_dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+	if (stat(data_dir, &dir_sb) != 0 || !S_ISDIR(dir_sb.st_mode)) {
 		set_err(errbuf, errlen, "data directory '%s' %s", data_dir,
 		    errno == ENOENT ? "does not exist" :
-		    S_ISDIR(sb.st_mode) ? strerror(errno) :
+		    S_ISDIR(dir_sb.st_mode) ? strerror(errno) :
 		    "is not a directory");
 		return -ENOENT;
 	}
@@ -102,9 +156,20 @@ query_db_open(const char *data_dir, char *errbuf, size_t errlen,
 		goto out;
 	(void)snprintf(q->path, n, "%s/%s", data_dir, QUERY_DB_NAME);
 	if (stat(q->path, &sb) != 0) {
-		set_err(errbuf, errlen, "database '%s' does not exist "
-		    "(kics-epp-proxy creates it when it first starts)", q->path);
-		r = -ENOENT;
+		/* query.h promises -ENOENT or -EIO: a denial is -EIO */
+		r = errno == EACCES ? -EIO : -ENOENT;
+		if (r == -EIO)
+			set_denied(errbuf, errlen, data_dir, dir_sb.st_gid,
+			    q->path);
+		else
+			set_err(errbuf, errlen, "database '%s' does not exist "
+			    "(kics-epp-proxy creates it when it first starts)",
+			    q->path);
+		goto out;
+	}
+	if (access(q->path, R_OK) != 0 && errno == EACCES) {
+		set_denied(errbuf, errlen, data_dir, sb.st_gid, q->path);
+		r = -EIO;
 		goto out;
 	}
 	/* Read-only: never creates, never writes, never blocks the writer. */
@@ -118,8 +183,15 @@ query_db_open(const char *data_dir, char *errbuf, size_t errlen,
 	}
 	(void)sqlite3_busy_timeout(q->db, 2000);
 	(void)sqlite3_exec(q->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
-	if ((r = check_version(q->db, q->path, errbuf, errlen)) < 0)
+	if ((r = check_version(q->db, q->path, errbuf, errlen)) < 0) {
+		if (r == -EIO && wal_missing(data_dir, q->path))
+			set_err(errbuf, errlen, "cannot read database '%s': "
+			    "its -wal and -shm files are missing and only the "
+			    "daemon's user may create them; start "
+			    "kics-epp-proxy once, it keeps them from then on",
+			    q->path);
 		goto out;
+	}
 	*ret_db = q;
 	q = NULL;
 	r = 0;

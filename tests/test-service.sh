@@ -63,6 +63,7 @@ conf() {
 	shift 3
 	{
 		echo "data_dir: $DATA"
+		echo "user: root"
 		echo "integration_servers:"
 		echo "  - name: one"
 		echo "    address: 127.0.0.1"

@@ -24,6 +24,7 @@ enum conf_type {
 	CONF_T_FILE,		/* char *, relative to the config file */
 	CONF_T_LOG_LEVEL,	/* enum log_level */
 	CONF_T_LOG,		/* enum conf_log */
+	CONF_T_USER,		/* char *, an OS user name; NULL by default */
 	CONF_T_U32,		/* uint32_t */
 	CONF_T_U64,		/* uint64_t */
 	CONF_T_LIST,		/* a list, read as its struct conf_list says */
@@ -46,6 +47,8 @@ struct conf_key {
 /* The defaults are the values of conf/kics-epp.yaml (DESIGN.md). */
 static const struct conf_key conf_keys[] = {
 	{ "data_dir", CONF_T_DIR, OFF(data_dir), 0, "/var/lib/kics-epp",
+	  0, 0, false, NULL, NULL },
+	{ "user", CONF_T_USER, OFF(user), 0, NULL,
 	  0, 0, false, NULL, NULL },
 	{ "log_level", CONF_T_LOG_LEVEL, OFF(log_level), LOG_LEVEL_INFO, NULL,
 	  0, 0, true, NULL, NULL },
@@ -103,6 +106,7 @@ conf_free(struct conf *c)
 		return;
 	free(c->path);
 	free(c->data_dir);
+	free(c->user);
 	conf_servers_list.free(c->servers, c->n_servers);
 	conf_users_list.free(c->users, c->n_users);
 	free(c->event_types_path);
@@ -134,6 +138,10 @@ conf_set_defaults(struct conf *conf)
 			break;
 		case CONF_T_LOG:
 			*(enum conf_log *)(void *)p = (enum conf_log)k->def_num;
+			break;
+		case CONF_T_USER:
+			/* unset: the daemon tells its default from a choice */
+			*conf_str_field(conf, k) = NULL;
 			break;
 		case CONF_T_LOG_LEVEL:
 			*(enum log_level *)(void *)p =
@@ -192,6 +200,24 @@ conf_resolve(const char *conf_path, const char *name)
 	return s;
 }
 
+/*
+ * An OS user name as useradd(8) takes it: letters, digits, '.', '_', '-',
+ * not starting with '-' (which getpwnam() would take for an option in
+ * messages and scripts).
+ */
+static bool
+conf_user_valid(const char *s)
+{
+	if (*s == '-')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		    *s == '-'))
+			return false;
+	return true;
+}
+
 /* Parses the value n of table key k into c->conf. */
 static void
 conf_parse_value(struct conf_ctx *c, const struct conf_key *k,
@@ -213,6 +239,23 @@ conf_parse_value(struct conf_ctx *c, const struct conf_key *k,
 		if (k->type == CONF_T_DIR && s[0] != '/') {
 			yaml_doc_check_error(&c->check, n, "%s must be an "
 			    "absolute path", k->name);
+			return;
+		}
+		if ((dup = strdup(s)) == NULL) {
+			yaml_doc_check_nomem(&c->check);
+			return;
+		}
+		free(*conf_str_field(c->conf, k));
+		*conf_str_field(c->conf, k) = dup;
+		break;
+	case CONF_T_USER:
+		if ((s = yaml_doc_check_text(&c->check, n, k->name,
+		    LIMIT_CONF_USER_LEN)) == NULL)
+			return;
+		if (!conf_user_valid(s)) {
+			yaml_doc_check_error(&c->check, n, "%s '%.64s' may "
+			    "only hold letters, digits, '.', '_' and '-', and "
+			    "may not start with '-'", k->name, s);
 			return;
 		}
 		if ((dup = strdup(s)) == NULL) {
@@ -491,6 +534,12 @@ conf_check_reload(const struct conf *cur, const struct conf *next,
 		case CONF_T_FILE:
 			same = strcmp(*(char *const *)(const void *)a,
 			    *(char *const *)(const void *)b) == 0;
+			break;
+		case CONF_T_USER:
+			a = *(char *const *)(const void *)a;
+			b = *(char *const *)(const void *)b;
+			same = a == NULL || b == NULL ? a == b :
+			    strcmp(a, b) == 0;
 			break;
 		case CONF_T_U32:
 			same = *(const uint32_t *)(const void *)a ==

@@ -43,6 +43,8 @@ struct conf {
 	enum log_level		 log_level;
 	enum conf_log		 log;
 	char			*log_file;	/* log: file; else NULL */
+	char			*user;		/* the daemon's service user;
+						   NULL: not set */
 	struct conf_server	*servers;	/* integration_servers */
 	size_t			 n_servers;
 	uint32_t		 max_agents;	/* agents.* */
@@ -83,7 +85,7 @@ int conf_load(const char *path, struct diag *diag, struct conf **ret_conf);
 void conf_free(struct conf *c);
 
 /*
- * Checks that next changes no key that needs a restart (data_dir,
+ * Checks that next changes no key that needs a restart (data_dir, user,
  * limits.max_connections) compared with cur. Adds one message per such key
  * to diag (with next's file name, no line). Returns 0 or -EINVAL, or
  * -ENOMEM.

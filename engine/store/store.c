@@ -241,7 +241,7 @@ store_open(const char *path, char *errbuf, size_t errlen,
 	struct store *s = NULL;
 	char *dir = NULL, *slash;
 	struct stat sb;
-	int r;
+	int persist_wal = 1, r;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL ||
 	    (dir = strdup(path)) == NULL) {
@@ -265,6 +265,18 @@ store_open(const char *path, char *errbuf, size_t errlen,
 		goto out;
 	}
 	(void)sqlite3_extended_result_codes(s->db, 1);
+	/*
+	 * Keep -wal and -shm when the last connection closes. Readers such
+	 * as kics-query open the database read-only and, in a data directory
+	 * they may not write (0750, owned by the daemon's user), cannot
+	 * create them: SQLite then fails with "attempt to write a readonly
+	 * database" while the daemon is stopped. With the files kept (empty
+	 * WAL after the TRUNCATE checkpoint of store_free()), read-only
+	 * readers work whether or not the daemon runs
+	 * (https://www.sqlite.org/wal.html, "Read-Only Databases").
+	 */
+	(void)sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
+	    &persist_wal);
 	if ((r = store_configure(s)) < 0 || (r = store_migrate(s, path)) < 0)
 		goto out;
 	*ret_store = s;
