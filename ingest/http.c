@@ -34,6 +34,7 @@
 #include "ingest.h"
 #include "kics_limits.h"
 #include "log.h"
+#include "prescan.h"
 #include "strbuf.h"
 #include "tls.h"
 #include "validate.h"
@@ -187,6 +188,15 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 		return;
 	}
 	data = len > 0 ? evbuffer_pullup(body, -1) : (const uint8_t *)"";
+	/* what decoding would cost is counted before it is spent */
+	if (report_prescan(data, len, reason, sizeof(reason)) < 0) {
+		http_peer(req, peer, sizeof(peer));
+		log_info("%s: report of %zu bytes refused before decoding: %s",
+		    peer, len, reason);
+		http_reply_error(req, 400, "Bad Request", "bad_payload",
+		    reason);
+		return;
+	}
 	report = kics__epp__v1__agent_report__unpack(NULL, len, data);
 	if (report == NULL) {
 		http_peer(req, peer, sizeof(peer));

@@ -315,6 +315,17 @@ check_eq "gate refusals and passes" "413 too_large
 200
 200 200" "$out"
 
+# A decode bomb (issue 11): 2,000 empty events in 4,000 bytes are refused
+# by the pre-scan before protobuf-c allocates any of them.
+python3 -c 'import sys
+sys.stdout.buffer.write(b"\x0a\x07agent-z\x10\x01" + b"\x3a\x00" * 2000)' \
+    >"$TMP/bomb"
+check_eq "decode bomb" 400 "$(post "$TMP/bomb")"
+check_eq "decode bomb code" bad_payload "$(error_code)"
+grep -q 'refused before decoding: events: more than 1000 entries' "$LOG" ||
+    fail "the log does not say why the bomb was refused"
+echo "ok - decode bomb: the log says why"
+
 # Memory for bodies being received (limits.max_body_memory_bytes: 8192,
 # two bodies of max_body_bytes): of 100 slow clients that declare 4,096
 # bytes and send 100, two are admitted and 98 are answered 503 busy at

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tests of engine/prescan.c: real reports built with protobuf-c pass and
+ * decode; bombs of empty repeated messages, unknown fields and malformed
+ * wire data are refused before decoding, each with its reason (issue 11).
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kics_limits.h"
+#include "prescan.h"
+#include "report-build.h"
+#include "testutil.h"
+
+#define TCP KICS__EPP__V1__CONNECTION__PROTOCOL__TCP
+#define OUT KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND
+
+/* A growable byte string for hand-made wire data. */
+struct wire {
+	uint8_t	*p;
+	size_t	len, cap;
+};
+
+static void
+w_byte(struct wire *w, uint8_t b)
+{
+	if (w->len == w->cap) {
+		w->cap = w->cap ? 2 * w->cap : 256;
+		CHECK((w->p = realloc(w->p, w->cap)) != NULL);
+	}
+	w->p[w->len++] = b;
+}
+
+static void
+w_varint(struct wire *w, uint64_t v)
+{
+	while (v >= 0x80) {
+		w_byte(w, (uint8_t)(v | 0x80));
+		v >>= 7;
+	}
+	w_byte(w, (uint8_t)v);
+}
+
+static void
+w_key(struct wire *w, uint32_t field, unsigned wt)
+{
+	w_varint(w, (uint64_t)field << 3 | wt);
+}
+
+static void
+w_bytes(struct wire *w, uint32_t field, const void *data, size_t len)
+{
+	w_key(w, field, 2);
+	w_varint(w, len);
+	for (size_t i = 0; i < len; i++)
+		w_byte(w, ((const uint8_t *)data)[i]);
+}
+
+/* The head every hand-made report starts with. */
+static void
+w_head(struct wire *w)
+{
+	w_bytes(w, 1, "agent-1", 7);
+	w_key(w, 2, 0);
+	w_varint(w, 1);
+}
+
+static uint8_t *
+pack(rb_report *r, size_t *ret_len)
+{
+	size_t len = kics__epp__v1__agent_report__get_packed_size(r);
+	uint8_t *buf = malloc(len + 1);
+
+	CHECK(buf != NULL);
+	CHECK_EQ(kics__epp__v1__agent_report__pack(r, buf), len);
+	*ret_len = len;
+	return buf;
+}
+
+static void
+expect_fail(const uint8_t *p, size_t len, const char *want)
+{
+	char reason[PRESCAN_REASON_LEN];
+
+	CHECK_EQ(report_prescan(p, len, reason, sizeof(reason)), -EINVAL);
+	if (strstr(reason, want) == NULL) {
+		(void)fprintf(stderr, "reason '%s' does not say '%s'\n",
+		    reason, want);
+		CHECK(0);
+	}
+}
+
+/* A full report at every limit passes and protobuf-c decodes it. */
+static void
+test_full_report_passes(void)
+{
+	rb_report *r = rb_new("agent-1", 7);
+	Kics__Epp__V1__AgentReport *d;
+	char reason[PRESCAN_REASON_LEN], id[32];
+	uint8_t *buf;
+	size_t len;
+
+	(void)rb_host(r, "WS-1", "Windows 10", "10.0", "aa:bb:cc:00:00:01",
+	    "10.0.0.1");
+	rb_app(r, "EPP", "1.0");
+	for (int i = 0; i < LIMIT_EVENTS; i++) {
+		(void)snprintf(id, sizeof(id), "e-%d", i);
+		rb_event_attr(rb_event(r, id, "network_attack", "x"), "k", "v");
+	}
+	for (int i = 0; i < LIMIT_CONNECTIONS; i++)
+		(void)rb_conn(r, TCP, OUT, "10.0.0.2", NULL, 502, 1, 1);
+	buf = pack(r, &len);
+	CHECK_EQ(report_prescan(buf, len, reason, sizeof(reason)), 0);
+	CHECK(strcmp(reason, "") == 0);
+	CHECK((d = kics__epp__v1__agent_report__unpack(NULL, len, buf)) !=
+	    NULL);
+	CHECK_EQ(d->n_events, LIMIT_EVENTS);
+	kics__epp__v1__agent_report__free_unpacked(d, NULL);
+	/* and the empty report too */
+	CHECK_EQ(report_prescan(buf, 0, reason, sizeof(reason)), 0);
+	free(buf);
+	rb_free(r);
+}
+
+/* One event too many, at the top and in nested lists. */
+static void
+test_counts(void)
+{
+	struct wire w = { 0 }, ev = { 0 }, host = { 0 }, nif = { 0 };
+
+	w_head(&w);
+	for (int i = 0; i <= LIMIT_EVENTS; i++)
+		w_bytes(&w, 7, "", 0);	/* empty events: 2 bytes each */
+	expect_fail(w.p, w.len, "events: more than 1000 entries");
+
+	w.len = 0;
+	w_head(&w);
+	for (int i = 0; i <= LIMIT_EVENT_ATTRIBUTES; i++)
+		w_bytes(&ev, 11, "", 0);
+	w_bytes(&w, 7, "", 0);
+	w_bytes(&w, 7, ev.p, ev.len);
+	expect_fail(w.p, w.len, "events[1]: attributes: more than 64");
+
+	w.len = 0;
+	w_head(&w);
+	for (int i = 0; i <= LIMIT_ADDRESSES; i++)
+		w_bytes(&nif, 3, "10.0.0.1", 8);
+	w_bytes(&host, 8, nif.p, nif.len);
+	w_bytes(&w, 5, host.p, host.len);
+	expect_fail(w.p, w.len,
+	    "host.interfaces[0]: addresses: more than 64 entries");
+	free(w.p);
+	free(ev.p);
+	free(host.p);
+	free(nif.p);
+}
+
+/*
+ * The bomb of the review: 4 MiB of empty repeated messages, which took
+ * protobuf-c over a second and hundreds of MB. The pre-scan stops at the
+ * 1,001st of them.
+ */
+static void
+test_decode_bomb(void)
+{
+	struct wire w = { 0 };
+
+	w_head(&w);
+	while (w.len < 4 * 1024 * 1024)
+		w_bytes(&w, 8, "", 0);
+	expect_fail(w.p, w.len, "connections: more than 5000 entries");
+	free(w.p);
+}
+
+static void
+test_singular_and_unknown(void)
+{
+	struct wire w = { 0 };
+
+	w_head(&w);
+	for (int i = 0; i < 9; i++)
+		w_bytes(&w, 5, "", 0);	/* host 9 times */
+	expect_fail(w.p, w.len, "host: more than 8 occurrences");
+
+	w.len = 0;
+	w_head(&w);
+	for (int i = 0; i < 100; i++)
+		w_bytes(&w, 99, "x", 1);
+	CHECK_EQ(report_prescan(w.p, w.len, (char[80]){ 0 }, 80), 0);
+	for (int i = 0; i < PRESCAN_MAX_UNKNOWN; i++)
+		w_bytes(&w, 99, "x", 1);
+	expect_fail(w.p, w.len, "more than 256 unknown fields");
+	free(w.p);
+}
+
+static void
+test_malformed(void)
+{
+	static const uint8_t truncated_varint[] = { 0x10, 0x80 };
+	static const uint8_t long_varint[] = { 0x10, 0x80, 0x80, 0x80, 0x80,
+	    0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01 };
+	static const uint8_t past_end[] = { 0x0a, 0x05, 'a', 'b' };
+	/* field 99, unknown: a start-group, and wire type 6 */
+	static const uint8_t group[] = { 0x9b, 0x06 };
+	static const uint8_t bad_wt[] = { 0x9e, 0x06 };
+	static const uint8_t field_zero[] = { 0x02, 0x00 };
+	static const uint8_t wrong_wt[] = { 0x38, 0x01 };	/* events: varint */
+	/* connections[0].protocol as a 5-byte varint (UBSan in 1.4.1) */
+	static const uint8_t v32_5[] = { 0x42, 0x06, 0x08, 0xff, 0xff, 0xff,
+	    0xff, 0x0f };
+
+	expect_fail(truncated_varint, sizeof(truncated_varint),
+	    "sequence: bad varint");
+	expect_fail(long_varint, sizeof(long_varint), "sequence: bad varint");
+	expect_fail(past_end, sizeof(past_end), "agent_id: length past");
+	expect_fail(group, sizeof(group), "wire type 3 is not accepted");
+	expect_fail(bad_wt, sizeof(bad_wt), "wire type 6 is not accepted");
+	expect_fail(field_zero, sizeof(field_zero), "bad field key");
+	expect_fail(wrong_wt, sizeof(wrong_wt), "events: wrong wire type 0");
+	expect_fail((const uint8_t[]){ 0x0b }, 1, "agent_id: wrong wire type");
+	expect_fail(v32_5, sizeof(v32_5),
+	    "connections[0]: protocol: bad varint");
+}
+
+/* Reasons always end in a NUL, however short the buffer. */
+static void
+test_reason_buffer(void)
+{
+	static const uint8_t bad_wt[] = { 0x0e };
+	char small[8];
+
+	memset(small, 'x', sizeof(small));
+	CHECK_EQ(report_prescan(bad_wt, sizeof(bad_wt), small, sizeof(small)),
+	    -EINVAL);
+	CHECK(memchr(small, '\0', sizeof(small)) != NULL);
+}
+
+int
+main(void)
+{
+	RUN(test_full_report_passes);
+	RUN(test_counts);
+	RUN(test_decode_bomb);
+	RUN(test_singular_and_unknown);
+	RUN(test_malformed);
+	RUN(test_reason_buffer);
+	return 0;
+}
