@@ -29,6 +29,7 @@
 #define PACKAGE_ZIP_MAX		(256 * 1024)	/* bytes of the zip */
 #define PACKAGE_META_LEN	2048		/* bytes of metadata.json */
 #define PACKAGE_ID_LEN		37		/* UUID text and NUL */
+#define PACKAGE_PASSWORD_MIN	12		/* characters; as kics-query */
 
 /* A random (version 4) UUID. */
 static int
@@ -66,6 +67,18 @@ package_add(struct archive *a, const char *name, const void *data,
 		r = 0;
 	archive_entry_free(e);
 	return r;
+}
+
+/* Characters of a UTF-8 string of len bytes (invalid bytes count too). */
+static size_t
+package_chars(const uint8_t *p, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			n++;
+	return n;
 }
 
 /* The zip of the two files, in memory. */
@@ -133,10 +146,13 @@ package_prepare(struct admin_task *t)
 		    "a server id is required");
 		return -EINVAL;
 	}
-	if (a->password.len == 0 || a->password.len > PKI_PASSWORD_MAX ||
+	/* kics-query checks the length too; other clients may not */
+	if (package_chars(a->password.data, a->password.len) <
+	    PACKAGE_PASSWORD_MIN || a->password.len > PKI_PASSWORD_MAX ||
 	    memchr(a->password.data, '\0', a->password.len) != NULL) {
 		(void)snprintf(t->message, sizeof(t->message), "the password "
-		    "must be 1 to %d bytes without NUL", PKI_PASSWORD_MAX);
+		    "must be at least %d characters (at most %d bytes, "
+		    "without NUL)", PACKAGE_PASSWORD_MIN, PKI_PASSWORD_MAX);
 		return -EINVAL;
 	}
 	x->server_id = a->server_id;

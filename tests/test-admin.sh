@@ -167,7 +167,7 @@ chgrp "$GROUP" "$DATA/control.sock"
 
 # --- add a server and make packages ---
 P1=$(free_port)
-printf 'S3cret pass\n' >"$TMP/pw"
+printf 'S3cret passw0rd\n' >"$TMP/pw"
 q --format json server add --address 127.0.0.1 --port "$P1" \
     --verify-client --name t1 >"$TMP/add.json" || fail "server add"
 ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' \
@@ -223,6 +223,13 @@ qrc package create --server "$ID" --out "$TMP/x.zip" \
     --password-file "$TMP/pw.empty"
 check_eq "empty password file refused" 2 "$rc"
 [ ! -e "$TMP/x.zip" ] || fail "a package was written without password"
+printf 'short\n' >"$TMP/pw.short"
+qrc package create --server "$ID" --out "$TMP/short.zip" \
+    --password-file "$TMP/pw.short"
+check_eq "a 5-character password: usage error" 2 "$rc"
+grep -q 'at least 12' "$TMP/out" || fail "$(cat "$TMP/out")"
+[ -z "$(ls -A "$TMP" | grep 'short\.zip')" ] ||
+    fail "files left by the refused package: $(ls -A "$TMP")"
 
 # --- refusals ---
 qrc server add --address 127.0.0.1 --port "$P0"
