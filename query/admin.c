@@ -250,11 +250,15 @@ admin_server_id(const struct cli_command *c)
 }
 
 /*
- * package create checks what it can before the daemon is asked for
- * anything (issue 10), and writes the package beside --out and renames it
- * into place, so that --out never holds half a package.
+ * package create (issue 10) changes nothing the agents see until the file
+ * is written: its checks come first, the daemon then makes the package
+ * pending, it is written beside --out and renamed into place, and only
+ * then activated, which revokes the server's previous package. A file
+ * that cannot be written makes it discarded instead. Every failure after
+ * the option checks is told to the daemon, which audits it.
  */
 #define PACKAGE_PASSWORD_MIN	12	/* characters, as the daemon's */
+#define PACKAGE_ID_LEN		37	/* UUID text and NUL */
 #define PACKAGE_REASON_LEN	320	/* bytes of a failure's reason */
 
 /* Characters of a UTF-8 string (invalid bytes count too). */
@@ -417,6 +421,102 @@ fail:
 	return -1;
 }
 
+/*
+ * The package id in the json of the daemon's create reply (its
+ * metadata.json, which the daemon writes itself: the id comes first).
+ * Returns 0 or -EPROTO.
+ */
+static int
+package_id_parse(const char *json, char out[PACKAGE_ID_LEN])
+{
+	static const char key[] = "\"package_id\":\"";
+	const char *p = json != NULL ? strstr(json, key) : NULL;
+
+	if (p == NULL)
+		return -EPROTO;
+	p += sizeof(key) - 1;
+	for (size_t i = 0; i < PACKAGE_ID_LEN - 1; i++)
+		if (strchr("0123456789abcdef-", p[i]) == NULL || p[i] == '\0')
+			return -EPROTO;
+	if (p[PACKAGE_ID_LEN - 1] != '"')
+		return -EPROTO;
+	memcpy(out, p, PACKAGE_ID_LEN - 1);
+	out[PACKAGE_ID_LEN - 1] = '\0';
+	return 0;
+}
+
+/*
+ * Tells the daemon that package id (NULL: none was made) of server_id
+ * will not be written, and why; the daemon revokes it and audits the
+ * failure. Prints its answer, or why alone when it cannot be reached.
+ * Returns exit code 1.
+ */
+static int
+package_discard(int64_t server_id, const char *id, const char *why)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__PackageArgs pkg =
+	    KICS__CONTROL__V1__PACKAGE_ARGS__INIT;
+	struct query_control_reply rep;
+	char err[1024];
+
+	req.action = KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_DISCARD;
+	req.package = &pkg;
+	pkg.server_id = server_id;
+	pkg.package_id = (char *)(id != NULL ? id : "");
+	pkg.reason = (char *)why;
+	if (query_control_call(arg_data_dir, &req, err, sizeof(err),
+	    &rep) < 0)
+		return cli_fail(EXIT_NOT_FOUND, "%s; %s", why, id != NULL ?
+		    "the daemon could not be told, the package stays pending "
+		    "and the server's current package stays valid" :
+		    "nothing changed");
+	(void)cli_fail(0, "%s", rep.message);
+	query_control_reply_fini(&rep);
+	return EXIT_NOT_FOUND;
+}
+
+/*
+ * Activates package id of server_id now that pf is in place. When the
+ * daemon refuses, the file is removed: its package is not the server's.
+ * When the daemon cannot be heard, what happened is unknown and the file
+ * is kept. Returns 0 after printing, or the exit code.
+ */
+static int
+package_activate(int64_t server_id, const char *id,
+    const struct package_file *pf, const struct query_control_reply *made)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__PackageArgs pkg =
+	    KICS__CONTROL__V1__PACKAGE_ARGS__INIT;
+	struct query_control_reply rep;
+	char err[1024];
+
+	req.action = KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_ACTIVATE;
+	req.package = &pkg;
+	pkg.server_id = server_id;
+	pkg.package_id = (char *)id;
+	if (query_control_call(arg_data_dir, &req, err, sizeof(err),
+	    &rep) < 0)
+		return cli_fail(EXIT_DAEMON, "'%s' written, but whether "
+		    "package %s was activated is unknown: %s (see "
+		    "'kics-query audit')", pf->path, id, err);
+	if (rep.status != KICS__CONTROL__V1__STATUS__STATUS_OK) {
+		(void)unlink(pf->path);
+		(void)cli_fail(0, "%s; '%s' removed, the server's current "
+		    "package stays valid", rep.message, pf->path);
+		query_control_reply_fini(&rep);
+		return EXIT_NOT_FOUND;
+	}
+	if (arg_format == OUT_FORMAT_JSON)
+		(void)printf("%s\n", made->json);
+	else
+		(void)printf("'%s' written (%zu bytes); %s\n", pf->path,
+		    made->data_len, rep.message);
+	query_control_reply_fini(&rep);
+	return 0;
+}
+
 int
 admin_package_create(const struct cli_command *c)
 {
@@ -425,8 +525,9 @@ admin_package_create(const struct cli_command *c)
 	    KICS__CONTROL__V1__PACKAGE_ARGS__INIT;
 	struct package_file pf;
 	struct query_control_reply rep;
-	char why[PACKAGE_REASON_LEN];
+	char why[PACKAGE_REASON_LEN], id[PACKAGE_ID_LEN];
 	char *password;
+	int64_t server_id;
 	int r;
 
 	if (cli_opt("server") == NULL || cli_opt("out") == NULL ||
@@ -434,14 +535,15 @@ admin_package_create(const struct cli_command *c)
 		cli_usage_error("--server, --out and --password-file are "
 		    "required");
 	check_id("--server", cli_opt("server"));
+	server_id = id_arg(cli_opt("server"));
 	password = read_password(cli_opt("password-file"));
 	if (package_file_open(&pf, cli_opt("out"), why, sizeof(why)) < 0) {
 		memset(password, 0, strlen(password));
 		free(password);
-		return cli_fail(EXIT_NOT_FOUND, "%s", why);
+		return package_discard(server_id, NULL, why);
 	}
 	req.package = &pkg;
-	pkg.server_id = id_arg(cli_opt("server"));
+	pkg.server_id = server_id;
 	pkg.password.data = (uint8_t *)password;
 	pkg.password.len = strlen(password);
 	r = admin_call(c, &req, &rep);
@@ -451,11 +553,15 @@ admin_package_create(const struct cli_command *c)
 		package_file_fini(&pf);
 		return r;
 	}
-	if (package_file_commit(&pf, rep.data, rep.data_len, why,
+	if (package_id_parse(rep.json, id) < 0) {
+		/* without its id it cannot be activated: it stays pending */
+		r = cli_fail(EXIT_NOT_FOUND, "the daemon's answer has no "
+		    "package id; '%s' not written", pf.path);
+	} else if (package_file_commit(&pf, rep.data, rep.data_len, why,
 	    sizeof(why)) < 0)
-		r = cli_fail(EXIT_NOT_FOUND, "%s", why);
+		r = package_discard(server_id, id, why);
 	else
-		admin_print(&rep);
+		r = package_activate(server_id, id, &pf, &rep);
 	package_file_fini(&pf);
 	query_control_reply_fini(&rep);
 	return r;
