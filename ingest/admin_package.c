@@ -471,6 +471,17 @@ package_discard_prepare(struct admin_task *t)
 		return -EINVAL;
 	}
 	(void)snprintf(x->reason, sizeof(x->reason), "%s", reason);
+	if (strlen(reason) >= sizeof(x->reason)) {
+		/* cut short: without the last, maybe partial, character */
+		size_t n = strlen(x->reason);
+
+		while (n > 0 && ((unsigned char)x->reason[n - 1] & 0xc0) ==
+		    0x80)
+			n--;
+		if (n > 0 && ((unsigned char)x->reason[n - 1] & 0x80) != 0)
+			n--;
+		x->reason[n] = '\0';
+	}
 	for (char *p = x->reason; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			*p = '?';

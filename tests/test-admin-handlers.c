@@ -629,14 +629,28 @@ test_package_steps(void)
 	CHECK_EQ(package_call(&f, ACTION(PACKAGE_DISCARD), NULL, p3, NULL,
 	    msg, sizeof(msg), NULL), ST(INVALID));
 	CHECK(strcmp(msg, "a reason is required") == 0);
+	/* a long reason is cut between characters (2-byte 'é' here) */
+	{
+		char reason[400];
+
+		memset(reason, 'a', sizeof(reason));
+		for (size_t i = 1; i + 1 < sizeof(reason); i += 2)
+			memcpy(reason + i, "\xc3\xa9", 2);
+		reason[sizeof(reason) - 1] = '\0';
+		CHECK_EQ(package_call(&f, ACTION(PACKAGE_DISCARD), NULL, NULL,
+		    reason, msg, sizeof(msg), NULL), ST(FAILED));
+		(void)snprintf(want, sizeof(want), "no package made for "
+		    "integration server 1: %.317s; nothing changed", reason);
+		CHECK(strcmp(msg, want) == 0);
+	}
 	/* no package made: only the audit record */
 	CHECK_EQ(package_call(&f, ACTION(PACKAGE_DISCARD), NULL, NULL,
 	    "no such directory", msg, sizeof(msg), NULL), ST(FAILED));
 	CHECK(strcmp(msg, "no package made for integration server 1: no "
 	    "such directory; nothing changed") == 0);
 	CHECK_EQ(db_int(&f, "SELECT count(*) FROM audit_log WHERE "
-	    "action = 'package create' AND result = 'failed'"), 9);
-	CHECK_EQ(db_int(&f, "SELECT count(*) FROM audit_log"), audits + 6);
+	    "action = 'package create' AND result = 'failed'"), 10);
+	CHECK_EQ(db_int(&f, "SELECT count(*) FROM audit_log"), audits + 7);
 	db_client_certs(&f, buf, sizeof(buf));
 	CHECK(strcmp(buf, "1 0") == 0);
 	db_text(&f, "SELECT package_id FROM integration_servers", buf,
