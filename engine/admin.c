@@ -136,37 +136,98 @@ out:
 	return 0;
 }
 
+/*
+ * A package is made in two steps so that a package whose file was never
+ * written cannot cut off the agents that use the previous one (issue 10):
+ * its client certificate is recorded pending, and the earlier client
+ * certificates stay valid until the package is activated.
+ */
 int
 engine_package_record(struct engine *e, int64_t server_id,
     const char *package_id, const char *serial, const char *sha256,
     int64_t not_after_ms, int64_t now_ms, char ***ret_revoked,
     size_t *ret_n)
 {
-	char text[ENGINE_SYSTEM_TEXT_LEN];
 	char **serials = NULL;
 	size_t n = 0;
 	int r;
 
 	if ((r = store_begin(e->store)) < 0)
 		return r;
-	if ((r = store_server_set_package(e->store, server_id, package_id,
-	    now_ms)) < 0 ||
-	    (r = store_cert_revoke_server(e->store, server_id, "client",
-	    NULL, now_ms, &serials, &n)) < 0 ||
-	    (r = store_cert_insert(e->store, server_id, "client", serial,
-	    sha256, not_after_ms, now_ms)) < 0)
-		goto out;
-	(void)snprintf(text, sizeof(text), "communication data package %s "
-	    "created for integration server %lld; %zu earlier client "
-	    "certificate(s) revoked", package_id, (long long)server_id, n);
-	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, text, now_ms);
-out:
+	/* a package never activated is abandoned: at most one pending */
+	r = store_package_cert_revoke_pending(e->store, server_id, now_ms,
+	    &serials, &n);
+	if (r == 0)
+		r = store_package_cert_insert(e->store, server_id, package_id,
+		    serial, sha256, not_after_ms, now_ms);
 	if ((r = store_end(e->store, r)) < 0) {
 		store_strings_free(serials, n);
 		return r;
 	}
 	*ret_revoked = serials;
 	*ret_n = n;
+	return 0;
+}
+
+int
+engine_package_activate(struct engine *e, int64_t server_id,
+    const char *package_id, int64_t now_ms, char ***ret_revoked,
+    size_t *ret_n)
+{
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	char **serials = NULL, *serial = NULL;
+	size_t n = 0;
+	int64_t created_ms = 0;
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = store_package_cert_activate(e->store, server_id, package_id,
+	    &serial, &created_ms)) < 0 ||
+	    (r = store_cert_revoke_server(e->store, server_id, "client",
+	    serial, now_ms, &serials, &n)) < 0 ||
+	    (r = store_server_set_package(e->store, server_id, package_id,
+	    created_ms)) < 0)
+		goto out;
+	(void)snprintf(text, sizeof(text), "communication data package %s "
+	    "created for integration server %lld; %zu earlier client "
+	    "certificate(s) revoked", package_id, (long long)server_id, n);
+	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, text, now_ms);
+out:
+	free(serial);
+	if ((r = store_end(e->store, r)) < 0) {
+		store_strings_free(serials, n);
+		return r;
+	}
+	*ret_revoked = serials;
+	*ret_n = n;
+	return 0;
+}
+
+int
+engine_package_discard(struct engine *e, int64_t server_id,
+    const char *package_id, const char *reason, int64_t now_ms,
+    char **ret_serial)
+{
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	char *serial = NULL;
+	int r;
+
+	if ((r = store_begin(e->store)) < 0)
+		return r;
+	if ((r = store_package_cert_discard(e->store, server_id, package_id,
+	    now_ms, &serial)) < 0)
+		goto out;
+	(void)snprintf(text, sizeof(text), "communication data package %s "
+	    "of integration server %lld discarded: %s", package_id,
+	    (long long)server_id, reason);
+	r = event_system(e, EVENT_SERVER_CHANGED, 0, 0, NULL, text, now_ms);
+out:
+	if ((r = store_end(e->store, r)) < 0) {
+		free(serial);
+		return r;
+	}
+	*ret_serial = serial;
 	return 0;
 }
 

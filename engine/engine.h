@@ -189,16 +189,57 @@ int engine_server_certs_revoke(struct engine *e, int64_t id,
     size_t *ret_n);
 
 /*
- * Records a new communication data package of server id: its client
- * certificate, the package id and time on the server row; earlier client
- * certificates of the server are marked revoked and their serials
- * returned (freed with engine_strings_free()). Registers "integration
- * server changed". Returns 0, -ENOENT or a negative errno.
+ * COMMUNICATION DATA PACKAGES (issue 10) are made in two steps, so that
+ * agents lose their package only once the new one has been written:
+ *
+ *   record    the new client certificate is stored pending; the earlier
+ *             certificates of the server stay valid.
+ *   activate  once the file is written: the package becomes the server's
+ *             current one and every other client certificate of the
+ *             server is revoked.
+ *   discard   when the file could not be written: its certificate is
+ *             revoked and nothing else changes.
+ *
+ * A package neither activated nor discarded (the client died) keeps its
+ * certificate until the next record for the server revokes it; no
+ * package ever revokes anything before it is activated.
+ */
+
+/*
+ * Records the client certificate of package package_id of server id,
+ * pending. Pending certificates of earlier packages of the server are
+ * marked revoked and their serials returned (freed with
+ * engine_strings_free()). Returns 0 or a negative errno; nothing changes
+ * on failure.
  */
 int engine_package_record(struct engine *e, int64_t server_id,
     const char *package_id, const char *serial, const char *sha256,
     int64_t not_after_ms, int64_t now_ms, char ***ret_revoked,
     size_t *ret_n);
+
+/*
+ * Activates pending package package_id of server server_id: records it
+ * on the server row (with the time it was made), marks revoked every
+ * other client certificate of the server and returns their serials
+ * (freed with engine_strings_free()), and registers "integration server
+ * changed". Returns 0, -ENOENT when the server has no such pending
+ * package (unknown, already activated, discarded or replaced), or a
+ * negative errno; nothing changes on failure.
+ */
+int engine_package_activate(struct engine *e, int64_t server_id,
+    const char *package_id, int64_t now_ms, char ***ret_revoked,
+    size_t *ret_n);
+
+/*
+ * Discards pending package package_id of server server_id: marks its
+ * certificate revoked, returns its serial (freed with free()) and
+ * registers "integration server changed" with reason. Returns 0, -ENOENT
+ * as engine_package_activate(), or a negative errno; nothing changes on
+ * failure.
+ */
+int engine_package_discard(struct engine *e, int64_t server_id,
+    const char *package_id, const char *reason, int64_t now_ms,
+    char **ret_serial);
 
 /*
  * Number of agents connected now (in contact within the agent timeout),

@@ -4,8 +4,10 @@
  * (libarchive) holding certificates.pfx (PKCS#12: CA certificate, a new
  * client certificate and its key) and metadata.json. The package goes back
  * to kics-query, which writes the file as the caller with mode 0600, so
- * the daemon never writes to a path a client chose. A new package revokes
- * the earlier client certificates of its server.
+ * the daemon never writes to a path a client chose. The package stays
+ * pending until kics-query activates it, having written the file; only
+ * then are the earlier client certificates of its server revoked. When
+ * the file cannot be written, kics-query discards it instead (issue 10).
  */
 #include <sys/random.h>
 
@@ -29,6 +31,8 @@
 #define PACKAGE_ZIP_MAX		(256 * 1024)	/* bytes of the zip */
 #define PACKAGE_META_LEN	2048		/* bytes of metadata.json */
 #define PACKAGE_ID_LEN		37		/* UUID text and NUL */
+#define PACKAGE_PASSWORD_MIN	12		/* characters; as kics-query */
+#define PACKAGE_REASON_MAX	320		/* bytes of a reason */
 
 /* A random (version 4) UUID. */
 static int
@@ -66,6 +70,55 @@ package_add(struct archive *a, const char *name, const void *data,
 		r = 0;
 	archive_entry_free(e);
 	return r;
+}
+
+/* Characters of a UTF-8 string of len bytes (invalid bytes count too). */
+static size_t
+package_chars(const uint8_t *p, size_t len)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < len; i++)
+		if ((p[i] & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/* Whether v is a package id as package_uuid() makes them. */
+static bool
+package_id_valid(const char *v)
+{
+	if (strlen(v) != PACKAGE_ID_LEN - 1)
+		return false;
+	for (size_t i = 0; v[i] != '\0'; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (v[i] != '-')
+				return false;
+		} else if (strchr("0123456789abcdef", v[i]) == NULL)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Revokes serials in the CRL; returns whether any was (the listeners then
+ * need a TLS reload). A failure leaves the database saying revoked while
+ * the CRL does not; it is logged, and the next revocation rewrites the CRL.
+ */
+static bool
+package_revoke(struct pki *pki, char *const *serials, size_t n,
+    int64_t now_ms)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (pki_revoke(pki, serials[i], now_ms) < 0)
+			log_warnx("package: cannot revoke certificate %s: %s, "
+			    "ignoring", serials[i], tls_last_error());
+		else
+			any = true;
+	}
+	return any;
 }
 
 /* The zip of the two files, in memory. */
@@ -118,7 +171,7 @@ struct package_create {
 	char		*meta;		/* metadata.json, owned */
 	uint8_t		*zip;		/* owned */
 	size_t		zip_len;
-	size_t		revoked;	/* earlier client certificates */
+	size_t		discarded;	/* pending earlier packages revoked */
 	bool		tls_reload;	/* the CRL changed */
 };
 
@@ -133,10 +186,13 @@ package_prepare(struct admin_task *t)
 		    "a server id is required");
 		return -EINVAL;
 	}
-	if (a->password.len == 0 || a->password.len > PKI_PASSWORD_MAX ||
+	/* kics-query checks the length too; other clients may not */
+	if (package_chars(a->password.data, a->password.len) <
+	    PACKAGE_PASSWORD_MIN || a->password.len > PKI_PASSWORD_MAX ||
 	    memchr(a->password.data, '\0', a->password.len) != NULL) {
 		(void)snprintf(t->message, sizeof(t->message), "the password "
-		    "must be 1 to %d bytes without NUL", PKI_PASSWORD_MAX);
+		    "must be at least %d characters (at most %d bytes, "
+		    "without NUL)", PACKAGE_PASSWORD_MIN, PKI_PASSWORD_MAX);
 		return -EINVAL;
 	}
 	x->server_id = a->server_id;
@@ -157,7 +213,11 @@ package_meta(struct package_create *x, int64_t now_ms)
 	    (long long)now_ms);
 }
 
-/* The new client certificate, recorded; the ones it replaces revoked. */
+/*
+ * The new client certificate, recorded pending. Nothing the agents use is
+ * revoked here: only the certificates of earlier packages that were never
+ * activated, whose files kics-query did not finish.
+ */
 static int
 package_record(struct package_create *x, struct engine *e,
     const struct pki_client_cert *cc, int64_t now_ms)
@@ -173,15 +233,9 @@ package_record(struct package_create *x, struct engine *e,
 		    "cannot record the package: %s", engine_errmsg(e));
 		return r;
 	}
-	for (size_t i = 0; i < n; i++) {
-		if (pki_revoke(pki, revoked[i], now_ms) < 0)
-			log_warnx("package: cannot revoke certificate %s: %s, "
-			    "ignoring", revoked[i], tls_last_error());
-		else
-			x->tls_reload = true;
-	}
+	x->tls_reload = package_revoke(pki, revoked, n, now_ms);
 	engine_strings_free(revoked, n);
-	x->revoked = n;
+	x->discarded = n;
 	return 0;
 }
 
@@ -261,9 +315,15 @@ package_done(struct admin_task *t)
 	x->zip = NULL;
 	(void)snprintf(req->target, sizeof(req->target), "server %lld "
 	    "package %s", (long long)x->row.id, x->id);
-	control_finish(req, ST_OK, "package for integration server %lld "
-	    "created (%zu bytes); %zu earlier client certificate(s) revoked",
-	    (long long)x->row.id, req->data_len, x->revoked);
+	if (x->discarded > 0)
+		control_finish(req, ST_OK, "package %s for integration server "
+		    "%lld made (%zu bytes), pending until it is written; %zu "
+		    "unfinished earlier package(s) discarded", x->id,
+		    (long long)x->row.id, req->data_len, x->discarded);
+	else
+		control_finish(req, ST_OK, "package %s for integration server "
+		    "%lld made (%zu bytes), pending until it is written",
+		    x->id, (long long)x->row.id, req->data_len);
 }
 
 static void
@@ -282,4 +342,206 @@ const struct admin_handler admin_package_create = {
 	.run = package_run,
 	.done = package_done,
 	.fini = package_fini,
+};
+
+/*
+ * The state of the steps after a package create: activate, once
+ * kics-query has written the file, or discard, when it could not.
+ */
+struct package_step {
+	struct admin_task t;
+	int64_t		server_id;
+	char		id[PACKAGE_ID_LEN];	/* discard: "" if none made */
+	char		reason[PACKAGE_REASON_MAX];	/* discard */
+	size_t		revoked;	/* activate: earlier certificates */
+	bool		tls_reload;	/* the CRL changed */
+};
+
+/* Server and package id of a step; the id may be absent if optional. */
+static int
+package_step_prepare(struct admin_task *t, bool id_optional)
+{
+	struct package_step *x = (struct package_step *)t;
+	const Kics__Control__V1__PackageArgs *a = t->req->msg->package;
+
+	if (a == NULL || a->server_id <= 0) {
+		(void)snprintf(t->message, sizeof(t->message),
+		    "a server id is required");
+		return -EINVAL;
+	}
+	x->server_id = a->server_id;
+	if (id_optional && a->package_id[0] == '\0')
+		return 0;
+	if (!package_id_valid(a->package_id)) {
+		(void)snprintf(t->message, sizeof(t->message), "a package id "
+		    "(the package_id of the package made) is required");
+		return -EINVAL;
+	}
+	memcpy(x->id, a->package_id, sizeof(x->id));
+	(void)snprintf(t->req->target, sizeof(t->req->target), "server %lld "
+	    "package %s", (long long)x->server_id, x->id);
+	return 0;
+}
+
+/* The message when the server has no such pending package. */
+static void
+package_step_unknown(struct package_step *x, struct engine *e, int r)
+{
+	if (r == -ENOENT)
+		(void)snprintf(x->t.message, sizeof(x->t.message),
+		    "integration server %lld has no pending package %s (it "
+		    "is unknown, already activated, discarded or replaced by "
+		    "a newer one)", (long long)x->server_id, x->id);
+	else
+		(void)snprintf(x->t.message, sizeof(x->t.message), "%s",
+		    engine_errmsg(e));
+}
+
+static int
+package_activate_prepare(struct admin_task *t)
+{
+	return package_step_prepare(t, false);
+}
+
+/* The writer step: the package made current, the others revoked. */
+static int
+package_activate_run(struct admin_task *t, struct engine *e)
+{
+	struct package_step *x = (struct package_step *)t;
+	struct pki *pki = control_params(t->req->ctl)->pki;
+	char **revoked = NULL;
+	size_t n = 0;
+	int64_t now = ingest_now_ms();
+	int r;
+
+	if ((r = engine_package_activate(e, x->server_id, x->id, now,
+	    &revoked, &n)) < 0) {
+		package_step_unknown(x, e, r);
+		return r;
+	}
+	x->tls_reload = package_revoke(pki, revoked, n, now);
+	engine_strings_free(revoked, n);
+	x->revoked = n;
+	return 0;
+}
+
+static void
+package_activate_done(struct admin_task *t)
+{
+	struct package_step *x = (struct package_step *)t;
+	struct control_req *req = t->req;
+
+	if (x->tls_reload)
+		(void)http_listener_tls_reload(control_params(req->ctl)->http);
+	if (t->r < 0) {
+		control_finish(req, ST_FAILED, "package %s not activated: %s",
+		    x->id, t->message);
+		return;
+	}
+	control_finish(req, ST_OK, "package %s is now the package of "
+	    "integration server %lld; %zu earlier client certificate(s) "
+	    "revoked", x->id, (long long)x->server_id, x->revoked);
+}
+
+const struct admin_handler admin_package_activate = {
+	.size = sizeof(struct package_step),
+	.prepare = package_activate_prepare,
+	.run = package_activate_run,
+	.done = package_activate_done,
+};
+
+/*
+ * A discard carries why kics-query gave up; it names a path of the
+ * caller's and ends up in the log, the audit record and an event, so
+ * control characters are replaced and the length is bounded.
+ */
+static int
+package_discard_prepare(struct admin_task *t)
+{
+	struct package_step *x = (struct package_step *)t;
+	const char *reason = t->req->msg->package != NULL ?
+	    t->req->msg->package->reason : "";
+	int r;
+
+	if ((r = package_step_prepare(t, true)) < 0)
+		return r;
+	if (reason[0] == '\0') {
+		(void)snprintf(t->message, sizeof(t->message),
+		    "a reason is required");
+		return -EINVAL;
+	}
+	(void)snprintf(x->reason, sizeof(x->reason), "%s", reason);
+	if (strlen(reason) >= sizeof(x->reason)) {
+		/* cut short: without the last, maybe partial, character */
+		size_t n = strlen(x->reason);
+
+		while (n > 0 && ((unsigned char)x->reason[n - 1] & 0xc0) ==
+		    0x80)
+			n--;
+		if (n > 0 && ((unsigned char)x->reason[n - 1] & 0x80) != 0)
+			n--;
+		x->reason[n] = '\0';
+	}
+	for (char *p = x->reason; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return 0;
+}
+
+/* The writer step: the pending certificate revoked, if there is one. */
+static int
+package_discard_run(struct admin_task *t, struct engine *e)
+{
+	struct package_step *x = (struct package_step *)t;
+	struct pki *pki = control_params(t->req->ctl)->pki;
+	char *serial = NULL;
+	int64_t now = ingest_now_ms();
+	int r;
+
+	/* no package id: nothing was made, only the audit record is due */
+	if (x->id[0] == '\0')
+		return 0;
+	if ((r = engine_package_discard(e, x->server_id, x->id, x->reason,
+	    now, &serial)) < 0) {
+		package_step_unknown(x, e, r);
+		return r;
+	}
+	x->tls_reload = package_revoke(pki, &serial, 1, now);
+	free(serial);
+	return 0;
+}
+
+/*
+ * A discard is the end of a package create that failed, so it is
+ * answered and audited as a failure however it went; the reason and the
+ * outcome are in the message.
+ */
+static void
+package_discard_done(struct admin_task *t)
+{
+	struct package_step *x = (struct package_step *)t;
+	struct control_req *req = t->req;
+
+	if (x->tls_reload)
+		(void)http_listener_tls_reload(control_params(req->ctl)->http);
+	if (x->id[0] == '\0')
+		control_finish(req, ST_FAILED, "no package made for "
+		    "integration server %lld: %s; nothing changed",
+		    (long long)x->server_id, x->reason);
+	else if (t->r < 0)
+		control_finish(req, ST_FAILED, "package %s of integration "
+		    "server %lld not written: %s; not discarded: %s", x->id,
+		    (long long)x->server_id, x->reason, t->message);
+	else
+		control_finish(req, ST_FAILED, "package %s of integration "
+		    "server %lld not written: %s; it is discarded and the "
+		    "server's current package stays valid", x->id,
+		    (long long)x->server_id, x->reason);
+}
+
+const struct admin_handler admin_package_discard = {
+	.size = sizeof(struct package_step),
+	.prepare = package_discard_prepare,
+	.run = package_discard_run,
+	.done = package_discard_done,
 };

@@ -421,6 +421,8 @@ static const struct control_action control_actions[] = {
 	{ ACTION(SERVER_DISABLE),	NULL,	&admin_server_disable },
 	{ ACTION(SERVER_REMOVE),	NULL,	&admin_server_remove },
 	{ ACTION(PACKAGE_CREATE),	NULL,	&admin_package_create },
+	{ ACTION(PACKAGE_ACTIVATE),	NULL,	&admin_package_activate },
+	{ ACTION(PACKAGE_DISCARD),	NULL,	&admin_package_discard },
 	{ ACTION(USER_ADD),		NULL,	&admin_user_add },
 	{ ACTION(USER_REMOVE),		NULL,	&admin_user_remove },
 	{ ACTION(DEVICE_SET),		NULL,	&admin_device_set },

@@ -433,6 +433,8 @@ extern const struct admin_handler admin_server_enable;
 extern const struct admin_handler admin_server_disable;
 extern const struct admin_handler admin_server_remove;
 extern const struct admin_handler admin_package_create; /* admin_package.c */
+extern const struct admin_handler admin_package_activate;
+extern const struct admin_handler admin_package_discard;
 extern const struct admin_handler admin_user_add;	/* admin_users.c */
 extern const struct admin_handler admin_user_remove;
 extern const struct admin_handler admin_device_set;	/* admin_device.c */

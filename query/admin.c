@@ -7,6 +7,8 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -251,12 +253,40 @@ admin_server_id(const struct cli_command *c)
 	return server_send(c);
 }
 
-/* The first line of the password file; exit 2 when missing or empty. */
+/*
+ * package create (issue 10) changes nothing the agents see until the file
+ * is written: its checks come first, the daemon then makes the package
+ * pending, it is written beside --out and renamed into place, and only
+ * then activated, which revokes the server's previous package. A file
+ * that cannot be written makes it discarded instead. Every failure after
+ * the option checks is told to the daemon, which audits it.
+ */
+#define PACKAGE_PASSWORD_MIN	12	/* characters, as the daemon's */
+#define PACKAGE_ID_LEN		37	/* UUID text and NUL */
+#define PACKAGE_REASON_LEN	320	/* bytes of a failure's reason */
+
+/* Characters of a UTF-8 string (invalid bytes count too). */
+static size_t
+utf8_chars(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+/*
+ * The first line of the password file; exit 2 when it cannot be read or
+ * is shorter than PACKAGE_PASSWORD_MIN characters. The caller frees it
+ * with free() after wiping it.
+ */
 static char *
 read_password(const char *path)
 {
 	char *line = NULL;
-	size_t cap = 0;
+	size_t cap = 0, chars;
 	ssize_t n;
 	FILE *f;
 
@@ -271,43 +301,224 @@ read_password(const char *path)
 		free(line);
 		cli_usage_error("the password file '%s' is empty", path);
 	}
+	if ((chars = utf8_chars(line)) < PACKAGE_PASSWORD_MIN) {
+		memset(line, 0, (size_t)n);
+		free(line);
+		cli_usage_error("the password in '%s' has %zu characters; it "
+		    "must have at least %d", path, chars,
+		    PACKAGE_PASSWORD_MIN);
+	}
 	return line;
 }
 
+/* The file being written: a temporary file beside --out. */
+struct package_file {
+	const char	*path;		/* --out, borrowed */
+	char		dir[PATH_MAX];	/* its directory */
+	char		tmp[PATH_MAX];	/* "" once renamed or removed */
+	int		fd;
+};
+
 /*
- * Writes the package as the caller, mode 0600, removing what it wrote on
- * failure. Returns 0 or exit code 1 after a message.
+ * Creates the temporary file in the directory of --out, which proves that
+ * the directory exists and that the caller may write there before the
+ * daemon is asked for anything. Returns 0, or -1 with the reason in why.
  */
 static int
-write_package(const char *path, const uint8_t *data, size_t len)
+package_file_open(struct package_file *pf, const char *path, char *why,
+    size_t len)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW |
-	    O_CLOEXEC, 0600);
-	size_t off = 0;
+	const char *slash = strrchr(path, '/');
+	const char *base = slash != NULL ? slash + 1 : path;
+	struct stat sb;
+	int n;
 
-	/* fchmod: an existing file keeps its mode through O_CREAT. */
-	if (fd < 0 || fchmod(fd, 0600) < 0)
-		goto out;
+	pf->path = path;
+	pf->fd = -1;
+	pf->tmp[0] = '\0';
+	if (*base == '\0' || (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))) {
+		(void)snprintf(why, len, "--out '%s' is a directory, not a "
+		    "file name", path);
+		return -1;
+	}
+	if (slash == NULL)
+		n = snprintf(pf->dir, sizeof(pf->dir), ".");
+	else
+		n = snprintf(pf->dir, sizeof(pf->dir), "%.*s",
+		    slash == path ? 1 : (int)(slash - path), path);
+	if (n < 0 || (size_t)n >= sizeof(pf->dir) ||
+	    (n = snprintf(pf->tmp, sizeof(pf->tmp), "%s/.%s.XXXXXX", pf->dir,
+	    base)) < 0 || (size_t)n >= sizeof(pf->tmp)) {
+		pf->tmp[0] = '\0';
+		(void)snprintf(why, len, "--out '%s' is too long", path);
+		return -1;
+	}
+	/* mkstemp() opens with O_CREAT | O_EXCL, mode 0600 */
+	if ((pf->fd = mkstemp(pf->tmp)) < 0 ||
+	    fcntl(pf->fd, F_SETFD, FD_CLOEXEC) < 0 ||
+	    fchmod(pf->fd, 0600) < 0) {
+		(void)snprintf(why, len, "cannot create a file in the "
+		    "directory of --out '%s': %s", path, strerror(errno));
+		if (pf->fd >= 0) {
+			(void)close(pf->fd);
+			(void)unlink(pf->tmp);
+		}
+		pf->fd = -1;
+		pf->tmp[0] = '\0';
+		return -1;
+	}
+	return 0;
+}
+
+/* Removes the temporary file if it is still there. */
+static void
+package_file_fini(struct package_file *pf)
+{
+	if (pf->fd >= 0)
+		(void)close(pf->fd);
+	if (pf->tmp[0] != '\0')
+		(void)unlink(pf->tmp);
+	pf->fd = -1;
+	pf->tmp[0] = '\0';
+}
+
+/*
+ * Writes data to the temporary file, syncs it and renames it to --out
+ * (then syncs the directory, so that the name survives a crash too).
+ * Returns 0, or -1 with the reason in why.
+ */
+static int
+package_file_commit(struct package_file *pf, const uint8_t *data,
+    size_t len, char *why, size_t why_len)
+{
+	size_t off = 0;
+	int fd, r;
+
 	while (off < len) {
-		ssize_t n = write(fd, data + off, len - off);
+		ssize_t n = write(pf->fd, data + off, len - off);
 
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n <= 0)
-			goto out;
+		if (n < 0)
+			goto fail;
+		if (n == 0) {
+			errno = EIO;
+			goto fail;
+		}
 		off += (size_t)n;
 	}
-	if (close(fd) < 0) {
-		fd = -1;
-		goto out;
+	if (fsync(pf->fd) < 0)
+		goto fail;
+	r = close(pf->fd);
+	pf->fd = -1;
+	if (r < 0 || rename(pf->tmp, pf->path) < 0)
+		goto fail;
+	pf->tmp[0] = '\0';
+	if ((fd = open(pf->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) >= 0) {
+		(void)fsync(fd);
+		(void)close(fd);
 	}
 	return 0;
-out:
-	(void)cli_fail(0, "cannot write '%s': %s", path, strerror(errno));
-	if (fd >= 0)
-		(void)close(fd);
-	(void)unlink(path);
+fail:
+	(void)snprintf(why, why_len, "cannot write '%s': %s", pf->path,
+	    strerror(errno));
+	return -1;
+}
+
+/*
+ * The package id in the json of the daemon's create reply (its
+ * metadata.json, which the daemon writes itself: the id comes first).
+ * Returns 0 or -EPROTO.
+ */
+static int
+package_id_parse(const char *json, char out[PACKAGE_ID_LEN])
+{
+	static const char key[] = "\"package_id\":\"";
+	const char *p = json != NULL ? strstr(json, key) : NULL;
+
+	if (p == NULL)
+		return -EPROTO;
+	p += sizeof(key) - 1;
+	for (size_t i = 0; i < PACKAGE_ID_LEN - 1; i++)
+		if (strchr("0123456789abcdef-", p[i]) == NULL || p[i] == '\0')
+			return -EPROTO;
+	if (p[PACKAGE_ID_LEN - 1] != '"')
+		return -EPROTO;
+	memcpy(out, p, PACKAGE_ID_LEN - 1);
+	out[PACKAGE_ID_LEN - 1] = '\0';
+	return 0;
+}
+
+/*
+ * Tells the daemon that package id (NULL: none was made) of server_id
+ * will not be written, and why; the daemon revokes it and audits the
+ * failure. Prints its answer, or why alone when it cannot be reached.
+ * Returns exit code 1.
+ */
+static int
+package_discard(int64_t server_id, const char *id, const char *why)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__PackageArgs pkg =
+	    KICS__CONTROL__V1__PACKAGE_ARGS__INIT;
+	struct query_control_reply rep;
+	char err[1024];
+
+	req.action = KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_DISCARD;
+	req.package = &pkg;
+	pkg.server_id = server_id;
+	pkg.package_id = (char *)(id != NULL ? id : "");
+	pkg.reason = (char *)why;
+	if (query_control_call(arg_data_dir, &req, err, sizeof(err),
+	    &rep) < 0)
+		return cli_fail(EXIT_NOT_FOUND, "%s; %s", why, id != NULL ?
+		    "the daemon could not be told, the package stays pending "
+		    "and the server's current package stays valid" :
+		    "nothing changed");
+	(void)cli_fail(0, "%s", rep.message);
+	query_control_reply_fini(&rep);
 	return EXIT_NOT_FOUND;
+}
+
+/*
+ * Activates package id of server_id now that pf is in place. When the
+ * daemon refuses, the file is removed: its package is not the server's.
+ * When the daemon cannot be heard, what happened is unknown and the file
+ * is kept. Returns 0 after printing, or the exit code.
+ */
+static int
+package_activate(int64_t server_id, const char *id,
+    const struct package_file *pf, const struct query_control_reply *made)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__PackageArgs pkg =
+	    KICS__CONTROL__V1__PACKAGE_ARGS__INIT;
+	struct query_control_reply rep;
+	char err[1024];
+
+	req.action = KICS__CONTROL__V1__ACTION__ACTION_PACKAGE_ACTIVATE;
+	req.package = &pkg;
+	pkg.server_id = server_id;
+	pkg.package_id = (char *)id;
+	if (query_control_call(arg_data_dir, &req, err, sizeof(err),
+	    &rep) < 0)
+		return cli_fail(EXIT_DAEMON, "'%s' written, but whether "
+		    "package %s was activated is unknown: %s (see "
+		    "'kics-query audit')", pf->path, id, err);
+	if (rep.status != KICS__CONTROL__V1__STATUS__STATUS_OK) {
+		(void)unlink(pf->path);
+		(void)cli_fail(0, "%s; '%s' removed, the server's current "
+		    "package stays valid", rep.message, pf->path);
+		query_control_reply_fini(&rep);
+		return EXIT_NOT_FOUND;
+	}
+	if (arg_format == OUT_FORMAT_JSON)
+		(void)printf("%s\n", made->json);
+	else
+		(void)printf("'%s' written (%zu bytes); %s\n", pf->path,
+		    made->data_len, rep.message);
+	query_control_reply_fini(&rep);
+	return 0;
 }
 
 int
@@ -316,8 +527,11 @@ admin_package_create(const struct cli_command *c)
 	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
 	Kics__Control__V1__PackageArgs pkg =
 	    KICS__CONTROL__V1__PACKAGE_ARGS__INIT;
+	struct package_file pf;
 	struct query_control_reply rep;
+	char why[PACKAGE_REASON_LEN], id[PACKAGE_ID_LEN];
 	char *password;
+	int64_t server_id;
 	int r;
 
 	if (cli_opt("server") == NULL || cli_opt("out") == NULL ||
@@ -325,21 +539,34 @@ admin_package_create(const struct cli_command *c)
 		cli_usage_error("--server, --out and --password-file are "
 		    "required");
 	check_id("--server", cli_opt("server"));
-	if (access(cli_opt("password-file"), R_OK) != 0)
-		cli_usage_error("cannot read --password-file '%s': %s",
-		    cli_opt("password-file"), strerror(errno));
-	req.package = &pkg;
-	pkg.server_id = id_arg(cli_opt("server"));
+	server_id = id_arg(cli_opt("server"));
 	password = read_password(cli_opt("password-file"));
+	if (package_file_open(&pf, cli_opt("out"), why, sizeof(why)) < 0) {
+		memset(password, 0, strlen(password));
+		free(password);
+		return package_discard(server_id, NULL, why);
+	}
+	req.package = &pkg;
+	pkg.server_id = server_id;
 	pkg.password.data = (uint8_t *)password;
 	pkg.password.len = strlen(password);
 	r = admin_call(c, &req, &rep);
 	memset(password, 0, strlen(password));
 	free(password);
-	if (r != 0)
+	if (r != 0) {
+		package_file_fini(&pf);
 		return r;
-	if ((r = write_package(cli_opt("out"), rep.data, rep.data_len)) == 0)
-		admin_print(&rep);
+	}
+	if (package_id_parse(rep.json, id) < 0) {
+		/* without its id it cannot be activated: it stays pending */
+		r = cli_fail(EXIT_NOT_FOUND, "the daemon's answer has no "
+		    "package id; '%s' not written", pf.path);
+	} else if (package_file_commit(&pf, rep.data, rep.data_len, why,
+	    sizeof(why)) < 0)
+		r = package_discard(server_id, id, why);
+	else
+		r = package_activate(server_id, id, &pf, &rep);
+	package_file_fini(&pf);
 	query_control_reply_fini(&rep);
 	return r;
 }

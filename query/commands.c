@@ -202,7 +202,13 @@ const struct cli_command cli_commands[] = {
 	  .run = admin_package_create,
 	  .usage = "package create --server ID --out FILE --password-file FILE",
 	  .help = "Creates the communication data package of a server "
-	  "(Administrator, through\nthe daemon).\n",
+	  "(Administrator, through\nthe daemon). The password, the first "
+	  "line of the password file, must have\nat least 12 characters. "
+	  "The package is written beside FILE, mode 0600, and\nrenamed "
+	  "into place; only then does it replace the server's previous "
+	  "package,\nwhose client certificate is revoked. If FILE cannot "
+	  "be written, nothing\nchanges, the failure is audited and the "
+	  "exit status is 1.\n",
 	  .opts = { { "server", true }, { "out", true },
 	  { "password-file", true } } },
 	{ .name = "user list", .control = CLI_CONTROL_ASK,

@@ -167,7 +167,7 @@ chgrp "$GROUP" "$DATA/control.sock"
 
 # --- add a server and make packages ---
 P1=$(free_port)
-printf 'S3cret pass\n' >"$TMP/pw"
+printf 'S3cret passw0rd\n' >"$TMP/pw"
 q --format json server add --address 127.0.0.1 --port "$P1" \
     --verify-client --name t1 >"$TMP/add.json" || fail "server add"
 ID=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["id"])' \
@@ -223,6 +223,96 @@ qrc package create --server "$ID" --out "$TMP/x.zip" \
     --password-file "$TMP/pw.empty"
 check_eq "empty password file refused" 2 "$rc"
 [ ! -e "$TMP/x.zip" ] || fail "a package was written without password"
+printf 'short\n' >"$TMP/pw.short"
+qrc package create --server "$ID" --out "$TMP/short.zip" \
+    --password-file "$TMP/pw.short"
+check_eq "a 5-character password: usage error" 2 "$rc"
+grep -q 'at least 12' "$TMP/out" || fail "$(cat "$TMP/out")"
+[ -z "$(ls -A "$TMP" | grep 'short\.zip')" ] ||
+    fail "files left by the refused package: $(ls -A "$TMP")"
+
+# --- issue 10: a package create that fails changes nothing agents see ---
+client_certs() {	# "valid revoked pending" client certificates of $ID
+	sql "SELECT count(*) - count(revoked_ms), count(revoked_ms),
+	    coalesce(sum(pending), 0) FROM certificates WHERE server_id = $ID
+	    AND kind = 'client'" | tr '|' ' '
+}
+failed_audits() {	# failed audit records of package create so far
+	sql "SELECT count(*) FROM audit_log WHERE action = 'package create'
+	    AND result = 'failed'"
+}
+check_eq "package 2 works before the failures" 0 \
+    "$(agent "$P1" "$TMP/pkg2.zip")"
+CUR=$(sql "SELECT package_id FROM integration_servers WHERE id = $ID")
+CERTS=$(client_certs)
+AUDITS=$(failed_audits)
+
+NODIR=/nonexistent-dir-$$/p.zip
+qrc package create --server "$ID" --out "$NODIR" --password-file "$TMP/pw"
+check_eq "--out in a missing directory: exit 1" 1 "$rc"
+grep -q "'$NODIR'" "$TMP/out" || fail "no path in: $(cat "$TMP/out")"
+check_eq "missing directory: the old package still works" 0 \
+    "$(agent "$P1" "$TMP/pkg2.zip")"
+check_eq "missing directory: no certificate made" "$CERTS" "$(client_certs)"
+check_eq "missing directory: audited as failed, naming the path" 1 \
+    "$(sql "SELECT count(*) FROM audit_log WHERE action = 'package create'
+    AND result = 'failed' AND detail LIKE '%''$NODIR''%'")"
+
+
+mkdir "$TMP/adir"
+qrc package create --server "$ID" --out "$TMP/adir" --password-file "$TMP/pw"
+check_eq "--out naming a directory: exit 1" 1 "$rc"
+grep -q "'$TMP/adir'" "$TMP/out" || fail "$(cat "$TMP/out")"
+check_eq "--out a directory: no certificate made" "$CERTS" "$(client_certs)"
+
+# The file cannot be written once the daemon has made the package: a
+# file size limit of 512 bytes (the zip is several KiB) makes write()
+# fail with EFBIG, SIGXFSZ being ignored.
+rc=0
+(trap '' XFSZ; ulimit -f 1; exec "$QUERY" --data-dir "$DATA" package create \
+    --server "$ID" --out "$TMP/big.zip" --password-file "$TMP/pw") \
+    >"$TMP/out" 2>&1 || rc=$?
+check_eq "write failure: exit 1" 1 "$rc"
+grep -q "'$TMP/big.zip'" "$TMP/out" || fail "$(cat "$TMP/out")"
+grep -q 'discarded' "$TMP/out" || fail "$(cat "$TMP/out")"
+[ -z "$(ls -A "$TMP" | grep 'big\.zip')" ] ||
+    fail "files left by the failed write: $(ls -A "$TMP")"
+check_eq "write failure: the old package still works" 0 \
+    "$(agent "$P1" "$TMP/pkg2.zip")"
+check_eq "write failure: the server's package unchanged" "$CUR" \
+    "$(sql "SELECT package_id FROM integration_servers WHERE id = $ID")"
+DISCARDED=$(sql "SELECT serial FROM certificates WHERE server_id = $ID AND
+    kind = 'client' AND pending = 1 AND revoked_ms IS NOT NULL")
+[ -n "$DISCARDED" ] || fail "no discarded certificate recorded"
+crl_lists "$DISCARDED" ||
+    fail "the CRL does not list the discarded certificate $DISCARDED"
+echo "ok - the CRL lists the discarded certificate"
+check_eq "write failure: only the old certificate valid" "1" \
+    "$(client_certs | cut -d' ' -f1)"
+check_eq "failures audited" "$((AUDITS + 3))" "$(failed_audits)"
+check_eq "the discard's audit names the file" 1 "$(sql "SELECT count(*)
+    FROM audit_log WHERE action = 'package create' AND result = 'failed'
+    AND detail LIKE '%''$TMP/big.zip''%discarded%'")"
+
+q package create --server "$ID" --out "$TMP/pkg3.zip" \
+    --password-file "$TMP/pw" >"$TMP/out" || fail "package 3"
+grep -q "'$TMP/pkg3.zip' written" "$TMP/out" || fail "$(cat "$TMP/out")"
+check_eq "package 3 mode" "600" "$(stat -c %a "$TMP/pkg3.zip")"
+check_eq "after package 3 the old package is refused" 1 \
+    "$(agent "$P1" "$TMP/pkg2.zip")"
+check_eq "package 3 accepted" 0 "$(agent "$P1" "$TMP/pkg3.zip")"
+PKG3=$(unzip -p "$TMP/pkg3.zip" metadata.json | python3 -c \
+    'import json,sys; print(json.load(sys.stdin)["package_id"])')
+check_eq "package 3 is the server's" "$PKG3" \
+    "$(sql "SELECT package_id FROM integration_servers WHERE id = $ID")"
+check_eq "package 3: made, then activated, both audited ok" \
+    "made is now the package" "$(sql "SELECT group_concat(CASE WHEN
+    detail LIKE '%pending until it is written' THEN 'made' WHEN detail
+    LIKE '%is now the package of integration server $ID; 1 earlier%'
+    THEN 'is now the package' END, ' ') FROM (SELECT detail FROM audit_log
+    WHERE action = 'package create' AND result = 'ok' AND target =
+    'server $ID package $PKG3' ORDER BY id)")"
+cp "$TMP/pkg3.zip" "$TMP/pkg2.zip"
 
 # --- refusals ---
 qrc server add --address 127.0.0.1 --port "$P0"

@@ -211,7 +211,7 @@ check(rc == 0 and json.loads(out) == nodes, "KICS_DATA_DIR")
 sock = os.path.join(DIR, "control.sock")
 unreach = "kics-query: cannot reach the daemon's control socket '%s': No such file or directory (is kics-epp-proxy running?)" % sock
 pw = os.path.join(DIR, "pw")
-open(pw, "w").write("secret\n")
+open(pw, "w").write("secret passphrase\n")
 for args in (["device", "set", "1", "--status", "authorized"], ["server", "add", "--address", "10.0.0.9", "--port", "8443"],
              ["server", "edit", "1", "--name", "x"], ["server", "enable", "1"], ["server", "disable", "1"],
              ["server", "remove", "1"], ["package", "create", "--server", "1", "--out", "/tmp/p.zip", "--password-file", pw],

@@ -309,9 +309,24 @@ int store_server_set_package(struct store *s, int64_t id,
 int store_cert_revoke_server(struct store *s, int64_t server_id,
     const char *kind, const char *keep_serial, int64_t now_ms,
     char ***ret_serials, size_t *ret_n);
-int store_cert_insert(struct store *s, int64_t server_id, const char *kind,
-    const char *serial, const char *sha256, int64_t not_after_ms,
-    int64_t now_ms);
+/*
+ * Communication data packages (issue 10): a package's client certificate
+ * is inserted pending; activating it clears pending, discarding it marks
+ * it revoked. Both act only on a certificate still pending and not
+ * revoked, return -ENOENT when there is none, and return its serial
+ * (freed with free()).
+ */
+int store_package_cert_insert(struct store *s, int64_t server_id,
+    const char *package_id, const char *serial, const char *sha256,
+    int64_t not_after_ms, int64_t now_ms);
+/* Marks revoked the pending client certificates of server_id. */
+int store_package_cert_revoke_pending(struct store *s, int64_t server_id,
+    int64_t now_ms, char ***ret_serials, size_t *ret_n);
+/* Also returns created_ms of the certificate (the package's time). */
+int store_package_cert_activate(struct store *s, int64_t server_id,
+    const char *package_id, char **ret_serial, int64_t *ret_created_ms);
+int store_package_cert_discard(struct store *s, int64_t server_id,
+    const char *package_id, int64_t now_ms, char **ret_serial);
 void store_strings_free(char **v, size_t n);
 /* Connected agents in contact since since_ms, of server_id (0: any). */
 int store_agents_connected(struct store *s, int64_t since_ms,

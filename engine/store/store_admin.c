@@ -102,26 +102,19 @@ store_strings_free(char **v, size_t n)
 	free(v);
 }
 
-int
-store_cert_revoke_server(struct store *s, int64_t server_id,
-    const char *kind, const char *keep_serial, int64_t now_ms,
-    char ***ret_serials, size_t *ret_n)
+/*
+ * Steps st, an UPDATE ... RETURNING serial, to its end and finalizes it.
+ * Returns 0 and the serials (freed with store_strings_free()), or a
+ * negative errno.
+ */
+static int
+admin_serials(struct store *s, sqlite3_stmt *st, char ***ret_serials,
+    size_t *ret_n)
 {
-	sqlite3_stmt *st;
 	char **v = NULL, **p;
 	size_t n = 0;
 	int rc, r = 0;
 
-	st = admin_prepare(s, "UPDATE certificates SET revoked_ms = ?3 "
-	    "WHERE server_id = ?1 AND revoked_ms IS NULL "
-	    "AND (?2 IS NULL OR kind = ?2) AND (?4 IS NULL OR serial <> ?4) "
-	    "RETURNING serial");
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, server_id);
-	(void)store_bind_text(st, 2, kind);
-	(void)sqlite3_bind_int64(st, 3, now_ms);
-	(void)store_bind_text(st, 4, keep_serial);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		const char *serial = (const char *)sqlite3_column_text(st, 0);
 
@@ -151,23 +144,131 @@ out:
 }
 
 int
-store_cert_insert(struct store *s, int64_t server_id, const char *kind,
-    const char *serial, const char *sha256, int64_t not_after_ms,
-    int64_t now_ms)
+store_cert_revoke_server(struct store *s, int64_t server_id,
+    const char *kind, const char *keep_serial, int64_t now_ms,
+    char ***ret_serials, size_t *ret_n)
+{
+	sqlite3_stmt *st;
+
+	st = admin_prepare(s, "UPDATE certificates SET revoked_ms = ?3 "
+	    "WHERE server_id = ?1 AND revoked_ms IS NULL "
+	    "AND (?2 IS NULL OR kind = ?2) AND (?4 IS NULL OR serial <> ?4) "
+	    "RETURNING serial");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, server_id);
+	(void)store_bind_text(st, 2, kind);
+	(void)sqlite3_bind_int64(st, 3, now_ms);
+	(void)store_bind_text(st, 4, keep_serial);
+	return admin_serials(s, st, ret_serials, ret_n);
+}
+
+int
+store_package_cert_insert(struct store *s, int64_t server_id,
+    const char *package_id, const char *serial, const char *sha256,
+    int64_t not_after_ms, int64_t now_ms)
 {
 	sqlite3_stmt *st = admin_prepare(s, "INSERT INTO certificates "
-	    "(server_id, kind, serial, sha256, not_after_ms, created_ms) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	    "(server_id, kind, serial, sha256, not_after_ms, created_ms, "
+	    "package_id, pending) VALUES (?1, 'client', ?2, ?3, ?4, ?5, ?6, "
+	    "1)");
 
 	if (st == NULL)
 		return -EIO;
 	(void)store_bind_id(st, 1, server_id);
-	(void)sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(st, 3, serial, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(st, 4, sha256, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(st, 5, not_after_ms);
-	(void)sqlite3_bind_int64(st, 6, now_ms);
+	(void)sqlite3_bind_text(st, 2, serial, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 3, sha256, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 4, not_after_ms);
+	(void)sqlite3_bind_int64(st, 5, now_ms);
+	(void)sqlite3_bind_text(st, 6, package_id, -1, SQLITE_STATIC);
 	return admin_exec(s, st);
+}
+
+int
+store_package_cert_revoke_pending(struct store *s, int64_t server_id,
+    int64_t now_ms, char ***ret_serials, size_t *ret_n)
+{
+	sqlite3_stmt *st = admin_prepare(s, "UPDATE certificates SET "
+	    "revoked_ms = ?2 WHERE server_id = ?1 AND kind = 'client' AND "
+	    "pending = 1 AND revoked_ms IS NULL RETURNING serial");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, server_id);
+	(void)sqlite3_bind_int64(st, 2, now_ms);
+	return admin_serials(s, st, ret_serials, ret_n);
+}
+
+/*
+ * Steps st, an UPDATE of at most one pending certificate RETURNING its
+ * serial and created_ms, and finalizes it. -ENOENT when no row changed.
+ */
+static int
+admin_package_cert(struct store *s, sqlite3_stmt *st, char **ret_serial,
+    int64_t *ret_created_ms)
+{
+	char *serial = NULL;
+	int64_t created = 0;
+	int rc, r = -ENOENT;
+
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *v = (const char *)sqlite3_column_text(st, 0);
+
+		created = sqlite3_column_int64(st, 1);
+		if ((serial = strdup(v != NULL ? v : "")) == NULL) {
+			r = -ENOMEM;
+			goto out;
+		}
+		r = 0;
+		rc = sqlite3_step(st);
+	}
+	if (rc != SQLITE_DONE) {
+		r = store_error(s, rc);
+		goto out;
+	}
+	if (r < 0)
+		goto out;
+	*ret_serial = serial;
+	if (ret_created_ms != NULL)
+		*ret_created_ms = created;
+	serial = NULL;
+out:
+	(void)sqlite3_finalize(st);
+	free(serial);
+	return r;
+}
+
+int
+store_package_cert_activate(struct store *s, int64_t server_id,
+    const char *package_id, char **ret_serial, int64_t *ret_created_ms)
+{
+	sqlite3_stmt *st = admin_prepare(s, "UPDATE certificates SET "
+	    "pending = 0 WHERE server_id = ?1 AND package_id = ?2 AND "
+	    "kind = 'client' AND pending = 1 AND revoked_ms IS NULL "
+	    "RETURNING serial, created_ms");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, server_id);
+	(void)sqlite3_bind_text(st, 2, package_id, -1, SQLITE_STATIC);
+	return admin_package_cert(s, st, ret_serial, ret_created_ms);
+}
+
+int
+store_package_cert_discard(struct store *s, int64_t server_id,
+    const char *package_id, int64_t now_ms, char **ret_serial)
+{
+	sqlite3_stmt *st = admin_prepare(s, "UPDATE certificates SET "
+	    "revoked_ms = ?3 WHERE server_id = ?1 AND package_id = ?2 AND "
+	    "kind = 'client' AND pending = 1 AND revoked_ms IS NULL "
+	    "RETURNING serial, created_ms");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, server_id);
+	(void)sqlite3_bind_text(st, 2, package_id, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 3, now_ms);
+	return admin_package_cert(s, st, ret_serial, NULL);
 }
 
 int
