@@ -236,7 +236,7 @@ check_eq "nothing left to root" "" \
     "$(find "$DATA" -user root -o -group root)"
 
 # --- agents: a server on a high port and one below 1024 ---
-printf 'S3cret pass\n' >"$TMP/pw"
+printf 'S3cret passphrase\n' >"$TMP/pw"
 P1=$(free_port)
 q --format json server add --address 127.0.0.1 --port "$P1" \
     --name t1 >"$TMP/add.json" || fail "server add"
