@@ -60,6 +60,7 @@ struct daemon {
 	struct event	*drain_ev;
 	bool		stopping;
 	struct daemon_start start;	/* lock, pid file, waiting parent */
+	uint32_t	max_connections; /* as many as open files allow */
 };
 
 /* An integration server to listen for. */
@@ -486,7 +487,10 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	struct http_config hcfg = {
 		.max_body_bytes = d->conf->max_body_bytes,
 		.max_body_memory_bytes = d->conf->max_body_memory_bytes,
-		.max_connections = d->conf->max_connections,
+		.handshake_timeout_s = d->conf->handshake_timeout_s,
+		.max_connections_per_address =
+		    d->conf->max_connections_per_address,
+		.max_connections = d->max_connections,
 		.idle_timeout_s = d->conf->idle_timeout_s,
 		.report_interval_s = d->conf->report_interval_s,
 	};
@@ -630,6 +634,7 @@ main(int argc, char **argv)
 	make_data_dir(&d, data_dir);
 	/* before anything in the data directory is touched */
 	daemon_start_lock(&d.start, d.data_dir);
+	d.max_connections = daemon_start_files(d.conf->max_connections);
 	/*
 	 * Still one thread: before the PKI, the database and the writer.
 	 * It also sets the umask, and so the modes of the database files;

@@ -9,12 +9,15 @@
 #define KICS_DAEMON_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "conf.h"
 
 #define DAEMON_NAME		"kics-epp-proxy"
 #define DAEMON_LOCK_FILE	"kics-epp.lock"
 #define DAEMON_PID_FILE		"kics-epp.pid"
+/* Open files besides the connections' sockets (daemon_start_files()). */
+#define DAEMON_FILES_RESERVE	256
 /* Names the configuration when --config is not given. */
 #define DAEMON_CONFIG_ENV	"KICS_EPP_CONFIG"
 
@@ -68,6 +71,16 @@ void daemon_start_pid(struct daemon_start *s, const char *data_dir);
  * ready; later calls do nothing.
  */
 void daemon_start_ready(struct daemon_start *s);
+
+/*
+ * Every connection is a socket: raises the soft limit of open files
+ * (RLIMIT_NOFILE; as root the hard one too) to max_connections plus
+ * DAEMON_FILES_RESERVE for listeners, the database, the PKI and the
+ * control socket. Returns max_connections, or, when the limit cannot be
+ * raised that far, the number of connections that fit (with a warning).
+ * Ends the program when not even a few fit.
+ */
+uint32_t daemon_start_files(uint32_t max_connections);
 
 /* Removes the pid file and releases the lock. */
 void daemon_start_fini(struct daemon_start *s);

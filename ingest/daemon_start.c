@@ -5,6 +5,7 @@
  * detaching that reports a failed start to whoever started the daemon.
  */
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -234,4 +235,40 @@ daemon_start_fini(struct daemon_start *s)
 	if (s->lock_fd >= 0)
 		(void)close(s->lock_fd);
 	s->lock_fd = -1;
+}
+
+uint32_t
+daemon_start_files(uint32_t max_connections)
+{
+	rlim_t want = (rlim_t)max_connections + DAEMON_FILES_RESERVE;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+		log_warn("getrlimit RLIMIT_NOFILE, ignoring");
+		return max_connections;
+	}
+	if (rl.rlim_cur >= want)
+		return max_connections;
+	/* root may raise the hard limit too; others up to it */
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want &&
+	    geteuid() == 0)
+		rl.rlim_max = want;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
+	    want : rl.rlim_max;
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0 &&
+	    getrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return max_connections;
+	if (rl.rlim_cur >= want) {
+		log_info("open files raised to %llu for %u connections",
+		    (unsigned long long)rl.rlim_cur, max_connections);
+		return max_connections;
+	}
+	if (rl.rlim_cur <= 2 * DAEMON_FILES_RESERVE)
+		fatalx("only %llu open files allowed (RLIMIT_NOFILE): too few "
+		    "for any connection", (unsigned long long)rl.rlim_cur);
+	log_warnx("only %llu open files allowed (RLIMIT_NOFILE): "
+	    "limits.max_connections lowered from %u to %llu",
+	    (unsigned long long)rl.rlim_cur, max_connections,
+	    (unsigned long long)(rl.rlim_cur - DAEMON_FILES_RESERVE));
+	return (uint32_t)(rl.rlim_cur - DAEMON_FILES_RESERVE);
 }

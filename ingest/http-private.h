@@ -18,6 +18,7 @@
 #include "ingest.h"
 
 #define HTTP_REASON_LEN		160	/* bytes of a listen error */
+#define HTTP_ACCEPT_PAUSE_MS	100	/* a listener after accept failed */
 #define HTTP_WARN_INTERVAL_MS	10000	/* between overload logs */
 
 struct http_listener {
@@ -45,6 +46,8 @@ struct http_conn {
 	int		fd;
 	struct sockaddr_storage peer;	/* to tell a reused fd apart */
 	socklen_t	peer_len;
+	int64_t		since_ms;	/* accepted, monotonic */
+	bool		proven;		/* sent a whole header block */
 };
 
 /* A bufferevent made by evhttp for a new connection, fd not yet seen. */
@@ -71,10 +74,12 @@ struct http {
 	struct event	*fresh_ev;
 	struct http_conn *conns;	/* cfg.max_connections slots */
 	size_t		n_conns;
+	size_t		evicted;	/* connections pushed out unproven */
 	size_t		pending;	/* jobs at the writer */
 	int64_t		last_busy_warn_ms;
 	int64_t		last_full_warn_ms;
 	struct http_gate_budget body_budget;	/* bodies being received */
+	struct http_gate_params gate;		/* what every gate is given */
 	struct http_listen_error *errors;	/* servers that cannot listen */
 	size_t		n_errors;
 };

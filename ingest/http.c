@@ -27,6 +27,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
+#include <event2/listener.h>
 #include <event2/keyvalq_struct.h>
 
 #include "epp_agent.pb-c.h"
@@ -298,11 +299,95 @@ http_request_cb(struct evhttp_request *req, void *arg)
 	http_handle_report(l, req);
 }
 
+/*
+ * An accept error that is not transient (EMFILE, ENFILE, ENOBUFS) leaves
+ * the connection in the listen queue, and libevent would call accept()
+ * again at once, for ever, logging each failure. Instead the listener
+ * pauses for HTTP_ACCEPT_PAUSE_MS and the log says so at most every
+ * HTTP_WARN_INTERVAL_MS. libevent hands this callback evhttp's argument,
+ * not ours, so the pauses live in this file-level list (loop thread only).
+ */
+struct http_pause {
+	struct evconnlistener *lev;
+	struct event	*ev;
+	struct http_pause *next;
+};
+static struct http_pause *http_pauses;
+static int64_t http_accept_warn_ms;
+
+static void
+http_pause_free(struct http_pause *p)
+{
+	struct http_pause **pp;
+
+	for (pp = &http_pauses; *pp != NULL; pp = &(*pp)->next)
+		if (*pp == p) {
+			*pp = p->next;
+			break;
+		}
+	event_free(p->ev);
+	free(p);
+}
+
+static void
+http_pause_end(evutil_socket_t unused, short what, void *arg)
+{
+	struct http_pause *p = arg;
+
+	(void)unused;
+	(void)what;
+	(void)evconnlistener_enable(p->lev);
+	http_pause_free(p);
+}
+
+/* The listener of bound goes away: a pause of it must not outlive it. */
+static void
+http_pause_forget(struct evhttp_bound_socket *bound)
+{
+	struct evconnlistener *lev = evhttp_bound_socket_get_listener(bound);
+
+	for (struct http_pause *p = http_pauses; p != NULL; p = p->next)
+		if (p->lev == lev) {
+			http_pause_free(p);
+			return;
+		}
+}
+
+static void
+http_accept_error_cb(struct evconnlistener *lev, void *unused)
+{
+	struct timeval tv = { 0, HTTP_ACCEPT_PAUSE_MS * 1000 };
+	int64_t now = ingest_now_ms();
+	int e = EVUTIL_SOCKET_ERROR();
+	struct http_pause *p;
+
+	(void)unused;
+	if (now - http_accept_warn_ms >= HTTP_WARN_INTERVAL_MS) {
+		http_accept_warn_ms = now;
+		log_warnx("accept: %s; pausing the listener for %d ms",
+		    evutil_socket_error_to_string(e), HTTP_ACCEPT_PAUSE_MS);
+	}
+	for (p = http_pauses; p != NULL; p = p->next)
+		if (p->lev == lev)
+			return;		/* paused already */
+	p = xcalloc(1, sizeof(*p));
+	p->lev = lev;
+	if ((p->ev = evtimer_new(evconnlistener_get_base(lev), http_pause_end,
+	    p)) == NULL)
+		fatalx("evtimer_new: out of memory");
+	p->next = http_pauses;
+	http_pauses = p;
+	(void)evconnlistener_disable(lev);
+	(void)evtimer_add(p->ev, &tv);
+}
+
 static void
 http_listener_free(struct http_listener *l)
 {
 	if (l == NULL)
 		return;
+	if (l->evh != NULL && l->bound != NULL)
+		http_pause_forget(l->bound);
 	if (l->evh != NULL)
 		evhttp_free(l->evh);
 	tls_server_free(l->tls);
@@ -325,6 +410,9 @@ http_new(struct event_base *base, struct writer *w,
 	if (h->cfg.max_connections > LIMIT_HTTP_CONNECTIONS)
 		h->cfg.max_connections = LIMIT_HTTP_CONNECTIONS;
 	h->conns = xcalloc(h->cfg.max_connections, sizeof(*h->conns));
+	if (h->cfg.max_connections_per_address == 0 ||
+	    h->cfg.max_connections_per_address > h->cfg.max_connections)
+		h->cfg.max_connections_per_address = h->cfg.max_connections;
 	h->body_budget.limit = h->cfg.max_body_memory_bytes > 0 ?
 	    h->cfg.max_body_memory_bytes : LIMIT_HTTP_BODY_MEMORY_DEFAULT;
 	if (h->body_budget.limit < h->cfg.max_body_bytes)
@@ -429,6 +517,8 @@ http_listener_setup(struct http_listener *l, const struct http_server_params *p)
 		    "%s:%u: %s", p->address, (unsigned)p->port, strerror(-r));
 		return r;
 	}
+	evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(l->bound),
+	    http_accept_error_cb);
 	fd = evhttp_bound_socket_get_fd(l->bound);
 	/* Linux copies it to accepted sockets; http_conn_admit() too. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
@@ -505,6 +595,7 @@ http_stop_accepting(struct http *h)
 		struct http_listener *l = h->listeners[i];
 
 		if (l->bound != NULL) {
+			http_pause_forget(l->bound);
 			evhttp_del_accept_socket(l->evh, l->bound);
 			l->bound = NULL;
 		}
@@ -612,6 +703,7 @@ http_listener_stop(struct http *h, int64_t server_id)
 	h->listeners[i] = h->listeners[--h->n_listeners];
 	http_listen_error_set(h, server_id, NULL);
 	if (l->bound != NULL) {
+		http_pause_forget(l->bound);
 		evhttp_del_accept_socket(l->evh, l->bound);
 		l->bound = NULL;
 	}

@@ -16,6 +16,7 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 
+#include "clock.h"
 #include "http-private.h"
 #include "log.h"
 #include "tls.h"
@@ -41,50 +42,140 @@ http_conns_sweep(struct http *h)
 	}
 }
 
+/* Same IP address (the port aside)? */
+static bool
+http_conn_same_address(const struct http_conn *c,
+    const struct sockaddr_storage *ss)
+{
+	if (c->peer_len == 0 || c->peer.ss_family != ss->ss_family)
+		return false;
+	if (ss->ss_family == AF_INET)
+		return ((const struct sockaddr_in *)&c->peer)->sin_addr.s_addr ==
+		    ((const struct sockaddr_in *)ss)->sin_addr.s_addr;
+	if (ss->ss_family == AF_INET6)
+		return memcmp(&((const struct sockaddr_in6 *)&c->peer)->sin6_addr,
+		    &((const struct sockaddr_in6 *)ss)->sin6_addr,
+		    sizeof(struct in6_addr)) == 0;
+	return false;
+}
+
+/* The entry of fd, or NULL. */
+static struct http_conn *
+http_conn_find(struct http *h, int fd)
+{
+	for (size_t i = 0; i < h->n_conns; i++)
+		if (h->conns[i].fd == fd)
+			return &h->conns[i];
+	return NULL;
+}
+
+/* Connections in the table from the address of ss, other than skip. */
+static size_t
+http_conns_from(const struct http *h, const struct sockaddr_storage *ss,
+    const struct http_conn *skip)
+{
+	size_t same = 0;
+
+	for (size_t i = 0; i < h->n_conns; i++)
+		if (&h->conns[i] != skip &&
+		    http_conn_same_address(&h->conns[i], ss))
+			same++;
+	return same;
+}
+
+/* Refuses fd: evhttp sees the end of it and frees the connection. */
+static bool
+http_conn_refuse(struct http *h, int fd, const char *why)
+{
+	int64_t now = ingest_now_ms();
+
+	if (now - h->last_full_warn_ms >= HTTP_WARN_INTERVAL_MS) {
+		h->last_full_warn_ms = now;
+		log_warnx("%s: closing new connections", why);
+	}
+	(void)shutdown(fd, SHUT_RDWR);
+	return false;
+}
+
 /*
- * Applies the connection limit and TCP_NODELAY to a newly accepted socket.
- * libevent 2.1 tells nobody when evhttp closes a connection, so the count
- * is corrected lazily: a reused fd replaces its old entry, and a sweep
- * drops closed sockets before a connection would be refused.
+ * The slot for a new connection when every slot is taken: the oldest
+ * connection that has not yet sent a whole request (a handshake or
+ * headers still on the way) makes room, so that clients that only open
+ * connections cannot keep agents that work from connecting; connections
+ * that have sent a request are never pushed out. NULL when all have.
+ */
+static struct http_conn *
+http_conn_evict(struct http *h)
+{
+	struct http_conn *old = NULL;
+
+	for (size_t i = 0; i < h->n_conns; i++)
+		if (!h->conns[i].proven && (old == NULL ||
+		    h->conns[i].since_ms < old->since_ms))
+			old = &h->conns[i];
+	if (old != NULL) {
+		(void)shutdown(old->fd, SHUT_RDWR);
+		h->evicted++;
+	}
+	return old;
+}
+
+/*
+ * Admits a newly accepted socket, or refuses it: limits.max_connections
+ * over all, limits.max_connections_per_address from one IP address. Then
+ * TCP_NODELAY. libevent 2.1 tells nobody when evhttp closes a connection,
+ * so the table is corrected lazily: a reused fd replaces its old entry,
+ * and a sweep drops closed sockets before anything is refused.
  */
 static bool
 http_conn_admit(struct http *h, int fd)
 {
 	struct http_conn *c = NULL;
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
 	int one = 1;
-	size_t i;
 
-	for (i = 0; i < h->n_conns; i++) {
-		if (h->conns[i].fd == fd) {
-			c = &h->conns[i];	/* the old one was closed */
-			break;
-		}
-	}
-	if (c == NULL && h->n_conns >= h->cfg.max_connections)
-		http_conns_sweep(h);
+	if (getpeername(fd, (struct sockaddr *)&ss, &len) < 0)
+		return false;	/* gone already */
+	/* an entry of the same fd is a connection closed since */
+	c = http_conn_find(h, fd);
 	if (c == NULL && h->n_conns >= h->cfg.max_connections) {
-		int64_t now = ingest_now_ms();
-
-		if (now - h->last_full_warn_ms >= HTTP_WARN_INTERVAL_MS) {
-			h->last_full_warn_ms = now;
-			log_warnx("%zu connections open "
-			    "(limits.max_connections), closing new ones",
-			    h->n_conns);
-		}
-		/* evhttp sees end of file and frees the connection. */
-		(void)shutdown(fd, SHUT_RDWR);
-		return false;
+		http_conns_sweep(h);	/* it moves entries */
+		c = http_conn_find(h, fd);
 	}
-	if (c == NULL)
+	if (http_conns_from(h, &ss, c) >= h->cfg.max_connections_per_address) {
+		http_conns_sweep(h);
+		c = http_conn_find(h, fd);
+		if (http_conns_from(h, &ss, c) >=
+		    h->cfg.max_connections_per_address)
+			return http_conn_refuse(h, fd, "limits.max_connections_"
+			    "per_address reached for one address");
+	}
+	if (c == NULL && h->n_conns < h->cfg.max_connections)
 		c = &h->conns[h->n_conns++];
+	if (c == NULL && (c = http_conn_evict(h)) == NULL)
+		return http_conn_refuse(h, fd, "limits.max_connections "
+		    "reached by connections that all sent requests");
 	c->fd = fd;
-	c->peer_len = sizeof(c->peer);
-	if (getpeername(fd, (struct sockaddr *)&c->peer, &c->peer_len) < 0)
-		c->peer_len = 0;	/* gone: the next sweep drops it */
+	c->peer = ss;
+	c->peer_len = len;
+	c->since_ms = clock_mono_ms();
+	c->proven = false;
 	/* Without it every reply waits ≈ 40 ms for a delayed ACK. */
 	if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 		log_warn("setsockopt TCP_NODELAY, ignoring");
 	return true;
+}
+
+/* The gate saw a whole request on fd: the connection works. */
+static void
+http_conn_proven(void *arg, int fd)
+{
+	struct http *h = arg;
+
+	for (size_t i = 0; i < h->n_conns; i++)
+		if (h->conns[i].fd == fd)
+			h->conns[i].proven = true;
 }
 
 /*
@@ -100,8 +191,12 @@ http_gate_on(struct http *h, struct bufferevent *bev)
 	bufferevent_getcb(bev, NULL, NULL, NULL, &evcon);
 	if (evcon == NULL)
 		fatalx("gate: a connection without evhttp");
-	if (http_gate_attach(bev, evcon, &h->body_budget,
-	    h->cfg.max_body_bytes) < 0)
+	h->gate.budget = &h->body_budget;
+	h->gate.max_body_bytes = h->cfg.max_body_bytes;
+	h->gate.head_timeout_ms = h->cfg.handshake_timeout_s * 1000;
+	h->gate.proven = http_conn_proven;
+	h->gate.arg = h;
+	if (http_gate_attach(bev, evcon, &h->gate) < 0)
 		fatalx("gate: out of memory");
 }
 

@@ -15,7 +15,9 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/event.h>
 #include <event2/http.h>
+#include <sys/socket.h>
 
 #include "http_gate.h"
 #include "kics_limits.h"
@@ -30,7 +32,11 @@ enum gate_state {
 };
 
 struct http_gate {
+	const struct http_gate_params *p;
 	struct http_gate_budget *budget;
+	struct bufferevent *bev;	/* the connection's TLS bufferevent */
+	struct event	*deadline;	/* the header block's, or NULL */
+	bool		proven;		/* a whole header block was seen */
 	struct evbuffer	*in;		/* the connection's, read by evhttp */
 	struct evbuffer_cb_entry *cb;
 	struct evbuffer	*hold;		/* taken from in, not yet passed */
@@ -55,6 +61,50 @@ gate_release(struct http_gate *g)
 {
 	g->budget->used -= g->reserved;
 	g->reserved = 0;
+}
+
+/*
+ * The header block's deadline passed: close the connection under evhttp,
+ * which sees the end of it and frees it (and the gate). A client that
+ * trickles its handshake or its headers cannot hold a slot longer.
+ */
+static void
+gate_deadline_cb(evutil_socket_t unused, short what, void *arg)
+{
+	struct http_gate *g = arg;
+	evutil_socket_t fd = bufferevent_getfd(g->bev);
+
+	(void)unused;
+	(void)what;
+	log_debug("gate: no whole request within %u ms, closing",
+	    (unsigned)g->p->head_timeout_ms);
+	if (fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
+static void
+gate_deadline_arm(struct http_gate *g)
+{
+	struct timeval tv = {
+		.tv_sec = g->p->head_timeout_ms / 1000,
+		.tv_usec = (g->p->head_timeout_ms % 1000) * 1000,
+	};
+
+	if (g->deadline != NULL && !evtimer_pending(g->deadline, NULL))
+		(void)evtimer_add(g->deadline, &tv);
+}
+
+/* A header block is whole (passed or refused): its deadline is met. */
+static void
+gate_head_done(struct http_gate *g)
+{
+	if (g->deadline != NULL)
+		(void)evtimer_del(g->deadline);
+	if (!g->proven) {
+		g->proven = true;
+		if (g->p->proven != NULL)
+			g->p->proven(g->p->arg, bufferevent_getfd(g->bev));
+	}
 }
 
 /*
@@ -206,6 +256,7 @@ gate_head(struct http_gate *g, size_t head_len)
 	if ((head = (const char *)evbuffer_pullup(g->hold,
 	    (ev_ssize_t)head_len)) == NULL)
 		fatalx("gate: out of memory");
+	gate_head_done(g);
 	gate_framing_read(head, head_len, &f);
 	if (f.bad != NULL)
 		gate_refuse(g, head_len, "bad_request", "%s", f.bad);
@@ -267,6 +318,7 @@ gate_step(struct http_gate *g)
 		head_len = gate_head_len(g->hold);
 		if (head_len > LIMIT_HTTP_HEADERS_BYTES || (head_len == 0 &&
 		    have > LIMIT_HTTP_HEADERS_BYTES)) {
+			gate_head_done(g);
 			gate_refuse(g, have, "bad_request",
 			    "headers over %d bytes", LIMIT_HTTP_HEADERS_BYTES);
 			return true;
@@ -297,6 +349,9 @@ gate_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info,
 	if (g->moving || info->n_added == 0)
 		return;
 	g->moving = true;
+	/* the first bytes of a new request: its headers are on the clock */
+	if (g->state == GATE_HEAD && evbuffer_get_length(g->hold) == 0)
+		gate_deadline_arm(g);
 	/* bytes given to evhttp earlier and not yet read stay in front */
 	seen = evbuffer_get_length(in) - info->n_added;
 	if (seen > 0 && evbuffer_remove_buffer(in, g->tmp, seen) != (int)seen)
@@ -313,6 +368,8 @@ static void
 gate_free(struct http_gate *g)
 {
 	gate_release(g);
+	if (g->deadline != NULL)
+		event_free(g->deadline);
 	if (g->cb != NULL)
 		(void)evbuffer_remove_cb_entry(g->in, g->cb);
 	if (g->hold != NULL)
@@ -332,23 +389,31 @@ gate_close_cb(struct evhttp_connection *evcon, void *arg)
 
 int
 http_gate_attach(struct bufferevent *bev, struct evhttp_connection *evcon,
-    struct http_gate_budget *budget, size_t max_body_bytes)
+    const struct http_gate_params *p)
 {
 	struct http_gate *g;
 
 	if ((g = calloc(1, sizeof(*g))) == NULL)
 		return -ENOMEM;
-	g->budget = budget;
+	g->p = p;
+	g->budget = p->budget;
+	g->bev = bev;
 	g->in = bufferevent_get_input(bev);
-	g->max_body = max_body_bytes;
+	g->max_body = p->max_body_bytes;
 	g->state = GATE_HEAD;
 	g->hold = evbuffer_new();
 	g->tmp = evbuffer_new();
+	if (p->head_timeout_ms > 0)
+		g->deadline = evtimer_new(bufferevent_get_base(bev),
+		    gate_deadline_cb, g);
 	if (g->hold == NULL || g->tmp == NULL ||
+	    (p->head_timeout_ms > 0 && g->deadline == NULL) ||
 	    (g->cb = evbuffer_add_cb(g->in, gate_input_cb, g)) == NULL) {
 		gate_free(g);
 		return -ENOMEM;
 	}
+	/* the handshake and the first request are on the clock at once */
+	gate_deadline_arm(g);
 	evhttp_connection_set_closecb(evcon, gate_close_cb, g);
 	return 0;
 }

@@ -23,6 +23,7 @@
 #define KICS_HTTP_GATE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct bufferevent;
 struct evhttp_connection;
@@ -37,15 +38,30 @@ struct http_gate_budget {
 	size_t	refused;	/* requests answered 503 because it was full */
 };
 
+/* What a gate is given; the pointers must outlive every gate. */
+struct http_gate_params {
+	struct http_gate_budget *budget;
+	size_t		max_body_bytes;	/* limits.max_body_bytes */
+	/*
+	 * A request's header block must be whole within this many ms of
+	 * the connection's start (TLS handshake included) or of its first
+	 * byte; else the connection is closed. 0: no deadline.
+	 */
+	uint32_t	head_timeout_ms;
+	/* Called once, when the connection's first header block is whole. */
+	void		(*proven)(void *arg, int fd);
+	void		*arg;
+};
+
 /*
  * Puts a gate on the input of bev, the bufferevent of evhttp connection
  * evcon, before anything was read from it. Bodies up to max_body_bytes
- * are admitted while budget has room for their declared length; budget
- * must outlive every gate. The gate frees itself, returning what it holds
- * of budget, when evhttp closes evcon (it takes evcon's close callback).
- * Returns 0, or -ENOMEM with nothing changed.
+ * are admitted while the budget has room for their declared length. The
+ * gate frees itself, returning what it holds of the budget, when evhttp
+ * closes evcon (it takes evcon's close callback). Returns 0, or -ENOMEM
+ * with nothing changed.
  */
 int http_gate_attach(struct bufferevent *bev, struct evhttp_connection *evcon,
-    struct http_gate_budget *budget, size_t max_body_bytes);
+    const struct http_gate_params *p);
 
 #endif

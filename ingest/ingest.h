@@ -173,6 +173,8 @@ void writer_free(struct writer *w);
 struct http_config {
 	size_t		max_body_bytes;	/* limits.* */
 	size_t		max_body_memory_bytes;	/* 0: the built-in default */
+	uint32_t	handshake_timeout_s;	/* 0: no deadline */
+	size_t		max_connections_per_address; /* 0: max_connections */
 	size_t		max_connections;
 	uint32_t	idle_timeout_s;
 	uint32_t	report_interval_s; /* told to agents */

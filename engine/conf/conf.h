@@ -54,6 +54,8 @@ struct conf {
 	uint64_t		 max_body_memory_bytes;
 	uint32_t		 max_connections;
 	uint32_t		 idle_timeout_s;
+	uint32_t		 handshake_timeout_s;
+	uint32_t		 max_connections_per_address;
 	uint32_t		 max_devices;
 	uint64_t		 max_events;
 	uint64_t		 max_interactions;

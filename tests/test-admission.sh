@@ -1,0 +1,215 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Connection admission (issue 11, item 1) against the real daemon on
+# 127.0.0.1, with clients bound to other loopback addresses: a handshake
+# trickled one byte at a time is cut at limits.handshake_timeout_s; one
+# address gets at most limits.max_connections_per_address; when every slot
+# is taken, idle connections that never sent a request make room for a new
+# agent, but agents that work are never pushed out; the open-files limit
+# is raised to what max_connections needs, or max_connections lowered.
+# usage: test-admission.sh KICS_EPP_PROXY MAKE_REPORT
+# Needs python3, curl, prlimit and setpriv (util-linux); root for the last.
+set -u
+
+DAEMON=$1
+MKREP=$2
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-admission.XXXXXX")
+DATA=$TMP/data
+PID=
+FAILED=0
+
+cleanup() {
+	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
+	if [ "$FAILED" = 0 ]; then
+		rm -rf "$TMP"
+	else
+		echo "test-admission: kept $TMP" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+fail() {
+	FAILED=1
+	echo "FAIL: $*" >&2
+	[ -f "$TMP/d.log" ] && tail -n 20 "$TMP/d.log" >&2
+	exit 1
+}
+
+check_eq() {	# what expected actual
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+	echo "ok - $1"
+}
+
+PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+# start EXTRA-YAML...: a foreground daemon on a fresh data directory
+start() {
+	[ -n "$PID" ] && { kill "$PID"; wait "$PID"; PID=; }
+	rm -rf "$DATA"
+	{
+		echo "data_dir: $DATA"
+		echo "user: root"
+		echo "integration_servers:"
+		echo "  - name: a"
+		echo "    address: 127.0.0.1"
+		echo "    port: $PORT"
+		echo "limits:"
+		echo "  idle_timeout_s: 30"
+		for l in "$@"; do
+			echo "  $l"
+		done
+	} >"$TMP/c.yaml"
+	"$DAEMON" --config "$TMP/c.yaml" --foreground >"$TMP/d.log" 2>&1 &
+	PID=$!
+	i=0
+	until grep -q 'ready:' "$TMP/d.log"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || fail "daemon did not start"
+		sleep 0.05
+	done
+}
+
+"$MKREP" --agent adm-1 --seq 1 >"$TMP/r1" || fail "make-report"
+
+# probe CASE: the python side of each case; prints one line
+probe() {
+	python3 - "$PORT" "$DATA/pki/ca.pem" "$TMP/r1" "$@" <<'EOF'
+import socket, ssl, sys, time
+port, ca, body = int(sys.argv[1]), sys.argv[2], open(sys.argv[3], "rb").read()
+ctx = ssl.create_default_context(cafile=ca)
+REQ = (b"POST /api/v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: "
+       b"application/x-protobuf\r\nContent-Length: %d\r\n\r\n" % len(body)
+       + body)
+
+def tcp(src):
+    s = socket.socket()
+    s.bind((src, 0))
+    s.connect(("127.0.0.1", port))
+    return s
+
+def closed(s, wait):
+    """True when the daemon closes s within wait seconds."""
+    s.settimeout(wait)
+    try:
+        return s.recv(1) == b""
+    except (ConnectionResetError, ssl.SSLError):
+        return True
+    except socket.timeout:
+        return False
+
+def status(t):
+    t.sendall(REQ)
+    t.settimeout(5)
+    data = b""
+    while b"\r\n" not in data:
+        chunk = t.recv(4096)
+        if not chunk:
+            return "closed"
+        data += chunk
+    return data.split(b"\r\n")[0].split()[1].decode()
+
+def agent(src):
+    try:
+        t = ctx.wrap_socket(tcp(src), server_hostname="127.0.0.1")
+        return t, status(t)
+    except (OSError, ssl.SSLError):
+        return None, "refused"
+
+case = sys.argv[4]
+if case == "trickle":
+    # one byte of a ClientHello every 0.4 s: cut within the deadline
+    s, t0 = tcp("127.0.0.2"), time.monotonic()
+    hello = b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03" + b"\0" * 64
+    for b in hello:
+        try:
+            s.sendall(bytes([b]))
+        except OSError:
+            break
+        if closed(s, 0.4):
+            break
+    print("cut after %d s" % round(time.monotonic() - t0))
+elif case == "per-address":
+    idle = [tcp("127.0.0.3") for _ in range(8)]
+    time.sleep(0.3)
+    cut = sum(closed(s, 0.2) for s in idle)
+    _, other = agent("127.0.0.2")
+    print("%d of 8 cut; another address: %s" % (cut, other))
+elif case == "evict":
+    # 6 idle connections fill the table (max 6); an agent still gets in
+    idle = [tcp("127.0.0.%d" % (3 + i % 3)) for i in range(6)]
+    time.sleep(0.3)
+    t, first = agent("127.0.0.2")
+    cut = sum(closed(s, 0.2) for s in idle)
+    print("agent %s; %d idle pushed out" % (first, cut))
+elif case == "proven":
+    # 6 agents that sent a request fill the table: none is pushed out
+    agents = [agent("127.0.0.%d" % (2 + i % 3)) for i in range(6)]
+    _, late = agent("127.0.0.6")
+    again = [status(t) for t, _ in agents]
+    print("late %s; the six: %s" % (late, " ".join(sorted(set(again)))))
+EOF
+}
+
+start "handshake_timeout_s: 2"
+check_eq "a trickled handshake is cut at the deadline" "cut after 2 s" \
+    "$(probe trickle)"
+
+start "max_connections_per_address: 5"
+check_eq "one address, five connections" \
+    "3 of 8 cut; another address: 200" "$(probe per-address)"
+
+start "max_connections: 6" "max_connections_per_address: 6"
+check_eq "idle connections make room for an agent" \
+    "agent 200; 1 idle pushed out" "$(probe evict)"
+check_eq "agents that work are never pushed out" \
+    "late refused; the six: 200" "$(probe proven)"
+grep -q 'reached by connections that all sent requests' "$TMP/d.log" ||
+    fail "the log does not say why the late agent was refused"
+echo "ok - the log says why"
+
+# Open files: raised for max_connections, or max_connections lowered (as
+# nobody, who cannot raise the hard limit).
+start "max_connections: 3000"
+kill "$PID"
+wait "$PID"
+PID=
+rm -rf "$DATA"
+prlimit --nofile=1024:8192 "$DAEMON" --config "$TMP/c.yaml" --foreground \
+    >"$TMP/d.log" 2>&1 &
+PID=$!
+i=0
+until grep -q 'ready:' "$TMP/d.log"; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "daemon did not start"
+	sleep 0.05
+done
+check_eq "the soft open-files limit raised for max_connections" 3256 \
+    "$(sed -n 's/^Max open files *\([0-9]*\).*/\1/p' "/proc/$PID/limits")"
+kill "$PID"
+wait "$PID"
+PID=
+if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
+	rm -rf "$DATA"
+	mkdir -p "$DATA"
+	chown 65534:65534 "$DATA" "$TMP"
+	chmod 755 "$TMP"
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    prlimit --nofile=600:600 "$DAEMON" --config "$TMP/c.yaml" \
+	    --foreground >"$TMP/d.log" 2>&1 &
+	PID=$!
+	i=0
+	until grep -q 'ready:' "$TMP/d.log"; do
+		i=$((i + 1))
+		[ $i -lt 200 ] || fail "daemon did not start as nobody"
+		sleep 0.05
+	done
+	grep -q 'max_connections lowered from 3000 to 344' "$TMP/d.log" ||
+	    fail "max_connections not lowered to the open-files limit"
+	echo "ok - max_connections lowered to what 600 open files allow"
+	kill "$PID"
+	wait "$PID"
+	PID=
+fi
+echo "test-admission: all passed"
