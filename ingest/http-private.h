@@ -19,6 +19,12 @@
 
 #define HTTP_REASON_LEN		160	/* bytes of a listen error */
 #define HTTP_ACCEPT_PAUSE_MS	100	/* a listener after accept failed */
+/*
+ * New connections taken in one turn of the loop, per listener: libevent
+ * accepts until the queue is empty, and each new connection costs a TLS
+ * context and buffers, so a burst of thousands would stall every agent.
+ */
+#define HTTP_ACCEPT_BATCH	16
 #define HTTP_WARN_INTERVAL_MS	10000	/* between overload logs */
 
 struct http_listener {
@@ -33,6 +39,8 @@ struct http_listener {
 	struct http_server_params params;	/* owned copies */
 	size_t		pending;	/* its jobs at the writer */
 	bool		retired;	/* stopped; freed at pending 0 */
+	unsigned	accepted;	/* since http_fresh_cb() last ran */
+	bool		batch_paused;	/* HTTP_ACCEPT_BATCH reached */
 };
 
 /* Why the listener of an enabled integration server is not running. */
@@ -83,6 +91,11 @@ struct http {
 	struct http_listen_error *errors;	/* servers that cannot listen */
 	size_t		n_errors;
 };
+
+/* http.c */
+
+/* Whether the listener of bound is paused after an accept error. */
+bool http_accept_paused(struct evhttp_bound_socket *bound);
 
 /* http_conns.c */
 

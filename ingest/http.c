@@ -353,6 +353,17 @@ http_pause_forget(struct evhttp_bound_socket *bound)
 		}
 }
 
+bool
+http_accept_paused(struct evhttp_bound_socket *bound)
+{
+	struct evconnlistener *lev = evhttp_bound_socket_get_listener(bound);
+
+	for (struct http_pause *p = http_pauses; p != NULL; p = p->next)
+		if (p->lev == lev)
+			return true;
+	return false;
+}
+
 static void
 http_accept_error_cb(struct evconnlistener *lev, void *unused)
 {

@@ -15,6 +15,8 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <event2/http.h>
+#include <event2/listener.h>
 
 #include "clock.h"
 #include "http-private.h"
@@ -213,6 +215,17 @@ http_fresh_cb(evutil_socket_t unused, short what, void *arg)
 
 	(void)unused;
 	(void)what;
+	/* a new turn of the loop: listeners that took a batch go on */
+	for (size_t i = 0; i < h->n_listeners; i++) {
+		struct http_listener *l = h->listeners[i];
+
+		if (l->batch_paused && l->bound != NULL &&
+		    !http_accept_paused(l->bound))
+			(void)evconnlistener_enable(
+			    evhttp_bound_socket_get_listener(l->bound));
+		l->batch_paused = false;
+		l->accepted = 0;
+	}
 	while ((f = h->fresh) != NULL) {
 		h->fresh = f->next;
 		if ((fd = bufferevent_getfd(f->bev)) >= 0 &&
@@ -251,6 +264,13 @@ http_bev_cb(struct event_base *base, void *arg)
 	f->next = h->fresh;
 	h->fresh = f;
 	event_active(h->fresh_ev, EV_READ, 0);
+	/* libevent stops accepting when its listener is disabled */
+	if (++l->accepted >= HTTP_ACCEPT_BATCH && l->bound != NULL &&
+	    !l->batch_paused) {
+		l->batch_paused = true;
+		(void)evconnlistener_disable(
+		    evhttp_bound_socket_get_listener(l->bound));
+	}
 	return bev;
 }
 
