@@ -8,7 +8,7 @@
 # agent, but agents that work are never pushed out; the open-files limit
 # is raised to what max_connections needs, or max_connections lowered.
 # Last, agents reporting at a fixed rate beside a flood of idle and
-# trickling connections keep their success and a p99 within 2x (plus a
+# trickling connections keep their success and a p99 within 2x (plus
 # 20 ms, for a loaded machine) of the same run without the flood.
 # usage: test-admission.sh KICS_EPP_PROXY MAKE_REPORT KICS_AGENT_SIM
 # Needs python3, curl, prlimit and setpriv (util-linux); root for the last.
