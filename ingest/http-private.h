@@ -55,7 +55,7 @@ struct http_conn {
 	struct sockaddr_storage peer;	/* to tell a reused fd apart */
 	socklen_t	peer_len;
 	int64_t		since_ms;	/* accepted, monotonic */
-	bool		proven;		/* sent a whole header block */
+	bool		proven;		/* a report of it was acknowledged */
 };
 
 /* A bufferevent made by evhttp for a new connection, fd not yet seen. */
@@ -111,5 +111,10 @@ struct bufferevent *http_bev_cb(struct event_base *base, void *arg);
  * puts the gate on each admitted one. arg is the struct http.
  */
 void http_fresh_cb(evutil_socket_t unused, short what, void *arg);
+
+struct evhttp_request;
+
+/* A report on req's connection was acknowledged: it is never evicted. */
+void http_conn_acked(struct http *h, struct evhttp_request *req);
 
 #endif

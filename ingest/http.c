@@ -82,6 +82,7 @@ http_reply_ack(struct http *h, struct evhttp_request *req, uint64_t seq)
 	ack.acked_sequence = seq;
 	ack.next_report_interval_s = h->cfg.report_interval_s;
 	ack.server_time_ms = ingest_now_ms();
+	http_conn_acked(h, req);
 	http_reply(req, 200, "OK", &ack.base);
 }
 

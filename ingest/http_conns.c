@@ -101,10 +101,11 @@ http_conn_refuse(struct http *h, int fd, const char *why)
 
 /*
  * The slot for a new connection when every slot is taken: the oldest
- * connection that has not yet sent a whole request (a handshake or
- * headers still on the way) makes room, so that clients that only open
- * connections cannot keep agents that work from connecting; connections
- * that have sent a request are never pushed out. NULL when all have.
+ * connection that has not had a report acknowledged (a handshake still on
+ * the way, idle, or only refused requests) makes room, so that clients
+ * that only open connections cannot keep agents that work from
+ * connecting; connections of agents whose reports were acknowledged are
+ * never pushed out. NULL when all of them are such.
  */
 static struct http_conn *
 http_conn_evict(struct http *h)
@@ -169,15 +170,19 @@ http_conn_admit(struct http *h, int fd)
 	return true;
 }
 
-/* The gate saw a whole request on fd: the connection works. */
-static void
-http_conn_proven(void *arg, int fd)
+void
+http_conn_acked(struct http *h, struct evhttp_request *req)
 {
-	struct http *h = arg;
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct http_conn *c;
+	evutil_socket_t fd;
 
-	for (size_t i = 0; i < h->n_conns; i++)
-		if (h->conns[i].fd == fd)
-			h->conns[i].proven = true;
+	if (evcon == NULL ||
+	    (fd = bufferevent_getfd(evhttp_connection_get_bufferevent(evcon)))
+	    < 0)
+		return;
+	if ((c = http_conn_find(h, fd)) != NULL)
+		c->proven = true;
 }
 
 /*
@@ -196,8 +201,6 @@ http_gate_on(struct http *h, struct bufferevent *bev)
 	h->gate.budget = &h->body_budget;
 	h->gate.max_body_bytes = h->cfg.max_body_bytes;
 	h->gate.head_timeout_ms = h->cfg.handshake_timeout_s * 1000;
-	h->gate.proven = http_conn_proven;
-	h->gate.arg = h;
 	if (http_gate_attach(bev, evcon, &h->gate) < 0)
 		fatalx("gate: out of memory");
 }

@@ -36,7 +36,6 @@ struct http_gate {
 	struct http_gate_budget *budget;
 	struct bufferevent *bev;	/* the connection's TLS bufferevent */
 	struct event	*deadline;	/* the header block's, or NULL */
-	bool		proven;		/* a whole header block was seen */
 	struct evbuffer	*in;		/* the connection's, read by evhttp */
 	struct evbuffer_cb_entry *cb;
 	struct evbuffer	*hold;		/* taken from in, not yet passed */
@@ -100,11 +99,6 @@ gate_head_done(struct http_gate *g)
 {
 	if (g->deadline != NULL)
 		(void)evtimer_del(g->deadline);
-	if (!g->proven) {
-		g->proven = true;
-		if (g->p->proven != NULL)
-			g->p->proven(g->p->arg, bufferevent_getfd(g->bev));
-	}
 }
 
 /*

@@ -48,9 +48,6 @@ struct http_gate_params {
 	 * byte; else the connection is closed. 0: no deadline.
 	 */
 	uint32_t	head_timeout_ms;
-	/* Called once, when the connection's first header block is whole. */
-	void		(*proven)(void *arg, int fd);
-	void		*arg;
 };
 
 /*

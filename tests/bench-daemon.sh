@@ -28,6 +28,10 @@ s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 cat >"$TMP/kics-epp.yaml" <<END_CONF
 data_dir: $DATA
+user: root
+limits:
+  # every simulated agent connects from 127.0.0.1
+  max_connections_per_address: 2000
 integration_servers:
   - name: bench
     address: 127.0.0.1

@@ -76,7 +76,7 @@ static const struct conf_key conf_keys[] = {
 	{ "limits.handshake_timeout_s", CONF_T_U32, OFF(handshake_timeout_s),
 	  10, NULL, 1, 300, false, NULL, NULL },
 	{ "limits.max_connections_per_address", CONF_T_U32,
-	  OFF(max_connections_per_address), 500, NULL, 1,
+	  OFF(max_connections_per_address), 1000, NULL, 1,
 	  LIMIT_HTTP_CONNECTIONS, false, NULL, NULL },
 	{ "limits.max_devices", CONF_T_U32, OFF(max_devices), 100000, NULL,
 	  1, LIMIT_CONF_DEVICES, true, "the limit is 100,000 devices", NULL },
