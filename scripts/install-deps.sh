@@ -6,6 +6,8 @@ set -eu
 
 PACKAGES="
 	gcc
+	clang-14
+	libclang-rt-14-dev
 	libc6-dev
 	pkg-config
 	meson
