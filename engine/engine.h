@@ -30,8 +30,9 @@ struct engine_config {
 	uint32_t	max_devices;
 	uint64_t	max_events;
 	uint64_t	max_interactions;
-	uint32_t	archive_after_days;	/* also: silent agents stop
-						   counting towards max_agents */
+	/* days: silent devices are archived, silent agents stop counting
+	   towards max_agents */
+	uint32_t	archive_after_days;
 	uint32_t	max_new_per_address;	/* new agents per source
 						   address a minute, 0: any */
 };
@@ -61,9 +62,9 @@ struct engine_report {
 	/* set by engine_apply_batch(): */
 	enum report_status status;
 	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */
-	char		token[ENGINE_TOKEN_LEN + 1];	/* for the ack of
-					   COMMITTED and ALREADY: the agent's
-					   token until it has sent it, else "" */
+	/* for the ack of COMMITTED and ALREADY: the agent's token until
+	   it has sent it back, else "" */
+	char		token[ENGINE_TOKEN_LEN + 1];
 	char		reason[ENGINE_REASON_LEN];	/* for the others */
 };
 

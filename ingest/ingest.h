@@ -440,5 +440,7 @@ extern const struct admin_handler admin_package_discard;
 extern const struct admin_handler admin_user_add;	/* admin_users.c */
 extern const struct admin_handler admin_user_remove;
 extern const struct admin_handler admin_device_set;	/* admin_device.c */
+extern const struct admin_handler admin_agent_reset;	/* admin_agents.c */
+extern const struct admin_handler admin_agent_remove;
 
 #endif
