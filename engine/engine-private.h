@@ -18,11 +18,21 @@
 #define ENGINE_RULES_SAVE_MS	5000	/* rule counters saved this often */
 
 #define ENGINE_REFUSED_SLOTS	1024	/* refused agents remembered */
+#define ENGINE_SOURCE_SLOTS	1024	/* addresses whose new agents are
+					   counted (agent.c) */
+#define ENGINE_SOURCE_WINDOW_MS	60000	/* they are counted per minute */
 
 /* When "agent limit reached" was last registered for an agent. */
 struct engine_refused {
 	char		agent_id[LIMIT_AGENT_ID_LEN + 1];
 	int64_t		event_ms;	/* 0 = free slot */
+};
+
+/* New agents of one source address in the minute from since_ms. */
+struct engine_source {
+	char		address[ENGINE_SOURCE_LEN];
+	int64_t		since_ms;	/* 0 = free slot */
+	uint32_t	count;
 };
 
 struct engine {
@@ -43,6 +53,7 @@ struct engine {
 	struct engine_refused	refused[ENGINE_REFUSED_SLOTS];
 	int64_t			device_count;	/* -1 = unknown; may run high
 						   after rollbacks, never low */
+	struct engine_source	sources[ENGINE_SOURCE_SLOTS];
 };
 
 /* What applying one report knows about its device and agent. */
@@ -55,6 +66,8 @@ struct report_ctx {
 	int64_t			device_id;
 	bool			owner;	/* host info of this agent wins */
 	struct store_device	device;	/* effective attributes */
+	char			token[ENGINE_TOKEN_LEN + 1]; /* bound to a new
+						   agent by this report */
 };
 
 /*
@@ -62,6 +75,41 @@ struct report_ctx {
  * sets er->status; returns a negative errno on storage errors only.
  */
 int report_apply(struct engine *e, struct engine_report *er, int64_t now_ms);
+
+/*
+ * agent.c: agent identity and the rate of new agents (issue 11).
+ *
+ * agent_token_new() writes a new random token (ENGINE_TOKEN_LEN hex
+ * digits and a NUL) to ret_token; 0 or -EIO.
+ *
+ * agent_identify() tells whether report c->r may speak for the known
+ * agent a; when not, it sets er->status to REPORT_STATUS_IDENTITY with the
+ * reason and returns false. It writes nothing.
+ *
+ * agent_token_ack() sets er->token for the ack of a report of a that
+ * changes nothing (a resend).
+ *
+ * agent_token_commit() binds, confirms or keeps the token of the agent of
+ * a report being committed (a NULL when it is new, c->token then holding
+ * the token it was inserted with) and sets er->token; 0 or a negative
+ * errno.
+ *
+ * agent_rate_refused() tells whether a new agent from er->source is
+ * beyond max_new_per_address; when it is, it sets er->status to
+ * REPORT_STATUS_AGENT_RATE with the reason. agent_rate_note() counts a
+ * new agent of er->source.
+ */
+int agent_token_new(char *ret_token);
+bool agent_identify(const struct report_ctx *c, const struct store_agent *a,
+    struct engine_report *er);
+void agent_token_ack(const struct report_ctx *c, const struct store_agent *a,
+    struct engine_report *er);
+int agent_token_commit(struct report_ctx *c, const struct store_agent *a,
+    struct engine_report *er);
+bool agent_rate_refused(struct engine *e, struct engine_report *er,
+    int64_t now_ms);
+void agent_rate_note(struct engine *e, const struct engine_report *er,
+    int64_t now_ms);
 
 /* host.c: identity by address, attributes, addresses, applications. */
 int host_find_device(struct store *s, const Kics__Epp__V1__HostInfo *h,

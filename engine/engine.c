@@ -26,6 +26,7 @@ engine_config_init(struct engine_config *cfg)
 	cfg->max_events = 10000000;
 	cfg->max_interactions = 1000000;
 	cfg->archive_after_days = 30;
+	cfg->max_new_per_address = 60;
 }
 
 static int tick_save_rules(struct engine *e, int64_t now_ms);
@@ -223,6 +224,7 @@ batch_fail(struct engine *e, struct engine_report *reports, size_t n)
 		if (er->status == REPORT_STATUS_INVALID)
 			continue;
 		er->status = REPORT_STATUS_FAILED;
+		er->token[0] = '\0';
 		(void)snprintf(er->reason, sizeof(er->reason),
 		    "storage error: %s", store_errmsg(e->store));
 	}
@@ -312,6 +314,7 @@ engine_apply_batch(struct engine *e, struct engine_report *reports, size_t n,
 		struct engine_report *er = &reports[i];
 
 		er->reason[0] = '\0';
+		er->token[0] = '\0';
 		er->acked_sequence = 0;
 		if (report_validate(er->report, er->reason,
 		    sizeof(er->reason)) < 0)

@@ -19,6 +19,8 @@
 #include "records.h"
 
 #define ENGINE_REASON_LEN 256	/* bytes of engine_report.reason */
+#define ENGINE_TOKEN_LEN 32	/* hex digits of an agent token (128 bits) */
+#define ENGINE_SOURCE_LEN 64	/* bytes of engine_report.source */
 
 /* Settings the engine stores or enforces; see conf/kics-epp.yaml. */
 struct engine_config {
@@ -28,7 +30,11 @@ struct engine_config {
 	uint32_t	max_devices;
 	uint64_t	max_events;
 	uint64_t	max_interactions;
+	/* days: silent devices are archived, silent agents stop counting
+	   towards max_agents */
 	uint32_t	archive_after_days;
+	uint32_t	max_new_per_address;	/* new agents per source
+						   address a minute, 0: any */
 };
 
 /* Fills cfg with the defaults of conf/kics-epp.yaml. */
@@ -40,6 +46,10 @@ enum report_status {
 	REPORT_STATUS_INVALID,		/* failed validation: nothing stored */
 	REPORT_STATUS_AGENT_LIMIT,	/* new computer beyond max_agents */
 	REPORT_STATUS_FAILED,		/* storage error: nothing stored */
+	REPORT_STATUS_IDENTITY,		/* agent token missing or wrong:
+					   nothing stored */
+	REPORT_STATUS_AGENT_RATE,	/* new agent beyond the new agents
+					   a minute of its source address */
 	REPORT_STATUS_MAX
 };
 
@@ -47,9 +57,14 @@ enum report_status {
 struct engine_report {
 	const Kics__Epp__V1__AgentReport *report;	/* borrowed */
 	int64_t		server_id;	/* integration server, 0 if none */
+	char		source[ENGINE_SOURCE_LEN];	/* client address, ""
+						   if unknown */
 	/* set by engine_apply_batch(): */
 	enum report_status status;
 	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */
+	/* for the ack of COMMITTED and ALREADY: the agent's token until
+	   it has sent it back, else "" */
+	char		token[ENGINE_TOKEN_LEN + 1];
 	char		reason[ENGINE_REASON_LEN];	/* for the others */
 };
 
@@ -288,5 +303,22 @@ struct engine_device_edit {
  */
 int engine_device_set(struct engine *e, const struct engine_device_edit *d,
     int64_t now_ms);
+
+/* --- agents (engine/agent.c, issue 11) ------------------------------- */
+
+/*
+ * Unbinds the token of agent agent_id, so that its next report binds a
+ * new one (an agent reinstalled with the same id). Returns 0, -ENOENT for
+ * an unknown agent, or a negative errno; nothing changes on failure.
+ */
+int engine_agent_reset(struct engine *e, const char *agent_id);
+
+/*
+ * Removes agent agent_id, so that it no longer counts towards max_agents;
+ * its device stays. A later report with that id is a new agent. Returns
+ * 0, -ENOENT for an unknown agent, or a negative errno; nothing changes on
+ * failure.
+ */
+int engine_agent_remove(struct engine *e, const char *agent_id);
 
 #endif

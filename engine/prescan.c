@@ -122,6 +122,7 @@ static const struct prescan_field report_fields[] = {
 	{ 6, PK_MSG, LIMIT_APPLICATIONS, "applications", &app_msg },
 	{ 7, PK_MSG, LIMIT_EVENTS, "events", &event_msg },
 	{ 8, PK_MSG, LIMIT_CONNECTIONS, "connections", &conn_msg },
+	{ 9, PK_BYTES, 0, "agent_token", NULL },
 };
 static const struct prescan_msg report_msg = FIELDS(report_fields);
 

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file contains the application of one agent report: idempotency by
- * sequence, the agent limit, device identity and ownership (reinstalled
- * versus cloned agents), then host, applications, events and connections.
+ * This file contains the application of one agent report: the agent's
+ * token (agent.c), idempotency by sequence, the agent limit, device
+ * identity and ownership (reinstalled versus cloned agents), then host,
+ * applications, events and connections.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -17,6 +18,9 @@ report_check_limit(struct report_ctx *c, struct engine_report *er,
     bool *ret_refused)
 {
 	struct store *s = c->e->store;
+	/* agents silent that long no longer hold a place (issue 11) */
+	int64_t since = c->now_ms -
+	    (int64_t)c->e->cfg.archive_after_days * 86400 * 1000;
 	int64_t computers;
 	bool has = false;
 	int r;
@@ -29,7 +33,7 @@ report_check_limit(struct report_ctx *c, struct engine_report *er,
 		*ret_refused = false;
 		return 0;
 	}
-	if ((r = store_agent_computers(s, &computers)) < 0)
+	if ((r = store_agent_computers(s, since, &computers)) < 0)
 		return r;
 	if (computers < (int64_t)c->e->cfg.max_agents) {
 		*ret_refused = false;
@@ -92,8 +96,9 @@ report_agent(struct report_ctx *c, const struct store_agent *agent)
 	int r;
 
 	if (agent == NULL) {
-		if ((r = store_agent_insert(s, c->r->agent_id, c->device_id,
-		    c->server_id, c->r->agent_version, c->now_ms,
+		if ((r = agent_token_new(c->token)) < 0 ||
+		    (r = store_agent_insert(s, c->r->agent_id, c->device_id,
+		    c->server_id, c->r->agent_version, c->token, c->now_ms,
 		    &c->agent_ref)) < 0)
 			return r;
 		(void)snprintf(text, sizeof(text),
@@ -126,10 +131,14 @@ report_run(struct report_ctx *c, struct engine_report *er)
 		ap = &agent;
 	else if (r != -ENOENT)
 		return r;
+	/* before anything else: a forged report must change nothing */
+	if (ap != NULL && !agent_identify(c, ap, er))
+		return 0;
 	if (ap != NULL && rep->sequence <= ap->sequence) {
 		/* a resend: same ack, nothing changes */
 		er->status = REPORT_STATUS_ALREADY;
 		er->acked_sequence = rep->sequence;
+		agent_token_ack(c, ap, er);
 		return 0;
 	}
 	if (rep->host != NULL) {
@@ -140,6 +149,8 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	if (c->device_id == 0 && ap != NULL)
 		c->device_id = ap->device_id;
 	if (ap == NULL) {
+		if (agent_rate_refused(c->e, er, c->now_ms))
+			return 0;
 		if ((r = report_check_limit(c, er, &refused)) < 0)
 			return r;
 		if (refused) {
@@ -183,8 +194,11 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	if ((r = store_agent_report(s, c->agent_ref, c->device_id,
 	    c->server_id, rep->agent_version, rep->sequence, rep->sent_at_ms,
 	    host_digest, apps_digest, c->now_ms)) < 0 ||
-	    (r = store_device_touch(s, c->device_id, c->now_ms)) < 0)
+	    (r = store_device_touch(s, c->device_id, c->now_ms)) < 0 ||
+	    (r = agent_token_commit(c, ap, er)) < 0)
 		return r;
+	if (ap == NULL)
+		agent_rate_note(c->e, er, c->now_ms);
 	er->status = REPORT_STATUS_COMMITTED;
 	er->acked_sequence = rep->sequence;
 	return 0;

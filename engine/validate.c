@@ -242,6 +242,26 @@ check_agent_id(struct vctx *v, const char *id)
 	return 0;
 }
 
+/* An agent token is what an ack gave: short printable ASCII, or none. */
+static int
+check_token(struct vctx *v, const char *token)
+{
+	size_t len;
+
+	if (token == NULL)
+		return 0;
+	len = strlen(token);
+	if (len > LIMIT_AGENT_TOKEN_LEN)
+		return fail(v, "", "agent_token", "too long (%zu bytes, "
+		    "limit %d)", len, LIMIT_AGENT_TOKEN_LEN);
+	for (size_t i = 0; i < len; i++)
+		/* never quoted back: it may be a secret */
+		if (token[i] <= ' ' || token[i] > '~')
+			return fail(v, "", "agent_token",
+			    "not printable ASCII without spaces");
+	return 0;
+}
+
 static int
 check_interface(struct vctx *v, size_t i,
     const Kics__Epp__V1__NetworkInterface *nif)
@@ -558,6 +578,13 @@ report_validate(const Kics__Epp__V1__AgentReport *r, char *reason,
 		return e;
 	if (r->sequence == 0)
 		return fail(&v, "", "sequence", "missing (must be > 0)");
+	/* the database keeps it signed: above this it used to wrap to a
+	   negative number that made every later report a resend (issue 11) */
+	if (r->sequence > (uint64_t)INT64_MAX)
+		return fail(&v, "", "sequence", "%llu is above %lld",
+		    (unsigned long long)r->sequence, (long long)INT64_MAX);
+	if ((e = check_token(&v, r->agent_token)) < 0)
+		return e;
 	if ((e = check_text(&v, "", "agent_version", r->agent_version,
 	    TEXT_SHORT, false)) < 0)
 		return e;

@@ -414,6 +414,7 @@ static const struct control_action control_actions[] = {
 	{ ACTION(SERVER_LIST),		control_server_list,	NULL },
 	{ ACTION(USER_LIST),		control_allowed,	NULL },
 	{ ACTION(AUDIT),		control_allowed,	NULL },
+	{ ACTION(AGENT_LIST),		control_allowed,	NULL },
 	{ ACTION(RULES_RELOAD),		control_rules_reload,	NULL },
 	{ ACTION(SERVER_ADD),		NULL,	&admin_server_add },
 	{ ACTION(SERVER_EDIT),		NULL,	&admin_server_edit },
@@ -426,6 +427,8 @@ static const struct control_action control_actions[] = {
 	{ ACTION(USER_ADD),		NULL,	&admin_user_add },
 	{ ACTION(USER_REMOVE),		NULL,	&admin_user_remove },
 	{ ACTION(DEVICE_SET),		NULL,	&admin_device_set },
+	{ ACTION(AGENT_RESET),		NULL,	&admin_agent_reset },
+	{ ACTION(AGENT_REMOVE),		NULL,	&admin_agent_remove },
 };
 #undef ACTION
 
@@ -451,6 +454,8 @@ control_target(struct control_req *req)
 	else if (m->device != NULL)
 		(void)snprintf(t, len, "device %lld",
 		    (long long)m->device->id);
+	else if (m->agent != NULL)
+		(void)snprintf(t, len, "agent %.128s", m->agent->agent_id);
 }
 
 static void

@@ -474,6 +474,7 @@ open_engine(struct daemon *d, const struct event_types *types)
 	cfg.max_events = d->conf->max_events;
 	cfg.max_interactions = d->conf->max_interactions;
 	cfg.archive_after_days = d->conf->archive_after_days;
+	cfg.max_new_per_address = d->conf->max_new_per_address;
 	if ((r = engine_open(db, &cfg, types, &e)) < 0)
 		fatalx("cannot open database '%s': %s", db, r == -EPROTO ?
 		    "made by a newer kics-epp" : strerror(-r));

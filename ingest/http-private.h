@@ -85,6 +85,7 @@ struct http {
 	size_t		evicted;	/* connections pushed out unproven */
 	size_t		pending;	/* jobs at the writer */
 	int64_t		last_busy_warn_ms;
+	int64_t		last_rate_warn_ms;	/* new agents refused */
 	int64_t		last_full_warn_ms;
 	struct http_gate_budget body_budget;	/* bodies being received */
 	struct http_gate_params gate;		/* what every gate is given */

@@ -75,11 +75,13 @@ http_reply_error(struct evhttp_request *req, int code, const char *phrase,
 }
 
 static void
-http_reply_ack(struct http *h, struct evhttp_request *req, uint64_t seq)
+http_reply_ack(struct http *h, struct evhttp_request *req, uint64_t seq,
+    char *token)
 {
 	Kics__Epp__V1__ReportAck ack = KICS__EPP__V1__REPORT_ACK__INIT;
 
 	ack.acked_sequence = seq;
+	ack.agent_token = token;
 	ack.next_report_interval_s = h->cfg.report_interval_s;
 	ack.server_time_ms = ingest_now_ms();
 	http_conn_acked(h, req);
@@ -98,6 +100,19 @@ http_peer(struct evhttp_request *req, char *buf, size_t len)
 		evhttp_connection_get_peer(evcon, &addr, &port);
 	(void)snprintf(buf, len, "%s:%u", addr != NULL ? addr : "?",
 	    (unsigned)port);
+}
+
+/* The client's address alone, which new agents are counted by; "". */
+static void
+http_peer_address(struct evhttp_request *req, char *buf, size_t len)
+{
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	char *addr = NULL;
+	ev_uint16_t port = 0;
+
+	if (evcon != NULL)
+		evhttp_connection_get_peer(evcon, &addr, &port);
+	(void)snprintf(buf, len, "%s", addr != NULL ? addr : "");
 }
 
 /* Media type application/x-protobuf, any case, parameters allowed. */
@@ -127,6 +142,19 @@ http_log_busy(struct http *h, const char *what)
 	log_warnx("%s: answering 503 busy", what);
 }
 
+/* Logs refused new agents of an address at most every few seconds. */
+static void
+http_log_rate(struct http *h, const struct writer_job *wj)
+{
+	int64_t now = ingest_now_ms();
+
+	if (now - h->last_rate_warn_ms < HTTP_WARN_INTERVAL_MS)
+		return;
+	h->last_rate_warn_ms = now;
+	log_warnx("new agent '%s' refused: %s", wj->report->agent_id,
+	    wj->reason);
+}
+
 /* The writer's outcome of one report, on the loop thread. */
 static void
 http_job_done(struct writer_job *wj)
@@ -138,7 +166,18 @@ http_job_done(struct writer_job *wj)
 	switch (wj->status) {
 	case REPORT_STATUS_COMMITTED:
 	case REPORT_STATUS_ALREADY:
-		http_reply_ack(h, req, wj->acked_sequence);
+		http_reply_ack(h, req, wj->acked_sequence, wj->token);
+		break;
+	case REPORT_STATUS_IDENTITY:
+		log_info("report of agent '%s' from %s refused: %s",
+		    wj->report->agent_id, wj->source, wj->reason);
+		http_reply_error(req, 403, "Forbidden", "agent_identity",
+		    wj->reason);
+		break;
+	case REPORT_STATUS_AGENT_RATE:
+		http_log_rate(h, wj);
+		http_reply_error(req, 403, "Forbidden", "agent_limit",
+		    wj->reason);
 		break;
 	case REPORT_STATUS_INVALID:
 		log_info("report of agent '%s' rejected: %s",
@@ -223,6 +262,7 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	hj->job.report = report;
 	hj->job.bytes = len;
 	hj->job.server_id = l->server_id;
+	http_peer_address(req, hj->job.source, sizeof(hj->job.source));
 	hj->job.done = http_job_done;
 	if ((r = writer_submit(h->writer, &hj->job)) < 0) {
 		http_log_busy(h, r == -EAGAIN ? "writer queue full" :

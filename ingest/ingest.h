@@ -72,10 +72,12 @@ struct writer_job {
 	Kics__Epp__V1__AgentReport *report;	/* owned by the submitter */
 	size_t		bytes;		/* body size, for the queue */
 	int64_t		server_id;	/* integration server, 0 none */
+	char		source[ENGINE_SOURCE_LEN];	/* client address */
 	writer_job_done_fn *done;	/* called with the outcome */
 	/* set by the writer before done() is called: */
 	enum report_status status;
 	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */
+	char		token[ENGINE_TOKEN_LEN + 1];	/* for their ack */
 	char		reason[ENGINE_REASON_LEN]; /* for the others */
 	struct writer_job *next;	/* queue link, owned by the writer */
 };
@@ -440,5 +442,7 @@ extern const struct admin_handler admin_package_discard;
 extern const struct admin_handler admin_user_add;	/* admin_users.c */
 extern const struct admin_handler admin_user_remove;
 extern const struct admin_handler admin_device_set;	/* admin_device.c */
+extern const struct admin_handler admin_agent_reset;	/* admin_agents.c */
+extern const struct admin_handler admin_agent_remove;
 
 #endif

@@ -85,6 +85,8 @@ writer_apply(struct writer *w, struct writer_job *batch)
 	for (job = batch, i = 0; job != NULL; job = job->next, i++) {
 		reports[i].report = job->report;
 		reports[i].server_id = job->server_id;
+		(void)memcpy(reports[i].source, job->source,
+		    sizeof(reports[i].source));
 	}
 	r = engine_apply_batch(w->engine, reports, n,
 	    clock_wall_ms());
@@ -94,6 +96,7 @@ writer_apply(struct writer *w, struct writer_job *batch)
 	for (job = batch, i = 0; job != NULL; job = job->next, i++) {
 		job->status = reports[i].status;
 		job->acked_sequence = reports[i].acked_sequence;
+		(void)memcpy(job->token, reports[i].token, sizeof(job->token));
 		(void)memcpy(job->reason, reports[i].reason,
 		    sizeof(job->reason));
 		job->reason[sizeof(job->reason) - 1] = '\0';

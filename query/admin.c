@@ -606,3 +606,15 @@ admin_plain(const struct cli_command *c)
 
 	return admin_send(c, &req);
 }
+
+int
+admin_agent_id(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__AgentArgs agent =
+	    KICS__CONTROL__V1__AGENT_ARGS__INIT;
+
+	req.agent = &agent;
+	agent.agent_id = (char *)arg_pos[0];
+	return admin_send(c, &req);
+}

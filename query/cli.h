@@ -202,6 +202,7 @@ cli_run_fn admin_package_create;
 cli_run_fn admin_user_add;
 cli_run_fn admin_user_remove;
 cli_run_fn admin_plain;		/* no arguments: rules reload */
+cli_run_fn admin_agent_id;	/* agent reset, agent remove */
 
 /* --- printers (output.c) --- */
 

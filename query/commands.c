@@ -31,6 +31,11 @@ static const char *const rules_cols[] = {
 	"match", "MATCH", "set", "SET", "tags", "TAGS", "drop", "DROP",
 	"stop", "STOP", NULL };
 
+static const char *const agent_cols[] = {
+	"agent_id", "AGENT", "device_id", "DEVICE", "server_id", "SERVER",
+	"last_contact_ms", "LAST CONTACT", "connected", "CONNECTED",
+	"token_bound", "TOKEN", NULL };
+
 #define HELP_DEVICE_ROWS \
 	"With --format json: an array of objects with the map_nodes " \
 	"columns\n(device_id, name, category, status, ip, mac, vendor, " \
@@ -211,6 +216,27 @@ const struct cli_command cli_commands[] = {
 	  "exit status is 1.\n",
 	  .opts = { { "server", true }, { "out", true },
 	  { "password-file", true } } },
+	{ .name = "agent list", .control = CLI_CONTROL_ASK,
+	  .list = &(const struct cli_list){ query_agents_emit, NULL,
+	  agent_cols, "agents" },
+	  .usage = "agent list",
+	  .help = "Lists agents by agent id: agent_id, device_id, server_id, "
+	  "last_contact_ms,\nconnected (yes/no) and token_bound (yes when "
+	  "the daemon has bound an identity\ntoken to the agent; the token "
+	  "itself is never shown). Exit 1 when there is none.\n" },
+	{ .name = "agent reset", .control = CLI_CONTROL_SEND,
+	  .run = admin_agent_id, .min_pos = 1, .max_pos = 1,
+	  .usage = "agent reset AGENT_ID",
+	  .help = "Unbinds the identity token of an agent (Administrator, "
+	  "through the daemon;\naudited), so that an agent reinstalled with "
+	  "the same id is accepted: its next\nreport binds a new token.\n" },
+	{ .name = "agent remove", .control = CLI_CONTROL_SEND,
+	  .run = admin_agent_id, .min_pos = 1, .max_pos = 1,
+	  .usage = "agent remove AGENT_ID",
+	  .help = "Removes an agent (Administrator, through the daemon; "
+	  "audited): it no longer\ncounts towards agents.max_agents and a "
+	  "later report with its id is a new\nagent. Its device and events "
+	  "stay.\n" },
 	{ .name = "user list", .control = CLI_CONTROL_ASK,
 	  .list = &(const struct cli_list){ query_users_emit, NULL,
 	  NULL, "users" },

@@ -288,6 +288,14 @@ int query_rules_test(const char *file, const char *event_json,
     query_row_fn fn, void *ctx, char **ret_json, char *errbuf,
     size_t errlen);
 
+/*
+ * agents by agent_id: agent_id, device_id, server_id, last_contact_ms,
+ * connected (yes/no, within the agent timeout) and token_bound (yes/no;
+ * never the token). arg is unused (NULL). Returns 0 or -EIO.
+ */
+int query_agents_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
+
 /* users: name, role, created_ms. */
 int query_users(struct query_db *db, query_row_fn fn, void *ctx);
 int query_users_json(struct query_db *db, char **ret_json);

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the status summary read from the database and the
- * read side of the administration tables: integration servers, users and
- * the audit log.
+ * read side of the administration tables: integration servers, agents,
+ * users and the audit log.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -27,6 +27,13 @@
 	"FROM integration_servers s ORDER BY s.id"
 
 #define USERS_SQL "SELECT name, role, created_ms FROM users ORDER BY name"
+
+/* Never the token itself: only whether one is bound (issue 11). */
+#define AGENTS_SQL \
+	"SELECT agent_id, device_id, server_id, last_contact_ms, " \
+	"CASE WHEN last_contact_ms >= " CONNECTED_SINCE_SQL " THEN 'yes' " \
+	"ELSE 'no' END AS connected, CASE WHEN token IS NULL THEN 'no' " \
+	"ELSE 'yes' END AS token_bound FROM agents ORDER BY agent_id"
 
 int
 query_servers_emit(struct query_db *db, const void *arg,
@@ -91,6 +98,21 @@ query_users_json(struct query_db *db, char **ret_json)
 	struct query_sink s = { NULL, NULL, ret_json };
 
 	return query_users_emit(db, NULL, &s);
+}
+
+int
+query_agents_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s)
+{
+	struct qsql q;
+	int r;
+
+	(void)arg;
+	qsql_init(&q);
+	qsql_add(&q, AGENTS_SQL);
+	r = qsql_emit(db, &q, s);
+	qsql_fini(&q);
+	return r;
 }
 
 static void

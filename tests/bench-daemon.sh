@@ -36,6 +36,9 @@ integration_servers:
   - name: bench
     address: 127.0.0.1
     port: $PORT
+agents:
+  # every simulated agent comes from 127.0.0.1
+  max_new_per_address_per_minute: 0
 event_types: $SRC/conf/event-types.yaml
 rules: $SRC/conf/rules.yaml
 END_CONF

@@ -24,6 +24,7 @@ usage(void)
 	(void)fprintf(stderr,
 	    "usage: make-report --agent ID --seq N [--mac MAC] [--ip IP]\n"
 	    "           [--hostname H] [--events N] [--event-prefix P]\n"
+	    "           [--token T]\n"
 	    "       make-report --decode-ack | --decode-error < body\n");
 	exit(2);
 }
@@ -55,8 +56,10 @@ decode(bool ack)
 		if (a != NULL) {
 			(void)printf("acked_sequence=%" PRIu64 "\n"
 			    "next_report_interval_s=%" PRIu32 "\n"
-			    "server_time_ms=%" PRId64 "\n", a->acked_sequence,
-			    a->next_report_interval_s, a->server_time_ms);
+			    "server_time_ms=%" PRId64 "\n"
+			    "agent_token=%s\n", a->acked_sequence,
+			    a->next_report_interval_s, a->server_time_ms,
+			    a->agent_token);
 			kics__epp__v1__report_ack__free_unpacked(a, NULL);
 			r = 0;
 		}
@@ -88,6 +91,7 @@ main(int argc, char **argv)
 		{ "hostname", required_argument, NULL, 'H' },
 		{ "events", required_argument, NULL, 'e' },
 		{ "event-prefix", required_argument, NULL, 'p' },
+		{ "token", required_argument, NULL, 't' },
 		{ "decode-ack", no_argument, NULL, 'A' },
 		{ "decode-error", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
@@ -133,6 +137,9 @@ main(int argc, char **argv)
 			break;
 		case 'p':
 			prefix = optarg;
+			break;
+		case 't':
+			rep.agent_token = optarg;
 			break;
 		case 'A':
 			return decode(true);

@@ -233,7 +233,8 @@ for c in cmds:
     words = [w for w in c.split() if w.islower() and w.isalpha()][:2]
     if not words:
         continue
-    if words[0] not in ("server", "device", "map", "user", "rules", "package"):
+    if words[0] not in ("server", "device", "map", "user", "rules", "package",
+                        "agent"):
         words = words[:1]
     rc, hout, herr = run(*words, "--help", data_dir=None)
     check(rc == 0 and hout.startswith("usage: kics-query " + " ".join(words)), "%s --help" % words)

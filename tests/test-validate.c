@@ -124,8 +124,43 @@ test_sequence_zero(void)
 	fixture_init(&f);
 	f.r.sequence = 0;
 	expect(&f, "sequence: missing (must be > 0)");
-	f.r.sequence = UINT64_MAX;
+	f.r.sequence = (uint64_t)INT64_MAX;
 	expect(&f, NULL);
+}
+
+/*
+ * Issue 11: a sequence above INT64_MAX was stored as a negative number,
+ * after which every report of the agent was acked and discarded.
+ */
+static void
+test_sequence_above_int64_issue11(void)
+{
+	struct fixture f;
+
+	fixture_init(&f);
+	f.r.sequence = UINT64_MAX;
+	expect(&f, "sequence: 18446744073709551615 is above "
+	    "9223372036854775807");
+	f.r.sequence = (uint64_t)INT64_MAX + 1;
+	expect(&f, "sequence: 9223372036854775808 is above "
+	    "9223372036854775807");
+}
+
+static void
+test_agent_token(void)
+{
+	struct fixture f;
+	char big[LIMIT_AGENT_TOKEN_LEN + 2];
+
+	fixture_init(&f);
+	f.r.agent_token = (char *)"0123456789abcdef0123456789abcdef";
+	expect(&f, NULL);
+	f.r.agent_token = (char *)"with space";
+	expect(&f, "agent_token: not printable ASCII without spaces");
+	memset(big, 'a', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	f.r.agent_token = big;
+	expect(&f, "agent_token: too long (65 bytes, limit 64)");
 }
 
 static void
@@ -493,6 +528,8 @@ main(void)
 	RUN(test_agent_id_too_long);
 	RUN(test_agent_id_printable);
 	RUN(test_sequence_zero);
+	RUN(test_sequence_above_int64_issue11);
+	RUN(test_agent_token);
 	RUN(test_utf8);
 	RUN(test_control_characters);
 	RUN(test_text_lengths);

@@ -8,6 +8,7 @@
 #define KICS_KICS_LIMITS_H
 
 #define LIMIT_AGENT_ID_LEN	128	/* bytes of AgentReport.agent_id */
+#define LIMIT_AGENT_TOKEN_LEN	64	/* bytes of AgentReport.agent_token */
 #define LIMIT_SHORT_TEXT_LEN	256	/* hostname, os, vendor, product… */
 #define LIMIT_LONG_TEXT_LEN	8192	/* event description, object_path */
 #define LIMIT_ADDRESS_TEXT_LEN	64	/* IP or MAC in text */
@@ -19,6 +20,8 @@
 #define LIMIT_EVENT_ATTRIBUTES	64	/* EppEvent.attributes entries */
 
 #define LIMIT_MAX_AGENTS	1000	/* agents.max_agents never above this */
+/* agents.max_new_per_address_per_minute never above this */
+#define LIMIT_NEW_AGENTS_PER_MINUTE	100000
 #define LIMIT_YAML_FILE_BYTES	(4 * 1024 * 1024)	/* any YAML file */
 #define LIMIT_YAML_DEPTH	32	/* nesting in a YAML file */
 #define LIMIT_EVENT_TYPES	1000	/* entries in event-types.yaml */

@@ -50,6 +50,7 @@ struct conf {
 	uint32_t		 max_agents;	/* agents.* */
 	uint32_t		 report_interval_s;
 	uint32_t		 timeout_s;	/* >= 2 * report_interval_s */
+	uint32_t		 max_new_per_address;	/* a minute, 0: any */
 	uint64_t		 max_body_bytes; /* limits.* */
 	uint64_t		 max_body_memory_bytes;
 	uint32_t		 max_connections;

@@ -19,6 +19,7 @@ static const struct role_action role_actions[] = {
 	{ ACTION(SERVER_LIST), "server list", ROLE_OPERATOR },
 	{ ACTION(USER_LIST), "user list", ROLE_OPERATOR },
 	{ ACTION(AUDIT), "audit", ROLE_OPERATOR },
+	{ ACTION(AGENT_LIST), "agent list", ROLE_OPERATOR },
 	{ ACTION(SERVER_ADD), "server add", ROLE_ADMINISTRATOR },
 	{ ACTION(SERVER_EDIT), "server edit", ROLE_ADMINISTRATOR },
 	{ ACTION(SERVER_ENABLE), "server enable", ROLE_ADMINISTRATOR },
@@ -37,6 +38,8 @@ static const struct role_action role_actions[] = {
 	{ ACTION(USER_REMOVE), "user remove", ROLE_ADMINISTRATOR },
 	{ ACTION(DEVICE_SET), "device set", ROLE_ADMINISTRATOR },
 	{ ACTION(RULES_RELOAD), "rules reload", ROLE_ADMINISTRATOR },
+	{ ACTION(AGENT_RESET), "agent reset", ROLE_ADMINISTRATOR },
+	{ ACTION(AGENT_REMOVE), "agent remove", ROLE_ADMINISTRATOR },
 };
 
 #undef ACTION

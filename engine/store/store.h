@@ -66,6 +66,8 @@ int store_setting_get_int(struct store *s, const char *key,
     int64_t *ret_value);
 
 /* agents */
+#define STORE_TOKEN_LEN	32	/* characters of an agent token */
+
 struct store_agent {
 	int64_t		id;		/* agents.id */
 	int64_t		device_id;	/* 0 when none */
@@ -75,13 +77,33 @@ struct store_agent {
 	int64_t		duplicate_event_ms;	/* 0 when never */
 	int64_t		host_digest;	/* of the last host info, 0 = none */
 	int64_t		apps_digest;	/* of the last applications, 0 = none */
+	char		token[STORE_TOKEN_LEN + 1];	/* "" when none bound */
+	bool		token_used;	/* the agent has sent it back */
 };
 
 int store_agent_find(struct store *s, const char *agent_id,
     struct store_agent *ret_agent);
+/* Inserts a new agent with token bound (not used yet); 0 and its row id. */
 int store_agent_insert(struct store *s, const char *agent_id,
     int64_t device_id, int64_t server_id, const char *version,
-    int64_t now_ms, int64_t *ret_id);
+    const char *token, int64_t now_ms, int64_t *ret_id);
+/*
+ * Binds token (NULL: none) to agent row id, used or not. Returns 0 or a
+ * negative errno.
+ */
+int store_agent_set_token(struct store *s, int64_t id, const char *token,
+    bool used);
+/*
+ * Unbinds the token of agent agent_id. Returns 0, -ENOENT for an unknown
+ * agent, or a negative errno.
+ */
+int store_agent_reset(struct store *s, const char *agent_id);
+/*
+ * Deletes agent agent_id (its device stays, without an owner when it was
+ * this agent; its events keep no link to it). Returns 0, -ENOENT for an
+ * unknown agent, or a negative errno.
+ */
+int store_agent_remove(struct store *s, const char *agent_id);
 /*
  * Records a committed report of agent id; a digest of 0 keeps the stored
  * one.
@@ -91,8 +113,12 @@ int store_agent_report(struct store *s, int64_t id, int64_t device_id,
     int64_t sent_at_ms, int64_t host_digest, int64_t apps_digest,
     int64_t now_ms);
 int store_agent_set_duplicate(struct store *s, int64_t id, int64_t now_ms);
-/* Number of distinct devices that have an agent. */
-int store_agent_computers(struct store *s, int64_t *ret_count);
+/*
+ * Number of distinct devices that have an agent in contact at or after
+ * since_ms.
+ */
+int store_agent_computers(struct store *s, int64_t since_ms,
+    int64_t *ret_count);
 /* Whether device_id has an agent at all. */
 int store_device_has_agent(struct store *s, int64_t device_id,
     bool *ret_has);

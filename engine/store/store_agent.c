@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the SQL of the agents table: lookup by text id, the
- * committed sequence and last contact, and the connection-state sweep.
+ * committed sequence and last contact, the identity token, the
+ * connection-state sweep, and reset and removal by an administrator.
  */
 #include <errno.h>
+#include <stdio.h>
 
 #include "store-private.h"
 
@@ -13,8 +15,9 @@ store_agent_find(struct store *s, const char *agent_id,
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_FIND,
 	    "SELECT id, device_id, sequence, last_contact_ms, connected, "
-	    "duplicate_event_ms, host_digest, apps_digest "
+	    "duplicate_event_ms, host_digest, apps_digest, token, token_used "
 	    "FROM agents WHERE agent_id = ?1");
+	const unsigned char *token;
 	int rc;
 
 	if (st == NULL)
@@ -30,6 +33,10 @@ store_agent_find(struct store *s, const char *agent_id,
 		ret_agent->duplicate_event_ms = sqlite3_column_int64(st, 5);
 		ret_agent->host_digest = sqlite3_column_int64(st, 6);
 		ret_agent->apps_digest = sqlite3_column_int64(st, 7);
+		token = sqlite3_column_text(st, 8);
+		(void)snprintf(ret_agent->token, sizeof(ret_agent->token),
+		    "%s", token != NULL ? (const char *)token : "");
+		ret_agent->token_used = sqlite3_column_int(st, 9) != 0;
 		(void)sqlite3_reset(st);
 		return 0;
 	}
@@ -39,12 +46,13 @@ store_agent_find(struct store *s, const char *agent_id,
 
 int
 store_agent_insert(struct store *s, const char *agent_id, int64_t device_id,
-    int64_t server_id, const char *version, int64_t now_ms, int64_t *ret_id)
+    int64_t server_id, const char *version, const char *token,
+    int64_t now_ms, int64_t *ret_id)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_INSERT,
 	    "INSERT INTO agents (agent_id, device_id, server_id, "
-	    "agent_version, first_contact_ms, last_contact_ms, connected) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1)");
+	    "agent_version, first_contact_ms, last_contact_ms, connected, "
+	    "token) VALUES (?1, ?2, ?3, ?4, ?5, ?5, 1, ?6)");
 	int r;
 
 	if (st == NULL)
@@ -54,10 +62,71 @@ store_agent_insert(struct store *s, const char *agent_id, int64_t device_id,
 	(void)store_bind_id(st, 3, server_id);
 	(void)store_bind_text(st, 4, version);
 	(void)sqlite3_bind_int64(st, 5, now_ms);
+	(void)store_bind_text(st, 6, token);
 	if ((r = store_exec_stmt(s, st)) < 0)
 		return r;
 	*ret_id = sqlite3_last_insert_rowid(s->db);
 	return 0;
+}
+
+int
+store_agent_set_token(struct store *s, int64_t id, const char *token,
+    bool used)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_TOKEN,
+	    "UPDATE agents SET token = ?2, token_used = ?3 WHERE id = ?1");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)store_bind_text(st, 2, token);
+	(void)sqlite3_bind_int(st, 3, used ? 1 : 0);
+	return store_exec_stmt(s, st);
+}
+
+/*
+ * Runs sql with agent_id bound to ?1 and returns -ENOENT when it changed
+ * no row. Administrative and rare: prepared each time, not cached.
+ */
+static int
+store_agent_exec_by_id(struct store *s, const char *sql,
+    const char *agent_id)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, r;
+
+	rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return store_error(s, rc);
+	(void)sqlite3_bind_text(st, 1, agent_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	r = rc == SQLITE_DONE ? 0 : store_error(s, rc);
+	(void)sqlite3_finalize(st);
+	if (r == 0 && sqlite3_changes(s->db) == 0)
+		r = -ENOENT;
+	return r;
+}
+
+int
+store_agent_reset(struct store *s, const char *agent_id)
+{
+	return store_agent_exec_by_id(s, "UPDATE agents SET token = NULL, "
+	    "token_used = 0 WHERE agent_id = ?1", agent_id);
+}
+
+int
+store_agent_remove(struct store *s, const char *agent_id)
+{
+	int r;
+
+	/* devices.owner_agent has no foreign key: clear it by hand */
+	r = store_agent_exec_by_id(s, "UPDATE devices SET owner_agent = NULL "
+	    "WHERE owner_agent = (SELECT id FROM agents WHERE agent_id = ?1)",
+	    agent_id);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	return store_agent_exec_by_id(s, "DELETE FROM agents "
+	    "WHERE agent_id = ?1", agent_id);
 }
 
 int
@@ -102,15 +171,16 @@ store_agent_set_duplicate(struct store *s, int64_t id, int64_t now_ms)
 }
 
 int
-store_agent_computers(struct store *s, int64_t *ret_count)
+store_agent_computers(struct store *s, int64_t since_ms, int64_t *ret_count)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_COMPUTERS,
 	    "SELECT COUNT(DISTINCT device_id) FROM agents "
-	    "WHERE device_id IS NOT NULL");
+	    "WHERE device_id IS NOT NULL AND last_contact_ms >= ?1");
 	int rc;
 
 	if (st == NULL)
 		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, since_ms);
 	rc = sqlite3_step(st);
 	if (rc != SQLITE_ROW)
 		return store_error(s, rc);

@@ -123,6 +123,8 @@ struct sim_app {
 	int64_t		 bases_age_ms;	/* bases date = report time - this */
 };
 
+#define SIM_TOKEN_LEN	64	/* bytes of an agent token (issue 11) */
+
 struct sim_host {
 	uint32_t		 index;		/* global agent index */
 	uint64_t		 seed;
@@ -142,6 +144,8 @@ struct sim_host {
 	size_t			 n_apps;
 	const char		*users[SIM_MAX_USERS];
 	size_t			 n_users;
+	char			 token[SIM_TOKEN_LEN + 1]; /* from the first ack
+						   with one; "" until then */
 };
 
 /*

@@ -105,6 +105,8 @@ sim_report_build(const struct sim_report_params *params,
 	report->sequence = sequence;
 	report->sent_at_ms = now_ms;
 	report->agent_version = lit(SIM_AGENT_VERSION);
+	if (host->token[0] != '\0')
+		report->agent_token = lit(host->token);
 	if (params->host_every == 0 ? number == 0 :
 	    number % params->host_every == 0) {
 		if ((r = add_host(&ctx, report)) < 0 ||

@@ -12,6 +12,7 @@
 #include <netdb.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -228,6 +229,11 @@ agent_on_ack(struct sim_agent *ag, const struct sim_reply *reply)
 		sim_stats_latency(run->stats,
 		    (uint64_t)(mono_us() - ag->sent_us));
 		ag->acked++;
+		/* the agent's identity from now on: sent in every report */
+		if (ack->agent_token[0] != '\0' &&
+		    strlen(ack->agent_token) <= SIM_TOKEN_LEN)
+			(void)snprintf(ag->host.token, sizeof(ag->host.token),
+			    "%s", ack->agent_token);
 	}
 	kics__epp__v1__report_ack__free_unpacked(ack, NULL);
 	ag->failures = 0;

@@ -1,0 +1,233 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Agent identity end to end (issue 11): the real daemon over TLS on
+# 127.0.0.1. The token of the first ack, a forged report refused with
+# 403 agent_identity while the agent goes on, a sequence of 2^64-1
+# refused, the limit on new agents per address, and kics-query agent
+# list, reset and remove (as root; refused for a user without a role).
+# usage: test-agent-identity.sh KICS_EPP_PROXY MAKE_REPORT KICS_QUERY
+# Needs curl, sqlite3 and python3; setpriv for the refused user (as root).
+set -eu
+
+DAEMON=$1
+MKREP=$2
+QUERY=$3
+SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
+
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-agent-identity.XXXXXX")
+DATA=$TMP/data
+CONF=$TMP/kics-epp.yaml
+LOG=$TMP/daemon.log
+DB=$DATA/kics-epp.db
+PID=
+FAILED=0
+
+cleanup() {
+	if [ -n "$PID" ]; then
+		kill -9 "$PID" 2>/dev/null || true
+	fi
+	if [ "$FAILED" = 0 ]; then
+		rm -rf "$TMP"
+	else
+		echo "test-agent-identity: kept $TMP" >&2
+	fi
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+fail() {
+	FAILED=1
+	echo "FAIL: $*" >&2
+	echo "--- daemon log:" >&2
+	tail -n 30 "$LOG" >&2 || true
+	exit 1
+}
+
+check_eq() {	# what expected actual
+	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
+	echo "ok - $1"
+}
+
+PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+URL=https://127.0.0.1:$PORT
+
+cat >"$CONF" <<EOF
+data_dir: $DATA
+log_level: debug
+integration_servers:
+  - name: test
+    address: 127.0.0.1
+    port: $PORT
+agents:
+  max_new_per_address_per_minute: 4
+event_types: $SRC/conf/event-types.yaml
+rules: $SRC/conf/rules.yaml
+EOF
+
+"$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
+PID=$!
+i=0
+until grep -q 'ready:' "$LOG"; do
+	i=$((i + 1))
+	[ $i -lt 200 ] || fail "daemon did not start"
+	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
+	sleep 0.05
+done
+
+# send ARGS...: posts the report make-report makes of ARGS, prints the HTTP
+# status and leaves the reply in $TMP/reply
+send() {
+	"$MKREP" "$@" >"$TMP/report" || fail "make-report $*"
+	curl -sS --cacert "$DATA/pki/ca.pem" -o "$TMP/reply" \
+	    -w '%{http_code}' -H "Content-Type: application/x-protobuf" \
+	    --data-binary "@$TMP/report" "$URL/api/v1/report"
+}
+
+ack_token() {
+	"$MKREP" --decode-ack <"$TMP/reply" | sed -n 's/^agent_token=//p'
+}
+
+reply_field() {	# code|message
+	"$MKREP" --decode-error <"$TMP/reply" | sed -n "s/^$1=//p"
+}
+
+sql() {
+	sqlite3 -bail "$DB" "$1"
+}
+
+# kics-query ARGS as root: exit status in $rc, output in $TMP/out
+qrc() {
+	rc=0
+	"$QUERY" --data-dir "$DATA" "$@" >"$TMP/out" 2>&1 || rc=$?
+}
+
+# --- the token of the first ack, used once, then never sent again ---
+check_eq "first report" 200 "$(send --agent agent-a --seq 1 \
+    --mac aa:bb:cc:00:00:01 --ip 10.0.0.1 --hostname host-a)"
+T=$(ack_token)
+check_eq "first ack carries a 128-bit token" 32 \
+    "$(printf '%s' "$T" | tr -cd 0-9a-f | wc -c | tr -d ' ')"
+check_eq "second report without it" 200 "$(send --agent agent-a --seq 2)"
+check_eq "its ack carries the same token" "$T" "$(ack_token)"
+check_eq "third report with it" 200 "$(send --agent agent-a --seq 3 \
+    --token "$T")"
+check_eq "no token once used" "" "$(ack_token)"
+DEVICE=$(sql "SELECT device_id FROM agents WHERE agent_id = 'agent-a'")
+
+# --- forged reports: refused, nothing changes ---
+check_eq "forged report without token" 403 "$(send --agent agent-a \
+    --seq 9223372036854775807 --mac aa:bb:cc:00:00:99 --ip 10.9.9.9 \
+    --hostname forged --events 2 --event-prefix forged)"
+check_eq "its code" agent_identity "$(reply_field code)"
+check_eq "forged report with a wrong token" 403 "$(send --agent agent-a \
+    --seq 9223372036854775807 --token 0123456789abcdef0123456789abcdef \
+    --mac aa:bb:cc:00:00:99 --events 2 --event-prefix forged)"
+check_eq "its code" agent_identity "$(reply_field code)"
+check_eq "sequence, device and events unchanged" "3|$DEVICE|0" \
+    "$(sql "SELECT sequence, device_id, (SELECT count(*) FROM events
+	WHERE event_id LIKE 'forged-%') FROM agents
+	WHERE agent_id = 'agent-a'")"
+grep -q "report of agent 'agent-a' from 127.0.0.1 refused" "$LOG" ||
+    fail "refusal not logged"
+grep -q "$T" "$LOG" && fail "the token appears in the log"
+echo "ok - the refusal is logged, the token is not"
+
+# --- issue 11: 2^64-1 cannot poison the sequence, even with the token ---
+check_eq "sequence 2^64-1" 400 "$(send --agent agent-a \
+    --seq 18446744073709551615 --token "$T")"
+check_eq "its code" bad_payload "$(reply_field code)"
+check_eq "its message" "sequence: 18446744073709551615 is above 9223372036854775807" \
+    "$(reply_field message)"
+check_eq "the agent keeps working" 200 "$(send --agent agent-a --seq 4 \
+    --token "$T")"
+check_eq "stored sequence" 4 "$(sql "SELECT sequence FROM agents
+    WHERE agent_id = 'agent-a'")"
+
+# --- new agents per address and minute (4 here; agent-a was one) ---
+codes=
+for n in 1 2 3 4 5; do
+	codes="$codes $(send --agent "flood-$n" --seq 1)"
+done
+check_eq "new agents from 127.0.0.1" " 200 200 200 403 403" "$codes"
+check_eq "refusal code" agent_limit "$(reply_field code)"
+check_eq "refusal message" "too many new agents from 127.0.0.1: 4 in the last minute (agents.max_new_per_address_per_minute 4)" \
+    "$(reply_field message)"
+check_eq "known agents of the address go on" 200 "$(send --agent agent-a \
+    --seq 5 --token "$T")"
+check_eq "agents stored" 4 "$(sql "SELECT count(*) FROM agents")"
+
+# --- kics-query agent list ---
+qrc --format csv agent list
+check_eq "agent list" 0 "$rc"
+tr -d '\r' <"$TMP/out" >"$TMP/list.csv"	# csv lines end in CRLF
+mv "$TMP/list.csv" "$TMP/out"
+check_eq "agent list header" \
+    "agent_id,device_id,server_id,last_contact_ms,connected,token_bound" \
+    "$(head -n 1 "$TMP/out")"
+check_eq "agent-a listed" "agent-a,$DEVICE,1,yes,yes" \
+    "$(grep '^agent-a,' "$TMP/out" | cut -d, -f1-3,5,6)"
+grep -q "$T" "$TMP/out" && fail "agent list shows the token"
+"$QUERY" --data-dir "$DATA" --format json agent list | grep -q "$T" &&
+    fail "agent list --format json shows the token"
+echo "ok - agent list never shows the token"
+
+# --- agent reset: a reinstalled agent binds a new token ---
+qrc agent reset agent-a
+check_eq "agent reset" 0 "$rc"
+check_eq "token unbound" "" "$(sql "SELECT token FROM agents
+    WHERE agent_id = 'agent-a'")"
+qrc agent reset no-such-agent
+check_eq "reset of an unknown agent" 1 "$rc"
+grep -q "no agent 'no-such-agent'" "$TMP/out" ||
+    fail "unknown agent not named: $(cat "$TMP/out")"
+check_eq "the reinstalled agent" 200 "$(send --agent agent-a --seq 6 \
+    --mac aa:bb:cc:00:00:01)"
+T2=$(ack_token)
+[ -n "$T2" ] && [ "$T2" != "$T" ] || fail "no new token after reset: '$T2'"
+echo "ok - a new token after reset"
+check_eq "the old token is refused" 403 "$(send --agent agent-a --seq 7 \
+    --token "$T")"
+check_eq "the new one is taken" 200 "$(send --agent agent-a --seq 7 \
+    --token "$T2")"
+
+# --- agent remove: the agent goes, its device stays ---
+devices=$(sql "SELECT count(*) FROM devices")
+qrc agent remove flood-1
+check_eq "agent remove" 0 "$rc"
+check_eq "agent removed" 0 "$(sql "SELECT count(*) FROM agents
+    WHERE agent_id = 'flood-1'")"
+check_eq "its device stays" "$devices" "$(sql "SELECT count(*) FROM devices")"
+qrc agent remove flood-1
+check_eq "remove again" 1 "$rc"
+check_eq "audit records" "agent reset|agent agent-a|ok
+agent reset|agent no-such-agent|failed
+agent remove|agent flood-1|ok
+agent remove|agent flood-1|failed" "$(sql "SELECT action, target, result
+    FROM audit_log WHERE action LIKE 'agent %' AND action <> 'agent list'
+    ORDER BY id")"
+
+# --- a user without a role may not reset or remove ---
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+	chmod 0755 "$TMP" "$DATA"
+	chmod 0666 "$DATA/control.sock"
+	rc=0
+	setpriv --reuid=54321 --regid=54321 --clear-groups "$QUERY" \
+	    --data-dir "$DATA" agent reset agent-a >"$TMP/out" 2>&1 || rc=$?
+	check_eq "agent reset by a user without a role" 4 "$rc"
+	rc=0
+	setpriv --reuid=54321 --regid=54321 --clear-groups "$QUERY" \
+	    --data-dir "$DATA" agent remove agent-a >"$TMP/out" 2>&1 || rc=$?
+	check_eq "agent remove by a user without a role" 4 "$rc"
+	check_eq "still bound and present" "yes" "$(sql "SELECT CASE WHEN
+	    token IS NULL THEN 'no' ELSE 'yes' END FROM agents
+	    WHERE agent_id = 'agent-a'")"
+else
+	echo "ok - # SKIP refusal for a user without a role (needs root)"
+fi
+
+kill -TERM "$PID"
+rc=0
+wait "$PID" || rc=$?
+PID=
+check_eq "exit status after SIGTERM" 0 "$rc"
