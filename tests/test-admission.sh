@@ -104,15 +104,28 @@ def closed(s, wait):
         return False
 
 def status(t):
+    """Sends the report on t; reads the whole answer, returns its status."""
     t.sendall(REQ)
     t.settimeout(5)
     data = b""
-    while b"\r\n" not in data:
+    while b"\r\n\r\n" not in data:
         chunk = t.recv(4096)
         if not chunk:
             return "closed"
         data += chunk
-    return data.split(b"\r\n")[0].split()[1].decode()
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    n = 0
+    for l in lines[1:]:
+        k, v = l.split(":", 1)
+        if k.strip().lower() == "content-length":
+            n = int(v)
+    while len(body) < n:
+        chunk = t.recv(4096)
+        if not chunk:
+            break
+        body += chunk
+    return lines[0].split()[1]
 
 def agent(src):
     try:
