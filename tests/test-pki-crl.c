@@ -253,9 +253,13 @@ test_pkcs12(void)
 		CHECK_EQ(openssl_pkcs12_info(openssl, p12_path, PASSWORD,
 		    out_path), 0);
 		out = file_slurp(out_path);
-		CHECK(strstr(out, "MAC: sha256") != NULL);
-		CHECK(strstr(out, "PBKDF2") != NULL);
-		CHECK(strstr(out, "AES-256-CBC") != NULL);
+		/* issue 11: 600,000 iterations for the MAC and both bags */
+		CHECK(strstr(out, "MAC: sha256, Iteration 600000") != NULL);
+		CHECK(strstr(out, "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, "
+		    "Iteration 600000, PRF hmacWithSHA256") != NULL);
+		CHECK(strstr(out, "PKCS7 Encrypted data: PBES2, PBKDF2, "
+		    "AES-256-CBC, Iteration 600000, PRF hmacWithSHA256") !=
+		    NULL);
 		CHECK(strstr(out, "RC2") == NULL);
 		CHECK(strstr(out, "3DES") == NULL);
 		free(out);
