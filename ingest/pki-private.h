@@ -27,7 +27,13 @@
 #define PKI_CA_DAYS		3652	/* ten years */
 #define PKI_SERVER_DAYS		825
 #define PKI_RENEW_DAYS		30	/* re-issue when fewer days are left */
-#define PKI_CRL_DAYS		365	/* nextUpdate; re-signed at half */
+/*
+ * The CRL's nextUpdate is PKI_CRL_DAYS ahead; the daemon re-signs it when
+ * less than half is left (its certificate check runs every few hours), so
+ * a running daemon never lets it expire, and a stopped one re-signs it at
+ * start. Short, so that a copy taken away stops being current soon.
+ */
+#define PKI_CRL_DAYS		30
 #define PKI_BACKDATE_MS		(3600 * (int64_t)1000)	/* clock skew */
 #define PKI_SERIAL_BITS		128
 /*

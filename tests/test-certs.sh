@@ -4,10 +4,15 @@
 # server certificate with fewer than 30 days left is renewed (and agents
 # connect with it), and a CA within 30 days of its end registers a
 # "certificate expiring" warning.
-# usage: test-certs.sh KICS_EPP_PROXY
+# Issue 11, as root (packages are made through the control socket): the
+# CRL is re-signed while the daemon runs, so mTLS agents keep working past
+# its first nextUpdate.
+# usage: test-certs.sh KICS_EPP_PROXY [KICS_QUERY KICS_AGENT_SIM]
 set -eu
 
 DAEMON=$1
+QUERY=${2:-}
+SIM=${3:-}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-certs.XXXXXX")
 DATA=$TMP/data
 LOG=$TMP/daemon.log
@@ -120,4 +125,93 @@ sev=$(sql "SELECT severity FROM event_log WHERE
 [ "$sev" = warning ] || fail "CA expiry event has severity '$sev'"
 grep -q "CA certificate.*expires in" "$LOG" || fail "CA expiry not logged"
 echo "ok - the CA close to its end registers a warning"
+stop_daemon
+
+# --- issue 11: revocation that bites (needs root for kics-query) ---
+if [ "$(id -u)" != 0 ] || [ -z "$SIM" ]; then
+	echo "ok - issue 11 checks skipped (need root and kics-agent-sim)"
+	exit 0
+fi
+rm -rf "$DATA"
+PORT_B=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$TMP/kics-epp.yaml" <<END_CONF
+data_dir: $DATA
+log_level: debug
+integration_servers:
+  - name: a
+    address: 127.0.0.1
+    port: $PORT
+    verify_client_cert: true
+  - name: b
+    address: 127.0.0.1
+    port: $PORT_B
+    verify_client_cert: true
+event_types: ${KICS_SOURCE_ROOT:?}/conf/event-types.yaml
+rules: ${KICS_SOURCE_ROOT:?}/conf/rules.yaml
+END_CONF
+printf 'S3cret passw0rd\n' >"$TMP/pw"
+
+# the clock of the running daemon moves with this file
+echo "+0d" >"$TMP/faketime"
+: >"$LOG"
+LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE=$TMP/faketime FAKETIME_NO_CACHE=1 \
+    "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$LOG" 2>&1 &
+PID=$!
+i=0
+until grep -q 'ready:' "$LOG"; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "daemon did not start"
+	kill -0 "$PID" 2>/dev/null || fail "daemon exited"
+	sleep 0.05
+done
+
+server_id() {	# NAME
+	sql "SELECT id FROM integration_servers WHERE name = '$1'"
+}
+
+package() {	# SERVER-NAME FILE
+	"$QUERY" --data-dir "$DATA" package create --server "$(server_id "$1")" \
+	    --out "$2" --password-file "$TMP/pw" >/dev/null ||
+	    fail "package create for server $1"
+}
+
+agent() {	# PORT PACKAGE: exit status of one report
+	src=0
+	"$SIM" --address 127.0.0.1 --port "$1" --package "$2" \
+	    --password-file "$TMP/pw" --agents 1 --reports 1 --quiet \
+	    --timeout 5 >"$TMP/sim.out" 2>&1 || src=$?
+	echo "$src"
+}
+
+crl_next() {	# nextUpdate of crl.pem, seconds since the epoch
+	date -d "$(openssl crl -in "$DATA/pki/crl.pem" -noout -nextupdate |
+	    sed 's/^nextUpdate=//')" +%s
+}
+
+package a "$TMP/a1.zip"
+[ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] || fail "mTLS agent refused"
+next0=$(crl_next)
+now=$(date +%s)
+[ "$next0" -gt $((now + 29 * 86400)) ] &&
+    [ "$next0" -le $((now + 30 * 86400)) ] ||
+    fail "CRL nextUpdate not 30 days ahead: $next0"
+
+# 20 days on: fewer than 15 of the CRL's 30 are left; the daemon's next
+# check (its timer, due after the jump) re-signs it and reloads the TLS
+echo "+20d" >"$TMP/faketime"
+[ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] || fail "agent refused at +20d"
+i=0
+until [ "$(crl_next)" -gt "$next0" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "CRL not re-signed while running"
+	sleep 0.1
+done
+grep -q 'CRL re-signed' "$LOG" || fail "re-signing not logged"
+# 40 days on, past the first nextUpdate: agents still get in
+echo "+40d" >"$TMP/faketime"
+[ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] ||
+    fail "mTLS agent refused after the first nextUpdate: $(cat "$TMP/sim.out")"
+echo "ok - the CRL is re-signed while the daemon runs"
+
 stop_daemon
