@@ -240,9 +240,10 @@ int http_listener_stop(struct http *h, int64_t server_id);
 
 /*
  * Rebuilds the TLS context of every listener from its files, so that a
- * new CRL refuses revoked client certificates at the next handshake.
- * Returns 0, or the error of the last listener that kept its old context
- * (logged).
+ * new CRL refuses revoked client certificates at the next handshake (and
+ * no session ticket made before is resumed), then closes the open
+ * connections whose client certificate the new CRL revokes. Returns 0, or
+ * the error of the last listener that kept its old context (logged).
  */
 int http_listener_tls_reload(struct http *h);
 

@@ -6,7 +6,9 @@
 # "certificate expiring" warning.
 # Issue 11, as root (packages are made through the control socket): the
 # CRL is re-signed while the daemon runs, so mTLS agents keep working past
-# its first nextUpdate.
+# its first nextUpdate; a client certificate works only at the server it
+# was made for; an open connection of a certificate that a new package
+# revokes is closed.
 # usage: test-certs.sh KICS_EPP_PROXY [KICS_QUERY KICS_AGENT_SIM]
 set -eu
 
@@ -213,5 +215,59 @@ echo "+40d" >"$TMP/faketime"
 [ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] ||
     fail "mTLS agent refused after the first nextUpdate: $(cat "$TMP/sim.out")"
 echo "ok - the CRL is re-signed while the daemon runs"
+
+# a certificate of server a is refused by server b, and the other way round
+package b "$TMP/b1.zip"
+[ "$(agent "$PORT_B" "$TMP/b1.zip")" = 0 ] || fail "b's agent refused by b"
+[ "$(agent "$PORT_B" "$TMP/a1.zip")" != 0 ] || fail "a's package works at b"
+[ "$(agent "$PORT" "$TMP/b1.zip")" != 0 ] || fail "b's package works at a"
+[ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] || fail "a's agent refused by a"
+echo "ok - a client certificate works only at its own server"
+
+# an open keep-alive connection with a's certificate is closed as soon as
+# a new package for a revokes it
+unzip -p "$TMP/a1.zip" certificates.pfx >"$TMP/a1.pfx"
+openssl pkcs12 -in "$TMP/a1.pfx" -passin "file:$TMP/pw" -nodes \
+    -out "$TMP/a1.pem" 2>/dev/null || fail "cannot unpack a1.pfx"
+python3 - "$DATA/pki/ca.pem" "$TMP/a1.pem" "$PORT" "$TMP/open" \
+    >"$TMP/keep.out" 2>&1 <<'END_PY' &
+import socket, ssl, sys, time
+ca, pem, port, flag = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(pem)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+    server_hostname="127.0.0.1")
+s.sendall(b"GET /api/v1/report HTTP/1.1\r\nHost: a\r\n\r\n")
+got = s.recv(4096)
+assert got.startswith(b"HTTP/1.1 405"), got
+open(flag, "w").close()
+s.settimeout(30)
+start = time.time()
+try:
+    while s.recv(4096):
+        pass
+except (ssl.SSLError, ConnectionError):
+    pass
+print("closed after %.1f s" % (time.time() - start))
+END_PY
+KEEP=$!
+i=0
+until [ -e "$TMP/open" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "keep-alive client did not connect: $(cat "$TMP/keep.out")"
+	sleep 0.1
+done
+sleep 0.5
+kill -0 "$KEEP" 2>/dev/null || fail "keep-alive connection closed early"
+package a "$TMP/a2.zip"
+wait "$KEEP" || fail "keep-alive client: $(cat "$TMP/keep.out")"
+grep -q 'closed after' "$TMP/keep.out" || fail "$(cat "$TMP/keep.out")"
+secs=$(sed -n 's/closed after \([0-9]*\).*/\1/p' "$TMP/keep.out")
+[ "$secs" -lt 10 ] || fail "connection closed only by a timeout ($secs s)"
+grep -q "closed 1 connection(s) of revoked client certificates" "$LOG" ||
+    fail "closing not logged"
+[ "$(agent "$PORT" "$TMP/a1.zip")" != 0 ] || fail "revoked package works"
+[ "$(agent "$PORT" "$TMP/a2.zip")" = 0 ] || fail "new package refused"
+echo "ok - an open connection of a revoked certificate is closed"
 
 stop_daemon
