@@ -84,10 +84,16 @@ struct tls_peers {
 };
 
 static int tls_verify_cb(int ok, X509_STORE_CTX *xs);
-static void tls_peer_index_init(void);
+static void tls_index_init(void);
 
-static CRYPTO_ONCE tls_peer_once = CRYPTO_ONCE_STATIC_INIT;
+static CRYPTO_ONCE tls_index_once = CRYPTO_ONCE_STATIC_INIT;
 static int tls_peer_index = -1;	/* SSL ex_data of the struct tls_peer */
+/*
+ * SSL_CTX ex_data of its struct tls_server, which the SSL_CTX owns: a
+ * context replaced by a reload lives on while a connection made from it
+ * does, and its callbacks keep finding their server id, CRL and keys.
+ */
+static int tls_ctx_index = -1;
 
 static _Thread_local char tls_error_text[TLS_ERROR_TEXT_LEN];
 
@@ -345,10 +351,9 @@ tls_verify_cb(int ok, X509_STORE_CTX *xs)
 		return ok;
 	ssl = X509_STORE_CTX_get_ex_data(xs,
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	tls = ssl != NULL ? SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)) : NULL;
+	tls = ssl != NULL ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+	    tls_ctx_index) : NULL;
 	if (tls == NULL) {
-		/* a handshake begun before its context was replaced: the
-		   client retries with the new one */
 		X509_STORE_CTX_set_error(xs,
 		    X509_V_ERR_APPLICATION_VERIFICATION);
 		return 0;
@@ -408,14 +413,15 @@ static int
 tls_ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
     EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
 {
-	struct tls_server *tls = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	struct tls_server *tls = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
+	    tls_ctx_index);
 	const struct tls_ticket_key *key = NULL;
 	OSSL_PARAM params[3];
 	time_t now = time(NULL);
 	int r = 1;
 
 	if (tls == NULL)
-		return 0;	/* context replaced: no ticket, full handshake */
+		return -1;
 	if (enc) {
 		if ((key = tls_ticket_key_current(tls, now)) == NULL ||
 		    RAND_bytes(iv, EVP_CIPHER_get_iv_length(
@@ -465,8 +471,7 @@ tls_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *session,
 	const struct tls_server *tls;
 	X509 *peer;
 
-	/* not ARG: a handshake may outlive its struct tls_server */
-	tls = SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl));
+	tls = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_ctx_index);
 	(void)arg;
 	(void)name;
 	(void)name_len;
@@ -536,8 +541,8 @@ tls_server_new(const struct tls_server_params *params,
 	}
 	tls->server_id = params->server_id;
 	tls->peers = params->peers;
-	if (CRYPTO_THREAD_run_once(&tls_peer_once, tls_peer_index_init) != 1 ||
-	    tls_peer_index < 0) {
+	if (CRYPTO_THREAD_run_once(&tls_index_once, tls_index_init) != 1 ||
+	    tls_peer_index < 0 || tls_ctx_index < 0) {
 		r = tls_error_take("SSL ex_data", -ENOMEM);
 		goto out;
 	}
@@ -545,9 +550,14 @@ tls_server_new(const struct tls_server_params *params,
 		r = tls_error_take("SSL_CTX_new", -ENOMEM);
 		goto out;
 	}
-	/* the callbacks find the struct tls_server from here */
-	if (SSL_CTX_set_app_data(tls->ctx, tls) != 1 ||
-	    SSL_CTX_set_min_proto_version(tls->ctx, TLS1_2_VERSION) != 1 ||
+	/* from here the SSL_CTX owns TLS, and its callbacks find it */
+	if (SSL_CTX_set_ex_data(tls->ctx, tls_ctx_index, tls) != 1) {
+		SSL_CTX_free(tls->ctx);
+		tls->ctx = NULL;
+		r = tls_error_take("SSL_CTX ex_data", -ENOMEM);
+		goto out;
+	}
+	if (SSL_CTX_set_min_proto_version(tls->ctx, TLS1_2_VERSION) != 1 ||
 	    SSL_CTX_set_max_proto_version(tls->ctx, TLS1_3_VERSION) != 1 ||
 	    SSL_CTX_set_cipher_list(tls->ctx, TLS12_CIPHERS) != 1 ||
 	    SSL_CTX_set1_groups_list(tls->ctx, TLS_GROUPS) != 1) {
@@ -594,10 +604,27 @@ tls_server_free(struct tls_server *tls)
 {
 	if (tls == NULL)
 		return;
-	/* SSL objects still open keep the SSL_CTX, not these */
+	/* the SSL_CTX frees TLS once its last connection is gone */
 	if (tls->ctx != NULL)
-		(void)SSL_CTX_set_app_data(tls->ctx, NULL);
-	SSL_CTX_free(tls->ctx);
+		SSL_CTX_free(tls->ctx);
+	else
+		free(tls);
+}
+
+/* The last reference to one of our SSL_CTXs is gone: free its server. */
+static void
+tls_server_ctx_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
+    long argl, void *argp)
+{
+	struct tls_server *tls = ptr;
+
+	(void)parent;
+	(void)ad;
+	(void)idx;
+	(void)argl;
+	(void)argp;
+	if (tls == NULL)
+		return;
 	X509_CRL_free(tls->crl);
 	OPENSSL_cleanse(tls->keys, sizeof(tls->keys));
 	free(tls);
@@ -658,10 +685,12 @@ tls_peer_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 }
 
 static void
-tls_peer_index_init(void)
+tls_index_init(void)
 {
 	tls_peer_index = SSL_get_ex_new_index(0, NULL, NULL, NULL,
 	    tls_peer_free_cb);
+	tls_ctx_index = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL,
+	    tls_server_ctx_free_cb);
 }
 
 struct tls_peers *
