@@ -5,8 +5,12 @@
  * server certificates with fewer than 30 days left are renewed and
  * recorded, and a certificate that is still close to expiry (the CA, or a
  * server certificate that could not be renewed) registers a warning event
- * once a day. Renewed certificates reach the listeners through a TLS
- * reload on the loop thread.
+ * once a day. The CRL is re-signed when less than half of its 30 days is
+ * left (pki_crl_refresh()), and one that could not be re-signed and is
+ * within a week of its nextUpdate registers the same warning, since from
+ * then on every client certificate would be refused. Renewed certificates
+ * and a re-signed CRL reach the listeners through a TLS reload on the loop
+ * thread.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -28,6 +32,7 @@
 #define CERTCHECK_WINDOW_MS	(30LL * 86400000)	/* DESIGN.md: 30 days */
 #define CERTCHECK_WARN_EVERY_MS	86400000LL	/* one warning a day */
 #define CERTCHECK_HOST_LEN	256		/* gethostname() buffer */
+#define CERTCHECK_CRL_WARN_MS	(7LL * 86400000)	/* CRL near its end */
 
 struct certcheck {
 	struct writer_task task;	/* first: the task is the check */
@@ -39,6 +44,7 @@ struct certcheck {
 	bool		renewed;	/* a certificate changed: reload TLS */
 	int64_t		ca_warned_ms;	/* last CA warning */
 	int64_t		server_warned_ms;	/* last server warning */
+	int64_t		crl_warned_ms;	/* last CRL warning */
 };
 
 static void
@@ -144,6 +150,29 @@ certcheck_servers(struct certcheck *c, struct engine *e, int64_t now_ms)
 	return due;
 }
 
+/* Re-signs the CRL when due; warns when it still nears its nextUpdate. */
+static void
+certcheck_crl(struct certcheck *c, struct engine *e, int64_t now_ms)
+{
+	int64_t next;
+	int r;
+
+	if ((r = pki_crl_refresh(c->pki, now_ms)) < 0)
+		log_warnx("cannot re-sign the CRL: %s, ignoring",
+		    tls_last_error());
+	else if (r == 1) {
+		log_info("CRL re-signed");
+		c->renewed = true;
+	}
+	next = pki_crl_next_update_ms(c->pki);
+	if (next - now_ms < CERTCHECK_CRL_WARN_MS &&
+	    now_ms - c->crl_warned_ms >= CERTCHECK_WARN_EVERY_MS) {
+		certcheck_warn(e, "the revocation list (pki/crl.pem), without "
+		    "which no client certificate is accepted,", next, now_ms);
+		c->crl_warned_ms = now_ms;
+	}
+}
+
 /* Writer thread. */
 static void
 certcheck_run(struct writer_task *t, struct engine *e)
@@ -151,6 +180,7 @@ certcheck_run(struct writer_task *t, struct engine *e)
 	struct certcheck *c = (struct certcheck *)t;
 	int64_t now = ingest_now_ms(), ca = pki_ca_not_after_ms(c->pki);
 
+	certcheck_crl(c, e, now);
 	if (certcheck_servers(c, e, now) &&
 	    now - c->server_warned_ms >= CERTCHECK_WARN_EVERY_MS) {
 		if (ca - now >= CERTCHECK_WINDOW_MS)

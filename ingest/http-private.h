@@ -32,6 +32,7 @@ struct http_listener {
 	int64_t		server_id;
 	char		*name;
 	struct tls_server *tls;
+	struct tls_peers *peers;	/* its open TLS connections */
 	struct evhttp	*evh;
 	struct evhttp_bound_socket *bound;	/* NULL once stopped */
 	uint16_t	port;

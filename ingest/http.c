@@ -442,6 +442,7 @@ http_listener_free(struct http_listener *l)
 		http_pause_forget(l->bound);
 	if (l->evh != NULL)
 		evhttp_free(l->evh);
+	tls_peers_free(l->peers);
 	tls_server_free(l->tls);
 	http_listener_params_free(l);
 	free(l->name);
@@ -593,6 +594,7 @@ http_listen(struct http *h, const struct http_server_params *p)
 		.ca_file = p->ca_file,
 		.crl_file = p->crl_file,
 		.verify_client = p->verify_client,
+		.server_id = p->server_id,
 	};
 	struct http_listener *l;
 	int r;
@@ -601,6 +603,9 @@ http_listen(struct http *h, const struct http_server_params *p)
 	l->http = h;
 	l->server_id = p->server_id;
 	l->name = xstrdup(p->name);
+	if ((l->peers = tls_peers_new()) == NULL)
+		fatalx("out of memory");
+	tp.peers = l->peers;
 	if ((r = tls_server_new(&tp, &l->tls)) < 0) {
 		log_warnx("server '%s': TLS setup failed: %s", l->name,
 		    tls_last_error());
@@ -780,8 +785,11 @@ http_listener_tls_reload(struct http *h)
 			.ca_file = l->params.ca_file,
 			.crl_file = l->params.crl_file,
 			.verify_client = l->params.verify_client,
+			.server_id = l->server_id,
+			.peers = l->peers,
 		};
 		struct tls_server *tls;
+		size_t closed;
 
 		/* SSL objects made before keep the old context alive. */
 		if ((r = tls_server_new(&tp, &tls)) < 0) {
@@ -793,6 +801,10 @@ http_listener_tls_reload(struct http *h)
 		}
 		tls_server_free(l->tls);
 		l->tls = tls;
+		/* issue 11: a revocation also ends what is already open */
+		if ((closed = tls_peers_close_revoked(l->peers, l->tls)) > 0)
+			log_info("server '%s': closed %zu connection(s) of "
+			    "revoked client certificates", l->name, closed);
 	}
 	return ret;
 }

@@ -244,9 +244,10 @@ int http_listener_stop(struct http *h, int64_t server_id);
 
 /*
  * Rebuilds the TLS context of every listener from its files, so that a
- * new CRL refuses revoked client certificates at the next handshake.
- * Returns 0, or the error of the last listener that kept its old context
- * (logged).
+ * new CRL refuses revoked client certificates at the next handshake (and
+ * no session ticket made before is resumed), then closes the open
+ * connections whose client certificate the new CRL revokes. Returns 0, or
+ * the error of the last listener that kept its old context (logged).
  */
 int http_listener_tls_reload(struct http *h);
 
@@ -281,9 +282,10 @@ struct pki;
 /*
  * Checks the certificates at once and every few hours from then on, on
  * the writer thread: renews server certificates with fewer than 30 days
- * left (then reloads the listeners' TLS), and registers a "certificate
- * expiring" warning a day for the CA or a server certificate that is still
- * due. The PKI is used on the writer thread only. Never fails (fatal on
+ * left and re-signs the CRL when less than half of its validity is left
+ * (then reloads the listeners' TLS), and registers a "certificate
+ * expiring" warning a day for the CA, a server certificate that is still
+ * due, or a CRL within a week of its nextUpdate. The PKI is used on the writer thread only. Never fails (fatal on
  * out of memory); freed with certcheck_free() after writer_free().
  */
 struct certcheck *certcheck_new(struct event_base *base, struct writer *w,

@@ -27,10 +27,22 @@
 #define PKI_CA_DAYS		3652	/* ten years */
 #define PKI_SERVER_DAYS		825
 #define PKI_RENEW_DAYS		30	/* re-issue when fewer days are left */
-#define PKI_CRL_DAYS		365	/* nextUpdate; re-signed at half */
+/*
+ * The CRL's nextUpdate is PKI_CRL_DAYS ahead; the daemon re-signs it when
+ * less than half is left (its certificate check runs every few hours), so
+ * a running daemon never lets it expire, and a stopped one re-signs it at
+ * start. Short, so that a copy taken away stops being current soon.
+ */
+#define PKI_CRL_DAYS		30
 #define PKI_BACKDATE_MS		(3600 * (int64_t)1000)	/* clock skew */
 #define PKI_SERIAL_BITS		128
-#define PKI_PKCS12_ITER		10000	/* PBKDF2 and MAC iterations */
+/*
+ * PBKDF2 and MAC iterations of the package's PKCS#12: OWASP's 2023 figure
+ * for PBKDF2-HMAC-SHA-256. The MAC (PKCS#12 KDF with SHA-256) gets the
+ * same count, since a weaker MAC would be the cheaper way to test guesses
+ * of the password. Costs about a second to write and to open.
+ */
+#define PKI_PKCS12_ITER		600000
 #define PKI_DNS_NAME_MAX	253
 #define PKI_DNS_LABEL_MAX	63
 #define PKI_CN_MAX		64	/* ub-common-name */

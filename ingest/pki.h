@@ -93,7 +93,8 @@ int pki_server_cert_ensure(struct pki *pki, int64_t server_id,
 /*
  * Issues a client certificate (new ECDSA P-256 key, extendedKeyUsage
  * clientAuth, valid until the CA expires) for the packages of integration
- * server SERVER_ID. Nothing is stored on disk. Returns 0 and fills
+ * server SERVER_ID, which it names in a subjectAltName URI
+ * TLS_CLIENT_URI_PREFIX<id> and in its common name (tls.h). Nothing is stored on disk. Returns 0 and fills
  * *ret_cert, which the caller releases with pki_client_cert_fini();
  * -EINVAL for an invalid id, -ENOMEM, -EIO.
  */
@@ -121,11 +122,15 @@ void pki_cleanse(void *p, size_t len);
 int pki_revoke(struct pki *pki, const char *serial_hex, int64_t now_ms);
 
 /*
- * Re-signs the CRL with a fresh nextUpdate when less than half of its
- * validity (one year) is left at NOW_MS. Returns 1 when it re-signed, 0
- * when not needed, or a negative errno as pki_revoke().
+ * Re-signs the CRL with a nextUpdate 30 days after NOW_MS when less than
+ * half of that is left at NOW_MS (or when its nextUpdate is further ahead
+ * than 30 days, as CRLs of earlier versions were). Returns 1 when it
+ * re-signed, 0 when not needed, or a negative errno as pki_revoke().
  */
 int pki_crl_refresh(struct pki *pki, int64_t now_ms);
+
+/* The CRL's nextUpdate in milliseconds since the epoch; 0 if unknown. */
+int64_t pki_crl_next_update_ms(const struct pki *pki);
 
 /*
  * Builds a PKCS#12 with the CA certificate, CERT and its key, encrypted

@@ -159,9 +159,11 @@ pki_crl_refresh(struct pki *pki, int64_t now_ms)
 	int r;
 
 	assert(pki != NULL);
+	/* one signed for longer (365 days before issue 11) comes down too */
 	if (pki->crl != NULL &&
 	    pki_time_to_ms(X509_CRL_get0_nextUpdate(pki->crl), &next_ms) == 0 &&
-	    next_ms - now_ms >= PKI_CRL_DAYS * DAY_MS / 2)
+	    next_ms - now_ms >= PKI_CRL_DAYS * DAY_MS / 2 &&
+	    next_ms - now_ms <= PKI_CRL_DAYS * DAY_MS + DAY_MS)
 		return 0;
 	if ((r = pki_crl_new(pki, pki->crl, NULL, now_ms, &crl)) < 0)
 		return r;
@@ -246,6 +248,17 @@ pki_revoke(struct pki *pki, const char *serial_hex, int64_t now_ms)
 out:
 	ASN1_INTEGER_free(serial);
 	return r;
+}
+
+int64_t
+pki_crl_next_update_ms(const struct pki *pki)
+{
+	int64_t next_ms;
+
+	if (pki->crl == NULL ||
+	    pki_time_to_ms(X509_CRL_get0_nextUpdate(pki->crl), &next_ms) < 0)
+		return 0;
+	return next_ms;
 }
 
 const char *

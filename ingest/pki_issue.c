@@ -454,12 +454,46 @@ out:
 	return r;
 }
 
+/*
+ * The subjectAltName of a client certificate: the URI that names its
+ * integration server (tls.h), which the listeners check (issue 11).
+ */
+static int
+pki_client_san(int64_t server_id, GENERAL_NAMES **ret_san)
+{
+	char uri[sizeof(TLS_CLIENT_URI_PREFIX) + 24];
+	GENERAL_NAMES *san = NULL;
+	GENERAL_NAME *gn = NULL;
+	ASN1_IA5STRING *ia5 = NULL;
+
+	(void)snprintf(uri, sizeof(uri), TLS_CLIENT_URI_PREFIX "%lld",
+	    (long long)server_id);
+	if ((san = GENERAL_NAMES_new()) == NULL ||
+	    (gn = GENERAL_NAME_new()) == NULL ||
+	    (ia5 = ASN1_IA5STRING_new()) == NULL ||
+	    ASN1_STRING_set(ia5, uri, -1) != 1) {
+		ASN1_IA5STRING_free(ia5);
+		GENERAL_NAME_free(gn);
+		GENERAL_NAMES_free(san);
+		return tls_error_take("subjectAltName", -ENOMEM);
+	}
+	GENERAL_NAME_set0_value(gn, GEN_URI, ia5);
+	if (sk_GENERAL_NAME_push(san, gn) <= 0) {
+		GENERAL_NAME_free(gn);
+		GENERAL_NAMES_free(san);
+		return tls_error_take("subjectAltName", -ENOMEM);
+	}
+	*ret_san = san;
+	return 0;
+}
+
 int
 pki_client_cert_issue(struct pki *pki, int64_t server_id, int64_t now_ms,
     struct pki_client_cert *ret_cert)
 {
 	struct pki_client_cert cc;
 	char cn[PKI_CN_MAX + 1];
+	GENERAL_NAMES *san = NULL;
 	EVP_PKEY *key = NULL;
 	X509 *cert = NULL;
 	size_t len;
@@ -470,11 +504,13 @@ pki_client_cert_issue(struct pki *pki, int64_t server_id, int64_t now_ms,
 	if (server_id < 0)
 		return -EINVAL;
 	memset(&cc, 0, sizeof(cc));
-	(void)snprintf(cn, sizeof(cn), "kics-epp agents of server %lld",
+	/* the name older listeners, and tls.c for old packages, go by */
+	(void)snprintf(cn, sizeof(cn), TLS_CLIENT_CN_PREFIX "%lld",
 	    (long long)server_id);
-	if ((r = pki_key_new(&key)) < 0 ||
+	if ((r = pki_client_san(server_id, &san)) < 0 ||
+	    (r = pki_key_new(&key)) < 0 ||
 	    (r = pki_cert_new(pki, PKI_CERT_CLIENT, key, cn, now_ms,
-	    pki->ca_not_after_ms, NULL, &cert)) < 0 ||
+	    pki->ca_not_after_ms, san, &cert)) < 0 ||
 	    (r = pki_pem_encode(PKI_PEM_CERT, cert, &cc.cert_pem,
 	    &len)) < 0 ||
 	    (r = pki_pem_encode(PKI_PEM_KEY, key, &cc.key_pem, &len)) < 0 ||
@@ -488,6 +524,7 @@ pki_client_cert_issue(struct pki *pki, int64_t server_id, int64_t now_ms,
 	memset(&cc, 0, sizeof(cc));
 out:
 	pki_client_cert_fini(&cc);
+	GENERAL_NAMES_free(san);
 	EVP_PKEY_free(key);
 	X509_free(cert);
 	return r;

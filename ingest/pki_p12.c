@@ -90,8 +90,16 @@ pki_write_pkcs12(const struct pki *pki, const struct pki_client_cert *cert,
 		goto out;
 	}
 	/*
-	 * PBES2 with PBKDF2 and AES-256-CBC for both bags; the default MAC
-	 * would be SHA-1, so it is left out here (-1) and added with SHA-256.
+	 * PBES2 with PBKDF2 (HMAC-SHA-256, OpenSSL 3's default PRF) and
+	 * AES-256-CBC for both bags; the default MAC would be SHA-1, so it is
+	 * left out here (-1) and added with SHA-256. This is the layout
+	 * "openssl pkcs12 -export" of OpenSSL 3 writes, and what Python's
+	 * cryptography writes for BestAvailableEncryption: OpenSSL 1.1.1 and
+	 * 3.x, cryptography, Java 11+ and Windows 10 1709+ / Server 2019+
+	 * (CryptoAPI, certutil) read it; older Windows knows only 3DES and
+	 * RC2. Only the count differs from OpenSSL's default (2,048); a
+	 * reader that caps counts (.NET's Pkcs12LoaderLimits) may need its
+	 * limit raised.
 	 */
 	if ((p12 = PKCS12_create_ex(password, PKI_CLIENT_NAME, key, x, cas,
 	    NID_aes_256_cbc, NID_aes_256_cbc, PKI_PKCS12_ITER, -1, 0, NULL,

@@ -4,10 +4,17 @@
 # server certificate with fewer than 30 days left is renewed (and agents
 # connect with it), and a CA within 30 days of its end registers a
 # "certificate expiring" warning.
-# usage: test-certs.sh KICS_EPP_PROXY
+# Issue 11, as root (packages are made through the control socket): the
+# CRL is re-signed while the daemon runs, so mTLS agents keep working past
+# its first nextUpdate; a client certificate works only at the server it
+# was made for; an open connection of a certificate that a new package
+# revokes is closed.
+# usage: test-certs.sh KICS_EPP_PROXY [KICS_QUERY KICS_AGENT_SIM]
 set -eu
 
 DAEMON=$1
+QUERY=${2:-}
+SIM=${3:-}
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-certs.XXXXXX")
 DATA=$TMP/data
 LOG=$TMP/daemon.log
@@ -120,4 +127,147 @@ sev=$(sql "SELECT severity FROM event_log WHERE
 [ "$sev" = warning ] || fail "CA expiry event has severity '$sev'"
 grep -q "CA certificate.*expires in" "$LOG" || fail "CA expiry not logged"
 echo "ok - the CA close to its end registers a warning"
+stop_daemon
+
+# --- issue 11: revocation that bites (needs root for kics-query) ---
+if [ "$(id -u)" != 0 ] || [ -z "$SIM" ]; then
+	echo "ok - issue 11 checks skipped (need root and kics-agent-sim)"
+	exit 0
+fi
+rm -rf "$DATA"
+PORT_B=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$TMP/kics-epp.yaml" <<END_CONF
+data_dir: $DATA
+log_level: debug
+integration_servers:
+  - name: a
+    address: 127.0.0.1
+    port: $PORT
+    verify_client_cert: true
+  - name: b
+    address: 127.0.0.1
+    port: $PORT_B
+    verify_client_cert: true
+event_types: ${KICS_SOURCE_ROOT:?}/conf/event-types.yaml
+rules: ${KICS_SOURCE_ROOT:?}/conf/rules.yaml
+END_CONF
+printf 'S3cret passw0rd\n' >"$TMP/pw"
+
+# the clock of the running daemon moves with this file
+echo "+0d" >"$TMP/faketime"
+: >"$LOG"
+LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE=$TMP/faketime FAKETIME_NO_CACHE=1 \
+    "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$LOG" 2>&1 &
+PID=$!
+i=0
+until grep -q 'ready:' "$LOG"; do
+	i=$((i + 1))
+	[ $i -lt 300 ] || fail "daemon did not start"
+	kill -0 "$PID" 2>/dev/null || fail "daemon exited"
+	sleep 0.05
+done
+
+server_id() {	# NAME
+	sql "SELECT id FROM integration_servers WHERE name = '$1'"
+}
+
+package() {	# SERVER-NAME FILE
+	"$QUERY" --data-dir "$DATA" package create --server "$(server_id "$1")" \
+	    --out "$2" --password-file "$TMP/pw" >/dev/null ||
+	    fail "package create for server $1"
+}
+
+agent() {	# PORT PACKAGE: exit status of one report
+	src=0
+	"$SIM" --address 127.0.0.1 --port "$1" --package "$2" \
+	    --password-file "$TMP/pw" --agents 1 --reports 1 --quiet \
+	    --timeout 5 >"$TMP/sim.out" 2>&1 || src=$?
+	echo "$src"
+}
+
+crl_next() {	# nextUpdate of crl.pem, seconds since the epoch
+	date -d "$(openssl crl -in "$DATA/pki/crl.pem" -noout -nextupdate |
+	    sed 's/^nextUpdate=//')" +%s
+}
+
+package a "$TMP/a1.zip"
+[ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] || fail "mTLS agent refused"
+next0=$(crl_next)
+now=$(date +%s)
+[ "$next0" -gt $((now + 29 * 86400)) ] &&
+    [ "$next0" -le $((now + 30 * 86400)) ] ||
+    fail "CRL nextUpdate not 30 days ahead: $next0"
+
+# 20 days on: fewer than 15 of the CRL's 30 are left; the daemon's next
+# check (its timer, due after the jump) re-signs it and reloads the TLS
+echo "+20d" >"$TMP/faketime"
+[ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] || fail "agent refused at +20d"
+i=0
+until [ "$(crl_next)" -gt "$next0" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "CRL not re-signed while running"
+	sleep 0.1
+done
+grep -q 'CRL re-signed' "$LOG" || fail "re-signing not logged"
+# 40 days on, past the first nextUpdate: agents still get in
+echo "+40d" >"$TMP/faketime"
+[ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] ||
+    fail "mTLS agent refused after the first nextUpdate: $(cat "$TMP/sim.out")"
+echo "ok - the CRL is re-signed while the daemon runs"
+
+# a certificate of server a is refused by server b, and the other way round
+package b "$TMP/b1.zip"
+[ "$(agent "$PORT_B" "$TMP/b1.zip")" = 0 ] || fail "b's agent refused by b"
+[ "$(agent "$PORT_B" "$TMP/a1.zip")" != 0 ] || fail "a's package works at b"
+[ "$(agent "$PORT" "$TMP/b1.zip")" != 0 ] || fail "b's package works at a"
+[ "$(agent "$PORT" "$TMP/a1.zip")" = 0 ] || fail "a's agent refused by a"
+echo "ok - a client certificate works only at its own server"
+
+# an open keep-alive connection with a's certificate is closed as soon as
+# a new package for a revokes it
+unzip -p "$TMP/a1.zip" certificates.pfx >"$TMP/a1.pfx"
+openssl pkcs12 -in "$TMP/a1.pfx" -passin "file:$TMP/pw" -nodes \
+    -out "$TMP/a1.pem" 2>/dev/null || fail "cannot unpack a1.pfx"
+python3 - "$DATA/pki/ca.pem" "$TMP/a1.pem" "$PORT" "$TMP/open" \
+    >"$TMP/keep.out" 2>&1 <<'END_PY' &
+import socket, ssl, sys, time
+ca, pem, port, flag = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+ctx = ssl.create_default_context(cafile=ca)
+ctx.load_cert_chain(pem)
+s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+    server_hostname="127.0.0.1")
+s.sendall(b"GET /api/v1/report HTTP/1.1\r\nHost: a\r\n\r\n")
+got = s.recv(4096)
+assert got.startswith(b"HTTP/1.1 405"), got
+open(flag, "w").close()
+s.settimeout(30)
+start = time.time()
+try:
+    while s.recv(4096):
+        pass
+except (ssl.SSLError, ConnectionError):
+    pass
+print("closed after %.1f s" % (time.time() - start))
+END_PY
+KEEP=$!
+i=0
+until [ -e "$TMP/open" ]; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "keep-alive client did not connect: $(cat "$TMP/keep.out")"
+	sleep 0.1
+done
+sleep 0.5
+kill -0 "$KEEP" 2>/dev/null || fail "keep-alive connection closed early"
+package a "$TMP/a2.zip"
+wait "$KEEP" || fail "keep-alive client: $(cat "$TMP/keep.out")"
+grep -q 'closed after' "$TMP/keep.out" || fail "$(cat "$TMP/keep.out")"
+secs=$(sed -n 's/closed after \([0-9]*\).*/\1/p' "$TMP/keep.out")
+[ "$secs" -lt 10 ] || fail "connection closed only by a timeout ($secs s)"
+grep -q "closed 1 connection(s) of revoked client certificates" "$LOG" ||
+    fail "closing not logged"
+[ "$(agent "$PORT" "$TMP/a1.zip")" != 0 ] || fail "revoked package works"
+[ "$(agent "$PORT" "$TMP/a2.zip")" = 0 ] || fail "new package refused"
+echo "ok - an open connection of a revoked certificate is closed"
+
 stop_daemon

@@ -139,19 +139,30 @@ test_crl_refresh(void)
 	next = asn1_ms(X509_CRL_get0_nextUpdate(crl));
 	X509_CRL_free(crl);
 
-	CHECK_EQ(pki_crl_refresh(pki, now + 100 * DAY_MS), 0);
-	CHECK_EQ(pki_crl_refresh(pki, now + 200 * DAY_MS), 1);
+	/* issue 11: valid 30 days, re-signed once fewer than 15 are left */
+	CHECK(next >= now + 30 * DAY_MS - 1000 && next <= now + 30 * DAY_MS);
+	CHECK_EQ(pki_crl_next_update_ms(pki), next / 1000 * 1000);
+	CHECK_EQ(pki_crl_refresh(pki, now + 10 * DAY_MS), 0);
+	CHECK_EQ(pki_crl_refresh(pki, now + 15 * DAY_MS - 2000), 0);
+	CHECK_EQ(pki_crl_refresh(pki, now + 16 * DAY_MS), 1);
 	crl = crl_load(pki_crl_path(pki));
-	CHECK(asn1_ms(X509_CRL_get0_nextUpdate(crl)) > next);
+	next = asn1_ms(X509_CRL_get0_nextUpdate(crl));
+	CHECK(next >= now + 46 * DAY_MS - 1000 && next <= now + 46 * DAY_MS);
 	CHECK(crl_lists(crl, a.cert_pem));
 	X509_CRL_free(crl);
+	CHECK_EQ(pki_crl_refresh(pki, now + 17 * DAY_MS), 0);
+
+	/* One signed for longer ahead (a year, before issue 11) comes down. */
+	CHECK_EQ(pki_crl_refresh(pki, now - 10 * DAY_MS), 1);
+	CHECK_EQ(pki_crl_next_update_ms(pki) / 1000,
+	    (now + 20 * DAY_MS) / 1000);
 
 	/* Opening late re-signs it too. */
 	pki_free(pki);
 	pki = NULL;
 	CHECK_EQ(pki_open(tmp, now + 600 * DAY_MS, &pki), 0);
 	crl = crl_load(pki_crl_path(pki));
-	CHECK(asn1_ms(X509_CRL_get0_nextUpdate(crl)) > now + 900 * DAY_MS);
+	CHECK(asn1_ms(X509_CRL_get0_nextUpdate(crl)) > now + 629 * DAY_MS);
 	CHECK(crl_lists(crl, a.cert_pem));
 	X509_CRL_free(crl);
 
@@ -253,9 +264,13 @@ test_pkcs12(void)
 		CHECK_EQ(openssl_pkcs12_info(openssl, p12_path, PASSWORD,
 		    out_path), 0);
 		out = file_slurp(out_path);
-		CHECK(strstr(out, "MAC: sha256") != NULL);
-		CHECK(strstr(out, "PBKDF2") != NULL);
-		CHECK(strstr(out, "AES-256-CBC") != NULL);
+		/* issue 11: 600,000 iterations for the MAC and both bags */
+		CHECK(strstr(out, "MAC: sha256, Iteration 600000") != NULL);
+		CHECK(strstr(out, "Shrouded Keybag: PBES2, PBKDF2, AES-256-CBC, "
+		    "Iteration 600000, PRF hmacWithSHA256") != NULL);
+		CHECK(strstr(out, "PKCS7 Encrypted data: PBES2, PBKDF2, "
+		    "AES-256-CBC, Iteration 600000, PRF hmacWithSHA256") !=
+		    NULL);
 		CHECK(strstr(out, "RC2") == NULL);
 		CHECK(strstr(out, "3DES") == NULL);
 		free(out);

@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -114,6 +115,18 @@ client_new(const char *ca_path, const struct pki_client_cert *cert,
 		EVP_PKEY_free(key);
 	}
 	return ctx;
+}
+
+static X509 *
+cert_from_pem(const char *pem)
+{
+	BIO *bio;
+	X509 *x;
+
+	CHECK((bio = BIO_new_mem_buf(pem, -1)) != NULL);
+	CHECK((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL);
+	BIO_free(bio);
+	return x;
 }
 
 /* One step of a non-blocking handshake: 1 done, 0 again, -1 failed. */
@@ -480,14 +493,301 @@ test_new_errors(void)
 	fixture_fini(&f);
 }
 
+static struct tls_server *
+server_bound_new(const struct fixture *f, int64_t server_id,
+    struct tls_peers *peers)
+{
+	struct tls_server_params params = {
+		.cert_file = f->server.cert_path,
+		.key_file = f->server.key_path,
+		.ca_file = pki_ca_cert_path(f->pki),
+		.crl_file = pki_crl_path(f->pki),
+		.verify_client = true,
+		.server_id = server_id,
+		.peers = peers,
+	};
+	struct tls_server *tls = NULL;
+
+	CHECK_EQ(tls_server_new(&params, &tls), 0);
+	return tls;
+}
+
+/*
+ * A client certificate as packages before issue 11 had it: common name
+ * "kics-epp agents of server ID", no subjectAltName, signed by F's CA.
+ */
+static void
+old_style_cert(const struct fixture *f, int64_t id,
+    struct pki_client_cert *ret)
+{
+	char *path, cn[64];
+	EVP_PKEY *ca_key, *key;
+	X509_NAME *name;
+	X509 *ca, *x;
+	BIO *bio;
+	FILE *fp;
+	BUF_MEM *mem;
+
+	CHECK((path = malloc(strlen(f->tmp) + 16)) != NULL);
+	(void)sprintf(path, "%s/ca.key", f->tmp);
+	CHECK((fp = fopen(path, "r")) != NULL);
+	CHECK((ca_key = PEM_read_PrivateKey(fp, NULL, NULL, NULL)) != NULL);
+	(void)fclose(fp);
+	CHECK((fp = fopen(pki_ca_cert_path(f->pki), "r")) != NULL);
+	CHECK((ca = PEM_read_X509(fp, NULL, NULL, NULL)) != NULL);
+	(void)fclose(fp);
+	free(path);
+
+	CHECK((key = EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-256")) != NULL);
+	CHECK((x = X509_new()) != NULL);
+	CHECK(X509_set_version(x, X509_VERSION_3) == 1);
+	CHECK(ASN1_INTEGER_set(X509_get_serialNumber(x), 4242 + id) == 1);
+	(void)snprintf(cn, sizeof(cn), "kics-epp agents of server %lld",
+	    (long long)id);
+	CHECK((name = X509_NAME_new()) != NULL);
+	CHECK(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+	    (unsigned char *)cn, -1, -1, 0) == 1);
+	CHECK(X509_set_subject_name(x, name) == 1);
+	X509_NAME_free(name);
+	CHECK(X509_set_issuer_name(x, X509_get_subject_name(ca)) == 1);
+	CHECK(X509_gmtime_adj(X509_getm_notBefore(x), -3600) != NULL);
+	CHECK(X509_gmtime_adj(X509_getm_notAfter(x), 86400) != NULL);
+	CHECK(X509_set_pubkey(x, key) == 1);
+	CHECK(X509_sign(x, ca_key, EVP_sha256()) > 0);
+
+	memset(ret, 0, sizeof(*ret));
+	CHECK((bio = BIO_new(BIO_s_mem())) != NULL);
+	CHECK(PEM_write_bio_X509(bio, x) == 1);
+	BIO_get_mem_ptr(bio, &mem);
+	CHECK((ret->cert_pem = strndup(mem->data, mem->length)) != NULL);
+	BIO_free(bio);
+	CHECK((bio = BIO_new(BIO_s_mem())) != NULL);
+	CHECK(PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0, NULL,
+	    NULL) == 1);
+	BIO_get_mem_ptr(bio, &mem);
+	CHECK((ret->key_pem = strndup(mem->data, mem->length)) != NULL);
+	BIO_free(bio);
+	X509_free(x);
+	X509_free(ca);
+	EVP_PKEY_free(key);
+	EVP_PKEY_free(ca_key);
+}
+
+/* The outcome of CERT (NULL: none) at a server bound to SERVER_ID. */
+static struct outcome
+connect_bound(const struct fixture *f, int64_t server_id,
+    const struct pki_client_cert *cert)
+{
+	struct tls_server *tls = server_bound_new(f, server_id, NULL);
+	SSL_CTX *client;
+	struct outcome o;
+
+	client = client_new(pki_ca_cert_path(f->pki), cert, TLS1_2_VERSION,
+	    TLS1_3_VERSION, NULL);
+	o = connect_once(tls, client, NULL);
+	SSL_SESSION_free(o.session);
+	o.session = NULL;
+	SSL_CTX_free(client);
+	tls_server_free(tls);
+	return o;
+}
+
+/* issue 11: a client certificate works only at its own server. */
+static void
+test_server_binding(void)
+{
+	struct pki_client_cert two, old1, old2;
+	struct fixture f;
+	GENERAL_NAMES *san;
+	const GENERAL_NAME *gn;
+	struct outcome o;
+	X509 *x;
+
+	fixture_init(&f);
+	CHECK_EQ(pki_client_cert_issue(f.pki, 2, testutil_now_ms(), &two), 0);
+
+	/* The package's certificate names its server as a URI. */
+	x = cert_from_pem(f.client.cert_pem);
+	CHECK((san = X509_get_ext_d2i(x, NID_subject_alt_name, NULL,
+	    NULL)) != NULL);
+	CHECK_EQ(sk_GENERAL_NAME_num(san), 1);
+	gn = sk_GENERAL_NAME_value(san, 0);
+	CHECK_EQ(gn->type, GEN_URI);
+	CHECK(strcmp((const char *)ASN1_STRING_get0_data(
+	    gn->d.uniformResourceIdentifier), "urn:kics-epp:server:1") == 0);
+	GENERAL_NAMES_free(san);
+	X509_free(x);
+
+	o = connect_bound(&f, 1, &f.client);
+	CHECK(o.ok);
+	o = connect_bound(&f, 2, &two);
+	CHECK(o.ok);
+	o = connect_bound(&f, 2, &f.client);
+	CHECK(!o.ok);
+	CHECK_EQ(o.verify, X509_V_ERR_APPLICATION_VERIFICATION);
+	CHECK_EQ(o.server_reason, SSL_R_CERTIFICATE_VERIFY_FAILED);
+	o = connect_bound(&f, 1, &two);
+	CHECK(!o.ok);
+	CHECK_EQ(o.verify, X509_V_ERR_APPLICATION_VERIFICATION);
+	/* An unbound context (0) takes any certificate of the CA. */
+	o = connect_bound(&f, 0, &two);
+	CHECK(o.ok);
+
+	/* Packages made before: bound by their common name. */
+	old_style_cert(&f, 1, &old1);
+	old_style_cert(&f, 2, &old2);
+	o = connect_bound(&f, 1, &old1);
+	CHECK(o.ok);
+	o = connect_bound(&f, 1, &old2);
+	CHECK(!o.ok);
+	CHECK_EQ(o.verify, X509_V_ERR_APPLICATION_VERIFICATION);
+
+	pki_client_cert_fini(&old2);
+	pki_client_cert_fini(&old1);
+	pki_client_cert_fini(&two);
+	fixture_fini(&f);
+}
+
+/*
+ * issue 11: tickets resume at the context that made them only, so none
+ * made before a revocation (which reloads the contexts) is resumed, and
+ * none crosses to another server.
+ */
+static void
+test_tickets(void)
+{
+	struct tls_server *tls, *other, *reloaded;
+	struct fixture f;
+	struct outcome o, again;
+	SSL_CTX *client;
+	int versions[] = { TLS1_2_VERSION, TLS1_3_VERSION };
+	size_t i;
+
+	fixture_init(&f);
+	tls = server_bound_new(&f, 1, NULL);
+	other = server_bound_new(&f, 1, NULL);
+	for (i = 0; i < sizeof(versions) / sizeof(versions[0]); i++) {
+		client = client_new(pki_ca_cert_path(f.pki), &f.client,
+		    versions[i], versions[i], NULL);
+		o = connect_once(tls, client, NULL);
+		CHECK(o.ok && !o.reused && o.session != NULL);
+		again = connect_once(tls, client, o.session);
+		CHECK(again.ok && again.reused);
+		SSL_SESSION_free(again.session);
+		/* another context has other keys: a full handshake */
+		again = connect_once(other, client, o.session);
+		CHECK(again.ok && !again.reused);
+		SSL_SESSION_free(again.session);
+		SSL_SESSION_free(o.session);
+		SSL_CTX_free(client);
+	}
+
+	/* Revoked: the reloaded context resumes nothing and refuses it. */
+	client = client_new(pki_ca_cert_path(f.pki), &f.client,
+	    TLS1_3_VERSION, TLS1_3_VERSION, NULL);
+	o = connect_once(tls, client, NULL);
+	CHECK(o.ok);
+	CHECK_EQ(pki_revoke(f.pki, f.client.serial, testutil_now_ms()), 0);
+	reloaded = server_bound_new(&f, 1, NULL);
+	again = connect_once(reloaded, client, o.session);
+	CHECK(!again.ok && !again.reused);
+	CHECK_EQ(again.verify, X509_V_ERR_CERT_REVOKED);
+	SSL_SESSION_free(o.session);
+	SSL_CTX_free(client);
+
+	tls_server_free(reloaded);
+	tls_server_free(other);
+	tls_server_free(tls);
+	fixture_fini(&f);
+}
+
+/* issue 11: open connections of a revoked certificate are shut down. */
+static void
+test_peers_close_revoked(void)
+{
+	struct tls_server *tls, *reloaded;
+	struct pki_client_cert two;
+	struct tls_peers *peers;
+	struct fixture f;
+	SSL_CTX *client;
+	int sv[2][2];
+	SSL *s[2], *c[2];
+	bool sdone, cdone;
+	char byte;
+	size_t k;
+	int i;
+
+	fixture_init(&f);
+	CHECK_EQ(pki_client_cert_issue(f.pki, 1, testutil_now_ms(), &two), 0);
+	CHECK((peers = tls_peers_new()) != NULL);
+	tls = server_bound_new(&f, 1, peers);
+	for (k = 0; k < 2; k++) {
+		client = client_new(pki_ca_cert_path(f.pki),
+		    k == 0 ? &f.client : &two, TLS1_2_VERSION, TLS1_3_VERSION,
+		    NULL);
+		CHECK(socketpair(AF_UNIX, SOCK_STREAM, 0, sv[k]) == 0);
+		CHECK(fcntl(sv[k][0], F_SETFL, O_NONBLOCK) == 0);
+		CHECK(fcntl(sv[k][1], F_SETFL, O_NONBLOCK) == 0);
+		CHECK((s[k] = tls_server_ssl_new(tls)) != NULL);
+		CHECK((c[k] = SSL_new(client)) != NULL);
+		SSL_CTX_free(client);
+		CHECK(SSL_set_fd(s[k], sv[k][0]) == 1);
+		CHECK(SSL_set_fd(c[k], sv[k][1]) == 1);
+		SSL_set_accept_state(s[k]);
+		SSL_set_connect_state(c[k]);
+		sdone = cdone = false;
+		for (i = 0; i < HANDSHAKE_ROUNDS && !(sdone && cdone); i++) {
+			CHECK(step(c[k], &cdone) >= 0);
+			CHECK(step(s[k], &sdone) >= 0);
+		}
+		CHECK(sdone && cdone);
+	}
+	/* Nothing revoked: nothing closed. */
+	CHECK_EQ(tls_peers_close_revoked(peers, tls), 0);
+
+	CHECK_EQ(pki_revoke(f.pki, f.client.serial, testutil_now_ms()), 0);
+	reloaded = server_bound_new(&f, 1, peers);
+	tls_server_free(tls);
+	CHECK_EQ(tls_peers_close_revoked(peers, reloaded), 1);
+	CHECK_EQ(tls_peers_close_revoked(peers, reloaded), 0);
+	/* the client of the revoked certificate sees its end at once */
+	CHECK(SSL_read(c[0], &byte, 1) <= 0);
+	CHECK(SSL_get_error(c[0], 0) != SSL_ERROR_WANT_READ);
+	ERR_clear_error();
+	/* the other goes on */
+	CHECK(SSL_write(s[1], "k", 1) == 1);
+	for (i = 0; i < HANDSHAKE_ROUNDS; i++)
+		if (SSL_read(c[1], &byte, 1) == 1)
+			break;
+	CHECK_EQ(byte, 'k');
+
+	/* SSL_free() leaves the set; freeing the set first is fine too. */
+	SSL_free(s[0]);
+	tls_peers_free(peers);
+	SSL_free(s[1]);
+	for (k = 0; k < 2; k++) {
+		SSL_free(c[k]);
+		(void)close(sv[k][0]);
+		(void)close(sv[k][1]);
+	}
+	tls_server_free(reloaded);
+	pki_client_cert_fini(&two);
+	fixture_fini(&f);
+}
+
 int
 main(void)
 {
+	/* as in the daemon: a write to a socket shut down is EPIPE */
+	(void)signal(SIGPIPE, SIG_IGN);
 	RUN(test_no_client_verification);
 	RUN(test_tls12_ciphers);
 	RUN(test_tls11_refused);
 	RUN(test_client_verification);
 	RUN(test_other_ca_refused);
 	RUN(test_new_errors);
+	RUN(test_server_binding);
+	RUN(test_tickets);
+	RUN(test_peers_close_revoked);
 	return 0;
 }
