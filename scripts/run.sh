@@ -64,6 +64,7 @@ build/query/kics-query --data-dir "$DATA" package create --server "$ID" \
 echo "run: $AGENTS simulated agents for $SECONDS_RUN s to $ADDR:$PORT"
 build/tests/agent-sim/kics-agent-sim --address "$ADDR" --port "$PORT" \
     --package "$DATA/package-$ID.zip" --password-file "$PW" \
+    --token-file "$DATA/agent-tokens" \
     --agents "$AGENTS" --duration "$SECONDS_RUN" --events-per-report 3 \
     --connections-per-report 8
 

@@ -235,7 +235,8 @@ start
 # run_sim NAME: 20 agents, 40 reports/s for 6 s; prints "acked errors p99"
 run_sim() {
 	"$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" --agents 20 --rate 40 \
-	    --duration 6 --quiet --json --first-agent "$2" >"$TMP/$1.json" ||
+	    --duration "${3:-6}" --quiet --json --first-agent "$2" \
+	    --token-file "$TMP/tokens" >"$TMP/$1.json" ||
 	    fail "$1: kics-agent-sim failed: $(cat "$TMP/$1.json")"
 	python3 -c 'import json, sys
 d = json.load(open(sys.argv[1]))
@@ -284,6 +285,9 @@ sys.exit(0 if f_acked >= q_acked * 0.9 and f_p99 <= 2 * q_p99 + 20 else 1)
 ' "$Q_ACKED" "$Q_P99" "$F_ACKED" "$F_P99" ||
     fail "agents beside the flood: acked or p99 out of bounds"
 echo "ok - agents beside the flood: success and p99 within 2x"
+# The same agents again: their tokens, kept in --token-file, still count.
+set -- $(run_sim again 0 2)
+check_eq "a rerun of the same agents with their tokens: no error" 0 "$2"
 kill "$PID"
 wait "$PID"
 PID=

@@ -37,6 +37,7 @@ static double arg_connections = 5;
 static uint64_t arg_host_every = 10;
 static uint64_t arg_first_agent = 0;
 static uint64_t arg_sequence_start = 0;	/* 0: from the clock */
+static const char *arg_token_file;
 static uint64_t arg_timeout = 30;
 static bool arg_quiet;
 static bool arg_json;
@@ -45,6 +46,7 @@ enum {
 	OPT_ADDRESS = 256, OPT_PORT, OPT_AGENTS, OPT_RATE, OPT_DURATION,
 	OPT_REPORTS, OPT_SEED, OPT_CA, OPT_CERT, OPT_KEY, OPT_EVENTS,
 	OPT_CONNECTIONS, OPT_HOST_EVERY, OPT_FIRST_AGENT, OPT_SEQUENCE,
+	OPT_TOKEN_FILE,
 	OPT_TIMEOUT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_VERSION, OPT_PACKAGE,
 	OPT_PASSWORD_FILE,
 };
@@ -67,6 +69,7 @@ static const struct option long_options[] = {
 	{ "host-every", required_argument, NULL, OPT_HOST_EVERY },
 	{ "first-agent", required_argument, NULL, OPT_FIRST_AGENT },
 	{ "sequence-start", required_argument, NULL, OPT_SEQUENCE },
+	{ "token-file", required_argument, NULL, OPT_TOKEN_FILE },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "json", no_argument, NULL, OPT_JSON },
@@ -100,6 +103,9 @@ usage(FILE *f)
 "                         mean connections per report (default 5, max %d)\n"
 "  --host-every K         host info and applications in the first report\n"
 "                         and every Kth after it; 0: first only (default 10)\n"
+"  --token-file FILE      keep each agent's token (from its first ack) in\n"
+"                         FILE between runs, as a real agent keeps it; a\n"
+"                         rerun without it is refused (403 agent_identity)\n"
 "  --sequence-start N     sequence of each agent's first report (default:\n"
 "                         the clock in microseconds, so reruns go forward)\n"
 "  --timeout S            seconds to wait for one reply (default 30)\n"
@@ -236,6 +242,9 @@ parse_args(int argc, char **argv)
 			arg_first_agent = parse_u64(name, optarg, 0,
 			    SIM_MAX_AGENT_INDEX - 1);
 			break;
+		case OPT_TOKEN_FILE:
+			arg_token_file = optarg;
+			break;
 		case OPT_SEQUENCE:
 			/* SQLite stores sequences as signed INTEGER. */
 			arg_sequence_start = parse_u64(name, optarg, 1,
@@ -317,6 +326,7 @@ main(int argc, char **argv)
 	p.rate = arg_rate;
 	p.duration_s = arg_duration;
 	p.reports = arg_reports;
+	p.token_file = arg_token_file;
 	p.sequence_start = arg_sequence_start != 0 ? arg_sequence_start :
 	    clock_sequence();
 	p.timeout_s = (int)arg_timeout;

@@ -359,6 +359,7 @@ struct sim_run_params {
 	bool			 progress;	/* one line a second */
 	struct sim_report_params report;
 	struct sim_tls_params	 tls;
+	const char		*token_file;	/* NULL: tokens not kept */
 };
 
 /*
@@ -369,5 +370,22 @@ struct sim_run_params {
  */
 int sim_run(const struct sim_run_params *params, struct sim_stats *ret_stats,
     double *ret_elapsed_s);
+
+/* ------------------------------------------------------------- tokens */
+
+/*
+ * Sets the token of each of hosts[0..n) that the token file at path names
+ * (a missing file names none). Returns 0 or a negative errno.
+ */
+int sim_tokens_load(const char *path, struct sim_host *const *hosts,
+    size_t n);
+
+/*
+ * Rewrites the token file at path (mode 0600, atomically) with the tokens
+ * of hosts[0..n), keeping the lines of other agents. Returns 0 or a
+ * negative errno, with the file unchanged.
+ */
+int sim_tokens_save(const char *path, struct sim_host *const *hosts,
+    size_t n);
 
 #endif

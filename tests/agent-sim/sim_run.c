@@ -419,6 +419,37 @@ run_fini(struct sim_run *run)
 		event_base_free(run->base);
 }
 
+/* The hosts of the run's agents, for the token file; freed with free(). */
+static struct sim_host **
+run_hosts(struct sim_run *run)
+{
+	struct sim_host **v = calloc(run->n_agents + 1, sizeof(*v));
+
+	for (size_t i = 0; v != NULL && i < run->n_agents; i++)
+		v[i] = &run->agents[i].host;
+	return v;
+}
+
+/* Loads (save false) or saves the token file, when there is one. */
+static int
+run_tokens(struct sim_run *run, bool save)
+{
+	const char *path = run->params->token_file;
+	struct sim_host **hosts;
+	int r;
+
+	if (path == NULL)
+		return 0;
+	if ((hosts = run_hosts(run)) == NULL)
+		return -ENOMEM;
+	r = save ? sim_tokens_save(path, hosts, run->n_agents) :
+	    sim_tokens_load(path, hosts, run->n_agents);
+	free(hosts);
+	if (r < 0)
+		log_warnx("token file '%s': %s", path, strerror(-r));
+	return r;
+}
+
 static int
 run_setup_agents(struct sim_run *run)
 {
@@ -445,7 +476,7 @@ run_setup_agents(struct sim_run *run)
 		if (ag->client == NULL || ag->timer == NULL)
 			return -ENOMEM;
 	}
-	return 0;
+	return run_tokens(run, false);
 }
 
 int
@@ -518,7 +549,7 @@ sim_run(const struct sim_run_params *params, struct sim_stats *ret_stats,
 		(void)fputc('\n', stderr);
 	*ret_elapsed_s = (double)(mono_us() - run.start_us) / 1e6;
 	*ret_stats = *stats;
-	r = 0;
+	r = run_tokens(&run, true);
 out:
 	run_fini(&run);
 	free(stats);
