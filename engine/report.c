@@ -116,6 +116,43 @@ report_agent(struct report_ctx *c, const struct store_agent *agent)
 	    c->agent_ref, NULL, text, c->now_ms);
 }
 
+/*
+ * Host info and applications, when this agent owns the device and they
+ * changed since its last report (digests of the agent's row); their new
+ * digests go to *ret_host and *ret_apps (0 when the report has none).
+ */
+static int
+report_host_and_apps(struct report_ctx *c, const struct store_agent *ap,
+    int64_t *ret_host, int64_t *ret_apps)
+{
+	const Kics__Epp__V1__AgentReport *rep = c->r;
+	bool same;
+	int r = 0;
+
+	if (c->owner && rep->host != NULL) {
+		*ret_host = digest_messages(
+		    (const ProtobufCMessage *const *)&rep->host, 1);
+		same = ap != NULL && ap->device_id == c->device_id &&
+		    ap->host_digest == *ret_host;
+		/* the same host info within a minute: nothing to refresh,
+		   last-seen times keep STORE_TOUCH_MS granularity anyway */
+		if (!same || c->now_ms - ap->last_contact_ms >= STORE_TOUCH_MS)
+			r = host_apply(c, same);
+		if (r < 0)
+			return r;
+	}
+	if (c->owner && rep->n_applications > 0) {
+		*ret_apps = digest_messages(
+		    (const ProtobufCMessage *const *)rep->applications,
+		    rep->n_applications);
+		if ((ap == NULL || ap->device_id != c->device_id ||
+		    ap->apps_digest != *ret_apps) &&
+		    (r = host_apply_applications(c)) < 0)
+			return r;
+	}
+	return 0;
+}
+
 static int
 report_run(struct report_ctx *c, struct engine_report *er)
 {
@@ -123,7 +160,7 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	struct store *s = c->e->store;
 	struct store_agent agent, *ap = NULL;
 	int64_t host_digest = 0, apps_digest = 0;
-	bool refused, same;
+	bool refused;
 	int r;
 
 	r = store_agent_find(s, rep->agent_id, &agent);
@@ -167,27 +204,8 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	if ((r = report_agent(c, ap)) < 0 ||
 	    (r = report_take_ownership(c, ap)) < 0)
 		return r;
-	if (c->owner && rep->host != NULL) {
-		host_digest = digest_messages(
-		    (const ProtobufCMessage *const *)&rep->host, 1);
-		same = ap != NULL && ap->device_id == c->device_id &&
-		    ap->host_digest == host_digest;
-		/* the same host info within a minute: nothing to refresh,
-		   last-seen times keep STORE_TOUCH_MS granularity anyway */
-		if (!same || c->now_ms - ap->last_contact_ms >= STORE_TOUCH_MS)
-			r = host_apply(c, same);
-		if (r < 0)
-			return r;
-	}
-	if (c->owner && rep->n_applications > 0) {
-		apps_digest = digest_messages(
-		    (const ProtobufCMessage *const *)rep->applications,
-		    rep->n_applications);
-		if ((ap == NULL || ap->device_id != c->device_id ||
-		    ap->apps_digest != apps_digest) &&
-		    (r = host_apply_applications(c)) < 0)
-			return r;
-	}
+	if ((r = report_host_and_apps(c, ap, &host_digest, &apps_digest)) < 0)
+		return r;
 	if ((r = event_apply_epp(c)) < 0 ||
 	    (r = peer_apply_connections(c)) < 0)
 		return r;

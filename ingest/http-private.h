@@ -94,10 +94,19 @@ struct http {
 	size_t		n_errors;
 };
 
-/* http.c */
+/* http_accept.c */
+
+struct evconnlistener;
 
 /* Whether the listener of bound is paused after an accept error. */
 bool http_accept_paused(struct evhttp_bound_socket *bound);
+/* The listener of bound goes away: a pause of it must not outlive it. */
+void http_pause_forget(struct evhttp_bound_socket *bound);
+/*
+ * evconnlistener's error callback: pauses the listener for
+ * HTTP_ACCEPT_PAUSE_MS and logs at most every HTTP_WARN_INTERVAL_MS.
+ */
+void http_accept_error_cb(struct evconnlistener *lev, void *unused);
 
 /* http_conns.c */
 

@@ -75,6 +75,82 @@ db_package_state(struct fixture *f, const char *id, char *buf, size_t len)
 #define PACKAGE_PW	"twelve chars"
 
 /*
+ * What is refused once p3 was discarded, each answered and audited as a
+ * failure without changing anything: activating or discarding p3 again,
+ * an unknown or malformed id, a discard without a reason, a reason cut to
+ * its limit, and a discard with no package made.
+ */
+static void
+package_refusals(struct fixture *f, const char *p3)
+{
+	char msg[TEST_TEXT_LEN], want[2 * TEST_TEXT_LEN];
+	long long audits;
+
+	audits = db_int(f, "SELECT count(*) FROM audit_log");
+	CHECK_EQ(package_call(f, ACTION(PACKAGE_ACTIVATE), NULL, p3, NULL,
+	    msg, sizeof(msg), NULL), ST(FAILED));
+	CHECK_EQ(package_call(f, ACTION(PACKAGE_DISCARD), NULL, p3, "again",
+	    msg, sizeof(msg), NULL), ST(FAILED));
+	CHECK(strstr(msg, "; not discarded: integration server 1 has no "
+	    "pending package") != NULL);
+	CHECK_EQ(package_call(f, ACTION(PACKAGE_ACTIVATE), NULL,
+	    "00000000-0000-4000-8000-000000000000", NULL, msg, sizeof(msg),
+	    NULL), ST(FAILED));
+	CHECK_EQ(package_call(f, ACTION(PACKAGE_ACTIVATE), NULL, "p1", NULL,
+	    msg, sizeof(msg), NULL), ST(INVALID));
+	CHECK(strcmp(msg, "a package id (the package_id of the package "
+	    "made) is required") == 0);
+	CHECK_EQ(package_call(f, ACTION(PACKAGE_DISCARD), NULL, p3, NULL,
+	    msg, sizeof(msg), NULL), ST(INVALID));
+	CHECK(strcmp(msg, "a reason is required") == 0);
+	/* a long reason is cut between characters (2-byte 'é' here) */
+	{
+		char reason[400];
+
+		memset(reason, 'a', sizeof(reason));
+		for (size_t i = 1; i + 1 < sizeof(reason); i += 2)
+			memcpy(reason + i, "\xc3\xa9", 2);
+		reason[sizeof(reason) - 1] = '\0';
+		CHECK_EQ(package_call(f, ACTION(PACKAGE_DISCARD), NULL, NULL,
+		    reason, msg, sizeof(msg), NULL), ST(FAILED));
+		(void)snprintf(want, sizeof(want), "no package made for "
+		    "integration server 1: %.317s; nothing changed", reason);
+		CHECK(strcmp(msg, want) == 0);
+	}
+	/* no package made: only the audit record */
+	CHECK_EQ(package_call(f, ACTION(PACKAGE_DISCARD), NULL, NULL,
+	    "no such directory", msg, sizeof(msg), NULL), ST(FAILED));
+	CHECK(strcmp(msg, "no package made for integration server 1: no "
+	    "such directory; nothing changed") == 0);
+	CHECK_EQ(db_int(f, "SELECT count(*) FROM audit_log WHERE "
+	    "action = 'package create' AND result = 'failed'"), 10);
+	CHECK_EQ(db_int(f, "SELECT count(*) FROM audit_log"), audits + 7);
+}
+
+/* A new package activated: p1 revoked (the CRL: test-admin.sh). */
+static void
+package_replace(struct fixture *f, const char *p1)
+{
+	char msg[TEST_TEXT_LEN], buf[TEST_TEXT_LEN], p4[TEST_PACKAGE_ID_LEN];
+
+	CHECK_EQ(package_call(f, ACTION(PACKAGE_CREATE), PACKAGE_PW, NULL,
+	    NULL, msg, sizeof(msg), p4), ST(OK));
+	CHECK_EQ(package_call(f, ACTION(PACKAGE_ACTIVATE), NULL, p4, NULL,
+	    msg, sizeof(msg), NULL), ST(OK));
+	CHECK(strstr(msg, "; 1 earlier client certificate(s) revoked") !=
+	    NULL);
+	db_package_state(f, p1, buf, sizeof(buf));
+	CHECK(strcmp(buf, "revoked") == 0);
+	db_client_certs(f, buf, sizeof(buf));
+	CHECK(strcmp(buf, "1 0") == 0);
+	db_text(f, "SELECT package_id FROM integration_servers", buf,
+	    sizeof(buf));
+	CHECK(strcmp(buf, p4) == 0);
+	CHECK_EQ(db_int(f, "SELECT count(*) FROM certificates WHERE "
+	    "kind = 'client' AND revoked_ms IS NOT NULL"), 3);
+}
+
+/*
  * Issue 10: a package create revokes nothing the agents use; activate
  * revokes the older certificates, discard the pending one, and neither
  * changes anything for a package that is not pending.
@@ -85,8 +161,7 @@ test_package_steps(void)
 	struct fixture f;
 	char msg[TEST_TEXT_LEN], want[2 * TEST_TEXT_LEN], buf[TEST_TEXT_LEN];
 	char p1[TEST_PACKAGE_ID_LEN], p2[TEST_PACKAGE_ID_LEN];
-	char p3[TEST_PACKAGE_ID_LEN], p4[TEST_PACKAGE_ID_LEN];
-	long long audits;
+	char p3[TEST_PACKAGE_ID_LEN];
 
 	fixture_init(&f, NULL, 0);
 	CHECK_EQ(server_add(&f, "alpha", "127.0.0.1", free_port(), msg,
@@ -171,68 +246,14 @@ test_package_steps(void)
 	    "space left'", p3);
 	CHECK_EQ(db_int(&f, want), 1);
 
-	/* a discarded package can be neither activated nor discarded */
-	audits = db_int(&f, "SELECT count(*) FROM audit_log");
-	CHECK_EQ(package_call(&f, ACTION(PACKAGE_ACTIVATE), NULL, p3, NULL,
-	    msg, sizeof(msg), NULL), ST(FAILED));
-	CHECK_EQ(package_call(&f, ACTION(PACKAGE_DISCARD), NULL, p3, "again",
-	    msg, sizeof(msg), NULL), ST(FAILED));
-	CHECK(strstr(msg, "; not discarded: integration server 1 has no "
-	    "pending package") != NULL);
-	CHECK_EQ(package_call(&f, ACTION(PACKAGE_ACTIVATE), NULL,
-	    "00000000-0000-4000-8000-000000000000", NULL, msg, sizeof(msg),
-	    NULL), ST(FAILED));
-	CHECK_EQ(package_call(&f, ACTION(PACKAGE_ACTIVATE), NULL, "p1", NULL,
-	    msg, sizeof(msg), NULL), ST(INVALID));
-	CHECK(strcmp(msg, "a package id (the package_id of the package "
-	    "made) is required") == 0);
-	CHECK_EQ(package_call(&f, ACTION(PACKAGE_DISCARD), NULL, p3, NULL,
-	    msg, sizeof(msg), NULL), ST(INVALID));
-	CHECK(strcmp(msg, "a reason is required") == 0);
-	/* a long reason is cut between characters (2-byte 'é' here) */
-	{
-		char reason[400];
-
-		memset(reason, 'a', sizeof(reason));
-		for (size_t i = 1; i + 1 < sizeof(reason); i += 2)
-			memcpy(reason + i, "\xc3\xa9", 2);
-		reason[sizeof(reason) - 1] = '\0';
-		CHECK_EQ(package_call(&f, ACTION(PACKAGE_DISCARD), NULL, NULL,
-		    reason, msg, sizeof(msg), NULL), ST(FAILED));
-		(void)snprintf(want, sizeof(want), "no package made for "
-		    "integration server 1: %.317s; nothing changed", reason);
-		CHECK(strcmp(msg, want) == 0);
-	}
-	/* no package made: only the audit record */
-	CHECK_EQ(package_call(&f, ACTION(PACKAGE_DISCARD), NULL, NULL,
-	    "no such directory", msg, sizeof(msg), NULL), ST(FAILED));
-	CHECK(strcmp(msg, "no package made for integration server 1: no "
-	    "such directory; nothing changed") == 0);
-	CHECK_EQ(db_int(&f, "SELECT count(*) FROM audit_log WHERE "
-	    "action = 'package create' AND result = 'failed'"), 10);
-	CHECK_EQ(db_int(&f, "SELECT count(*) FROM audit_log"), audits + 7);
+	package_refusals(&f, p3);
 	db_client_certs(&f, buf, sizeof(buf));
 	CHECK(strcmp(buf, "1 0") == 0);
 	db_text(&f, "SELECT package_id FROM integration_servers", buf,
 	    sizeof(buf));
 	CHECK(strcmp(buf, p1) == 0);
 
-	/* a new package activated: p1 revoked (the CRL: test-admin.sh) */
-	CHECK_EQ(package_call(&f, ACTION(PACKAGE_CREATE), PACKAGE_PW, NULL,
-	    NULL, msg, sizeof(msg), p4), ST(OK));
-	CHECK_EQ(package_call(&f, ACTION(PACKAGE_ACTIVATE), NULL, p4, NULL,
-	    msg, sizeof(msg), NULL), ST(OK));
-	CHECK(strstr(msg, "; 1 earlier client certificate(s) revoked") !=
-	    NULL);
-	db_package_state(&f, p1, buf, sizeof(buf));
-	CHECK(strcmp(buf, "revoked") == 0);
-	db_client_certs(&f, buf, sizeof(buf));
-	CHECK(strcmp(buf, "1 0") == 0);
-	db_text(&f, "SELECT package_id FROM integration_servers", buf,
-	    sizeof(buf));
-	CHECK(strcmp(buf, p4) == 0);
-	CHECK_EQ(db_int(&f, "SELECT count(*) FROM certificates WHERE "
-	    "kind = 'client' AND revoked_ms IS NOT NULL"), 3);
+	package_replace(&f, p1);
 	fixture_fini(&f);
 }
 
