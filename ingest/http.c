@@ -162,6 +162,9 @@ http_job_done(struct writer_job *wj)
 	struct http_job *hj = (struct http_job *)wj;
 	struct http *h = hj->http;
 	struct evhttp_request *req = hj->req;
+	/* NULL when the bytes did not decode */
+	const char *agent = wj->report != NULL && wj->report->agent_id != NULL ?
+	    wj->report->agent_id : "?";
 
 	switch (wj->status) {
 	case REPORT_STATUS_COMMITTED:
@@ -170,7 +173,7 @@ http_job_done(struct writer_job *wj)
 		break;
 	case REPORT_STATUS_IDENTITY:
 		log_info("report of agent '%s' from %s refused: %s",
-		    wj->report->agent_id, wj->source, wj->reason);
+		    agent, wj->source, wj->reason);
 		http_reply_error(req, 403, "Forbidden", "agent_identity",
 		    wj->reason);
 		break;
@@ -180,14 +183,13 @@ http_job_done(struct writer_job *wj)
 		    wj->reason);
 		break;
 	case REPORT_STATUS_INVALID:
-		log_info("report of agent '%s' rejected: %s",
-		    wj->report->agent_id, wj->reason);
+		log_info("report of agent '%s' from %s rejected: %s", agent,
+		    wj->source, wj->reason);
 		http_reply_error(req, 400, "Bad Request", "bad_payload",
 		    wj->reason);
 		break;
 	case REPORT_STATUS_AGENT_LIMIT:
-		log_info("report of agent '%s' refused: agent limit",
-		    wj->report->agent_id);
+		log_info("report of agent '%s' refused: agent limit", agent);
 		http_reply_error(req, 403, "Forbidden", "agent_limit",
 		    wj->reason);
 		break;
@@ -201,6 +203,7 @@ http_job_done(struct writer_job *wj)
 	h->pending--;
 	http_listener_job_done(hj->listener);
 	kics__epp__v1__agent_report__free_unpacked(wj->report, NULL);
+	free(wj->body);
 	free(hj);
 }
 
@@ -210,7 +213,6 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	struct http *h = l->http;
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(body);
-	Kics__Epp__V1__AgentReport *report;
 	struct http_job *hj;
 	char reason[ENGINE_REASON_LEN], peer[128];
 	const uint8_t *data;
@@ -238,28 +240,18 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 		    reason);
 		return;
 	}
-	report = kics__epp__v1__agent_report__unpack(NULL, len, data);
-	if (report == NULL) {
-		http_peer(req, peer, sizeof(peer));
-		log_info("%s: undecodable report of %zu bytes", peer, len);
-		http_reply_error(req, 400, "Bad Request", "bad_payload",
-		    "not an AgentReport");
-		return;
-	}
-	if (report_validate(report, reason, sizeof(reason)) < 0) {
-		http_peer(req, peer, sizeof(peer));
-		log_info("%s: invalid report: %s", peer, reason);
-		http_reply_error(req, 400, "Bad Request", "bad_payload",
-		    reason);
-		kics__epp__v1__agent_report__free_unpacked(report, NULL);
-		return;
-	}
 
+	/*
+	 * Decoding and validation run on the writer (one decode per
+	 * report, and none of it on the loop that serves every agent).
+	 */
 	hj = xcalloc(1, sizeof(*hj));
 	hj->http = h;
 	hj->listener = l;
 	hj->req = req;
-	hj->job.report = report;
+	hj->job.body = xcalloc(1, len);
+	if (len > 0)
+		(void)memcpy(hj->job.body, data, len);
 	hj->job.bytes = len;
 	hj->job.server_id = l->server_id;
 	http_peer_address(req, hj->job.source, sizeof(hj->job.source));
@@ -270,7 +262,7 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 		http_reply_error(req, 503, "Service Unavailable", "busy",
 		    r == -EAGAIN ? "queue full, retry later" :
 		    "shutting down, retry later");
-		kics__epp__v1__agent_report__free_unpacked(report, NULL);
+		free(hj->job.body);
 		free(hj);
 		return;
 	}

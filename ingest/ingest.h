@@ -69,7 +69,14 @@ typedef void writer_job_done_fn(struct writer_job *job);
 
 /* One decoded report on its way to the engine and back. */
 struct writer_job {
-	Kics__Epp__V1__AgentReport *report;	/* owned by the submitter */
+	/*
+	 * The report, owned by the submitter: decoded already, or NULL with
+	 * body set, the wire bytes (bytes of them, pre-scanned) that the
+	 * writer decodes into report, so that decoding never runs on the
+	 * loop. The submitter frees both in done().
+	 */
+	Kics__Epp__V1__AgentReport *report;
+	uint8_t		*body;
 	size_t		bytes;		/* body size, for the queue */
 	int64_t		server_id;	/* integration server, 0 none */
 	char		source[ENGINE_SOURCE_LEN];	/* client address */

@@ -71,6 +71,22 @@ struct writer {
  * stays bounded by the queue limits while a batch is being committed and
  * while its replies wait for the loop.
  */
+/*
+ * Decodes the wire bytes of job, when it came as bytes. protobuf-c's cost
+ * is bounded by the pre-scan the submitter ran; a job that does not decode
+ * keeps a NULL report and is answered as invalid.
+ */
+static void
+writer_decode(struct writer_job *job)
+{
+	if (job->report != NULL || job->body == NULL)
+		return;
+	job->report = kics__epp__v1__agent_report__unpack(NULL, job->bytes,
+	    job->body);
+	free(job->body);
+	job->body = NULL;
+}
+
 static void
 writer_apply(struct writer *w, struct writer_job *batch)
 {
@@ -83,6 +99,7 @@ writer_apply(struct writer *w, struct writer_job *batch)
 		n++;
 	reports = xcalloc(n, sizeof(*reports));
 	for (job = batch, i = 0; job != NULL; job = job->next, i++) {
+		writer_decode(job);
 		reports[i].report = job->report;
 		reports[i].server_id = job->server_id;
 		(void)memcpy(reports[i].source, job->source,
@@ -90,6 +107,13 @@ writer_apply(struct writer *w, struct writer_job *batch)
 	}
 	r = engine_apply_batch(w->engine, reports, n,
 	    clock_wall_ms());
+	/* the engine saw no report where the bytes did not decode */
+	for (job = batch, i = 0; job != NULL; job = job->next, i++)
+		if (job->report == NULL) {
+			reports[i].status = REPORT_STATUS_INVALID;
+			(void)snprintf(reports[i].reason,
+			    sizeof(reports[i].reason), "not an AgentReport");
+		}
 	if (r < 0)
 		log_warnx("writer: batch of %zu reports not stored: %s (%s)",
 		    n, strerror(-r), engine_errmsg(w->engine));

@@ -285,6 +285,54 @@ sys.exit(0 if f_acked >= q_acked * 0.9 and f_p99 <= 2 * q_p99 + 20 else 1)
 ' "$Q_ACKED" "$Q_P99" "$F_ACKED" "$F_P99" ||
     fail "agents beside the flood: acked or p99 out of bounds"
 echo "ok - agents beside the flood: success and p99 within 2x"
+# Decode bombs (4 MiB of empty repeated messages, which took protobuf-c
+# over a second each) from 2 clients beside the agents: the pre-scan
+# refuses each before decoding and no agent fails. Their p99 is not yet
+# within 2x (about 90 ms against 14 ms here): each bomb is still received
+# whole (TLS, buffers, 4 MiB) before the pre-scan runs; a pre-scan of the
+# body as it arrives, in the gate, is the next step (issue 11).
+python3 - "$PORT" "$DATA/pki/ca.pem" <<'EOF' &
+import socket, ssl, sys, threading, time
+port, ca = int(sys.argv[1]), sys.argv[2]
+ctx = ssl.create_default_context(cafile=ca)
+bomb = b"\x0a\x07agent-b\x10\x01" + b"\x42\x00" * (2 * 1024 * 1024 - 8)
+req = (b"POST /api/v1/report HTTP/1.1\r\nHost: x\r\nContent-Type: "
+       b"application/x-protobuf\r\nContent-Length: %d\r\n\r\n" % len(bomb)
+       + bomb)
+end = time.monotonic() + 7
+def client(i):
+    while time.monotonic() < end:
+        try:
+            s = socket.socket()
+            s.bind(("127.0.0.%d" % (10 + i), 0))
+            s.connect(("127.0.0.1", port))
+            with ctx.wrap_socket(s, server_hostname="127.0.0.1") as t:
+                t.sendall(req)
+                t.recv(4096)
+        except OSError:
+            time.sleep(0.05)
+threads = [threading.Thread(target=client, args=(i,)) for i in range(2)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+EOF
+BOMBS=$!
+sleep 1
+set -- $(run_sim bombs 200)
+B_ACKED=$1 B_ERRORS=$2 B_P99=$3
+wait "$BOMBS"
+echo "quiet: $Q_ACKED acked, p99 $Q_P99 ms; bombs: $B_ACKED acked," \
+    "$B_ERRORS errors, p99 $B_P99 ms"
+check_eq "no agent error beside decode bombs" 0 "$B_ERRORS"
+python3 -c 'import sys
+q_acked, b_acked = map(float, sys.argv[1:])
+sys.exit(0 if b_acked >= q_acked * 0.9 else 1)
+' "$Q_ACKED" "$B_ACKED" || fail "agents beside decode bombs: acked"
+grep -q 'refused before decoding: connections: more than 5000' \
+    "$TMP/d.log" || fail "no bomb was refused by the pre-scan"
+echo "ok - agents beside decode bombs: every report acked"
+
 # The same agents again: their tokens, kept in --token-file, still count.
 set -- $(run_sim again 0 2)
 check_eq "a rerun of the same agents with their tokens: no error" 0 "$2"
