@@ -67,7 +67,7 @@ struct writer_job;
 /* Called on the loop thread when the writer is done with job. */
 typedef void writer_job_done_fn(struct writer_job *job);
 
-/* One decoded report on its way to the engine and back. */
+/* One report on its way to the engine and back. */
 struct writer_job {
 	/*
 	 * The report, owned by the submitter: decoded already, or NULL with
