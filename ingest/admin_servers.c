@@ -40,32 +40,15 @@ struct server_state {
 };
 
 /* The state of each action: the task, then its own fields. */
-struct server_add {
+/*
+ * The state of every server action: its server, and what only some of
+ * them read (edit: the new address; disable and remove: force).
+ */
+struct server_task {
 	struct admin_task t;
 	struct server_state s;
-};
-
-struct server_edit {
-	struct admin_task t;
-	struct server_state s;
-	char		address[ADDR_TEXT_MAX];	/* canonical, "" = keep */
-};
-
-struct server_enable {
-	struct admin_task t;
-	struct server_state s;
-};
-
-struct server_disable {
-	struct admin_task t;
-	struct server_state s;
+	char		address[ADDR_TEXT_MAX];	/* edit: canonical, "" = keep */
 	bool		force;		/* even the last one with agents */
-};
-
-struct server_remove {
-	struct admin_task t;
-	struct server_state s;
-	bool		force;
 };
 
 static void
@@ -74,6 +57,12 @@ server_state_fini(struct server_state *s)
 	engine_server_clear(&s->row);
 	free((char *)s->spec.name);
 	free((char *)s->spec.address);
+}
+
+static void
+server_task_fini(struct admin_task *t)
+{
+	server_state_fini(&((struct server_task *)t)->s);
 }
 
 static void
@@ -429,7 +418,7 @@ server_args_id(struct admin_task *t, struct server_state *s,
 static int
 server_add_prepare(struct admin_task *t)
 {
-	struct server_add *x = (struct server_add *)t;
+	struct server_task *x = (struct server_task *)t;
 	const Kics__Control__V1__ServerArgs *a = t->req->msg->server;
 	char addr[ADDR_TEXT_MAX], name[LIMIT_CONTROL_TEXT_LEN];
 	int r;
@@ -453,7 +442,7 @@ server_add_prepare(struct admin_task *t)
 static int
 server_add_run(struct admin_task *t, struct engine *e)
 {
-	struct server_add *x = (struct server_add *)t;
+	struct server_task *x = (struct server_task *)t;
 	int r;
 
 	if ((r = server_check_place(t, e, &x->s, true)) >= 0 &&
@@ -466,7 +455,7 @@ server_add_run(struct admin_task *t, struct engine *e)
 static void
 server_add_done(struct admin_task *t)
 {
-	struct server_add *x = (struct server_add *)t;
+	struct server_task *x = (struct server_task *)t;
 	struct control_req *req = t->req;
 
 	/* from now on the audit names the new server */
@@ -482,18 +471,12 @@ server_add_done(struct admin_task *t)
 	    x->s.spec.address, x->s.spec.port);
 }
 
-static void
-server_add_fini(struct admin_task *t)
-{
-	server_state_fini(&((struct server_add *)t)->s);
-}
-
 const struct admin_handler admin_server_add = {
-	.size = sizeof(struct server_add),
+	.size = sizeof(struct server_task),
 	.prepare = server_add_prepare,
 	.run = server_add_run,
 	.done = server_add_done,
-	.fini = server_add_fini,
+	.fini = server_task_fini,
 };
 
 /* server edit -------------------------------------------------------------- */
@@ -501,14 +484,14 @@ const struct admin_handler admin_server_add = {
 static int
 server_edit_prepare(struct admin_task *t)
 {
-	struct server_edit *x = (struct server_edit *)t;
+	struct server_task *x = (struct server_task *)t;
 
 	return server_args_id(t, &x->s, x->address);
 }
 
 /* The row with the arguments given; what is not given stays. */
 static void
-server_edit_spec(struct server_edit *x)
+server_edit_spec(struct server_task *x)
 {
 	const Kics__Control__V1__ServerArgs *a = x->t.req->msg->server;
 	const struct engine_server *row = &x->s.row;
@@ -523,7 +506,7 @@ server_edit_spec(struct server_edit *x)
 static int
 server_edit_run(struct admin_task *t, struct engine *e)
 {
-	struct server_edit *x = (struct server_edit *)t;
+	struct server_task *x = (struct server_task *)t;
 	struct server_state *s = &x->s;
 	char text[SERVER_TEXT_LEN];
 	bool moved, readdressed;
@@ -560,21 +543,15 @@ out:
 static void
 server_edit_done(struct admin_task *t)
 {
-	server_done_changed(t, &((struct server_edit *)t)->s, "edit");
-}
-
-static void
-server_edit_fini(struct admin_task *t)
-{
-	server_state_fini(&((struct server_edit *)t)->s);
+	server_done_changed(t, &((struct server_task *)t)->s, "edit");
 }
 
 const struct admin_handler admin_server_edit = {
-	.size = sizeof(struct server_edit),
+	.size = sizeof(struct server_task),
 	.prepare = server_edit_prepare,
 	.run = server_edit_run,
 	.done = server_edit_done,
-	.fini = server_edit_fini,
+	.fini = server_task_fini,
 };
 
 /* server enable ------------------------------------------------------------ */
@@ -584,13 +561,13 @@ server_enable_prepare(struct admin_task *t)
 {
 	char addr[ADDR_TEXT_MAX];
 
-	return server_args_id(t, &((struct server_enable *)t)->s, addr);
+	return server_args_id(t, &((struct server_task *)t)->s, addr);
 }
 
 static int
 server_enable_run(struct admin_task *t, struct engine *e)
 {
-	struct server_state *s = &((struct server_enable *)t)->s;
+	struct server_state *s = &((struct server_task *)t)->s;
 	char text[SERVER_TEXT_LEN];
 	int r;
 
@@ -611,29 +588,24 @@ out:
 static void
 server_enable_done(struct admin_task *t)
 {
-	server_done_changed(t, &((struct server_enable *)t)->s, "enable");
-}
-
-static void
-server_enable_fini(struct admin_task *t)
-{
-	server_state_fini(&((struct server_enable *)t)->s);
+	server_done_changed(t, &((struct server_task *)t)->s, "enable");
 }
 
 const struct admin_handler admin_server_enable = {
-	.size = sizeof(struct server_enable),
+	.size = sizeof(struct server_task),
 	.prepare = server_enable_prepare,
 	.run = server_enable_run,
 	.done = server_enable_done,
-	.fini = server_enable_fini,
+	.fini = server_task_fini,
 };
 
 /* server disable ----------------------------------------------------------- */
 
+/* disable and remove: the server's id, and whether to force it */
 static int
-server_disable_prepare(struct admin_task *t)
+server_id_force_prepare(struct admin_task *t)
 {
-	struct server_disable *x = (struct server_disable *)t;
+	struct server_task *x = (struct server_task *)t;
 	char addr[ADDR_TEXT_MAX];
 	int r;
 
@@ -646,7 +618,7 @@ server_disable_prepare(struct admin_task *t)
 static int
 server_disable_run(struct admin_task *t, struct engine *e)
 {
-	struct server_disable *x = (struct server_disable *)t;
+	struct server_task *x = (struct server_task *)t;
 	struct server_state *s = &x->s;
 	char text[SERVER_TEXT_LEN];
 	int r;
@@ -668,42 +640,24 @@ out:
 static void
 server_disable_done(struct admin_task *t)
 {
-	server_done_changed(t, &((struct server_disable *)t)->s, "disable");
-}
-
-static void
-server_disable_fini(struct admin_task *t)
-{
-	server_state_fini(&((struct server_disable *)t)->s);
+	server_done_changed(t, &((struct server_task *)t)->s, "disable");
 }
 
 const struct admin_handler admin_server_disable = {
-	.size = sizeof(struct server_disable),
-	.prepare = server_disable_prepare,
+	.size = sizeof(struct server_task),
+	.prepare = server_id_force_prepare,
 	.run = server_disable_run,
 	.done = server_disable_done,
-	.fini = server_disable_fini,
+	.fini = server_task_fini,
 };
 
 /* server remove ------------------------------------------------------------ */
 
-static int
-server_remove_prepare(struct admin_task *t)
-{
-	struct server_remove *x = (struct server_remove *)t;
-	char addr[ADDR_TEXT_MAX];
-	int r;
-
-	if ((r = server_args_id(t, &x->s, addr)) < 0)
-		return r;
-	x->force = t->req->msg->server->force;
-	return 0;
-}
 
 static int
 server_remove_run(struct admin_task *t, struct engine *e)
 {
-	struct server_remove *x = (struct server_remove *)t;
+	struct server_task *x = (struct server_task *)t;
 	struct server_state *s = &x->s;
 	const char *data_dir = control_params(t->req->ctl)->data_dir;
 	char path[SERVER_TEXT_LEN];
@@ -733,7 +687,7 @@ out:
 static void
 server_remove_done(struct admin_task *t)
 {
-	struct server_remove *x = (struct server_remove *)t;
+	struct server_task *x = (struct server_task *)t;
 
 	if (!server_follow(t, &x->s))
 		return;
@@ -741,16 +695,10 @@ server_remove_done(struct admin_task *t)
 	    (long long)x->s.id);
 }
 
-static void
-server_remove_fini(struct admin_task *t)
-{
-	server_state_fini(&((struct server_remove *)t)->s);
-}
-
 const struct admin_handler admin_server_remove = {
-	.size = sizeof(struct server_remove),
-	.prepare = server_remove_prepare,
+	.size = sizeof(struct server_task),
+	.prepare = server_id_force_prepare,
 	.run = server_remove_run,
 	.done = server_remove_done,
-	.fini = server_remove_fini,
+	.fini = server_task_fini,
 };

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The fixture of the admin handler tests: a daemon without main() (loop,
+ * The fixture of the control socket and admin handler tests: a daemon without main() (loop,
  * writer, engine over a real SQLite file, PKI, control socket) and the
  * clients and database readers the tests use.
  */

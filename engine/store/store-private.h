@@ -110,6 +110,11 @@ sqlite3_stmt *store_stmt(struct store *s, enum store_stmt slot,
 
 /* Maps an SQLite result code to a negative errno and keeps the message. */
 int store_error(struct store *s, int rc);
+/*
+ * Copies text column i of the current row of st ("" for NULL). Returns a
+ * string the caller frees with free(), or NULL when out of memory.
+ */
+char *store_column_dup(sqlite3_stmt *st, int i);
 
 /*
  * Steps st (prepared and bound) and returns the first column of its first

@@ -48,6 +48,14 @@ store_errno(int rc)
 	}
 }
 
+char *
+store_column_dup(sqlite3_stmt *st, int i)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	return strdup(v != NULL ? v : "");
+}
+
 int
 store_error(struct store *s, int rc)
 {

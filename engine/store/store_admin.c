@@ -116,14 +116,12 @@ admin_serials(struct store *s, sqlite3_stmt *st, char ***ret_serials,
 	int rc, r = 0;
 
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *serial = (const char *)sqlite3_column_text(st, 0);
-
 		if ((p = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
 			r = -ENOMEM;
 			goto out;
 		}
 		v = p;
-		if ((v[n] = strdup(serial != NULL ? serial : "")) == NULL) {
+		if ((v[n] = store_column_dup(st, 0)) == NULL) {
 			r = -ENOMEM;
 			goto out;
 		}
@@ -212,10 +210,8 @@ admin_package_cert(struct store *s, sqlite3_stmt *st, char **ret_serial,
 	int rc, r = -ENOENT;
 
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *v = (const char *)sqlite3_column_text(st, 0);
-
 		created = sqlite3_column_int64(st, 1);
-		if ((serial = strdup(v != NULL ? v : "")) == NULL) {
+		if ((serial = store_column_dup(st, 0)) == NULL) {
 			r = -ENOMEM;
 			goto out;
 		}
@@ -307,17 +303,14 @@ store_user_list(struct store *s, struct engine_user **ret_users,
 	if (st == NULL)
 		return -EIO;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *name = (const char *)sqlite3_column_text(st, 0);
-		const char *role = (const char *)sqlite3_column_text(st, 1);
-
 		if ((p = realloc(v, (n + 1) * sizeof(*v))) == NULL) {
 			r = -ENOMEM;
 			goto out;
 		}
 		v = p;
 		p = &v[n++];
-		p->name = strdup(name != NULL ? name : "");
-		p->role = strdup(role != NULL ? role : "");
+		p->name = store_column_dup(st, 0);
+		p->role = store_column_dup(st, 1);
 		p->created_ms = sqlite3_column_int64(st, 2);
 		if (p->name == NULL || p->role == NULL) {
 			r = -ENOMEM;

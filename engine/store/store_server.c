@@ -44,14 +44,6 @@ store_server_insert(struct store *s, const struct engine_server_spec *spec,
 	return 0;
 }
 
-static char *
-column_dup(sqlite3_stmt *st, int i)
-{
-	const char *v = (const char *)sqlite3_column_text(st, i);
-
-	return strdup(v != NULL ? v : "");
-}
-
 int
 store_server_list(struct store *s, struct engine_server **ret_servers,
     size_t *ret_n)
@@ -77,8 +69,8 @@ store_server_list(struct store *s, struct engine_server **ret_servers,
 		p = &v[n++];
 		memset(p, 0, sizeof(*p));
 		p->id = sqlite3_column_int64(st, 0);
-		p->name = column_dup(st, 1);
-		p->address = column_dup(st, 2);
+		p->name = store_column_dup(st, 1);
+		p->address = store_column_dup(st, 2);
 		p->port = (uint16_t)sqlite3_column_int(st, 3);
 		p->enabled = sqlite3_column_int(st, 4) != 0;
 		p->verify_client_cert = sqlite3_column_int(st, 5) != 0;
