@@ -52,4 +52,11 @@ void conf_list_parse(struct yaml_doc_check *c, struct conf *conf,
     const char *name, size_t max, const struct conf_list *l,
     const struct yaml_doc_node *n);
 
+/*
+ * Server and OS user names as useradd(8) takes them: letters, digits,
+ * '.', '_', '-', not starting with '-' (which a program would take for an
+ * option). True when s is one.
+ */
+bool conf_name_valid(const char *s);
+
 #endif

@@ -208,22 +208,18 @@ conf_resolve(const char *conf_path, const char *name)
 	return s;
 }
 
-/*
- * An OS user name as useradd(8) takes it: letters, digits, '.', '_', '-',
- * not starting with '-' (which getpwnam() would take for an option in
- * messages and scripts).
- */
-static bool
-conf_user_valid(const char *s)
+/* Replaces the string of key k with a copy of s. */
+static void
+conf_str_set(struct conf_ctx *c, const struct conf_key *k, const char *s)
 {
-	if (*s == '-')
-		return false;
-	for (; *s != '\0'; s++)
-		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-		    (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
-		    *s == '-'))
-			return false;
-	return true;
+	char *dup;
+
+	if ((dup = strdup(s)) == NULL) {
+		yaml_doc_check_nomem(&c->check);
+		return;
+	}
+	free(*conf_str_field(c->conf, k));
+	*conf_str_field(c->conf, k) = dup;
 }
 
 /* Parses the value n of table key k into c->conf. */
@@ -236,7 +232,6 @@ conf_parse_value(struct conf_ctx *c, const struct conf_key *k,
 	    YAML_DOC_RANGE_BETWEEN, k->hint };
 	const char *s;
 	uint64_t u;
-	char *dup;
 
 	switch (k->type) {
 	case CONF_T_DIR:
@@ -249,29 +244,19 @@ conf_parse_value(struct conf_ctx *c, const struct conf_key *k,
 			    "absolute path", k->name);
 			return;
 		}
-		if ((dup = strdup(s)) == NULL) {
-			yaml_doc_check_nomem(&c->check);
-			return;
-		}
-		free(*conf_str_field(c->conf, k));
-		*conf_str_field(c->conf, k) = dup;
+		conf_str_set(c, k, s);
 		break;
 	case CONF_T_USER:
 		if ((s = yaml_doc_check_text(&c->check, n, k->name,
 		    LIMIT_CONF_USER_LEN)) == NULL)
 			return;
-		if (!conf_user_valid(s)) {
+		if (!conf_name_valid(s)) {
 			yaml_doc_check_error(&c->check, n, "%s '%.64s' may "
 			    "only hold letters, digits, '.', '_' and '-', and "
 			    "may not start with '-'", k->name, s);
 			return;
 		}
-		if ((dup = strdup(s)) == NULL) {
-			yaml_doc_check_nomem(&c->check);
-			return;
-		}
-		free(*conf_str_field(c->conf, k));
-		*conf_str_field(c->conf, k) = dup;
+		conf_str_set(c, k, s);
 		break;
 	case CONF_T_LOG_LEVEL:
 		/* log.c owns the names; this only words the error. */

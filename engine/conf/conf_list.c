@@ -44,8 +44,7 @@ conf_users_free(void *p, size_t n)
 	free(v);
 }
 
-/* Server and user names: letters, digits, '.', '_', '-'; no leading '-'. */
-static bool
+bool
 conf_name_valid(const char *s)
 {
 	if (*s == '-')
