@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the pre-scan of prescan.h: the wire schema of
- * AgentReport as tables, and one recursive walk over the bytes that counts
- * before anything is decoded.
+ * AgentReport as tables, and a state machine that walks the bytes once,
+ * piece by piece, counting before anything is decoded.
  */
+#include <assert.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -19,8 +20,6 @@
  * (the decoder merges or replaces); each time costs an allocation.
  */
 #define PRESCAN_MAX_SINGULAR	8
-#define PRESCAN_MAX_FIELD	15	/* highest field number we know + 1 */
-#define PRESCAN_PATH_LEN	64
 
 enum prescan_kind {
 	PK_V32,		/* enum or uint32: at most 4 varint bytes here */
@@ -126,47 +125,32 @@ static const struct prescan_field report_fields[] = {
 };
 static const struct prescan_msg report_msg = FIELDS(report_fields);
 
-struct prescan {
-	size_t		unknown;	/* unknown fields so far */
-	char		*reason;
-	size_t		reason_len;
+
+enum prescan_step {
+	PS_KEY,		/* reading a field key */
+	PS_VALUE,	/* reading a varint value */
+	PS_LEN,		/* reading the length of a string or message */
+	PS_SKIP,	/* passing over bytes up to skip_to */
 };
 
-static int prescan_fail(struct prescan *s, const char *path, const char *fmt,
-    ...) KICS_PRINTF(3, 4);
+static int prescan_fail(struct prescan_stream *s, const char *fmt, ...)
+    KICS_PRINTF(2, 3);
 
+/* Refuses the body: the reason is prefixed with the current message's path. */
 static int
-prescan_fail(struct prescan *s, const char *path, const char *fmt, ...)
+prescan_fail(struct prescan_stream *s, const char *fmt, ...)
 {
-	char msg[PRESCAN_REASON_LEN];
+	const char *path = s->frames[s->depth - 1].path;
+	char msg[PRESCAN_REASON_LEN - PRESCAN_PATH_LEN - 2];
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	(void)snprintf(s->reason, s->reason_len, "%s%s%s", path,
+	(void)snprintf(s->reason, sizeof(s->reason), "%s%s%s", path,
 	    *path != '\0' ? ": " : "", msg);
+	s->failed = true;
 	return -EINVAL;
-}
-
-/*
- * Reads a varint of at most max bytes at *p (before end). Returns its
- * length in bytes, 0 when truncated or longer than max.
- */
-static size_t
-prescan_varint(const uint8_t *p, const uint8_t *end, size_t max,
-    uint64_t *ret_v)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < max && p + i < end; i++) {
-		v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-		if ((p[i] & 0x80) == 0) {
-			*ret_v = v;
-			return i + 1;
-		}
-	}
-	return 0;
 }
 
 static const struct prescan_field *
@@ -178,120 +162,223 @@ prescan_find(const struct prescan_msg *m, uint32_t num)
 	return NULL;
 }
 
-static int prescan_msg(struct prescan *s, const struct prescan_msg *m,
-    const uint8_t *p, size_t len, const char *path);
-
-/* Skips an unknown field of wire type wt at *pp. */
-static int
-prescan_unknown(struct prescan *s, unsigned wt, const uint8_t **pp,
-    const uint8_t *end, const char *path, uint32_t num)
+/* Bytes left in the innermost message. */
+static uint64_t
+prescan_room(const struct prescan_stream *s)
 {
-	const uint8_t *p = *pp;
-	uint64_t v;
-	size_t n;
+	return s->frames[s->depth - 1].end - s->pos;
+}
+
+static void
+prescan_varint_start(struct prescan_stream *s, enum prescan_step step,
+    unsigned vmax)
+{
+	s->step = step;
+	s->v = 0;
+	s->vbytes = 0;
+	s->vmax = vmax;
+}
+
+/* The next field starts: messages that end here are complete. */
+static void
+prescan_next(struct prescan_stream *s)
+{
+	while (s->depth > 1 && s->pos == s->frames[s->depth - 1].end)
+		s->depth--;
+	prescan_varint_start(s, PS_KEY, 5);
+}
+
+static void
+prescan_skip(struct prescan_stream *s, uint64_t n)
+{
+	s->skip_to = s->pos + n;
+	s->step = PS_SKIP;
+	if (n == 0)
+		prescan_next(s);
+}
+
+/* Why the varint being read is refused, in the words of its step. */
+static int
+prescan_bad_varint(struct prescan_stream *s)
+{
+	if (s->step == PS_KEY)
+		return prescan_fail(s, "bad field key");
+	if (s->step == PS_LEN)
+		return s->f != NULL ?
+		    prescan_fail(s, "%s: length past the end", s->f->name) :
+		    prescan_fail(s, "field %u: length past the end", s->num);
+	return s->f != NULL ? prescan_fail(s, "%s: bad varint", s->f->name) :
+	    prescan_fail(s, "field %u: bad varint", s->num);
+}
+
+/* A key of an unknown field was read: plan how to pass over its value. */
+static int
+prescan_unknown(struct prescan_stream *s, unsigned wt)
+{
+	uint64_t n;
 
 	if (++s->unknown > PRESCAN_MAX_UNKNOWN)
-		return prescan_fail(s, path, "more than %d unknown fields",
+		return prescan_fail(s, "more than %d unknown fields",
 		    PRESCAN_MAX_UNKNOWN);
 	switch (wt) {
 	case 0:
-		if ((n = prescan_varint(p, end, 10, &v)) == 0)
-			return prescan_fail(s, path, "field %u: bad varint",
-			    num);
-		p += n;
-		break;
+		prescan_varint_start(s, PS_VALUE, 10);
+		return 0;
 	case 1:
 	case 5:
 		n = wt == 1 ? 8 : 4;
-		if ((size_t)(end - p) < n)
-			return prescan_fail(s, path, "field %u: truncated",
-			    num);
-		p += n;
-		break;
+		if (prescan_room(s) < n)
+			return prescan_fail(s, "field %u: truncated", s->num);
+		prescan_skip(s, n);
+		return 0;
 	case 2:
-		if ((n = prescan_varint(p, end, 5, &v)) == 0 ||
-		    v > (uint64_t)(end - p - (ptrdiff_t)n))
-			return prescan_fail(s, path, "field %u: length past "
-			    "the end", num);
-		p += n + v;
-		break;
+		prescan_varint_start(s, PS_LEN, 5);
+		return 0;
 	default:
-		return prescan_fail(s, path, "field %u: wire type %u is not "
-		    "accepted", num, wt);
+		return prescan_fail(s, "field %u: wire type %u is not accepted",
+		    s->num, wt);
 	}
-	*pp = p;
-	return 0;
 }
 
-/* One known field f of wire type wt at *pp, its count in *count. */
+/* A key of known field f was read: count it, check its wire type. */
 static int
-prescan_known(struct prescan *s, const struct prescan_field *f, unsigned wt,
-    const uint8_t **pp, const uint8_t *end, const char *path, size_t *count)
+prescan_known(struct prescan_stream *s, const struct prescan_field *f,
+    unsigned wt)
 {
-	const uint8_t *p = *pp;
-	char sub[PRESCAN_PATH_LEN];
-	size_t n, max = f->max > 0 ? f->max : PRESCAN_MAX_SINGULAR;
-	uint64_t v;
-	int r;
+	size_t max = f->max > 0 ? f->max : PRESCAN_MAX_SINGULAR;
+	size_t *count = &s->frames[s->depth - 1].counts[f->num];
+	bool varint = f->kind == PK_V32 || f->kind == PK_V64;
 
 	if (++*count > max)
-		return prescan_fail(s, path, "%s: more than %zu %s", f->name,
-		    max, f->max > 0 ? "entries" : "occurrences");
-	if (wt != (f->kind == PK_V32 || f->kind == PK_V64 ? 0u : 2u))
-		return prescan_fail(s, path, "%s: wrong wire type %u", f->name,
-		    wt);
-	if (f->kind == PK_V32 || f->kind == PK_V64) {
-		/* 32-bit fields: no valid value of ours needs a 5th byte */
-		if ((n = prescan_varint(p, end, f->kind == PK_V32 ? 4 : 10,
-		    &v)) == 0)
-			return prescan_fail(s, path, "%s: bad varint", f->name);
-		*pp = p + n;
-		return 0;
-	}
-	if ((n = prescan_varint(p, end, 5, &v)) == 0 ||
-	    v > (uint64_t)(end - p - (ptrdiff_t)n))
-		return prescan_fail(s, path, "%s: length past the end",
-		    f->name);
-	if (f->kind == PK_MSG) {
-		if (f->max > 0)
-			(void)snprintf(sub, sizeof(sub), "%s%s%s[%zu]", path,
-			    *path != '\0' ? "." : "", f->name, *count - 1);
-		else
-			(void)snprintf(sub, sizeof(sub), "%s%s%s", path,
-			    *path != '\0' ? "." : "", f->name);
-		if ((r = prescan_msg(s, f->msg, p + n, (size_t)v, sub)) < 0)
-			return r;
-	}
-	*pp = p + n + v;
+		return prescan_fail(s, "%s: more than %zu %s", f->name, max,
+		    f->max > 0 ? "entries" : "occurrences");
+	if (wt != (varint ? 0u : 2u))
+		return prescan_fail(s, "%s: wrong wire type %u", f->name, wt);
+	if (varint)	/* 32-bit fields: no valid value needs a 5th byte */
+		prescan_varint_start(s, PS_VALUE, f->kind == PK_V32 ? 4 : 10);
+	else
+		prescan_varint_start(s, PS_LEN, 5);
 	return 0;
 }
 
 static int
-prescan_msg(struct prescan *s, const struct prescan_msg *m, const uint8_t *p,
-    size_t len, const char *path)
+prescan_key(struct prescan_stream *s)
 {
-	const uint8_t *end = p + len;
-	size_t counts[PRESCAN_MAX_FIELD] = { 0 };
-	const struct prescan_field *f;
-	uint64_t key;
-	size_t n;
-	int r;
+	uint64_t key = s->v;
 
-	while (p < end) {
-		if ((n = prescan_varint(p, end, 5, &key)) == 0 ||
-		    key >> 3 == 0 || key >> 3 > 0x1fffffff)
-			return prescan_fail(s, path, "bad field key");
-		p += n;
-		f = prescan_find(m, (uint32_t)(key >> 3));
-		if (f == NULL)
-			r = prescan_unknown(s, (unsigned)(key & 7), &p, end,
-			    path, (uint32_t)(key >> 3));
-		else
-			r = prescan_known(s, f, (unsigned)(key & 7), &p, end,
-			    path, &counts[f->num]);
-		if (r < 0)
-			return r;
+	if (key >> 3 == 0 || key >> 3 > 0x1fffffff)
+		return prescan_fail(s, "bad field key");
+	s->num = (uint32_t)(key >> 3);
+	s->f = prescan_find(s->frames[s->depth - 1].msg, s->num);
+	if (s->f == NULL)
+		return prescan_unknown(s, (unsigned)(key & 7));
+	return prescan_known(s, s->f, (unsigned)(key & 7));
+}
+
+/* The length of a string or message was read. */
+static int
+prescan_len(struct prescan_stream *s)
+{
+	const struct prescan_frame *up = &s->frames[s->depth - 1];
+	struct prescan_frame *m;
+	char path[PRESCAN_PATH_LEN];
+	size_t n;
+
+	if (s->v > prescan_room(s))
+		return prescan_bad_varint(s);
+	if (s->f == NULL || s->f->kind != PK_MSG) {
+		prescan_skip(s, s->v);
+		return 0;
 	}
+	/* the schema nests at most PRESCAN_MAX_DEPTH deep */
+	assert(s->depth < PRESCAN_MAX_DEPTH);
+	m = &s->frames[s->depth];
+	memset(m->counts, 0, sizeof(m->counts));
+	m->msg = s->f->msg;
+	m->end = s->pos + s->v;
+	(void)snprintf(path, sizeof(path), "%s%s%s", up->path,
+	    *up->path != '\0' ? "." : "", s->f->name);
+	if (s->f->max > 0) {
+		n = strlen(path);
+		(void)snprintf(path + n, sizeof(path) - n, "[%zu]",
+		    up->counts[s->f->num] - 1);
+	}
+	(void)memcpy(m->path, path, sizeof(path));
+	s->depth++;
+	prescan_next(s);
+	return 0;
+}
+
+/* The varint being read is whole. */
+static int
+prescan_varint_done(struct prescan_stream *s)
+{
+	switch (s->step) {
+	case PS_KEY:
+		return prescan_key(s);
+	case PS_LEN:
+		return prescan_len(s);
+	default:
+		prescan_next(s);
+		return 0;
+	}
+}
+
+void
+prescan_stream_init(struct prescan_stream *s, uint64_t total)
+{
+	memset(s, 0, sizeof(*s));
+	s->frames[0].msg = &report_msg;
+	s->frames[0].end = total;
+	s->depth = 1;
+	s->total = total;
+	prescan_next(s);
+}
+
+int
+prescan_stream_feed(struct prescan_stream *s, const uint8_t *data,
+    size_t len)
+{
+	size_t i = 0;
+	uint64_t n;
+
+	if (s->failed)
+		return -EINVAL;
+	if (len > s->total - s->pos)
+		return prescan_fail(s, "more bytes than the declared %llu",
+		    (unsigned long long)s->total);
+	while (i < len) {
+		if (s->step == PS_SKIP) {
+			/* strings are passed over, not read */
+			n = s->skip_to - s->pos;
+			if (n > len - i)
+				n = len - i;
+			i += (size_t)n;
+			s->pos += n;
+			if (s->pos == s->skip_to)
+				prescan_next(s);
+			continue;
+		}
+		s->v |= (uint64_t)(data[i] & 0x7f) << (7 * s->vbytes);
+		s->vbytes++;
+		s->pos++;
+		if ((data[i++] & 0x80) == 0) {
+			if (prescan_varint_done(s) < 0)
+				return -EINVAL;
+		} else if (s->vbytes == s->vmax || prescan_room(s) == 0)
+			return prescan_bad_varint(s);
+	}
+	return 0;
+}
+
+int
+prescan_stream_end(struct prescan_stream *s)
+{
+	if (s->failed)
+		return -EINVAL;
+	if (s->pos != s->total)
+		return prescan_fail(s, "body ends after %llu of %llu bytes",
+		    (unsigned long long)s->pos, (unsigned long long)s->total);
 	return 0;
 }
 
@@ -299,9 +386,13 @@ int
 report_prescan(const uint8_t *data, size_t len, char *reason,
     size_t reason_len)
 {
-	struct prescan s = { 0, reason, reason_len };
+	struct prescan_stream s;
+	int r;
 
+	prescan_stream_init(&s, len);
+	if ((r = prescan_stream_feed(&s, data, len)) == 0)
+		r = prescan_stream_end(&s);
 	if (reason_len > 0)
-		reason[0] = '\0';
-	return prescan_msg(&s, &report_msg, data, len, "");
+		(void)snprintf(reason, reason_len, "%s", r < 0 ? s.reason : "");
+	return r;
 }

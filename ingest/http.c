@@ -35,7 +35,6 @@
 #include "ingest.h"
 #include "kics_limits.h"
 #include "log.h"
-#include "prescan.h"
 #include "strbuf.h"
 #include "tls.h"
 #include "validate.h"
@@ -214,7 +213,6 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(body);
 	struct http_job *hj;
-	char reason[ENGINE_REASON_LEN], peer[128];
 	const uint8_t *data;
 	int r;
 
@@ -230,16 +228,11 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 		    "body over limits.max_body_bytes");
 		return;
 	}
+	/*
+	 * What decoding would cost was counted before it was spent: the
+	 * gate pre-scanned the body as it arrived and refused it there.
+	 */
 	data = len > 0 ? evbuffer_pullup(body, -1) : (const uint8_t *)"";
-	/* what decoding would cost is counted before it is spent */
-	if (report_prescan(data, len, reason, sizeof(reason)) < 0) {
-		http_peer(req, peer, sizeof(peer));
-		log_info("%s: report of %zu bytes refused before decoding: %s",
-		    peer, len, reason);
-		http_reply_error(req, 400, "Bad Request", "bad_payload",
-		    reason);
-		return;
-	}
 
 	/*
 	 * Decoding and validation run on the writer (one decode per
@@ -287,10 +280,12 @@ http_reply_gate(struct http *h, struct evhttp_request *req,
 		{ "too_large", 413, "Payload Too Large" },
 		{ "busy", 503, "Service Unavailable" },
 		{ "length_required", 411, "Length Required" },
+		{ "bad_payload", 400, "Bad Request" },
 		{ "bad_request", 400, "Bad Request" },	/* also the default */
 	};
 	size_t n = strcspn(verdict, " "), i;
 	const char *msg = verdict[n] == ' ' ? verdict + n + 1 : "";
+	char peer[128];
 
 	for (i = 0; i < sizeof(answers) / sizeof(answers[0]) - 1; i++)
 		if (strlen(answers[i].code) == n &&
@@ -298,6 +293,10 @@ http_reply_gate(struct http *h, struct evhttp_request *req,
 			break;
 	if (answers[i].status == 503)
 		http_log_busy(h, "request bodies over their memory budget");
+	if (strcmp(answers[i].code, "bad_payload") == 0) {
+		http_peer(req, peer, sizeof(peer));
+		log_info("%s: report refused before decoding: %s", peer, msg);
+	}
 	(void)evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Connection", "close");
 	http_reply_error(req, answers[i].status, answers[i].phrase,

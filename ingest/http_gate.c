@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the gate of http_gate.h: an input-buffer callback
- * that holds each request's header block until it has seen its framing,
- * then passes the request on, or replaces it with a verdict.
+ * that holds each request until it has seen its framing and, for a
+ * report, pre-scanned its body as it arrived, then passes the request on
+ * whole, or replaces it with a verdict.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -20,14 +21,16 @@
 #include <sys/socket.h>
 
 #include "http_gate.h"
+#include "ingest.h"	/* HTTP_REPORT_PATH */
 #include "kics_limits.h"
 #include "log.h"
+#include "prescan.h"
 
 #define GATE_MESSAGE_LEN	160	/* bytes of a verdict's message */
 
 enum gate_state {
 	GATE_HEAD,		/* waiting for a whole header block */
-	GATE_BODY,		/* passing body_left more bytes */
+	GATE_BODY,		/* taking body_left more bytes into req */
 	GATE_HOLD,		/* refused: what comes is dropped */
 };
 
@@ -39,12 +42,16 @@ struct http_gate {
 	struct evbuffer	*in;		/* the connection's, read by evhttp */
 	struct evbuffer_cb_entry *cb;
 	struct evbuffer	*hold;		/* taken from in, not yet passed */
+	struct evbuffer	*req;		/* the admitted request so far */
 	struct evbuffer	*tmp;
 	size_t		max_body;
 	enum gate_state	state;
 	bool		moving;		/* our own changes of in: ignored */
 	uint64_t	body_left;
 	size_t		reserved;	/* of budget, by the body in flight */
+	bool		scanning;	/* the body is a report: pre-scan it */
+	bool		streaming;	/* evhttp has the head: body goes on */
+	struct prescan_stream scan;
 };
 
 /* What the header block of one request says about its body. */
@@ -52,6 +59,8 @@ struct gate_framing {
 	bool		has_length;
 	uint64_t	length;
 	bool		chunked;	/* any Transfer-Encoding */
+	bool		report;		/* POST HTTP_REPORT_PATH */
+	bool		expect_continue; /* Expect: 100-continue, HTTP/1.1 */
 	const char	*bad;		/* a smuggling shape, or NULL */
 };
 
@@ -63,6 +72,21 @@ gate_release(struct http_gate *g)
 }
 
 /*
+ * Ends the connection under evhttp, which sees the end of it and frees it
+ * (and the gate); until then, what arrives is dropped.
+ */
+static void
+gate_close(struct http_gate *g)
+{
+	evutil_socket_t fd = bufferevent_getfd(g->bev);
+
+	gate_release(g);
+	g->state = GATE_HOLD;
+	if (fd >= 0)
+		(void)shutdown(fd, SHUT_RDWR);
+}
+
+/*
  * The header block's deadline passed: close the connection under evhttp,
  * which sees the end of it and frees it (and the gate). A client that
  * trickles its handshake or its headers cannot hold a slot longer.
@@ -71,14 +95,12 @@ static void
 gate_deadline_cb(evutil_socket_t unused, short what, void *arg)
 {
 	struct http_gate *g = arg;
-	evutil_socket_t fd = bufferevent_getfd(g->bev);
 
 	(void)unused;
 	(void)what;
 	log_debug("gate: no whole request within %u ms, closing",
 	    (unsigned)g->p->head_timeout_ms);
-	if (fd >= 0)
-		(void)shutdown(fd, SHUT_RDWR);
+	gate_close(g);
 }
 
 static void
@@ -176,6 +198,9 @@ gate_header(struct gate_framing *f, const char *line, size_t n)
 		end--;
 	if (name_len == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0)
 		f->chunked = true;
+	if (name_len == 6 && strncasecmp(line, "Expect", 6) == 0 &&
+	    (size_t)(end - v) == 12 && strncasecmp(v, "100-continue", 12) == 0)
+		f->expect_continue = true;
 	if (name_len != 14 || strncasecmp(line, "Content-Length", 14) != 0)
 		return;
 	if (gate_parse_length(v, (size_t)(end - v), &len) < 0)
@@ -186,12 +211,39 @@ gate_header(struct gate_framing *f, const char *line, size_t n)
 	f->length = len;
 }
 
+/*
+ * Reads the request line line[0..n): whether it posts a report (its body
+ * is then pre-scanned) and whether it is HTTP/1.1 (for 100-continue).
+ * The target may be absolute ("https://host/api/v1/report") or carry a
+ * query, as evhttp accepts both.
+ */
+static void
+gate_request_line(struct gate_framing *f, const char *line, size_t n,
+    bool *ret_http11)
+{
+	const char *end = line + n, *t, *te, *slash;
+	size_t path_len = strlen(HTTP_REPORT_PATH);
+
+	*ret_http11 = n >= 9 && memcmp(end - 9, " HTTP/1.1", 9) == 0;
+	if (n < 5 || memcmp(line, "POST ", 5) != 0)
+		return;
+	t = line + 5;
+	if ((te = memchr(t, ' ', (size_t)(end - t))) == NULL)
+		te = end;
+	if (te - t > 8 && strncasecmp(t, "https://", 8) == 0 &&
+	    (slash = memchr(t + 8, '/', (size_t)(te - t - 8))) != NULL)
+		t = slash;
+	f->report = (size_t)(te - t) >= path_len &&
+	    memcmp(t, HTTP_REPORT_PATH, path_len) == 0 &&
+	    (t + path_len == te || t[path_len] == '?');
+}
+
 /* Reads the framing of the header block head[0..n), request line first. */
 static void
 gate_framing_read(const char *head, size_t n, struct gate_framing *f)
 {
 	const char *p = head, *end = head + n, *nl;
-	bool first = true;
+	bool first = true, http11 = false;
 
 	memset(f, 0, sizeof(*f));
 	while (p < end && f->bad == NULL) {
@@ -204,13 +256,16 @@ gate_framing_read(const char *head, size_t n, struct gate_framing *f)
 			len--;
 		if (len == 0)
 			break;		/* the empty line that ends the block */
-		if (!first)
+		if (first)
+			gate_request_line(f, p, len, &http11);
+		else
 			gate_header(f, p, len);
 		first = false;
 		p = nl + 1;
 	}
 	if (f->bad == NULL && f->chunked && f->has_length)
 		f->bad = "Transfer-Encoding beside Content-Length";
+	f->expect_continue = f->expect_continue && http11;
 }
 
 /*
@@ -232,11 +287,58 @@ gate_refuse(struct http_gate *g, size_t head_len, const char *code,
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	(void)evbuffer_drain(g->hold, head_len);
+	(void)evbuffer_drain(g->req, evbuffer_get_length(g->req));
+	gate_release(g);
 	if (evbuffer_add_printf(g->in, "POST / HTTP/1.1\r\nHost: kics-gate\r\n"
 	    "Connection: close\r\n" HTTP_GATE_HEADER ": %s %s\r\n"
 	    "Content-Length: 0\r\n\r\n", code, msg) < 0)
 		fatalx("gate: out of memory");
 	g->state = GATE_HOLD;
+}
+
+/*
+ * The request is whole in req: evhttp may read it. A request line and
+ * headers alone are passed at once; a body only once all of it arrived
+ * and passed, so that a report can still be refused with a verdict.
+ */
+static void
+gate_pass(struct http_gate *g)
+{
+	if (evbuffer_add_buffer(g->in, g->req) < 0)
+		fatalx("gate: out of memory");
+	gate_release(g);
+	g->state = GATE_HEAD;
+}
+
+/*
+ * Admits the request whose header block of head_len bytes is at the start
+ * of hold: its body, if any, is taken in as it arrives (gate_body()).
+ */
+static void
+gate_admit(struct http_gate *g, size_t head_len, const struct gate_framing *f)
+{
+	if (evbuffer_remove_buffer(g->hold, g->req, head_len) !=
+	    (int)head_len)
+		fatalx("gate: out of memory");
+	/*
+	 * A client that waits for "100 Continue" before it sends its body
+	 * gets it from evhttp, which must see the header block for that
+	 * (the gate cannot write on evhttp's connection). Its body then
+	 * goes on to evhttp as it comes, and a body that fails the
+	 * pre-scan closes the connection instead of getting a verdict.
+	 */
+	g->streaming = f->expect_continue && f->length > 0;
+	if (f->length == 0 || g->streaming)
+		gate_pass(g);
+	if (f->length == 0)
+		return;
+	g->reserved = (size_t)f->length;
+	g->budget->used += g->reserved;
+	g->body_left = f->length;
+	g->state = GATE_BODY;
+	g->scanning = f->report;
+	if (g->scanning)
+		prescan_stream_init(&g->scan, f->length);
 }
 
 /* A whole header block of head_len bytes is at the start of hold. */
@@ -265,34 +367,75 @@ gate_head(struct http_gate *g, size_t head_len)
 		b->refused++;
 		gate_refuse(g, head_len, "busy",
 		    "too many report bodies being received, retry later");
-	} else {
-		if (evbuffer_remove_buffer(g->hold, g->in, head_len) !=
-		    (int)head_len)
-			fatalx("gate: out of memory");
-		g->reserved = (size_t)f.length;
-		b->used += g->reserved;
-		g->body_left = f.length;
-		g->state = f.length > 0 ? GATE_BODY : GATE_HEAD;
-	}
+	} else
+		gate_admit(g, head_len, &f);
 }
 
-/* Passes what hold has of the current body; false when it had none. */
+/* Pre-scans the first n bytes of hold, where they lie; 0 or -EINVAL. */
+static int
+gate_scan(struct http_gate *g, size_t n)
+{
+	struct evbuffer_ptr at;
+	struct evbuffer_iovec v[8];
+	int k;
+
+	(void)evbuffer_ptr_set(g->hold, &at, 0, EVBUFFER_PTR_SET);
+	while (n > 0) {
+		k = evbuffer_peek(g->hold, (ev_ssize_t)n, &at, v, 8);
+		for (int i = 0; i < k && i < 8 && n > 0; i++) {
+			size_t len = v[i].iov_len < n ? v[i].iov_len : n;
+
+			if (prescan_stream_feed(&g->scan, v[i].iov_base,
+			    len) < 0)
+				return -EINVAL;
+			n -= len;
+			if (evbuffer_ptr_set(g->hold, &at, len,
+			    EVBUFFER_PTR_ADD) < 0 && n > 0)
+				fatalx("gate: body shorter than counted");
+		}
+	}
+	return 0;
+}
+
+/*
+ * Takes what hold has of the current body into req, pre-scanning a
+ * report's as it comes; false when hold had none.
+ */
 static bool
 gate_body(struct http_gate *g)
 {
 	size_t n = evbuffer_get_length(g->hold);
+	uint64_t got;
 
 	if (n > g->body_left)
 		n = (size_t)g->body_left;
 	if (n == 0)
 		return false;
-	if (evbuffer_remove_buffer(g->hold, g->in, n) != (int)n)
+	if (g->scanning && gate_scan(g, n) < 0) {
+		got = g->scan.pos;
+		if (g->streaming) {
+			log_info("gate: report refused before decoding: %s "
+			    "(after %llu of %llu bytes), closing",
+			    g->scan.reason, (unsigned long long)got,
+			    (unsigned long long)g->scan.total);
+			gate_close(g);
+		} else
+			gate_refuse(g, 0, "bad_payload", "%s (after %llu of "
+			    "%llu bytes)", g->scan.reason,
+			    (unsigned long long)got,
+			    (unsigned long long)g->scan.total);
+		return true;
+	}
+	if (evbuffer_remove_buffer(g->hold, g->streaming ? g->in : g->req,
+	    n) != (int)n)
 		fatalx("gate: out of memory");
 	g->body_left -= n;
 	if (g->body_left == 0) {
-		/* evhttp has the whole body: the next bytes are a request */
-		gate_release(g);
-		g->state = GATE_HEAD;
+		/* the next bytes are a request */
+		if (g->scanning && prescan_stream_end(&g->scan) < 0)
+			fatalx("gate: a whole body with a scan not ended");
+		gate_pass(g);
+		g->streaming = false;
 	}
 	return true;
 }
@@ -368,6 +511,8 @@ gate_free(struct http_gate *g)
 		(void)evbuffer_remove_cb_entry(g->in, g->cb);
 	if (g->hold != NULL)
 		evbuffer_free(g->hold);
+	if (g->req != NULL)
+		evbuffer_free(g->req);
 	if (g->tmp != NULL)
 		evbuffer_free(g->tmp);
 	free(g);
@@ -396,11 +541,12 @@ http_gate_attach(struct bufferevent *bev, struct evhttp_connection *evcon,
 	g->max_body = p->max_body_bytes;
 	g->state = GATE_HEAD;
 	g->hold = evbuffer_new();
+	g->req = evbuffer_new();
 	g->tmp = evbuffer_new();
 	if (p->head_timeout_ms > 0)
 		g->deadline = evtimer_new(bufferevent_get_base(bev),
 		    gate_deadline_cb, g);
-	if (g->hold == NULL || g->tmp == NULL ||
+	if (g->hold == NULL || g->req == NULL || g->tmp == NULL ||
 	    (p->head_timeout_ms > 0 && g->deadline == NULL) ||
 	    (g->cb = evbuffer_add_cb(g->in, gate_input_cb, g)) == NULL) {
 		gate_free(g);

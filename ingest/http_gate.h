@@ -8,7 +8,10 @@
  * closes is dropped), a body that would take the memory budget of
  * all bodies being received past its limit, and the framing shapes that
  * smuggle requests (conflicting Content-Length, Transfer-Encoding beside
- * Content-Length, folded headers, oversize headers). evhttp still parses
+ * Content-Length, folded headers, oversize headers). The body of a
+ * report is pre-scanned (engine/prescan.h) piece by piece as it arrives
+ * and the request reaches evhttp only once all of it passed, so that a
+ * decode bomb is refused after its first bytes. evhttp still parses
  * every request: a refused one is replaced by a short request that
  * carries the verdict in the header HTTP_GATE_HEADER, so that the answer,
  * an ErrorReply like every other, is written by the same code as the rest

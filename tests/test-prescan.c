@@ -79,11 +79,51 @@ pack(rb_report *r, size_t *ret_len)
 	return buf;
 }
 
+/*
+ * Scans data[0..len) in pieces of piece bytes; returns the verdict and
+ * writes the reason (PRESCAN_REASON_LEN bytes).
+ */
+static int
+scan_pieces(const uint8_t *data, size_t len, size_t piece, char *reason)
+{
+	struct prescan_stream s;
+	int r = 0;
+
+	prescan_stream_init(&s, len);
+	for (size_t i = 0; i < len && r == 0; i += piece)
+		r = prescan_stream_feed(&s, data + i,
+		    len - i < piece ? len - i : piece);
+	if (r == 0)
+		r = prescan_stream_end(&s);
+	(void)snprintf(reason, PRESCAN_REASON_LEN, "%s", r < 0 ? s.reason :
+	    "");
+	return r;
+}
+
+/* A body fed in pieces of any size gets the verdict it gets whole. */
+static void
+expect_same_in_pieces(const uint8_t *p, size_t len)
+{
+	static const size_t pieces[] = { 1, 2, 3, 7, 64, 4096 };
+	char whole[PRESCAN_REASON_LEN], part[PRESCAN_REASON_LEN];
+	int r = report_prescan(p, len, whole, sizeof(whole));
+
+	for (size_t i = 0; i < sizeof(pieces) / sizeof(pieces[0]); i++) {
+		CHECK_EQ(scan_pieces(p, len, pieces[i], part), r);
+		if (strcmp(part, whole) != 0) {
+			(void)fprintf(stderr, "in pieces of %zu: '%s', whole: "
+			    "'%s'\n", pieces[i], part, whole);
+			CHECK(0);
+		}
+	}
+}
+
 static void
 expect_fail(const uint8_t *p, size_t len, const char *want)
 {
 	char reason[PRESCAN_REASON_LEN];
 
+	expect_same_in_pieces(p, len);
 	CHECK_EQ(report_prescan(p, len, reason, sizeof(reason)), -EINVAL);
 	if (strstr(reason, want) == NULL) {
 		(void)fprintf(stderr, "reason '%s' does not say '%s'\n",
@@ -114,6 +154,7 @@ test_full_report_passes(void)
 	buf = pack(r, &len);
 	CHECK_EQ(report_prescan(buf, len, reason, sizeof(reason)), 0);
 	CHECK(strcmp(reason, "") == 0);
+	expect_same_in_pieces(buf, len);
 	CHECK((d = kics__epp__v1__agent_report__unpack(NULL, len, buf)) !=
 	    NULL);
 	CHECK_EQ(d->n_events, LIMIT_EVENTS);
@@ -224,6 +265,43 @@ test_malformed(void)
 	    "connections[0]: protocol: bad varint");
 }
 
+/*
+ * A body that arrives in pieces is refused at the first piece that breaks
+ * a limit (issue 11: a receiver need not take in all of a bomb), and a
+ * body must be exactly as long as declared.
+ */
+static void
+test_stream_refuses_early(void)
+{
+	struct prescan_stream s;
+	struct wire w = { 0 };
+	size_t at = 0;
+	int r = 0;
+
+	w_head(&w);
+	while (w.len < 4u << 20)
+		w_bytes(&w, 7, "", 0);	/* 4 MiB of empty events */
+	prescan_stream_init(&s, w.len);
+	for (at = 0; at < w.len && r == 0; at += 1024)
+		r = prescan_stream_feed(&s, w.p + at, 1024);
+	CHECK_EQ(r, -EINVAL);
+	CHECK(strstr(s.reason, "events: more than") != NULL);
+	/* LIMIT_EVENTS + 1 events of 2 bytes, in pieces of 1 KiB */
+	CHECK(at <= 2 * (LIMIT_EVENTS + 1) + 1024 + 16);
+	CHECK_EQ(prescan_stream_feed(&s, w.p, 1), -EINVAL);
+
+	prescan_stream_init(&s, 4);	/* sequence, a varint cut short */
+	CHECK_EQ(prescan_stream_feed(&s, (const uint8_t[]){ 0x10, 0x80, 0x80 },
+	    3), 0);
+	CHECK_EQ(prescan_stream_end(&s), -EINVAL);
+	CHECK(strstr(s.reason, "ends after 3 of 4 bytes") != NULL);
+	prescan_stream_init(&s, 2);
+	CHECK_EQ(prescan_stream_feed(&s, (const uint8_t[]){ 0x10, 0x01, 0x10 },
+	    3), -EINVAL);
+	CHECK(strstr(s.reason, "more bytes than the declared 2") != NULL);
+	free(w.p);
+}
+
 /* Reasons always end in a NUL, however short the buffer. */
 static void
 test_reason_buffer(void)
@@ -246,5 +324,6 @@ main(void)
 	RUN(test_singular_and_unknown);
 	RUN(test_malformed);
 	RUN(test_reason_buffer);
+	RUN(test_stream_refuses_early);
 	return 0;
 }

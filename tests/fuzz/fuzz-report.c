@@ -7,6 +7,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "diag.h"
 #include "engine.h"
@@ -78,12 +79,38 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/*
+ * The daemon scans bodies piece by piece as they arrive: whatever the
+ * pieces, the verdict and its reason must be those of the whole body.
+ */
+static void
+fuzz_check_pieces(const uint8_t *data, size_t size, int whole,
+    const char *reason)
+{
+	size_t piece = size > 0 ? (size_t)data[0] % 13 + 1 : 1;
+	struct prescan_stream s;
+	int r = 0;
+
+	prescan_stream_init(&s, size);
+	for (size_t i = 0; i < size && r == 0; i += piece)
+		r = prescan_stream_feed(&s, data + i,
+		    size - i < piece ? size - i : piece);
+	if (r == 0)
+		r = prescan_stream_end(&s);
+	if (r != whole || (r < 0 && strcmp(s.reason, reason) != 0)) {
+		(void)fprintf(stderr, "fuzz-report: in pieces of %zu: %d '%s', "
+		    "whole: %d '%s'\n", piece, r, s.reason, whole, reason);
+		abort();
+	}
+}
+
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	Kics__Epp__V1__AgentReport *report;
 	struct engine_report er = { 0 };
 	char reason[VALIDATE_REASON_LEN];
+	int r;
 
 	if (size > FUZZ_MAX_INPUT)
 		return -1;
@@ -92,7 +119,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	 * protobuf-c 1.4 must not see (5-byte varints in 32-bit fields, which
 	 * it shifts into the sign bit) and what would cost too much.
 	 */
-	if (report_prescan(data, size, reason, sizeof(reason)) < 0)
+	r = report_prescan(data, size, reason, sizeof(reason));
+	fuzz_check_pieces(data, size, r, reason);
+	if (r < 0)
 		return 0;
 	report = kics__epp__v1__agent_report__unpack(NULL, size, data);
 	if (report == NULL)
