@@ -198,6 +198,20 @@ prescan_skip(struct prescan_stream *s, uint64_t n)
 }
 
 /* Why the varint being read is refused, in the words of its step. */
+static int prescan_bad_varint(struct prescan_stream *s);
+
+/*
+ * A key was read: its value, a varint (PS_VALUE) or a length (PS_LEN),
+ * must start inside the message.
+ */
+static int
+prescan_expect(struct prescan_stream *s, enum prescan_step step,
+    unsigned vmax)
+{
+	prescan_varint_start(s, step, vmax);
+	return prescan_room(s) == 0 ? prescan_bad_varint(s) : 0;
+}
+
 static int
 prescan_bad_varint(struct prescan_stream *s)
 {
@@ -222,8 +236,7 @@ prescan_unknown(struct prescan_stream *s, unsigned wt)
 		    PRESCAN_MAX_UNKNOWN);
 	switch (wt) {
 	case 0:
-		prescan_varint_start(s, PS_VALUE, 10);
-		return 0;
+		return prescan_expect(s, PS_VALUE, 10);
 	case 1:
 	case 5:
 		n = wt == 1 ? 8 : 4;
@@ -232,8 +245,7 @@ prescan_unknown(struct prescan_stream *s, unsigned wt)
 		prescan_skip(s, n);
 		return 0;
 	case 2:
-		prescan_varint_start(s, PS_LEN, 5);
-		return 0;
+		return prescan_expect(s, PS_LEN, 5);
 	default:
 		return prescan_fail(s, "field %u: wire type %u is not accepted",
 		    s->num, wt);
@@ -255,10 +267,8 @@ prescan_known(struct prescan_stream *s, const struct prescan_field *f,
 	if (wt != (varint ? 0u : 2u))
 		return prescan_fail(s, "%s: wrong wire type %u", f->name, wt);
 	if (varint)	/* 32-bit fields: no valid value needs a 5th byte */
-		prescan_varint_start(s, PS_VALUE, f->kind == PK_V32 ? 4 : 10);
-	else
-		prescan_varint_start(s, PS_LEN, 5);
-	return 0;
+		return prescan_expect(s, PS_VALUE, f->kind == PK_V32 ? 4 : 10);
+	return prescan_expect(s, PS_LEN, 5);
 }
 
 static int

@@ -270,4 +270,31 @@ grep -q "closed 1 connection(s) of revoked client certificates" "$LOG" ||
 [ "$(agent "$PORT" "$TMP/a2.zip")" = 0 ] || fail "new package refused"
 echo "ok - an open connection of a revoked certificate is closed"
 
+# A CRL that cannot be re-signed (here crl.pem is made a directory, so the
+# new one cannot be renamed over it) is logged at every check and, with
+# fewer than 7 days left, warned about: a log line and an event, at most
+# once a day. The clock goes to 5 days before its nextUpdate.
+next=$(crl_next)
+mv "$DATA/pki/crl.pem" "$TMP/crl.pem.keep"
+mkdir "$DATA/pki/crl.pem"
+: >"$DATA/pki/crl.pem/x"
+days=$(( (next - $(date +%s)) / 86400 - 5 ))
+echo "+${days}d" >"$TMP/faketime"
+# a report wakes the loop, which then sees its check timer due
+[ "$(agent "$PORT" "$TMP/a2.zip")" = 0 ] || fail "agent refused at +${days}d"
+i=0
+until grep -q 'revocation list (pki/crl.pem), without which no client certificate is accepted, expires in [56] day' "$LOG"; do
+	i=$((i + 1))
+	[ $i -lt 100 ] || fail "no warning of the CRL's end"
+	sleep 0.1
+done
+grep -q 'cannot re-sign the CRL: .*, ignoring' "$LOG" ||
+    fail "the failed re-signing is not logged"
+n=$(sql "SELECT count(*) FROM events WHERE
+    description LIKE 'the revocation list%expires in%'")
+[ "$n" = 1 ] || fail "$n warning events of the CRL's end, not 1"
+rm -r "$DATA/pki/crl.pem"
+mv "$TMP/crl.pem.keep" "$DATA/pki/crl.pem"
+echo "ok - a CRL near its end that cannot be re-signed is warned about"
+
 stop_daemon

@@ -263,6 +263,12 @@ test_malformed(void)
 	expect_fail((const uint8_t[]){ 0x0b }, 1, "agent_id: wrong wire type");
 	expect_fail(v32_5, sizeof(v32_5),
 	    "connections[0]: protocol: bad varint");
+	/* a key with no value after it, at the end and inside a message */
+	expect_fail((const uint8_t[]){ 0x78 }, 1, "field 15: bad varint");
+	expect_fail((const uint8_t[]){ 0x10 }, 1, "sequence: bad varint");
+	expect_fail((const uint8_t[]){ 0x0a }, 1, "agent_id: length past");
+	expect_fail((const uint8_t[]){ 0x42, 0x01, 0x08, 0x01 }, 4,
+	    "connections[0]: protocol: bad varint");
 }
 
 /*
