@@ -39,13 +39,10 @@ PY
 # The fuzz targets, with clang, libFuzzer, ASan and UBSan: only they are
 # built (the alias target "fuzz") and only their smoke runs (the suite
 # "fuzz", a few seconds each) are run; every test above already ran.
-# fuzzer-no-link instruments the libraries for coverage. clang's
-# -Wformat-nonliteral (in -Wformat=2) flags two vprintf wrappers that gcc
-# accepts (engine/common/log.c, engine/store/store.c), so it stays a
-# warning here.
+# fuzzer-no-link instruments the libraries for coverage.
 run_fuzz() {	# DIR
 	dir=$1
-	cflags="-fsanitize=fuzzer-no-link -Wno-error=format-nonliteral"
+	cflags="-fsanitize=fuzzer-no-link"
 	if [ ! -f "$dir/build.ninja" ]; then
 		CC=clang-14 meson setup "$dir" -Dwerror=true -Dfuzz=enabled \
 		    -Db_sanitize=address,undefined -Db_lundef=false \

@@ -57,7 +57,8 @@ void log_debug(const char *fmt, ...) KICS_PRINTF(1, 2);
  * Writes one message at level, appending ": strerror(errnum)" when errnum
  * is not 0; the building block of the functions above and of fatal.c.
  */
-void log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap);
+void log_vwrite(enum log_level level, int errnum, const char *fmt, va_list ap)
+    KICS_PRINTF(3, 0);
 /*
  * Log at error level and exit(1); fatal appends strerror(errno). They live
  * in fatal.c, the only place of engine/ that ends the process, and only

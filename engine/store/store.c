@@ -13,7 +13,11 @@
 #include <sys/stat.h>
 
 #include "embedded.h"
+#include "log.h"	/* KICS_PRINTF */
 #include "store-private.h"
+
+static void store_set_errmsg(struct store *s, const char *fmt, ...)
+    KICS_PRINTF(2, 3);
 
 static void
 store_set_errmsg(struct store *s, const char *fmt, ...)
