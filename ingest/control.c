@@ -31,6 +31,7 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
+#include "control_scan.h"
 #include "ingest.h"
 #include "kics_limits.h"
 #include "log.h"
@@ -498,6 +499,7 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	struct evbuffer *in = bufferevent_get_input(bev);
 	uint8_t hdr[4], *body;
 	size_t len;
+	char reason[CONTROL_SCAN_REASON_LEN];
 
 	if (evbuffer_get_length(in) < sizeof(hdr))
 		return;
@@ -520,7 +522,13 @@ control_read_cb(struct bufferevent *bev, void *arg)
 	}
 	(void)evbuffer_drain(in, sizeof(hdr));
 	body = evbuffer_pullup(in, (ev_ssize_t)len);
-	req->msg = kics__control__v1__request__unpack(NULL, len, body);
+	/* protobuf-c sees only what the pre-scan let through */
+	if (control_scan(&kics__control__v1__request__descriptor, body, len,
+	    reason, sizeof(reason)) == 0)
+		req->msg = kics__control__v1__request__unpack(NULL, len, body);
+	else
+		log_warnx("control: malformed request from '%s': %s", req->user,
+		    reason);
 	(void)evbuffer_drain(in, len);
 	bufferevent_disable(bev, EV_READ);
 	if (req->msg == NULL) {

@@ -2,8 +2,8 @@
 /*
  * libFuzzer target of the control socket's requests. The input is what a
  * client writes: a 4-byte big-endian length and a Request. It is framed
- * as control_read_cb() (ingest/control.c) frames it, decoded with
- * protobuf-c, its action looked up in role.c's table, and, for the
+ * as control_read_cb() (ingest/control.c) frames it, pre-scanned
+ * (ingest/control_scan.c) and decoded with protobuf-c, its action looked up in role.c's table, and, for the
  * actions that change something, checked by the handler's prepare() (the
  * exported struct admin_handler of admin_*.c) as an administrator's
  * request would be.
@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "control.pb-c.h"
+#include "control_scan.h"
 #include "fuzz-util.h"
 #include "ingest.h"
 #include "kics_limits.h"
@@ -84,6 +85,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct control_req req;
 	const struct role_action *ra;
+	char reason[CONTROL_SCAN_REASON_LEN];
 	size_t len;
 
 	/* control_read_cb(): waits for the header, refuses a bad length */
@@ -99,6 +101,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&req, 0, sizeof(req));
 	(void)snprintf(req.user, sizeof(req.user), "root");
 	req.role = ROLE_ADMINISTRATOR;
+	/* as control_read_cb(): protobuf-c sees what the pre-scan passed */
+	if (control_scan(&kics__control__v1__request__descriptor, data + 4, len,
+	    reason, sizeof(reason)) < 0)
+		return 0;
 	req.msg = kics__control__v1__request__unpack(NULL, len, data + 4);
 	if (req.msg == NULL)
 		return 0;
