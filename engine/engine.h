@@ -16,6 +16,7 @@
 
 #include "epp_agent.pb-c.h"
 #include "event_types.h"
+#include "kics_limits.h"
 #include "records.h"
 
 #define ENGINE_REASON_LEN 256	/* bytes of engine_report.reason */
@@ -296,7 +297,8 @@ struct engine_device_edit {
 	const char	*ip;		/* an IP set by hand: one device only */
 };
 
-#define ENGINE_DEVICE_KEYS	1000	/* keys of one device set */
+#define ENGINE_DEVICE_KEYS	LIMIT_DEVICE_SET_KEYS	/* keys of one
+							   device set */
 
 /* Which devices a device set changes: keys, or every one in a network. */
 struct engine_device_select {
