@@ -278,6 +278,57 @@ device_call(struct fixture *f, const Kics__Control__V1__DeviceArgs *da,
 	return status;
 }
 
+/* device set's refusals (issue 12): each changes nothing. */
+static void
+device_set_refused(struct fixture *f, int64_t id, int64_t id2)
+{
+	Kics__Control__V1__DeviceArgs da = KICS__CONTROL__V1__DEVICE_ARGS__INIT;
+	char msg[TEST_TEXT_LEN];
+	char *keys[2] = { (char *)"PLC-1", (char *)"plc-1" };
+
+	da.keys = keys;
+	/* a name two devices have is refused, and nothing changes */
+	da.n_keys = 0;
+	da.id = id2;
+	da.name = (char *)"plc-1";
+	da.model = (char *)"";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(OK));
+	da.id = 0;
+	da.n_keys = 1;
+	da.name = (char *)"";
+	da.status = (char *)"archived";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(FAILED));
+	CHECK(strcmp(msg, "2 devices are named 'PLC-1': give an id, IP or "
+	    "MAC; nothing changed") == 0);
+
+	da.status = (char *)"bogus";
+	da.id = id;
+	da.n_keys = 0;
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(INVALID));
+	CHECK(strcmp(msg, "invalid status 'bogus' (use authorized, "
+	    "unauthorized or archived)") == 0);
+	da.status = (char *)"archived";
+	da.id = 0;
+	keys[0] = (char *)"no-such-device";
+	da.n_keys = 2;
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(FAILED));
+	CHECK(strcmp(msg, "no device matches 'no-such-device'; nothing "
+	    "changed") == 0);
+	da.n_keys = 0;
+	da.subnet = (char *)"10.99.0.0/16";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(FAILED));
+	CHECK(strcmp(msg, "no device has an IP in 10.99.0.0/16; nothing "
+	    "changed") == 0);
+	da.subnet = (char *)"10.99.0.1/16";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(INVALID));
+	da.subnet = (char *)"";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(INVALID));
+	CHECK(strcmp(msg, "give devices (id, IP, MAC or name) or a network, "
+	    "not neither") == 0);
+	CHECK_EQ(db_int(f, "SELECT count(*) FROM devices WHERE status = "
+	    "'archived'"), 0);
+}
+
 static void
 test_device_set(void)
 {
@@ -330,49 +381,13 @@ test_device_set(void)
 	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(OK));
 	CHECK(strcmp(msg, "0 of 2 matching devices changed") == 0);
 
-	/* a name two devices have is refused, and nothing changes */
-	da.n_keys = 0;
-	da.id = id2;
-	da.name = (char *)"plc-1";
-	da.model = (char *)"";
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(OK));
-	da.id = 0;
-	da.n_keys = 1;
-	da.name = (char *)"";
-	da.status = (char *)"archived";
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(FAILED));
-	CHECK(strcmp(msg, "2 devices are named 'PLC-1': give an id, IP or "
-	    "MAC; nothing changed") == 0);
-
-	da.status = (char *)"bogus";
-	da.id = id;
-	da.n_keys = 0;
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(INVALID));
-	CHECK(strcmp(msg, "invalid status 'bogus' (use authorized, "
-	    "unauthorized or archived)") == 0);
-	da.status = (char *)"archived";
-	da.id = 0;
-	keys[0] = (char *)"no-such-device";
-	da.n_keys = 2;
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(FAILED));
-	CHECK(strcmp(msg, "no device matches 'no-such-device'; nothing "
-	    "changed") == 0);
-	da.n_keys = 0;
-	da.subnet = (char *)"10.99.0.0/16";
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(FAILED));
-	CHECK(strcmp(msg, "no device has an IP in 10.99.0.0/16; nothing "
-	    "changed") == 0);
-	da.subnet = (char *)"10.99.0.1/16";
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(INVALID));
-	da.subnet = (char *)"";
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(INVALID));
-	CHECK(strcmp(msg, "give devices (id, IP, MAC or name) or a network, "
-	    "not neither") == 0);
-	CHECK_EQ(db_int(&f, "SELECT count(*) FROM devices WHERE status = "
-	    "'archived'"), 0);
+	device_set_refused(&f, id, id2);
 
 	/* archived through set: the archive's path, with its event */
+	da.n_keys = 0;
 	da.id = id2;
+	da.status = (char *)"archived";
+	da.model = (char *)"";
 	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(OK));
 	CHECK_EQ(db_int(&f, "SELECT count(*) FROM event_log WHERE category = "
 	    "'device_archived' AND description LIKE '%archived by an "
