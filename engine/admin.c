@@ -2,8 +2,8 @@
 /*
  * This file contains the engine's side of administration: integration
  * servers added, changed and removed, the certificates of communication
- * data packages, users, the audit log and manual device values. Each
- * function is one transaction.
+ * data packages, users and the audit log (manual device values are in
+ * device_set.c). Each function is one transaction.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -291,73 +291,4 @@ engine_audit_add(struct engine *e, const struct engine_audit *a)
 		return r;
 	r = store_audit_insert(e->store, a);
 	return store_end(e->store, r);
-}
-
-static bool
-is_set(const char *v)
-{
-	return v != NULL && *v != '\0';
-}
-
-int
-engine_device_set(struct engine *e, const struct engine_device_edit *d,
-    int64_t now_ms)
-{
-	const struct {
-		enum store_attr	attr;
-		const char	*value;
-	} attrs[] = {
-		{ STORE_ATTR_NAME, d->name },
-		{ STORE_ATTR_CATEGORY, d->category },
-		{ STORE_ATTR_VENDOR, d->vendor },
-		{ STORE_ATTR_MODEL, d->model },
-		{ STORE_ATTR_OS_NAME, d->os_name },
-		{ STORE_ATTR_OS_VERSION, d->os_version },
-	};
-	struct store_device dev = { 0 };
-	struct strbuf text;
-	bool changed;
-	int r;
-
-	if (is_set(d->status) && strcmp(d->status, "authorized") != 0 &&
-	    strcmp(d->status, "unauthorized") != 0 &&
-	    strcmp(d->status, "archived") != 0)
-		return -EINVAL;
-	if ((r = store_begin(e->store)) < 0)
-		return r;
-	strbuf_init(&text);
-	if ((r = store_device_get(e->store, d->id, &dev)) < 0)
-		goto out;
-	(void)strbuf_printf(&text, "manual values set by an administrator:");
-	if (is_set(d->status)) {
-		if ((r = store_device_set_status(e->store, d->id,
-		    d->status)) < 0)
-			goto out;
-		(void)strbuf_printf(&text, " status '%s'", d->status);
-	}
-	for (size_t i = 0; i < sizeof(attrs) / sizeof(attrs[0]); i++) {
-		char *old = NULL;
-
-		if (!is_set(attrs[i].value))
-			continue;
-		r = store_attr_set(e->store, d->id, attrs[i].attr,
-		    STORE_SOURCE_MANUAL, attrs[i].value, now_ms, &old,
-		    &changed);
-		if (r < 0)
-			goto out;
-		(void)strbuf_printf(&text, " %s '%s' (was '%s')",
-		    store_attr_names[attrs[i].attr], attrs[i].value,
-		    old != NULL ? old : dev.attr[attrs[i].attr] != NULL ?
-		    dev.attr[attrs[i].attr] : "");
-		free(old);
-	}
-	if ((r = text.error) < 0)
-		goto out;
-	r = event_system(e, EVENT_DEVICE_CHANGED, d->id, 0,
-	    dev.attr[STORE_ATTR_HOSTNAME], strbuf_str(&text), now_ms);
-out:
-	r = store_end(e->store, r);
-	store_device_clear(&dev);
-	strbuf_fini(&text);
-	return r;
 }

@@ -11,6 +11,7 @@
 #include "store.h"
 
 #define ENGINE_SYSTEM_TEXT_LEN	4096	/* bytes of a system description */
+#define ENGINE_LABEL_LEN	320	/* "device N 'name'", a host name */
 #define ENGINE_TICK_BATCH	256	/* rows per engine_tick() step */
 #define ENGINE_TRIM_STEP	10000	/* rows deleted per tick when over cap */
 #define ENGINE_NOTICE_MS	3600000	/* once-per-hour system events */
@@ -65,6 +66,7 @@ struct report_ctx {
 	int64_t			agent_ref;	/* agents.id */
 	int64_t			device_id;
 	bool			owner;	/* host info of this agent wins */
+	bool			device_new;	/* added by this report */
 	struct store_device	device;	/* effective attributes */
 	char			token[ENGINE_TOKEN_LEN + 1]; /* bound to a new
 						   agent by this report */
@@ -130,6 +132,13 @@ int event_system(struct engine *e, const char *category, int64_t device_id,
     int64_t agent_ref, const char *hostname, const char *description,
     int64_t now_ms);
 /*
+ * Writes "device N 'name'" for device id to buf (len bytes), and its host
+ * name ("" when none) to host (hostlen bytes) when host is not NULL; an
+ * unknown device is just "device N". 0 or a negative errno.
+ */
+int event_device_label(struct engine *e, int64_t id, char *buf, size_t len,
+    char *host, size_t hostlen);
+/*
  * Creates a device and registers "device added" naming what (an agent id
  * or an address). With enforce_limit, beyond max_devices nothing is added,
  * one "device limit reached" event an hour is registered and -ENOSPC is
@@ -138,5 +147,53 @@ int event_system(struct engine *e, const char *category, int64_t device_id,
 int event_device_added(struct engine *e, enum store_source source,
     const char *what, bool enforce_limit, int64_t now_ms,
     int64_t *ret_device_id);
+
+/* address.c: an address shown on a device (issue 12). */
+struct address_claim {
+	int64_t		device_id;	/* the device that shows it */
+	const char	*kind;		/* mac | ipv4 | ipv6 */
+	const char	*value;		/* canonical text */
+	const char	*iface;		/* NULL when unknown */
+	enum store_source source;
+	bool		device_new;	/* added with this same data */
+	const char	*mac;		/* the device's MAC, NULL or "" when
+					   it has none (event text) */
+	int64_t		agent_ref;	/* for the events, 0 when none */
+};
+/*
+ * Puts the address on a->device_id, applying DESIGN's rules: an IP that
+ * another device holds stays there when that device is authorized or the
+ * IP was set on it by hand (unless a itself is manual), and "IP address
+ * conflict" is registered on a->device_id (when new, then once an hour);
+ * otherwise the address is put there, and an IP moved from another
+ * device, or new on a device with a MAC (a->mac) that was not added with
+ * this data, registers "new IP address for a device with a known MAC". A
+ * MAC moved from another device registers "device attributes changed".
+ * Returns 0 when the device holds the address, 1 on a conflict (it does
+ * not), or a negative errno.
+ */
+int address_claim(struct engine *e, const struct address_claim *a,
+    int64_t now_ms);
+
+/*
+ * archive.c (issue 12). archive_device() archives device id with one
+ * "device archived" event saying why; returns 1, 0 when it was archived
+ * already, -ENOENT or a negative errno. archive_reactivate() makes an
+ * archived device unauthorized with "activity from an archived device"
+ * (how: "reported as the host of agent 'x'"…); 0 or a negative errno.
+ * archive_prune() deletes the archived devices silent the longest while
+ * the archive holds more than max_archived_devices (at most a step at a
+ * time), with one "device limit reached" event giving their number;
+ * returns 1 when more remain to delete, 0 or a negative errno.
+ * archive_sweep() archives devices silent for archive_after_days (a batch
+ * at a time) and prunes; returns 1 when more remains, 0 or a negative
+ * errno.
+ */
+int archive_device(struct engine *e, int64_t id, const char *why,
+    int64_t now_ms);
+int archive_reactivate(struct engine *e, int64_t id, int64_t agent_ref,
+    const char *how, int64_t now_ms);
+int archive_prune(struct engine *e, int64_t now_ms);
+int archive_sweep(struct engine *e, int64_t now_ms);
 
 #endif

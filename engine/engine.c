@@ -23,6 +23,7 @@ engine_config_init(struct engine_config *cfg)
 	cfg->report_interval_s = 60;
 	cfg->max_agents = 1000;
 	cfg->max_devices = 100000;
+	cfg->max_archived_devices = 100000;
 	cfg->max_events = 10000000;
 	cfg->max_interactions = 1000000;
 	cfg->archive_after_days = 30;
@@ -404,16 +405,16 @@ engine_tick(struct engine *e, int64_t now_ms)
 	if ((r = n) < 0)
 		goto out;
 	more |= n == ENGINE_TICK_BATCH;
-	/* archiving scans the device table: once a minute is plenty */
+	/* archiving looks at the device table: once a minute is plenty,
+	   and at once again while a batch leaves more to do */
 	if (now_ms - e->archive_check_ms >= STORE_TOUCH_MS) {
-		n = store_device_archive_silent(e->store,
-		    now_ms - (int64_t)e->cfg.archive_after_days * 86400000,
-		    ENGINE_TICK_BATCH);
-		if ((r = n) < 0)
+		if ((n = archive_sweep(e, now_ms)) < 0) {
+			r = n;
 			goto out;
-		if (n < ENGINE_TICK_BATCH)
+		}
+		if (n == 0)
 			e->archive_check_ms = now_ms;
-		more |= n == ENGINE_TICK_BATCH;
+		more |= n;
 	}
 	/* counting 1M interactions takes a while: every 10 s is enough,
 	   and at once after a trim round, to see whether another is due */

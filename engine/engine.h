@@ -16,6 +16,7 @@
 
 #include "epp_agent.pb-c.h"
 #include "event_types.h"
+#include "kics_limits.h"
 #include "records.h"
 
 #define ENGINE_REASON_LEN 256	/* bytes of engine_report.reason */
@@ -27,7 +28,8 @@ struct engine_config {
 	int64_t		agent_timeout_ms;	/* silence → disconnected */
 	uint32_t	report_interval_s;	/* told to agents */
 	uint32_t	max_agents;		/* computers with an agent */
-	uint32_t	max_devices;
+	uint32_t	max_devices;		/* not archived */
+	uint32_t	max_archived_devices;	/* the archive's pool */
 	uint64_t	max_events;
 	uint64_t	max_interactions;
 	/* days: silent devices are archived, silent agents stop counting
@@ -281,11 +283,10 @@ int engine_user_remove(struct engine *e, const char *name);
 int engine_audit_add(struct engine *e, const struct engine_audit *a);
 
 /*
- * Manual values of a device set by an administrator; NULL or "" leaves a
+ * Manual values of devices set by an administrator; NULL or "" leaves a
  * value unchanged.
  */
 struct engine_device_edit {
-	int64_t		id;
 	const char	*status;	/* authorized|unauthorized|archived */
 	const char	*name;
 	const char	*category;
@@ -293,16 +294,47 @@ struct engine_device_edit {
 	const char	*model;
 	const char	*os_name;
 	const char	*os_version;
+	const char	*ip;		/* an IP set by hand: one device only */
+};
+
+#define ENGINE_DEVICE_KEYS	LIMIT_DEVICE_SET_KEYS	/* keys of one
+							   device set */
+
+/* Which devices a device set changes: keys, or every one in a network. */
+struct engine_device_select {
+	const char *const *keys;	/* id, IP, MAC, or a name or host name
+					   that one device has (any case) */
+	size_t		n_keys;
+	const char	*subnet;	/* or NULL: devices with an IP in it */
+};
+
+/* What a device set did, or which key failed. */
+struct engine_device_result {
+	int64_t		matched;	/* devices selected */
+	int64_t		changed;	/* of them, devices that changed */
+	int64_t		first_id;	/* the first one selected */
+	const char	*bad;		/* the key or value refused; borrowed
+					   from the request */
+	int64_t		named;		/* -EEXIST: devices with that name */
 };
 
 /*
- * Applies d: status, and the other values as attributes of source manual
- * (which win over epp and traffic from then on), and registers "device
- * attributes changed" naming what changed. Returns 0, -ENOENT for an
- * unknown device, -EINVAL for a bad status, or a negative errno.
+ * Applies d to every device sel selects, in one transaction: status (to
+ * archived through the archive, with "device archived"), the values as
+ * attributes of source manual (which win over epp and traffic from then
+ * on), the IP with source manual (which then stays with that device when
+ * another shows it), and registers "device attributes changed" on each
+ * device that changed, naming the old and the new values. Returns 0 and
+ * *ret; -ENOENT when a key matches no device or the network none (nothing
+ * changes; ret->bad names the key, NULL for the network); -EEXIST when a
+ * name is held by several devices (ret->bad, ret->named); -EINVAL for a
+ * bad status, network, IP or key, or an IP for more than one device
+ * (ret->bad); -E2BIG beyond ENGINE_DEVICE_KEYS; or another negative errno.
+ * *ret is written in every case.
  */
-int engine_device_set(struct engine *e, const struct engine_device_edit *d,
-    int64_t now_ms);
+int engine_device_set(struct engine *e, const struct engine_device_select *sel,
+    const struct engine_device_edit *d, int64_t now_ms,
+    struct engine_device_result *ret);
 
 /* --- agents (engine/agent.c, issue 11) ------------------------------- */
 

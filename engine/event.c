@@ -42,6 +42,39 @@ event_system(struct engine *e, const char *category, int64_t device_id,
 }
 
 int
+event_device_label(struct engine *e, int64_t id, char *buf, size_t len,
+    char *host, size_t hostlen)
+{
+	struct store_device d;
+	const char *name;
+	int r;
+
+	if ((r = store_device_get(e->store, id, &d)) == -ENOENT) {
+		(void)snprintf(buf, len, "device %lld", (long long)id);
+		if (host != NULL)
+			host[0] = '\0';
+		return 0;
+	}
+	if (r < 0)
+		return r;
+	/* as map_nodes names it */
+	name = d.attr[STORE_ATTR_NAME] != NULL ? d.attr[STORE_ATTR_NAME] :
+	    d.attr[STORE_ATTR_HOSTNAME] != NULL ? d.attr[STORE_ATTR_HOSTNAME] :
+	    d.ip != NULL ? d.ip : d.mac;
+	if (name != NULL)
+		(void)snprintf(buf, len, "device %lld '%.256s'", (long long)id,
+		    name);
+	else
+		(void)snprintf(buf, len, "device %lld", (long long)id);
+	if (host != NULL)
+		(void)snprintf(host, hostlen, "%s",
+		    d.attr[STORE_ATTR_HOSTNAME] != NULL ?
+		    d.attr[STORE_ATTR_HOSTNAME] : "");
+	store_device_clear(&d);
+	return 0;
+}
+
+int
 event_device_added(struct engine *e, enum store_source source,
     const char *what, bool enforce_limit, int64_t now_ms,
     int64_t *ret_device_id)
@@ -57,8 +90,9 @@ event_device_added(struct engine *e, enum store_source source,
 		if (now_ms - e->device_limit_event_ms < ENGINE_NOTICE_MS)
 			return -ENOSPC;
 		(void)snprintf(text, sizeof(text), "the device table holds "
-		    "%lld devices (max_devices %u): new devices such as %s "
-		    "are not added", (long long)e->device_count,
+		    "%lld devices that are not archived (max_devices %u): new "
+		    "devices such as %s are not added",
+		    (long long)e->device_count,
 		    e->cfg.max_devices, what);
 		if ((r = event_system(e, EVENT_DEVICE_LIMIT, 0, 0, NULL, text,
 		    now_ms)) < 0)
@@ -69,8 +103,8 @@ event_device_added(struct engine *e, enum store_source source,
 	if ((r = store_device_insert(e->store, source, now_ms, &id)) < 0)
 		return r;
 	e->device_count++;
-	(void)snprintf(text, sizeof(text), "device %lld added from %s data "
-	    "(%s)", (long long)id, store_source_names[source], what);
+	(void)snprintf(text, sizeof(text), "new device %lld detected from %s "
+	    "data: %s", (long long)id, store_source_names[source], what);
 	if ((r = event_system(e, EVENT_DEVICE_ADDED, id, 0, NULL, text,
 	    now_ms)) < 0)
 		return r;

@@ -2,8 +2,8 @@
 /*
  * This file contains what an agent's HostInfo does to its device: identity
  * by MAC then by the IP of a MAC-less device, EPP attributes with one
- * "device attributes changed" event, addresses that move with an event,
- * the derived category, and the list of EPP applications.
+ * "device attributes changed" event, addresses (address.c: conflicts and
+ * moves), the derived category, and the list of EPP applications.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -73,32 +73,37 @@ host_find_device(struct store *s, const Kics__Epp__V1__HostInfo *h,
 	return -ENOENT;
 }
 
-/* Registers "IP moved" for value taken from device from. */
-static int
-host_address_moved(struct report_ctx *c, const char *value, int64_t from)
-{
-	char text[ENGINE_SYSTEM_TEXT_LEN];
-
-	(void)snprintf(text, sizeof(text), "address %s moved from device %lld "
-	    "to device %lld ('%s')", value, (long long)from,
-	    (long long)c->device_id,
-	    c->device.attr[STORE_ATTR_HOSTNAME] != NULL ?
-	    c->device.attr[STORE_ATTR_HOSTNAME] : "");
-	return event_system(c->e, EVENT_IP_MOVED, c->device_id, c->agent_ref,
-	    c->device.attr[STORE_ATTR_HOSTNAME], text, c->now_ms);
-}
-
+/*
+ * Puts an address of the host on its device (address_claim()); mac is
+ * the host's first MAC ("" when none). Returns 0, 1 when the address is
+ * another device's (an IP conflict), or a negative errno.
+ */
 static int
 host_put_address(struct report_ctx *c, const char *kind, const char *value,
-    const char *iface)
+    const char *iface, const char *mac)
 {
-	int64_t from;
-	int r;
+	struct address_claim a = {
+		.device_id = c->device_id,
+		.kind = kind,
+		.value = value,
+		.iface = iface,
+		.source = STORE_SOURCE_EPP,
+		.device_new = c->device_new,
+		.mac = mac,
+		.agent_ref = c->agent_ref,
+	};
 
-	if ((r = store_address_put(c->e->store, c->device_id, kind, value,
-	    iface, STORE_SOURCE_EPP, c->now_ms, &from)) < 0)
-		return r;
-	return from != 0 ? host_address_moved(c, value, from) : 0;
+	return address_claim(c->e, &a, c->now_ms);
+}
+
+/* The first identifying MAC of h into buf, or "". */
+static void
+host_first_mac(const Kics__Epp__V1__HostInfo *h, char *buf, size_t len)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < h->n_interfaces; i++)
+		if (iface_mac(h->interfaces[i], buf, len))
+			return;
 }
 
 /* Replaces *slot with a copy of value. */
@@ -118,24 +123,29 @@ host_remember_text(char **slot, const char *value)
 static int
 host_apply_addresses(struct report_ctx *c, const Kics__Epp__V1__HostInfo *h)
 {
-	char mac[ADDR_TEXT_MAX], ip[ADDR_TEXT_MAX];
+	char mac[ADDR_TEXT_MAX], ip[ADDR_TEXT_MAX], first[ADDR_TEXT_MAX];
 	char pmac[ADDR_TEXT_MAX] = "", pip[ADDR_TEXT_MAX] = "";
 	bool pip_v4 = false, v4;
 	int r;
 
+	host_first_mac(h, first, sizeof(first));
 	for (size_t i = 0; i < h->n_interfaces; i++) {
 		const Kics__Epp__V1__NetworkInterface *ni = h->interfaces[i];
 		bool has_mac = iface_mac(ni, mac, sizeof(mac));
 
 		if (has_mac && (r = host_put_address(c, "mac", mac,
-		    ni->name)) < 0)
+		    ni->name, first)) < 0)
 			return r;
 		for (size_t j = 0; j < ni->n_addresses; j++) {
 			if (!iface_ip(ni->addresses[j], ip, sizeof(ip), &v4))
 				continue;
-			if ((r = host_put_address(c, v4 ? "ipv4" : "ipv6", ip,
-			    ni->name)) < 0)
+			r = host_put_address(c, v4 ? "ipv4" : "ipv6", ip,
+			    ni->name, first);
+			if (r < 0)
 				return r;
+			/* an IP that stays with another device is not ours */
+			if (r == 1)
+				continue;
 			/* prefer an IPv4 on an interface with a MAC */
 			if (pip[0] == '\0' || (v4 && !pip_v4)) {
 				(void)snprintf(pip, sizeof(pip), "%s", ip);

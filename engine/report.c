@@ -160,6 +160,7 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	struct store *s = c->e->store;
 	struct store_agent agent, *ap = NULL;
 	int64_t host_digest = 0, apps_digest = 0;
+	char text[ENGINE_SYSTEM_TEXT_LEN];
 	bool refused;
 	int r;
 
@@ -195,12 +196,25 @@ report_run(struct report_ctx *c, struct engine_report *er)
 			return 0;
 		}
 	}
-	if (c->device_id == 0 &&
-	    (r = event_device_added(c->e, STORE_SOURCE_EPP, rep->agent_id,
-	    false, c->now_ms, &c->device_id)) < 0)
-		return r;
+	if (c->device_id == 0) {
+		(void)snprintf(text, sizeof(text), "the host of agent '%s'",
+		    rep->agent_id);
+		if ((r = event_device_added(c->e, STORE_SOURCE_EPP, text,
+		    false, c->now_ms, &c->device_id)) < 0)
+			return r;
+		c->device_new = true;
+	}
 	if ((r = store_device_get(s, c->device_id, &c->device)) < 0)
 		return r;
+	if (c->device.status == STORE_STATUS_ARCHIVED) {
+		/* nobody has authorized its return (issue 12) */
+		(void)snprintf(text, sizeof(text), "reported as the host of "
+		    "agent '%s'", rep->agent_id);
+		if ((r = archive_reactivate(c->e, c->device_id,
+		    ap != NULL ? ap->id : 0, text, c->now_ms)) < 0)
+			return r;
+		c->device.status = STORE_STATUS_UNAUTHORIZED;
+	}
 	if ((r = report_agent(c, ap)) < 0 ||
 	    (r = report_take_ownership(c, ap)) < 0)
 		return r;

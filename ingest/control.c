@@ -433,6 +433,31 @@ static const struct control_action control_actions[] = {
 };
 #undef ACTION
 
+/* "device X", "devices in NET" or "N devices: X, Y, …" of device set. */
+static void
+control_target_devices(const Kics__Control__V1__DeviceArgs *d, char *t,
+    size_t len)
+{
+	size_t n = d->n_keys + (d->id > 0 ? 1 : 0), off;
+
+	if (d->subnet[0] != '\0') {
+		(void)snprintf(t, len, "devices in %.64s", d->subnet);
+		return;
+	}
+	if (n == 1 && d->id > 0) {
+		(void)snprintf(t, len, "device %lld", (long long)d->id);
+		return;
+	}
+	if (n == 1) {
+		(void)snprintf(t, len, "device %.128s", d->keys[0]);
+		return;
+	}
+	off = (size_t)snprintf(t, len, "%zu devices:", n);
+	for (size_t i = 0; i < d->n_keys && off + 1 < len; i++)
+		off += (size_t)snprintf(t + off, len - off, "%s %.64s",
+		    i > 0 ? "," : "", d->keys[i]);
+}
+
 /* Names what the request is about, for the audit log. */
 static void
 control_target(struct control_req *req)
@@ -453,8 +478,7 @@ control_target(struct control_req *req)
 	else if (m->user != NULL)
 		(void)snprintf(t, len, "%.64s", m->user->name);
 	else if (m->device != NULL)
-		(void)snprintf(t, len, "device %lld",
-		    (long long)m->device->id);
+		control_target_devices(m->device, t, len);
 	else if (m->agent != NULL)
 		(void)snprintf(t, len, "agent %.128s", m->agent->agent_id);
 }

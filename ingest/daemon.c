@@ -471,6 +471,7 @@ open_engine(struct daemon *d, const struct event_types *types)
 	cfg.report_interval_s = d->conf->report_interval_s;
 	cfg.max_agents = d->conf->max_agents;
 	cfg.max_devices = d->conf->max_devices;
+	cfg.max_archived_devices = d->conf->max_archived_devices;
 	cfg.max_events = d->conf->max_events;
 	cfg.max_interactions = d->conf->max_interactions;
 	cfg.archive_after_days = d->conf->archive_after_days;

@@ -160,6 +160,44 @@ opt_or_empty(const char *name)
 	return (char *)(v != NULL ? v : "");
 }
 
+/*
+ * device set (issue 12): devices by id, IP, MAC or name (as device show),
+ * several of them, or --subnet; checked here so that a typo is a usage
+ * error, resolved by the daemon in the transaction that changes them.
+ */
+static void
+check_device_set(void)
+{
+	char buf[ADDR_TEXT_MAX];
+	const char *subnet = cli_opt("subnet"), *ip = cli_opt("ip");
+
+	if (arg_npos == 0 && subnet == NULL)
+		cli_usage_error("give the devices (ID, IP, MAC or NAME) or "
+		    "--subnet CIDR");
+	if (arg_npos > 0 && subnet != NULL)
+		cli_usage_error("give devices or --subnet, not both");
+	if (subnet != NULL && addr_cidr_normalize(subnet, buf,
+	    sizeof(buf)) < 0)
+		cli_usage_error("invalid --subnet '%s' (a network such as "
+		    "10.1.0.0/16 or 2001:db8::/32, host bits zero)", subnet);
+	for (size_t i = 0; i < arg_npos; i++) {
+		if (*arg_pos[i] == '\0')
+			cli_usage_error("empty device");
+		if (strlen(arg_pos[i]) > LIMIT_SHORT_TEXT_LEN)
+			cli_usage_error("'%.32s…' is longer than %d bytes",
+			    arg_pos[i], LIMIT_SHORT_TEXT_LEN);
+		cli_check_address(arg_pos[i]);
+	}
+	check_one_of("status", cli_opt("status"), "authorized",
+	    "unauthorized", "archived");
+	if (ip != NULL && addr_ip_normalize(ip, buf, sizeof(buf)) < 0)
+		cli_usage_error("invalid --ip '%s' (an IPv4 or IPv6 address)",
+		    ip);
+	if (ip != NULL && (subnet != NULL || arg_npos != 1))
+		cli_usage_error("--ip sets the address of one device: give "
+		    "exactly one");
+}
+
 int
 admin_device_set(const struct cli_command *c)
 {
@@ -168,17 +206,18 @@ admin_device_set(const struct cli_command *c)
 	    KICS__CONTROL__V1__DEVICE_ARGS__INIT;
 	bool any = false;
 
-	check_id("device id", arg_pos[0]);
-	check_one_of("status", cli_opt("status"), "authorized",
-	    "unauthorized", "archived");
+	check_device_set();
 	for (int i = 0; c->opts[i].name != NULL; i++)
-		any |= arg_flag[i];
+		any |= arg_flag[i] && strcmp(c->opts[i].name, "subnet") != 0;
 	if (!any)
 		cli_usage_error("nothing to set (give at least one of "
 		    "--status, --name, --category, --vendor, --model, "
-		    "--os-name, --os-version)");
+		    "--os-name, --os-version, --ip)");
 	req.device = &dev;
-	dev.id = id_arg(arg_pos[0]);
+	/* The request only reads them: protobuf-c wants char **. */
+	dev.keys = (char **)arg_pos;
+	dev.n_keys = arg_npos;
+	dev.subnet = opt_or_empty("subnet");
 	dev.status = opt_or_empty("status");
 	dev.name = opt_or_empty("name");
 	dev.category = opt_or_empty("category");
@@ -186,6 +225,7 @@ admin_device_set(const struct cli_command *c)
 	dev.model = opt_or_empty("model");
 	dev.os_name = opt_or_empty("os-name");
 	dev.os_version = opt_or_empty("os-version");
+	dev.ip = opt_or_empty("ip");
 	return admin_send(c, &req);
 }
 

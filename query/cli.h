@@ -14,6 +14,7 @@
 #include <stdio.h>
 
 #include "control.pb-c.h"
+#include "kics_limits.h"
 #include "log.h"	/* KICS_PRINTF */
 #include "query.h"
 
@@ -25,7 +26,8 @@
 
 #define CLI_DEFAULT_DATA_DIR	"/var/lib/kics-epp"
 #define CLI_MAX_OPTS		16	/* options of one command */
-#define CLI_MAX_POSITIONAL	4	/* positional arguments */
+#define CLI_MAX_POSITIONAL	LIMIT_DEVICE_SET_KEYS	/* positional
+						   arguments (device set) */
 
 enum out_format {
 	OUT_FORMAT_TABLE,

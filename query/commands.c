@@ -85,17 +85,34 @@ const struct cli_command cli_commands[] = {
 	  "csv: rows of section,row,field,value.\n"
 	  "Exit 1 when no device matches.\n" },
 	{ .name = "device set", .control = CLI_CONTROL_SEND,
-	  .run = admin_device_set, .min_pos = 1, .max_pos = 1,
-	  .usage = "device set ID [--status authorized|unauthorized|archived] "
-	  "[--name N]\n       [--category C] [--vendor V] [--model M] "
-	  "[--os-name O] [--os-version V]",
-	  .help = "Sets manual values of a device (they win over EPP and "
-	  "traffic data).\nAdministrator only; sent to the daemon over "
+	  .run = admin_device_set, .min_pos = 0,
+	  .max_pos = CLI_MAX_POSITIONAL,
+	  .usage = "device set ID|IP|MAC|NAME... | --subnet CIDR\n"
+	  "       [--status authorized|unauthorized|archived] [--name N] "
+	  "[--category C]\n       [--vendor V] [--model M] [--os-name O] "
+	  "[--os-version V] [--ip IP]",
+	  .help = "Sets manual values of devices (they win over EPP and "
+	  "traffic data). The devices\nare given as device show takes them "
+	  "(id, IP or MAC address, or a name or host\nname one device has), "
+	  "up to 1000 of them, or as every device with an IP\naddress in "
+	  "--subnet CIDR. All of them change in one transaction; the answer\n"
+	  "says how many matched and how many changed (--format json: "
+	  "{\"matched\": N,\n\"changed\": N}). Each device that changed "
+	  "registers \"New information received\nabout a device\" "
+	  "(4000005004) with its old and new values; --status archived\n"
+	  "archives as the archive sweep does (\"Device archived\"). One "
+	  "audit record names\nthe request and the counts.\n"
+	  "  --ip IP          an IP set by hand on one device: it stays with "
+	  "that device\n                   when another shows it (an IP "
+	  "conflict, 4000005005)\n"
+	  "Administrator only; sent to the daemon over "
 	  "DATA_DIR/control.sock\n(exit 3 when it cannot be reached, 4 when "
-	  "your role is refused).\n",
+	  "your role is refused). Exit 1 when\na device or the network "
+	  "matches nothing, or a name is held by several\ndevices: then "
+	  "nothing changes.\n",
 	  .opts = { { "status", true }, { "name", true }, { "category", true },
 	  { "vendor", true }, { "model", true }, { "os-name", true },
-	  { "os-version", true } } },
+	  { "os-version", true }, { "subnet", true }, { "ip", true } } },
 	{ .name = "events",
 	  .list = &(const struct cli_list){ query_events_emit,
 	  lookup_events_parse, event_cols, "events" },

@@ -136,7 +136,8 @@ make_rules(int n)
 			break;
 		case 3:
 			(void)strbuf_printf(&y, "      product: \"*Symantec*\"\n"
-			    "      code: %lld\n", 4000005500LL + i % 10);
+			    "      code: %lld\n", (i % 10 < 6 ? 4000005500LL :
+			    4900005500LL) + i % 10);
 			break;
 		default:
 			(void)strbuf_printf(&y, "      attribute: { site: "

@@ -236,14 +236,14 @@ report_done(struct writer_job *job)
 	report_back = true;
 }
 
-/* One agent report, so that there is a device (its id is returned). */
+/* One report of agent, so that there is a device (its id is returned). */
 static int64_t
-device_make(struct fixture *f)
+device_make(struct fixture *f, const char *agent)
 {
 	Kics__Epp__V1__AgentReport r = KICS__EPP__V1__AGENT_REPORT__INIT;
 	struct writer_job job = { 0 };
 
-	r.agent_id = (char *)"handlers-agent";
+	r.agent_id = (char *)agent;
 	r.sequence = 1;
 	job.report = &r;
 	job.bytes = 64;
@@ -278,16 +278,69 @@ device_call(struct fixture *f, const Kics__Control__V1__DeviceArgs *da,
 	return status;
 }
 
+/* device set's refusals (issue 12): each changes nothing. */
+static void
+device_set_refused(struct fixture *f, int64_t id, int64_t id2)
+{
+	Kics__Control__V1__DeviceArgs da = KICS__CONTROL__V1__DEVICE_ARGS__INIT;
+	char msg[TEST_TEXT_LEN];
+	char *keys[2] = { (char *)"PLC-1", (char *)"plc-1" };
+
+	da.keys = keys;
+	/* a name two devices have is refused, and nothing changes */
+	da.n_keys = 0;
+	da.id = id2;
+	da.name = (char *)"plc-1";
+	da.model = (char *)"";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(OK));
+	da.id = 0;
+	da.n_keys = 1;
+	da.name = (char *)"";
+	da.status = (char *)"archived";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(FAILED));
+	CHECK(strcmp(msg, "2 devices are named 'PLC-1': give an id, IP or "
+	    "MAC; nothing changed") == 0);
+
+	da.status = (char *)"bogus";
+	da.id = id;
+	da.n_keys = 0;
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(INVALID));
+	CHECK(strcmp(msg, "invalid status 'bogus' (use authorized, "
+	    "unauthorized or archived)") == 0);
+	da.status = (char *)"archived";
+	da.id = 0;
+	keys[0] = (char *)"no-such-device";
+	da.n_keys = 2;
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(FAILED));
+	CHECK(strcmp(msg, "no device matches 'no-such-device'; nothing "
+	    "changed") == 0);
+	da.n_keys = 0;
+	da.subnet = (char *)"10.99.0.0/16";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(FAILED));
+	CHECK(strcmp(msg, "no device has an IP in 10.99.0.0/16; nothing "
+	    "changed") == 0);
+	da.subnet = (char *)"10.99.0.1/16";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(INVALID));
+	da.subnet = (char *)"";
+	CHECK_EQ(device_call(f, &da, msg, sizeof(msg)), ST(INVALID));
+	CHECK(strcmp(msg, "give devices (id, IP, MAC or name) or a network, "
+	    "not neither") == 0);
+	CHECK_EQ(db_int(f, "SELECT count(*) FROM devices WHERE status = "
+	    "'archived'"), 0);
+}
+
 static void
 test_device_set(void)
 {
 	Kics__Control__V1__DeviceArgs da = KICS__CONTROL__V1__DEVICE_ARGS__INIT;
 	struct fixture f;
-	char msg[TEST_TEXT_LEN], want[TEST_TEXT_LEN];
-	int64_t id;
+	char msg[TEST_TEXT_LEN], want[TEST_TEXT_LEN], id_text[32];
+	char *keys[3];
+	int64_t id, id2;
 
 	fixture_init(&f, NULL, 0);
-	CHECK((id = device_make(&f)) > 0);
+	CHECK((id = device_make(&f, "handlers-agent")) > 0);
+	CHECK((id2 = device_make(&f, "handlers-agent-2")) > id);
 	da.id = id;
 	da.status = (char *)"authorized";
 	da.name = (char *)"plc-1";
@@ -297,22 +350,48 @@ test_device_set(void)
 	    (long long)id);
 	CHECK(strcmp(msg, want) == 0);
 	db_text(&f, "SELECT status || ' ' || name || ' ' || vendor FROM "
-	    "devices", msg, sizeof(msg));
+	    "devices WHERE id = (SELECT min(id) FROM devices)", msg,
+	    sizeof(msg));
 	CHECK(strcmp(msg, "authorized plc-1 Siemens") == 0);
 	CHECK_EQ(db_int(&f, "SELECT count(*) FROM events WHERE description "
-	    "LIKE 'manual values set by an administrator:%plc-1%'"), 1);
+	    "LIKE 'set by an administrator: status ''authorized'' (was "
+	    "''unauthorized'') name ''plc-1'' (was '''')%'"), 1);
 
-	da.status = (char *)"bogus";
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(INVALID));
-	CHECK(strcmp(msg, "invalid status 'bogus'") == 0);
-	da.status = (char *)"";
-	da.id = id + 100;
-	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(FAILED));
-	(void)snprintf(want, sizeof(want), "no device %lld",
-	    (long long)id + 100);
+	/* issue 12: by name, several at once, one audit record */
+	da.id = 0;
+	da.name = (char *)"";
+	da.vendor = (char *)"";
+	keys[0] = (char *)"PLC-1";
+	(void)snprintf(id_text, sizeof(id_text), "%lld", (long long)id2);
+	keys[1] = id_text;
+	keys[2] = (char *)"plc-1";
+	da.keys = keys;
+	da.n_keys = 3;
+	da.model = (char *)"S7-1500";
+	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(OK));
+	CHECK(strcmp(msg, "2 of 2 matching devices changed") == 0);
+	CHECK_EQ(db_int(&f, "SELECT count(*) FROM devices WHERE model = "
+	    "'S7-1500' AND status = 'authorized'"), 2);
+	db_last_audit(&f, msg, sizeof(msg));
+	(void)snprintf(want, sizeof(want), "root|administrator|device set|"
+	    "3 devices: PLC-1, %lld, plc-1|ok|2 of 2 matching devices "
+	    "changed", (long long)id2);
 	CHECK(strcmp(msg, want) == 0);
-	db_text(&f, "SELECT status FROM devices", msg, sizeof(msg));
-	CHECK(strcmp(msg, "authorized") == 0);
+	/* the same again changes nothing, and says so */
+	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(OK));
+	CHECK(strcmp(msg, "0 of 2 matching devices changed") == 0);
+
+	device_set_refused(&f, id, id2);
+
+	/* archived through set: the archive's path, with its event */
+	da.n_keys = 0;
+	da.id = id2;
+	da.status = (char *)"archived";
+	da.model = (char *)"";
+	CHECK_EQ(device_call(&f, &da, msg, sizeof(msg)), ST(OK));
+	CHECK_EQ(db_int(&f, "SELECT count(*) FROM event_log WHERE category = "
+	    "'device_archived' AND description LIKE '%archived by an "
+	    "administrator'"), 1);
 	fixture_fini(&f);
 }
 

@@ -48,6 +48,7 @@ check_design_values(const struct conf *c)
 	CHECK_EQ(c->max_connections, 2000);
 	CHECK_EQ(c->idle_timeout_s, 300);
 	CHECK_EQ(c->max_devices, 100000);
+	CHECK_EQ(c->max_archived_devices, 100000);
 	CHECK_EQ(c->max_events, 10000000);
 	CHECK_EQ(c->max_interactions, 1000000);
 	CHECK_EQ(c->archive_after_days, 30);

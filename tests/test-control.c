@@ -230,11 +230,11 @@ test_invalid_arguments(void)
 	m.action = ACTION(DEVICE_SET);
 	rep = client_call(&f, 0, &m);
 	CHECK_EQ(rep->status, ST(INVALID));
-	CHECK(strcmp(rep->message, "a device id is required") == 0);
+	CHECK(strcmp(rep->message, "the devices to set are missing") == 0);
 	kics__control__v1__reply__free_unpacked(rep, NULL);
 	db_last_audit(&f, audit, sizeof(audit));
 	CHECK(strcmp(audit, "root|administrator|device set||failed|"
-	    "a device id is required") == 0);
+	    "the devices to set are missing") == 0);
 	/* rules reload reports the reloader's error */
 	m.action = ACTION(RULES_RELOAD);
 	rep = client_call(&f, 0, &m);

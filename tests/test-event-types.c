@@ -22,7 +22,8 @@ static const char *const system_categories[] = {
 	EVENT_DEVICE_CHANGED, EVENT_IP_MOVED, EVENT_DUPLICATE_AGENT,
 	EVENT_AGENT_LIMIT, EVENT_DEVICE_LIMIT, EVENT_DEVICE_ARCHIVED,
 	EVENT_SERVER_ADDED, EVENT_SERVER_CHANGED, EVENT_SERVER_REMOVED,
-	EVENT_CERT_EXPIRING, EVENT_CONFIG_REJECTED,
+	EVENT_CERT_EXPIRING, EVENT_CONFIG_REJECTED, EVENT_IP_CONFLICT,
+	EVENT_ARCHIVED_ACTIVITY, EVENT_SERVER_ERROR,
 };
 #define N_SYSTEM (sizeof(system_categories) / sizeof(system_categories[0]))
 
@@ -126,8 +127,48 @@ check_complete(const struct event_types *t, int builtin_generic)
 		CHECK(e != g);
 		CHECK(strcmp(e->category, system_categories[i]) == 0);
 		CHECK_EQ(e->technology, TECHNOLOGY_SYSTEM);
-		CHECK(e->code >= 4000005550 && e->code <= 4000005599);
+		/* issue 12: an own code, or the product's for this type */
+		CHECK((e->code >= EVENT_CODE_OWN_MIN &&
+		    e->code <= EVENT_CODE_OWN_MAX) ||
+		    (event_types_documented(e->code) != NULL &&
+		    strcmp(event_types_documented(e->code), e->category) ==
+		    0));
 	}
+}
+
+/* Issue 12: the asset-management codes the product documents. */
+static void
+check_asset_types(const struct event_types *t)
+{
+	static const struct {
+		const char *category;
+		long long code;
+		enum severity severity;
+	} want[] = {
+		{ EVENT_DEVICE_ADDED, 4000005003, SEVERITY_INFO },
+		{ EVENT_DEVICE_CHANGED, 4000005004, SEVERITY_INFO },
+		{ EVENT_IP_CONFLICT, 4000005005, SEVERITY_WARNING },
+		{ EVENT_ARCHIVED_ACTIVITY, 4000005006, SEVERITY_WARNING },
+		{ EVENT_IP_MOVED, 4000005007, SEVERITY_INFO },
+	};
+
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct event_type *e = event_types_find(t,
+		    want[i].category);
+
+		CHECK(strcmp(e->category, want[i].category) == 0);
+		CHECK_EQ(e->code, want[i].code);
+		CHECK_EQ(e->severity, want[i].severity);
+		CHECK_EQ(e->technology, TECHNOLOGY_SYSTEM);
+	}
+	/* every other type of the built-in list is one of our own */
+	CHECK_EQ(event_types_find(t, EVENT_CATEGORY_GENERIC)->code,
+	    4900005549);
+	CHECK_EQ(event_types_find(t, EVENT_AGENT_CONNECTED)->code, 4900005550);
+	CHECK_EQ(event_types_find(t, EVENT_SERVER_ERROR)->code, 4900005564);
+	CHECK(event_types_documented(4000002700) != NULL &&
+	    strcmp(event_types_documented(4000002700), "no_traffic") == 0);
+	CHECK(event_types_documented(4000005552) == NULL);
 }
 
 static void
@@ -142,12 +183,13 @@ test_default(void)
 	CHECK_EQ(event_types_load_default(d, &t), 0);
 	CHECK_EQ(diag_count(d), 0);
 	check_design_types(t);
+	check_asset_types(t);
 	check_complete(t, 1);
 	for (size_t i = 0; i < sizeof(epp) / sizeof(epp[0]); i++) {
 		const struct event_type *e = event_types_find(t, epp[i]);
 
 		CHECK(strcmp(e->category, epp[i]) == 0);
-		CHECK(e->code >= 4000005500 && e->code <= 4000005549);
+		CHECK(e->code >= 4900005506 && e->code <= 4900005548);
 	}
 	CHECK_EQ(event_types_find(t, EVENT_AGENT_LIMIT)->severity,
 	    SEVERITY_WARNING);
@@ -205,7 +247,7 @@ test_fill_from_default(void)
 {
 	static const char text[] =
 	    "event_types:\n"
-	    "  - code: 4000005520\n"
+	    "  - code: 4900005520\n"
 	    "    category: my_type\n"
 	    "    title: Mine\n"
 	    "    severity: critical\n";
@@ -219,7 +261,7 @@ test_fill_from_default(void)
 	CHECK_EQ(event_types_load(path, d, &t), 0);
 	CHECK_EQ(diag_count(d), 0);
 	e = event_types_find(t, "my_type");
-	CHECK_EQ(e->code, 4000005520);
+	CHECK_EQ(e->code, 4900005520);
 	CHECK(strcmp(e->title, "Mine") == 0);
 	CHECK_EQ(e->severity, SEVERITY_CRITICAL);
 	CHECK_EQ(e->technology, TECHNOLOGY_EPP);
@@ -312,7 +354,7 @@ test_too_many(void)
 	len += (size_t)sprintf(text + len, "event_types:\n");
 	for (size_t i = 0; i < n; i++)
 		len += (size_t)sprintf(text + len, "- {code: %zu, "
-		    "category: c%zu, title: T}\n", 4000005500 + i % 50, i);
+		    "category: c%zu, title: T}\n", 4900005500 + i % 50, i);
 	path = write_file(dir, "many.yaml", text, len);
 	CHECK((d = diag_new()) != NULL);
 	CHECK_EQ(event_types_load(path, d, &t), -EINVAL);

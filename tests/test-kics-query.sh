@@ -220,7 +220,7 @@ for args in (["device", "set", "1", "--status", "authorized"], ["server", "add",
 # rules list reads the set the daemon saved (none in this database)
 err_case(["rules", "list"], 1, "kics-query: no rule set saved by the daemon found")
 err_case(["device", "set", "1", "--status", "gone"], 2, "kics-query: device set: invalid --status 'gone' (use authorized, unauthorized or archived) (see 'kics-query device set --help')")
-err_case(["device", "set", "1"], 2, "kics-query: device set: nothing to set (give at least one of --status, --name, --category, --vendor, --model, --os-name, --os-version) (see 'kics-query device set --help')")
+err_case(["device", "set", "1"], 2, "kics-query: device set: nothing to set (give at least one of --status, --name, --category, --vendor, --model, --os-name, --os-version, --ip) (see 'kics-query device set --help')")
 err_case(["server", "add", "--address", "10.0.0.999", "--port", "1"], 2, "kics-query: server add: malformed IP address '10.0.0.999' (see 'kics-query server add --help')")
 err_case(["server", "add", "--address", "10.0.0.9", "--port", "70000"], 2, "kics-query: server add: invalid --port '70000' (1 to 65535) (see 'kics-query server add --help')")
 err_case(["user", "add", "bob", "--role", "king"], 2, "kics-query: user add: invalid --role 'king' (use administrator, operator) (see 'kics-query user add --help')")

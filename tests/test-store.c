@@ -154,6 +154,69 @@ test_newer_database_is_refused(void)
 }
 
 static void
+exec_sql(const char *path, const char *sql)
+{
+	sqlite3 *db;
+
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, sql, NULL, NULL, NULL) == SQLITE_OK);
+	(void)sqlite3_close(db);
+}
+
+/*
+ * Issue 12: migration 0005 on a database that holds events of the old
+ * codes. The database is brought back to version 4 (what 0005 adds is
+ * dropped) and filled the way kics-epp 4 did.
+ */
+static void
+test_migration_0005_rewrites_codes(void)
+{
+	/* by occurred_at_ms of the rows below */
+	static const long long want[] = {
+		4000005500, 4000005505, 4900005506, 4900005549, 4900005550,
+		4000005003, 4000005004, 4000005007, 4900005564, 4900005552,
+		4900005599, 1234,
+	};
+	char sql[128];
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	exec_sql(path, "DROP TABLE address_conflicts; "
+	    "DROP INDEX devices_status; PRAGMA user_version = 4;"
+	    "INSERT INTO events (occurred_at_ms, registered_at_ms, code, "
+	    "title, severity, technology, category) VALUES "
+	    "(1, 1, 4000005500, 'a', 2, 'epp', 'network_attack'),"
+	    "(2, 2, 4000005505, 'b', 1, 'epp', 'firewall_blocked'),"
+	    "(3, 3, 4000005506, 'c', 3, 'epp', 'threat_detected'),"
+	    "(4, 4, 4000005549, 'd', 1, 'epp', 'whatever'),"
+	    "(5, 5, 4000005550, 'e', 1, 'system', 'agent_connected'),"
+	    "(6, 6, 4000005552, 'f', 1, 'system', 'device_added'),"
+	    "(7, 7, 4000005553, 'g', 1, 'system', "
+	    "'device_attributes_changed'),"
+	    "(8, 8, 4000005554, 'h', 1, 'system', 'ip_moved'),"
+	    "(9, 9, 4000005564, 'i', 2, 'system', 'integration_server_error'),"
+	    "(10, 10, 4000005552, 'j', 1, 'epp', 'device_added'),"
+	    "(11, 11, 4000005599, 'k', 1, 'epp', 'mine'),"
+	    "(12, 12, 1234, 'l', 1, 'epp', 'other');");
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	CHECK_EQ(q_int(path, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM events"), 12);
+	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		(void)snprintf(sql, sizeof(sql), "SELECT code FROM events "
+		    "WHERE occurred_at_ms = %zu", i + 1);
+		CHECK_EQ(q_int(path, sql), want[i]);
+	}
+	CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE name "
+	    "IN ('address_conflicts', 'devices_status')"), 2);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+static void
 test_missing_directory(void)
 {
 	struct store *s = NULL;
@@ -173,5 +236,6 @@ main(void)
 	RUN(test_view_columns_are_the_contract);
 	RUN(test_newer_database_is_refused);
 	RUN(test_missing_directory);
+	RUN(test_migration_0005_rewrites_codes);
 	return 0;
 }

@@ -60,5 +60,7 @@
 #define LIMIT_CONTROL_CLIENTS		16	/* connections at once */
 #define LIMIT_CONTROL_TIMEOUT_S		30	/* to send a request */
 #define LIMIT_CONTROL_TEXT_LEN		256	/* names, addresses, values */
+#define LIMIT_DEVICE_SET_KEYS		1000	/* devices named by one
+						   device set */
 
 #endif

@@ -58,6 +58,7 @@ struct conf {
 	uint32_t		 handshake_timeout_s;
 	uint32_t		 max_connections_per_address;
 	uint32_t		 max_devices;
+	uint32_t		 max_archived_devices;
 	uint64_t		 max_events;
 	uint64_t		 max_interactions;
 	uint32_t		 archive_after_days;

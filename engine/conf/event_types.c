@@ -15,8 +15,6 @@
 #include "kics_limits.h"
 #include "yaml_doc.h"
 
-#define EVENT_CODE_MIN		4000005500LL	/* 40000055xx: ours */
-#define EVENT_CODE_MAX		4000005599LL
 #define EVENT_TYPES_FILE	"event-types.yaml"
 #define EVENT_TYPES_BUILTIN	"<built-in>/" EVENT_TYPES_FILE
 
@@ -27,6 +25,8 @@ static const char *const event_types_required[] = {
 	EVENT_DEVICE_ADDED,
 	EVENT_DEVICE_CHANGED,
 	EVENT_IP_MOVED,
+	EVENT_IP_CONFLICT,
+	EVENT_ARCHIVED_ACTIVITY,
 	EVENT_DUPLICATE_AGENT,
 	EVENT_AGENT_LIMIT,
 	EVENT_DEVICE_LIMIT,
@@ -41,6 +41,31 @@ static const char *const event_types_required[] = {
 };
 #define N_REQUIRED	(sizeof(event_types_required) / \
 			    sizeof(event_types_required[0]))
+
+/*
+ * The codes the monitoring product documents, each bound to the category
+ * that means the same here (DESIGN: event types and asset-management
+ * events). no_traffic is registered by the traffic capture (issue 13).
+ */
+static const struct {
+	int64_t		 code;
+	const char	*category;
+} event_types_product[] = {
+	{ 4000005500LL, "network_attack" },
+	{ 4000005501LL, "untrusted_device" },
+	{ 4000005502LL, "unauthorized_application" },
+	{ 4000005503LL, "prohibited_file_operation" },
+	{ 4000005504LL, "file_modified" },
+	{ 4000005505LL, "firewall_blocked" },
+	{ 4000005003LL, EVENT_DEVICE_ADDED },
+	{ 4000005004LL, EVENT_DEVICE_CHANGED },
+	{ 4000005005LL, EVENT_IP_CONFLICT },
+	{ 4000005006LL, EVENT_ARCHIVED_ACTIVITY },
+	{ 4000005007LL, EVENT_IP_MOVED },
+	{ 4000002700LL, "no_traffic" },
+};
+#define N_PRODUCT	(sizeof(event_types_product) / \
+			    sizeof(event_types_product[0]))
 
 /* Name tables, in the order messages list the choices. */
 static const struct yaml_doc_name severity_names[] = {
@@ -221,8 +246,53 @@ static const struct yaml_doc_keys event_types_root_keys = {
 };
 
 static const struct yaml_doc_range event_types_code_range = {
-	EVENT_CODE_MIN, EVENT_CODE_MAX, YAML_DOC_RANGE_OUTSIDE, NULL
+	EVENT_CODE_PRODUCT_MIN, EVENT_CODE_OWN_MAX, YAML_DOC_RANGE_OUTSIDE,
+	NULL
 };
+
+const char *
+event_types_documented(int64_t code)
+{
+	for (size_t i = 0; i < N_PRODUCT; i++)
+		if (event_types_product[i].code == code)
+			return event_types_product[i].category;
+	return NULL;
+}
+
+/*
+ * Whether the code of a valid item may be used for its category: an own
+ * code, or a documented code given to the category it is documented for.
+ * Reported at the code, once the category is known.
+ */
+static void
+event_types_check_range(struct event_types_ctx *c,
+    const struct event_types_item *it)
+{
+	const struct yaml_doc_node *n = it->v[K_CODE];
+	const char *doc;
+
+	if (it->code >= EVENT_CODE_OWN_MIN && it->code <= EVENT_CODE_OWN_MAX)
+		return;
+	if (it->code > EVENT_CODE_PRODUCT_MAX) {
+		yaml_doc_check_error(&c->check, n, "code %lld is outside "
+		    "%lld..%lld, the range of codes of kics-epp's own and "
+		    "yours", (long long)it->code, EVENT_CODE_OWN_MIN,
+		    EVENT_CODE_OWN_MAX);
+		return;
+	}
+	if ((doc = event_types_documented(it->code)) == NULL)
+		yaml_doc_check_error(&c->check, n, "code %lld is in the "
+		    "monitoring product's range %lld..%lld but is not one of "
+		    "its documented codes: use a code of %lld..%lld",
+		    (long long)it->code, EVENT_CODE_PRODUCT_MIN,
+		    EVENT_CODE_PRODUCT_MAX, EVENT_CODE_OWN_MIN,
+		    EVENT_CODE_OWN_MAX);
+	else if (strcmp(doc, it->category) != 0)
+		yaml_doc_check_error(&c->check, n, "code %lld is the monitoring "
+		    "product's code of '%s', not of '%s': use a code of "
+		    "%lld..%lld", (long long)it->code, doc, it->category,
+		    EVENT_CODE_OWN_MIN, EVENT_CODE_OWN_MAX);
+}
 
 static void
 event_types_parse_code(struct event_types_ctx *c,
@@ -327,6 +397,8 @@ event_types_parse_entry(struct event_types_ctx *c,
 
 		event_types_parse_value(c, j, item->items[i + 1], &it);
 	}
+	if (it.code != 0 && it.category != NULL)
+		event_types_check_range(c, &it);
 	if (it.category != NULL && it.v[K_TECHNOLOGY] != NULL &&
 	    it.technology == TECHNOLOGY_SYSTEM &&
 	    strcmp(it.category, EVENT_CATEGORY_GENERIC) == 0)

@@ -29,6 +29,8 @@ enum technology {
 #define EVENT_DEVICE_ADDED		"device_added"
 #define EVENT_DEVICE_CHANGED		"device_attributes_changed"
 #define EVENT_IP_MOVED			"ip_moved"
+#define EVENT_IP_CONFLICT		"ip_conflict"
+#define EVENT_ARCHIVED_ACTIVITY		"archived_device_activity"
 #define EVENT_DUPLICATE_AGENT		"duplicate_agent_identity"
 #define EVENT_AGENT_LIMIT		"agent_limit_reached"
 #define EVENT_DEVICE_LIMIT		"device_limit_reached"
@@ -40,11 +42,28 @@ enum technology {
 #define EVENT_CONFIG_REJECTED		"configuration_rejected"
 #define EVENT_SERVER_ERROR		"integration_server_error"
 
+/*
+ * Codes: the monitoring product documents codes of 4000000000..4099999999
+ * (a file may give one only to the category it is documented for, see
+ * event_types_documented()); every other type has a code of
+ * 4900000000..4999999999, a range the product does not use.
+ */
+#define EVENT_CODE_PRODUCT_MIN	4000000000LL
+#define EVENT_CODE_PRODUCT_MAX	4099999999LL
+#define EVENT_CODE_OWN_MIN	4900000000LL
+#define EVENT_CODE_OWN_MAX	4999999999LL
+
+/*
+ * The category the product documents code for, or NULL when code is not
+ * one of its documented codes. Static.
+ */
+const char *event_types_documented(int64_t code);
+
 /* Category whose entry is used for EPP categories that are not listed. */
 #define EVENT_CATEGORY_GENERIC		"*"
 
 struct event_type {
-	int64_t		code;		/* 4000005500 … */
+	int64_t		code;		/* see EVENT_CODE_* */
 	const char	*category;	/* e.g. "network_attack" */
 	const char	*title;
 	enum severity	severity;	/* default when the agent sends none */

@@ -158,6 +158,29 @@ static const struct yaml_doc_range rules_code_range = {
 	0, INT64_MAX, YAML_DOC_RANGE_TYPE, NULL
 };
 
+/*
+ * Issue 12 moved kics-epp's own event types out of the monitoring
+ * product's range: a rule keyed on an old code would never match again,
+ * so it is refused with the code to use. Returns that code, or 0 when
+ * code is not an old one.
+ */
+static int64_t
+rules_renumbered(uint64_t code)
+{
+	if (code < 4000005506ULL || code > 4000005599ULL)
+		return 0;
+	switch (code) {
+	case 4000005552ULL:	/* device_added */
+		return 4000005003LL;
+	case 4000005553ULL:	/* device_attributes_changed */
+		return 4000005004LL;
+	case 4000005554ULL:	/* ip_moved */
+		return 4000005007LL;
+	default:
+		return (int64_t)code + 900000000LL;
+	}
+}
+
 static void
 rules_parse_codes(struct yaml_doc_check *c, struct yaml_doc_node *const *slot,
     struct rule_match *m)
@@ -171,10 +194,19 @@ rules_parse_codes(struct yaml_doc_check *c, struct yaml_doc_node *const *slot,
 		yaml_doc_check_nomem(c);
 		return;
 	}
-	for (size_t i = 0; i < it.n; i++)
+	for (size_t i = 0; i < it.n; i++) {
 		if (yaml_doc_check_uint(c, it.v[i], "code", &rules_code_range,
-		    &code) == 0)
+		    &code) < 0)
+			continue;
+		if (rules_renumbered(code) != 0)
+			yaml_doc_check_error(c, it.v[i], "code %llu is no "
+			    "longer used: kics-epp's own event types left the "
+			    "monitoring product's range; use %lld",
+			    (unsigned long long)code,
+			    (long long)rules_renumbered(code));
+		else
 			m->codes[m->n_codes++] = (int64_t)code;
+	}
 }
 
 /*

@@ -139,9 +139,22 @@ int store_agent_disconnect_silent(struct store *s, int64_t before_ms,
     int limit, store_agent_fn fn, void *ctx);
 
 /* devices */
+/* A device's status, as devices.status holds it. */
+enum store_status {
+	STORE_STATUS_AUTHORIZED,
+	STORE_STATUS_UNAUTHORIZED,	/* every new device */
+	STORE_STATUS_ARCHIVED,		/* silent: in the archive's pool */
+	STORE_STATUS_MAX
+};
+extern const char *const store_status_names[STORE_STATUS_MAX];
+/* Parses one of store_status_names; 0 or -EINVAL. */
+int store_status_parse(const char *name, enum store_status *ret_status);
+
 struct store_device {
 	int64_t		id;
 	int64_t		owner_agent;	/* 0 when none */
+	enum store_status status;
+	int64_t		last_seen_ms;
 	char		*attr[9];	/* effective values, see
 					   store_attr_names; NULL if unset */
 	char		*ip;		/* primary addresses, NULL if none */
@@ -178,6 +191,7 @@ int store_device_get(struct store *s, int64_t id,
     struct store_device *ret_device);
 int store_device_insert(struct store *s, enum store_source source,
     int64_t now_ms, int64_t *ret_id);
+/* Devices that are not archived (what limits.max_devices bounds). */
 int store_device_count(struct store *s, int64_t *ret_count);
 /* Widens last_seen_ms; un-archives nothing (status is the admin's). */
 int store_device_touch(struct store *s, int64_t id, int64_t now_ms);
@@ -208,23 +222,34 @@ int store_attr_get_source(struct store *s, int64_t device_id,
 /* Device holding address value, or -ENOENT. */
 int store_address_device(struct store *s, const char *value,
     int64_t *ret_device_id);
-/*
- * Like store_address_device(), and also the device's last_seen_ms, so that
- * a caller touches the device only when that is stale.
- */
-int store_address_device_seen(struct store *s, const char *value,
-    int64_t *ret_device_id, int64_t *ret_last_seen_ms);
+/* The device holding an address, as the merge rules need it. */
+struct store_holder {
+	int64_t		device_id;
+	int64_t		last_seen_ms;	/* of the device: touch it only when
+					   that is stale */
+	enum store_status status;	/* of the device */
+	enum store_source source;	/* of the address; manual: set by hand */
+	bool		has_mac;	/* the device has a MAC address */
+};
+/* Fills *ret_holder for address value; -ENOENT when nobody holds it. */
+int store_address_holder(struct store *s, const char *value,
+    struct store_holder *ret_holder);
 /* Device holding IP value that has no MAC address at all, or -ENOENT. */
 int store_address_device_without_mac(struct store *s, const char *value,
     int64_t *ret_device_id);
 /*
  * Puts address value on device_id, creating it or moving it from another
- * device. Returns 0 and in *ret_from the device it was taken from (0 when
- * new or already there).
+ * device. Returns 1 when the device did not hold it before (new, or moved:
+ * *ret_from is then the device it was taken from), 0 when it already held
+ * it (*ret_from 0), or a negative errno.
  */
 int store_address_put(struct store *s, int64_t device_id, const char *kind,
     const char *value, const char *interface, enum store_source source,
     int64_t now_ms, int64_t *ret_from);
+
+/* Sets the source of address value (e.g. manual: set by hand). */
+int store_address_set_source(struct store *s, const char *value,
+    enum store_source source);
 
 /* EPP applications of a device */
 struct store_application {
@@ -314,9 +339,51 @@ int store_server_touch(struct store *s, int64_t id, int64_t now_ms);
 int store_rules_state_put(struct store *s, const char *file,
     int64_t loaded_ms, const char *rules_json, int64_t now_ms);
 
-/* Archives up to limit devices silent since before_ms; returns how many. */
-int store_device_archive_silent(struct store *s, int64_t before_ms,
-    int limit);
+/*
+ * The archive (store_archive.c, issue 12). store_device_silent() writes
+ * to ret_ids the ids of at most max devices that are not archived and
+ * were last seen before before_ms, the longest silent first, and returns
+ * how many (or a negative errno). store_device_status_set() returns 1
+ * when the status of device id changed, 0 when it had it already,
+ * -ENOENT or a negative errno. store_archive_count() counts archived
+ * devices. store_archive_prune() deletes the n archived devices silent the
+ * longest, with their addresses, attributes, applications and
+ * interactions (their events and agents stay, without the link), and
+ * returns how many it deleted or a negative errno.
+ */
+int store_device_silent(struct store *s, int64_t before_ms, int64_t *ret_ids,
+    size_t max);
+int store_device_status_set(struct store *s, int64_t id,
+    enum store_status status);
+int store_archive_count(struct store *s, int64_t *ret_count);
+int store_archive_prune(struct store *s, int64_t n);
+
+/*
+ * IP conflicts being reported (store_archive.c, issue 12): device_id uses
+ * IP value that another device holds. store_conflict_note() returns 1 when
+ * "IP address conflict" is due (the conflict is new, or was last reported
+ * before now_ms - every_ms; its time is then set to now_ms), 0 when not,
+ * or a negative errno. store_conflict_clear() forgets it (device_id holds
+ * value now).
+ */
+int store_conflict_note(struct store *s, int64_t device_id,
+    const char *value, int64_t now_ms, int64_t every_ms);
+int store_conflict_clear(struct store *s, int64_t device_id,
+    const char *value);
+
+/*
+ * Selection of devices for device set (store_select.c, issue 12).
+ * store_device_exists(): 0 or -ENOENT. store_device_by_name(): the one
+ * device whose name or host name is name (any case); -ENOENT when none,
+ * -EEXIST when several (*ret_count then says how many). store_ip_each():
+ * calls fn for every IP address (device id and canonical text) until fn
+ * returns nonzero, which it returns; else 0 or a negative errno.
+ */
+int store_device_exists(struct store *s, int64_t id);
+int store_device_by_name(struct store *s, const char *name,
+    int64_t *ret_id, int64_t *ret_count);
+typedef int (*store_ip_fn)(void *ctx, int64_t device_id, const char *ip);
+int store_ip_each(struct store *s, store_ip_fn fn, void *ctx);
 
 /* administration (store_admin.c, issue 5); structs of records.h */
 struct engine_user;
@@ -363,6 +430,5 @@ int store_user_put(struct store *s, const char *name, const char *role,
     int64_t now_ms);
 int store_user_delete(struct store *s, const char *name);
 int store_audit_insert(struct store *s, const struct engine_audit *a);
-int store_device_set_status(struct store *s, int64_t id, const char *status);
 
 #endif

@@ -381,19 +381,3 @@ store_audit_insert(struct store *s, const struct engine_audit *a)
 	(void)store_bind_text(st, 8, a->detail);
 	return admin_exec(s, st);
 }
-
-int
-store_device_set_status(struct store *s, int64_t id, const char *status)
-{
-	sqlite3_stmt *st = admin_prepare(s,
-	    "UPDATE devices SET status = ?2 WHERE id = ?1");
-	int r;
-
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, id);
-	(void)sqlite3_bind_text(st, 2, status, -1, SQLITE_STATIC);
-	if ((r = admin_exec(s, st)) < 0)
-		return r;
-	return sqlite3_changes(s->db) == 0 ? -ENOENT : 0;
-}

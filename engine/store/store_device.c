@@ -19,6 +19,34 @@ const char *const store_source_names[STORE_SOURCE_MAX] = {
 	"manual", "epp", "traffic",
 };
 
+const char *const store_status_names[STORE_STATUS_MAX] = {
+	"authorized", "unauthorized", "archived",
+};
+
+int
+store_status_parse(const char *name, enum store_status *ret_status)
+{
+	for (int i = 0; i < STORE_STATUS_MAX; i++) {
+		if (name != NULL && strcmp(name, store_status_names[i]) == 0) {
+			*ret_status = (enum store_status)i;
+			return 0;
+		}
+	}
+	return -EINVAL;
+}
+
+/* A status or source column; the CHECK constraints keep it known. */
+static int
+column_enum(sqlite3_stmt *st, int i, const char *const *names, int n)
+{
+	const char *v = (const char *)sqlite3_column_text(st, i);
+
+	for (int k = 0; v != NULL && k < n; k++)
+		if (strcmp(v, names[k]) == 0)
+			return k;
+	return 0;
+}
+
 void
 store_device_clear(struct store_device *d)
 {
@@ -50,8 +78,8 @@ store_device_get(struct store *s, int64_t id, struct store_device *ret_device)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_GET,
 	    "SELECT owner_agent, name, hostname, domain, os_name, os_version, "
-	    "vendor, model, serial_number, category_manual, ip, mac, category "
-	    "FROM devices WHERE id = ?1");
+	    "vendor, model, serial_number, category_manual, ip, mac, category, "
+	    "status, last_seen_ms FROM devices WHERE id = ?1");
 	struct store_device d = { .id = id };
 	int rc, r = 0;
 
@@ -64,6 +92,9 @@ store_device_get(struct store *s, int64_t id, struct store_device *ret_device)
 		return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
 	}
 	d.owner_agent = sqlite3_column_int64(st, 0);
+	d.status = (enum store_status)column_enum(st, STORE_ATTR_MAX + 4,
+	    store_status_names, STORE_STATUS_MAX);
+	d.last_seen_ms = sqlite3_column_int64(st, STORE_ATTR_MAX + 5);
 	for (int i = 0; i < STORE_ATTR_MAX && r == 0; i++)
 		r = column_dup_opt(st, i + 1, &d.attr[i]);
 	if (r == 0)
@@ -105,7 +136,8 @@ int
 store_device_count(struct store *s, int64_t *ret_count)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_COUNT,
-	    "SELECT COUNT(*) FROM devices");
+	    "SELECT COUNT(*) FROM devices WHERE status IN ('authorized', "
+	    "'unauthorized')");
 
 	if (st == NULL)
 		return -EIO;
@@ -330,11 +362,13 @@ store_address_device(struct store *s, const char *value,
 }
 
 int
-store_address_device_seen(struct store *s, const char *value,
-    int64_t *ret_device_id, int64_t *ret_last_seen_ms)
+store_address_holder(struct store *s, const char *value,
+    struct store_holder *ret_holder)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_DEVICE_SEEN,
-	    "SELECT a.device_id, d.last_seen_ms FROM addresses a "
+	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_HOLDER,
+	    "SELECT a.device_id, d.last_seen_ms, d.status, a.source, "
+	    "EXISTS (SELECT 1 FROM addresses m WHERE m.device_id = a.device_id "
+	    "AND m.kind = 'mac') FROM addresses a "
 	    "JOIN devices d ON d.id = a.device_id WHERE a.value = ?1");
 	int rc;
 
@@ -343,8 +377,13 @@ store_address_device_seen(struct store *s, const char *value,
 	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
-		*ret_device_id = sqlite3_column_int64(st, 0);
-		*ret_last_seen_ms = sqlite3_column_int64(st, 1);
+		ret_holder->device_id = sqlite3_column_int64(st, 0);
+		ret_holder->last_seen_ms = sqlite3_column_int64(st, 1);
+		ret_holder->status = (enum store_status)column_enum(st, 2,
+		    store_status_names, STORE_STATUS_MAX);
+		ret_holder->source = (enum store_source)column_enum(st, 3,
+		    store_source_names, STORE_SOURCE_MAX);
+		ret_holder->has_mac = sqlite3_column_int(st, 4) != 0;
 		(void)sqlite3_reset(st);
 		return 0;
 	}
@@ -375,6 +414,7 @@ store_address_put(struct store *s, int64_t device_id, const char *kind,
 	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_GET,
 	    "SELECT id, device_id FROM addresses WHERE value = ?1");
 	int64_t addr_id = 0, from = 0;
+	bool added = true;
 	int rc;
 
 	if (st == NULL)
@@ -419,13 +459,31 @@ store_address_put(struct store *s, int64_t device_id, const char *kind,
 		(void)store_bind_text(st, 3, interface);
 		(void)sqlite3_bind_int64(st, 4, now_ms);
 		(void)sqlite3_bind_int(st, 5, STORE_TOUCH_MS);
-		if (from == device_id)
+		if (from == device_id) {
 			from = 0;
+			added = false;
+		}
 	}
 	if ((rc = store_exec_stmt(s, st)) < 0)
 		return rc;
 	*ret_from = from;
-	return 0;
+	return added ? 1 : 0;
+}
+
+int
+store_address_set_source(struct store *s, const char *value,
+    enum store_source source)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_SOURCE,
+	    "UPDATE addresses SET source = ?2 WHERE value = ?1 "
+	    "AND source <> ?2");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 2, store_source_names[source], -1,
+	    SQLITE_STATIC);
+	return store_exec_stmt(s, st);
 }
 
 int
@@ -494,22 +552,4 @@ store_applications_replace(struct store *s, int64_t device_id,
 out:
 	strbuf_fini(&products);
 	return r;
-}
-
-int
-store_device_archive_silent(struct store *s, int64_t before_ms, int limit)
-{
-	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_ARCHIVE,
-	    "UPDATE devices SET status = 'archived' WHERE id IN ("
-	    "SELECT id FROM devices WHERE last_seen_ms < ?1 "
-	    "AND status <> 'archived' LIMIT ?2)");
-	int r;
-
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, before_ms);
-	(void)sqlite3_bind_int(st, 2, limit);
-	if ((r = store_exec_stmt(s, st)) < 0)
-		return r;
-	return sqlite3_changes(s->db);
 }
