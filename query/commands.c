@@ -140,7 +140,9 @@ const struct cli_command cli_commands[] = {
 	  .usage = "map edges",
 	  .help = "Prints every row of the map_edges view (src_device_id, "
 	  "dst_device_id, protocol,\nport, source, first_seen_ms, "
-	  "last_seen_ms, packets, bytes).\n" },
+	  "last_seen_ms, packets, bytes, app_protocol: the application\n"
+	  "protocol nDPI named in monitoring-point traffic, empty when "
+	  "unknown or from\nEPP data).\n" },
 	{ .name = "map export", .run = lookup_map_export, .dot = true,
 	  .usage = "map export [--format json|dot]",
 	  .help = "Exports the whole map. json (the default): one object "

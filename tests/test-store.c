@@ -89,7 +89,8 @@ test_view_columns_are_the_contract(void)
 		{ "map_nodes", "device_id,name,category,status,ip,mac,vendor,"
 		    "model,os,epp_icon,security_state,last_seen_ms" },
 		{ "map_edges", "src_device_id,dst_device_id,protocol,port,"
-		    "source,first_seen_ms,last_seen_ms,packets,bytes" },
+		    "source,first_seen_ms,last_seen_ms,packets,bytes,"
+		    "app_protocol" },
 		{ "event_log", "event_id,occurred_at_ms,registered_at_ms,"
 		    "device_id,agent_id,code,title,severity,technology,"
 		    "category,description,tags" },

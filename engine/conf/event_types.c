@@ -17,6 +17,9 @@
 
 #define EVENT_CODE_MIN		4000005500LL	/* 40000055xx: ours */
 #define EVENT_CODE_MAX		4000005599LL
+#define EVENT_CODE_NO_TRAFFIC	4000002700LL	/* documented by the product
+						   (issue 13) */
+#define EVENT_CODE_IP_CONFLICT	4000005005LL	/* documented, issue 12 */
 #define EVENT_TYPES_FILE	"event-types.yaml"
 #define EVENT_TYPES_BUILTIN	"<built-in>/" EVENT_TYPES_FILE
 
@@ -37,6 +40,8 @@ static const char *const event_types_required[] = {
 	EVENT_CERT_EXPIRING,
 	EVENT_CONFIG_REJECTED,
 	EVENT_SERVER_ERROR,
+	EVENT_IP_CONFLICT,
+	EVENT_NO_TRAFFIC,
 	EVENT_CATEGORY_GENERIC,
 };
 #define N_REQUIRED	(sizeof(event_types_required) / \
@@ -230,8 +235,10 @@ event_types_parse_code(struct event_types_ctx *c,
 {
 	uint64_t code;
 
-	if (yaml_doc_check_uint(&c->check, n, "code", &event_types_code_range,
-	    &code) < 0)
+	if (yaml_doc_get_uint(n, EVENT_CODE_NO_TRAFFIC, EVENT_CODE_NO_TRAFFIC,
+	    &code) < 0 && yaml_doc_get_uint(n, EVENT_CODE_IP_CONFLICT,
+	    EVENT_CODE_IP_CONFLICT, &code) < 0 && yaml_doc_check_uint(&c->check, n, "code",
+	    &event_types_code_range, &code) < 0)
 		return;
 	it->code = (int64_t)code;
 	for (size_t i = 0; i < c->n_codes; i++) {
