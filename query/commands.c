@@ -282,6 +282,22 @@ const struct cli_command cli_commands[] = {
 	  "error of the\nrules file is printed as file:line:column: "
 	  "message; exit 1 then.\n",
 	  .opts = { { "file", true }, { "event-json", true } } },
+	{ .name = "traffic import", .control = CLI_CONTROL_SEND,
+	  .run = admin_traffic_import, .min_pos = 1, .max_pos = 1,
+	  .usage = "traffic import FILE [--point NAME]",
+	  .help = "Imports a pcap or pcapng file of monitoring-point traffic "
+	  "(Administrator,\nthrough the daemon, which opens FILE itself: it "
+	  "must be readable by the\ndaemon's user). Flows with packets both "
+	  "ways become interactions of source\ntraffic (they win over EPP "
+	  "data of the same interaction), their hosts become\ndevices; the "
+	  "application protocol comes from nDPI and vendors from the IEEE\n"
+	  "registries. The file keeps its own times. A damaged file changes "
+	  "nothing.\nPrints packets read, flows, devices and interactions "
+	  "added, and what was\nskipped and why (--format json: one object "
+	  "with these counts).\n"
+	  "  --point NAME     the monitoring point to name in events "
+	  "(default: import)\n",
+	  .opts = { { "point", true } } },
 	{ .name = "rules reload", .control = CLI_CONTROL_SEND,
 	  .run = admin_plain,
 	  .usage = "rules reload",
