@@ -36,7 +36,7 @@
 #include "kics_limits.h"
 #include "log.h"
 #include "strbuf.h"
-#include "traffic-private.h"
+#include "capture.h"
 
 #define CONTROL_PWBUF_LEN	16384	/* getpwuid_r buffer */
 

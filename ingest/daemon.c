@@ -33,7 +33,7 @@
 #include "pki.h"
 #include "privilege.h"
 #include "tls.h"
-#include "traffic-private.h"
+#include "capture.h"
 #include "version.h"
 
 #define DAEMON_DB_FILE		"kics-epp.db"

@@ -20,7 +20,7 @@
 
 #include <ndpi/ndpi_api.h>
 
-#include "traffic-private.h"
+#include "capture.h"
 
 #define DPI_PROTOS	"tcp:47808,udp:47808@BACnet\n"
 

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "addr.h"
-#include "traffic-private.h"
+#include "capture.h"
 
 #define FLOW_DPI_PACKETS	24	/* packets nDPI gets before giving up */
 #define FLOW_PENDING_TAKE	4096	/* evicted flows that call for a take */

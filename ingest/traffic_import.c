@@ -24,7 +24,7 @@
 
 #include "ingest.h"
 #include "strbuf.h"
-#include "traffic-private.h"
+#include "capture.h"
 
 #define IMPORT_POINT	"import"	/* point name when none is given */
 

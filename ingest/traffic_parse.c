@@ -10,7 +10,7 @@
 
 #include <pcap/pcap.h>
 
-#include "traffic-private.h"
+#include "capture.h"
 
 #define ETH_HLEN	14
 #define SLL_HLEN	16

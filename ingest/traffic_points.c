@@ -22,7 +22,7 @@
 #include "clock.h"
 #include "conf.h"
 #include "ingest.h"
-#include "traffic-private.h"
+#include "capture.h"
 
 #define POINT_SNAPLEN		65535	/* whole frames: nDPI needs payload */
 #define POINT_BUFFER_BYTES	(8 * 1024 * 1024)	/* kernel ring */

@@ -11,7 +11,7 @@
 
 #include "clock.h"
 #include "ingest.h"
-#include "traffic-private.h"
+#include "capture.h"
 
 /* One batch on its way through the writer. */
 struct traffic_task {

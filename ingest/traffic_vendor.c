@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "traffic-private.h"
+#include "capture.h"
 
 #define VENDOR_LINE_MAX		4096	/* bytes of one CSV line */
 #define VENDOR_FIELD_MAX	256	/* bytes of one field kept */

@@ -282,6 +282,10 @@ const struct cli_command cli_commands[] = {
 	  "error of the\nrules file is printed as file:line:column: "
 	  "message; exit 1 then.\n",
 	  .opts = { { "file", true }, { "event-json", true } } },
+	{ .name = "rules reload", .control = CLI_CONTROL_SEND,
+	  .run = admin_plain,
+	  .usage = "rules reload",
+	  .help = "Makes the daemon reload its rules (Administrator).\n" },
 	{ .name = "traffic import", .control = CLI_CONTROL_SEND,
 	  .run = admin_traffic_import, .min_pos = 1, .max_pos = 1,
 	  .usage = "traffic import FILE [--point NAME]",
@@ -298,10 +302,6 @@ const struct cli_command cli_commands[] = {
 	  "  --point NAME     the monitoring point to name in events "
 	  "(default: import)\n",
 	  .opts = { { "point", true } } },
-	{ .name = "rules reload", .control = CLI_CONTROL_SEND,
-	  .run = admin_plain,
-	  .usage = "rules reload",
-	  .help = "Makes the daemon reload its rules (Administrator).\n" },
 };
 
 const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * Shared by the monitoring-point files of the daemon (ingest/traffic*.c,
+ * The capture side of monitoring points in the daemon (ingest/traffic*.c,
  * issue 13): the IEEE vendor registry, the packet parser, the flow table
  * with nDPI, and how batches reach the writer.
  *
@@ -9,8 +9,8 @@
  * once loaded and shared by all. traffic_submit() may be called from any
  * thread; the batch's task runs on the writer and is freed on the loop.
  */
-#ifndef KICS_TRAFFIC_PRIVATE_H
-#define KICS_TRAFFIC_PRIVATE_H
+#ifndef KICS_CAPTURE_H
+#define KICS_CAPTURE_H
 
 #include <stdbool.h>
 #include <stddef.h>
