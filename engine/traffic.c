@@ -14,7 +14,7 @@
 #include "engine-private.h"
 #include "traffic.h"
 
-#define TRAFFIC_CACHE_SLOTS	4096	/* hosts remembered per batch */
+#define TRAFFIC_CACHE_SLOTS	65536	/* hosts remembered per batch */
 #define TRAFFIC_CATEGORY_ROUTER	"network_device"
 
 /* A host already resolved in this batch. */
