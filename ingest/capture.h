@@ -130,9 +130,10 @@ void flow_table_free(struct flow_table *t);
 void flow_table_packet(struct flow_table *t, enum pkt_kind k,
     const struct pkt *p);
 /*
- * Takes what is ready for the engine: every flow's counters since the
- * last take (all: also flows still open), ARP bindings and new routers.
- * Flows idle since before idle_before_ms (capture time) are removed. 
+ * Takes what is ready for the engine, at most a few thousand flows at a
+ * time (call again until it returns NULL): flows' counters since the last
+ * take, ARP bindings and new routers. Flows idle since before
+ * idle_before_ms (capture time), or every flow with all, are removed.
  * Returns a batch (freed with traffic_batch_free()) or NULL when there is
  * nothing to hand over.
  */

@@ -21,6 +21,9 @@
 
 #define FLOW_DPI_PACKETS	24	/* packets nDPI gets before giving up */
 #define FLOW_PENDING_TAKE	4096	/* evicted flows that call for a take */
+#define FLOW_BATCH_MAX		4096	/* flows per batch: the writer's
+					   transaction stays short, so that
+					   agents' reports wait little */
 #define MAC_TABLE_MAX		65536	/* MACs whose IPs are counted */
 #define MAC_HOST_IPS		4	/* more IPs behind a MAC: a router */
 #define BINDINGS_MAX		4096	/* ARP replies kept between takes */
@@ -504,6 +507,8 @@ flow_table_take(struct flow_table *t, bool all, int64_t idle_before_ms)
 	struct flow *f, *next;
 
 	for (f = t->oldest; f != NULL; f = next) {
+		if (t->pending != NULL && t->pending->n_flows >= FLOW_BATCH_MAX)
+			break;
 		next = f->next;
 		if (all || f->last_ms < idle_before_ms)
 			flow_remove(t, f);

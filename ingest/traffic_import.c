@@ -114,6 +114,7 @@ import_read(struct traffic_import *im)
 {
 	char err[PCAP_ERRBUF_SIZE] = "";
 	struct flow_table *ft = NULL;
+	struct traffic_batch *b;
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	struct pkt pk;
@@ -135,12 +136,12 @@ import_read(struct traffic_import *im)
 		pk.ts_ms = (int64_t)h->ts.tv_sec * 1000 + h->ts.tv_usec / 1000;
 		pk.wire_len = h->len;
 		flow_table_packet(ft, k, &pk);
-		if (flow_table_pending(ft))
-			r = import_submit(im, flow_table_take(ft, false,
-			    INT64_MIN));
+		while (r == 0 && flow_table_pending(ft) && (b =
+		    flow_table_take(ft, false, INT64_MIN)) != NULL)
+			r = import_submit(im, b);
 	}
-	if (r == 0)
-		r = import_submit(im, flow_table_take(ft, true, 0));
+	while (r == 0 && (b = flow_table_take(ft, true, 0)) != NULL)
+		r = import_submit(im, b);
 	im->counts = *flow_table_counts(ft);
 	flow_table_free(ft);
 	pcap_close(pc);

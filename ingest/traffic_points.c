@@ -66,7 +66,10 @@ point_applied(void *ctx, const struct traffic_result *res, int r)
 	(void)pthread_mutex_unlock(&p->t->mtx);
 }
 
-/* Hands what the table has over, unless too much waits already. */
+/*
+ * Hands what the table has over, batch by batch, until too much waits at
+ * the writer (the rest stays counted in the table for the next round).
+ */
 static void
 point_flush(struct traffic_point *p, bool all)
 {
@@ -74,17 +77,21 @@ point_flush(struct traffic_point *p, bool all)
 	struct traffic_batch *b;
 	int64_t idle = (int64_t)p->t->flush_interval_s * 2000;
 
-	(void)pthread_mutex_lock(&p->t->mtx);
-	if (p->in_flight >= TRAFFIC_IN_FLIGHT && !all) {
+	for (;;) {
+		(void)pthread_mutex_lock(&p->t->mtx);
+		if (p->in_flight >= TRAFFIC_IN_FLIGHT && !all) {
+			(void)pthread_mutex_unlock(&p->t->mtx);
+			return;
+		}
+		p->in_flight++;
 		(void)pthread_mutex_unlock(&p->t->mtx);
-		return;
+		b = flow_table_take(p->flows, all, clock_wall_ms() -
+		    (idle > POINT_IDLE_MIN_MS ? idle : POINT_IDLE_MIN_MS));
+		if (b == NULL || traffic_submit(p->t->writer, b, &sink) < 0) {
+			point_applied(p, NULL, 0);
+			return;
+		}
 	}
-	p->in_flight++;
-	(void)pthread_mutex_unlock(&p->t->mtx);
-	b = flow_table_take(p->flows, all, clock_wall_ms() -
-	    (idle > POINT_IDLE_MIN_MS ? idle : POINT_IDLE_MIN_MS));
-	if (b == NULL || traffic_submit(p->t->writer, b, &sink) < 0)
-		point_applied(p, NULL, 0);
 }
 
 static void
