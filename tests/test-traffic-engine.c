@@ -113,6 +113,7 @@ test_traffic_wins_over_epp(void)
 	    "FROM map_edges", "traffic 10 S7Comm");
 	/* the agent's device and the peer were found, not duplicated */
 	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM devices"), 2);
+	rb_free(r);
 	fx_close(&x);
 }
 
@@ -136,6 +137,7 @@ test_epp_vendor_wins(void)
 	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM device_attributes WHERE "
 	    "name = 'vendor' AND source = 'traffic' AND value = "
 	    "'Siemens AG'"), 1);
+	rb_free(r);
 	fx_close(&x);
 }
 
