@@ -36,6 +36,7 @@
 #include "kics_limits.h"
 #include "log.h"
 #include "strbuf.h"
+#include "capture.h"
 
 #define CONTROL_PWBUF_LEN	16384	/* getpwuid_r buffer */
 
@@ -430,6 +431,7 @@ static const struct control_action control_actions[] = {
 	{ ACTION(DEVICE_SET),		NULL,	&admin_device_set },
 	{ ACTION(AGENT_RESET),		NULL,	&admin_agent_reset },
 	{ ACTION(AGENT_REMOVE),		NULL,	&admin_agent_remove },
+	{ ACTION(TRAFFIC_IMPORT),	traffic_import_start,	NULL },
 };
 #undef ACTION
 
@@ -481,6 +483,8 @@ control_target(struct control_req *req)
 		control_target_devices(m->device, t, len);
 	else if (m->agent != NULL)
 		(void)snprintf(t, len, "agent %.128s", m->agent->agent_id);
+	else if (m->traffic != NULL)
+		(void)snprintf(t, len, "file %.200s", m->traffic->file);
 }
 
 static void

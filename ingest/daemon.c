@@ -33,6 +33,7 @@
 #include "pki.h"
 #include "privilege.h"
 #include "tls.h"
+#include "capture.h"
 #include "version.h"
 
 #define DAEMON_DB_FILE		"kics-epp.db"
@@ -56,6 +57,7 @@ struct daemon {
 	struct writer	*writer;
 	struct http	*http;
 	struct control	*control;	/* DATA_DIR/control.sock */
+	struct traffic	*traffic;	/* monitoring points, imports */
 	struct event	*sig_term, *sig_int, *sig_hup;
 	struct event	*drain_ev;
 	bool		stopping;
@@ -362,6 +364,7 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	log_info("%s: stop accepting, answering what is queued",
 	    strsignal((int)sig));
 	http_stop_accepting(d->http);
+	traffic_stop(d->traffic);	/* its last flows before the writer */
 	writer_stop(d->writer);
 	drain_cb(-1, 0, d);
 }
@@ -502,7 +505,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	struct control_params cp = { 0 };
 	struct engine *e;
 	char *dir;
-	size_t n, n_users = 0, enabled;
+	size_t n, n_users = 0, enabled, captures;
 	int r;
 
 	dir = path_join(d->data_dir, DAEMON_PKI_DIR);
@@ -528,11 +531,14 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	if ((r = writer_new(d->base, e, types, rules, &d->writer)) < 0)
 		fatalx("cannot start the writer: %s", strerror(-r));
 	d->http = http_new(d->base, d->writer, &hcfg);
+	d->traffic = traffic_new(d->conf, d->writer);
+	captures = traffic_start(d->traffic, d->conf);
 	/*
-	 * Ready means listening. With no server enabled there is nothing to
-	 * wait for, and the daemon must run for kics-query to enable one.
+	 * Ready means listening or capturing. With no server enabled there
+	 * is nothing to wait for, and the daemon must run for kics-query to
+	 * enable one.
 	 */
-	if (servers_start(d, servers, n, &enabled) == 0) {
+	if (servers_start(d, servers, n, &enabled) == 0 && captures == 0) {
 		if (enabled > 0)
 			fatalx("none of the %zu enabled integration server(s) "
 			    "could listen (see above)", enabled);
@@ -547,6 +553,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	cp.writer = d->writer;
 	cp.http = d->http;
 	cp.pki = d->pki;
+	cp.traffic = d->traffic;
 	cp.reload = reload_now;
 	cp.reload_arg = d;
 	d->control = control_new(&cp, users, n_users);
@@ -563,6 +570,8 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 static void
 cleanup(struct daemon *d)
 {
+	/* Traffic waits for its batches at the writer, which then ends. */
+	traffic_free(d->traffic);
 	/* The writer answers nothing more: the loop has drained it. */
 	writer_free(d->writer);
 	certcheck_free(d->certcheck);

@@ -335,6 +335,7 @@ struct control_params {
 	 * thread only (paths of the CA and the CRL stay readable).
 	 */
 	struct pki	*pki;
+	struct traffic	*traffic;	/* monitoring points (issue 13) */
 	/*
 	 * Reloads the event types and rules like SIGHUP; returns the number
 	 * of rules, or a negative errno with the first error in msg.

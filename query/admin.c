@@ -658,3 +658,34 @@ admin_agent_id(const struct cli_command *c)
 	agent.agent_id = (char *)arg_pos[0];
 	return admin_send(c, &req);
 }
+
+int
+admin_traffic_import(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__TrafficArgs tr =
+	    KICS__CONTROL__V1__TRAFFIC_ARGS__INIT;
+	char cwd[PATH_MAX], *path = NULL;
+	size_t len;
+	int r;
+
+	/* the daemon opens the file: it needs a path of its own */
+	if (arg_pos[0][0] == '\0')
+		cli_usage_error("FILE must not be empty");
+	if (arg_pos[0][0] == '/')
+		path = strdup(arg_pos[0]);
+	else if (getcwd(cwd, sizeof(cwd)) != NULL) {
+		len = strlen(cwd) + strlen(arg_pos[0]) + 2;
+		if ((path = malloc(len)) != NULL)
+			(void)snprintf(path, len, "%s/%s", cwd, arg_pos[0]);
+	}
+	if (path == NULL)
+		return cli_fail(EXIT_FAILURE, "cannot make '%s' an absolute "
+		    "path: %s", arg_pos[0], strerror(errno));
+	req.traffic = &tr;
+	tr.file = path;
+	tr.point = opt_or_empty("point");
+	r = admin_send(c, &req);
+	free(path);
+	return r;
+}

@@ -205,6 +205,7 @@ cli_run_fn admin_user_add;
 cli_run_fn admin_user_remove;
 cli_run_fn admin_plain;		/* no arguments: rules reload */
 cli_run_fn admin_agent_id;	/* agent reset, agent remove */
+cli_run_fn admin_traffic_import;	/* traffic import (issue 13) */
 
 /* --- printers (output.c) --- */
 

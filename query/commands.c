@@ -157,7 +157,9 @@ const struct cli_command cli_commands[] = {
 	  .usage = "map edges",
 	  .help = "Prints every row of the map_edges view (src_device_id, "
 	  "dst_device_id, protocol,\nport, source, first_seen_ms, "
-	  "last_seen_ms, packets, bytes).\n" },
+	  "last_seen_ms, packets, bytes, app_protocol: the application\n"
+	  "protocol nDPI named in monitoring-point traffic, empty when "
+	  "unknown or from\nEPP data).\n" },
 	{ .name = "map export", .run = lookup_map_export, .dot = true,
 	  .usage = "map export [--format json|dot]",
 	  .help = "Exports the whole map. json (the default): one object "
@@ -301,6 +303,22 @@ const struct cli_command cli_commands[] = {
 	  .run = admin_plain,
 	  .usage = "rules reload",
 	  .help = "Makes the daemon reload its rules (Administrator).\n" },
+	{ .name = "traffic import", .control = CLI_CONTROL_SEND,
+	  .run = admin_traffic_import, .min_pos = 1, .max_pos = 1,
+	  .usage = "traffic import FILE [--point NAME]",
+	  .help = "Imports a pcap or pcapng file of monitoring-point traffic "
+	  "(Administrator,\nthrough the daemon, which opens FILE itself: it "
+	  "must be readable by the\ndaemon's user). Flows with packets both "
+	  "ways become interactions of source\ntraffic (they win over EPP "
+	  "data of the same interaction), their hosts become\ndevices; the "
+	  "application protocol comes from nDPI and vendors from the IEEE\n"
+	  "registries. The file keeps its own times. A damaged file changes "
+	  "nothing.\nPrints packets read, flows, devices and interactions "
+	  "added, and what was\nskipped and why (--format json: one object "
+	  "with these counts).\n"
+	  "  --point NAME     the monitoring point to name in events "
+	  "(default: import)\n",
+	  .opts = { { "point", true } } },
 };
 
 const size_t cli_ncommands = sizeof(cli_commands) / sizeof(cli_commands[0]);

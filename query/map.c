@@ -11,7 +11,8 @@
 
 #define EDGES_SQL \
 	"SELECT src_device_id, dst_device_id, protocol, port, source, " \
-	"first_seen_ms, last_seen_ms, packets, bytes FROM map_edges " \
+	"first_seen_ms, last_seen_ms, packets, bytes, app_protocol " \
+	"FROM map_edges " \
 	"ORDER BY src_device_id, dst_device_id, protocol, port"
 
 int
@@ -55,7 +56,8 @@ query_map_edges_json(struct query_db *db, char **ret_json)
 	"SELECT json_object('src_device_id', src_device_id, " \
 	"'dst_device_id', dst_device_id, 'protocol', protocol, 'port', port, " \
 	"'source', source, 'first_seen_ms', first_seen_ms, 'last_seen_ms', " \
-	"last_seen_ms, 'packets', packets, 'bytes', bytes) FROM (" \
+	"last_seen_ms, 'packets', packets, 'bytes', bytes, 'app_protocol', " \
+	"app_protocol) FROM (" \
 	EDGES_SQL ")"
 
 /* Where the export document goes: a stream or a string. */

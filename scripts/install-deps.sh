@@ -32,6 +32,11 @@ PACKAGES="
 	systemd
 	man-db
 	groff-base
+	libpcap-dev
+	libndpi-dev
+	ieee-data
+	python3-scapy
+	iproute2
 "
 
 missing=""

@@ -68,6 +68,18 @@ build/tests/agent-sim/kics-agent-sim --address "$ADDR" --port "$PORT" \
     --agents "$AGENTS" --duration "$SECONDS_RUN" --events-per-report 3 \
     --connections-per-report 8
 
+# Monitoring-point traffic: a pcap written by scapy, imported by the
+# daemon (which opens the file itself) as monitoring point "demo-span".
+echo
+echo "run: importing a generated pcap (Modbus, S7comm, DNP3, IEC 104, ...)"
+/usr/bin/python3 tests/traffic-pcap.py protocols "$DATA/demo-traffic.pcap"
+build/query/kics-query --data-dir "$DATA" traffic import \
+    "$DATA/demo-traffic.pcap" --point demo-span || true
+echo
+echo "== map edges from traffic (kics-query map edges)"
+build/query/kics-query --data-dir "$DATA" map edges | grep -E 'SOURCE|traffic' |
+    head -15 || true
+
 echo
 echo "== devices (kics-query devices --limit 15)"
 build/query/kics-query --data-dir "$DATA" devices --limit 15 || true

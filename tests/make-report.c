@@ -24,7 +24,7 @@ usage(void)
 	(void)fprintf(stderr,
 	    "usage: make-report --agent ID --seq N [--mac MAC] [--ip IP]\n"
 	    "           [--hostname H] [--events N] [--event-prefix P]\n"
-	    "           [--token T]\n"
+	    "           [--token T] [--tcp-to IP:PORT]\n"
 	    "       make-report --decode-ack | --decode-error < body\n");
 	exit(2);
 }
@@ -92,6 +92,7 @@ main(int argc, char **argv)
 		{ "events", required_argument, NULL, 'e' },
 		{ "event-prefix", required_argument, NULL, 'p' },
 		{ "token", required_argument, NULL, 't' },
+		{ "tcp-to", required_argument, NULL, 'c' },
 		{ "decode-ack", no_argument, NULL, 'A' },
 		{ "decode-error", no_argument, NULL, 'E' },
 		{ NULL, 0, NULL, 0 },
@@ -107,6 +108,10 @@ main(int argc, char **argv)
 	const char *mac = NULL, *ip = NULL, *hostname = "host";
 	const char *prefix = "ev";
 	char *addrs[1];
+	Kics__Epp__V1__Connection conn = KICS__EPP__V1__CONNECTION__INIT;
+	Kics__Epp__V1__Connection *connp = &conn;
+	char remote[64] = "";
+	char *colon;
 	unsigned long events = 0;
 	uint8_t *buf;
 	size_t len;
@@ -140,6 +145,27 @@ main(int argc, char **argv)
 			break;
 		case 't':
 			rep.agent_token = optarg;
+			break;
+		case 'c':
+			/* one outbound TCP connection, 5 packets each way */
+			(void)snprintf(remote, sizeof(remote), "%s", optarg);
+			if ((colon = strrchr(remote, ':')) == NULL)
+				usage();
+			*colon = '\0';
+			conn.protocol =
+			    KICS__EPP__V1__CONNECTION__PROTOCOL__TCP;
+			conn.direction =
+			    KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND;
+			conn.remote_address = remote;
+			conn.remote_port = (uint32_t)strtoul(colon + 1, NULL,
+			    10);
+			conn.local_port = 50999;
+			conn.packets_sent = conn.packets_received = 5;
+			conn.bytes_sent = conn.bytes_received = 300;
+			conn.first_seen_ms = 1700000000000;
+			conn.last_seen_ms = 1700000001000;
+			rep.connections = &connp;
+			rep.n_connections = 1;
 			break;
 		case 'A':
 			return decode(true);

@@ -89,7 +89,8 @@ test_view_columns_are_the_contract(void)
 		{ "map_nodes", "device_id,name,category,status,ip,mac,vendor,"
 		    "model,os,epp_icon,security_state,last_seen_ms" },
 		{ "map_edges", "src_device_id,dst_device_id,protocol,port,"
-		    "source,first_seen_ms,last_seen_ms,packets,bytes" },
+		    "source,first_seen_ms,last_seen_ms,packets,bytes,"
+		    "app_protocol" },
 		{ "event_log", "event_id,occurred_at_ms,registered_at_ms,"
 		    "device_id,agent_id,code,title,severity,technology,"
 		    "category,description,tags" },
@@ -183,8 +184,11 @@ test_migration_0005_rewrites_codes(void)
 
 	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
 	store_free(s);
+	/* back to version 4: undo 0005 and the later migrations (0007) */
 	exec_sql(path, "DROP TABLE address_conflicts; "
-	    "DROP INDEX devices_status; PRAGMA user_version = 4;"
+	    "DROP INDEX devices_status; DROP VIEW map_edges; "
+	    "ALTER TABLE interactions DROP COLUMN app_protocol; "
+	    "CREATE VIEW map_edges AS SELECT 1; PRAGMA user_version = 4;"
 	    "INSERT INTO events (occurred_at_ms, registered_at_ms, code, "
 	    "title, severity, technology, category) VALUES "
 	    "(1, 1, 4000005500, 'a', 2, 'epp', 'network_attack'),"

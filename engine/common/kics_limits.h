@@ -29,6 +29,8 @@
 /* yaml_doc, conf, event_types: the files under conf/ */
 #define LIMIT_YAML_NODES	262144	/* scalars + collections in a file */
 #define LIMIT_CONF_SERVERS	64	/* integration_servers entries */
+#define LIMIT_CONF_POINTS	16	/* monitoring_points entries */
+#define LIMIT_TRAFFIC_FLOWS	4194304	/* traffic.max_flows */
 #define LIMIT_CONF_USERS	256	/* users entries */
 #define LIMIT_CONF_NAME_LEN	64	/* integration server name */
 #define LIMIT_CONF_USER_LEN	32	/* OS user name */

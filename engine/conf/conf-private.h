@@ -41,6 +41,7 @@ struct conf_list {
 /* integration_servers and users. */
 extern const struct conf_list conf_servers_list;
 extern const struct conf_list conf_users_list;
+extern const struct conf_list conf_points_list;	/* monitoring_points */
 
 /*
  * Reads the value n of the key called name: a list of at most max items

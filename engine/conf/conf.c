@@ -94,6 +94,16 @@ static const struct conf_key conf_keys[] = {
 	  NULL, 1, 3650, true, NULL, NULL },
 	{ "users", CONF_T_LIST, OFF(users), 0, NULL,
 	  0, LIMIT_CONF_USERS, true, NULL, &conf_users_list },
+	{ "monitoring_points", CONF_T_LIST, OFF(points), 0, NULL,
+	  0, LIMIT_CONF_POINTS, false, NULL, &conf_points_list },
+	{ "traffic.flush_interval_s", CONF_T_U32, OFF(flush_interval_s), 10,
+	  NULL, 1, 3600, false, NULL, NULL },
+	{ "traffic.no_traffic_after_s", CONF_T_U32, OFF(no_traffic_after_s),
+	  300, NULL, 10, 7 * 86400, false, NULL, NULL },
+	{ "traffic.max_flows", CONF_T_U32, OFF(max_flows), 65536, NULL,
+	  1024, LIMIT_TRAFFIC_FLOWS, false, NULL, NULL },
+	{ "traffic.ieee_data_dir", CONF_T_DIR, OFF(ieee_data_dir), 0,
+	  "/usr/share/ieee-data", 0, 0, false, NULL, NULL },
 	{ "event_types", CONF_T_FILE, OFF(event_types_path), 0,
 	  "event-types.yaml", 0, 0, true, NULL, NULL },
 	{ "rules", CONF_T_FILE, OFF(rules_path), 0, "rules.yaml",
@@ -120,6 +130,8 @@ conf_free(struct conf *c)
 	free(c->user);
 	conf_servers_list.free(c->servers, c->n_servers);
 	conf_users_list.free(c->users, c->n_users);
+	conf_points_list.free(c->points, c->n_points);
+	free(c->ieee_data_dir);
 	free(c->event_types_path);
 	free(c->rules_path);
 	free(c->log_file);

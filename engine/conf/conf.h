@@ -32,6 +32,13 @@ struct conf_server {
 	bool		 enabled;
 };
 
+/* A monitoring point: live capture on an interface (issue 13). */
+struct conf_point {
+	char		*name;
+	char		*interface;
+	char		*filter;		/* BPF expression, "" for all */
+};
+
 struct conf_user {
 	char		*name;			/* OS user name */
 	enum role	 role;
@@ -64,6 +71,12 @@ struct conf {
 	uint32_t		 archive_after_days;
 	struct conf_user	*users;
 	size_t			 n_users;
+	struct conf_point	*points;	/* monitoring_points */
+	size_t			 n_points;
+	uint32_t		 flush_interval_s;	/* traffic.* */
+	uint32_t		 no_traffic_after_s;
+	uint32_t		 max_flows;
+	char			*ieee_data_dir;	/* absolute */
 	/*
 	 * event_types and rules, relative names resolved against the
 	 * directory of path; NULL when the configuration is the built-in one

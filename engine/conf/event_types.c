@@ -37,6 +37,8 @@ static const char *const event_types_required[] = {
 	EVENT_CERT_EXPIRING,
 	EVENT_CONFIG_REJECTED,
 	EVENT_SERVER_ERROR,
+	EVENT_IP_CONFLICT,
+	EVENT_NO_TRAFFIC,
 	EVENT_CATEGORY_GENERIC,
 };
 #define N_REQUIRED	(sizeof(event_types_required) / \

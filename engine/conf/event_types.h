@@ -41,6 +41,8 @@ enum technology {
 #define EVENT_CERT_EXPIRING		"certificate_expiring"
 #define EVENT_CONFIG_REJECTED		"configuration_rejected"
 #define EVENT_SERVER_ERROR		"integration_server_error"
+#define EVENT_IP_CONFLICT		"ip_conflict"
+#define EVENT_NO_TRAFFIC		"no_traffic"	/* issue 13 */
 
 /*
  * Codes: the monitoring product documents codes of 4000000000..4099999999

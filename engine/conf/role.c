@@ -40,6 +40,7 @@ static const struct role_action role_actions[] = {
 	{ ACTION(RULES_RELOAD), "rules reload", ROLE_ADMINISTRATOR },
 	{ ACTION(AGENT_RESET), "agent reset", ROLE_ADMINISTRATOR },
 	{ ACTION(AGENT_REMOVE), "agent remove", ROLE_ADMINISTRATOR },
+	{ ACTION(TRAFFIC_IMPORT), "traffic import", ROLE_ADMINISTRATOR },
 };
 
 #undef ACTION

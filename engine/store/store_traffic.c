@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the SQL that only monitoring-point traffic needs
+ * (issue 13): interactions of source traffic with their application
+ * protocol, and the few lookups of its device rules.
+ */
+#include <errno.h>
+
+#include "store-private.h"
+
+#define COUNTER_MAX	((int64_t)1 << 48)	/* per batch and counter */
+
+static void
+bind_edge(sqlite3_stmt *st, const struct store_interaction *in,
+    const char *app)
+{
+	(void)sqlite3_bind_int64(st, 1, in->src_device_id);
+	(void)sqlite3_bind_int64(st, 2, in->dst_device_id);
+	(void)sqlite3_bind_text(st, 3, in->protocol, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int(st, 4, (int)in->port);
+	(void)sqlite3_bind_int64(st, 5, in->first_seen_ms);
+	(void)sqlite3_bind_int64(st, 6, in->last_seen_ms);
+	(void)sqlite3_bind_int64(st, 7, in->packets > COUNTER_MAX ?
+	    COUNTER_MAX : (int64_t)in->packets);
+	(void)sqlite3_bind_int64(st, 8, in->bytes > COUNTER_MAX ?
+	    COUNTER_MAX : (int64_t)in->bytes);
+	(void)sqlite3_bind_text(st, 9, app != NULL ? app : "", -1,
+	    SQLITE_STATIC);
+}
+
+int
+store_traffic_edge_add(struct store *s, const struct store_interaction *in,
+    const char *app_protocol, bool *ret_created)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	/* a later flow that nDPI could not name keeps the earlier name */
+	st = store_stmt(s, STMT_TRAFFIC_EDGE_UPDATE,
+	    "UPDATE interactions SET "
+	    "first_seen_ms = MIN(first_seen_ms, ?5), "
+	    "last_seen_ms = MAX(last_seen_ms, ?6), "
+	    "packets = packets + ?7, bytes = bytes + ?8, "
+	    "app_protocol = CASE WHEN ?9 = '' THEN app_protocol ELSE ?9 END "
+	    "WHERE src_device_id = ?1 AND dst_device_id = ?2 "
+	    "AND protocol = ?3 AND port = ?4 AND source = 'traffic'");
+	if (st == NULL)
+		return -EIO;
+	bind_edge(st, in, app_protocol);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	if (sqlite3_changes(s->db) > 0) {
+		*ret_created = false;
+		return 0;
+	}
+	st = store_stmt(s, STMT_TRAFFIC_EDGE_INSERT,
+	    "INSERT INTO interactions (src_device_id, dst_device_id, protocol, "
+	    "port, source, first_seen_ms, last_seen_ms, packets, bytes, "
+	    "app_protocol) VALUES (?1, ?2, ?3, ?4, 'traffic', ?5, ?6, ?7, ?8, "
+	    "?9)");
+	if (st == NULL)
+		return -EIO;
+	bind_edge(st, in, app_protocol);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	*ret_created = true;
+	return 0;
+}
+
+int
+store_traffic_other_address(struct store *s, int64_t device_id,
+    const char *kind, const char *value, bool *ret_has)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_OTHER_ADDR,
+	    "SELECT COUNT(*) FROM addresses WHERE device_id = ?1 "
+	    "AND kind = ?2 AND value <> ?3");
+	int64_t n;
+	int r;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+	if ((r = store_step_int(s, st, &n)) < 0)
+		return r;
+	*ret_has = n > 0;
+	return 0;
+}
+
+int
+store_traffic_recent_event(struct store *s, int64_t device_id,
+    const char *category, int64_t since_ms, bool *ret_found)
+{
+	/* events_device (device_id, occurred_at_ms) bounds the scan */
+	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_RECENT_EVENT,
+	    "SELECT COUNT(*) FROM events WHERE device_id = ?1 "
+	    "AND occurred_at_ms >= ?3 AND category = ?2 AND event_id IS NULL");
+	int64_t n;
+	int r;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, category, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 3, since_ms);
+	if ((r = store_step_int(s, st, &n)) < 0)
+		return r;
+	*ret_found = n > 0;
+	return 0;
+}
+
+int
+store_traffic_drop_primary_ip(struct store *s, int64_t device_id,
+    const char *ip)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_PRIMARY_IP,
+	    "UPDATE devices SET ip = (SELECT value FROM addresses "
+	    "WHERE device_id = ?1 AND kind <> 'mac' ORDER BY kind, id "
+	    "LIMIT 1) WHERE id = ?1 AND ip = ?2");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_traffic_fill_primary(struct store *s, int64_t device_id,
+    const char *ip, const char *mac)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_FILL_PRIMARY,
+	    "UPDATE devices SET ip = COALESCE(ip, ?2), mac = COALESCE(mac, ?3) "
+	    "WHERE id = ?1 AND ((ip IS NULL AND ?2 IS NOT NULL) OR "
+	    "(mac IS NULL AND ?3 IS NOT NULL))");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)store_bind_text(st, 2, ip);
+	(void)store_bind_text(st, 3, mac);
+	return store_exec_stmt(s, st);
+}

@@ -1,0 +1,308 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tests of the capture side of monitoring points (issue 13): the frame
+ * parser on hand-made frames (VLAN, IPv6, ARP, truncated and malformed
+ * ones), the IEEE vendor registry (longest prefix wins, read from files),
+ * and the flow table (initiator rules, one-way flows, the router rule,
+ * the bound on flows).
+ */
+#include <errno.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "testutil.h"
+#include "capture.h"
+
+static const uint8_t MAC_A[6] = { 0x00, 0x1b, 0x1b, 0x5a, 0xbc, 0x01 };
+static const uint8_t MAC_B[6] = { 0x00, 0x14, 0x22, 0x00, 0x00, 0x02 };
+
+/* An Ethernet/IPv4/TCP frame into buf; returns its length. */
+static size_t
+frame_tcp(uint8_t *buf, const uint8_t *smac, const uint8_t *dmac,
+    uint32_t sip, uint32_t dip, uint16_t sport, uint16_t dport,
+    uint8_t flags, bool vlan)
+{
+	size_t o = 0;
+
+	memcpy(buf, dmac, 6);
+	memcpy(buf + 6, smac, 6);
+	o = 12;
+	if (vlan) {
+		buf[o++] = 0x81;
+		buf[o++] = 0x00;
+		buf[o++] = 0x00;
+		buf[o++] = 42;
+	}
+	buf[o++] = 0x08;
+	buf[o++] = 0x00;
+	memset(buf + o, 0, 40);
+	buf[o] = 0x45;
+	buf[o + 3] = 40;		/* total length */
+	buf[o + 9] = 6;
+	buf[o + 12] = (uint8_t)(sip >> 24);
+	buf[o + 13] = (uint8_t)(sip >> 16);
+	buf[o + 14] = (uint8_t)(sip >> 8);
+	buf[o + 15] = (uint8_t)sip;
+	buf[o + 16] = (uint8_t)(dip >> 24);
+	buf[o + 17] = (uint8_t)(dip >> 16);
+	buf[o + 18] = (uint8_t)(dip >> 8);
+	buf[o + 19] = (uint8_t)dip;
+	buf[o + 20] = (uint8_t)(sport >> 8);
+	buf[o + 21] = (uint8_t)sport;
+	buf[o + 22] = (uint8_t)(dport >> 8);
+	buf[o + 23] = (uint8_t)dport;
+	buf[o + 32] = 0x50;		/* data offset 5 */
+	buf[o + 33] = flags;
+	return o + 40;
+}
+
+#define IP4(a, b, c, d)	((uint32_t)(a) << 24 | (b) << 16 | (c) << 8 | (d))
+
+static void
+test_parse_frames(void)
+{
+	uint8_t f[128];
+	struct pkt p;
+	size_t n;
+
+	n = frame_tcp(f, MAC_A, MAC_B, IP4(10, 0, 0, 1), IP4(10, 0, 0, 2),
+	    40000, 502, 0x02, true);
+	CHECK_EQ(pkt_parse(DLT_EN10MB, f, (uint32_t)n, &p), PKT_IP);
+	CHECK(p.syn && p.has_mac && p.family == 4);
+	CHECK_EQ(p.sport, 40000);
+	CHECK_EQ(p.dport, 502);
+	CHECK(memcmp(p.src_mac, MAC_A, 6) == 0);
+	/* SYN-ACK is not the initiator's */
+	n = frame_tcp(f, MAC_B, MAC_A, IP4(10, 0, 0, 2), IP4(10, 0, 0, 1),
+	    502, 40000, 0x12, false);
+	CHECK_EQ(pkt_parse(DLT_EN10MB, f, (uint32_t)n, &p), PKT_IP);
+	CHECK(!p.syn);
+	/* every cut short of the headers is truncated, never a crash */
+	for (size_t cut = 0; cut < n; cut++)
+		CHECK_EQ(pkt_parse(DLT_EN10MB, f, (uint32_t)cut, &p),
+		    PKT_TRUNCATED);
+	/* IHL of 2 words: malformed */
+	f[14] = 0x42;
+	CHECK_EQ(pkt_parse(DLT_EN10MB, f, (uint32_t)n, &p), PKT_MALFORMED);
+	/* an EtherType nobody uses here */
+	n = frame_tcp(f, MAC_A, MAC_B, 1, 2, 1, 2, 0, false);
+	f[12] = 0x88;
+	f[13] = 0xcc;
+	CHECK_EQ(pkt_parse(DLT_EN10MB, f, (uint32_t)n, &p), PKT_OTHER);
+	CHECK(strcmp(pkt_kind_reason(PKT_TRUNCATED), "truncated") == 0);
+}
+
+static void
+test_parse_ipv6_and_arp(void)
+{
+	uint8_t f[128] = { 0 };
+	struct pkt p;
+
+	/* Ethernet / IPv6 / UDP 53 */
+	f[12] = 0x86;
+	f[13] = 0xdd;
+	f[14] = 0x60;
+	f[19] = 8;			/* payload length */
+	f[20] = 17;			/* UDP */
+	f[22] = 0xfd;
+	f[37] = 1;
+	f[38] = 0xfd;
+	f[53] = 2;
+	f[54] = 0xc3;
+	f[55] = 0x50;
+	f[57] = 53;
+	CHECK_EQ(pkt_parse(DLT_EN10MB, f, 62, &p), PKT_IP);
+	CHECK(p.family == 6 && p.proto == TRAFFIC_PROTO_UDP && p.dport == 53);
+	CHECK_EQ(pkt_parse(DLT_EN10MB, f, 61, &p), PKT_TRUNCATED);
+	/* ARP reply 10.0.3.50 is-at MAC_A */
+	memset(f, 0, sizeof(f));
+	f[12] = 0x08;
+	f[13] = 0x06;
+	f[15] = 1;
+	f[16] = 0x08;
+	f[18] = 6;
+	f[19] = 4;
+	f[21] = 2;
+	memcpy(f + 22, MAC_A, 6);
+	f[28] = 10;
+	f[30] = 3;
+	f[31] = 50;
+	CHECK_EQ(pkt_parse(DLT_EN10MB, f, 42, &p), PKT_ARP_REPLY);
+	CHECK(memcmp(p.arp_mac, MAC_A, 6) == 0 && p.arp_ip[3] == 50);
+	f[21] = 1;			/* a request binds nothing */
+	CHECK_EQ(pkt_parse(DLT_EN10MB, f, 42, &p), PKT_OTHER);
+}
+
+static void
+write_file(const char *dir, const char *name, const char *text)
+{
+	char path[512];
+	FILE *f;
+
+	(void)snprintf(path, sizeof(path), "%s/%s", dir, name);
+	CHECK((f = fopen(path, "w")) != NULL);
+	CHECK(fputs(text, f) >= 0);
+	CHECK(fclose(f) == 0);
+}
+
+static void
+test_vendors_longest_prefix(void)
+{
+	char dir[] = "/tmp/test-vendors.XXXXXX", err[256];
+	struct vendors *v = NULL;
+	const uint8_t other[6] = { 0x00, 0x1b, 0x1b, 0x00, 0x00, 0x01 };
+	const uint8_t mam[6] = { 0x00, 0x1b, 0x1b, 0x5a, 0x00, 0x01 };
+	const uint8_t none[6] = { 0x02, 0, 0, 0, 0, 1 };
+
+	CHECK(mkdtemp(dir) != NULL);
+	CHECK_EQ(vendors_load(dir, &v, err, sizeof(err)), -ENOENT);
+	CHECK(strstr(err, "ieee-data") != NULL);
+	write_file(dir, "oui.csv", "Registry,Assignment,Organization Name,"
+	    "Organization Address\nMA-L,001B1B,\"Siemens AG,\",Karlsruhe\n"
+	    "MA-L,zz,Bad Row,\n");
+	write_file(dir, "mam.csv", "Registry,Assignment,Organization Name,"
+	    "Organization Address\nMA-M,001B1B5,\"Quoted \"\"M\"\" Ltd\",x\n");
+	write_file(dir, "oui36.csv", "Registry,Assignment,Organization Name,"
+	    "Organization Address\nMA-S,001B1B5AB,Smallest GmbH,y\n");
+	CHECK_EQ(vendors_load(dir, &v, err, sizeof(err)), 0);
+	CHECK_EQ(vendors_count(v), 3);
+	CHECK(strcmp(vendors_find(v, MAC_A), "Smallest GmbH") == 0);
+	CHECK(strcmp(vendors_find(v, mam), "Quoted \"M\" Ltd") == 0);
+	CHECK(strcmp(vendors_find(v, other), "Siemens AG") == 0);
+	CHECK(vendors_find(v, none) == NULL);
+	vendors_free(v);
+	/* Debian's own files, when installed */
+	if (access(VENDORS_DIR "/oui.csv", R_OK) == 0) {
+		CHECK_EQ(vendors_load(VENDORS_DIR, &v, err, sizeof(err)), 0);
+		CHECK(vendors_count(v) > 30000);
+		CHECK(strcmp(vendors_find(v, other), "Siemens AG") == 0);
+		vendors_free(v);
+	}
+	(void)snprintf(err, sizeof(err), "rm -rf %s", dir);
+	CHECK(system(err) == 0);
+}
+
+/* Feeds one TCP frame to t at time ms. */
+static void
+feed(struct flow_table *t, const uint8_t *smac, uint32_t sip, uint32_t dip,
+    uint16_t sport, uint16_t dport, uint8_t flags, int64_t ms)
+{
+	uint8_t f[128];
+	size_t n = frame_tcp(f, smac, MAC_B, sip, dip, sport, dport, flags,
+	    false);
+	struct pkt p;
+	enum pkt_kind k = pkt_parse(DLT_EN10MB, f, (uint32_t)n, &p);
+
+	p.ts_ms = ms;
+	p.wire_len = (uint32_t)n;
+	flow_table_packet(t, k, &p);
+}
+
+static void
+test_flow_initiators(void)
+{
+	struct flow_table *t = flow_table_new(1024, NULL, "unit");
+	struct traffic_batch *b;
+	uint32_t a = IP4(10, 0, 0, 1), c = IP4(10, 0, 0, 2);
+
+	CHECK(t != NULL);
+	/* SYN from the high port's side to a low port: usual */
+	feed(t, MAC_A, a, c, 40000, 502, 0x02, 1000);
+	feed(t, MAC_B, c, a, 502, 40000, 0x12, 1001);
+	/* no SYN, ports 1024 and 3000: the lower port is the responder */
+	feed(t, MAC_A, a, c, 3000, 1024, 0x18, 1002);
+	feed(t, MAC_B, c, a, 1024, 3000, 0x18, 1003);
+	/* SYN from the low port's side wins over the port rule */
+	feed(t, MAC_A, a, c, 80, 9000, 0x02, 1004);
+	feed(t, MAC_B, c, a, 9000, 80, 0x12, 1005);
+	/* one way only */
+	feed(t, MAC_A, a, c, 5000, 6000, 0x18, 1006);
+	b = flow_table_take(t, true, 0);
+	CHECK(b != NULL);
+	CHECK_EQ(b->n_flows, 3);
+	CHECK(strcmp(b->flows[0].src.ip, "10.0.0.1") == 0);
+	CHECK_EQ(b->flows[0].port, 502);
+	CHECK_EQ(b->flows[0].packets, 2);
+	CHECK_EQ(b->flows[0].first_seen_ms, 1000);
+	CHECK_EQ(b->flows[0].last_seen_ms, 1001);
+	CHECK(strcmp(b->flows[0].src.mac, "00:1b:1b:5a:bc:01") == 0);
+	CHECK_EQ(b->flows[1].port, 1024);
+	CHECK(strcmp(b->flows[1].src.ip, "10.0.0.1") == 0);
+	CHECK_EQ(b->flows[2].port, 9000);
+	CHECK(strcmp(b->flows[2].src.ip, "10.0.0.1") == 0);
+	CHECK_EQ(flow_table_counts(t)->unidirectional, 1);
+	CHECK_EQ(flow_table_counts(t)->flows, 4);
+	traffic_batch_free(b);
+	flow_table_free(t);
+}
+
+static void
+test_router_rule(void)
+{
+	struct flow_table *t = flow_table_new(1024, NULL, "unit");
+	struct traffic_batch *b;
+	uint32_t srv = IP4(10, 0, 6, 60);
+
+	CHECK(t != NULL);
+	for (int i = 0; i < 4; i++) {
+		feed(t, MAC_A, IP4(172, 16, i, 10), srv, 40000, 102, 0x02, i);
+		feed(t, MAC_B, srv, IP4(172, 16, i, 10), 102, 40000, 0x12, i);
+	}
+	b = flow_table_take(t, false, 0);
+	CHECK(b != NULL && b->n_routers == 0 && b->n_flows == 4);
+	CHECK(b->flows[3].src.mac[0] != '\0');	/* 4 IPs: still a host */
+	traffic_batch_free(b);
+	feed(t, MAC_A, IP4(172, 16, 4, 10), srv, 40000, 102, 0x02, 10);
+	feed(t, MAC_B, srv, IP4(172, 16, 4, 10), 102, 40000, 0x12, 11);
+	b = flow_table_take(t, true, 0);
+	CHECK(b != NULL);
+	CHECK_EQ(b->n_routers, 1);
+	CHECK_EQ(b->routers[0].n_ips, 5);
+	CHECK(strcmp(b->routers[0].mac, "00:1b:1b:5a:bc:01") == 0);
+	CHECK(strcmp(b->routers[0].ips[4], "172.16.4.10") == 0);
+	CHECK_EQ(b->n_flows, 1);
+	CHECK(b->flows[0].src.mac[0] == '\0');	/* behind the router */
+	traffic_batch_free(b);
+	flow_table_free(t);
+}
+
+static void
+test_flow_bound(void)
+{
+	struct flow_table *t = flow_table_new(1024, NULL, "unit");
+	struct traffic_batch *b;
+	size_t total = 0;
+
+	CHECK(t != NULL);
+	for (uint32_t i = 0; i < 9000; i++) {
+		feed(t, MAC_A, IP4(10, 1, 0, 0) + i, IP4(10, 2, 0, 1), 40000,
+		    80, 0x02, i);
+		feed(t, MAC_B, IP4(10, 2, 0, 1), IP4(10, 1, 0, 0) + i, 80,
+		    40000, 0x12, i);
+	}
+	CHECK_EQ(flow_table_counts(t)->evicted, 9000 - 1024);
+	CHECK(flow_table_pending(t));
+	/* batches of a few thousand flows, until none is left */
+	while ((b = flow_table_take(t, true, 0)) != NULL) {
+		CHECK(b->n_flows > 0);
+		total += b->n_flows;
+		traffic_batch_free(b);
+	}
+	CHECK_EQ(total, 9000);
+	flow_table_free(t);
+}
+
+int
+main(void)
+{
+	RUN(test_parse_frames);
+	RUN(test_parse_ipv6_and_arp);
+	RUN(test_vendors_longest_prefix);
+	RUN(test_flow_initiators);
+	RUN(test_router_rule);
+	RUN(test_flow_bound);
+	return 0;
+}
