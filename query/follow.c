@@ -124,7 +124,11 @@ follow_signals(void)
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = follow_signal;
 	(void)sigemptyset(&sa.sa_mask);
-	/* no SA_RESTART: the sleep ends at once */
+	/*
+	 * SA_RESTART keeps a write of stdout from failing with EINTR;
+	 * nanosleep() is never restarted (signal(7)): the sleep ends at once.
+	 */
+	sa.sa_flags = SA_RESTART;
 	(void)sigaction(SIGINT, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 }
