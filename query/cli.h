@@ -277,11 +277,11 @@ int out_table(FILE *out, const struct out_style *s,
 void out_csv_begin(FILE *out);
 
 /*
- * Prints the columns of t not starting with '_' as RFC 4180 CSV (CRLF,
- * quoted where needed), times as --time says; the header only when
- * header.
+ * Writes the columns of row not starting with '_' as one RFC 4180 CSV
+ * line (CRLF, quoted where needed, times as --time says), or their names
+ * when header.
  */
-int out_csv(FILE *out, const struct query_table *t, bool header);
+void out_csv_row(FILE *out, const struct query_row *row, bool header);
 
 /* Writes one CSV field (quoted when needed) followed by sep. */
 void out_csv_field(FILE *out, const char *v, const char *sep);
@@ -302,13 +302,14 @@ char *out_json_time(const char *json);
 
 /*
  * The one output of every list: a query writes into query (rows into a
- * table for table and CSV, the JSON text for JSON), out_sink_print prints
- * what it got.
+ * table for a table, the JSON text for JSON; CSV rows go to stdout as
+ * they come), out_sink_print prints what it got.
  */
 struct out_sink {
 	enum out_format		format;
-	struct query_table	*table;	/* table and CSV: the rows, owned */
+	struct query_table	*table;	/* table: the rows, owned */
 	char			*json;	/* JSON: the text, owned */
+	size_t			rows;	/* CSV: rows written */
 	struct query_sink	query;	/* what the query writes to */
 };
 

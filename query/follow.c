@@ -29,23 +29,6 @@ struct follow_out {
 	struct out_style style;
 };
 
-/* Writes a CSV row: the columns not starting with '_'. */
-static void
-csv_row(const struct query_row *row, bool header)
-{
-	char buf[40];
-	size_t last = 0;
-
-	for (size_t c = 0; c < row->ncols; c++)
-		if (row->names[c][0] != '_')
-			last = c;
-	for (size_t c = 0; c < row->ncols; c++)
-		if (row->names[c][0] != '_')
-			out_csv_field(stdout, header ? row->names[c] :
-			    out_csv_value(row->names[c], &row->values[c], buf,
-			    sizeof(buf)), c == last ? "\r\n" : ",");
-}
-
 /* The text of column name of row; "-" for NULL or a missing column. */
 static const char *
 col(const struct query_row *row, const char *name)
@@ -90,8 +73,8 @@ follow_row(void *ctx, const struct query_row *row)
 		free(json);
 	} else if (arg_format == OUT_FORMAT_CSV) {
 		if (!f->header)
-			csv_row(row, true);
-		csv_row(row, false);
+			out_csv_row(stdout, row, true);
+		out_csv_row(stdout, row, false);
 	} else {
 		if (!f->header)
 			(void)printf("ID  OCCURRED  SEVERITY  DEVICE  IP  CODE  "

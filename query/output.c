@@ -452,26 +452,20 @@ out_csv_value(const char *name, const struct query_value *v, char *buf,
 	return v->text;
 }
 
-int
-out_csv(FILE *out, const struct query_table *t, bool header)
+void
+out_csv_row(FILE *out, const struct query_row *row, bool header)
 {
 	char buf[40];
 	size_t last = 0;
 
-	for (size_t c = 0; c < t->ncols; c++)
-		if (t->names[c][0] != '_')
+	for (size_t c = 0; c < row->ncols; c++)
+		if (row->names[c][0] != '_')
 			last = c;
-	for (size_t c = 0; header && c < t->ncols; c++)
-		if (t->names[c][0] != '_')
-			out_csv_field(out, t->names[c],
-			    c == last ? "\r\n" : ",");
-	for (size_t row = 0; row < t->nrows; row++)
-		for (size_t c = 0; c < t->ncols; c++)
-			if (t->names[c][0] != '_')
-				out_csv_field(out, out_csv_value(t->names[c],
-				    query_table_cell(t, row, c), buf,
-				    sizeof(buf)), c == last ? "\r\n" : ",");
-	return ferror(out) ? -EIO : 0;
+	for (size_t c = 0; c < row->ncols; c++)
+		if (row->names[c][0] != '_')
+			out_csv_field(out, header ? row->names[c] :
+			    out_csv_value(row->names[c], &row->values[c], buf,
+			    sizeof(buf)), c == last ? "\r\n" : ",");
 }
 
 /* The key just closed at json[end] ('"'), when it ends in "_ms". */
@@ -533,6 +527,21 @@ out_json_time(const char *json)
 	return ret;
 }
 
+/* A query_row_fn writing one CSV row to stdout, the header before the
+ * first. */
+static int
+csv_stream_row(void *ctx, const struct query_row *row)
+{
+	struct out_sink *k = ctx;
+
+	if (k->rows++ == 0) {
+		out_csv_begin(stdout);
+		out_csv_row(stdout, row, true);
+	}
+	out_csv_row(stdout, row, false);
+	return ferror(stdout) ? -EIO : 0;
+}
+
 int
 out_sink_init(struct out_sink *k, enum out_format format)
 {
@@ -541,6 +550,12 @@ out_sink_init(struct out_sink *k, enum out_format format)
 	if (format == OUT_FORMAT_JSON) {
 		/* SQLite builds the JSON: no row passes through here. */
 		k->query.ret_json = &k->json;
+		return 0;
+	}
+	if (format == OUT_FORMAT_CSV) {
+		/* Streamed: nothing needs all rows before the first. */
+		k->query.fn = csv_stream_row;
+		k->query.ctx = k;
 		return 0;
 	}
 	if ((k->table = query_table_new()) == NULL)
@@ -577,9 +592,12 @@ out_sink_print(FILE *out, const struct out_sink *k, const struct out_col *cols,
 	}
 	/* Without rows CSV is the mark alone; a table says none. */
 	if (k->format == OUT_FORMAT_CSV) {
-		out_csv_begin(out);
-		r = out_csv(out, k->table, true);
-	} else if (k->table->nrows > 0) {
+		if (k->rows == 0)
+			out_csv_begin(out);
+		*ret_count = k->rows;
+		return ferror(out) ? -EIO : 0;
+	}
+	if (k->table->nrows > 0) {
 		out_style_init(&s);
 		r = out_table(out, &s, k->table, cols);
 	}
