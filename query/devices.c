@@ -451,7 +451,8 @@ query_device_show(struct query_db *db, int64_t id, char **ret_json)
 	    "e.description, e.tags FROM events e LEFT JOIN agents ag "
 	    "ON ag.id = e.agent_ref WHERE e.device_id = ?%d ORDER BY "
 	    "e.occurred_at_ms DESC, e.id DESC LIMIT %d) "
-	    "ORDER BY occurred_at_ms, event_id)))) ", d, QUERY_SHOW_EVENTS);
+	    "ORDER BY occurred_at_ms DESC, event_id DESC)))) ", d,
+	    QUERY_SHOW_EVENTS);
 	qsql_add(&q, "FROM map_nodes m JOIN devices dv ON dv.id = m.device_id "
 	    "WHERE m.device_id = ?%d", d);
 	r = qsql_text_result(db, &q, ret_json);

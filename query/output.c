@@ -8,6 +8,7 @@
 #include <langinfo.h>
 #include <limits.h>
 #include <locale.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -48,10 +49,15 @@ out_style_init(struct out_style *s)
 		s->utf8 = true;
 	if (cols != NULL && *cols != '\0')
 		w = strtol(cols, NULL, 10);
+	if (w <= 0 && !isatty(STDOUT_FILENO)) {
+		/* A file or a pipe gets whole lines: nothing to fit. */
+		s->width = SIZE_MAX;
+		return;
+	}
 	if (w <= 0 && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0)
 		w = ws.ws_col;
 	if (w <= 0)
-		w = isatty(STDOUT_FILENO) ? OUT_DEFAULT_WIDTH : OUT_MAX_WIDTH;
+		w = OUT_DEFAULT_WIDTH;
 	if (w < OUT_MIN_WIDTH)
 		w = OUT_MIN_WIDTH;
 	if (w > OUT_MAX_WIDTH)
@@ -82,27 +88,59 @@ ends_with(const char *s, const char *suffix)
 	return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-/* The text of a cell for a table; NULL and times made readable. */
-static char *
-cell_text(const char *name, const struct query_value *v)
+/* The texts of a table's cells, one after the other, NUL-terminated. */
+struct arena {
+	char	*buf;
+	size_t	len, cap;
+};
+
+/* Appends n bytes of s and a NUL; returns the offset, or -1 (no memory). */
+static long
+arena_add(struct arena *a, const char *s, size_t n)
+{
+	long at = (long)a->len;
+
+	if (a->len + n + 1 > a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 4096;
+		char *b;
+
+		while (cap < a->len + n + 1)
+			cap *= 2;
+		if ((b = realloc(a->buf, cap)) == NULL)
+			return -1;
+		a->buf = b;
+		a->cap = cap;
+	}
+	memcpy(a->buf + a->len, s, n);
+	a->buf[a->len + n] = '\0';
+	a->len += n + 1;
+	return at;
+}
+
+/*
+ * Adds the text of a cell for a table to a: "-" for NULL, times as --time
+ * says, control characters as spaces. Returns its offset or -1.
+ */
+static long
+cell_text(struct arena *a, const char *name, const struct query_value *v)
 {
 	char buf[40];
-	char *s;
+	long at;
 
 	if (v->type == QUERY_TYPE_NULL)
-		return strdup("-");
+		return arena_add(a, "-", 1);
 	if (v->type == QUERY_TYPE_INT && ends_with(name, "_ms") &&
 	    arg_time != OUT_TIME_MS && (arg_time == OUT_TIME_ISO ?
 	    query_time_format_iso(v->i, buf, sizeof(buf)) :
 	    query_time_format(v->i, buf, sizeof(buf))) == 0)
-		return strdup(buf);
-	if ((s = strdup(v->text)) == NULL)
-		return NULL;
-	for (char *p = s; *p != '\0'; p++)
+		return arena_add(a, buf, strlen(buf));
+	if ((at = arena_add(a, v->text, strlen(v->text))) < 0)
+		return -1;
+	for (char *p = a->buf + at; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 && *p != HIT_OPEN &&
 		    *p != HIT_CLOSE)
 			*p = ' ';
-	return s;
+	return at;
 }
 
 static const char *
@@ -369,6 +407,8 @@ out_table(FILE *out, const struct out_style *s, const struct query_table *t,
 	struct pick p;
 	size_t w[QSQL_MAX_COLS], natural[QSQL_MAX_COLS], minw[QSQL_MAX_COLS];
 	bool text_col[QSQL_MAX_COLS], show[QSQL_MAX_COLS];
+	struct arena a = { NULL, 0, 0 };
+	long *at = NULL;
 	char **text = NULL;
 	int r = -ENOMEM;
 
@@ -377,7 +417,8 @@ out_table(FILE *out, const struct out_style *s, const struct query_table *t,
 		r = 0;
 		goto out;
 	}
-	if ((text = calloc(t->nrows * p.n, sizeof(*text))) == NULL)
+	if ((at = calloc(t->nrows * p.n, sizeof(*at))) == NULL ||
+	    (text = calloc(t->nrows * p.n, sizeof(*text))) == NULL)
 		goto out;
 	for (size_t c = 0; c < p.n; c++) {
 		natural[c] = disp_width(p.hdr[c], false);
@@ -387,18 +428,21 @@ out_table(FILE *out, const struct out_style *s, const struct query_table *t,
 		for (size_t row = 0; row < t->nrows; row++) {
 			const struct query_value *v = query_table_cell(t, row,
 			    (size_t)p.idx[c]);
-			char *x = cell_text(t->names[p.idx[c]], v);
-			size_t dw;
 
-			if (x == NULL)
+			if ((at[row * p.n + c] = cell_text(&a,
+			    t->names[p.idx[c]], v)) < 0)
 				goto out;
-			text[row * p.n + c] = x;
-			dw = disp_width(x, s->colour);
-			if (dw > natural[c])
-				natural[c] = dw;
 			if (v->type == QUERY_TYPE_TEXT)
 				text_col[c] = true;
 		}
+	}
+	/* the arena has stopped moving: offsets become pointers */
+	for (size_t i = 0; i < t->nrows * p.n; i++) {
+		size_t dw, c = i % p.n;
+
+		text[i] = a.buf + at[i];
+		if ((dw = disp_width(text[i], s->colour)) > natural[c])
+			natural[c] = dw;
 	}
 	memcpy(w, natural, sizeof(w));
 	if (!arg_wide)
@@ -407,8 +451,8 @@ out_table(FILE *out, const struct out_style *s, const struct query_table *t,
 	put_rows(out, s, t, &p, text, w, show);
 	r = ferror(out) ? -EIO : 0;
 out:
-	for (size_t i = 0; text != NULL && i < t->nrows * p.n; i++)
-		free(text[i]);
+	free(a.buf);
+	free(at);
 	free(text);
 	for (size_t i = 0; i < QSQL_MAX_COLS; i++)
 		free(p.owned[i]);

@@ -155,7 +155,8 @@ int query_address_classify(const char *text, char *buf, size_t len);
  * host name or name (any case), host name or address prefix, then any
  * attribute containing text (only when text is not an address); ties by
  * device id. A network ("10.1.0.0/16", text with a '/' that parses as a
- * CIDR) finds the devices with an IP address in it, match "subnet". Rows carry an extra column "_match" naming why they matched.
+ * CIDR) finds the devices with an IP address in it, match "subnet". Rows
+ * carry an extra column "_match" naming why they matched.
  * limit 0 means all. Returns 0 (also when nothing matched), -EINVAL for a
  * malformed address (message in query_db_errmsg()), -EIO.
  */
@@ -187,7 +188,8 @@ int query_device_resolve(struct query_db *db, const char *key,
  * device show: one JSON object with the map_nodes columns of device id plus
  * hostname, domain, serial_number, source, created_ms and the arrays
  * "attributes", "addresses", "applications", "peers", "events" (the last
- * QUERY_SHOW_EVENTS, event_log columns, newest last) and "agent" (the most
+ * QUERY_SHOW_EVENTS, event_log columns, in the order of every event
+ * list: newest first by occurred time) and "agent" (the most
  * recent agent with its "state", or null). Returns 0, -ENOENT, -EIO.
  */
 int query_device_show(struct query_db *db, int64_t id, char **ret_json);
@@ -404,7 +406,9 @@ struct query_table {
 	size_t			nrows;
 	size_t			cap;	/* rows allocated */
 	char			**names;	/* ncols column names */
-	struct query_value	*cells;	/* nrows * ncols, row-major, owned */
+	struct query_value	*cells;	/* nrows * ncols, row-major */
+	char			**texts;	/* per row: the texts of its
+						   cells in one block, owned */
 };
 
 /* Returns an empty table, or NULL when out of memory. */

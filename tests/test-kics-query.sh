@@ -123,7 +123,7 @@ check(show["agent"]["agent_id"] == "agent-eng" and show["agent"]["state"] == "co
 check(show["applications"][0]["product"] == "Kaspersky Endpoint Security", "device show applications")
 peers = {(p["protocol"], p["port"], p["source"], p["direction"]) for p in show["peers"]}
 check(("tcp", 502, "epp", "outbound") in peers and ("udp", 49152, "epp", "inbound") in peers, "device show peers")
-devev = [e for e in events if e["device_id"] == eng["device_id"]][-20:]
+devev = [e for e in ordered if e["device_id"] == eng["device_id"]][:20]
 check([e["event_id"] for e in show["events"]] == [e["event_id"] for e in devev], "device show events")
 rc, out, err = run("device", "show", str(eng["device_id"]), "--format", "csv")
 c = parse_csv(out)
@@ -345,7 +345,7 @@ err_case(["device", "set", "1", "--status", "gone"], 2, "kics-query: device set:
 err_case(["device", "set", "1"], 2, "kics-query: device set: nothing to set (give at least one of --status, --name, --category, --vendor, --model, --os-name, --os-version) (see 'kics-query device set --help')")
 err_case(["server", "add", "--address", "10.0.0.999", "--port", "1"], 2, "kics-query: server add: malformed IP address '10.0.0.999' (see 'kics-query server add --help')")
 err_case(["server", "add", "--address", "10.0.0.9", "--port", "70000"], 2, "kics-query: server add: invalid --port '70000' (1 to 65535) (see 'kics-query server add --help')")
-err_case(["user", "add", "bob", "--role", "king"], 2, "kics-query: user add: invalid --role 'king' (use administrator, operator) (see 'kics-query user add --help')")
+err_case(["user", "add", "bob", "--role", "king"], 2, "kics-query: user add: invalid --role 'king' (use administrator or operator) (see 'kics-query user add --help')")
 
 # --help of the tool and of every command
 rc, out, err = run("--help", data_dir=None)
