@@ -30,7 +30,8 @@ static const struct out_col find_cols[] = {
 static const struct out_col event_cols[] = {
 	{ "event_id", "ID", OUT_KEEP }, { "occurred_at_ms", "OCCURRED", 3 },
 	{ "severity", "SEVERITY", 1 }, { "device_id", "DEV", 8 },
-	{ "_device_name", "DEVICE", OUT_KEEP }, { "_device_ip", "IP", OUT_KEEP },
+	{ "_device_name", "DEVICE", OUT_KEEP },
+	{ "_device_ip", "IP", OUT_KEEP },
 	{ "code", "CODE", 6 }, { "title", "TITLE", 5 },
 	{ "_snippet", "MATCH", 4 }, { "description", "DESCRIPTION", 9 },
 	{ NULL, NULL, 0 } };

@@ -77,8 +77,8 @@ follow_row(void *ctx, const struct query_row *row)
 		out_csv_row(stdout, row, false);
 	} else {
 		if (!f->header)
-			(void)printf("ID  OCCURRED  SEVERITY  DEVICE  IP  CODE  "
-			    "TITLE\n");
+			(void)printf("ID  OCCURRED  SEVERITY  DEVICE  IP  "
+			    "CODE  TITLE\n");
 		(void)printf("%s  %s  %s  %s  %s  %s  %s\n",
 		    col(row, "event_id"), occurred(row, t, sizeof(t)),
 		    col(row, "severity"), col(row, "_device_name"),

@@ -102,10 +102,9 @@ struct query_devices_opts {
 	const char	*epp;		/* none|connected|disconnected or NULL */
 	const char	*status;	/* authorized|unauthorized|archived or NULL */
 	const char	*category;	/* any case, or NULL */
-	const char	*security;	/* ok|warning|critical or NULL */
+	const char	*security;	/* ok|warning|critical, or NULL */
 	const char	*subnet;	/* IPv4 or IPv6 CIDR, or NULL */
-	int64_t		since_ms;	/* last seen at or after; QUERY_TIME_NONE
-					   (or 0 when zeroed): any */
+	int64_t		since_ms;	/* seen at or after; <= 0: any */
 	int64_t		limit;		/* 0: all */
 };
 

@@ -321,8 +321,8 @@ test_enum_messages(void)
 		    "10.1.2.3/16"), "'10.1.2.3/16' has host bits set; did you "
 		    "mean 10.1.0.0/16?" },
 		{ ARGV("--data-dir", "/nonexistent", "device", "find",
-		    "2001:db8::1/32"), "'2001:db8::1/32' has host bits set; did "
-		    "you mean 2001:db8::/32?" },
+		    "2001:db8::1/32"), "'2001:db8::1/32' has host bits set; "
+		    "did you mean 2001:db8::/32?" },
 	};
 	char err[ERR_MAX];
 
