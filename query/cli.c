@@ -175,17 +175,18 @@ void
 cli_main_help(FILE *f)
 {
 	(void)fputs("usage: kics-query [--data-dir DIR] [--format "
-	    "table|json|csv] COMMAND [ARGS]\n       kics-query --version\n"
+	    "table|json|csv] [--time ms|iso] [--wide]\n"
+	    "                  COMMAND [ARGS]\n       kics-query --version\n"
 	    "\nLooks up devices, events "
 	    "and the network map in the kics-epp database\n(read-only), "
 	    "and sends administrative commands to the daemon.\n\n"
 	    "Commands:\n", f);
 	for (size_t i = 0; i < cli_ncommands; i++)
 		(void)fprintf(f, "  %s\n", cli_commands[i].usage);
-	(void)fputs("\n'kics-query COMMAND --help' describes a command. "
-	    "See kics-query(1).\nExit status: 0 ok, 1 nothing found or "
-	    "failure, 2 usage error, 3 daemon\nunreachable, 4 role "
-	    "refused.\n", f);
+	(void)fputs("\n'kics-query COMMAND --help' or 'kics-query help "
+	    "COMMAND' describes a command.\nSee kics-query(1).\nExit "
+	    "status: 0 ok, 1 nothing found or failure, 2 usage error, 3 "
+	    "daemon\nunreachable, 4 role refused.\n", f);
 }
 
 const struct cli_command *
