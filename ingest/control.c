@@ -254,6 +254,15 @@ control_finish(struct control_req *req, int status, const char *fmt, ...)
 	    req->user, (unsigned long)req->uid, role_name(req->role),
 	    control_result(status), req->message);
 	memset(&req->task, 0, sizeof(req->task));
+	/*
+	 * Lookups that were allowed leave no audit record (issue 12): the
+	 * audit log holds what changed and what was refused, not every
+	 * "status" an operator typed.
+	 */
+	if (req->read_only && status == KICS__CONTROL__V1__STATUS__STATUS_OK) {
+		control_reply(req);
+		return;
+	}
 	req->task.run = control_audit_run;
 	req->task.done = control_audit_done;
 	if (writer_run_task(req->ctl->p.writer, &req->task) < 0) {
@@ -408,30 +417,31 @@ struct control_action {
 	Kics__Control__V1__Action action;
 	void		(*fn)(struct control_req *req);
 	const struct admin_handler *admin;
+	bool		read_only;	/* a lookup: not audited when allowed */
 };
 
 #define ACTION(x)	KICS__CONTROL__V1__ACTION__ACTION_##x
 static const struct control_action control_actions[] = {
-	{ ACTION(STATUS),		control_status,		NULL },
-	{ ACTION(SERVER_LIST),		control_server_list,	NULL },
-	{ ACTION(USER_LIST),		control_allowed,	NULL },
-	{ ACTION(AUDIT),		control_allowed,	NULL },
-	{ ACTION(AGENT_LIST),		control_allowed,	NULL },
-	{ ACTION(RULES_RELOAD),		control_rules_reload,	NULL },
-	{ ACTION(SERVER_ADD),		NULL,	&admin_server_add },
-	{ ACTION(SERVER_EDIT),		NULL,	&admin_server_edit },
-	{ ACTION(SERVER_ENABLE),	NULL,	&admin_server_enable },
-	{ ACTION(SERVER_DISABLE),	NULL,	&admin_server_disable },
-	{ ACTION(SERVER_REMOVE),	NULL,	&admin_server_remove },
-	{ ACTION(PACKAGE_CREATE),	NULL,	&admin_package_create },
-	{ ACTION(PACKAGE_ACTIVATE),	NULL,	&admin_package_activate },
-	{ ACTION(PACKAGE_DISCARD),	NULL,	&admin_package_discard },
-	{ ACTION(USER_ADD),		NULL,	&admin_user_add },
-	{ ACTION(USER_REMOVE),		NULL,	&admin_user_remove },
-	{ ACTION(DEVICE_SET),		NULL,	&admin_device_set },
-	{ ACTION(AGENT_RESET),		NULL,	&admin_agent_reset },
-	{ ACTION(AGENT_REMOVE),		NULL,	&admin_agent_remove },
-	{ ACTION(TRAFFIC_IMPORT),	traffic_import_start,	NULL },
+	{ ACTION(STATUS),		control_status,		NULL,	true },
+	{ ACTION(SERVER_LIST),		control_server_list,	NULL,	true },
+	{ ACTION(USER_LIST),		control_allowed,	NULL,	true },
+	{ ACTION(AUDIT),		control_allowed,	NULL,	true },
+	{ ACTION(AGENT_LIST),		control_allowed,	NULL,	true },
+	{ ACTION(RULES_RELOAD),		control_rules_reload,	NULL,	false },
+	{ ACTION(SERVER_ADD),		NULL,	&admin_server_add,	false },
+	{ ACTION(SERVER_EDIT),		NULL,	&admin_server_edit,	false },
+	{ ACTION(SERVER_ENABLE),	NULL,	&admin_server_enable,	false },
+	{ ACTION(SERVER_DISABLE),	NULL,	&admin_server_disable,	false },
+	{ ACTION(SERVER_REMOVE),	NULL,	&admin_server_remove,	false },
+	{ ACTION(PACKAGE_CREATE),	NULL,	&admin_package_create,	false },
+	{ ACTION(PACKAGE_ACTIVATE),	NULL,	&admin_package_activate,	false },
+	{ ACTION(PACKAGE_DISCARD),	NULL,	&admin_package_discard,	false },
+	{ ACTION(USER_ADD),		NULL,	&admin_user_add,	false },
+	{ ACTION(USER_REMOVE),		NULL,	&admin_user_remove,	false },
+	{ ACTION(DEVICE_SET),		NULL,	&admin_device_set,	false },
+	{ ACTION(AGENT_RESET),		NULL,	&admin_agent_reset,	false },
+	{ ACTION(AGENT_REMOVE),		NULL,	&admin_agent_remove,	false },
+	{ ACTION(TRAFFIC_IMPORT),	traffic_import_start,	NULL,	false },
 };
 #undef ACTION
 
@@ -504,6 +514,7 @@ control_dispatch(struct control_req *req)
 		return;
 	}
 	req->action = ra->name;
+	req->read_only = a->read_only;
 	control_target(req);
 	if (req->role < ra->role) {
 		control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_FORBIDDEN,

@@ -356,6 +356,7 @@ struct control_req {
 	enum role	role;
 	const char	*action;	/* static, e.g. "server add" */
 	char		target[LIMIT_CONTROL_TEXT_LEN];
+	bool		read_only;	/* a lookup: audited only if refused */
 	/* outcome */
 	int		status;		/* Kics__Control__V1__Status */
 	char		message[CONTROL_MESSAGE_LEN];

@@ -85,9 +85,14 @@ admin_call(const struct cli_command *c, Kics__Control__V1__Request *req,
 static void
 admin_print(const struct query_control_reply *rep)
 {
-	if (arg_format == OUT_FORMAT_JSON)
-		(void)printf("%s\n", rep->json != NULL ? rep->json : "{}");
-	else
+	char *json;
+
+	if (arg_format == OUT_FORMAT_JSON) {
+		/* times as --time says, like every other output */
+		json = out_json_time(rep->json != NULL ? rep->json : "{}");
+		(void)printf("%s\n", json != NULL ? json : rep->json);
+		free(json);
+	} else
 		(void)printf("%s\n", rep->message);
 }
 
@@ -119,16 +124,15 @@ check_id(const char *what, const char *v)
 		    v);
 }
 
-/* v is NULL, a, b or c (c may be NULL), or exit 2. */
+/* v is NULL, a, b or c (c may be NULL), or exit 2 listing them. */
 static void
 check_one_of(const char *name, const char *v, const char *a, const char *b,
     const char *c)
 {
-	if (v == NULL || strcmp(v, a) == 0 || strcmp(v, b) == 0 ||
-	    (c != NULL && strcmp(v, c) == 0))
-		return;
-	cli_usage_error("invalid --%s '%s' (use %s, %s%s%s)", name, v, a, b,
-	    c != NULL ? " or " : "", c != NULL ? c : "");
+	const char *const allowed[] = { a, b, c, NULL };
+
+	if (v != NULL)
+		cli_check_enum(name, v, allowed);
 }
 
 static void

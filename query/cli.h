@@ -29,6 +29,29 @@
 #define CLI_MAX_POSITIONAL	LIMIT_DEVICE_SET_KEYS	/* positional
 						   arguments (device set) */
 
+/* --time: how *_ms values print. */
+enum out_time {
+	OUT_TIME_DEFAULT,	/* local time in tables, numbers elsewhere */
+	OUT_TIME_MS,		/* unix milliseconds everywhere */
+	OUT_TIME_ISO,		/* ISO 8601 with the zone everywhere */
+	OUT_TIME_MAX
+};
+
+/*
+ * A column of a table: the row column it shows, its header, and how it
+ * gives way on a narrow terminal. OUT_KEEP columns (ids, names, addresses)
+ * are never cut nor left out; the others shrink (text) or are left out,
+ * the highest rank first.
+ */
+struct out_col {
+	const char	*name;		/* NULL ends a list */
+	const char	*header;
+	int		rank;		/* OUT_KEEP, or 1.. (higher: gives way
+					   sooner) */
+};
+
+#define OUT_KEEP	0
+
 enum out_format {
 	OUT_FORMAT_TABLE,
 	OUT_FORMAT_JSON,
@@ -43,8 +66,9 @@ enum out_format {
  */
 enum cli_control {
 	CLI_CONTROL_NONE,	/* reads the database only */
-	CLI_CONTROL_ASK,	/* asks leave to read (audited); reads anyway
-				   when the daemon is not running */
+	CLI_CONTROL_ASK,	/* asks leave to read (a refusal is audited,
+				   a lookup is not); reads anyway when the
+				   daemon is not running */
 	CLI_CONTROL_LIVE,	/* adds the daemon's live state if it answers */
 	CLI_CONTROL_SEND,	/* the daemon does it; exit 3 when it cannot */
 	CLI_CONTROL_MAX
@@ -76,8 +100,7 @@ typedef void cli_list_parse_fn(struct cli_list_arg *a);
 struct cli_list {
 	query_list_fn		*query;	/* called with &arg.u */
 	cli_list_parse_fn	*parse;	/* NULL: no options */
-	const char *const	*cols;	/* {name, header, ..., NULL}; NULL:
-					   every column */
+	const struct out_col	*cols;	/* NULL: every column */
 	const char		*what;	/* "no <what> found" */
 };
 
@@ -90,7 +113,8 @@ struct cli_command {
 	const char		*name;		/* "device find" */
 	enum cli_control	control;
 	cli_run_fn		*run;		/* NULL: cli_list_run(list) */
-	const struct cli_list	*list;		/* for run == NULL */
+	const struct cli_list	*list;		/* for run == NULL, or what
+						   run lists */
 	size_t			min_pos, max_pos; /* positional arguments */
 	bool			dot;		/* takes --format dot */
 	const char		*usage;		/* after "kics-query " */
@@ -106,6 +130,8 @@ extern const size_t cli_ncommands;
 extern const char *arg_data_dir;
 extern enum out_format arg_format;
 extern bool arg_format_set;		/* --format was given */
+extern enum out_time arg_time;		/* --time */
+extern bool arg_wide;			/* --wide */
 extern const char *arg_opt[CLI_MAX_OPTS];	/* values of options */
 extern bool arg_flag[CLI_MAX_OPTS];	/* seen flags and options */
 extern const char *arg_pos[CLI_MAX_POSITIONAL];
@@ -133,6 +159,15 @@ void cli_main_help(FILE *f);
 /* Prints the help of command c to stdout. */
 void cli_help(const struct cli_command *c);
 
+/* help [COMMAND]: the main help, a group's commands or one command's. */
+cli_run_fn cli_help_run;
+
+/*
+ * The command nearest to the words typed (edit distance), for "did you
+ * mean"; NULL when none is near. Borrowed from the static table.
+ */
+const char *cli_suggest(const char *typed);
+
 /*
  * One line "kics-query: CMD: message (see ...)" on stderr, then exit 2.
  */
@@ -145,6 +180,15 @@ int cli_fail(int code, const char *fmt, ...) KICS_PRINTF(2, 3);
 const char *cli_opt(const char *name);
 /* Whether the flag or option name was given. */
 bool cli_flag(const char *name);
+/*
+ * The value of option name when it is one of allowed (NULL-terminated),
+ * NULL when the option was not given; exit 2 listing the allowed values
+ * otherwise.
+ */
+const char *cli_opt_enum(const char *name, const char *const *allowed);
+/* v when one of allowed, else exit 2 naming --name and the values. */
+void cli_check_enum(const char *name, const char *v,
+    const char *const *allowed);
 /* v as an integer in 1..max, or exit 2 naming option name. */
 int64_t cli_parse_int(const char *name, const char *v, long long max);
 /* --limit as a positive count, or dflt when not given; exit 2 if bad. */
@@ -169,6 +213,11 @@ cli_list_parse_fn lookup_devices_parse;
 cli_list_parse_fn lookup_find_parse;
 cli_list_parse_fn lookup_events_parse;
 cli_list_parse_fn lookup_audit_parse;
+
+/* events: the list, or with --follow the events as they are stored. */
+cli_run_fn lookup_events;
+/* events --follow (follow.c): polls until SIGINT or SIGTERM, exit 0. */
+cli_run_fn follow_events;
 
 /* Commands with their own output. */
 cli_run_fn lookup_map_export;
@@ -219,29 +268,51 @@ struct out_style {
 void out_style_init(struct out_style *s);
 
 /*
- * Prints t as aligned columns fitting s->width: cols names the columns to
- * show and their headers as pairs {name, header, ..., NULL} (NULL: every
- * column not starting with '_'). Times (*_ms) print as local time.
- * Returns 0 or -EIO.
+ * Prints t as aligned columns fitting s->width (unless --wide): cols names
+ * the columns to show, their headers and ranks (NULL: every column not
+ * starting with '_', ids, names and addresses kept whole). Times (*_ms)
+ * print as --time says. Returns 0 or -EIO.
  */
 int out_table(FILE *out, const struct out_style *s,
-    const struct query_table *t, const char *const *cols);
+    const struct query_table *t, const struct out_col *cols);
 
-/* Prints the columns of t not starting with '_' as RFC 4180 CSV. */
-int out_csv(FILE *out, const struct query_table *t);
+/* The UTF-8 byte order mark every CSV output starts with. */
+void out_csv_begin(FILE *out);
+
+/*
+ * Writes the columns of row not starting with '_' as one RFC 4180 CSV
+ * line (CRLF, quoted where needed, times as --time says), or their names
+ * when header.
+ */
+void out_csv_row(FILE *out, const struct query_row *row, bool header);
 
 /* Writes one CSV field (quoted when needed) followed by sep. */
 void out_csv_field(FILE *out, const char *v, const char *sep);
 
 /*
+ * The text of a value for CSV: *_ms integers as ISO 8601 with --time iso,
+ * else v->text. Returns a pointer to v->text or to buf.
+ */
+const char *out_csv_value(const char *name, const struct query_value *v,
+    char *buf, size_t len);
+
+/*
+ * json with every number under a key ending in "_ms" written as an ISO
+ * 8601 string when --time iso (else a copy). Freed with free(); NULL when
+ * out of memory.
+ */
+char *out_json_time(const char *json);
+
+/*
  * The one output of every list: a query writes into query (rows into a
- * table for table and CSV, the JSON text for JSON), out_sink_print prints
- * what it got.
+ * table for a table, the JSON text for JSON; CSV rows go to stdout as
+ * they come), out_sink_print prints what it got.
  */
 struct out_sink {
 	enum out_format		format;
-	struct query_table	*table;	/* table and CSV: the rows, owned */
+	struct query_table	*table;	/* table: the rows, owned */
 	char			*json;	/* JSON: the text, owned */
+	size_t			rows;	/* CSV: rows written */
 	struct query_sink	query;	/* what the query writes to */
 };
 
@@ -259,6 +330,6 @@ void out_sink_fini(struct out_sink *k);
  * CSV cannot be written.
  */
 int out_sink_print(FILE *out, const struct out_sink *k,
-    const char *const *cols, size_t *ret_count);
+    const struct out_col *cols, size_t *ret_count);
 
 #endif

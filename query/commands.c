@@ -6,35 +6,53 @@
  */
 #include "cli.h"
 
-/* map_nodes: devices, device find and map nodes. */
-static const char *const device_cols[] = {
-	"device_id", "ID", "name", "NAME", "category", "CATEGORY",
-	"status", "STATUS", "ip", "IP", "mac", "MAC", "os", "OS",
-	"epp_icon", "EPP", "security_state", "SECURITY",
-	"last_seen_ms", "LAST SEEN", "vendor", "VENDOR", "model", "MODEL",
-	NULL };
+/*
+ * Columns of the tables: ids, names and addresses are never cut (OUT_KEEP);
+ * the others give way on a narrow terminal, the highest rank first.
+ */
+static const struct out_col device_cols[] = {
+	{ "device_id", "ID", OUT_KEEP }, { "name", "NAME", OUT_KEEP },
+	{ "category", "CATEGORY", 4 }, { "status", "STATUS", 1 },
+	{ "ip", "IP", OUT_KEEP }, { "mac", "MAC", OUT_KEEP },
+	{ "os", "OS", 6 }, { "epp_icon", "EPP", 2 },
+	{ "security_state", "SECURITY", 3 },
+	{ "last_seen_ms", "LAST SEEN", 5 }, { "vendor", "VENDOR", 7 },
+	{ "model", "MODEL", 8 }, { NULL, NULL, 0 } };
 
-static const char *const find_cols[] = {
-	"device_id", "ID", "name", "NAME", "ip", "IP", "mac", "MAC",
-	"category", "CATEGORY", "status", "STATUS", "epp_icon", "EPP",
-	"security_state", "SECURITY", "_match", "MATCH",
-	"last_seen_ms", "LAST SEEN", NULL };
+static const struct out_col find_cols[] = {
+	{ "device_id", "ID", OUT_KEEP }, { "name", "NAME", OUT_KEEP },
+	{ "ip", "IP", OUT_KEEP }, { "mac", "MAC", OUT_KEEP },
+	{ "category", "CATEGORY", 5 }, { "status", "STATUS", 2 },
+	{ "epp_icon", "EPP", 3 }, { "security_state", "SECURITY", 4 },
+	{ "_match", "MATCH", 1 }, { "last_seen_ms", "LAST SEEN", 6 },
+	{ NULL, NULL, 0 } };
 
-static const char *const event_cols[] = {
-	"event_id", "ID", "occurred_at_ms", "OCCURRED",
-	"severity", "SEVERITY", "device_id", "DEVICE", "code", "CODE",
-	"title", "TITLE", "_snippet", "MATCH",
-	"description", "DESCRIPTION", NULL };
+static const struct out_col event_cols[] = {
+	{ "event_id", "ID", OUT_KEEP }, { "occurred_at_ms", "OCCURRED", 3 },
+	{ "severity", "SEVERITY", 1 }, { "device_id", "DEV", 8 },
+	{ "_device_name", "DEVICE", OUT_KEEP },
+	{ "_device_ip", "IP", OUT_KEEP },
+	{ "code", "CODE", 6 }, { "title", "TITLE", 5 },
+	{ "_snippet", "MATCH", 4 }, { "description", "DESCRIPTION", 9 },
+	{ NULL, NULL, 0 } };
 
-static const char *const rules_cols[] = {
-	"name", "NAME", "matches", "MATCHES", "drops", "DROPS",
-	"match", "MATCH", "set", "SET", "tags", "TAGS", "drop", "DROP",
-	"stop", "STOP", NULL };
+static const struct out_col rules_cols[] = {
+	{ "name", "NAME", OUT_KEEP }, { "matches", "MATCHES", 1 },
+	{ "drops", "DROPS", 2 }, { "match", "MATCH", 5 }, { "set", "SET", 6 },
+	{ "tags", "TAGS", 4 }, { "drop", "DROP", 7 }, { "stop", "STOP", 8 },
+	{ NULL, NULL, 0 } };
 
-static const char *const agent_cols[] = {
-	"agent_id", "AGENT", "device_id", "DEVICE", "server_id", "SERVER",
-	"last_contact_ms", "LAST CONTACT", "connected", "CONNECTED",
-	"token_bound", "TOKEN", NULL };
+static const struct out_col agent_cols[] = {
+	{ "agent_id", "AGENT", OUT_KEEP }, { "device_id", "DEVICE", OUT_KEEP },
+	{ "server_id", "SERVER", 3 }, { "last_contact_ms", "LAST CONTACT", 2 },
+	{ "connected", "CONNECTED", 1 }, { "token_bound", "TOKEN", 4 },
+	{ NULL, NULL, 0 } };
+
+#define HELP_TIME \
+	"T is YYYY-MM-DD (local midnight), YYYY-MM-DDTHH:MM[:SS] (local " \
+	"time; a space\nfor T works too) optionally followed by Z, +HH:MM " \
+	"or -HH:MM, the word now,\nor an age: a number followed by s, m, " \
+	"h, d or w (30m, 24h, 7d, 2w).\n"
 
 #define HELP_DEVICE_ROWS \
 	"With --format json: an array of objects with the map_nodes " \
@@ -47,38 +65,53 @@ const struct cli_command cli_commands[] = {
 	  .list = &(const struct cli_list){ query_devices_emit,
 	  lookup_devices_parse, device_cols, "devices" },
 	  .usage = "devices [--epp none|connected|disconnected] [--status S] "
-	  "[--limit N]",
-	  .help = "Lists devices by id.\n"
+	  "[--category C]\n       [--security ok|warning|critical] "
+	  "[--subnet CIDR] [--since T] [--limit N]",
+	  .help = "Lists devices by id. Filters combine (all must hold).\n"
 	  "  --epp STATE      only devices whose EPP icon is none, connected "
 	  "or disconnected\n"
 	  "  --status S       only authorized, unauthorized or archived "
 	  "devices\n"
+	  "  --category C     only devices of category C (any case; manual "
+	  "or derived:\n                   server, workstation, "
+	  "network_device, unknown, or one set by hand)\n"
+	  "  --security S     only devices whose security state is ok, "
+	  "warning or critical\n                   (the worst severity of "
+	  "their events of the last 24 hours)\n"
+	  "  --subnet CIDR    only devices with an IP address in the IPv4 or "
+	  "IPv6 network\n                   CIDR (10.1.0.0/16, "
+	  "2001:db8::/32; a bare address is one host)\n"
+	  "  --since T        only devices seen at or after T\n"
 	  "  --limit N        at most N devices (default: all)\n"
-	  HELP_DEVICE_ROWS "Exit 1 when no device matches.\n",
-	  .opts = { { "epp", true }, { "status", true }, { "limit", true } } },
+	  HELP_TIME HELP_DEVICE_ROWS "Exit 1 when no device matches.\n",
+	  .opts = { { "epp", true }, { "status", true }, { "limit", true },
+	  { "category", true }, { "security", true }, { "subnet", true },
+	  { "since", true } } },
 	{ .name = "device find", .min_pos = 1, .max_pos = 1,
 	  .list = &(const struct cli_list){ query_device_find_emit,
 	  lookup_find_parse, find_cols, "device matches" },
 	  .usage = "device find QUERY [--limit N]",
 	  .help = "Finds devices. QUERY is an IPv4 or IPv6 address in any "
-	  "valid notation, a MAC\n(aa:bb:cc:dd:ee:ff, AA-BB-CC-DD-EE-FF or "
-	  "aabb.ccdd.eeff), a host name or its\nprefix, or free text. "
-	  "Results are ranked: exact address match, exact host\nname or "
-	  "name (any case), host name or address prefix, then free text "
-	  "found in\nany attribute (not searched for an address). A "
-	  "malformed address is an error.\n"
+	  "valid notation, a\nnetwork (CIDR: 10.1.0.0/16, 2001:db8::/32), "
+	  "a MAC (aa:bb:cc:dd:ee:ff,\nAA-BB-CC-DD-EE-FF or aabb.ccdd.eeff), "
+	  "a host name or its prefix, or free text.\nResults are ranked: "
+	  "exact address match or an address in the network, exact\nhost "
+	  "name or name (any case), host name or address prefix, then free "
+	  "text\nfound in any attribute (not searched for an address). A "
+	  "malformed address or\nnetwork is an error.\n"
 	  "  --limit N        at most N devices (default: all)\n"
 	  HELP_DEVICE_ROWS "The table adds a MATCH column. Exit 1 when "
 	  "nothing matches.\n",
 	  .opts = { { "limit", true } } },
 	{ .name = "device show", .run = show_device, .min_pos = 1,
-	  .max_pos = 1, .usage = "device show ID|IP|MAC",
+	  .max_pos = 1, .usage = "device show ID|IP|MAC|NAME",
 	  .help = "Shows one device: its attributes with their source and "
 	  "time, "
 	  "all addresses,\nEPP applications and their state, the agent and "
 	  "its connection state, peers\nwith protocol, port and source, and "
-	  "the last 20 events. The device is given by\nid, IP or MAC "
-	  "address, or an exact host name held by one device only.\n"
+	  "the last 20 events (newest first).\nThe device is given by id, "
+	  "IP or MAC address, or an exact host name held by one\ndevice "
+	  "only.\n"
 	  "With --format json: one object (the map_nodes columns plus "
 	  "hostname, domain,\nserial_number, source, created_ms, and "
 	  "attributes, addresses, applications,\nagent, peers, events); "
@@ -113,12 +146,15 @@ const struct cli_command cli_commands[] = {
 	  .opts = { { "status", true }, { "name", true }, { "category", true },
 	  { "vendor", true }, { "model", true }, { "os-name", true },
 	  { "os-version", true }, { "subnet", true }, { "ip", true } } },
-	{ .name = "events",
+	{ .name = "events", .run = lookup_events,
 	  .list = &(const struct cli_list){ query_events_emit,
 	  lookup_events_parse, event_cols, "events" },
 	  .usage = "events [--device X] [--severity S] [--code C] [--since T] "
-	  "[--until T]\n       [--search FTS] [--limit N]",
-	  .help = "Lists the newest events (newest last).\n"
+	  "[--until T]\n       [--search TEXT] [--limit N] [--reverse] "
+	  "[--follow]",
+	  .help = "Lists events, newest first by the time they occurred (ties: "
+	  "the higher event id\nfirst), in every format and also with "
+	  "--search. The table shows each event's\ndevice by name and IP.\n"
 	  "  --device X       events of one device: id, IP, MAC or exact "
 	  "host name\n"
 	  "  --severity S     events of severity S or higher: info, warning, "
@@ -126,25 +162,29 @@ const struct cli_command cli_commands[] = {
 	  "  --code C         events with this event-type code\n"
 	  "  --since T        events that occurred at or after T\n"
 	  "  --until T        events that occurred before T\n"
-	  "  --search FTS     full-text search (SQLite FTS5 query syntax: "
-	  "words, \"phrases\",\n                   prefix*, AND, OR, NOT, "
-	  "column:word) over title, description,\n                   "
-	  "object_path, threat_name, user_name and hostname; newest "
-	  "first,\n                   the table shows the matching text "
-	  "with hits highlighted\n"
-	  "  --limit N        at most N events (default 50)\n"
-	  "T is YYYY-MM-DD (local midnight), YYYY-MM-DDTHH:MM[:SS] (local "
-	  "time; a space\nfor T works too) optionally followed by Z, +HH:MM "
-	  "or -HH:MM, the word now,\nor an age: a number followed by s, m, "
-	  "h, d or w (30m, 24h, 7d, 2w).\n"
+	  "  --search TEXT    full-text search over title, description, "
+	  "object_path,\n                   threat_name, user_name and "
+	  "hostname. Words with punctuation\n                   (10.1.2.3, "
+	  "CVE-2017-11882, putty.exe) need no quotes; FTS5\n"
+	  "                   syntax works too: \"phrases\", AND, OR, NOT, "
+	  "prefix*, NEAR(a b),\n                   column:word. The table "
+	  "shows the matching text, hits marked\n"
+	  "  --limit N        the first N events of the order (default 50)\n"
+	  "  --reverse        oldest first\n"
+	  "  --follow         print the last N events (--limit, default 10) "
+	  "and then each new\n                   event as the daemon stores "
+	  "it, in the order stored, until\n                   interrupted "
+	  "(Ctrl-C, exit 0). With --format json one object\n"
+	  "                   per line (JSON Lines), csv one row per event.\n"
+	  HELP_TIME
 	  "With --format json: an array of objects with the event_log "
 	  "columns\n(event_id, occurred_at_ms, registered_at_ms, device_id, "
 	  "agent_id, code, title,\nseverity, technology, category, "
 	  "description, tags); csv has the same columns.\n"
-	  "Exit 1 when no event matches.\n",
+	  "Exit 1 when no event matches (not with --follow).\n",
 	  .opts = { { "device", true }, { "severity", true }, { "code", true },
 	  { "since", true }, { "until", true }, { "search", true },
-	  { "limit", true } } },
+	  { "limit", true }, { "reverse", false }, { "follow", false } } },
 	{ .name = "map nodes",
 	  .list = &(const struct cli_list){ query_devices_emit, NULL,
 	  device_cols, "devices" },
@@ -177,7 +217,11 @@ const struct cli_command cli_commands[] = {
 	  "Administrator) and, from the database,\nagents connected out "
 	  "of the maximum, devices by status, events, interactions\nand "
 	  "the integration servers. When the daemon cannot be reached a "
-	  "note on\nstderr says so and only the database is shown.\n" },
+	  "note on\nstderr says so and only the database is shown. With "
+	  "--format json: one object,\n{\"daemon\": the live status with its "
+	  "\"listeners\" (or null), the database\ncounts..., \"servers\": "
+	  "[...]}; csv: rows of section,row,field,value with the\nsections "
+	  "daemon, listener, status and server. Not audited.\n" },
 	{ .name = "server list", .control = CLI_CONTROL_ASK,
 	  .list = &(const struct cli_list){ query_servers_emit, NULL,
 	  NULL, "integration servers" },
@@ -185,13 +229,20 @@ const struct cli_command cli_commands[] = {
 	  .help = "Lists integration servers: id, name, address, port, "
 	  "transport, "
 	  "enabled,\nverify_client_cert, agents_connected, last_data_ms, "
-	  "cert_not_after_ms,\npackage_created_ms.\n" },
+	  "cert_not_after_ms,\npackage_created_ms and state (listening, "
+	  "disabled, error: <reason>, or stopped\nwhen the daemon cannot be "
+	  "reached; it asks the daemon, Operator or\nAdministrator, not "
+	  "audited). Exit 1 when there is none.\n" },
 	{ .name = "server add", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_add,
 	  .usage = "server add --address IP --port P [--verify-client] "
 	  "[--name N]",
 	  .help = "Adds an integration server (Administrator, through the "
-	  "daemon).\n",
+	  "daemon; audited).\n"
+	  "  --address IP     the address to listen on (required)\n"
+	  "  --port P         the TCP port, 1 to 65535 (required)\n"
+	  "  --verify-client  require client certificates from agents\n"
+	  "  --name N         a name for the server\n",
 	  .opts = { { "address", true }, { "port", true },
 	  { "verify-client", false }, { "name", true } } },
 	{ .name = "server edit", .control = CLI_CONTROL_SEND,
@@ -199,7 +250,13 @@ const struct cli_command cli_commands[] = {
 	  .usage = "server edit ID [--address IP] [--port P] [--name N] "
 	  "[--verify-client|--no-verify-client]",
 	  .help = "Changes an integration server (Administrator, through the "
-	  "daemon).\n",
+	  "daemon; audited).\nOnly the options given change.\n"
+	  "  --address IP     the address to listen on\n"
+	  "  --port P         the TCP port, 1 to 65535\n"
+	  "  --name N         a name for the server\n"
+	  "  --verify-client, --no-verify-client\n"
+	  "                   require client certificates, or stop "
+	  "requiring them\n",
 	  .opts = { { "address", true }, { "port", true },
 	  { "name", true }, { "verify-client", false },
 	  { "no-verify-client", false } } },
@@ -207,20 +264,24 @@ const struct cli_command cli_commands[] = {
 	  .run = admin_server_id, .min_pos = 1, .max_pos = 1,
 	  .usage = "server enable ID",
 	  .help = "Enables an integration server (Administrator, through the "
-	  "daemon).\n" },
+	  "daemon; audited).\nID is the id from server list.\n" },
 	{ .name = "server disable", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_id, .min_pos = 1, .max_pos = 1,
 	  .usage = "server disable ID [--force]",
 	  .help = "Disables an integration server (Administrator, through the "
 	  "daemon); its\nopen connections are closed. The last enabled "
-	  "one is kept while agents are\nconnected unless --force.\n",
+	  "one is kept while agents are\nconnected unless --force. "
+	  "Audited.\n"
+	  "  --force          disable even the last enabled server while "
+	  "agents are connected\n",
 	  .opts = { { "force", false } } },
 	{ .name = "server remove", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_id, .min_pos = 1, .max_pos = 1,
 	  .usage = "server remove ID [--force]",
 	  .help = "Removes an integration server and revokes its certificates "
-	  "(Administrator,\nthrough the daemon); --force as for "
-	  "disable.\n",
+	  "(Administrator,\nthrough the daemon; audited).\n"
+	  "  --force          remove even the last enabled server while "
+	  "agents are connected\n",
 	  .opts = { { "force", false } } },
 	{ .name = "package create", .control = CLI_CONTROL_SEND,
 	  .run = admin_package_create,
@@ -232,7 +293,12 @@ const struct cli_command cli_commands[] = {
 	  "into place; only then does it replace the server's previous "
 	  "package,\nwhose client certificate is revoked. If FILE cannot "
 	  "be written, nothing\nchanges, the failure is audited and the "
-	  "exit status is 1.\n",
+	  "exit status is 1.\n"
+	  "  --server ID      the integration server (required)\n"
+	  "  --out FILE       where to write the package (required)\n"
+	  "  --password-file FILE\n"
+	  "                   a file whose first line is the PKCS#12 "
+	  "password (required)\n",
 	  .opts = { { "server", true }, { "out", true },
 	  { "password-file", true } } },
 	{ .name = "agent list", .control = CLI_CONTROL_ASK,
@@ -260,21 +326,28 @@ const struct cli_command cli_commands[] = {
 	  .list = &(const struct cli_list){ query_users_emit, NULL,
 	  NULL, "users" },
 	  .usage = "user list",
-	  .help = "Lists users and their roles (name, role, created_ms).\n" },
+	  .help = "Lists users and their roles (name, role, created_ms). "
+	  "Asks the daemon\nwhether you may (Operator or Administrator; a "
+	  "refusal is audited, a lookup\nis not). Exit 1 when there is "
+	  "none.\n" },
 	{ .name = "user add", .control = CLI_CONTROL_SEND,
 	  .run = admin_user_add, .min_pos = 1, .max_pos = 1,
 	  .usage = "user add NAME --role administrator|operator",
-	  .help = "Adds a user (Administrator, through the daemon).\n",
+	  .help = "Gives the OS user NAME a role (Administrator, through the "
+	  "daemon; audited).\n"
+	  "  --role R         administrator or operator (required)\n",
 	  .opts = { { "role", true } } },
 	{ .name = "user remove", .control = CLI_CONTROL_SEND,
 	  .run = admin_user_remove, .min_pos = 1, .max_pos = 1,
 	  .usage = "user remove NAME",
-	  .help = "Removes a user (Administrator, through the daemon).\n" },
+	  .help = "Takes the role of the OS user NAME away (Administrator, "
+	  "through the daemon;\naudited).\n" },
 	{ .name = "audit", .control = CLI_CONTROL_ASK,
 	  .list = &(const struct cli_list){ query_audit_emit,
 	  lookup_audit_parse, NULL, "audit records" },
 	  .usage = "audit [--limit N]",
-	  .help = "Lists the newest audit records, newest last.\n"
+	  .help = "Lists the newest audit records, newest last: every "
+	  "administrative action\nand every refusal, never a lookup.\n"
 	  "  --limit N        at most N records (default 100)\n",
 	  .opts = { { "limit", true } } },
 	{ .name = "rules list",
@@ -297,12 +370,22 @@ const struct cli_command cli_commands[] = {
 	  "object_path, threat_name, user_name, hostname, ip, mac,\n"
 	  "device_category, attributes (object), device_ips (array). Every "
 	  "error of the\nrules file is printed as file:line:column: "
-	  "message; exit 1 then.\n",
+	  "message; exit 1 then.\n"
+	  "  --file FILE      the rules file (required)\n"
+	  "  --event-json JSON\n"
+	  "                   the event, one JSON object (required)\n",
 	  .opts = { { "file", true }, { "event-json", true } } },
 	{ .name = "rules reload", .control = CLI_CONTROL_SEND,
 	  .run = admin_plain,
 	  .usage = "rules reload",
-	  .help = "Makes the daemon reload its rules (Administrator).\n" },
+	  .help = "Makes the daemon reload its rules (Administrator, "
+	  "audited). A rules file\nwith errors is refused and the old "
+	  "rules stay.\n" },
+	{ .name = "help", .run = cli_help_run, .max_pos = 2,
+	  .usage = "help [COMMAND]",
+	  .help = "Prints the list of commands, or the help of COMMAND (one "
+	  "or two words:\n'help devices', 'help device find', 'help "
+	  "device').\n" },
 	{ .name = "traffic import", .control = CLI_CONTROL_SEND,
 	  .run = admin_traffic_import, .min_pos = 1, .max_pos = 1,
 	  .usage = "traffic import FILE [--point NAME]",

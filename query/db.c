@@ -181,6 +181,12 @@ query_db_open(const char *data_dir, char *errbuf, size_t errlen,
 		r = -EIO;
 		goto out;
 	}
+	if (qdb_register_functions(q->db) < 0) {
+		set_err(errbuf, errlen, "cannot open database '%s': %s",
+		    q->path, sqlite3_errmsg(q->db));
+		r = -EIO;
+		goto out;
+	}
 	(void)sqlite3_busy_timeout(q->db, 2000);
 	(void)sqlite3_exec(q->db, "PRAGMA query_only = 1", NULL, NULL, NULL);
 	if ((r = check_version(q->db, q->path, errbuf, errlen)) < 0) {
@@ -415,22 +421,27 @@ out:
 	return r;
 }
 
-int
-qsql_json(struct query_db *db, struct qsql *q, char **ret_json)
+/*
+ * Builds into ret (initialised) the statement that turns the rows of q
+ * into JSON objects: one array of them when group, else one object per row
+ * in a column "json". Columns starting with '_' are left out; "tags" is
+ * embedded as JSON. Returns 0 or a negative errno (message in db).
+ */
+static int
+json_wrap(struct query_db *db, struct qsql *q, bool group, struct qsql *ret)
 {
 	sqlite3_stmt *st = NULL;
 	struct strbuf outer;
-	struct qsql wrapped;
 	size_t n;
 	int r;
 
 	strbuf_init(&outer);
-	qsql_init(&wrapped);
 	/* The inner statement tells the column names. */
 	if ((r = qsql_prepare(db, q, strbuf_str(&q->sql), &st)) < 0)
 		goto out;
 	n = (size_t)sqlite3_column_count(st);
-	(void)strbuf_append(&outer, "SELECT json_group_array(json_object(");
+	(void)strbuf_append(&outer, group ?
+	    "SELECT json_group_array(json_object(" : "SELECT json_object(");
 	for (size_t i = 0, k = 0; i < n; i++) {
 		const char *c = sqlite3_column_name(st, (int)i);
 
@@ -440,20 +451,66 @@ qsql_json(struct query_db *db, struct qsql *q, char **ret_json)
 		    "%s'%s', json(\"%s\")" : "%s'%s', \"%s\"",
 		    k++ > 0 ? ", " : "", c, c);
 	}
-	(void)strbuf_printf(&outer, ")) FROM (%s)", strbuf_str(&q->sql));
+	(void)strbuf_printf(&outer, group ? ")) FROM (%s)" :
+	    ") AS json FROM (%s)", strbuf_str(&q->sql));
 	if (outer.error < 0) {
 		r = qdb_fail(db, outer.error, "out of memory");
 		goto out;
 	}
-	wrapped.nbinds = q->nbinds;
-	memcpy(wrapped.binds, q->binds, sizeof(q->binds));
-	(void)strbuf_append(&wrapped.sql, strbuf_str(&outer));
-	r = qsql_text_result(db, &wrapped, ret_json);
+	ret->nbinds = q->nbinds;
+	memcpy(ret->binds, q->binds, sizeof(q->binds));
+	(void)strbuf_append(&ret->sql, strbuf_str(&outer));
+	r = 0;
 out:
 	(void)sqlite3_finalize(st);
-	qsql_fini(&wrapped);
 	strbuf_fini(&outer);
 	return r;
+}
+
+int
+qsql_json(struct query_db *db, struct qsql *q, char **ret_json)
+{
+	struct qsql wrapped;
+	int r;
+
+	qsql_init(&wrapped);
+	if ((r = json_wrap(db, q, true, &wrapped)) == 0)
+		r = qsql_text_result(db, &wrapped, ret_json);
+	qsql_fini(&wrapped);
+	return r;
+}
+
+int
+qsql_json_each(struct query_db *db, struct qsql *q, query_row_fn fn,
+    void *ctx)
+{
+	struct qsql wrapped;
+	int r;
+
+	qsql_init(&wrapped);
+	if ((r = json_wrap(db, q, false, &wrapped)) == 0)
+		r = qsql_each(db, &wrapped, fn, ctx);
+	qsql_fini(&wrapped);
+	return r;
+}
+
+int
+qsql_expanded(struct query_db *db, struct qsql *q, char **ret_sql)
+{
+	sqlite3_stmt *st = NULL;
+	char *x, *s;
+	int r;
+
+	if ((r = qsql_prepare(db, q, strbuf_str(&q->sql), &st)) < 0)
+		return r;
+	x = sqlite3_expanded_sql(st);
+	s = x != NULL ? strdup(x) : NULL;
+	sqlite3_free(x);
+	(void)sqlite3_finalize(st);
+	if (s == NULL)
+		return qdb_fail(db, -ENOMEM, "out of memory");
+	*ret_sql = s;
+	return 0;
 }
 
 int

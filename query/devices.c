@@ -80,6 +80,21 @@ looks_like_address(const char *t)
 	return false;
 }
 
+/* Whether text is shaped like "address/prefix". */
+static bool
+looks_like_network(const char *t)
+{
+	const char *slash = strrchr(t, '/');
+	char head[ADDR_TEXT_MAX];
+
+	if (slash == NULL || (size_t)(slash - t) >= sizeof(head) ||
+	    slash[1] == '\0' || !all_chars(slash + 1, "0123456789"))
+		return false;
+	memcpy(head, t, (size_t)(slash - t));
+	head[slash - t] = '\0';
+	return looks_like_address(head) || all_chars(head, "0123456789.");
+}
+
 int
 query_address_classify(const char *text, char *buf, size_t len)
 {
@@ -87,6 +102,14 @@ query_address_classify(const char *text, char *buf, size_t len)
 
 	if (text == NULL)
 		return 0;
+	if (strchr(text, '/') != NULL && looks_like_network(text)) {
+		if (addr_cidr_normalize(text, tmp, sizeof(tmp)) < 0)
+			return -EINVAL;
+		if (strlen(tmp) >= len)
+			return -ENOSPC;
+		memcpy(buf, tmp, strlen(tmp) + 1);
+		return 2;
+	}
 	if (addr_ip_normalize(text, tmp, sizeof(tmp)) == 0 ||
 	    addr_mac_normalize(text, tmp, sizeof(tmp)) == 0) {
 		if (strlen(tmp) >= len)
@@ -100,6 +123,11 @@ query_address_classify(const char *text, char *buf, size_t len)
 static int
 bad_address(struct query_db *db, const char *text)
 {
+	char why[QUERY_ERRMSG_LEN];
+
+	if (strchr(text, '/') != NULL &&
+	    query_subnet_check(text, why, sizeof(why)) < 0)
+		return qdb_fail(db, -EINVAL, "malformed network %s", why);
 	return qdb_fail(db, -EINVAL, "malformed %s address '%s'",
 	    strchr(text, '-') != NULL || count_char(text, ':') == 5 ||
 	    count_char(text, '.') == 2 ? "MAC" : "IP", text);
@@ -113,6 +141,9 @@ devices_sql(struct query_db *db, const struct query_devices_opts *o,
 	    "disconnected", NULL };
 	static const char *const status[] = { "authorized", "unauthorized",
 	    "archived", NULL };
+	static const char *const security[] = { "ok", "warning", "critical",
+	    NULL };
+	int r;
 
 	if (o->epp != NULL && !one_of(o->epp, epp))
 		return qdb_fail(db, -EINVAL, "unknown EPP state '%s' (use "
@@ -120,12 +151,31 @@ devices_sql(struct query_db *db, const struct query_devices_opts *o,
 	if (o->status != NULL && !one_of(o->status, status))
 		return qdb_fail(db, -EINVAL, "unknown status '%s' (use "
 		    "authorized, unauthorized or archived)", o->status);
+	if (o->security != NULL && !one_of(o->security, security))
+		return qdb_fail(db, -EINVAL, "unknown security state '%s' (use "
+		    "ok, warning or critical)", o->security);
 	qsql_add(q, "SELECT " QUERY_MAP_NODES_COLS " FROM map_nodes m "
 	    "WHERE 1");
 	if (o->epp != NULL)
 		qsql_add(q, " AND m.epp_icon = ?%d", qsql_text(q, o->epp));
 	if (o->status != NULL)
 		qsql_add(q, " AND m.status = ?%d", qsql_text(q, o->status));
+	if (o->category != NULL)
+		qsql_add(q, " AND m.category = ?%d COLLATE NOCASE",
+		    qsql_text(q, o->category));
+	if (o->security != NULL)
+		qsql_add(q, " AND m.security_state = ?%d",
+		    qsql_text(q, o->security));
+	if (o->since_ms > 0)
+		qsql_add(q, " AND m.last_seen_ms >= ?%d",
+		    qsql_int(q, o->since_ms));
+	if (o->subnet != NULL) {
+		qsql_add(q, " AND m.device_id IN (SELECT device_id FROM "
+		    "addresses WHERE ");
+		if ((r = qsql_subnet_where(db, q, o->subnet)) < 0)
+			return r;
+		qsql_add(q, ")");
+	}
 	qsql_add(q, " ORDER BY m.device_id");
 	if (o->limit > 0)
 		qsql_add(q, " LIMIT ?%d", qsql_int(q, o->limit));
@@ -142,6 +192,20 @@ query_devices_emit(struct query_db *db, const void *arg,
 	qsql_init(&q);
 	if ((r = devices_sql(db, arg, &q)) == 0)
 		r = qsql_emit(db, &q, s);
+	qsql_fini(&q);
+	return r;
+}
+
+int
+query_devices_sql(struct query_db *db, const struct query_devices_opts *o,
+    char **ret_sql)
+{
+	struct qsql q;
+	int r;
+
+	qsql_init(&q);
+	if ((r = devices_sql(db, o, &q)) == 0)
+		r = qsql_expanded(db, &q, ret_sql);
 	qsql_fini(&q);
 	return r;
 }
@@ -178,7 +242,12 @@ find_sql(struct query_db *db, const char *text, int64_t limit,
 	if ((r = query_address_classify(text, canon, canonlen)) < 0)
 		return bad_address(db, text);
 	qsql_add(q, "WITH hits (device_id, rank, why) AS (");
-	if (r == 1) {
+	if (r == 2) {
+		qsql_add(q, "SELECT device_id, 0, 'subnet' FROM addresses "
+		    "WHERE ");
+		if ((r = qsql_subnet_where(db, q, canon)) < 0)
+			return r;
+	} else if (r == 1) {
 		int a = qsql_text(q, canon);
 
 		qsql_add(q, "SELECT device_id, 0, 'address' FROM addresses "
@@ -287,6 +356,10 @@ query_device_resolve(struct query_db *db, const char *key, int64_t *ret_id)
 	    sizeof(canon))) < 0) {
 		r = bad_address(db, key);
 		goto out;
+	} else if (r == 2) {
+		r = qdb_fail(db, -EINVAL, "'%s' is a network, not one device "
+		    "(use device find or devices --subnet)", key);
+		goto out;
 	} else if (r == 1) {
 		qsql_add(&q, "SELECT device_id FROM addresses WHERE "
 		    "value = ?%d", qsql_text(&q, canon));
@@ -379,7 +452,8 @@ query_device_show(struct query_db *db, int64_t id, char **ret_json)
 	    "e.description, e.tags FROM events e LEFT JOIN agents ag "
 	    "ON ag.id = e.agent_ref WHERE e.device_id = ?%d ORDER BY "
 	    "e.occurred_at_ms DESC, e.id DESC LIMIT %d) "
-	    "ORDER BY occurred_at_ms, event_id)))) ", d, QUERY_SHOW_EVENTS);
+	    "ORDER BY occurred_at_ms DESC, event_id DESC)))) ", d,
+	    QUERY_SHOW_EVENTS);
 	qsql_add(&q, "FROM map_nodes m JOIN devices dv ON dv.id = m.device_id "
 	    "WHERE m.device_id = ?%d", d);
 	r = qsql_text_result(db, &q, ret_json);

@@ -14,6 +14,7 @@
 #include "cli.h"
 
 #define AUDIT_LIMIT	100	/* default records of audit */
+#define LOOKUP_FOLLOW_LIMIT 10	/* events shown before following */
 #define RULES_ERR_LEN	4096	/* every error of one rules file */
 
 struct query_db *
@@ -53,8 +54,12 @@ cli_resolve_device(struct query_db *db, const char *key)
 void
 cli_check_address(const char *text)
 {
-	char buf[ADDR_TEXT_MAX];
+	char buf[ADDR_TEXT_MAX], why[QUERY_ERRMSG_LEN];
 
+	if (query_address_classify(text, buf, sizeof(buf)) < 0 &&
+	    strchr(text, '/') != NULL &&
+	    query_subnet_check(text, why, sizeof(why)) < 0)
+		cli_usage_error("malformed network: %s", why);
 	/* Name the kind of address the text seems to be meant as. */
 	if (query_address_classify(text, buf, sizeof(buf)) < 0)
 		cli_usage_error("malformed %s address '%s'",
@@ -111,38 +116,6 @@ out:
 	return r;
 }
 
-void
-lookup_devices_parse(struct cli_list_arg *a)
-{
-	struct query_devices_opts *o = &a->u.devices;
-
-	o->limit = cli_opt_limit(0);
-	o->epp = cli_opt("epp");
-	o->status = cli_opt("status");
-	if (o->epp != NULL && strcmp(o->epp, "none") != 0 &&
-	    strcmp(o->epp, "connected") != 0 &&
-	    strcmp(o->epp, "disconnected") != 0)
-		cli_usage_error("invalid --epp '%s' (use none, connected or "
-		    "disconnected)", o->epp);
-	if (o->status != NULL && strcmp(o->status, "authorized") != 0 &&
-	    strcmp(o->status, "unauthorized") != 0 &&
-	    strcmp(o->status, "archived") != 0)
-		cli_usage_error("invalid --status '%s' (use authorized, "
-		    "unauthorized or archived)", o->status);
-}
-
-void
-lookup_find_parse(struct cli_list_arg *a)
-{
-	struct query_find_opts *o = &a->u.find;
-
-	o->limit = cli_opt_limit(0);
-	o->text = arg_pos[0];
-	if (*o->text == '\0')
-		cli_usage_error("empty QUERY");
-	cli_check_address(o->text);
-}
-
 /* The time of option name relative to now, QUERY_TIME_NONE if not given. */
 static int64_t
 parse_time_opt(const char *name, int64_t now)
@@ -160,18 +133,69 @@ parse_time_opt(const char *name, int64_t now)
 }
 
 void
+lookup_devices_parse(struct cli_list_arg *a)
+{
+	static const char *const epp[] = { "none", "connected",
+	    "disconnected", NULL };
+	static const char *const status[] = { "authorized", "unauthorized",
+	    "archived", NULL };
+	static const char *const security[] = { "ok", "warning", "critical",
+	    NULL };
+	struct query_devices_opts *o = &a->u.devices;
+	char why[QUERY_ERRMSG_LEN];
+
+	o->limit = cli_opt_limit(0);
+	o->epp = cli_opt_enum("epp", epp);
+	o->status = cli_opt_enum("status", status);
+	o->security = cli_opt_enum("security", security);
+	if ((o->category = cli_opt("category")) != NULL &&
+	    *o->category == '\0')
+		cli_usage_error("empty --category");
+	if ((o->subnet = cli_opt("subnet")) != NULL &&
+	    query_subnet_check(o->subnet, why, sizeof(why)) < 0)
+		cli_usage_error("invalid --subnet: %s", why);
+	o->since_ms = parse_time_opt("since", clock_wall_ms());
+}
+
+int
+lookup_events(const struct cli_command *c)
+{
+	if (cli_flag("follow")) {
+		if (cli_flag("reverse"))
+			cli_usage_error("--follow prints in the order events "
+			    "are stored; --reverse does not apply");
+		return follow_events(c);
+	}
+	return cli_list_run(c);
+}
+
+void
+lookup_find_parse(struct cli_list_arg *a)
+{
+	struct query_find_opts *o = &a->u.find;
+
+	o->limit = cli_opt_limit(0);
+	o->text = arg_pos[0];
+	if (*o->text == '\0')
+		cli_usage_error("empty QUERY");
+	cli_check_address(o->text);
+}
+
+void
 lookup_events_parse(struct cli_list_arg *a)
 {
+	static const char *const severity[] = { "info", "warning",
+	    "critical", NULL };
 	struct query_events_opts *o = &a->u.events;
 	int64_t now = clock_wall_ms();
 	const char *v;
 
 	query_events_opts_init(o);
-	o->limit = cli_opt_limit(QUERY_EVENTS_LIMIT);
-	if ((v = cli_opt("severity")) != NULL &&
-	    (o->min_severity = query_severity_parse(v)) < 0)
-		cli_usage_error("invalid --severity '%s' (use info, warning "
-		    "or critical)", v);
+	o->limit = cli_opt_limit(cli_flag("follow") ? LOOKUP_FOLLOW_LIMIT :
+	    QUERY_EVENTS_LIMIT);
+	o->reverse = cli_flag("reverse");
+	if ((v = cli_opt_enum("severity", severity)) != NULL)
+		o->min_severity = query_severity_parse(v);
 	if ((v = cli_opt("code")) != NULL)
 		o->code = cli_parse_int("code", v, INT64_MAX);
 	o->since_ms = parse_time_opt("since", now);
@@ -192,6 +216,24 @@ lookup_audit_parse(struct cli_list_arg *a)
 	a->u.limit = cli_opt_limit(AUDIT_LIMIT);
 }
 
+/* map export with --time iso: made whole, then its times rewritten. */
+static int
+export_json_iso(struct query_db *db)
+{
+	char *json = NULL, *iso;
+	int r;
+
+	if ((r = query_map_export_json(db, &json)) < 0)
+		return r;
+	if ((iso = out_json_time(json)) == NULL)
+		r = -ENOMEM;
+	else
+		(void)printf("%s\n", iso);
+	free(iso);
+	free(json);
+	return r;
+}
+
 int
 lookup_map_export(const struct cli_command *c)
 {
@@ -206,6 +248,8 @@ lookup_map_export(const struct cli_command *c)
 	/* Streamed: the document can be larger than one string should be. */
 	if (arg_format == OUT_FORMAT_DOT)
 		r = query_map_export_dot(db, stdout);
+	else if (arg_time == OUT_TIME_ISO)
+		r = export_json_iso(db);
 	else
 		r = query_map_export_json_write(db, stdout);
 	if (r < 0)
@@ -217,9 +261,11 @@ lookup_map_export(const struct cli_command *c)
 int
 lookup_rules_test(const struct cli_command *c)
 {
-	static const char *const cols[] = {
-		"matched", "MATCHED RULES", "severity", "SEVERITY", "title",
-		"TITLE", "tags", "TAGS", "stored", "STORED", NULL };
+	static const struct out_col cols[] = {
+		{ "matched", "MATCHED RULES", OUT_KEEP },
+		{ "severity", "SEVERITY", 1 }, { "title", "TITLE", 3 },
+		{ "tags", "TAGS", 4 }, { "stored", "STORED", 2 },
+		{ NULL, NULL, 0 } };
 	const char *file = cli_opt("file"), *event = cli_opt("event-json");
 	char err[RULES_ERR_LEN] = "";
 	struct out_sink k;

@@ -229,7 +229,7 @@ dot_edge(void *ctx, const struct query_row *row)
 int
 query_map_export_dot(struct query_db *db, FILE *out)
 {
-	struct query_devices_opts all = { NULL, NULL, 0 };
+	struct query_devices_opts all = { .limit = 0 };
 	int r;
 
 	(void)fputs("// kics-epp map: render with dot -Tsvg\n"

@@ -53,6 +53,14 @@ int qsql_each(struct query_db *db, struct qsql *q, query_row_fn fn,
  * the array text, freed with free().
  */
 int qsql_json(struct query_db *db, struct qsql *q, char **ret_json);
+/*
+ * Runs q wrapped in json_object(...) as qsql_json() does, calling fn per
+ * row with one column "json": the row as one JSON object.
+ */
+int qsql_json_each(struct query_db *db, struct qsql *q, query_row_fn fn,
+    void *ctx);
+/* The text of q with its parameters written in; freed with free(). */
+int qsql_expanded(struct query_db *db, struct qsql *q, char **ret_sql);
 /* qsql_each or qsql_json, as s says. */
 int qsql_emit(struct query_db *db, struct qsql *q, const struct query_sink *s);
 /* Runs q and returns the first column of its first row as text (-ENOENT). */
@@ -63,6 +71,24 @@ int qdb_prepare(struct query_db *db, const char *sql, sqlite3_stmt **ret_st);
 /* Sets db->errmsg and returns r. */
 int qdb_fail(struct query_db *db, int r, const char *fmt, ...)
     KICS_PRINTF(3, 4);
+
+/* Adds kics_in_subnet() (subnet.c) to db. Returns 0 or -EIO. */
+int qdb_register_functions(sqlite3 *db);
+
+/*
+ * Appends to q the condition on a row of table addresses (columns kind and
+ * value, unqualified) that its address lies in the network text. Returns 0
+ * or -EINVAL with the reason in db->errmsg (query_subnet_check()).
+ */
+int qsql_subnet_where(struct query_db *db, struct qsql *q, const char *text);
+
+/*
+ * After SQLite refused fts (query_search_rewrite() of the user's text):
+ * replaces db->errmsg by one line naming the offending token and the
+ * query with that token quoted. Returns -EINVAL.
+ */
+int query_search_explain(struct query_db *db, const char *text,
+    const char *fts);
 
 /* The map_nodes columns, for statements that select them from "m". */
 #define QUERY_MAP_NODES_COLS \

@@ -101,13 +101,19 @@ typedef int query_list_fn(struct query_db *db, const void *arg,
 struct query_devices_opts {
 	const char	*epp;		/* none|connected|disconnected or NULL */
 	const char	*status;	/* authorized|unauthorized|archived or NULL */
+	const char	*category;	/* any case, or NULL */
+	const char	*security;	/* ok|warning|critical, or NULL */
+	const char	*subnet;	/* IPv4 or IPv6 CIDR, or NULL */
+	int64_t		since_ms;	/* seen at or after; <= 0: any */
 	int64_t		limit;		/* 0: all */
 };
 
 /*
- * Calls fn for each map_nodes row matching o, by device id. Returns 0, the
- * negative value fn returned, -EINVAL for an unknown epp or status value,
- * or -EIO.
+ * Calls fn for each map_nodes row matching o, by device id. A device is in
+ * o->subnet when any of its IP addresses (table addresses) is. Returns 0,
+ * the negative value fn returned, -EINVAL for an unknown epp, status or
+ * security value or a malformed subnet (message in query_db_errmsg()), or
+ * -EIO.
  */
 int query_devices(struct query_db *db, const struct query_devices_opts *o,
     query_row_fn fn, void *ctx);
@@ -117,6 +123,23 @@ int query_devices_json(struct query_db *db, const struct query_devices_opts *o,
 /* Either of the two; arg is a const struct query_devices_opts *. */
 int query_devices_emit(struct query_db *db, const void *arg,
     const struct query_sink *s);
+
+/*
+ * The statement query_devices() runs for o, its parameters written in
+ * (sqlite3_expanded_sql()), so that the same query can be run by the
+ * sqlite3 program (bench-query). Returns 0 and text freed with free(), or
+ * what query_devices() returns for bad options.
+ */
+int query_devices_sql(struct query_db *db, const struct query_devices_opts *o,
+    char **ret_sql);
+
+/*
+ * Checks a --subnet value: 0 when text is an IPv4 or IPv6 network
+ * ("10.1.0.0/16", "2001:db8::/32"; a bare address is a /32 or /128),
+ * -EINVAL otherwise with a one-line reason in buf (for host bits set, the
+ * network meant: "10.1.2.3/16" -> "did you mean 10.1.0.0/16?").
+ */
+int query_subnet_check(const char *text, char *buf, size_t len);
 
 /*
  * Classifies text for device find and device show: 0 when it is free text
@@ -130,7 +153,9 @@ int query_address_classify(const char *text, char *buf, size_t len);
  * device find: map_nodes rows for text ranked exact address match, exact
  * host name or name (any case), host name or address prefix, then any
  * attribute containing text (only when text is not an address); ties by
- * device id. Rows carry an extra column "_match" naming why they matched.
+ * device id. A network ("10.1.0.0/16", text with a '/' that parses as a
+ * CIDR) finds the devices with an IP address in it, match "subnet". Rows
+ * carry an extra column "_match" naming why they matched.
  * limit 0 means all. Returns 0 (also when nothing matched), -EINVAL for a
  * malformed address (message in query_db_errmsg()), -EIO.
  */
@@ -162,7 +187,8 @@ int query_device_resolve(struct query_db *db, const char *key,
  * device show: one JSON object with the map_nodes columns of device id plus
  * hostname, domain, serial_number, source, created_ms and the arrays
  * "attributes", "addresses", "applications", "peers", "events" (the last
- * QUERY_SHOW_EVENTS, event_log columns, newest last) and "agent" (the most
+ * QUERY_SHOW_EVENTS, event_log columns, in the order of every event
+ * list: newest first by occurred time) and "agent" (the most
  * recent agent with its "state", or null). Returns 0, -ENOENT, -EIO.
  */
 int query_device_show(struct query_db *db, int64_t id, char **ret_json);
@@ -184,18 +210,24 @@ struct query_events_opts {
 	int64_t		code;		/* 0: any */
 	int64_t		since_ms;	/* QUERY_TIME_NONE: unbounded */
 	int64_t		until_ms;	/* exclusive; QUERY_TIME_NONE: unbounded */
-	const char	*search;	/* FTS5 query or NULL */
-	int64_t		limit;		/* newest limit rows; 0: all */
+	const char	*search;	/* search text (query_search_rewrite())
+					   or NULL */
+	bool		reverse;	/* oldest first */
+	int64_t		limit;		/* the first limit rows; 0: all */
 };
 
 /* Sets o to no filter and limit QUERY_EVENTS_LIMIT. */
 void query_events_opts_init(struct query_events_opts *o);
 
 /*
- * Calls fn for the newest o->limit events matching o, newest last. With a
- * search, rows carry an extra column "_snippet": the matching text with
- * each hit between the bytes 0x01 and 0x02. Returns 0, fn's value, -EINVAL
- * for a bad search expression (explained in query_db_errmsg()), -EIO.
+ * Calls fn for the events matching o in the one order of every event list:
+ * newest first by occurred_at_ms, ties by event_id (the higher first);
+ * o->reverse turns it round (oldest first). o->limit keeps the first rows
+ * of that order. Rows carry extra columns "_device_name" and "_device_ip"
+ * (the device as map_nodes names it now) and, with a search, "_snippet":
+ * the matching text with each hit between the bytes 0x01 and 0x02.
+ * Returns 0, fn's value, -EINVAL for a bad search (explained in
+ * query_db_errmsg()), -EIO.
  */
 int query_events(struct query_db *db, const struct query_events_opts *o,
     query_row_fn fn, void *ctx);
@@ -204,6 +236,34 @@ int query_events_json(struct query_db *db, const struct query_events_opts *o,
 /* Either of the two; arg is a const struct query_events_opts *. */
 int query_events_emit(struct query_db *db, const void *arg,
     const struct query_sink *s);
+
+/*
+ * events --follow: the events matching o (its limit and order ignored)
+ * with after < event_id <= upto, in the order they were stored (event_id);
+ * only the last last_n of them when last_n > 0. With json, fn gets one
+ * column "json" per row, the event_log object of the event. upto should
+ * come from query_events_last_id(): the daemon numbers events in commit
+ * order, so no event below it appears later. Returns what query_events()
+ * returns.
+ */
+int query_events_after(struct query_db *db, const struct query_events_opts *o,
+    int64_t after, int64_t upto, int64_t last_n, bool json, query_row_fn fn,
+    void *ctx);
+
+/* The id of the newest stored event, 0 when there is none; or -EIO. */
+int query_events_last_id(struct query_db *db, int64_t *ret_id);
+
+/*
+ * Turns what a person types into --search into an FTS5 query: every
+ * bareword token that is not FTS5 syntax and holds a character FTS5 does
+ * not accept in a bareword (10.1.2.3, CVE-2017-11882, putty.exe,
+ * kozlov.i, C:\Windows) is put in double quotes; "phrases", AND, OR, NOT,
+ * NEAR(...), parentheses, prefix* and column: filters (the columns of
+ * events_fts) are kept. Returns 0 and the query freed with free(), or
+ * -EINVAL with a one-line reason in errbuf (an unclosed '"'), -ENOMEM.
+ */
+int query_search_rewrite(const char *text, char **ret_fts, char *errbuf,
+    size_t errlen);
 
 /* Severity name (info|warning|critical) to 1..3, or -EINVAL. */
 int query_severity_parse(const char *name);
@@ -330,6 +390,13 @@ int query_time_parse(const char *text, int64_t now_ms, int64_t *ret_ms);
  */
 int query_time_format(int64_t ms, char *buf, size_t len);
 
+/*
+ * Formats ms as ISO 8601 local time with milliseconds and the zone's
+ * offset ("2026-11-30T15:36:41.123+01:00") into buf (at least 30 bytes).
+ * Returns 0, -EINVAL when the time cannot be represented, -ENOSPC.
+ */
+int query_time_format_iso(int64_t ms, char *buf, size_t len);
+
 /* --- collected tables --- */
 
 /* Rows collected in memory, for the table and CSV printers and tests. */
@@ -338,7 +405,9 @@ struct query_table {
 	size_t			nrows;
 	size_t			cap;	/* rows allocated */
 	char			**names;	/* ncols column names */
-	struct query_value	*cells;	/* nrows * ncols, row-major, owned */
+	struct query_value	*cells;	/* nrows * ncols, row-major */
+	char			**texts;	/* per row: the texts of its
+						   cells in one block, owned */
 };
 
 /* Returns an empty table, or NULL when out of memory. */

@@ -15,6 +15,7 @@
 struct show_csv {
 	const char	*section;
 	size_t		row;
+	bool		nested;		/* leave arrays and objects out */
 };
 
 /*
@@ -24,7 +25,7 @@ struct show_csv {
 static int
 show_pairs(void *ctx, const struct query_row *row)
 {
-	char buf[32];
+	char buf[40];
 
 	(void)ctx;
 	for (size_t i = 0; i < row->ncols; i++) {
@@ -37,7 +38,9 @@ show_pairs(void *ctx, const struct query_row *row)
 			continue;
 		if (v->type == QUERY_TYPE_INT && n > 3 &&
 		    strcmp(row->names[i] + n - 3, "_ms") == 0 &&
-		    query_time_format(v->i, buf, sizeof(buf)) == 0)
+		    arg_time != OUT_TIME_MS && (arg_time == OUT_TIME_ISO ?
+		    query_time_format_iso(v->i, buf, sizeof(buf)) :
+		    query_time_format(v->i, buf, sizeof(buf))) == 0)
 			text = buf;
 		(void)printf("  %-16s %s\n", row->names[i], text);
 	}
@@ -49,14 +52,15 @@ static int
 show_csv_row(void *ctx, const struct query_row *row)
 {
 	struct show_csv *sc = ctx;
-	char idx[32];
+	char idx[32], buf[40];
 
 	(void)snprintf(idx, sizeof(idx), "%zu", sc->row++);
 	for (size_t i = 0; i < row->ncols; i++) {
-		const char *v = row->values[i].text;
+		const char *v = out_csv_value(row->names[i], &row->values[i],
+		    buf, sizeof(buf));
 
-		/* The device's own arrays come as sections of their own. */
-		if (strcmp(sc->section, "device") == 0 && v != NULL &&
+		/* Arrays and objects come as sections of their own. */
+		if (sc->nested && v != NULL &&
 		    row->values[i].type == QUERY_TYPE_TEXT &&
 		    (v[0] == '[' || v[0] == '{'))
 			continue;
@@ -100,9 +104,10 @@ device_csv(struct query_db *db, const char *json)
 	    "event", NULL };
 	int r;
 
+	out_csv_begin(stdout);
 	(void)fputs("section,row,field,value\r\n", stdout);
 	for (size_t i = 0; parts[i] != NULL; i += 2) {
-		struct show_csv sc = { parts[i + 1], 0 };
+		struct show_csv sc = { parts[i + 1], 0, i == 0 };
 
 		/* -EINVAL: a null agent, which has no rows. */
 		r = query_json_rows(db, json, parts[i], show_csv_row, &sc);
@@ -142,6 +147,19 @@ device_table(struct query_db *db, const char *json)
 	return 0;
 }
 
+/* Prints json (times as --time says) and a newline; 0 or -ENOMEM. */
+static int
+print_json(const char *json)
+{
+	char *t = out_json_time(json);
+
+	if (t == NULL)
+		return -ENOMEM;
+	(void)printf("%s\n", t);
+	free(t);
+	return 0;
+}
+
 int
 show_device(const struct cli_command *c)
 {
@@ -159,7 +177,7 @@ show_device(const struct cli_command *c)
 		goto out;
 	}
 	if (arg_format == OUT_FORMAT_JSON)
-		(void)printf("%s\n", json);
+		r = print_json(json);
 	else if (arg_format == OUT_FORMAT_CSV)
 		r = device_csv(db, json);
 	else
@@ -187,24 +205,48 @@ status_daemon_table(struct query_db *db, const char *live)
 	(void)printf("\n");
 }
 
+/*
+ * status as section,row,field,value CSV: every section the table shows,
+ * the daemon's live status and listeners when it answered, then the
+ * database counts and the integration servers.
+ */
+static int
+status_csv(struct query_db *db, const char *live, const char *json)
+{
+	static const struct {
+		const char	*path;
+		const char	*section;
+		bool		live;
+	} parts[] = {
+		{ "$", "daemon", true }, { "$.listeners", "listener", true },
+		{ "$", "status", false }, { "$.servers", "server", false },
+	};
+	int r;
+
+	out_csv_begin(stdout);
+	(void)fputs("section,row,field,value\r\n", stdout);
+	for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+		struct show_csv sc = { parts[i].section, 0,
+		    strcmp(parts[i].path, "$") == 0 };
+
+		if (parts[i].live && live == NULL)
+			continue;
+		/* -EINVAL: an empty or missing section, no rows */
+		r = query_json_rows(db, parts[i].live ? live : json,
+		    parts[i].path, show_csv_row, &sc);
+		if (r < 0 && r != -EINVAL)
+			return r;
+	}
+	return 0;
+}
+
 /* The database part of status; returns 0 or a negative errno. */
 static int
 status_database(struct query_db *db, const char *json)
 {
-	struct show_csv sc = { "status", 0 };
 	struct out_style s;
 	int r;
 
-	if (arg_format == OUT_FORMAT_CSV) {
-		(void)fputs("section,row,field,value\r\n", stdout);
-		if ((r = query_json_rows(db, json, "$", show_csv_row,
-		    &sc)) < 0)
-			return r;
-		sc.section = "server";
-		sc.row = 0;
-		return query_json_rows(db, json, "$.servers", show_csv_row,
-		    &sc);
-	}
 	out_style_init(&s);
 	(void)printf("Database\n");
 	if ((r = query_json_rows(db, json, "$", show_pairs, NULL)) < 0) {
@@ -213,6 +255,23 @@ status_database(struct query_db *db, const char *json)
 	}
 	return show_section(db, json, "$.servers", "Integration servers",
 	    &s);
+}
+
+/* {"daemon": live status or null, database fields...}; 0 or -ENOMEM. */
+static int
+status_json(const char *live, const char *json)
+{
+	size_t n = strlen(json) + (live != NULL ? strlen(live) : 4) + 16;
+	char *doc = malloc(n);
+	int r;
+
+	if (doc == NULL)
+		return -ENOMEM;
+	(void)snprintf(doc, n, "{\"daemon\":%s,%s", live != NULL ? live :
+	    "null", json + 1);
+	r = print_json(doc);
+	free(doc);
+	return r;
 }
 
 int
@@ -237,16 +296,15 @@ show_status(const struct cli_command *c)
 		(void)fprintf(stderr, "kics-query: note: the daemon's live "
 		    "status is not available (daemon not reachable); showing "
 		    "the database '%s' only\n", query_db_path(db));
-	if (arg_format == OUT_FORMAT_JSON) {
-		/* {"daemon": live status or null, database fields...} */
-		(void)printf("{\"daemon\":%s,%s\n", live.json != NULL ?
-		    live.json : "null", json + 1);
-		r = 0;
-		goto out;
+	if (arg_format == OUT_FORMAT_JSON)
+		r = status_json(live.json, json);
+	else if (arg_format == OUT_FORMAT_CSV)
+		r = status_csv(db, live.json, json);
+	else {
+		if (live.json != NULL)
+			status_daemon_table(db, live.json);
+		r = status_database(db, json);
 	}
-	if (arg_format == OUT_FORMAT_TABLE && live.json != NULL)
-		status_daemon_table(db, live.json);
-	r = status_database(db, json);
 	/* -EINVAL: a section missing from the document, not a failure. */
 	r = r < 0 && r != -EINVAL ? cli_db_fail(db, r) : 0;
 out:

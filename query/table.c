@@ -5,6 +5,7 @@
  * rows (device show's sections) with SQLite's json_each().
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,8 +22,9 @@ query_table_free(struct query_table *t)
 {
 	if (t == NULL)
 		return;
-	for (size_t i = 0; i < t->nrows * t->ncols; i++)
-		free((char *)t->cells[i].text);
+	for (size_t i = 0; i < t->nrows; i++)
+		free(t->texts[i]);
+	free(t->texts);
 	for (size_t i = 0; i < t->ncols; i++)
 		free(t->names[i]);
 	free(t->names);
@@ -48,41 +50,60 @@ set_columns(struct query_table *t, const struct query_row *row)
 	return 0;
 }
 
+/* Makes room for one more row. Returns 0 or -ENOMEM. */
+static int
+grow(struct query_table *t)
+{
+	size_t cap = t->cap ? t->cap * 2 : 16;
+	size_t ncols = t->ncols ? t->ncols : 1;
+	struct query_value *c;
+	char **x;
+
+	if (cap > SIZE_MAX / sizeof(*c) / ncols)
+		return -ENOMEM;
+	if ((c = realloc(t->cells, cap * ncols * sizeof(*c))) == NULL)
+		return -ENOMEM;
+	t->cells = c;
+	if ((x = realloc(t->texts, cap * sizeof(*x))) == NULL)
+		return -ENOMEM;
+	t->texts = x;
+	t->cap = cap;
+	return 0;
+}
+
 int
 query_table_add_row(void *ctx, const struct query_row *row)
 {
 	struct query_table *t = ctx;
 	struct query_value *cell;
+	size_t len = 0, off = 0;
+	char *block;
 	int r;
 
 	if (t->names == NULL && (r = set_columns(t, row)) < 0)
 		return r;
 	if (row->ncols != t->ncols)
 		return -EINVAL;
-	if (t->nrows == t->cap) {
-		size_t cap = t->cap ? t->cap * 2 : 16;
-		struct query_value *c;
-
-		if (t->ncols > 0 && cap > SIZE_MAX / sizeof(*c) / t->ncols)
-			return -ENOMEM;
-		c = realloc(t->cells, cap * (t->ncols ? t->ncols : 1) *
-		    sizeof(*c));
-		if (c == NULL)
-			return -ENOMEM;
-		t->cells = c;
-		t->cap = cap;
-	}
+	if (t->nrows == t->cap && (r = grow(t)) < 0)
+		return r;
+	/* One allocation per row: a 100,000-row table is not a million. */
+	for (size_t i = 0; i < t->ncols; i++)
+		if (row->values[i].text != NULL)
+			len += strlen(row->values[i].text) + 1;
+	if ((block = malloc(len > 0 ? len : 1)) == NULL)
+		return -ENOMEM;
 	cell = &t->cells[t->nrows * t->ncols];
 	for (size_t i = 0; i < t->ncols; i++) {
 		cell[i] = row->values[i];
-		if (row->values[i].text != NULL &&
-		    (cell[i].text = strdup(row->values[i].text)) == NULL) {
-			while (i-- > 0)
-				free((char *)cell[i].text);
-			return -ENOMEM;
+		if (row->values[i].text != NULL) {
+			size_t n = strlen(row->values[i].text) + 1;
+
+			memcpy(block + off, row->values[i].text, n);
+			cell[i].text = block + off;
+			off += n;
 		}
 	}
-	t->nrows++;
+	t->texts[t->nrows++] = block;
 	return 0;
 }
 

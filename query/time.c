@@ -5,6 +5,7 @@
  * formatting.
  */
 #include <errno.h>
+#include <stdio.h>
 #include <limits.h>
 #include <string.h>
 #include <time.h>
@@ -148,4 +149,23 @@ query_time_format(int64_t ms, char *buf, size_t len)
 	if (strftime(buf, len, "%Y-%m-%d %H:%M:%S", &tm) == 0)
 		return -ENOSPC;
 	return 0;
+}
+
+int
+query_time_format_iso(int64_t ms, char *buf, size_t len)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+	char date[24];
+	long off;
+	int n;
+
+	if (ms < 0 || localtime_r(&secs, &tm) == NULL ||
+	    strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) == 0)
+		return -EINVAL;
+	off = tm.tm_gmtoff / 60;
+	n = snprintf(buf, len, "%s.%03d%c%02ld:%02ld", date, (int)(ms % 1000),
+	    off < 0 ? '-' : '+', (off < 0 ? -off : off) / 60,
+	    (off < 0 ? -off : off) % 60);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : 0;
 }

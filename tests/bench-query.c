@@ -6,7 +6,10 @@
  * and prints the median of several runs and the size per million events.
  *
  * usage: bench-query [--devices N] [--interactions N] [--events N]
- *            [--keep DIR] KICS_QUERY
+ *            [--keep DIR] [--subnet-only --sqlite3 SQLITE3] KICS_QUERY
+ * --subnet-only (issue 12) times only devices --subnet, each beside the
+ *   sqlite3 program running the very statement kics-query runs
+ *   (query_devices_sql()) on the same file, in the same run.
  * Full size of the issue: --devices 100000 --interactions 1000000
  *   --events 10000000 (about 15-30 minutes of generation on 2 cores and a
  *   few GB of disk; --keep DIR keeps the database for later runs: when
@@ -24,6 +27,7 @@
 
 #include "clock.h"
 #include "engine.h"
+#include "query.h"
 #include "report-build.h"
 #include "testutil.h"
 
@@ -175,15 +179,33 @@ generate(struct gen *g)
 	(void)fprintf(stderr, "events: %.1f s\n", now_s() - t0);
 }
 
+/* Runs argv, output to /dev/null; returns the wall time. */
+static double
+run_argv(char **argv)
+{
+	double t0 = now_s();
+	pid_t pid;
+	int status;
+
+	if ((pid = fork()) == 0) {
+		int fd = open("/dev/null", O_WRONLY);
+
+		(void)dup2(fd, 1);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	CHECK(pid > 0);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) <= 1);
+	return now_s() - t0;
+}
+
 /* Runs kq with args, output to /dev/null; returns the wall time. */
 static double
 run_once(const char *kq, const char *dir, const char *const *args)
 {
 	char *argv[16];
 	size_t n = 0;
-	double t0 = now_s();
-	pid_t pid;
-	int status;
 
 	argv[n++] = (char *)kq;
 	argv[n++] = (char *)"--data-dir";
@@ -191,17 +213,7 @@ run_once(const char *kq, const char *dir, const char *const *args)
 	for (; *args != NULL && n < 15; args++)
 		argv[n++] = (char *)*args;
 	argv[n] = NULL;
-	if ((pid = fork()) == 0) {
-		int fd = open("/dev/null", O_WRONLY);
-
-		(void)dup2(fd, 1);
-		execv(kq, argv);
-		_exit(127);
-	}
-	CHECK(pid > 0);
-	CHECK(waitpid(pid, &status, 0) == pid);
-	CHECK(WIFEXITED(status) && WEXITSTATUS(status) <= 1);
-	return now_s() - t0;
+	return run_argv(argv);
 }
 
 static int
@@ -226,6 +238,59 @@ measure(const char *kq, const char *dir, const char *what, double goal_ms,
 	    t[runs / 2] * 1000 > goal_ms ? "  OVER" : "");
 }
 
+static double
+median(double *t, int runs)
+{
+	qsort(t, (size_t)runs, sizeof(t[0]), cmp_double);
+	return t[runs / 2];
+}
+
+/*
+ * devices --subnet net (and its --format csv) beside sqlite3 running the
+ * same statement (list mode, then -csv), runs interleaved so that both
+ * see the same load.
+ */
+static void
+measure_subnet(const char *kq, const char *sqlite3, const char *dir,
+    const char *net)
+{
+	struct query_devices_opts o = { .subnet = net };
+	char err[QUERY_ERRMSG_LEN], path[4096], *sql = NULL;
+	struct query_db *db = NULL;
+	struct query_table *t = query_table_new();
+	double tk[RUNS], ts[RUNS], tkc[RUNS], tsc[RUNS];
+	const char *args[] = { "devices", "--subnet", net, NULL };
+	const char *csv[] = { "devices", "--subnet", net, "--format", "csv",
+	    NULL };
+
+	CHECK(t != NULL);
+	CHECK_EQ(query_db_open(dir, err, sizeof(err), &db), 0);
+	CHECK_EQ(query_devices_sql(db, &o, &sql), 0);
+	CHECK_EQ(query_devices(db, &o, query_table_add_row, t), 0);
+	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", dir);
+	for (int i = 0; i < RUNS; i++) {
+		char *sq[] = { (char *)sqlite3, (char *)"-readonly", path, sql,
+		    NULL };
+		char *sqc[] = { (char *)sqlite3, (char *)"-readonly",
+		    (char *)"-csv", (char *)"-header", path, sql, NULL };
+
+		tk[i] = run_once(kq, dir, args);
+		ts[i] = run_argv(sq);
+		tkc[i] = run_once(kq, dir, csv);
+		tsc[i] = run_argv(sqc);
+	}
+	(void)printf("devices --subnet %-14s %6zu rows: kics-query %7.1f ms, "
+	    "sqlite3 %7.1f ms (x%.2f); csv %7.1f ms, sqlite3 -csv %7.1f ms "
+	    "(x%.2f)\n", net, t->nrows, median(tk, RUNS) * 1000,
+	    median(ts, RUNS) * 1000, median(tk, RUNS) / median(ts, RUNS),
+	    median(tkc, RUNS) * 1000, median(tsc, RUNS) * 1000,
+	    median(tkc, RUNS) / median(tsc, RUNS));
+	(void)printf("  statement: %s\n", sql);
+	free(sql);
+	query_table_free(t);
+	query_db_free(db);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -233,7 +298,8 @@ main(int argc, char **argv)
 	struct engine_config cfg;
 	struct event_types *types = NULL;
 	struct diag *d = diag_new();
-	const char *kq = NULL, *keep = NULL;
+	const char *kq = NULL, *keep = NULL, *sqlite3 = NULL;
+	bool subnet_only = false;
 	char *dir, path[4096], ip[32], mac[32], id[64], host[32];
 	struct stat sb;
 	long long size;
@@ -252,6 +318,10 @@ main(int argc, char **argv)
 			g.events = atol(argv[++i]);
 		else if (strcmp(argv[i], "--keep") == 0 && i + 1 < argc)
 			keep = argv[++i];
+		else if (strcmp(argv[i], "--sqlite3") == 0 && i + 1 < argc)
+			sqlite3 = argv[++i];
+		else if (strcmp(argv[i], "--subnet-only") == 0)
+			subnet_only = true;
 		else
 			kq = argv[i];
 	}
@@ -283,7 +353,15 @@ main(int argc, char **argv)
 	    g.interactions, g.events, size / 1e6,
 	    size / 1e6 / (g.events / 1e6));
 	agent_addr(17, id, mac, ip, host);
-	{
+	if (subnet_only) {
+		CHECK(sqlite3 != NULL);
+		/* peers are 10.1.x.x and up, agents 10.200.x.x */
+		measure_subnet(kq, sqlite3, dir, "10.1.0.0/16");
+		measure_subnet(kq, sqlite3, dir, "10.1.16.0/20");
+		measure_subnet(kq, sqlite3, dir, "10.1.7.0/24");
+		measure_subnet(kq, sqlite3, dir, "10.1.7.64/26");
+		measure_subnet(kq, sqlite3, dir, "10.200.0.0/16");
+	} else {
 		const char *find_ip[] = { "device", "find", ip, NULL };
 		const char *find_mac[] = { "device", "find", mac, NULL };
 		const char *search[] = { "events", "--search", "modbus", "--limit",

@@ -160,7 +160,10 @@ check_eq "agents stored" 4 "$(sql "SELECT count(*) FROM agents")"
 # --- kics-query agent list ---
 qrc --format csv agent list
 check_eq "agent list" 0 "$rc"
-tr -d '\r' <"$TMP/out" >"$TMP/list.csv"	# csv lines end in CRLF
+# csv starts with the UTF-8 byte order mark and its lines end in CRLF
+[ "$(head -c 3 "$TMP/out" | od -An -tx1 | tr -d ' ')" = efbbbf ] ||
+    fail "agent list csv does not start with the UTF-8 BOM"
+tail -c +4 "$TMP/out" | tr -d '\r' >"$TMP/list.csv"
 mv "$TMP/list.csv" "$TMP/out"
 check_eq "agent list header" \
     "agent_id,device_id,server_id,last_contact_ms,connected,token_bound" \

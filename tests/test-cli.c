@@ -80,7 +80,8 @@ test_rows_complete(void)
 		CHECK(strncmp(c->usage, c->name, strlen(c->name)) == 0);
 		CHECK(c->help[0] != '\0');
 		CHECK(c->help[strlen(c->help) - 1] == '\n');
-		CHECK((c->run == NULL) != (c->list == NULL));
+		/* a run of its own may use the list (events --follow) */
+		CHECK(c->run != NULL || c->list != NULL);
 		if (c->list != NULL)
 			CHECK(c->list->query != NULL && c->list->what != NULL);
 		CHECK(c->min_pos <= c->max_pos);
@@ -203,7 +204,21 @@ test_usage_errors(void)
 	usage_error(ARGV("devices", "--limit"), "'--limit' needs a value");
 	usage_error(ARGV("server", "disable", "1", "--force=1"),
 	    "'--force' takes no value");
-	usage_error(ARGV("--format", "xml", "devices"), "unknown format 'xml'");
+	usage_error(ARGV("--format", "xml", "devices"),
+	    "invalid --format 'xml' (use table, json or csv)");
+	usage_error(ARGV("devices", "--time", "utc"),
+	    "invalid --time 'utc' (use ms or iso)");
+	usage_error(ARGV("devices", "--wide=1"), "'--wide' takes no value");
+	/* issue 12: the nearest command is suggested */
+	usage_error(ARGV("devcies"),
+	    "unknown command 'devcies'; did you mean 'devices'?");
+	usage_error(ARGV("evnets"),
+	    "unknown command 'evnets'; did you mean 'events'?");
+	usage_error(ARGV("device", "fnd", "x"),
+	    "unknown command 'device fnd'; did you mean 'device find'?");
+	usage_error(ARGV("devcie"),
+	    "unknown command 'devcie'; did you mean 'device'?");
+	usage_error(ARGV("zzzzzz"), "unknown command 'zzzzzz' (see");
 	usage_error(ARGV("devices", "--format", "dot"),
 	    "--format dot is only for map export");
 	usage_error(ARGV("--data-dir"), "'--data-dir' needs a value");
@@ -227,6 +242,24 @@ test_command_usage_errors(void)
 		ARGV("--data-dir", "/nonexistent", "server", "add"),
 		ARGV("--data-dir", "/nonexistent", "device", "set", "1"),
 		ARGV("--data-dir", "/nonexistent", "rules", "test"),
+		/* issue 12: enumerated values and the new filters */
+		ARGV("--data-dir", "/nonexistent", "devices", "--security",
+		    "high"),
+		ARGV("--data-dir", "/nonexistent", "devices", "--status",
+		    "gone"),
+		ARGV("--data-dir", "/nonexistent", "devices", "--subnet",
+		    "10.0.0.1/8"),
+		ARGV("--data-dir", "/nonexistent", "devices", "--subnet",
+		    "nonsense"),
+		ARGV("--data-dir", "/nonexistent", "devices", "--since",
+		    "yesterday"),
+		ARGV("--data-dir", "/nonexistent", "events", "--severity",
+		    "loud"),
+		ARGV("--data-dir", "/nonexistent", "events", "--follow",
+		    "--reverse"),
+		ARGV("--data-dir", "/nonexistent", "device", "find",
+		    "10.0.0.1/8"),
+		ARGV("--data-dir", "/nonexistent", "help", "nosuch"),
 	};
 	char err[ERR_MAX];
 
@@ -248,6 +281,14 @@ test_help(void)
 
 	CHECK_EQ(run_child(true, ARGV("--help"), err), 0);
 	CHECK_EQ(run_child(true, ARGV("device", "--help"), err), 0);
+	/* issue 12: kics-query help [COMMAND] */
+	CHECK_EQ(run_child(false, ARGV("help"), err), 0);
+	CHECK_EQ(run_child(false, ARGV("help", "devices"), err), 0);
+	CHECK_EQ(run_child(false, ARGV("help", "device"), err), 0);
+	CHECK_EQ(run_child(false, ARGV("help", "device", "find"), err), 0);
+	CHECK(err[0] == '\0');
+	CHECK_EQ(run_child(false, ARGV("help", "devcies"), err), EXIT_USAGE);
+	CHECK(strstr(err, "did you mean 'devices'?") != NULL);
 	for (size_t i = 0; i < cli_ncommands; i++) {
 		char name[64], *sub;
 
@@ -257,6 +298,39 @@ test_help(void)
 		CHECK_EQ(run_child(true, sub != NULL ? ARGV(name, sub,
 		    "--help") : ARGV(name, "-h"), err), 0);
 		CHECK(err[0] == '\0');
+	}
+}
+
+/* An unknown value of an enumerated option lists the allowed ones. */
+static void
+test_enum_messages(void)
+{
+	const struct {
+		const char	**argv;
+		const char	*msg;
+	} cases[] = {
+		{ ARGV("--data-dir", "/nonexistent", "devices", "--security",
+		    "high"), "invalid --security 'high' (use ok, warning or "
+		    "critical)" },
+		{ ARGV("--data-dir", "/nonexistent", "devices", "--epp", "x"),
+		    "invalid --epp 'x' (use none, connected or disconnected)" },
+		{ ARGV("--data-dir", "/nonexistent", "events", "--severity",
+		    "loud"), "invalid --severity 'loud' (use info, warning or "
+		    "critical)" },
+		{ ARGV("--data-dir", "/nonexistent", "devices", "--subnet",
+		    "10.1.2.3/16"), "'10.1.2.3/16' has host bits set; did you "
+		    "mean 10.1.0.0/16?" },
+		{ ARGV("--data-dir", "/nonexistent", "device", "find",
+		    "2001:db8::1/32"), "'2001:db8::1/32' has host bits set; "
+		    "did you mean 2001:db8::/32?" },
+	};
+	char err[ERR_MAX];
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		CHECK_EQ(run_child(false, cases[i].argv, err), EXIT_USAGE);
+		if (strstr(err, cases[i].msg) == NULL)
+			(void)fprintf(stderr, "got: %s", err);
+		CHECK(strstr(err, cases[i].msg) != NULL);
 	}
 }
 
@@ -272,6 +346,7 @@ main(void)
 	RUN(test_usage_errors);
 	RUN(test_command_usage_errors);
 	RUN(test_help);
+	RUN(test_enum_messages);
 	(void)fprintf(stderr, "test-cli: all passed\n");
 	return 0;
 }

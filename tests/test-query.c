@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "addr.h"
 #include "engine.h"
 #include "query.h"
 #include "report-build.h"
@@ -109,12 +110,22 @@ fx_close(struct fx *f)
 static struct query_table *
 collect_devices(struct fx *f, const char *epp, const char *status)
 {
-	struct query_devices_opts o = { epp, status, 0 };
+	struct query_devices_opts o = { .epp = epp, .status = status };
 	struct query_table *t = query_table_new();
 
 	CHECK(t != NULL);
 	CHECK_EQ(query_devices(f->db, &o, query_table_add_row, t), 0);
 	return t;
+}
+
+static size_t
+count_commas(const char *s)
+{
+	size_t n = 0;
+
+	for (; *s != '\0'; s++)
+		n += *s == ',';
+	return n;
 }
 
 static const char *
@@ -205,7 +216,7 @@ test_devices(void)
 	CHECK_EQ(t->nrows, 1);
 	query_table_free(t);
 	{
-		struct query_devices_opts o = { "bogus", NULL, 0 };
+		struct query_devices_opts o = { .epp = "bogus" };
 		char *json = NULL;
 
 		CHECK_EQ(query_devices_json(f.db, &o, &json), -EINVAL);
@@ -387,9 +398,19 @@ test_events(void)
 	CHECK_EQ(count_events(&f, &o, -EINVAL), 0);
 	CHECK(strstr(query_db_errmsg(f.db), "invalid search") != NULL);
 	CHECK(strstr(query_db_errmsg(f.db), "fts5") == NULL);
+	/* not a column: the word is quoted, no error (issue 12) */
 	o.search = "nosuchcol:x";
-	CHECK_EQ(query_events_json(f.db, &o, &json), -EINVAL);
-	CHECK(strstr(query_db_errmsg(f.db), "nosuchcol") != NULL);
+	CHECK_EQ(query_events_json(f.db, &o, &json), 0);
+	CHECK(strcmp(json, "[]") == 0);
+	free(json);
+	/* punctuation needs no quotes: an address in a description */
+	o.search = "10.0.0.60";
+	CHECK(count_events(&f, &o, 0) >= 1);
+	o.search = "NOT modbus";
+	CHECK_EQ(count_events(&f, &o, -EINVAL), 0);
+	CHECK(strstr(query_db_errmsg(f.db), "at 'NOT'") != NULL);
+	CHECK(strstr(query_db_errmsg(f.db), "--search '\"NOT\" modbus'") !=
+	    NULL);
 	o.search = NULL;
 	o.since_ms = testutil_now_ms() + 3600000;
 	CHECK_EQ(count_events(&f, &o, 0), 0);
@@ -402,6 +423,193 @@ test_events(void)
 	CHECK(strstr(json, "\"tags\":[]") != NULL);
 	free(json);
 	CHECK_EQ(count_events(&f, &o, 0), 2);
+	fx_close(&f);
+}
+
+/* The one order of event lists (issue 12): occurred DESC, id DESC. */
+static void
+test_events_order(void)
+{
+	struct query_events_opts o;
+	struct query_table *t = query_table_new(), *r = query_table_new();
+	struct fx f;
+	int64_t last;
+
+	CHECK(t != NULL && r != NULL);
+	fx_open(&f);
+	query_events_opts_init(&o);
+	o.limit = 0;
+	CHECK_EQ(query_events(f.db, &o, query_table_add_row, t), 0);
+	CHECK(t->nrows >= 4);
+	for (size_t i = 1; i < t->nrows; i++) {
+		long long a = atoll(cell(t, i - 1, "occurred_at_ms"));
+		long long b = atoll(cell(t, i, "occurred_at_ms"));
+
+		CHECK(a > b || (a == b && atoll(cell(t, i - 1, "event_id")) >
+		    atoll(cell(t, i, "event_id"))));
+	}
+	/* device name and IP ride along for the table */
+	CHECK(cell(t, 0, "_device_name") != NULL);
+	o.reverse = true;
+	CHECK_EQ(query_events(f.db, &o, query_table_add_row, r), 0);
+	CHECK_EQ(r->nrows, t->nrows);
+	for (size_t i = 0; i < t->nrows; i++)
+		CHECK(strcmp(cell(t, i, "event_id"),
+		    cell(r, t->nrows - 1 - i, "event_id")) == 0);
+	query_table_free(r);
+	/* --limit keeps the first rows of the order */
+	r = query_table_new();
+	o.reverse = false;
+	o.limit = 2;
+	CHECK_EQ(query_events(f.db, &o, query_table_add_row, r), 0);
+	CHECK_EQ(r->nrows, 2);
+	CHECK(strcmp(cell(r, 1, "event_id"), cell(t, 1, "event_id")) == 0);
+	query_table_free(r);
+	/* follow: by id, after and up to, the last n */
+	r = query_table_new();
+	CHECK_EQ(query_events_last_id(f.db, &last), 0);
+	CHECK_EQ((size_t)last, t->nrows);
+	CHECK_EQ(query_events_after(f.db, &o, 0, last, 2, false,
+	    query_table_add_row, r), 0);
+	CHECK_EQ(r->nrows, 2);
+	CHECK_EQ(atoll(cell(r, 0, "event_id")), last - 1);
+	CHECK_EQ(atoll(cell(r, 1, "event_id")), last);
+	query_table_free(r);
+	r = query_table_new();
+	CHECK_EQ(query_events_after(f.db, &o, last - 3, last - 1, 0, true,
+	    query_table_add_row, r), 0);
+	CHECK_EQ(r->nrows, 2);
+	CHECK(strncmp(cell(r, 0, "json"), "{\"event_id\":", 12) == 0);
+	query_table_free(r);
+	query_table_free(t);
+	fx_close(&f);
+}
+
+/* Device ids holding an address in cidr, by addr_cidr_contains(). */
+static void
+expected_subnet(struct fx *f, const char *cidr, char *ids, size_t len)
+{
+	char path[4096];
+	struct addr_cidr c;
+	sqlite3 *db;
+	sqlite3_stmt *st;
+	int64_t last = -1;
+	size_t n = 0;
+
+	ids[0] = '\0';
+	CHECK_EQ(addr_cidr_parse(cidr, &c), 0);
+	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", f->dir);
+	CHECK_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(sqlite3_prepare_v2(db, "SELECT device_id, value FROM "
+	    "addresses WHERE kind <> 'mac' ORDER BY device_id", -1, &st, NULL),
+	    SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		struct addr_ip ip;
+		int64_t id = sqlite3_column_int64(st, 0);
+
+		CHECK_EQ(addr_ip_parse((const char *)sqlite3_column_text(st, 1),
+		    &ip), 0);
+		if (id != last && addr_cidr_contains(&c, &ip)) {
+			n += (size_t)snprintf(ids + n, len - n, "%lld,",
+			    (long long)id);
+			last = id;
+		}
+	}
+	(void)sqlite3_finalize(st);
+	(void)sqlite3_close(db);
+}
+
+/* devices --subnet and device find CIDR against addr_cidr_contains(). */
+static void
+test_subnet(void)
+{
+	static const char *const nets[] = { "10.0.0.0/24", "10.0.0.0/30",
+	    "10.0.0.48/28", "10.0.0.50/31", "10.0.0.60/32", "10.0.0.64/26",
+	    "10.0.0.0/25", "8.0.0.0/5", "0.0.0.0/0", "11.0.0.0/8",
+	    "10.0.0.0/8", "10.0.0.0/12", "10.0.0.0/20", "10.0.0.0/31",
+	    "2001:db8::/32", "2001:db8::/127", "2001:db8::2/127", "::/0",
+	    "2000::/3", "::ffff:10.0.0.0/120", "fe80::/10", "10.0.0.1" };
+	struct fx f;
+	char want[256], got[256];
+
+	fx_open(&f);
+	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
+		struct query_devices_opts o = { .subnet = nets[i] };
+		struct query_table *t = query_table_new();
+		size_t n = 0;
+
+		CHECK(t != NULL);
+		expected_subnet(&f, nets[i], want, sizeof(want));
+		CHECK_EQ(query_devices(f.db, &o, query_table_add_row, t), 0);
+		got[0] = '\0';
+		for (size_t r = 0; r < t->nrows; r++)
+			n += (size_t)snprintf(got + n, sizeof(got) - n, "%s,",
+			    cell(t, r, "device_id"));
+		if (strcmp(got, want) != 0)
+			(void)fprintf(stderr, "%s: got %s want %s\n", nets[i],
+			    got, want);
+		CHECK(strcmp(got, want) == 0);
+		query_table_free(t);
+		if (strchr(nets[i], '/') == NULL)
+			continue;
+		t = query_table_new();
+		CHECK_EQ(query_device_find(f.db, nets[i], 0,
+		    query_table_add_row, t), 0);
+		CHECK_EQ(t->nrows, (size_t)(strchr(want, ',') != NULL ?
+		    count_commas(want) : 0));
+		if (t->nrows > 0)
+			CHECK(strcmp(cell(t, 0, "_match"), "subnet") == 0);
+		query_table_free(t);
+	}
+	{
+		struct query_devices_opts o = { .subnet = "10.0.0.1/24" };
+		char *sql = NULL;
+
+		CHECK_EQ(query_devices(f.db, &o, query_table_add_row, NULL),
+		    -EINVAL);
+		CHECK(strstr(query_db_errmsg(f.db), "did you mean "
+		    "10.0.0.0/24?") != NULL);
+		o.subnet = "10.0.0.0/24";
+		CHECK_EQ(query_devices_sql(f.db, &o, &sql), 0);
+		CHECK(strstr(sql, "value >= '10.0.0.' AND value < '10.0.0/'") !=
+		    NULL);
+		free(sql);
+	}
+	fx_close(&f);
+}
+
+/* devices --category, --security and --since. */
+static void
+test_device_filters(void)
+{
+	struct query_devices_opts o = { .category = "SERVER" };
+	struct query_table *t = query_table_new();
+	struct fx f;
+
+	fx_open(&f);
+	CHECK_EQ(query_devices(f.db, &o, query_table_add_row, t), 0);
+	CHECK_EQ(t->nrows, 1);
+	CHECK(strcmp(cell(t, 0, "name"), "SCADA-SRV") == 0);
+	query_table_free(t);
+	t = query_table_new();
+	o.category = NULL;
+	o.security = "critical";
+	CHECK_EQ(query_devices(f.db, &o, query_table_add_row, t), 0);
+	CHECK_EQ(t->nrows, 1);
+	CHECK(strcmp(cell(t, 0, "name"), "ENG-WS-01") == 0);
+	query_table_free(t);
+	o.security = "high";
+	CHECK_EQ(query_devices(f.db, &o, query_table_add_row, NULL), -EINVAL);
+	o.security = NULL;
+	t = query_table_new();
+	o.since_ms = testutil_now_ms() + 3600000;
+	CHECK_EQ(query_devices(f.db, &o, query_table_add_row, t), 0);
+	CHECK_EQ(t->nrows, 0);
+	o.since_ms = testutil_now_ms() - 86400000;
+	CHECK_EQ(query_devices(f.db, &o, query_table_add_row, t), 0);
+	CHECK_EQ(t->nrows, 4);
+	query_table_free(t);
 	fx_close(&f);
 }
 
@@ -485,6 +693,9 @@ main(int argc, char **argv)
 	RUN(test_find);
 	RUN(test_resolve_show);
 	RUN(test_events);
+	RUN(test_events_order);
+	RUN(test_subnet);
+	RUN(test_device_filters);
 	RUN(test_time);
 	RUN(test_map_status);
 	return 0;
