@@ -80,6 +80,8 @@ struct writer_job {
 	size_t		bytes;		/* body size, for the queue */
 	int64_t		server_id;	/* integration server, 0 none */
 	char		source[ENGINE_SOURCE_LEN];	/* client address */
+	bool		one_way;	/* no ack can reach the agent (UDP):
+					   the transport vouches for it */
 	writer_job_done_fn *done;	/* called with the outcome */
 	/* set by the writer before done() is called: */
 	enum report_status status;
