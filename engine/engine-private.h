@@ -65,6 +65,7 @@ struct report_ctx {
 	int64_t			agent_ref;	/* agents.id */
 	int64_t			device_id;
 	bool			owner;	/* host info of this agent wins */
+	bool			one_way;	/* over UDP: no ack, no token */
 	struct store_device	device;	/* effective attributes */
 	char			token[ENGINE_TOKEN_LEN + 1]; /* bound to a new
 						   agent by this report */

@@ -332,6 +332,7 @@ struct control_params {
 	const struct conf *conf;	/* users and their roles */
 	struct writer	*writer;
 	struct http	*http;
+	struct udp	*udp;		/* UDP mode (issue 14) */
 	/*
 	 * From now on the PKI is used by administration tasks on the writer
 	 * thread only (paths of the CA and the CRL stay readable).

@@ -166,24 +166,39 @@ const struct cli_command cli_commands[] = {
 	  .help = "Lists integration servers: id, name, address, port, "
 	  "transport, "
 	  "enabled,\nverify_client_cert, agents_connected, last_data_ms, "
-	  "cert_not_after_ms,\npackage_created_ms.\n" },
+	  "cert_not_after_ms,\npackage_created_ms, state, and for UDP mode "
+	  "udp_port, udp_encryption and the\nreceiver's counters since the "
+	  "daemon started: udp_received (datagrams),\n"
+	  "udp_dropped_malformed, udp_dropped_undecryptable, "
+	  "udp_dropped_incomplete,\nudp_dropped_kernel (socket buffer "
+	  "overflow), udp_dropped_busy, udp_reports_applied.\n" },
 	{ .name = "server add", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_add,
 	  .usage = "server add --address IP --port P [--verify-client] "
-	  "[--name N]",
+	  "[--name N]\n           [--transport https|udp|both] "
+	  "[--udp-port P] [--no-udp-encryption]",
 	  .help = "Adds an integration server (Administrator, through the "
-	  "daemon).\n",
+	  "daemon). --transport\nudp receives one-way reports (data "
+	  "diodes) on --udp-port (default: --port);\nboth serves HTTPS and "
+	  "UDP. UDP datagrams must be encrypted with the key of\nthe "
+	  "server's package unless --no-udp-encryption.\n",
 	  .opts = { { "address", true }, { "port", true },
-	  { "verify-client", false }, { "name", true } } },
+	  { "verify-client", false }, { "name", true },
+	  { "transport", true }, { "udp-port", true },
+	  { "no-udp-encryption", false } } },
 	{ .name = "server edit", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_edit, .min_pos = 1, .max_pos = 1,
 	  .usage = "server edit ID [--address IP] [--port P] [--name N] "
-	  "[--verify-client|--no-verify-client]",
+	  "[--verify-client|--no-verify-client]\n           "
+	  "[--transport https|udp|both] [--udp-port P] "
+	  "[--udp-encryption|--no-udp-encryption]",
 	  .help = "Changes an integration server (Administrator, through the "
 	  "daemon).\n",
 	  .opts = { { "address", true }, { "port", true },
 	  { "name", true }, { "verify-client", false },
-	  { "no-verify-client", false } } },
+	  { "no-verify-client", false }, { "transport", true },
+	  { "udp-port", true }, { "udp-encryption", false },
+	  { "no-udp-encryption", false } } },
 	{ .name = "server enable", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_id, .min_pos = 1, .max_pos = 1,
 	  .usage = "server enable ID",

@@ -17,6 +17,10 @@
 
 #define EVENT_CODE_MIN		4000005500LL	/* 40000055xx: ours */
 #define EVENT_CODE_MAX		4000005599LL
+/* kics-epp's own range, which the product leaves unused (issue 14 and
+   issue 12's renumbering) */
+#define EVENT_OWN_MIN		4900000000LL
+#define EVENT_OWN_MAX		4999999999LL
 #define EVENT_TYPES_FILE	"event-types.yaml"
 #define EVENT_TYPES_BUILTIN	"<built-in>/" EVENT_TYPES_FILE
 
@@ -37,6 +41,7 @@ static const char *const event_types_required[] = {
 	EVENT_CERT_EXPIRING,
 	EVENT_CONFIG_REJECTED,
 	EVENT_SERVER_ERROR,
+	EVENT_UDP_DATA_LOST,
 	EVENT_CATEGORY_GENERIC,
 };
 #define N_REQUIRED	(sizeof(event_types_required) / \
@@ -221,7 +226,7 @@ static const struct yaml_doc_keys event_types_root_keys = {
 };
 
 static const struct yaml_doc_range event_types_code_range = {
-	EVENT_CODE_MIN, EVENT_CODE_MAX, YAML_DOC_RANGE_OUTSIDE, NULL
+	EVENT_CODE_MIN, EVENT_OWN_MAX, YAML_DOC_RANGE_OUTSIDE, NULL
 };
 
 static void
@@ -233,6 +238,13 @@ event_types_parse_code(struct event_types_ctx *c,
 	if (yaml_doc_check_uint(&c->check, n, "code", &event_types_code_range,
 	    &code) < 0)
 		return;
+	if (code > EVENT_CODE_MAX && code < EVENT_OWN_MIN) {
+		yaml_doc_check_error(&c->check, n, "code %llu is outside "
+		    "%lld..%lld and %lld..%lld", (unsigned long long)code,
+		    EVENT_CODE_MIN, EVENT_CODE_MAX, EVENT_OWN_MIN,
+		    EVENT_OWN_MAX);
+		return;
+	}
 	it->code = (int64_t)code;
 	for (size_t i = 0; i < c->n_codes; i++) {
 		if (c->codes[i].code == it->code) {

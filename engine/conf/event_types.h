@@ -39,6 +39,7 @@ enum technology {
 #define EVENT_CERT_EXPIRING		"certificate_expiring"
 #define EVENT_CONFIG_REJECTED		"configuration_rejected"
 #define EVENT_SERVER_ERROR		"integration_server_error"
+#define EVENT_UDP_DATA_LOST		"udp_data_lost"	/* issue 14 */
 
 /* Category whose entry is used for EPP categories that are not listed. */
 #define EVENT_CATEGORY_GENERIC		"*"
