@@ -32,7 +32,7 @@ struct conf_server {
 	bool		 verify_client_cert;
 	bool		 enabled;
 	enum server_transport transport;	/* https | udp | both */
-	uint16_t	 udp_port;		/* 0: port */
+	uint16_t	 udp_port;		/* default: port */
 	bool		 udp_encryption;
 };
 

@@ -236,7 +236,7 @@ conf_server_parse(struct yaml_doc_check *c, const struct yaml_doc_node *item,
 	s->verify_client_cert = it.verify_client_cert;
 	s->enabled = it.enabled;
 	s->transport = it.transport;
-	s->udp_port = (uint16_t)it.udp_port;
+	s->udp_port = (uint16_t)(it.udp_port != 0 ? it.udp_port : it.port);
 	s->udp_encryption = it.udp_encryption;
 	if ((s->name = strdup(it.name)) == NULL ||
 	    (s->address = strdup(it.address)) == NULL) {
@@ -269,6 +269,7 @@ conf_servers_default(struct conf *conf)
 	s->verify_client_cert = false;
 	s->enabled = true;
 	s->transport = SERVER_TRANSPORT_HTTPS;
+	s->udp_port = 8081;
 	s->udp_encryption = true;
 	if ((s->name = strdup("local")) == NULL ||
 	    (s->address = strdup("127.0.0.1")) == NULL)
