@@ -171,7 +171,8 @@ const struct cli_command cli_commands[] = {
 	  "daemon started: udp_received (datagrams),\n"
 	  "udp_dropped_malformed, udp_dropped_undecryptable, "
 	  "udp_dropped_incomplete,\nudp_dropped_kernel (socket buffer "
-	  "overflow), udp_dropped_busy, udp_reports_applied.\n" },
+	  "overflow), udp_dropped_busy, udp_reports_applied,\n"
+	  "udp_reports_refused (invalid, or beyond the agent limit).\n" },
 	{ .name = "server add", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_add,
 	  .usage = "server add --address IP --port P [--verify-client] "

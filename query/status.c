@@ -40,7 +40,8 @@
 	UDP_SQL("dropped_incomplete") " AS udp_dropped_incomplete, " \
 	UDP_SQL("dropped_kernel") " AS udp_dropped_kernel, " \
 	UDP_SQL("dropped_busy") " AS udp_dropped_busy, " \
-	UDP_SQL("reports_applied") " AS udp_reports_applied " \
+	UDP_SQL("reports_applied") " AS udp_reports_applied, " \
+	UDP_SQL("reports_refused") " AS udp_reports_refused " \
 	"FROM integration_servers s ORDER BY s.id"
 
 #define USERS_SQL "SELECT name, role, created_ms FROM users ORDER BY name"
