@@ -277,6 +277,37 @@ test_key_files_and_open(void)
 	free(dir);
 }
 
+/* The worked example of docs/udp-protocol.md, byte for byte. */
+static void
+test_docs_worked_example(void)
+{
+	static const char hex[] = "4b45553101000000000100000123456789abcdef"
+	    "aabbccdd000102030405060708090a0b02e5f98d2fc0318423404ad0e1aada"
+	    "7445b5263faf46f0d2479927";
+	static const uint8_t report[] = { 0x0a, 0x07, 'e', 'x', 'a', 'm', 'p',
+	    'l', 'e', 0x10, 0x01 };
+	const char *pw = "correct horse battery";
+	uint8_t d[64], key[PKI_UDP_KEY_LEN], out[64];
+	struct udp_header h;
+	const uint8_t *body;
+	size_t n = strlen(hex) / 2, blen, len = 0;
+	unsigned v;
+
+	for (size_t i = 0; i < n; i++) {
+		CHECK(sscanf(hex + 2 * i, "%2x", &v) == 1);
+		d[i] = (uint8_t)v;
+	}
+	CHECK_EQ(n, 63);
+	CHECK_EQ(udp_wire_parse(d, n, &h, &body, &blen), 0);
+	CHECK(h.flags == UDP_WIRE_FLAG_ENCRYPTED && h.count == 1);
+	CHECK(h.message_id == 0x0123456789abcdefULL);
+	CHECK(h.package_id == 2864434397U);
+	CHECK_EQ(pki_udp_key_derive(pw, strlen(pw), h.package_id, key), 0);
+	CHECK_EQ(pki_udp_open(key, d, UDP_WIRE_HEADER_LEN, body, blen, out,
+	    &len), 0);
+	CHECK(len == sizeof(report) && memcmp(out, report, len) == 0);
+}
+
 int
 main(void)
 {
@@ -285,5 +316,6 @@ main(void)
 	RUN(test_reasm_memory_cap);
 	RUN(test_key_derive_known_answer);
 	RUN(test_key_files_and_open);
+	RUN(test_docs_worked_example);
 	return 0;
 }
