@@ -1,0 +1,122 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# Benchmark of UDP mode (issue 14) against HTTPS in the same run, on the
+# same daemon (one server with transport both) with the same simulated
+# reports: (1) reports/s applied for AGENTS agents sending REPORTS each,
+# over HTTPS keep-alive and over encrypted UDP, unpaced; (2) the offered
+# UDP rate at which the first datagram or report is lost, doubling from
+# 2x the design load of 1,000 agents reporting once a minute (33/s).
+# usage: bench-udp.sh KICS_EPP_PROXY KICS_QUERY KICS_AGENT_SIM [AGENTS REPORTS]
+set -eu
+
+DAEMON=$1
+QUERY=$2
+SIM=$3
+AGENTS=${4:-100}
+REPORTS=${5:-20}
+SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-udp.XXXXXX")
+DATA=$TMP/data
+PID=
+
+cleanup() {
+	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 1' HUP INT TERM
+
+PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$TMP/kics-epp.yaml" <<END_CONF
+data_dir: $DATA
+user: root
+integration_servers:
+  - name: bench
+    address: 127.0.0.1
+    port: $PORT
+    transport: both
+agents:
+  max_new_per_address_per_minute: 100000
+limits:
+  max_connections_per_address: 2000
+event_types: $SRC/conf/event-types.yaml
+rules: $SRC/conf/rules.yaml
+END_CONF
+mkdir -p "$DATA"
+"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$TMP/log" 2>&1 &
+PID=$!
+until grep -q 'ready:' "$TMP/log"; do
+	kill -0 "$PID" 2>/dev/null || { cat "$TMP/log"; exit 1; }
+	sleep 0.1
+done
+printf 'bench package password\n' >"$TMP/pw"
+"$QUERY" --data-dir "$DATA" package create --server 1 --out "$TMP/p.zip" \
+    --password-file "$TMP/pw" >/dev/null
+
+counter() {
+	"$QUERY" --data-dir "$DATA" --format json server list |
+	    python3 -c 'import json, sys
+print(json.load(sys.stdin)[0][sys.argv[1]] or 0)' "$1"
+}
+
+now() {
+	python3 -c 'import time; print(time.monotonic())'
+}
+
+# settle WANT: waits until udp_reports_applied reaches WANT or stops
+# moving for a second (what is missing then was lost); prints it
+settle() {
+	last=-1
+	while :; do
+		a=$(counter udp_reports_applied)
+		if [ "$a" -ge "$1" ] || [ "$a" = "$last" ]; then
+			echo "$a"
+			return
+		fi
+		last=$a
+		sleep 1
+	done
+}
+
+# (1) the same population and reports over HTTPS, then over UDP
+HTTPS=$("$SIM" --address 127.0.0.1 --port "$PORT" --package "$TMP/p.zip" \
+    --password-file "$TMP/pw" --agents "$AGENTS" --reports "$REPORTS" \
+    --quiet --json | python3 -c 'import json, sys
+print(json.load(sys.stdin)["reports_per_s"])')
+A0=$(counter udp_reports_applied)
+T0=$(now)
+"$SIM" --transport udp --address 127.0.0.1 --package "$TMP/p.zip" \
+    --password-file "$TMP/pw" --agents "$AGENTS" --reports "$REPORTS" \
+    --first-agent 1000 --quiet >/dev/null
+A=$(settle $((A0 + AGENTS * REPORTS)))
+T1=$(now)
+UDP=$(python3 -c "print(round(($A - $A0) / ($T1 - $T0), 1))")
+echo "reports/s applied: https $HTTPS, udp $UDP" \
+    "(udp/https $(python3 -c "print(round($UDP / $HTTPS, 2))"));" \
+    "udp applied $((A - A0)) of $((AGENTS * REPORTS))"
+
+# (2) offered UDP rate until the first loss
+RATE=66
+while [ "$RATE" -le 20000 ]; do
+	K0=$(counter udp_dropped_kernel)
+	A0=$(counter udp_reports_applied)
+	"$SIM" --transport udp --address 127.0.0.1 --package "$TMP/p.zip" \
+	    --password-file "$TMP/pw" --agents 1000 --first-agent 2000 \
+	    --rate "$RATE" --duration 3 --quiet --json >"$TMP/s.json"
+	SENT=$(python3 -c 'import json, sys
+print(json.load(open(sys.argv[1]))["sent"])' "$TMP/s.json")
+	A=$(settle $((A0 + SENT)))
+	K=$(counter udp_dropped_kernel)
+	echo "offered $RATE reports/s: sent $SENT, applied $((A - A0))," \
+	    "kernel drops $((K - K0))"
+	if [ $((A - A0)) -lt "$SENT" ] || [ "$K" -gt "$K0" ]; then
+		echo "first loss at an offered $RATE reports/s" \
+		    "(design load x2: 33/s)"
+		break
+	fi
+	RATE=$((RATE * 2))
+done
+kill -TERM "$PID"
+wait "$PID" || true
+PID=
