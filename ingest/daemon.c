@@ -302,7 +302,7 @@ servers_start(struct daemon *d, const struct daemon_server *servers,
 {
 	size_t started = 0, enabled = 0;
 	char text[256];
-	int r;
+	int r = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct engine_server *row = servers[i].row;
