@@ -52,7 +52,7 @@ engine_server_get(struct engine *e, int64_t id,
 			continue;
 		*ret_server = v[i];
 		/* the strings now belong to the caller */
-		v[i].name = v[i].address = NULL;
+		v[i].name = v[i].address = v[i].package_id = NULL;
 		r = 0;
 		break;
 	}

@@ -67,6 +67,7 @@ struct report_ctx {
 	int64_t			device_id;
 	bool			owner;	/* host info of this agent wins */
 	bool			device_new;	/* added by this report */
+	bool			one_way;	/* over UDP: no ack, no token */
 	struct store_device	device;	/* effective attributes */
 	char			token[ENGINE_TOKEN_LEN + 1]; /* bound to a new
 						   agent by this report */

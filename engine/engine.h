@@ -61,6 +61,12 @@ struct engine_report {
 	int64_t		server_id;	/* integration server, 0 if none */
 	char		source[ENGINE_SOURCE_LEN];	/* client address, ""
 						   if unknown */
+	/*
+	 * One way (UDP, issue 14): no ack reaches the agent, so no token
+	 * can; the transport's key vouches for the agent instead, and a
+	 * gap in its sequence registers "EPP data lost over UDP".
+	 */
+	bool		one_way;
 	/* set by engine_apply_batch(): */
 	enum report_status status;
 	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */

@@ -153,6 +153,39 @@ report_host_and_apps(struct report_ctx *c, const struct store_agent *ap,
 	return 0;
 }
 
+#define REPORT_UDP_LOST_EVERY_MS	(3600 * 1000)	/* once an hour */
+
+/*
+ * Over UDP a report that was lost cannot be sent again: a gap in the
+ * agent's sequence is data lost. It is counted, and "EPP data lost over
+ * UDP" names how many reports went missing, at most once an hour per
+ * agent (the count carries over to the next event).
+ */
+static int
+report_udp_gap(struct report_ctx *c, const struct store_agent *ap)
+{
+	const Kics__Epp__V1__AgentReport *rep = c->r;
+	char text[ENGINE_SYSTEM_TEXT_LEN];
+	uint64_t missing, report = 0;
+	int r;
+
+	if (!c->one_way || ap == NULL || rep->sequence <= ap->sequence + 1)
+		return 0;
+	missing = rep->sequence - ap->sequence - 1;
+	if ((r = store_agent_udp_lost(c->e->store, c->agent_ref, missing,
+	    c->now_ms, REPORT_UDP_LOST_EVERY_MS, &report)) < 0 ||
+	    report == 0)
+		return r;
+	(void)snprintf(text, sizeof(text), "agent '%s' over UDP: %llu "
+	    "report(s) missing (the last gap: sequence %llu to %llu)",
+	    rep->agent_id, (unsigned long long)report,
+	    (unsigned long long)ap->sequence + 1,
+	    (unsigned long long)rep->sequence - 1);
+	return event_system(c->e, EVENT_UDP_DATA_LOST, c->device_id,
+	    c->agent_ref, c->device.attr[STORE_ATTR_HOSTNAME], text,
+	    c->now_ms);
+}
+
 static int
 report_run(struct report_ctx *c, struct engine_report *er)
 {
@@ -227,6 +260,7 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	    c->server_id, rep->agent_version, rep->sequence, rep->sent_at_ms,
 	    host_digest, apps_digest, c->now_ms)) < 0 ||
 	    (r = store_device_touch(s, c->device_id, c->now_ms)) < 0 ||
+	    (r = report_udp_gap(c, ap)) < 0 ||
 	    (r = agent_token_commit(c, ap, er)) < 0)
 		return r;
 	if (ap == NULL)
@@ -244,6 +278,7 @@ report_apply(struct engine *e, struct engine_report *er, int64_t now_ms)
 		.r = er->report,
 		.now_ms = now_ms,
 		.server_id = er->server_id,
+		.one_way = er->one_way,
 	};
 	int r;
 

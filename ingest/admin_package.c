@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -23,6 +24,8 @@
 #include "ingest.h"
 #include "kics_limits.h"
 #include "log.h"
+#include "pki_udp.h"
+#include "udp.h"
 #include "tls.h"
 
 #define ST_OK		KICS__CONTROL__V1__STATUS__STATUS_OK
@@ -161,6 +164,17 @@ out:
 	return r;
 }
 
+/* Removes the UDP key of package id of server_id; whether it existed. */
+static bool
+package_key_remove(const char *dir, int64_t server_id, const char *id)
+{
+	char path[PKI_PATH_MAX];
+
+	(void)snprintf(path, sizeof(path), "%s/udp-%lld-%s.key", dir,
+	    (long long)server_id, id);
+	return unlink(path) == 0;
+}
+
 /* The state of one package create. */
 struct package_create {
 	struct admin_task t;
@@ -173,6 +187,7 @@ struct package_create {
 	size_t		zip_len;
 	size_t		discarded;	/* pending earlier packages revoked */
 	bool		tls_reload;	/* the CRL changed */
+	bool		keys_reload;	/* UDP keys written or removed */
 };
 
 static int
@@ -199,6 +214,16 @@ package_prepare(struct admin_task *t)
 	return 0;
 }
 
+/* The UDP receiver opens with the keys now in the PKI directory. */
+static void
+package_keys_reload(struct control_req *req)
+{
+	struct udp *u = control_params(req->ctl)->udp;
+
+	if (u != NULL)
+		udp_keys_reload(u);
+}
+
 /* metadata.json of the package, for the agent's installer. */
 static void
 package_meta(struct package_create *x, int64_t now_ms)
@@ -206,11 +231,72 @@ package_meta(struct package_create *x, int64_t now_ms)
 	x->meta = xcalloc(1, PACKAGE_META_LEN);
 	(void)snprintf(x->meta, PACKAGE_META_LEN, "{\"package_id\":\"%s\","
 	    "\"server_id\":%lld,\"address\":\"%s\",\"port\":%u,"
-	    "\"transport\":\"https\",\"verify_client_cert\":%s,"
-	    "\"server_cert_sha256\":\"%s\",\"created_ms\":%lld}\n", x->id,
+	    "\"transport\":\"%s\",\"verify_client_cert\":%s,"
+	    "\"server_cert_sha256\":\"%s\",\"created_ms\":%lld,"
+	    "\"udp_port\":%u,\"udp_encryption\":%s}\n", x->id,
 	    (long long)x->row.id, x->row.address, x->row.port,
+	    server_transport_name(x->row.transport),
 	    x->row.verify_client_cert ? "true" : "false", x->cert.sha256,
-	    (long long)now_ms);
+	    (long long)now_ms, x->row.udp_port,
+	    x->row.udp_encryption ? "true" : "false");
+}
+
+/*
+ * A package id whose UDP number (pki_udp_package_number()) is not 0 and
+ * no key in dir has, so that a datagram names one key only.
+ */
+static int
+package_id_new(const char *dir, char out[PACKAGE_ID_LEN])
+{
+	struct pki_udp_key *keys = NULL;
+	size_t n = 0;
+	uint32_t number = 0;
+	bool taken = true;
+	int r;
+
+	if ((r = pki_udp_keys_load(dir, &keys, &n)) < 0)
+		return r;
+	for (int tries = 0; taken && tries < 16; tries++) {
+		if ((r = package_uuid(out)) < 0)
+			break;
+		(void)pki_udp_package_number(out, &number);
+		taken = number == 0;
+		for (size_t i = 0; i < n && !taken; i++)
+			taken = keys[i].package_id == number;
+	}
+	pki_udp_keys_free(keys, n);
+	return r < 0 ? r : taken ? -EEXIST : 0;
+}
+
+/*
+ * For a server in UDP mode: the package's key, derived from its password
+ * (never stored) and written to the PKI directory; the keys of earlier
+ * packages never activated go, as their certificates do.
+ */
+static int
+package_udp_key(struct package_create *x, const char *password)
+{
+	const char *dir = pki_dir(control_params(x->t.req->ctl)->pki);
+	const char *keep[2] = { x->row.package_id, x->id };
+	uint8_t key[PKI_UDP_KEY_LEN];
+	uint32_t number;
+	int r;
+
+	if (!server_transport_udp(x->row.transport))
+		return 0;
+	if ((r = pki_udp_package_number(x->id, &number)) < 0 ||
+	    (r = pki_udp_key_derive(password, strlen(password), number,
+	    key)) < 0 ||
+	    (r = pki_udp_key_write(dir, x->row.id, x->id, key)) < 0) {
+		(void)snprintf(x->t.message, sizeof(x->t.message),
+		    "cannot store the UDP key: %s", strerror(-r));
+		pki_cleanse(key, sizeof(key));
+		return r;
+	}
+	pki_cleanse(key, sizeof(key));
+	(void)pki_udp_keys_prune(dir, x->row.id, keep, 2);
+	x->keys_reload = true;
+	return 0;
 }
 
 /*
@@ -265,7 +351,7 @@ package_run(struct admin_task *t, struct engine *e)
 	if ((r = admin_certify(t, e, x->row.id, x->row.address,
 	    &x->cert)) < 0)
 		goto out;
-	if ((r = package_uuid(x->id)) < 0 ||
+	if ((r = package_id_new(pki_dir(pki), x->id)) < 0 ||
 	    (r = pki_client_cert_issue(pki, x->row.id, now, &cc)) < 0 ||
 	    (r = pki_write_pkcs12(pki, &cc, password, &pfx, &pfx_len)) < 0) {
 		(void)snprintf(t->message, sizeof(t->message),
@@ -280,7 +366,9 @@ package_run(struct admin_task *t, struct engine *e)
 		    "cannot build the zip");
 		goto out;
 	}
-	r = package_record(x, e, &cc, now);
+	if ((r = package_record(x, e, &cc, now)) < 0)
+		goto out;
+	r = package_udp_key(x, password);
 out:
 	if (r < 0 && t->message[0] == '\0')
 		(void)snprintf(t->message, sizeof(t->message), "%s",
@@ -303,6 +391,8 @@ package_done(struct admin_task *t)
 
 	if (x->tls_reload)
 		(void)http_listener_tls_reload(control_params(req->ctl)->http);
+	if (x->keys_reload)
+		package_keys_reload(req);
 	if (t->r < 0) {
 		control_finish(req, ST_FAILED, "%s", t->message);
 		return;
@@ -355,6 +445,7 @@ struct package_step {
 	char		reason[PACKAGE_REASON_MAX];	/* discard */
 	size_t		revoked;	/* activate: earlier certificates */
 	bool		tls_reload;	/* the CRL changed */
+	bool		keys_reload;	/* UDP keys removed */
 };
 
 /* Server and package id of a step; the id may be absent if optional. */
@@ -422,6 +513,9 @@ package_activate_run(struct admin_task *t, struct engine *e)
 	x->tls_reload = package_revoke(pki, revoked, n, now);
 	engine_strings_free(revoked, n);
 	x->revoked = n;
+	/* the UDP keys of the server's other packages end with them */
+	x->keys_reload = pki_udp_keys_prune(pki_dir(pki), x->server_id,
+	    &(const char *){ x->id }, 1) > 0;
 	return 0;
 }
 
@@ -433,6 +527,8 @@ package_activate_done(struct admin_task *t)
 
 	if (x->tls_reload)
 		(void)http_listener_tls_reload(control_params(req->ctl)->http);
+	if (x->keys_reload)
+		package_keys_reload(req);
 	if (t->r < 0) {
 		control_finish(req, ST_FAILED, "package %s not activated: %s",
 		    x->id, t->message);
@@ -508,6 +604,7 @@ package_discard_run(struct admin_task *t, struct engine *e)
 	}
 	x->tls_reload = package_revoke(pki, &serial, 1, now);
 	free(serial);
+	x->keys_reload = package_key_remove(pki_dir(pki), x->server_id, x->id);
 	return 0;
 }
 
@@ -524,6 +621,8 @@ package_discard_done(struct admin_task *t)
 
 	if (x->tls_reload)
 		(void)http_listener_tls_reload(control_params(req->ctl)->http);
+	if (x->keys_reload)
+		package_keys_reload(req);
 	if (x->id[0] == '\0')
 		control_finish(req, ST_FAILED, "no package made for "
 		    "integration server %lld: %s; nothing changed",

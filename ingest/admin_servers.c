@@ -19,6 +19,8 @@
 #include "addr.h"
 #include "ingest.h"
 #include "kics_limits.h"
+#include "pki_udp.h"
+#include "udp.h"
 #include "log.h"
 #include "tls.h"
 
@@ -37,6 +39,7 @@ struct server_state {
 	bool		listen;		/* start the listener afterwards */
 	bool		stop;		/* stop the listener afterwards */
 	bool		tls_reload;	/* the CRL changed */
+	bool		keys_reload;	/* UDP keys were removed */
 };
 
 /* The state of each action: the task, then its own fields. */
@@ -76,6 +79,16 @@ server_spec_set(struct server_state *s, const char *name,
 	s->spec.port = port;
 	s->spec.enabled = enabled;
 	s->spec.verify_client_cert = verify;
+}
+
+/* The UDP part of s->spec (issue 14); udp_port 0 means port. */
+static void
+server_spec_udp(struct server_state *s, enum server_transport transport,
+    uint16_t udp_port, bool encryption)
+{
+	s->spec.transport = transport;
+	s->spec.udp_port = udp_port != 0 ? udp_port : s->spec.port;
+	s->spec.udp_encryption = encryption;
 }
 
 /*
@@ -293,6 +306,8 @@ server_load(struct admin_task *t, struct engine *e, struct server_state *s)
 	}
 	server_spec_set(s, s->row.name, s->row.address, s->row.port,
 	    s->row.enabled, s->row.verify_client_cert);
+	server_spec_udp(s, s->row.transport, s->row.udp_port,
+	    s->row.udp_encryption);
 	return 0;
 }
 
@@ -334,16 +349,36 @@ server_follow(struct admin_task *t, const struct server_state *s)
 		.crl_file = pki_crl_path(p->pki),
 		.verify_client = s->spec.verify_client_cert,
 	};
+	struct udp_server_params up = {
+		.server_id = s->id,
+		.name = s->spec.name,
+		.address = s->spec.address,
+		.port = s->spec.udp_port,
+		.encryption = s->spec.udp_encryption,
+	};
 	int r;
 
-	if (s->stop)
+	if (s->stop) {
 		(void)http_listener_stop(p->http, s->id);
+		if (p->udp != NULL)
+			(void)udp_listener_stop(p->udp, s->id);
+	}
 	if (s->tls_reload)
 		(void)http_listener_tls_reload(p->http);
-	if (s->listen && (r = http_listen(p->http, &hp)) < 0) {
+	if (s->keys_reload && p->udp != NULL)
+		udp_keys_reload(p->udp);
+	if (s->listen && server_transport_https(s->spec.transport) &&
+	    (r = http_listen(p->http, &hp)) < 0) {
 		control_finish(t->req, ST_FAILED, "server %lld stored, but its "
 		    "listener did not start: %s", (long long)s->id,
 		    strerror(-r));
+		return false;
+	}
+	if (s->listen && server_transport_udp(s->spec.transport) &&
+	    p->udp != NULL && (r = udp_listen(p->udp, &up)) < 0) {
+		control_finish(t->req, ST_FAILED, "server %lld stored, but it "
+		    "cannot receive on UDP port %u: %s", (long long)s->id,
+		    (unsigned)s->spec.udp_port, strerror(-r));
 		return false;
 	}
 	if (t->r < 0) {
@@ -380,9 +415,17 @@ server_args(struct admin_task *t, char addr[ADDR_TEXT_MAX])
 		return -EINVAL;
 	}
 	if (strlen(a->name) > LIMIT_CONF_NAME_LEN ||
-	    strlen(a->address) >= LIMIT_ADDRESS_TEXT_LEN || a->port > 65535) {
+	    strlen(a->address) >= LIMIT_ADDRESS_TEXT_LEN || a->port > 65535 ||
+	    a->udp_port > 65535) {
 		(void)snprintf(t->message, sizeof(t->message),
 		    "name, address or port too long");
+		return -EINVAL;
+	}
+	if (a->transport[0] != '\0' &&
+	    server_transport_parse(a->transport, &(enum server_transport){
+	    SERVER_TRANSPORT_HTTPS }) < 0) {
+		(void)snprintf(t->message, sizeof(t->message), "transport "
+		    "must be https, udp or both");
 		return -EINVAL;
 	}
 	addr[0] = '\0';
@@ -393,6 +436,18 @@ server_args(struct admin_task *t, char addr[ADDR_TEXT_MAX])
 		return -EINVAL;
 	}
 	return 0;
+}
+
+/* The transport of a (checked by server_args()), or dflt when none. */
+static enum server_transport
+server_args_transport(const Kics__Control__V1__ServerArgs *a,
+    enum server_transport dflt)
+{
+	enum server_transport t = dflt;
+
+	if (a->transport[0] != '\0')
+		(void)server_transport_parse(a->transport, &t);
+	return t;
 }
 
 /* server_args(), and the id of an existing server into s. */
@@ -436,6 +491,9 @@ server_add_prepare(struct admin_task *t)
 		(void)snprintf(name, sizeof(name), "%s:%u", addr, a->port);
 	server_spec_set(&x->s, name, addr, (uint16_t)a->port, true,
 	    a->verify_client_cert == TOGGLE(ON));
+	server_spec_udp(&x->s, server_args_transport(a,
+	    SERVER_TRANSPORT_HTTPS), (uint16_t)a->udp_port,
+	    a->udp_encryption != TOGGLE(OFF));
 	return 0;
 }
 
@@ -501,6 +559,10 @@ server_edit_spec(struct server_task *x)
 	    a->port != 0 ? (uint16_t)a->port : row->port, row->enabled,
 	    a->verify_client_cert == TOGGLE(UNCHANGED) ?
 	    row->verify_client_cert : a->verify_client_cert == TOGGLE(ON));
+	server_spec_udp(&x->s, server_args_transport(a, row->transport),
+	    a->udp_port != 0 ? (uint16_t)a->udp_port : row->udp_port,
+	    a->udp_encryption == TOGGLE(UNCHANGED) ? row->udp_encryption :
+	    a->udp_encryption == TOGGLE(ON));
 }
 
 static int
@@ -520,12 +582,18 @@ server_edit_run(struct admin_task *t, struct engine *e)
 	if ((r = server_check_place(t, e, s, moved && s->row.enabled)) < 0)
 		goto out;
 	(void)snprintf(text, sizeof(text), "integration server %lld "
-	    "changed: name '%s', %s port %u, client certificates %s "
-	    "(was '%s', %s port %u, %s)", (long long)s->id, s->spec.name,
+	    "changed: name '%s', %s port %u, client certificates %s, %s "
+	    "(UDP port %u%s) (was '%s', %s port %u, %s, %s (UDP port %u%s))",
+	    (long long)s->id, s->spec.name,
 	    s->spec.address, s->spec.port, s->spec.verify_client_cert ?
-	    "verified" : "not verified", s->row.name, s->row.address,
+	    "verified" : "not verified",
+	    server_transport_name(s->spec.transport), s->spec.udp_port,
+	    s->spec.udp_encryption ? ", encrypted" : ", plain",
+	    s->row.name, s->row.address,
 	    s->row.port, s->row.verify_client_cert ? "verified" :
-	    "not verified");
+	    "not verified", server_transport_name(s->row.transport),
+	    s->row.udp_port, s->row.udp_encryption ? ", encrypted" :
+	    ", plain");
 	if ((r = server_update(e, s, text)) < 0)
 		goto out;
 	if (s->row.enabled) {
@@ -680,6 +748,9 @@ server_remove_run(struct admin_task *t, struct engine *e)
 	(void)snprintf(path, sizeof(path), "%s/pki/server-%lld.key",
 	    data_dir, (long long)s->id);
 	(void)unlink(path);
+	/* its UDP keys die with it, like its client certificates */
+	(void)snprintf(path, sizeof(path), "%s/pki", data_dir);
+	s->keys_reload = pki_udp_keys_prune(path, s->id, NULL, 0) > 0;
 out:
 	return server_run_end(t, e, r);
 }

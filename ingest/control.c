@@ -33,6 +33,7 @@
 
 #include "control_scan.h"
 #include "ingest.h"
+#include "udp.h"
 #include "kics_limits.h"
 #include "log.h"
 #include "strbuf.h"
@@ -327,6 +328,29 @@ control_admin_start(struct control_req *req, const struct admin_handler *h)
 	}
 }
 
+/*
+ * The listeners' states (http_states_json()) with, under "udp", the UDP
+ * receivers' states and counters (udp_states_json()). Freed with free().
+ */
+static char *
+control_states_json(const struct control *c)
+{
+	char *http = http_states_json(c->p.http), *udp, *json;
+	size_t len;
+
+	if (c->p.udp == NULL)
+		return http;
+	udp = udp_states_json(c->p.udp);
+	len = strlen(http) + strlen(udp) + 16;
+	json = xcalloc(1, len);
+	/* http is "{...}": the udp member goes in before its brace */
+	(void)snprintf(json, len, "%.*s%s\"udp\":%s}",
+	    (int)(strlen(http) - 1), http, strlen(http) > 2 ? "," : "", udp);
+	free(http);
+	free(udp);
+	return json;
+}
+
 /* Live status: listeners, connections, queue and database size. */
 static void
 control_status(struct control_req *req)
@@ -361,7 +385,17 @@ control_status(struct control_req *req)
 		(void)strbuf_json_string(&b, address);
 		(void)strbuf_printf(&b, ",\"port\":%u}", (unsigned)port);
 	}
-	states = http_states_json(c->p.http);
+	(void)strbuf_append(&b, "],\"udp_receivers\":[");
+	for (size_t i = 0; c->p.udp != NULL && udp_listener_get(c->p.udp, i,
+	    &id, &name, &address, &port) == 0; i++) {
+		(void)strbuf_printf(&b, "%s{\"id\":%lld,\"name\":",
+		    i > 0 ? "," : "", (long long)id);
+		(void)strbuf_json_string(&b, name);
+		(void)strbuf_append(&b, ",\"address\":");
+		(void)strbuf_json_string(&b, address);
+		(void)strbuf_printf(&b, ",\"port\":%u}", (unsigned)port);
+	}
+	states = control_states_json(c);
 	(void)strbuf_printf(&b, "],\"states\":%s}", states);
 	free(states);
 	if (b.error < 0)
@@ -404,7 +438,7 @@ control_allowed(struct control_req *req)
 static void
 control_server_list(struct control_req *req)
 {
-	req->json = http_states_json(req->ctl->p.http);
+	req->json = control_states_json(req->ctl);
 	control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK, "allowed");
 }
 

@@ -28,6 +28,7 @@
 #include "engine.h"
 #include "event_types.h"
 #include "ingest.h"
+#include "udp.h"
 #include "log.h"
 #include "rules.h"
 #include "pki.h"
@@ -56,6 +57,7 @@ struct daemon {
 	struct event_base *base;
 	struct writer	*writer;
 	struct http	*http;
+	struct udp	*udp;		/* UDP mode (issue 14) */
 	struct control	*control;	/* DATA_DIR/control.sock */
 	struct traffic	*traffic;	/* monitoring points, imports */
 	struct event	*sig_term, *sig_int, *sig_hup;
@@ -225,6 +227,9 @@ servers_load(const struct conf *conf, struct engine *e, size_t *ret_n)
 		specs[i].enabled = conf->servers[i].enabled;
 		specs[i].verify_client_cert =
 		    conf->servers[i].verify_client_cert;
+		specs[i].transport = conf->servers[i].transport;
+		specs[i].udp_port = conf->servers[i].udp_port;
+		specs[i].udp_encryption = conf->servers[i].udp_encryption;
 	}
 	r = engine_servers_seed(e, specs, conf->n_servers, ingest_now_ms());
 	free(specs);
@@ -299,7 +304,7 @@ servers_start(struct daemon *d, const struct daemon_server *servers,
 {
 	size_t started = 0, enabled = 0;
 	char text[256];
-	int r;
+	int r = 0;
 
 	for (size_t i = 0; i < n; i++) {
 		const struct engine_server *row = servers[i].row;
@@ -315,20 +320,43 @@ servers_start(struct daemon *d, const struct daemon_server *servers,
 			.key_file = servers[i].cert.key_path,
 		};
 
+		struct udp_server_params up = {
+			.server_id = row->id,
+			.name = row->name,
+			.address = row->address,
+			.port = row->udp_port,
+			.encryption = row->udp_encryption,
+		};
+		bool ok = true;
+
 		if (!row->enabled)
 			continue;
 		enabled++;
-		if (!servers[i].certified)
-			continue;
-		if ((r = http_listen(d->http, &p)) == 0) {
-			started++;
-			continue;
+		/* UDP needs no certificate to receive */
+		if (server_transport_udp(row->transport) &&
+		    (r = udp_listen(d->udp, &up)) < 0) {
+			(void)snprintf(text, sizeof(text), "integration server "
+			    "%lld '%s' cannot receive on %s UDP port %u: %s",
+			    (long long)row->id, row->name, row->address,
+			    (unsigned)row->udp_port, strerror(-r));
+			writer_notice(d->writer, EVENT_SERVER_ERROR, text);
+			ok = false;
 		}
-		(void)snprintf(text, sizeof(text), "integration server %lld "
-		    "'%s' cannot listen on %s port %u: %s", (long long)row->id,
-		    row->name, row->address, (unsigned)row->port,
-		    strerror(-r));
-		writer_notice(d->writer, EVENT_SERVER_ERROR, text);
+		if (server_transport_https(row->transport) &&
+		    (!servers[i].certified ||
+		    (r = http_listen(d->http, &p)) < 0)) {
+			if (servers[i].certified) {
+				(void)snprintf(text, sizeof(text), "integration "
+				    "server %lld '%s' cannot listen on %s port "
+				    "%u: %s", (long long)row->id, row->name,
+				    row->address, (unsigned)row->port,
+				    strerror(-r));
+				writer_notice(d->writer, EVENT_SERVER_ERROR,
+				    text);
+			}
+			ok = false;
+		}
+		started += ok;
 	}
 	*ret_enabled = enabled;
 	return started;
@@ -365,6 +393,7 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	    strsignal((int)sig));
 	http_stop_accepting(d->http);
 	traffic_stop(d->traffic);	/* its last flows before the writer */
+	udp_stop_accepting(d->udp);
 	writer_stop(d->writer);
 	drain_cb(-1, 0, d);
 }
@@ -503,9 +532,12 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	struct engine_server *rows;
 	struct engine_user *users = NULL;
 	struct control_params cp = { 0 };
+	struct udp_config ucfg = {
+		.rcvbuf_bytes = d->conf->udp_rcvbuf_bytes,
+	};
 	struct engine *e;
 	char *dir;
-	size_t n, n_users = 0, enabled, captures;
+	size_t n, n_users = 0, enabled, started, captures;
 	int r;
 
 	dir = path_join(d->data_dir, DAEMON_PKI_DIR);
@@ -514,7 +546,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 		    strerror(-r), tls_last_error());
 	if (r == 1)
 		log_info("created the installation's CA in '%s'", dir);
-	free(dir);
+	ucfg.pki_dir = dir;
 
 	if (evthread_use_pthreads() < 0)
 		fatalx("libevent without pthreads support");
@@ -533,12 +565,15 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	d->http = http_new(d->base, d->writer, &hcfg);
 	d->traffic = traffic_new(d->conf, d->writer);
 	captures = traffic_start(d->traffic, d->conf);
+	d->udp = udp_new(d->base, d->writer, &ucfg);
+	free(dir);
 	/*
 	 * Ready means listening or capturing. With no server enabled there
 	 * is nothing to wait for, and the daemon must run for kics-query to
 	 * enable one.
 	 */
-	if (servers_start(d, servers, n, &enabled) == 0 && captures == 0) {
+	started = servers_start(d, servers, n, &enabled);
+	if (started == 0 && captures == 0) {
 		if (enabled > 0)
 			fatalx("none of the %zu enabled integration server(s) "
 			    "could listen (see above)", enabled);
@@ -552,6 +587,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	cp.conf = d->conf;
 	cp.writer = d->writer;
 	cp.http = d->http;
+	cp.udp = d->udp;
 	cp.pki = d->pki;
 	cp.traffic = d->traffic;
 	cp.reload = reload_now;
@@ -560,8 +596,10 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	d->certcheck = certcheck_new(d->base, d->writer, d->http, d->pki);
 	engine_users_free(users, n_users);
 	add_signals(d);
-	log_info("ready: %zu integration server(s), data directory '%s'",
-	    http_listener_count(d->http), d->data_dir);
+	log_info("ready: %zu integration server(s) (%zu HTTPS, %zu UDP "
+	    "listener(s)), data directory '%s'", started,
+	    http_listener_count(d->http), udp_listener_count(d->udp),
+	    d->data_dir);
 	daemon_start_ready(&d->start);
 	if (event_base_dispatch(d->base) < 0)
 		fatalx("event loop failed");
@@ -576,6 +614,7 @@ cleanup(struct daemon *d)
 	writer_free(d->writer);
 	certcheck_free(d->certcheck);
 	http_free(d->http);
+	udp_free(d->udp);
 	control_free(d->control);
 	if (d->sig_term != NULL)
 		event_free(d->sig_term);

@@ -33,6 +33,7 @@
 #include "epp_agent.pb-c.h"
 #include "http-private.h"
 #include "ingest.h"
+#include "intake.h"
 #include "kics_limits.h"
 #include "log.h"
 #include "strbuf.h"
@@ -201,8 +202,7 @@ http_job_done(struct writer_job *wj)
 	assert(h->pending > 0);
 	h->pending--;
 	http_listener_job_done(hj->listener);
-	kics__epp__v1__agent_report__free_unpacked(wj->report, NULL);
-	free(wj->body);
+	intake_job_fini(wj);
 	free(hj);
 }
 
@@ -233,29 +233,22 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	 * gate pre-scanned the body as it arrived and refused it there.
 	 */
 	data = len > 0 ? evbuffer_pullup(body, -1) : (const uint8_t *)"";
-
-	/*
-	 * Decoding and validation run on the writer (one decode per
-	 * report, and none of it on the loop that serves every agent).
-	 */
 	hj = xcalloc(1, sizeof(*hj));
 	hj->http = h;
 	hj->listener = l;
 	hj->req = req;
-	hj->job.body = xcalloc(1, len);
-	if (len > 0)
-		(void)memcpy(hj->job.body, data, len);
-	hj->job.bytes = len;
 	hj->job.server_id = l->server_id;
 	http_peer_address(req, hj->job.source, sizeof(hj->job.source));
 	hj->job.done = http_job_done;
-	if ((r = writer_submit(h->writer, &hj->job)) < 0) {
+	/* the gate pre-scanned the body: no -EBADMSG here */
+	r = intake_submit(h->writer, &hj->job, data, len, INTAKE_PRESCANNED,
+	    NULL, 0);
+	if (r < 0) {
 		http_log_busy(h, r == -EAGAIN ? "writer queue full" :
 		    "shutting down");
 		http_reply_error(req, 503, "Service Unavailable", "busy",
 		    r == -EAGAIN ? "queue full, retry later" :
 		    "shutting down, retry later");
-		free(hj->job.body);
 		free(hj);
 		return;
 	}

@@ -80,6 +80,8 @@ struct writer_job {
 	size_t		bytes;		/* body size, for the queue */
 	int64_t		server_id;	/* integration server, 0 none */
 	char		source[ENGINE_SOURCE_LEN];	/* client address */
+	bool		one_way;	/* no ack can reach the agent (UDP):
+					   the transport vouches for it */
 	writer_job_done_fn *done;	/* called with the outcome */
 	/* set by the writer before done() is called: */
 	enum report_status status;
@@ -330,6 +332,7 @@ struct control_params {
 	const struct conf *conf;	/* users and their roles */
 	struct writer	*writer;
 	struct http	*http;
+	struct udp	*udp;		/* UDP mode (issue 14) */
 	/*
 	 * From now on the PKI is used by administration tasks on the writer
 	 * thread only (paths of the CA and the CRL stay readable).

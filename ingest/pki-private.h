@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <openssl/asn1.h>
 #include <openssl/evp.h>
@@ -96,6 +97,15 @@ int pki_time_to_ms(const ASN1_TIME *t, int64_t *ret_ms);
  * leaving OUT truncated.
  */
 int pki_path(char out[PKI_PATH_MAX], const char *dir, const char *name);
+
+/*
+ * Replaces PATH (in DIR) with DATA: a temporary file created with MODE
+ * (never any wider, whatever the umask), synced, then renamed over PATH
+ * so that readers see the old or the new contents, never a mix. Returns
+ * 0 or a negative errno with PATH unchanged.
+ */
+int pki_file_write(const char *dir, const char *path, const char *data,
+    size_t len, mode_t mode);
 
 /* Wipes LEN bytes of S (OPENSSL_cleanse) and frees it. NULL-safe. */
 void pki_secret_free(char *s, size_t len);

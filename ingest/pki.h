@@ -66,6 +66,9 @@ const char *pki_ca_cert_path(const struct pki *pki);
 /* Path of the CRL (PEM); borrowed until pki_free(). */
 const char *pki_crl_path(const struct pki *pki);
 
+/* The PKI directory; borrowed for the life of pki. */
+const char *pki_dir(const struct pki *pki);
+
 /* Expiry of the CA certificate in milliseconds since the epoch. */
 int64_t pki_ca_not_after_ms(const struct pki *pki);
 

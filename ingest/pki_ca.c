@@ -118,3 +118,9 @@ pki_ca_sha256(const struct pki *pki)
 {
 	return pki->ca_sha256;
 }
+
+const char *
+pki_dir(const struct pki *pki)
+{
+	return pki->dir;
+}

@@ -201,12 +201,7 @@ pki_fd_write(int fd, const char *data, size_t len)
 	return 0;
 }
 
-/*
- * Replaces PATH with DATA: a temporary file created with MODE (never any
- * wider, whatever the umask), synced, then renamed over PATH so that
- * readers see the old or the new contents, never a mix.
- */
-static int
+int
 pki_file_write(const char *dir, const char *path, const char *data,
     size_t len, mode_t mode)
 {

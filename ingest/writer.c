@@ -102,6 +102,7 @@ writer_apply(struct writer *w, struct writer_job *batch)
 		writer_decode(job);
 		reports[i].report = job->report;
 		reports[i].server_id = job->server_id;
+		reports[i].one_way = job->one_way;
 		(void)memcpy(reports[i].source, job->source,
 		    sizeof(reports[i].source));
 	}

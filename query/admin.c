@@ -136,7 +136,7 @@ check_one_of(const char *name, const char *v, const char *a, const char *b,
 }
 
 static void
-check_port(const char *v)
+check_port_named(const char *what, const char *v)
 {
 	char *end;
 	long n;
@@ -144,7 +144,13 @@ check_port(const char *v)
 	errno = 0;
 	n = strtol(v, &end, 10);
 	if (errno != 0 || end == v || *end != '\0' || n < 1 || n > 65535)
-		cli_usage_error("invalid --port '%s' (1 to 65535)", v);
+		cli_usage_error("invalid %s '%s' (1 to 65535)", what, v);
+}
+
+static void
+check_port(const char *v)
+{
+	check_port_named("--port", v);
 }
 
 /* An id the checks above accepted. */
@@ -253,6 +259,13 @@ server_send(const struct cli_command *c)
 	else if (cli_flag("no-verify-client"))
 		srv.verify_client_cert = KICS__CONTROL__V1__TOGGLE__TOGGLE_OFF;
 	srv.force = cli_flag("force");
+	srv.transport = opt_or_empty("transport");
+	srv.udp_port = cli_opt("udp-port") != NULL ?
+	    (uint32_t)atoi(cli_opt("udp-port")) : 0;
+	if (cli_flag("udp-encryption"))
+		srv.udp_encryption = KICS__CONTROL__V1__TOGGLE__TOGGLE_ON;
+	else if (cli_flag("no-udp-encryption"))
+		srv.udp_encryption = KICS__CONTROL__V1__TOGGLE__TOGGLE_OFF;
 	return admin_send(c, &req);
 }
 
@@ -268,6 +281,15 @@ check_server_opts(void)
 		cli_usage_error("malformed IP address '%s'", v);
 	if ((v = cli_opt("port")) != NULL)
 		check_port(v);
+	if ((v = cli_opt("udp-port")) != NULL)
+		check_port_named("--udp-port", v);
+	if ((v = cli_opt("transport")) != NULL && strcmp(v, "https") != 0 &&
+	    strcmp(v, "udp") != 0 && strcmp(v, "both") != 0)
+		cli_usage_error("invalid --transport '%s' (https, udp or "
+		    "both)", v);
+	if (cli_flag("udp-encryption") && cli_flag("no-udp-encryption"))
+		cli_usage_error("--udp-encryption and --no-udp-encryption "
+		    "exclude each other");
 	if (cli_flag("verify-client") && cli_flag("no-verify-client"))
 		cli_usage_error("--verify-client and --no-verify-client "
 		    "exclude each other");

@@ -229,26 +229,41 @@ const struct cli_command cli_commands[] = {
 	  .help = "Lists integration servers: id, name, address, port, "
 	  "transport, "
 	  "enabled,\nverify_client_cert, agents_connected, last_data_ms, "
-	  "cert_not_after_ms,\npackage_created_ms and state (listening, "
-	  "disabled, error: <reason>, or stopped\nwhen the daemon cannot be "
-	  "reached; it asks the daemon, Operator or\nAdministrator, not "
-	  "audited). Exit 1 when there is none.\n" },
+	  "cert_not_after_ms,\npackage_created_ms, state (listening, disabled, error: <reason>, or\n"
+	  "stopped when the daemon cannot be reached), and for UDP mode udp_port,\n"
+	  "udp_encryption and the receiver's counters since the daemon started:\n"
+	  "udp_received (datagrams), udp_dropped_malformed, "
+	  "udp_dropped_undecryptable,\nudp_dropped_incomplete, udp_dropped_kernel (socket buffer "
+	  "overflow),\nudp_dropped_busy, udp_reports_applied, udp_reports_refused (invalid, or\n"
+	  "beyond the agent limit). It asks the daemon (Operator or Administrator,\n"
+	  "not audited). Exit 1 when there is none.\n" },
 	{ .name = "server add", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_add,
 	  .usage = "server add --address IP --port P [--verify-client] "
-	  "[--name N]",
+	  "[--name N]\n           [--transport https|udp|both] "
+	  "[--udp-port P] [--no-udp-encryption]",
 	  .help = "Adds an integration server (Administrator, through the "
-	  "daemon; audited).\n"
+	  "daemon; audited). --transport\nudp receives one-way reports (data "
+	  "diodes) on --udp-port (default: --port);\nboth serves HTTPS and "
+	  "UDP. UDP datagrams must be encrypted with the key of\nthe "
+	  "server's package unless --no-udp-encryption.\n"
 	  "  --address IP     the address to listen on (required)\n"
 	  "  --port P         the TCP port, 1 to 65535 (required)\n"
 	  "  --verify-client  require client certificates from agents\n"
-	  "  --name N         a name for the server\n",
+	  "  --name N         a name for the server\n"
+	  "  --transport T    https (default), udp or both\n"
+	  "  --udp-port P     the UDP port (default: --port)\n"
+	  "  --no-udp-encryption  accept plain UDP datagrams\n",
 	  .opts = { { "address", true }, { "port", true },
-	  { "verify-client", false }, { "name", true } } },
+	  { "verify-client", false }, { "name", true },
+	  { "transport", true }, { "udp-port", true },
+	  { "no-udp-encryption", false } } },
 	{ .name = "server edit", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_edit, .min_pos = 1, .max_pos = 1,
 	  .usage = "server edit ID [--address IP] [--port P] [--name N] "
-	  "[--verify-client|--no-verify-client]",
+	  "[--verify-client|--no-verify-client]\n           "
+	  "[--transport https|udp|both] [--udp-port P] "
+	  "[--udp-encryption|--no-udp-encryption]",
 	  .help = "Changes an integration server (Administrator, through the "
 	  "daemon; audited).\nOnly the options given change.\n"
 	  "  --address IP     the address to listen on\n"
@@ -256,10 +271,17 @@ const struct cli_command cli_commands[] = {
 	  "  --name N         a name for the server\n"
 	  "  --verify-client, --no-verify-client\n"
 	  "                   require client certificates, or stop "
-	  "requiring them\n",
+	  "requiring them\n"
+	  "  --transport T    https, udp (one way, for data diodes) or both\n"
+	  "  --udp-port P     the UDP port\n"
+	  "  --udp-encryption, --no-udp-encryption\n"
+	  "                   require datagrams encrypted with the key of the "
+	  "server's\n                   package, or accept plain ones\n",
 	  .opts = { { "address", true }, { "port", true },
 	  { "name", true }, { "verify-client", false },
-	  { "no-verify-client", false } } },
+	  { "no-verify-client", false }, { "transport", true },
+	  { "udp-port", true }, { "udp-encryption", false },
+	  { "no-udp-encryption", false } } },
 	{ .name = "server enable", .control = CLI_CONTROL_SEND,
 	  .run = admin_server_id, .min_pos = 1, .max_pos = 1,
 	  .usage = "server enable ID",

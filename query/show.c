@@ -198,9 +198,11 @@ status_daemon_table(struct query_db *db, const char *live)
 
 	out_style_init(&s);
 	(void)printf("Daemon\n");
-	if (query_json_rows(db, live, "$", show_pairs, NULL) == 0)
+	if (query_json_rows(db, live, "$", show_pairs, NULL) == 0) {
 		(void)show_section(db, live, "$.listeners", "Listeners", &s);
-	else
+		(void)show_section(db, live, "$.udp_receivers",
+		    "UDP receivers", &s);
+	} else
 		(void)printf("\nListeners\n");
 	(void)printf("\n");
 }

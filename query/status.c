@@ -16,14 +16,32 @@
 	"((SELECT ms FROM now_ms) - (SELECT value FROM settings " \
 	"WHERE key = 'agent_timeout_ms'))"
 
+/* ?1 path of server s in the UDP part of the daemon's states */
+#define UDP_SQL(field) \
+	"json_extract(?1, '$.udp.\"' || s.id || '\".' || '" field "')"
+#define HTTPS_STATE_SQL \
+	"COALESCE(json_extract(?1, '$.\"' || s.id || '\"'), 'not listening')"
+#define UDP_STATE_SQL "COALESCE(" UDP_SQL("state") ", 'not listening')"
 #define SERVERS_SQL \
 	"SELECT s.id, s.name, s.address, s.port, s.transport, s.enabled, " \
 	"s.verify_client_cert, (SELECT COUNT(*) FROM agents a WHERE " \
 	"a.server_id = s.id AND a.last_contact_ms >= " CONNECTED_SINCE_SQL \
 	") AS agents_connected, s.last_data_ms, s.cert_not_after_ms, " \
 	"s.package_created_ms, CASE WHEN ?1 IS NULL THEN 'stopped' " \
-	"WHEN s.enabled = 0 THEN 'disabled' ELSE COALESCE(json_extract(?1, " \
-	"'$.\"' || s.id || '\"'), 'not listening') END AS state " \
+	"WHEN s.enabled = 0 THEN 'disabled' " \
+	"WHEN s.transport = 'udp' THEN " UDP_STATE_SQL " " \
+	"WHEN s.transport = 'both' THEN CASE WHEN " HTTPS_STATE_SQL \
+	" = 'listening' THEN " UDP_STATE_SQL " ELSE " HTTPS_STATE_SQL \
+	" END ELSE " HTTPS_STATE_SQL " END AS state, " \
+	"s.udp_port, s.udp_encryption, " \
+	UDP_SQL("received") " AS udp_received, " \
+	UDP_SQL("dropped_malformed") " AS udp_dropped_malformed, " \
+	UDP_SQL("dropped_undecryptable") " AS udp_dropped_undecryptable, " \
+	UDP_SQL("dropped_incomplete") " AS udp_dropped_incomplete, " \
+	UDP_SQL("dropped_kernel") " AS udp_dropped_kernel, " \
+	UDP_SQL("dropped_busy") " AS udp_dropped_busy, " \
+	UDP_SQL("reports_applied") " AS udp_reports_applied, " \
+	UDP_SQL("reports_refused") " AS udp_reports_refused " \
 	"FROM integration_servers s ORDER BY s.id"
 
 #define USERS_SQL "SELECT name, role, created_ms FROM users ORDER BY name"

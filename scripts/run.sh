@@ -3,13 +3,14 @@
 # The main job on the embedded defaults: installs what is missing, builds,
 # starts kics-epp-proxy (no --config: the built-in conf/kics-epp.yaml, with
 # its data in ./var instead of /var/lib/kics-epp), lets kics-agent-sim push
-# reports from 50 simulated agents for a few seconds, and shows what
-# arrived. The daemon keeps running; the last lines say how to stop it.
+# reports from 50 simulated agents over HTTPS and 10 more one way over
+# UDP (as through a data diode) for a few seconds, and shows what arrived. The daemon keeps running; the last lines say how to stop it.
 set -eu
 cd "$(dirname "$0")/.."
 
 DATA=${KICS_DATA_DIR:-$PWD/var}
 AGENTS=${AGENTS:-50}
+UDP_AGENTS=${UDP_AGENTS:-10}
 SECONDS_RUN=${SECONDS_RUN:-5}
 
 ./scripts/install-deps.sh
@@ -52,6 +53,11 @@ fi
 set -- $SERVER
 ID=$1 ADDR=$2 PORT=$3
 
+# The server takes reports over HTTPS and over UDP (transport both), so
+# that agents behind a data diode can send too: the UDP ones get no
+# answer and encrypt with the key of the server's package.
+build/query/kics-query --data-dir "$DATA" server edit "$ID" --transport both
+
 # The agents' credentials: a communication data package of that server
 # and its password.
 PW=$DATA/package.password
@@ -61,12 +67,22 @@ fi
 build/query/kics-query --data-dir "$DATA" package create --server "$ID" \
     --out "$DATA/package-$ID.zip" --password-file "$PW"
 
-echo "run: $AGENTS simulated agents for $SECONDS_RUN s to $ADDR:$PORT"
+echo "run: $AGENTS simulated agents over HTTPS and $UDP_AGENTS over UDP" \
+    "for $SECONDS_RUN s to $ADDR:$PORT"
+# the UDP agents are others (--first-agent), paced: nothing slows them down
+build/tests/agent-sim/kics-agent-sim --transport udp --address "$ADDR" \
+    --package "$DATA/package-$ID.zip" --password-file "$PW" \
+    --agents "$UDP_AGENTS" --first-agent 1000 --rate 20 \
+    --duration "$SECONDS_RUN" --events-per-report 3 \
+    --connections-per-report 8 &
+UDP_PID=$!
 build/tests/agent-sim/kics-agent-sim --address "$ADDR" --port "$PORT" \
     --package "$DATA/package-$ID.zip" --password-file "$PW" \
     --token-file "$DATA/agent-tokens" \
     --agents "$AGENTS" --duration "$SECONDS_RUN" --events-per-report 3 \
     --connections-per-report 8
+echo "run: the UDP agents:"
+wait "$UDP_PID"
 
 # Monitoring-point traffic: a pcap written by scapy, imported by the
 # daemon (which opens the file itself) as monitoring point "demo-span".
@@ -90,6 +106,14 @@ echo
 echo "== status"
 build/query/kics-query --data-dir "$DATA" status || true
 echo
+echo "== UDP counters of the server (kics-query server list --format json)"
+build/query/kics-query --data-dir "$DATA" --format json server list |
+    python3 -c 'import json, sys
+for s in json.load(sys.stdin):
+    print(s["name"], s["transport"], {k: v for k, v in s.items()
+        if k.startswith("udp_")})' || true
+echo
 echo "The daemon is still running (pid $(cat "$DATA/kics-epp.pid")) and"
-echo "listens on $ADDR:$PORT. Renderers can read $DATA/kics-epp.db."
+echo "listens on $ADDR:$PORT (HTTPS and UDP). Renderers can read"
+echo "$DATA/kics-epp.db."
 echo "Stop it with:  kill \$(cat $DATA/kics-epp.pid)"

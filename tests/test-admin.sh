@@ -186,10 +186,11 @@ import json, sqlite3, sys
 m = json.load(open(sys.argv[1]))
 assert sorted(m) == sorted(["package_id", "server_id", "address", "port",
     "transport", "verify_client_cert", "server_cert_sha256",
-    "created_ms"]), m
+    "created_ms", "udp_port", "udp_encryption"]), m
 assert m["server_id"] == int(sys.argv[2]) and m["port"] == int(sys.argv[3])
 assert m["address"] == "127.0.0.1" and m["transport"] == "https"
 assert m["verify_client_cert"] is True
+assert m["udp_port"] == m["port"] and m["udp_encryption"] is True
 db = sqlite3.connect(sys.argv[4])
 row = db.execute("SELECT cert_sha256, package_id, package_created_ms FROM "
     "integration_servers WHERE id = ?", (m["server_id"],)).fetchone()

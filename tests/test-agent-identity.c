@@ -372,6 +372,84 @@ test_new_agents_per_address(void)
 	fx_close(&f);
 }
 
+/* Applies r as a one-way (UDP) report from source at now_ms. */
+static void
+apply_udp(struct fx *f, rb_report *r, long long now_ms,
+    struct engine_report *ret)
+{
+	memset(ret, 0, sizeof(*ret));
+	ret->report = r;
+	ret->one_way = true;
+	(void)snprintf(ret->source, sizeof(ret->source), "10.9.9.9");
+	CHECK_EQ(engine_apply_batch(f->e, ret, 1, now_ms), 0);
+}
+
+static long long
+lost_events(struct fx *f)
+{
+	return q_int(f, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4900005565");
+}
+
+/*
+ * Issue 14: over UDP no token can come back, so a one-way report is not
+ * refused for lacking one (the package key vouches for it), and a gap in
+ * the sequence registers "EPP data lost over UDP" at most once an hour,
+ * naming how many reports went missing meanwhile.
+ */
+static void
+test_udp_reports_and_lost_data_issue14(void)
+{
+	struct fx f;
+	struct engine_report er;
+	char token[ENGINE_TOKEN_LEN + 1];
+	rb_report *r;
+
+	fx_open(&f);
+	bind_agent(&f, "u-1", "aa:bb:cc:00:0e:01", token);
+	/* without its token: refused over HTTPS, applied over UDP */
+	r = rb_new("u-1", 3);
+	apply(&f, r, "", T0 + 2000, &er);
+	CHECK_EQ(er.status, REPORT_STATUS_IDENTITY);
+	apply_udp(&f, r, T0 + 2000, &er);
+	CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
+	CHECK_EQ(lost_events(&f), 0);
+	rb_free(r);
+	/* 4 and 5 lost: one event naming 2 */
+	r = rb_new("u-1", 6);
+	apply_udp(&f, r, T0 + 3000, &er);
+	CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
+	rb_free(r);
+	CHECK_EQ(lost_events(&f), 1);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4900005565 AND description LIKE '%2 report(s) missing%' AND "
+	    "agent_id = 'u-1'"), 1);
+	/* 7..9 lost within the hour: counted, no second event */
+	r = rb_new("u-1", 10);
+	apply_udp(&f, r, T0 + 60000, &er);
+	rb_free(r);
+	CHECK_EQ(lost_events(&f), 1);
+	/* a resend changes nothing; 11 lost after the hour: 3 + 1 named */
+	r = rb_new("u-1", 10);
+	apply_udp(&f, r, T0 + 61000, &er);
+	CHECK_EQ(er.status, REPORT_STATUS_ALREADY);
+	rb_free(r);
+	r = rb_new("u-1", 12);
+	apply_udp(&f, r, T0 + 3000 + 3600 * 1000, &er);
+	rb_free(r);
+	CHECK_EQ(lost_events(&f), 2);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4900005565 AND description LIKE '%4 report(s) missing%'"), 1);
+	/* gaps over HTTPS are not data lost: the agent resends those */
+	r = rb_new("u-1", 20);
+	set_token(r, token);
+	apply(&f, r, "", T0 + 2 * 3600 * 1000, &er);
+	CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
+	rb_free(r);
+	CHECK_EQ(lost_events(&f), 2);
+	fx_close(&f);
+}
+
 int
 main(void)
 {
@@ -383,5 +461,6 @@ main(void)
 	RUN(test_silent_agents_do_not_count);
 	RUN(test_sequence_cannot_poison_issue11);
 	RUN(test_new_agents_per_address);
+	RUN(test_udp_reports_and_lost_data_issue14);
 	return 0;
 }

@@ -41,6 +41,10 @@ check_design_values(const struct conf *c)
 	CHECK_EQ(c->servers[0].port, 8081);
 	CHECK(!c->servers[0].verify_client_cert);
 	CHECK(c->servers[0].enabled);
+	CHECK_EQ(c->servers[0].transport, SERVER_TRANSPORT_HTTPS);
+	CHECK_EQ(c->servers[0].udp_port, 8081);
+	CHECK(c->servers[0].udp_encryption);
+	CHECK_EQ(c->udp_rcvbuf_bytes, 8 * 1024 * 1024);
 	CHECK_EQ(c->max_agents, 1000);
 	CHECK_EQ(c->report_interval_s, 60);
 	CHECK_EQ(c->timeout_s, 180);

@@ -145,8 +145,10 @@ static void
 test_servers_seed_list_cert(void)
 {
 	static const struct engine_server_spec specs[] = {
-		{ "local", "127.0.0.1", 8081, true, false },
-		{ "plant-b", "::1", 8443, false, true },
+		{ "local", "127.0.0.1", 8081, true, false,
+		  SERVER_TRANSPORT_HTTPS, 0, true },
+		{ "plant-b", "::1", 8443, false, true,
+		  SERVER_TRANSPORT_BOTH, 9443, false },
 	};
 	struct engine_server *v = NULL;
 	struct fx f;
@@ -164,6 +166,11 @@ test_servers_seed_list_cert(void)
 	CHECK(v[0].enabled && !v[0].verify_client_cert);
 	CHECK(strcmp(v[1].address, "::1") == 0 && !v[1].enabled);
 	CHECK(v[1].verify_client_cert);
+	/* issue 14: transport, UDP port (default: port) and encryption */
+	CHECK(v[0].transport == SERVER_TRANSPORT_HTTPS);
+	CHECK(v[0].udp_port == 8081 && v[0].udp_encryption);
+	CHECK(v[1].transport == SERVER_TRANSPORT_BOTH);
+	CHECK(v[1].udp_port == 9443 && !v[1].udp_encryption);
 	CHECK_EQ(v[0].last_data_ms, 0);
 	engine_servers_free(v, n);
 	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM event_log WHERE "

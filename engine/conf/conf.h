@@ -13,6 +13,7 @@
 #include "diag.h"
 #include "log.h"
 #include "role.h"
+#include "transport.h"
 
 
 /* Where the daemon logs (log:); DEFAULT follows --foreground. */
@@ -30,6 +31,9 @@ struct conf_server {
 	uint16_t	 port;
 	bool		 verify_client_cert;
 	bool		 enabled;
+	enum server_transport transport;	/* https | udp | both */
+	uint16_t	 udp_port;		/* default: port */
+	bool		 udp_encryption;
 };
 
 /* A monitoring point: live capture on an interface (issue 13). */
@@ -60,6 +64,7 @@ struct conf {
 	uint32_t		 max_new_per_address;	/* a minute, 0: any */
 	uint64_t		 max_body_bytes; /* limits.* */
 	uint64_t		 max_body_memory_bytes;
+	uint64_t		 udp_rcvbuf_bytes;	/* SO_RCVBUF of UDP */
 	uint32_t		 max_connections;
 	uint32_t		 idle_timeout_s;
 	uint32_t		 handshake_timeout_s;

@@ -57,9 +57,11 @@ conf_name_valid(const char *s)
 	return true;
 }
 
-enum { S_NAME, S_ADDRESS, S_PORT, S_VERIFY, S_ENABLED, S_MAX };
+enum { S_NAME, S_ADDRESS, S_PORT, S_VERIFY, S_ENABLED, S_TRANSPORT,
+    S_UDP_PORT, S_UDP_ENCRYPTION, S_MAX };
 static const char *const conf_server_names[S_MAX] = {
 	"name", "address", "port", "verify_client_cert", "enabled",
+	"transport", "udp_port", "udp_encryption",
 };
 static const struct yaml_doc_keys conf_server_keys = {
 	.names = conf_server_names,
@@ -78,6 +80,9 @@ struct conf_server_item {
 	uint64_t	 port;		/* 0 until valid */
 	bool		 verify_client_cert;
 	bool		 enabled;
+	enum server_transport transport;
+	uint64_t	 udp_port;	/* 0: port */
+	bool		 udp_encryption;
 	struct conf_server_seen *seen;	/* the items before this one */
 	size_t		 n_seen;
 	struct conf_server_seen *me;	/* this one's record */
@@ -138,6 +143,18 @@ conf_server_address(struct yaml_doc_check *c, const struct yaml_doc_node *n,
 	it->address = s;
 }
 
+/* Checks transport: https | udp | both. */
+static void
+conf_server_transport(struct yaml_doc_check *c, const struct yaml_doc_node *n,
+    struct conf_server_item *it)
+{
+	const char *s = yaml_doc_check_text(c, n, "transport", 16);
+
+	if (s != NULL && server_transport_parse(s, &it->transport) < 0)
+		yaml_doc_check_error(c, n, "transport '%s' is not https, udp "
+		    "or both", s);
+}
+
 /* Checks that no earlier server has the same address and port. */
 static void
 conf_server_endpoint(struct yaml_doc_check *c, struct conf_server_item *it)
@@ -169,6 +186,7 @@ conf_server_parse(struct yaml_doc_check *c, const struct yaml_doc_node *item,
 
 	memset(&it, 0, sizeof(it));
 	it.enabled = true;
+	it.udp_encryption = true;
 	it.seen = seen;
 	it.n_seen = n_seen;
 	it.me = &it.seen[n_seen];
@@ -196,6 +214,17 @@ conf_server_parse(struct yaml_doc_check *c, const struct yaml_doc_node *item,
 			(void)yaml_doc_check_bool(c, n, "enabled",
 			    &it.enabled);
 			break;
+		case S_TRANSPORT:
+			conf_server_transport(c, n, &it);
+			break;
+		case S_UDP_PORT:
+			(void)yaml_doc_check_uint(c, n, "udp_port",
+			    &conf_port_range, &it.udp_port);
+			break;
+		case S_UDP_ENCRYPTION:
+			(void)yaml_doc_check_bool(c, n, "udp_encryption",
+			    &it.udp_encryption);
+			break;
 		default:
 			break;
 		}
@@ -206,6 +235,9 @@ conf_server_parse(struct yaml_doc_check *c, const struct yaml_doc_node *item,
 	s->port = (uint16_t)it.port;
 	s->verify_client_cert = it.verify_client_cert;
 	s->enabled = it.enabled;
+	s->transport = it.transport;
+	s->udp_port = (uint16_t)(it.udp_port != 0 ? it.udp_port : it.port);
+	s->udp_encryption = it.udp_encryption;
 	if ((s->name = strdup(it.name)) == NULL ||
 	    (s->address = strdup(it.address)) == NULL) {
 		free(s->name);
@@ -236,6 +268,9 @@ conf_servers_default(struct conf *conf)
 	s->port = 8081;
 	s->verify_client_cert = false;
 	s->enabled = true;
+	s->transport = SERVER_TRANSPORT_HTTPS;
+	s->udp_port = 8081;
+	s->udp_encryption = true;
 	if ((s->name = strdup("local")) == NULL ||
 	    (s->address = strdup("127.0.0.1")) == NULL)
 		return -ENOMEM;

@@ -39,6 +39,7 @@ static const char *const event_types_required[] = {
 	EVENT_SERVER_ERROR,
 	EVENT_IP_CONFLICT,
 	EVENT_NO_TRAFFIC,
+	EVENT_UDP_DATA_LOST,
 	EVENT_CATEGORY_GENERIC,
 };
 #define N_REQUIRED	(sizeof(event_types_required) / \

@@ -60,6 +60,7 @@ enum technology {
  * one of its documented codes. Static.
  */
 const char *event_types_documented(int64_t code);
+#define EVENT_UDP_DATA_LOST		"udp_data_lost"	/* issue 14 */
 
 /* Category whose entry is used for EPP categories that are not listed. */
 #define EVENT_CATEGORY_GENERIC		"*"

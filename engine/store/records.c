@@ -13,6 +13,7 @@ engine_servers_free(struct engine_server *servers, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		free(servers[i].name);
 		free(servers[i].address);
+		free(servers[i].package_id);
 	}
 	free(servers);
 }
@@ -24,7 +25,8 @@ engine_server_clear(struct engine_server *s)
 		return;
 	free(s->name);
 	free(s->address);
-	s->name = s->address = NULL;
+	free(s->package_id);
+	s->name = s->address = s->package_id = NULL;
 }
 
 void

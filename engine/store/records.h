@@ -12,6 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "transport.h"
+
 /* An integration server as stored (DESIGN.md "integration servers"). */
 struct engine_server {
 	int64_t		id;
@@ -20,6 +22,10 @@ struct engine_server {
 	uint16_t	port;
 	bool		enabled;
 	bool		verify_client_cert;
+	enum server_transport transport;
+	uint16_t	udp_port;		/* UDP mode: the port */
+	bool		udp_encryption;		/* plain datagrams dropped */
+	char		*package_id;		/* current package, NULL none */
 	int64_t		cert_not_after_ms;	/* 0 = none yet */
 	int64_t		package_created_ms;	/* 0 = none yet */
 	int64_t		last_data_ms;		/* 0 = none yet */
@@ -32,6 +38,9 @@ struct engine_server_spec {
 	uint16_t	port;
 	bool		enabled;
 	bool		verify_client_cert;
+	enum server_transport transport;
+	uint16_t	udp_port;	/* 0: the same as port */
+	bool		udp_encryption;
 };
 
 /* Frees what engine_servers_list() returned. NULL-safe. */

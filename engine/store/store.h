@@ -114,6 +114,15 @@ int store_agent_report(struct store *s, int64_t id, int64_t device_id,
     int64_t now_ms);
 int store_agent_set_duplicate(struct store *s, int64_t id, int64_t now_ms);
 /*
+ * Adds missing reports lost over UDP to agent row id (issue 14). When no
+ * "EPP data lost over UDP" was registered for it since every_ms before
+ * now_ms, returns 0 with the missing reports to name in *ret_report (the
+ * count starts again at 0, now noted as the event's time); else 0 with
+ * *ret_report 0. Or a negative errno.
+ */
+int store_agent_udp_lost(struct store *s, int64_t id, uint64_t missing,
+    int64_t now_ms, int64_t every_ms, uint64_t *ret_report);
+/*
  * Number of distinct devices that have an agent in contact at or after
  * since_ms.
  */

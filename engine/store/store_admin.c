@@ -43,7 +43,8 @@ store_server_update(struct store *s, int64_t id,
 {
 	sqlite3_stmt *st = admin_prepare(s, "UPDATE integration_servers SET "
 	    "name = ?2, address = ?3, port = ?4, enabled = ?5, "
-	    "verify_client_cert = ?6 WHERE id = ?1");
+	    "verify_client_cert = ?6, transport = ?7, udp_port = ?8, "
+	    "udp_encryption = ?9 WHERE id = ?1");
 	int r;
 
 	if (st == NULL)
@@ -54,6 +55,11 @@ store_server_update(struct store *s, int64_t id,
 	(void)sqlite3_bind_int(st, 4, spec->port);
 	(void)sqlite3_bind_int(st, 5, spec->enabled);
 	(void)sqlite3_bind_int(st, 6, spec->verify_client_cert);
+	(void)sqlite3_bind_text(st, 7, server_transport_name(spec->transport),
+	    -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int(st, 8, spec->udp_port != 0 ? spec->udp_port :
+	    spec->port);
+	(void)sqlite3_bind_int(st, 9, spec->udp_encryption);
 	if ((r = admin_exec(s, st)) < 0)
 		return r;
 	return sqlite3_changes(s->db) == 0 ? -ENOENT : 0;

@@ -171,6 +171,48 @@ store_agent_set_duplicate(struct store *s, int64_t id, int64_t now_ms)
 }
 
 int
+store_agent_udp_lost(struct store *s, int64_t id, uint64_t missing,
+    int64_t now_ms, int64_t every_ms, uint64_t *ret_report)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_UDP_LOST,
+	    "UPDATE agents SET udp_lost_count = udp_lost_count + ?2 "
+	    "WHERE id = ?1 RETURNING udp_lost_count, udp_lost_ms");
+	sqlite3_stmt *noted;
+	int64_t count = 0, last = 0;
+	bool never = true;
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, id);
+	(void)sqlite3_bind_int64(st, 2, missing > INT64_MAX / 2 ?
+	    INT64_MAX / 2 : (int64_t)missing);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		count = sqlite3_column_int64(st, 0);
+		never = sqlite3_column_type(st, 1) == SQLITE_NULL;
+		last = sqlite3_column_int64(st, 1);
+		rc = sqlite3_step(st);
+	}
+	(void)sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_error(s, rc);
+	if (!never && now_ms - last < every_ms) {
+		*ret_report = 0;
+		return 0;
+	}
+	noted = store_stmt(s, STMT_AGENT_UDP_LOST_NOTED, "UPDATE agents SET "
+	    "udp_lost_count = 0, udp_lost_ms = ?2 WHERE id = ?1");
+	if (noted == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(noted, 1, id);
+	(void)sqlite3_bind_int64(noted, 2, now_ms);
+	if ((rc = store_exec_stmt(s, noted)) < 0)
+		return rc;
+	*ret_report = (uint64_t)count;
+	return 0;
+}
+
+int
 store_agent_computers(struct store *s, int64_t since_ms, int64_t *ret_count)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_AGENT_COMPUTERS,

@@ -27,7 +27,8 @@ store_server_insert(struct store *s, const struct engine_server_spec *spec,
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_SERVER_INSERT,
 	    "INSERT INTO integration_servers (name, address, port, enabled, "
-	    "verify_client_cert, created_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+	    "verify_client_cert, created_ms, transport, udp_port, "
+	    "udp_encryption) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
 	int r;
 
 	if (st == NULL)
@@ -38,6 +39,11 @@ store_server_insert(struct store *s, const struct engine_server_spec *spec,
 	(void)sqlite3_bind_int(st, 4, spec->enabled);
 	(void)sqlite3_bind_int(st, 5, spec->verify_client_cert);
 	(void)sqlite3_bind_int64(st, 6, now_ms);
+	(void)sqlite3_bind_text(st, 7, server_transport_name(spec->transport),
+	    -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int(st, 8, spec->udp_port != 0 ? spec->udp_port :
+	    spec->port);
+	(void)sqlite3_bind_int(st, 9, spec->udp_encryption);
 	if ((r = store_exec_stmt(s, st)) < 0)
 		return r;
 	*ret_id = sqlite3_last_insert_rowid(s->db);
@@ -56,7 +62,8 @@ store_server_list(struct store *s, struct engine_server **ret_servers,
 	/* rare: prepared per call rather than cached */
 	rc = sqlite3_prepare_v2(s->db, "SELECT id, name, address, port, "
 	    "enabled, verify_client_cert, cert_not_after_ms, "
-	    "package_created_ms, last_data_ms FROM integration_servers "
+	    "package_created_ms, last_data_ms, transport, udp_port, "
+	    "udp_encryption, package_id FROM integration_servers "
 	    "ORDER BY id", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return store_error(s, rc);
@@ -77,6 +84,16 @@ store_server_list(struct store *s, struct engine_server **ret_servers,
 		p->cert_not_after_ms = sqlite3_column_int64(st, 6);
 		p->package_created_ms = sqlite3_column_int64(st, 7);
 		p->last_data_ms = sqlite3_column_int64(st, 8);
+		if (server_transport_parse((const char *)
+		    sqlite3_column_text(st, 9), &p->transport) < 0)
+			p->transport = SERVER_TRANSPORT_HTTPS;
+		p->udp_port = (uint16_t)sqlite3_column_int(st, 10);
+		p->udp_encryption = sqlite3_column_int(st, 11) != 0;
+		if (sqlite3_column_type(st, 12) != SQLITE_NULL &&
+		    (p->package_id = store_column_dup(st, 12)) == NULL) {
+			r = -ENOMEM;
+			goto out;
+		}
 		if (p->name == NULL || p->address == NULL) {
 			r = -ENOMEM;
 			goto out;

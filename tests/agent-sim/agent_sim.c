@@ -41,6 +41,8 @@ static const char *arg_token_file;
 static uint64_t arg_timeout = 30;
 static bool arg_quiet;
 static bool arg_json;
+static bool arg_udp;			/* --transport udp */
+static struct sim_udp_params arg_udp_params;
 
 enum {
 	OPT_ADDRESS = 256, OPT_PORT, OPT_AGENTS, OPT_RATE, OPT_DURATION,
@@ -48,7 +50,8 @@ enum {
 	OPT_CONNECTIONS, OPT_HOST_EVERY, OPT_FIRST_AGENT, OPT_SEQUENCE,
 	OPT_TOKEN_FILE,
 	OPT_TIMEOUT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_VERSION, OPT_PACKAGE,
-	OPT_PASSWORD_FILE,
+	OPT_PASSWORD_FILE, OPT_TRANSPORT, OPT_UDP_PORT, OPT_DROP,
+	OPT_DUPLICATE, OPT_REORDER, OPT_MANGLE,
 };
 
 static const struct option long_options[] = {
@@ -73,6 +76,12 @@ static const struct option long_options[] = {
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "json", no_argument, NULL, OPT_JSON },
+	{ "transport", required_argument, NULL, OPT_TRANSPORT },
+	{ "udp-port", required_argument, NULL, OPT_UDP_PORT },
+	{ "drop", required_argument, NULL, OPT_DROP },
+	{ "duplicate", required_argument, NULL, OPT_DUPLICATE },
+	{ "reorder", required_argument, NULL, OPT_REORDER },
+	{ "udp-mangle", required_argument, NULL, OPT_MANGLE },
 	{ "help", no_argument, NULL, OPT_HELP },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
@@ -83,8 +92,20 @@ usage(FILE *f)
 {
 	(void)fprintf(f,
 "usage: " PROG " [options]\n"
-"Simulates EPP agents that POST AgentReports to /api/v1/report over HTTPS.\n"
+"Simulates EPP agents that POST AgentReports to /api/v1/report over HTTPS,\n"
+"or send them one way over UDP (data diodes).\n"
 "\n"
+"  --transport https|udp  how reports travel (default https). udp sends\n"
+"                         datagrams and gets nothing back: encrypted with\n"
+"                         the key derived from --package and its\n"
+"                         --password-file, plain without a package\n"
+"  --udp-port N           UDP port (default: the package's udp_port, else\n"
+"                         --port)\n"
+"  --drop F --duplicate F --reorder F\n"
+"                         UDP: shares (0 to 1) of datagrams not sent, sent\n"
+"                         twice, or sent after the next one\n"
+"  --udp-mangle KIND      UDP: spoil every datagram, to test the receiver:\n"
+"                         header, ciphertext, magic, short or oversize\n"
 "  --address HOST         server IP or name (default 127.0.0.1); the\n"
 "                         certificate must name it when --ca is given\n"
 "  --port N               server port (default 8081)\n"
@@ -123,7 +144,8 @@ usage(FILE *f)
 "\n"
 "Exit status: 0 when every reply was expected (200 with the right ack, 503\n"
 "busy retried, 403 agent_limit counted as refused) and something was\n"
-"acked; 1 otherwise (also on TLS failures); 2 on a usage error.\n",
+"acked (over UDP: every report was sent); 1 otherwise (also on TLS\n"
+"failures); 2 on a usage error.\n",
 	    SIM_MAX_AGENTS, LIMIT_EVENTS, LIMIT_CONNECTIONS);
 }
 
@@ -175,6 +197,20 @@ parse_double(const char *name, const char *s, double max)
 		exit(2);
 	}
 	return v;
+}
+
+static enum sim_udp_mangle
+parse_mangle(const char *s)
+{
+	static const char *const names[SIM_UDP_MANGLE_MAX] = {
+		"none", "header", "ciphertext", "magic", "short", "oversize",
+	};
+
+	for (int i = 0; i < SIM_UDP_MANGLE_MAX; i++)
+		if (strcmp(s, names[i]) == 0)
+			return (enum sim_udp_mangle)i;
+	usage_error("--udp-mangle must be header, ciphertext, magic, short "
+	    "or oversize");
 }
 
 static void
@@ -253,6 +289,30 @@ parse_args(int argc, char **argv)
 		case OPT_TIMEOUT:
 			arg_timeout = parse_u64(name, optarg, 1, 3600);
 			break;
+		case OPT_TRANSPORT:
+			if (strcmp(optarg, "udp") != 0 &&
+			    strcmp(optarg, "https") != 0)
+				usage_error("--transport must be https or udp");
+			arg_udp = strcmp(optarg, "udp") == 0;
+			break;
+		case OPT_UDP_PORT:
+			arg_udp_params.port = (uint16_t)parse_u64(name,
+			    optarg, 1, 65535);
+			break;
+		case OPT_DROP:
+			arg_udp_params.drop = parse_double(name, optarg, 1);
+			break;
+		case OPT_DUPLICATE:
+			arg_udp_params.duplicate = parse_double(name, optarg,
+			    1);
+			break;
+		case OPT_REORDER:
+			arg_udp_params.reorder = parse_double(name, optarg,
+			    1);
+			break;
+		case OPT_MANGLE:
+			arg_udp_params.mangle = parse_mangle(optarg);
+			break;
 		case OPT_QUIET:
 			arg_quiet = true;
 			break;
@@ -289,6 +349,14 @@ parse_args(int argc, char **argv)
 	if (arg_first_agent + arg_agents > SIM_MAX_AGENT_INDEX)
 		usage_error("--first-agent plus --agents is above the "
 		    "simulated population (%d)", SIM_MAX_AGENT_INDEX);
+	if (!arg_udp && (arg_udp_params.port != 0 || arg_udp_params.drop > 0 ||
+	    arg_udp_params.duplicate > 0 || arg_udp_params.reorder > 0 ||
+	    arg_udp_params.mangle != SIM_UDP_MANGLE_NONE))
+		usage_error("--udp-port, --drop, --duplicate, --reorder and "
+		    "--udp-mangle need --transport udp");
+	if (arg_udp && (arg_cert != NULL || arg_token_file != NULL))
+		usage_error("--transport udp takes no --cert, --key or "
+		    "--token-file");
 	if (arg_duration < 0)
 		arg_duration = arg_reports > 0 ? 0 : 10;
 }
@@ -345,6 +413,16 @@ main(int argc, char **argv)
 	p.tls.key_file = arg_key;
 	p.tls.package_file = arg_package;
 	p.tls.password_file = arg_password_file;
+	if (arg_udp) {
+		if (sim_udp_run(&p, &arg_udp_params, stats, &elapsed) < 0) {
+			free(stats);
+			return 1;
+		}
+		sim_stats_print(stats, elapsed, arg_json, stdout);
+		status = stats->errors == 0 && stats->sent > 0 ? 0 : 1;
+		free(stats);
+		return status;
+	}
 	if (arg_ca == NULL && arg_package == NULL)
 		log_warnx("no --ca: the server certificate is not verified");
 

@@ -255,6 +255,11 @@ struct sim_stats {
 	uint64_t	hist[SIM_HIST_POW][SIM_HIST_SUB];
 	uint64_t	lat_count;
 	uint64_t	lat_max_us;
+	/* --transport udp: */
+	uint64_t	datagrams;	/* sent, duplicates included */
+	uint64_t	dgram_dropped;	/* on purpose (--drop) */
+	uint64_t	dgram_duplicated;	/* sent twice (--duplicate) */
+	uint64_t	dgram_reordered;	/* sent after the next */
 };
 
 /* Records one ack latency in microseconds. */
@@ -369,6 +374,40 @@ struct sim_run_params {
  * could not start (address, TLS context, memory); the cause is logged.
  */
 int sim_run(const struct sim_run_params *params, struct sim_stats *ret_stats,
+    double *ret_elapsed_s);
+
+/* ---------------------------------------------------------------- udp */
+
+/* How --udp-mangle spoils every datagram (tests of the receiver). */
+enum sim_udp_mangle {
+	SIM_UDP_MANGLE_NONE,
+	SIM_UDP_MANGLE_HEADER,		/* a bit of the message id */
+	SIM_UDP_MANGLE_CIPHERTEXT,	/* a bit of the last byte */
+	SIM_UDP_MANGLE_MAGIC,		/* "KEU9" */
+	SIM_UDP_MANGLE_SHORT,		/* 20 bytes */
+	SIM_UDP_MANGLE_OVERSIZE,	/* padded to 1,500 bytes */
+	SIM_UDP_MANGLE_MAX
+};
+
+struct sim_udp_params {
+	uint16_t	port;		/* 0: the package's udp_port, else
+					   the run's port */
+	double		drop;		/* shares of datagrams, 0..1 */
+	double		duplicate;
+	double		reorder;
+	enum sim_udp_mangle mangle;
+};
+
+/*
+ * Sends the run's reports one way over UDP (no acks): encrypted with the
+ * key of the run's package (params->tls.package_file and its password)
+ * when one is given, else plain. Reports go round-robin over the agents,
+ * paced by params->rate, until every agent sent params->reports, the
+ * duration passed, or SIGINT/SIGTERM. Returns 0 and the counters, or a
+ * negative errno when it could not start (logged).
+ */
+int sim_udp_run(const struct sim_run_params *params,
+    const struct sim_udp_params *u, struct sim_stats *ret_stats,
     double *ret_elapsed_s);
 
 /* ------------------------------------------------------------- tokens */

@@ -84,6 +84,37 @@ sim_stats_print(const struct sim_stats *stats, double elapsed_s, bool json,
 	double p99 = (double)sim_stats_percentile(stats, 99) / 1000.0;
 	double max = (double)stats->lat_max_us / 1000.0;
 
+	if (json && stats->datagrams > 0) {
+		(void)fprintf(file, "{\"elapsed_s\":%.3f,\"sent\":%llu,"
+		    "\"errors\":%llu,\"bytes_sent\":%llu,\"datagrams\":%llu,"
+		    "\"dropped\":%llu,\"duplicated\":%llu,\"reordered\":%llu,"
+		    "\"reports_per_s\":%.1f}\n", elapsed_s,
+		    (unsigned long long)stats->sent,
+		    (unsigned long long)stats->errors,
+		    (unsigned long long)stats->bytes_sent,
+		    (unsigned long long)stats->datagrams,
+		    (unsigned long long)stats->dgram_dropped,
+		    (unsigned long long)stats->dgram_duplicated,
+		    (unsigned long long)stats->dgram_reordered,
+		    elapsed_s > 0 ? (double)stats->sent / elapsed_s : 0);
+		return;
+	}
+	if (stats->datagrams > 0) {
+		(void)fprintf(file,
+		    "elapsed     %.1f s\n"
+		    "sent        %llu reports (%llu bytes) over UDP, no acks\n"
+		    "datagrams   %llu sent, %llu dropped, %llu duplicated, "
+		    "%llu reordered\n"
+		    "errors      %llu\n",
+		    elapsed_s, (unsigned long long)stats->sent,
+		    (unsigned long long)stats->bytes_sent,
+		    (unsigned long long)stats->datagrams,
+		    (unsigned long long)stats->dgram_dropped,
+		    (unsigned long long)stats->dgram_duplicated,
+		    (unsigned long long)stats->dgram_reordered,
+		    (unsigned long long)stats->errors);
+		return;
+	}
 	if (json) {
 		(void)fprintf(file, "{\"elapsed_s\":%.3f,\"sent\":%llu,"
 		    "\"acked\":%llu,\"refused\":%llu,\"busy\":%llu,"

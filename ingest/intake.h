@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The one intake of reports (issue 14): every transport (HTTPS, the UDP
+ * receiver, later traffic capture) hands a report's wire bytes here, and
+ * gets back what became of it as a report_status, never an HTTP code.
+ *
+ * THREAD SAFETY NOTES: loop thread only, like writer_submit().
+ */
+#ifndef KICS_INTAKE_H
+#define KICS_INTAKE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ingest.h"
+
+/* Flags of intake_submit(). */
+#define INTAKE_PRESCANNED	0x01	/* the transport pre-scanned the
+					   bytes as they arrived (the HTTPS
+					   gate): not again here */
+
+/*
+ * Pre-scans the serialized AgentReport data (len bytes, borrowed), unless
+ * flags has INTAKE_PRESCANNED, and, when the scan passes, queues a copy
+ * of it on w in job for the writer to decode, validate and apply. The caller embeds job in its own state and
+ * has set job->server_id, job->source, job->one_way and job->done; this
+ * sets job->body and job->bytes.
+ *
+ * Returns 0 when queued: job->done(job) is then called exactly once on the
+ * loop with job->status (and job->acked_sequence, token or reason) set,
+ * and frees job->body and job->report. Otherwise nothing is queued and the
+ * job stays the caller's, with job->body NULL:
+ *   -EBADMSG   the pre-scan refused the bytes; why is in reason (len
+ *              bytes, always NUL-terminated); the caller answers as for
+ *              REPORT_STATUS_INVALID
+ *   -EAGAIN    the writer's queue is full (back-pressure)
+ *   -ESHUTDOWN the writer is stopping
+ */
+int intake_submit(struct writer *w, struct writer_job *job,
+    const uint8_t *data, size_t len, unsigned int flags, char *reason,
+    size_t reason_len);
+
+/*
+ * Frees what the writer left in a finished job (the decoded report and
+ * any bytes), for done() callbacks. Not the job itself.
+ */
+void intake_job_fini(struct writer_job *job);
+
+#endif
