@@ -362,8 +362,7 @@ for c in cmds:
     check(rc == 0 and hout.startswith("usage: kics-query " + " ".join(words)), "%s --help" % words)
     # issue 12: its own help names each of its options; help COMMAND is the same
     usage = hout.split("\n\n")[0]
-    # device set belongs to the bulk device-set work of issue 12
-    for opt in [] if words == ["device", "set"] else set(re.findall(r"--([a-z][a-z-]+)", usage)) - {"format", "help"}:
+    for opt in set(re.findall(r"--([a-z][a-z-]+)", usage)) - {"format", "help"}:
         check(re.search(r"^  --%s\b|, --%s\b" % (opt, opt), hout, re.M), "%s --help describes --%s" % (words, opt))
     rc2, hout2, herr2 = run("help", *words, data_dir=None)
     check(rc2 == 0 and hout2 == hout, "help %s equals %s --help" % (" ".join(words), " ".join(words)))
