@@ -359,4 +359,38 @@ int engine_agent_reset(struct engine *e, const char *agent_id);
  */
 int engine_agent_remove(struct engine *e, const char *agent_id);
 
+/*
+ * SIEM connectors (connector.c). At first start engine_connectors_seed()
+ * stores v[0..n) when the table is empty, registering "connector changed"
+ * for each; returns how many were stored (0 when the table had rows).
+ */
+int engine_connectors_seed(struct engine *e, const struct engine_connector *v,
+    size_t n, int64_t now_ms);
+/*
+ * The connectors by id, or the one called name (NULL: all). Returns 0 and
+ * an array freed with engine_connectors_free(), or a negative errno.
+ */
+int engine_connectors_list(struct engine *e, const char *name,
+    struct engine_connector **ret_v, size_t *ret_n);
+/*
+ * Stores c (c->id ignored) with a cursor after the newest event, registers
+ * "connector changed". Returns 0 and the id; -EEXIST for a name in use.
+ */
+int engine_connector_add(struct engine *e, const struct engine_connector *c,
+    int64_t now_ms, int64_t *ret_id);
+/* Replaces connector c->id by c (its cursor stays); -ENOENT, -EEXIST. */
+int engine_connector_update(struct engine *e, const struct engine_connector *c,
+    int64_t now_ms);
+/* Removes connector c->id and its cursor; -ENOENT when there is none. */
+int engine_connector_remove(struct engine *e, const struct engine_connector *c,
+    int64_t now_ms);
+/*
+ * Saves the forwarder's progress of n connectors (cursor, counters, state)
+ * in one transaction and registers the system events it asks for; names[i]
+ * names v[i] in them. Returns 0 or a negative errno (nothing saved).
+ */
+int engine_connector_progress(struct engine *e,
+    const struct engine_connector_progress *v, const char *const *names,
+    size_t n, int64_t now_ms);
+
 #endif

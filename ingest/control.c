@@ -431,6 +431,14 @@ control_allowed(struct control_req *req)
 	control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK, "allowed");
 }
 
+/* Lists whose saved state is live only while the daemon runs. */
+static void
+control_running(struct control_req *req)
+{
+	req->json = xstrdup("{}");
+	control_finish(req, KICS__CONTROL__V1__STATUS__STATUS_OK, "allowed");
+}
+
 /*
  * server list reads the table, and adds what only the daemon knows: the
  * state of each listener (http_states_json()).
@@ -461,6 +469,7 @@ static const struct control_action control_actions[] = {
 	{ ACTION(USER_LIST),		control_allowed,	NULL,	true },
 	{ ACTION(AUDIT),		control_allowed,	NULL,	true },
 	{ ACTION(AGENT_LIST),		control_allowed,	NULL,	true },
+	{ ACTION(CONNECTOR_LIST),	control_running,	NULL,	true },
 	{ ACTION(RULES_RELOAD),		control_rules_reload,	NULL,	false },
 	{ ACTION(SERVER_ADD),		NULL,	&admin_server_add,	false },
 	{ ACTION(SERVER_EDIT),		NULL,	&admin_server_edit,	false },
@@ -475,6 +484,10 @@ static const struct control_action control_actions[] = {
 	{ ACTION(DEVICE_SET),		NULL,	&admin_device_set,	false },
 	{ ACTION(AGENT_RESET),		NULL,	&admin_agent_reset,	false },
 	{ ACTION(AGENT_REMOVE),		NULL,	&admin_agent_remove,	false },
+	{ ACTION(CONNECTOR_ADD),	NULL,	&admin_connector_add,	false },
+	{ ACTION(CONNECTOR_EDIT),	NULL,	&admin_connector_edit,	false },
+	{ ACTION(CONNECTOR_REMOVE),	NULL,	&admin_connector_remove,	false },
+	{ ACTION(CONNECTOR_TEST),	NULL,	&admin_connector_test,	false },
 	{ ACTION(TRAFFIC_IMPORT),	traffic_import_start,	NULL,	false },
 };
 #undef ACTION
@@ -529,6 +542,8 @@ control_target(struct control_req *req)
 		(void)snprintf(t, len, "agent %.128s", m->agent->agent_id);
 	else if (m->traffic != NULL)
 		(void)snprintf(t, len, "file %.200s", m->traffic->file);
+	else if (m->connector != NULL && m->connector->name[0] != '\0')
+		(void)snprintf(t, len, "connector %.64s", m->connector->name);
 }
 
 static void

@@ -60,6 +60,7 @@ struct daemon {
 	struct udp	*udp;		/* UDP mode (issue 14) */
 	struct control	*control;	/* DATA_DIR/control.sock */
 	struct traffic	*traffic;	/* monitoring points, imports */
+	struct forwarding *forwarding;	/* SIEM connectors */
 	struct event	*sig_term, *sig_int, *sig_hup;
 	struct event	*drain_ev;
 	bool		stopping;
@@ -394,6 +395,8 @@ stop_cb(evutil_socket_t sig, short what, void *arg)
 	http_stop_accepting(d->http);
 	traffic_stop(d->traffic);	/* its last flows before the writer */
 	udp_stop_accepting(d->udp);
+	/* its last cursors go through the writer, so before it stops */
+	forwarding_stop(d->forwarding);
 	writer_stop(d->writer);
 	drain_cb(-1, 0, d);
 }
@@ -558,6 +561,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	for (size_t i = 0; i < n; i++)
 		servers[i].row = &rows[i];
 	servers_certify(d, e, servers, n);
+	forwarding_seed(d->conf, e);
 	if (engine_users_list(e, &users, &n_users) < 0)
 		fatalx("cannot read the users: %s", engine_errmsg(e));
 	if ((r = writer_new(d->base, e, types, rules, &d->writer)) < 0)
@@ -566,6 +570,9 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	d->traffic = traffic_new(d->conf, d->writer);
 	captures = traffic_start(d->traffic, d->conf);
 	d->udp = udp_new(d->base, d->writer, &ucfg);
+	free(dir);
+	dir = path_join(d->data_dir, DAEMON_DB_FILE);
+	d->forwarding = forwarding_new(d->writer, dir);
 	free(dir);
 	/*
 	 * Ready means listening or capturing. With no server enabled there
@@ -592,6 +599,7 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 	cp.traffic = d->traffic;
 	cp.reload = reload_now;
 	cp.reload_arg = d;
+	cp.forward = forwarding_forward(d->forwarding);
 	d->control = control_new(&cp, users, n_users);
 	d->certcheck = certcheck_new(d->base, d->writer, d->http, d->pki);
 	engine_users_free(users, n_users);
@@ -608,6 +616,8 @@ run(struct daemon *d, struct event_types *types, struct rules *rules)
 static void
 cleanup(struct daemon *d)
 {
+	/* The forwarder saves its cursors through the writer. */
+	forwarding_free(d->forwarding);
 	/* Traffic waits for its batches at the writer, which then ends. */
 	traffic_free(d->traffic);
 	/* The writer answers nothing more: the loop has drained it. */

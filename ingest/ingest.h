@@ -27,6 +27,7 @@
 #include "log.h"
 
 struct event_base;
+struct forward;
 struct event_types;
 
 /* Allocation for ingest/: out of memory ends the daemon (STYLE.md §4). */
@@ -345,6 +346,7 @@ struct control_params {
 	 */
 	int		(*reload)(void *arg, char *msg, size_t len);
 	void		*reload_arg;
+	struct forward	*forward;	/* SIEM forwarder (forward/) */
 };
 
 /* One request in progress, from its arrival to its reply. */
@@ -458,5 +460,39 @@ extern const struct admin_handler admin_user_remove;
 extern const struct admin_handler admin_device_set;	/* admin_device.c */
 extern const struct admin_handler admin_agent_reset;	/* admin_agents.c */
 extern const struct admin_handler admin_agent_remove;
+extern const struct admin_handler admin_connector_add;	/* admin_connectors.c */
+extern const struct admin_handler admin_connector_edit;
+extern const struct admin_handler admin_connector_remove;
+extern const struct admin_handler admin_connector_test;
+
+/* forwarding.c ------------------------------------------------------------ */
+
+struct conf;
+struct forwarding;
+
+/*
+ * Stores the configured connectors when the table is empty (first start),
+ * before the writer owns e. Ends the program when that fails.
+ */
+void forwarding_seed(const struct conf *conf, struct engine *e);
+
+/*
+ * Starts the forwarder on the database at db_path; its progress goes to
+ * w's thread. Ends the program when it cannot start. Freed with
+ * forwarding_free().
+ */
+struct forwarding *forwarding_new(struct writer *w, const char *db_path);
+
+/* The forwarder, for the control socket's connector actions. */
+struct forward *forwarding_forward(struct forwarding *fwd);
+
+/*
+ * Stops the forwarder once it has handed its last progress to the writer;
+ * call before writer_stop(). NULL-safe.
+ */
+void forwarding_stop(struct forwarding *fwd);
+
+/* Stops and frees fwd. NULL-safe. */
+void forwarding_free(struct forwarding *fwd);
 
 #endif

@@ -715,3 +715,42 @@ admin_traffic_import(const struct cli_command *c)
 	free(path);
 	return r;
 }
+
+/*
+ * connector add, edit, remove and test: NAME and the options as given;
+ * the daemon checks them again and keeps what is not given.
+ */
+int
+admin_connector(const struct cli_command *c)
+{
+	Kics__Control__V1__Request req = KICS__CONTROL__V1__REQUEST__INIT;
+	Kics__Control__V1__ConnectorArgs a =
+	    KICS__CONTROL__V1__CONNECTOR_ARGS__INIT;
+	bool add = strcmp(c->name, "connector add") == 0;
+
+	if (cli_opt("port") != NULL)
+		check_port(cli_opt("port"));
+	if (add && (cli_opt("address") == NULL || cli_opt("port") == NULL))
+		cli_usage_error("--address and --port are required");
+	check_one_of("transport", cli_opt("transport"), "udp", "tcp", "tls");
+	check_one_of("message-format", cli_opt("message-format"), "rfc5424",
+	    "cef", NULL);
+	check_one_of("min-severity", cli_opt("min-severity"), "info",
+	    "warning", "critical");
+	if (cli_flag("enable") && cli_flag("disable"))
+		cli_usage_error("--enable and --disable exclude each other");
+	req.connector = &a;
+	a.name = (char *)arg_pos[0];
+	a.address = opt_or_empty("address");
+	a.port = cli_opt("port") != NULL ?
+	    (uint32_t)strtol(cli_opt("port"), NULL, 10) : 0;
+	a.transport = opt_or_empty("transport");
+	a.ca = opt_or_empty("ca");
+	a.format = opt_or_empty("message-format");
+	a.min_severity = opt_or_empty("min-severity");
+	a.technologies = opt_or_empty("technologies");
+	a.enabled = cli_flag("enable") ? KICS__CONTROL__V1__TOGGLE__TOGGLE_ON :
+	    cli_flag("disable") ? KICS__CONTROL__V1__TOGGLE__TOGGLE_OFF :
+	    KICS__CONTROL__V1__TOGGLE__TOGGLE_UNCHANGED;
+	return admin_send(c, &req);
+}

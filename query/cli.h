@@ -252,6 +252,7 @@ cli_run_fn admin_server_id;	/* enable, disable, remove */
 cli_run_fn admin_package_create;
 cli_run_fn admin_user_add;
 cli_run_fn admin_user_remove;
+cli_run_fn admin_connector;	/* connector add|edit|remove|test */
 cli_run_fn admin_plain;		/* no arguments: rules reload */
 cli_run_fn admin_agent_id;	/* agent reset, agent remove */
 cli_run_fn admin_traffic_import;	/* traffic import (issue 13) */

@@ -54,6 +54,35 @@ static const struct out_col agent_cols[] = {
 	"or -HH:MM, the word now,\nor an age: a number followed by s, m, " \
 	"h, d or w (30m, 24h, 7d, 2w).\n"
 
+static const struct out_col connector_cols[] = {
+	{ "id", "ID", OUT_KEEP }, { "name", "NAME", OUT_KEEP },
+	{ "transport", "TRANSPORT", 6 }, { "address", "ADDRESS", OUT_KEEP },
+	{ "port", "PORT", OUT_KEEP }, { "format", "FORMAT", 8 },
+	{ "min_severity", "MIN SEVERITY", 9 }, { "state", "STATE", OUT_KEEP },
+	{ "last_event_id", "LAST EVENT", 5 }, { "backlog", "BACKLOG", 1 },
+	{ "delivered", "DELIVERED", 4 }, { "trimmed", "TRIMMED", 3 },
+	{ "errors", "ERRORS", 7 }, { "last_error", "LAST ERROR", 2 },
+	{ NULL, NULL, 0 } };
+
+#define CONNECTOR_OPTS \
+	{ { "address", true }, { "port", true }, { "transport", true }, \
+	{ "ca", true }, { "message-format", true }, { "min-severity", true }, \
+	{ "technologies", true }, { "enable", false }, { "disable", false } }
+
+#define HELP_CONNECTOR_OPTS \
+	"  --address A      the receiver: IP address or host name\n" \
+	"  --port P         its port\n" \
+	"  --transport T    udp (RFC 5426), tcp (RFC 6587, octet counting; " \
+	"the default)\n                   or tls (RFC 5425)\n" \
+	"  --ca FILE        with tls: the CA certificate (PEM) that verifies " \
+	"the\n                   receiver, whose certificate must name " \
+	"--address; \"-\" removes it\n" \
+	"  --message-format F\n                   rfc5424 (the default) or cef\n" \
+	"  --min-severity S forward events of S or higher: info (the " \
+	"default),\n                   warning, critical\n" \
+	"  --technologies L epp, system or epp,system (the default)\n" \
+	"  --enable, --disable\n"
+
 #define HELP_DEVICE_ROWS \
 	"With --format json: an array of objects with the map_nodes " \
 	"columns\n(device_id, name, category, status, ip, mac, vendor, " \
@@ -378,6 +407,49 @@ const struct cli_command cli_commands[] = {
 	  "administrative action\nand every refusal, never a lookup.\n"
 	  "  --limit N        at most N records (default 100)\n",
 	  .opts = { { "limit", true } } },
+	{ .name = "connector list", .control = CLI_CONTROL_ASK,
+	  .list = &(const struct cli_list){ query_connectors_emit, NULL,
+	  connector_cols, "connectors" },
+	  .usage = "connector list",
+	  .help = "Lists the SIEM connectors with their forwarding state "
+	  "(saved by the daemon\nabout every second): state (connected, "
+	  "error, starting, disabled, or\nstopped when the daemon does not "
+	  "run), last_event_id (the cursor: every\nevent up to it was "
+	  "delivered or filtered out), backlog (events after it\nthat pass "
+	  "the filter), delivered, trimmed (deleted by retention before\n"
+	  "delivery), errors, last_error. With --format json also address, "
+	  "port,\ntransport, format, min_severity, technologies, enabled, "
+	  "ca and\nlast_delivered_ms. Exit 1 when there is none.\n" },
+	{ .name = "connector add", .control = CLI_CONTROL_SEND,
+	  .run = admin_connector, .min_pos = 1, .max_pos = 1,
+	  .usage = "connector add NAME --address A --port P [--transport "
+	  "udp|tcp|tls]\n       [--ca FILE] [--message-format rfc5424|cef] "
+	  "[--min-severity S] [--technologies L]\n       [--disable]",
+	  .help = "Adds a SIEM connector (Administrator, through the daemon; "
+	  "audited). It\nforwards the events registered from now on.\n"
+	  HELP_CONNECTOR_OPTS, .opts = CONNECTOR_OPTS },
+	{ .name = "connector edit", .control = CLI_CONTROL_SEND,
+	  .run = admin_connector, .min_pos = 1, .max_pos = 1,
+	  .usage = "connector edit NAME [--address A] [--port P] [--transport "
+	  "T] [--ca FILE]\n       [--message-format F] [--min-severity S] "
+	  "[--technologies L] [--enable|--disable]",
+	  .help = "Changes a SIEM connector (Administrator, through the "
+	  "daemon; audited); what\nis not given stays. Its cursor stays: "
+	  "a new receiver gets the events from\nthere on.\n"
+	  HELP_CONNECTOR_OPTS, .opts = CONNECTOR_OPTS },
+	{ .name = "connector remove", .control = CLI_CONTROL_SEND,
+	  .run = admin_connector, .min_pos = 1, .max_pos = 1,
+	  .usage = "connector remove NAME",
+	  .help = "Removes a SIEM connector and its cursor (Administrator, "
+	  "through the daemon;\naudited).\n" },
+	{ .name = "connector test", .control = CLI_CONTROL_SEND,
+	  .run = admin_connector, .min_pos = 1, .max_pos = 1,
+	  .usage = "connector test NAME",
+	  .help = "Sends one test message (MSGID test) to the connector's "
+	  "receiver\n(Administrator, through the daemon; audited) and says "
+	  "whether it was\ndelivered: over tcp and tls, written and "
+	  "acknowledged by the receiver; over\nudp, sent. Exit 1 when it "
+	  "was not, with the reason.\n" },
 	{ .name = "rules list",
 	  .list = &(const struct cli_list){ query_rules_list_emit, NULL,
 	  rules_cols, "rule set saved by the daemon" },

@@ -318,6 +318,21 @@ int query_servers_json(struct query_db *db, const char *states,
 int query_servers_emit(struct query_db *db, const void *arg,
     const struct query_sink *s);
 
+/*
+ * SIEM connectors by id with their forwarder's saved state: id, name,
+ * address, port, transport, format, min_severity, technologies, enabled,
+ * state ("stopped" when daemon_json is NULL, "disabled", "starting",
+ * "connected" or "error"), last_event_id (the cursor), backlog (events
+ * after it that pass the filter), delivered, trimmed, errors, last_error,
+ * last_delivered_ms, ca. arg points to the daemon's answer (const char *)
+ * or NULL.
+ */
+int query_connectors_emit(struct query_db *db, const void *arg,
+    const struct query_sink *s);
+/* The same as one JSON array in *ret_json (freed with free()). */
+int query_connectors_json(struct query_db *db, const char *daemon_json,
+    char **ret_json);
+
 /* --- rules (issue 6) --- */
 
 /*

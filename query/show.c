@@ -210,7 +210,7 @@ status_daemon_table(struct query_db *db, const char *live)
 /*
  * status as section,row,field,value CSV: every section the table shows,
  * the daemon's live status and listeners when it answered, then the
- * database counts and the integration servers.
+ * database counts, the integration servers and the SIEM connectors.
  */
 static int
 status_csv(struct query_db *db, const char *live, const char *json)
@@ -222,6 +222,7 @@ status_csv(struct query_db *db, const char *live, const char *json)
 	} parts[] = {
 		{ "$", "daemon", true }, { "$.listeners", "listener", true },
 		{ "$", "status", false }, { "$.servers", "server", false },
+		{ "$.connectors", "connector", false },
 	};
 	int r;
 
@@ -255,8 +256,10 @@ status_database(struct query_db *db, const char *json)
 		(void)printf("\nIntegration servers\n");
 		return r;
 	}
-	return show_section(db, json, "$.servers", "Integration servers",
-	    &s);
+	if ((r = show_section(db, json, "$.servers", "Integration servers",
+	    &s)) < 0)
+		return r;
+	return show_section(db, json, "$.connectors", "SIEM connectors", &s);
 }
 
 /* {"daemon": live status or null, database fields...}; 0 or -ENOMEM. */

@@ -189,7 +189,7 @@ query_status_json(struct query_db *db, const char *daemon_json,
     char **ret_json)
 {
 	struct qsql q;
-	char *servers = NULL, *states = NULL;
+	char *servers = NULL, *states = NULL, *connectors = NULL;
 	int r;
 
 	if (daemon_json != NULL) {
@@ -205,8 +205,12 @@ query_status_json(struct query_db *db, const char *daemon_json,
 	}
 	r = query_servers_json(db, states, &servers);
 	free(states);
-	if (r < 0)
+	if (r == 0)
+		r = query_connectors_json(db, daemon_json, &connectors);
+	if (r < 0) {
+		free(servers);
 		return r;
+	}
 	qsql_init(&q);
 	qsql_add(&q, "SELECT json_object("
 	    "'agents_connected', (SELECT COUNT(*) FROM (SELECT device_id "
@@ -224,11 +228,13 @@ query_status_json(struct query_db *db, const char *daemon_json,
 	    "'interactions', (SELECT COUNT(*) FROM interactions), "
 	    "'last_event_ms', (SELECT registered_at_ms FROM events ORDER BY "
 	    "id DESC LIMIT 1), ");
-	qsql_add(&q, "'database_bytes', ?%d, 'servers', json(?%d))",
+	qsql_add(&q, "'database_bytes', ?%d, 'servers', json(?%d), ",
 	    qsql_int(&q, file_size(db->path, "") +
 	    file_size(db->path, "-wal")), qsql_text(&q, servers));
+	qsql_add(&q, "'connectors', json(?%d))", qsql_text(&q, connectors));
 	r = qsql_text_result(db, &q, ret_json);
 	qsql_fini(&q);
 	free(servers);
+	free(connectors);
 	return r;
 }

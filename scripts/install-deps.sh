@@ -37,6 +37,8 @@ PACKAGES="
 	ieee-data
 	python3-scapy
 	iproute2
+	rsyslog
+	rsyslog-gnutls
 "
 
 missing=""

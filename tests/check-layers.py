@@ -6,6 +6,8 @@
   engine/store   the only code that includes sqlite3.h for writing
   engine/conf    engine/common and its own headers
   engine         engine/common, store, conf and its own; never exits
+  forward        engine/common, the store's read-only connection
+                 (store_forward.h) and its own; never includes sqlite3.h
   query          reads SQLite only (read-only files or :memory:), never
                  includes the engine or the store, and its binary carries
                  none of their symbols
@@ -29,6 +31,7 @@ LAYERS = {
     "engine/store": ["engine/common"],
     "engine/conf": ["engine/common"],
     "engine": ["engine/common", "engine/store", "engine/conf"],
+    "forward": ["engine/common", "engine/store"],
     "query": ["engine/common", "engine/conf"],
 }
 
@@ -85,7 +88,7 @@ def check_includes():
 
 
 def check_sqlite():
-    for top in ("engine", "ingest", "query"):
+    for top in ("engine", "forward", "ingest", "query"):
         for rel in sources(top, recursive=True):
             if not SQLITE.search(code(rel)):
                 continue
@@ -104,7 +107,8 @@ def check_sqlite():
 
 
 def check_exits():
-    for rel in sources("engine", recursive=True):
+    for rel in list(sources("engine", recursive=True)) + list(
+            sources("forward")):
         if rel == "engine/common/fatal.c" or not rel.endswith(".c"):
             continue
         s = code(rel)
@@ -117,7 +121,7 @@ def check_exits():
 
 
 def check_private():
-    for top in ("engine", "ingest", "query", "tests"):
+    for top in ("engine", "forward", "ingest", "query", "tests"):
         for rel in sources(top, recursive=True):
             here = os.path.dirname(rel)
             for m in INCLUDE.finditer(code(rel)):
@@ -135,7 +139,7 @@ def check_binary(path):
     except (OSError, subprocess.CalledProcessError) as e:
         problems.append("nm %s: %s" % (path, e))
         return
-    found = re.findall(r' [TtDdBb] ((?:store|engine)_\w+)', out)
+    found = re.findall(r' [TtDdBb] ((?:store|engine|forward)_\w+)', out)
     if found:
         problems.append("%s links store or engine code (%s): query never "
                         "writes" % (path, ", ".join(sorted(set(found))[:5])))

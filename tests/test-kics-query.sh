@@ -356,7 +356,7 @@ for c in cmds:
     if not words:
         continue
     if words[0] not in ("server", "device", "map", "user", "rules", "package",
-                        "agent", "traffic"):
+                        "agent", "traffic", "connector"):
         words = words[:1]
     rc, hout, herr = run(*words, "--help", data_dir=None)
     check(rc == 0 and hout.startswith("usage: kics-query " + " ".join(words)), "%s --help" % words)

@@ -185,8 +185,10 @@ test_migration_0005_rewrites_codes(void)
 	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
 	store_free(s);
 	/* back to version 4: undo 0005 and the later migrations (0006 adds
-	   columns to agents; it rebuilds integration_servers again) */
-	exec_sql(path, "DROP TABLE address_conflicts; "
+	   columns to agents; it rebuilds integration_servers again; 0008
+	   adds the connector tables) */
+	exec_sql(path, "DROP TABLE connector_cursors; DROP TABLE connectors; "
+	    "DROP TABLE address_conflicts; "
 	    "ALTER TABLE agents DROP COLUMN udp_lost_ms; "
 	    "ALTER TABLE agents DROP COLUMN udp_lost_count; "
 	    "DROP INDEX devices_status; DROP VIEW map_edges; "

@@ -31,6 +31,7 @@
 #define LIMIT_CONF_SERVERS	64	/* integration_servers entries */
 #define LIMIT_CONF_POINTS	16	/* monitoring_points entries */
 #define LIMIT_TRAFFIC_FLOWS	4194304	/* traffic.max_flows */
+#define LIMIT_CONF_CONNECTORS	16	/* connectors entries */
 #define LIMIT_CONF_USERS	256	/* users entries */
 #define LIMIT_CONF_NAME_LEN	64	/* integration server name */
 #define LIMIT_CONF_USER_LEN	32	/* OS user name */

@@ -42,6 +42,8 @@ struct conf_list {
 extern const struct conf_list conf_servers_list;
 extern const struct conf_list conf_users_list;
 extern const struct conf_list conf_points_list;	/* monitoring_points */
+/* connectors (conf_connector.c). */
+extern const struct conf_list conf_connectors_list;
 
 /*
  * Reads the value n of the key called name: a list of at most max items
@@ -53,11 +55,5 @@ void conf_list_parse(struct yaml_doc_check *c, struct conf *conf,
     const char *name, size_t max, const struct conf_list *l,
     const struct yaml_doc_node *n);
 
-/*
- * Server and OS user names as useradd(8) takes them: letters, digits,
- * '.', '_', '-', not starting with '-' (which a program would take for an
- * option). True when s is one.
- */
-bool conf_name_valid(const char *s);
 
 #endif

@@ -58,6 +58,8 @@ static const struct conf_key conf_keys[] = {
 	  0, 0, true, NULL, NULL },
 	{ "integration_servers", CONF_T_LIST, OFF(servers), 0, NULL,
 	  0, LIMIT_CONF_SERVERS, true, NULL, &conf_servers_list },
+	{ "connectors", CONF_T_LIST, OFF(connectors), 0, NULL,
+	  0, LIMIT_CONF_CONNECTORS, true, NULL, &conf_connectors_list },
 	{ "agents.max_agents", CONF_T_U32, OFF(max_agents), 1000, NULL,
 	  1, LIMIT_MAX_AGENTS, true, "the limit is 1,000 computers", NULL },
 	{ "agents.report_interval_s", CONF_T_U32, OFF(report_interval_s), 60,
@@ -135,6 +137,7 @@ conf_free(struct conf *c)
 	conf_users_list.free(c->users, c->n_users);
 	conf_points_list.free(c->points, c->n_points);
 	free(c->ieee_data_dir);
+	conf_connectors_list.free(c->connectors, c->n_connectors);
 	free(c->event_types_path);
 	free(c->rules_path);
 	free(c->log_file);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "connector.h"
 #include "diag.h"
 #include "log.h"
 #include "role.h"
@@ -43,6 +44,19 @@ struct conf_point {
 	char		*filter;		/* BPF expression, "" for all */
 };
 
+/* A SIEM connector of connectors: (DESIGN.md "SIEM forwarding"). */
+struct conf_connector {
+	char		*name;
+	char		*address;		/* IP literal or host name */
+	uint16_t	 port;
+	enum connector_transport transport;
+	char		*ca;			/* absolute path, or NULL */
+	enum connector_format format;
+	int		 min_severity;		/* 1 info … 3 critical */
+	unsigned	 technologies;		/* CONNECTOR_TECH_* bits */
+	bool		 enabled;
+};
+
 struct conf_user {
 	char		*name;			/* OS user name */
 	enum role	 role;
@@ -74,6 +88,8 @@ struct conf {
 	uint64_t		 max_events;
 	uint64_t		 max_interactions;
 	uint32_t		 archive_after_days;
+	struct conf_connector	*connectors;	/* connectors */
+	size_t			 n_connectors;
 	struct conf_user	*users;
 	size_t			 n_users;
 	struct conf_point	*points;	/* monitoring_points */
@@ -114,6 +130,13 @@ void conf_free(struct conf *c);
  */
 int conf_check_reload(const struct conf *cur, const struct conf *next,
     struct diag *diag);
+
+/*
+ * Server, connector and OS user names as useradd(8) takes them: letters, digits,
+ * '.', '_', '-', not starting with '-' (which a program would take for an
+ * option). True when s is one.
+ */
+bool conf_name_valid(const char *s);
 
 /* Parses "stderr", "syslog" or "file"; returns 0 or -EINVAL. */
 int conf_log_parse(const char *s, enum conf_log *ret_log);

@@ -61,6 +61,10 @@ enum technology {
  */
 const char *event_types_documented(int64_t code);
 #define EVENT_UDP_DATA_LOST		"udp_data_lost"	/* issue 14 */
+#define EVENT_CONNECTOR_FAILED		"connector_failed"
+#define EVENT_CONNECTOR_RECOVERED	"connector_recovered"
+#define EVENT_CONNECTOR_TRIMMED		"connector_events_trimmed"
+#define EVENT_CONNECTOR_CHANGED		"connector_changed"
 
 /* Category whose entry is used for EPP categories that are not listed. */
 #define EVENT_CATEGORY_GENERIC		"*"

@@ -20,6 +20,7 @@ static const struct role_action role_actions[] = {
 	{ ACTION(USER_LIST), "user list", ROLE_OPERATOR },
 	{ ACTION(AUDIT), "audit", ROLE_OPERATOR },
 	{ ACTION(AGENT_LIST), "agent list", ROLE_OPERATOR },
+	{ ACTION(CONNECTOR_LIST), "connector list", ROLE_OPERATOR },
 	{ ACTION(SERVER_ADD), "server add", ROLE_ADMINISTRATOR },
 	{ ACTION(SERVER_EDIT), "server edit", ROLE_ADMINISTRATOR },
 	{ ACTION(SERVER_ENABLE), "server enable", ROLE_ADMINISTRATOR },
@@ -41,6 +42,10 @@ static const struct role_action role_actions[] = {
 	{ ACTION(AGENT_RESET), "agent reset", ROLE_ADMINISTRATOR },
 	{ ACTION(AGENT_REMOVE), "agent remove", ROLE_ADMINISTRATOR },
 	{ ACTION(TRAFFIC_IMPORT), "traffic import", ROLE_ADMINISTRATOR },
+	{ ACTION(CONNECTOR_ADD), "connector add", ROLE_ADMINISTRATOR },
+	{ ACTION(CONNECTOR_EDIT), "connector edit", ROLE_ADMINISTRATOR },
+	{ ACTION(CONNECTOR_REMOVE), "connector remove", ROLE_ADMINISTRATOR },
+	{ ACTION(CONNECTOR_TEST), "connector test", ROLE_ADMINISTRATOR },
 };
 
 #undef ACTION

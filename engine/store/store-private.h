@@ -86,6 +86,8 @@ enum store_stmt {
 	STMT_TRAFFIC_RECENT_EVENT,
 	STMT_TRAFFIC_PRIMARY_IP,
 	STMT_TRAFFIC_FILL_PRIMARY,
+	STMT_CONNECTOR_COUNT,
+	STMT_CONNECTOR_PROGRESS,
 	STMT_MAX
 };
 
@@ -147,5 +149,19 @@ int store_exec_stmt(struct store *s, sqlite3_stmt *st);
 int store_bind_text(sqlite3_stmt *st, int i, const char *value);
 /* Binds an id, or NULL when id is 0. */
 int store_bind_id(sqlite3_stmt *st, int i, int64_t id);
+
+/*
+ * Reads the current row of st (the columns of store_connector.c's
+ * CONNECTOR_COLUMNS) into *c. Returns 0, or -ENOMEM with *c cleared.
+ */
+struct engine_connector;
+int store_connector_row(sqlite3_stmt *st, struct engine_connector *c);
+/*
+ * Reads the connectors of db (the writer's or a reader's connection) by
+ * id, or the one called name when name is not NULL. Returns 0 and an
+ * array freed with engine_connectors_free(), or -ENOMEM, -EBUSY, -EIO.
+ */
+int store_connector_select(sqlite3 *db, const char *name,
+    struct engine_connector **ret_v, size_t *ret_n);
 
 #endif

@@ -462,4 +462,28 @@ int store_user_put(struct store *s, const char *name, const char *role,
 int store_user_delete(struct store *s, const char *name);
 int store_audit_insert(struct store *s, const struct engine_audit *a);
 
+/* SIEM connectors (store_connector.c). */
+struct engine_connector;
+struct engine_connector_progress;
+int store_connector_count(struct store *s, int64_t *ret_count);
+/*
+ * Stores connector c and its cursor, which starts after the newest event
+ * stored now. Returns 0 and the new id; -EEXIST for a name in use.
+ */
+int store_connector_insert(struct store *s, const struct engine_connector *c,
+    int64_t now_ms, int64_t *ret_id);
+/* Replaces the row c->id with c; -ENOENT when there is none. */
+int store_connector_update(struct store *s, const struct engine_connector *c);
+/* Deletes connector id and its cursor; -ENOENT when there is none. */
+int store_connector_delete(struct store *s, int64_t id);
+/*
+ * Every connector by id, or the one called name (NULL: all). Returns 0 and
+ * an array freed with engine_connectors_free().
+ */
+int store_connector_list(struct store *s, const char *name,
+    struct engine_connector **ret_v, size_t *ret_n);
+/* Saves what the forwarder reported for one connector (p->id). */
+int store_connector_progress(struct store *s,
+    const struct engine_connector_progress *p, int64_t now_ms);
+
 #endif
