@@ -204,6 +204,9 @@ int cli_db_fail(struct query_db *db, int r);
 int64_t cli_resolve_device(struct query_db *db, const char *key);
 /* Exits 2 when text looks like an address but is malformed. */
 void cli_check_address(const char *text);
+/* The time of option name relative to now, QUERY_TIME_NONE if not given;
+ * exits 2 when it is malformed. */
+int64_t cli_parse_time(const char *name, int64_t now);
 
 /* Runs list command c in arg_format; exit 1 when nothing was found. */
 int cli_list_run(const struct cli_command *c);
@@ -220,7 +223,8 @@ cli_run_fn lookup_events;
 cli_run_fn follow_events;
 
 /* Commands with their own output. */
-cli_run_fn lookup_map_export;
+cli_run_fn lookup_map_export;	/* map_cli.c */
+cli_run_fn lookup_map_render;	/* map_cli.c */
 cli_run_fn lookup_rules_test;
 cli_run_fn show_device;		/* show.c */
 cli_run_fn show_status;		/* show.c */

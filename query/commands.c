@@ -89,6 +89,25 @@ static const struct out_col connector_cols[] = {
 	"model, os, epp_icon,\nsecurity_state, last_seen_ms); csv has " \
 	"the same columns.\n"
 
+/* The filters of map export and map render (map_cli.c). */
+#define MAP_FILTER_USAGE \
+	"[--subnet CIDR]\n       [--device X [--depth N]] [--since T] " \
+	"[--epp-only]"
+#define MAP_FILTER_HELP \
+	"  --subnet CIDR    only devices with an IP address in the IPv4 or " \
+	"IPv6\n                   network CIDR\n" \
+	"  --device X       only device X (id, IP, MAC or exact host name) " \
+	"and its\n                   neighbours\n" \
+	"  --depth N        neighbours up to N device pairs away (default " \
+	"1; 0: X alone)\n" \
+	"  --since T        only devices and interactions seen at or after " \
+	"T (as for\n                   events: 2026-05-01, 24h, 7d, ...)\n" \
+	"  --epp-only       only devices with an EPP application\n" \
+	"Filters combine; pairs are kept when both devices are.\n"
+#define MAP_FILTER_OPTS \
+	{ "subnet", true }, { "device", true }, { "depth", true }, \
+	{ "since", true }, { "epp-only", false }
+
 const struct cli_command cli_commands[] = {
 	{ .name = "devices",
 	  .list = &(const struct cli_list){ query_devices_emit,
@@ -236,15 +255,38 @@ const struct cli_command cli_commands[] = {
 	  "protocol nDPI named in monitoring-point traffic, empty when "
 	  "unknown or from\nEPP data).\n" },
 	{ .name = "map export", .run = lookup_map_export, .dot = true,
-	  .usage = "map export [--format json|dot]",
-	  .help = "Exports the whole map. json (the default): one object "
+	  .usage = "map export [--format json|dot] [--aggregate pairs] "
+	  MAP_FILTER_USAGE,
+	  .help = "Exports the map. json (the default): one object "
 	  "{\"nodes\": [map_nodes\nrows], \"edges\": [map_edges rows]}. dot: "
-	  "a Graphviz digraph for dot -Tsvg:\nEPP nodes are green 3-D boxes "
-	  "when their agent is connected, gray dashed when\ndisconnected, "
-	  "plain boxes have no EPP; a red (critical) or orange (warning)\n"
-	  "border shows the security state; edges are labelled "
-	  "protocol/port, solid black\nfor traffic data and dashed blue for "
-	  "EPP data.\n" },
+	  "a Graphviz digraph drawn as map\nrender draws it (kics-query(1) "
+	  "lists the colours).\n"
+	  "  --aggregate pairs  one edge per device pair instead of one per "
+	  "interaction:\n                   src_device_id < dst_device_id, "
+	  "interactions, protocols\n                   [\"tcp/502\", ...], "
+	  "source (traffic when any interaction is traffic\n"
+	  "                   data, else epp), direction (forward, back, "
+	  "both), first_seen_ms,\n                   last_seen_ms, packets, "
+	  "bytes\n" MAP_FILTER_HELP,
+	  .opts = { { "aggregate", true }, MAP_FILTER_OPTS } },
+	{ .name = "map render", .run = lookup_map_render,
+	  .usage = "map render --out FILE.svg|FILE.png " MAP_FILTER_USAGE,
+	  .help = "Draws the map as an SVG or PNG picture with Graphviz's "
+	  "library: one node per\ndevice (name and IP; shape by category: "
+	  "3-D box server, box workstation,\nhexagon with a double border "
+	  "router, ellipse unknown), a green EPP badge when\nits agent is "
+	  "connected, grey when disconnected, none without EPP; the border\n"
+	  "is the security state of the last 24 h (green ok, yellow warning, "
+	  "red\ncritical); unauthorized devices have a red background. One "
+	  "edge per device\npair, labelled with its protocols and ports, "
+	  "wider with more bytes, solid for\ntraffic data and dashed for EPP "
+	  "data; a legend at the bottom. Layout: dot up\nto 150 devices, "
+	  "sfdp above. The picture is written beside FILE and renamed\n"
+	  "into place: FILE is whole or unchanged.\n"
+	  "  --out FILE       the picture; its name ends in .svg or .png\n"
+	  MAP_FILTER_HELP
+	  "Exit 1 when no device matches or FILE cannot be written.\n",
+	  .opts = { { "out", true }, MAP_FILTER_OPTS } },
 	{ .name = "status", .control = CLI_CONTROL_LIVE, .run = show_status,
 	  .usage = "status",
 	  .help = "Summarises the installation: the daemon's live status "

@@ -3,7 +3,7 @@
  * This file contains kics-query's lookups: the one runner of every list
  * command (devices, device find, events, map nodes and edges, the
  * administration tables, rules list), the option parsers of the lists
- * that take options, map export and rules test.
+ * that take options and rules test.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -116,9 +116,8 @@ out:
 	return r;
 }
 
-/* The time of option name relative to now, QUERY_TIME_NONE if not given. */
-static int64_t
-parse_time_opt(const char *name, int64_t now)
+int64_t
+cli_parse_time(const char *name, int64_t now)
 {
 	const char *v = cli_opt(name);
 	int64_t ms;
@@ -154,7 +153,7 @@ lookup_devices_parse(struct cli_list_arg *a)
 	if ((o->subnet = cli_opt("subnet")) != NULL &&
 	    query_subnet_check(o->subnet, why, sizeof(why)) < 0)
 		cli_usage_error("invalid --subnet: %s", why);
-	o->since_ms = parse_time_opt("since", clock_wall_ms());
+	o->since_ms = cli_parse_time("since", clock_wall_ms());
 }
 
 int
@@ -198,8 +197,8 @@ lookup_events_parse(struct cli_list_arg *a)
 		o->min_severity = query_severity_parse(v);
 	if ((v = cli_opt("code")) != NULL)
 		o->code = cli_parse_int("code", v, INT64_MAX);
-	o->since_ms = parse_time_opt("since", now);
-	o->until_ms = parse_time_opt("until", now);
+	o->since_ms = cli_parse_time("since", now);
+	o->until_ms = cli_parse_time("until", now);
 	if ((o->search = cli_opt("search")) != NULL && *o->search == '\0')
 		cli_usage_error("empty --search");
 	if ((v = cli_opt("device")) != NULL) {
@@ -214,48 +213,6 @@ void
 lookup_audit_parse(struct cli_list_arg *a)
 {
 	a->u.limit = cli_opt_limit(AUDIT_LIMIT);
-}
-
-/* map export with --time iso: made whole, then its times rewritten. */
-static int
-export_json_iso(struct query_db *db)
-{
-	char *json = NULL, *iso;
-	int r;
-
-	if ((r = query_map_export_json(db, &json)) < 0)
-		return r;
-	if ((iso = out_json_time(json)) == NULL)
-		r = -ENOMEM;
-	else
-		(void)printf("%s\n", iso);
-	free(iso);
-	free(json);
-	return r;
-}
-
-int
-lookup_map_export(const struct cli_command *c)
-{
-	struct query_db *db;
-	int r;
-
-	(void)c;
-	if (arg_format_set && arg_format != OUT_FORMAT_JSON &&
-	    arg_format != OUT_FORMAT_DOT)
-		cli_usage_error("map export takes --format json or dot");
-	db = cli_open_db();
-	/* Streamed: the document can be larger than one string should be. */
-	if (arg_format == OUT_FORMAT_DOT)
-		r = query_map_export_dot(db, stdout);
-	else if (arg_time == OUT_TIME_ISO)
-		r = export_json_iso(db);
-	else
-		r = query_map_export_json_write(db, stdout);
-	if (r < 0)
-		r = cli_db_fail(db, r);
-	query_db_free(db);
-	return r;
 }
 
 int

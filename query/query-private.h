@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 #include <stdarg.h>
+#include <sys/types.h>
 
 #include "query.h"
 #include "strbuf.h"
@@ -95,5 +96,85 @@ int query_search_explain(struct query_db *db, const char *text,
 	"m.device_id, m.name, m.category, m.status, m.ip, m.mac, " \
 	"m.vendor, m.model, m.os, m.epp_icon, m.security_state, " \
 	"m.last_seen_ms"
+
+/* --- the filtered map in memory (map_filter.c, map_pairs.c) --- */
+
+/* One map_nodes row. Strings are owned; NULL for NULL. */
+struct map_node {
+	int64_t		id;
+	char		*name, *category, *status, *ip, *epp, *security;
+	int64_t		last_seen_ms;	/* QUERY_TIME_NONE when NULL */
+};
+
+/* The map_edges rows of two devices, aggregated. */
+struct map_pair {
+	int64_t		a, b;		/* device ids, a < b */
+	char		*protocols;	/* "tcp/445,tcp/502": sorted, owned */
+	size_t		nprotocols;
+	int64_t		interactions, packets, bytes;
+	int64_t		first_seen_ms, last_seen_ms;
+	bool		traffic;	/* a traffic row among them */
+	bool		forward, back;	/* a->b and b->a initiated */
+};
+
+struct map_graph {
+	struct map_node	*nodes;		/* kept devices, by id */
+	size_t		nnodes;
+	struct map_pair	*pairs;		/* kept pairs, by a then b */
+	size_t		npairs;
+};
+
+/*
+ * Loads the devices and device pairs that f keeps into g (zeroed first).
+ * Returns 0, -EINVAL for a bad subnet, -ENOMEM, -EIO (db->errmsg); g can
+ * be given to map_graph_fini() either way.
+ */
+int map_graph_load(struct query_db *db, const struct query_map_filter *f,
+    struct map_graph *g);
+void map_graph_fini(struct map_graph *g);
+/* Whether device id is in g, and its index in g->nodes or -1. */
+bool map_graph_has(const struct map_graph *g, int64_t id);
+ssize_t map_graph_index(const struct map_graph *g, int64_t id);
+
+/*
+ * Appends to *pairs every device pair of map_edges with an interaction
+ * seen at or after since_ms (QUERY_TIME_NONE: any), by a then b.
+ * Returns 0, -ENOMEM, -EIO; on failure *pairs is unchanged.
+ */
+int map_pairs_load(struct query_db *db, int64_t since_ms,
+    struct map_pair **ret_pairs, size_t *ret_n);
+void map_pairs_free(struct map_pair *pairs, size_t n);
+
+/* --- how the map looks (map_style.c): one table for render and dot --- */
+
+struct map_look {
+	const char	*shape;		/* Graphviz shape of the category */
+	const char	*border;	/* security state colour */
+	const char	*fill;		/* background: red when unauthorized */
+	const char	*badge;		/* EPP badge colour, NULL: no badge */
+	bool		router;		/* category network_device */
+};
+
+void map_look_node(const char *category, const char *status,
+    const char *epp, const char *security, struct map_look *ret_look);
+/*
+ * The HTML-like Graphviz label of a device into b (reset first): name,
+ * then the EPP badge when l has one, the IP and "router" when it is one.
+ */
+void map_look_label(struct strbuf *b, const char *name, const char *ip,
+    const struct map_look *l);
+/* Pen width of a pair with bytes, 1 to 6 on a log scale. */
+double map_look_width(int64_t bytes);
+
+#define MAP_COLOUR_OK		"#2e7d32"	/* green */
+#define MAP_COLOUR_WARNING	"#f9c80e"	/* yellow */
+#define MAP_COLOUR_CRITICAL	"#d32f2f"	/* red */
+#define MAP_COLOUR_CONNECTED	"#2e7d32"	/* EPP badge: green */
+#define MAP_COLOUR_DISCONNECTED	"#9e9e9e"	/* EPP badge: grey */
+#define MAP_COLOUR_UNAUTHORIZED	"#f4a6a6"	/* background: red */
+#define MAP_COLOUR_PLAIN	"#ffffff"
+#define MAP_COLOUR_ARCHIVED	"#eeeeee"
+#define MAP_COLOUR_TRAFFIC	"#37474f"	/* edge: solid */
+#define MAP_COLOUR_EPP		"#1565c0"	/* edge: dashed */
 
 #endif

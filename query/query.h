@@ -291,6 +291,75 @@ int query_map_export_json_write(struct query_db *db, FILE *out);
  */
 int query_map_export_dot(struct query_db *db, FILE *out);
 
+/* --- filtered maps and pictures (issue 15) --- */
+
+#define QUERY_MAP_DEPTH		1	/* default --depth around a device */
+#define QUERY_MAP_DOT_MAX	150	/* devices laid out with dot; sfdp above */
+
+/*
+ * Which part of the map to show. A device is kept when it passes every
+ * filter given: one of its IP addresses in subnet (as devices --subnet),
+ * EPP on it (epp_only), seen at or after
+ * since_ms or in an interaction seen then, and, with device_id, at most
+ * depth device pairs away from that device through the kept pairs. A pair
+ * is kept when both its devices are and, with since_ms, one of its
+ * interactions was seen at or after since_ms.
+ */
+struct query_map_filter {
+	const char	*subnet;	/* IPv4 or IPv6 CIDR, or NULL */
+	bool		epp_only;	/* only devices with EPP */
+	int64_t		since_ms;	/* QUERY_TIME_NONE: any time */
+	int64_t		device_id;	/* 0: no centre */
+	int64_t		depth;		/* with device_id; 0: the device alone */
+};
+
+/* Sets f to no filter (depth QUERY_MAP_DEPTH for a centre set later). */
+void query_map_filter_init(struct query_map_filter *f);
+
+enum query_map_format {
+	QUERY_MAP_JSON,
+	QUERY_MAP_DOT,
+	QUERY_MAP_FORMAT_MAX
+};
+
+/*
+ * map export with filters: the map_nodes rows of the kept devices and,
+ * without aggregate, the map_edges rows between them; with aggregate one
+ * edge per device pair (src_device_id < dst_device_id, interactions,
+ * protocols ["tcp/502", ...], source traffic|epp, direction
+ * forward|back|both, first_seen_ms, last_seen_ms, packets, bytes). Written
+ * to out as made. Returns 0, -EINVAL for a bad subnet (message in
+ * query_db_errmsg()), -ENOMEM, -EIO (also for a write error on out).
+ */
+int query_map_export(struct query_db *db, const struct query_map_filter *f,
+    enum query_map_format format, bool aggregate, FILE *out);
+
+/* What query_map_render() did, for the caller and the benchmark. */
+struct query_render_stats {
+	size_t		nodes;		/* devices drawn */
+	size_t		pairs;		/* device pairs drawn */
+	const char	*layout;	/* "dot" or "sfdp"; static */
+	double		load_s;		/* reading and filtering the map */
+	double		layout_s;	/* Graphviz layout alone */
+	double		render_s;	/* drawing and writing the file */
+};
+
+/*
+ * Draws the filtered map with Graphviz's library into path, an SVG or PNG
+ * file as its extension says (.svg, .png, any case): one node per device
+ * (name and IP, shape by category, EPP badge, security state as border,
+ * red background when unauthorized, routers with a double border), one
+ * edge per device pair (protocols/ports as label, width by bytes, solid
+ * for traffic, dashed for EPP data) and a legend. The file is written
+ * beside path and renamed over it, so path is either the whole picture or
+ * unchanged. Returns 0 and fills *ret_stats (may be NULL); -EINVAL for an
+ * unknown extension or a bad subnet, -ENOENT when no device matches, a
+ * negative errno when path cannot be written, -EIO when Graphviz fails;
+ * the reason is in query_db_errmsg().
+ */
+int query_map_render(struct query_db *db, const struct query_map_filter *f,
+    const char *path, struct query_render_stats *ret_stats);
+
 /* --- status and administration tables --- */
 
 /*
