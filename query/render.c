@@ -25,6 +25,22 @@
  */
 static char gv_err[GV_ERR_LEN];
 
+/*
+ * One Graphviz context for the process, made on first use and kept: with
+ * Graphviz 2.43 (Debian 12) a second context after gvFreeContext() reads
+ * the text-size cache the first one freed (a use-after-free in
+ * textspan_size(), found by ASan), so contexts are never freed.
+ */
+static GVC_t *gv_context;
+
+static GVC_t *
+gv_get(void)
+{
+	if (gv_context == NULL)
+		gv_context = gvContext();
+	return gv_context;
+}
+
 static int
 gv_error(char *msg)
 {
@@ -341,7 +357,7 @@ render_graph(struct query_db *db, const struct map_graph *m,
 	(void)agseterr(AGERR);
 	(void)agseterrf(gv_error);
 	gv_err[0] = '\0';
-	if ((gvc = gvContext()) == NULL ||
+	if ((gvc = gv_get()) == NULL ||
 	    (g = build_graph(m, png, strcmp(st->layout, "sfdp") == 0)) ==
 	    NULL) {
 		r = qdb_fail(db, -ENOMEM, "out of memory");
@@ -361,8 +377,6 @@ render_graph(struct query_db *db, const struct map_graph *m,
 out:
 	if (g != NULL)
 		(void)agclose(g);
-	if (gvc != NULL)
-		(void)gvFreeContext(gvc);
 	return r;
 }
 
