@@ -280,9 +280,9 @@ const struct cli_command cli_commands[] = {
 	  "red\ncritical); unauthorized devices have a red background. One "
 	  "edge per device\npair, labelled with its protocols and ports, "
 	  "wider with more bytes, solid for\ntraffic data and dashed for EPP "
-	  "data; a legend at the bottom. Layout: dot up\nto 150 devices, "
-	  "sfdp above. The picture is written beside FILE and renamed\n"
-	  "into place: FILE is whole or unchanged.\n"
+	  "data; a legend at the bottom. Layout: dot up\nto 150 devices "
+	  "and 300 device pairs, sfdp above. The picture is written beside\n"
+	  "FILE and renamed into place: FILE is whole or unchanged.\n"
 	  "  --out FILE       the picture; its name ends in .svg or .png\n"
 	  MAP_FILTER_HELP
 	  "Exit 1 when no device matches or FILE cannot be written.\n",

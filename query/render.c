@@ -353,7 +353,8 @@ render_graph(struct query_db *db, const struct map_graph *m,
 	int64_t t0;
 	int r = -ENOMEM;
 
-	st->layout = m->nnodes <= QUERY_MAP_DOT_MAX ? "dot" : "sfdp";
+	st->layout = m->nnodes <= QUERY_MAP_DOT_MAX &&
+	    m->npairs <= QUERY_MAP_DOT_MAX_PAIRS ? "dot" : "sfdp";
 	(void)agseterr(AGERR);
 	(void)agseterrf(gv_error);
 	gv_err[0] = '\0';
