@@ -2,6 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Installs, with apt-get, every Debian 12 package that building and testing
 # kics-epp needs. Run as root; packages already present are left alone.
+# libgraphviz-dev and libgvc6 (whose cairo/pango plugin draws PNG) with a
+# font are for kics-query map render; graphviz, the programs, only gives
+# bench-render its baseline (kics-query never runs them).
 set -eu
 
 PACKAGES="
@@ -39,6 +42,10 @@ PACKAGES="
 	iproute2
 	rsyslog
 	rsyslog-gnutls
+	libgraphviz-dev
+	libgvc6
+	fonts-dejavu-core
+	graphviz
 "
 
 missing=""

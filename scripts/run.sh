@@ -113,6 +113,13 @@ for s in json.load(sys.stdin):
     print(s["name"], s["transport"], {k: v for k, v in s.items()
         if k.startswith("udp_")})' || true
 echo
+echo "== map picture (kics-query map render --out $DATA/map.svg)"
+build/query/kics-query --data-dir "$DATA" map render --out "$DATA/map.svg" ||
+    true
+echo
+echo "The map is in $DATA/map.svg: open it in a web browser. One device and"
+echo "its neighbours:  build/query/kics-query --data-dir $DATA map render" \
+    "--out one.png --device NAME --depth 1"
 echo "The daemon is still running (pid $(cat "$DATA/kics-epp.pid")) and"
 echo "listens on $ADDR:$PORT (HTTPS and UDP). Renderers can read"
 echo "$DATA/kics-epp.db."
