@@ -264,10 +264,11 @@ const struct cli_command cli_commands[] = {
 	  "  --aggregate pairs  one edge per device pair instead of one per "
 	  "interaction:\n                   src_device_id < dst_device_id, "
 	  "interactions, protocols\n                   [\"tcp/502\", ...], "
-	  "source (traffic when any interaction is traffic\n"
-	  "                   data, else epp), direction (forward, back, "
-	  "both), first_seen_ms,\n                   last_seen_ms, packets, "
-	  "bytes\n" MAP_FILTER_HELP,
+	  "source (traffic when any interaction\n                   is "
+	  "traffic data, else epp), direction (forward, back,\n"
+	  "                   both), first_seen_ms, last_seen_ms, packets, "
+	  "bytes,\n                   app_protocols [\"Modbus\", ...]\n"
+	  MAP_FILTER_HELP,
 	  .opts = { { "aggregate", true }, MAP_FILTER_OPTS } },
 	{ .name = "map render", .run = lookup_map_render,
 	  .usage = "map render --out FILE.svg|FILE.png " MAP_FILTER_USAGE,
@@ -278,8 +279,9 @@ const struct cli_command cli_commands[] = {
 	  "connected, grey when disconnected, none without EPP; the border\n"
 	  "is the security state of the last 24 h (green ok, yellow warning, "
 	  "red\ncritical); unauthorized devices have a red background. One "
-	  "edge per device\npair, labelled with its protocols and ports, "
-	  "wider with more bytes, solid for\ntraffic data and dashed for EPP "
+	  "edge per device\npair, labelled with its protocols and ports "
+	  "(and the application protocols\nnDPI named), wider with more "
+	  "bytes, solid for\ntraffic data and dashed for EPP "
 	  "data; a legend at the bottom. Layout: dot up\nto 150 devices "
 	  "and 300 device pairs, sfdp above. The picture is written beside\n"
 	  "FILE and renamed into place: FILE is whole or unchanged.\n"

@@ -133,6 +133,25 @@ sink_row(void *ctx, const struct query_row *row)
 	return 0;
 }
 
+/* The items of the comma-separated list as JSON strings, comma-separated. */
+static int
+json_list(struct strbuf *b, const char *list)
+{
+	for (size_t i = 0; *list != '\0'; i++) {
+		size_t l = strcspn(list, ",");
+		char *item = strndup(list, l);
+
+		if (item == NULL)
+			return -ENOMEM;
+		if (i > 0)
+			(void)strbuf_append(b, ",");
+		(void)strbuf_json_string(b, item);
+		free(item);
+		list += l + (list[l] == ',');
+	}
+	return 0;
+}
+
 /* One device pair as a JSON object (see query_map_export()). */
 static void
 sink_pair(struct export_sink *k, const struct map_pair *p, struct strbuf *b)
@@ -152,10 +171,13 @@ sink_pair(struct export_sink *k, const struct map_pair *p, struct strbuf *b)
 	}
 	(void)strbuf_printf(b, "],\"source\":\"%s\",\"direction\":\"%s\","
 	    "\"first_seen_ms\":%lld,\"last_seen_ms\":%lld,\"packets\":%lld,"
-	    "\"bytes\":%lld}", p->traffic ? "traffic" : "epp",
-	    p->forward && p->back ? "both" : p->back ? "back" : "forward",
-	    (long long)p->first_seen_ms, (long long)p->last_seen_ms,
+	    "\"bytes\":%lld,\"app_protocols\":[", p->traffic ? "traffic" :
+	    "epp", p->forward && p->back ? "both" : p->back ? "back" :
+	    "forward", (long long)p->first_seen_ms, (long long)p->last_seen_ms,
 	    (long long)p->packets, (long long)p->bytes);
+	if (json_list(b, p->apps) < 0)
+		b->error = -ENOMEM;
+	(void)strbuf_append(b, "]}");
 	sink_next(k);
 	sink_put(k, strbuf_str(b));
 }
@@ -317,11 +339,28 @@ dot_edge(void *ctx, const struct query_row *row)
 
 	if (!keep_edge(&d->keep, row, 0, 6))
 		return 0;
-	(void)fprintf(d->out, "  d%s -> d%s [label=\"%s/%s\", style=%s, "
-	    "color=\"%s\"];\n", col(row, 0), col(row, 1), col(row, 2),
-	    col(row, 3), epp ? "dashed" : "solid",
-	    epp ? MAP_COLOUR_EPP : MAP_COLOUR_TRAFFIC);
+	(void)fprintf(d->out, "  d%s -> d%s [label=\"%s/%s", col(row, 0),
+	    col(row, 1), col(row, 2), col(row, 3));
+	if (*col(row, 9) != '\0') {
+		(void)fputs("\\n", d->out);
+		dot_text(d->out, col(row, 9));
+	}
+	(void)fprintf(d->out, "\", style=%s, color=\"%s\"];\n",
+	    epp ? "dashed" : "solid", epp ? MAP_COLOUR_EPP :
+	    MAP_COLOUR_TRAFFIC);
 	return ferror(d->out) ? -EIO : 0;
+}
+
+/* The comma-separated list as "a, b" inside a DOT double-quoted string. */
+static void
+dot_list(FILE *out, const char *list)
+{
+	for (const char *s = list; *s != '\0'; s++) {
+		if (*s == ',')
+			(void)fputs(", ", out);
+		else
+			dot_text(out, (char[2]){ *s, 0 });
+	}
 }
 
 /* One device pair, drawn as map render draws it. */
@@ -330,8 +369,11 @@ dot_pair(FILE *out, const struct map_pair *p)
 {
 	(void)fprintf(out, "  d%lld -> d%lld [label=\"", (long long)p->a,
 	    (long long)p->b);
-	for (const char *s = p->protocols; *s != '\0'; s++)
-		(void)fputs(*s == ',' ? ", " : (char[2]){ *s, 0 }, out);
+	dot_list(out, p->protocols);
+	if (*p->apps != '\0') {
+		(void)fputs("\\n", out);
+		dot_list(out, p->apps);
+	}
 	(void)fprintf(out, "\", style=%s, color=\"%s\", penwidth=%.2f, "
 	    "dir=%s, id=\"pair-%lld-%lld\"];\n",
 	    p->traffic ? "solid" : "dashed",

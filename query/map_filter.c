@@ -141,8 +141,10 @@ pairs_keep(struct map_graph *g)
 
 		if (map_graph_has(g, p->a) && map_graph_has(g, p->b))
 			g->pairs[j++] = *p;
-		else
+		else {
 			free(p->protocols);
+			free(p->apps);
+		}
 	}
 	g->npairs = j;
 }

@@ -17,18 +17,22 @@
 	"group_concat(DISTINCT protocol || '/' || port), COUNT(*), " \
 	"SUM(packets), SUM(bytes), MIN(first_seen_ms), MAX(last_seen_ms), " \
 	"MAX(source = 'traffic'), MAX(src_device_id < dst_device_id), " \
-	"MAX(src_device_id > dst_device_id) FROM map_edges"
+	"MAX(src_device_id > dst_device_id), " \
+	"group_concat(DISTINCT NULLIF(app_protocol, '')) FROM map_edges"
 #define PAIRS_ORDER " GROUP BY a, b ORDER BY a, b"
 
 enum { P_A, P_B, P_PROTOCOLS, P_COUNT, P_PACKETS, P_BYTES, P_FIRST, P_LAST,
-    P_TRAFFIC, P_FORWARD, P_BACK, P_MAX };
+    P_TRAFFIC, P_FORWARD, P_BACK, P_APPS, P_MAX };
 
 struct pairs_ctx {
 	struct map_pair	*v;
 	size_t		n, cap;
 };
 
-/* Orders "proto/port" texts by protocol, then by port as a number. */
+/*
+ * Orders "proto/port" texts by protocol, then by port as a number; texts
+ * without '/' (application protocols) in byte order.
+ */
 static int
 proto_cmp(const void *x, const void *y)
 {
@@ -106,6 +110,11 @@ pair_row(void *ctx, const struct query_row *row)
 	k->n++;
 	if (protocols_sort(p->protocols, &p->nprotocols) < 0)
 		return -ENOMEM;
+	if ((p->apps = strdup(v[P_APPS].text != NULL ? v[P_APPS].text :
+	    "")) == NULL)
+		return -ENOMEM;
+	if (*p->apps != '\0' && protocols_sort(p->apps, &p->napps) < 0)
+		return -ENOMEM;
 	p->interactions = v[P_COUNT].i;
 	p->packets = v[P_PACKETS].i;
 	p->bytes = v[P_BYTES].i;
@@ -120,8 +129,10 @@ pair_row(void *ctx, const struct query_row *row)
 void
 map_pairs_free(struct map_pair *pairs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
 		free(pairs[i].protocols);
+		free(pairs[i].apps);
+	}
 	free(pairs);
 }
 

@@ -111,6 +111,10 @@ struct map_pair {
 	int64_t		a, b;		/* device ids, a < b */
 	char		*protocols;	/* "tcp/445,tcp/502": sorted, owned */
 	size_t		nprotocols;
+	char		*apps;		/* "Modbus,SSH": the application
+					   protocols nDPI named, sorted,
+					   "" when none; owned */
+	size_t		napps;
 	int64_t		interactions, packets, bytes;
 	int64_t		first_seen_ms, last_seen_ms;
 	bool		traffic;	/* a traffic row among them */

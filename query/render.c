@@ -100,7 +100,7 @@ add_node(Agraph_t *g, const struct map_node *n, struct strbuf *b)
 	return v;
 }
 
-/* "tcp/445, tcp/502, udp/161, udp/162 +3" */
+/* "tcp/445, tcp/502, udp/161, udp/162 +3", then "\nModbus, S7Comm" */
 static void
 edge_label(struct strbuf *b, const struct map_pair *p)
 {
@@ -118,6 +118,15 @@ edge_label(struct strbuf *b, const struct map_pair *p)
 	if (p->nprotocols > LABEL_PROTOCOLS)
 		(void)strbuf_printf(b, " +%zu", p->nprotocols -
 		    LABEL_PROTOCOLS);
+	/* the application protocols nDPI named, on a line of their own */
+	s = p->apps;
+	for (size_t i = 0; i < p->napps; i++) {
+		size_t l = strcspn(s, ",");
+
+		(void)strbuf_printf(b, "%s%.*s", i == 0 ? "\\n" : ", ",
+		    (int)l, s);
+		s += l + (s[l] == ',');
+	}
 }
 
 static int

@@ -8,7 +8,6 @@
  */
 #include <dirent.h>
 #include <errno.h>
-#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +15,7 @@
 #include <unistd.h>
 
 #include "engine.h"
+#include "traffic.h"
 #include "query.h"
 #include "report-build.h"
 #include "testutil.h"
@@ -53,20 +53,26 @@ edit(struct engine *e, const char *ip, const char *status,
 }
 
 /*
- * Traffic data reaches the engine through the capture of issue 13; until
- * that lands beside this test, one interaction is marked as seen in
- * traffic directly, the way the capture would store it.
+ * PLC-GW to the router on tcp/22 as a monitoring point reports it: one
+ * flow of traffic data, with the application protocol nDPI named.
  */
 static void
-mark_traffic(const char *path)
+traffic(struct engine *e, long long now)
 {
-	sqlite3 *db;
+	struct traffic_flow fl = { .protocol = TRAFFIC_PROTO_TCP, .port = 22,
+	    .packets = 50, .bytes = 6400, .first_seen_ms = now - 60000,
+	    .last_seen_ms = now };
+	struct traffic_batch b = { .point = "render-test", .flows = &fl,
+	    .n_flows = 1 };
+	struct traffic_result res = { 0 };
 
-	CHECK_EQ(sqlite3_open(path, &db), SQLITE_OK);
-	CHECK_EQ(sqlite3_exec(db, "UPDATE interactions SET source = 'traffic' "
-	    "WHERE port = 22", NULL, NULL, NULL), SQLITE_OK);
-	CHECK_EQ(sqlite3_changes(db), 1);
-	(void)sqlite3_close(db);
+	(void)snprintf(fl.src.ip, sizeof(fl.src.ip), "10.1.0.1");
+	(void)snprintf(fl.src.mac, sizeof(fl.src.mac), "02:00:00:00:00:01");
+	(void)snprintf(fl.dst.ip, sizeof(fl.dst.ip), "10.1.0.254");
+	(void)snprintf(fl.app_protocol, sizeof(fl.app_protocol), "SSH");
+	CHECK_EQ(engine_traffic_apply(e, &b, now, &res), 0);
+	CHECK_EQ(res.flows_applied, 1);
+	CHECK_EQ(res.interactions_added, 1);
 }
 
 /*
@@ -78,7 +84,7 @@ mark_traffic(const char *path)
  *   10.1.0.60           peer of HIST-SRV on udp/161
  *   10.2.0.70           peer of OLD-WS on tcp/445, 2 h ago
  *   10.1.0.254          router (network_device), PLC-GW to it on tcp/22,
- *                       traffic data
+ *                       traffic data (SSH) from a monitoring point
  *   PLC-GW <-> HIST-SRV tcp/445 one way and tcp/1433 the other
  */
 static void
@@ -128,15 +134,14 @@ fill(const char *dir)
 	(void)rb_conn(r, TCP, OUT, "10.1.0.50", NULL, 102, 10, 9);
 	(void)rb_conn(r, TCP, OUT, "10.1.0.2", "02:00:00:00:00:02", 445, 3,
 	    3);
-	(void)rb_conn(r, TCP, OUT, "10.1.0.254", NULL, 22, 50, 50);
 	apply(e, r, now);
+	traffic(e, now);
 
 	edit(e, "10.1.0.1", "authorized", NULL, now);
 	edit(e, "10.1.0.254", NULL, "network_device", now);
 	engine_free(e);
 	event_types_free(types);
 	diag_free(d);
-	mark_traffic(path);
 }
 
 struct fx {

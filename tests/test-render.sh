@@ -129,6 +129,8 @@ def check_edge(key, g):
     protos = sorted({(e["protocol"], e["port"]) for e in rs})
     label = ", ".join("%s/%d" % p for p in protos)
     check(label in texts(g), what + ": label %r in %r" % (label, texts(g)))
+    apps = ", ".join(sorted({e["app_protocol"] for e in rs if e["app_protocol"]}))
+    check(apps == "" or apps in texts(g), what + ": application protocols %r in %r" % (apps, texts(g)))
     check(("traffic" if traffic else "epp") in classes(g), what + ": class")
     return float(path.get("stroke-width", "1"))
 
@@ -219,7 +221,11 @@ p = [e for e in doc["edges"] if (e["src_device_id"], e["dst_device_id"]) == pair
 check(p["protocols"] == ["tcp/102", "tcp/502"] and p["direction"] == "forward"
       and p["bytes"] == 190000 + 1900, "PLC-50 pair %s" % p)
 p = [e for e in doc["edges"] if (e["src_device_id"], e["dst_device_id"]) == pair(PLC, ROUTER)][0]
-check(p["source"] == "traffic", "router pair is traffic data")
+check(p["source"] == "traffic" and p["app_protocols"] == ["SSH"],
+      "router pair is traffic data, SSH: %s" % p)
+p = [e for e in doc["edges"] if (e["src_device_id"], e["dst_device_id"]) == pair(PLC, HIST)][0]
+check(p["app_protocols"] == [], "EPP data names no application protocol")
+check(any(e["app_protocol"] == "SSH" for e in edges), "the router edge has app_protocol SSH")
 rc, out, err = run("map", "export", "--format", "dot")
 check("#f9c80e" in out and "orange" not in out, "dot uses the product's yellow")
 
