@@ -293,6 +293,17 @@ print(d["acked"], d["errors"], d["latency_ms"]["p99"])' "$TMP/$1.json"
 }
 set -- $(run_sim quiet 0)
 Q_ACKED=$1 Q_P99=$3
+# within_bounds ACKED P99: at least 90 % of the quiet run's acks and, with
+# --bench, a p99 within 2x of the quiet run's (+20 ms)
+within_bounds() {
+	python3 -c 'import sys
+q_acked, q_p99, acked, p99, bench = sys.argv[1:]
+ok = float(acked) >= float(q_acked) * 0.9
+if bench == "--bench":
+    ok = ok and float(p99) <= 2 * float(q_p99) + 20
+sys.exit(0 if ok else 1)
+' "$Q_ACKED" "$Q_P99" "$1" "$2" "$BENCH"
+}
 python3 - "$PORT" <<'EOF' &
 import socket, sys, time
 port = int(sys.argv[1])
@@ -328,13 +339,7 @@ wait "$FLOOD"
 echo "quiet: $Q_ACKED acked, p99 $Q_P99 ms; flood: $F_ACKED acked," \
     "$F_ERRORS errors, p99 $F_P99 ms"
 check_eq "no agent error beside the flood" 0 "$F_ERRORS"
-python3 -c 'import sys
-q_acked, q_p99, f_acked, f_p99, bench = sys.argv[1:]
-ok = float(f_acked) >= float(q_acked) * 0.9
-if bench == "--bench":
-    ok = ok and float(f_p99) <= 2 * float(q_p99) + 20
-sys.exit(0 if ok else 1)
-' "$Q_ACKED" "$Q_P99" "$F_ACKED" "$F_P99" "$BENCH" ||
+within_bounds "$F_ACKED" "$F_P99" ||
     fail "agents beside the flood: acked or p99 out of bounds"
 echo "ok - agents beside the flood: success${BENCH:+ and p99 within 2x}"
 # Decode bombs (4 MiB of empty repeated messages, which took protobuf-c
@@ -376,13 +381,7 @@ wait "$BOMBS"
 echo "quiet: $Q_ACKED acked, p99 $Q_P99 ms; bombs: $B_ACKED acked," \
     "$B_ERRORS errors, p99 $B_P99 ms"
 check_eq "no agent error beside decode bombs" 0 "$B_ERRORS"
-python3 -c 'import sys
-q_acked, q_p99, b_acked, b_p99, bench = sys.argv[1:]
-ok = float(b_acked) >= float(q_acked) * 0.9
-if bench == "--bench":
-    ok = ok and float(b_p99) <= 2 * float(q_p99) + 20
-sys.exit(0 if ok else 1)
-' "$Q_ACKED" "$Q_P99" "$B_ACKED" "$B_P99" "$BENCH" ||
+within_bounds "$B_ACKED" "$B_P99" ||
     fail "agents beside decode bombs: acked or p99 out of bounds"
 grep -q 'refused before decoding: connections: more than 5000 entries (after [0-9]* of 4194299 bytes)' \
     "$TMP/d.log" || fail "no bomb was refused by the pre-scan"
