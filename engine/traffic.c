@@ -72,27 +72,10 @@ traffic_what(const struct traffic_ctx *c, const char *ip, const char *mac,
 	    ip[0] != '\0' && mac[0] != '\0' ? " " : "", mac, c->point);
 }
 
-/* Registers event category on device_id at most once an hour. */
-static int
-traffic_event_hourly(struct traffic_ctx *c, const char *category,
-    int64_t device_id, const char *text)
-{
-	bool found;
-	int r;
-
-	if ((r = store_traffic_recent_event(c->s, device_id, category,
-	    c->now_ms - ENGINE_NOTICE_MS, &found)) < 0)
-		return r;
-	if (found)
-		return 0;
-	return event_system(c->e, category, device_id, 0, NULL, text,
-	    c->now_ms);
-}
-
 /*
- * A new device of source traffic holding ip and mac (either may be "").
- * Returns 0, or -ENOSPC when the device limit stopped it, or a negative
- * errno.
+ * A new device of source traffic holding ip and mac (either may be "";
+ * ip must be nobody's). Returns 0, or -ENOSPC when the device limit
+ * stopped it, or a negative errno.
  */
 static int
 traffic_device_new(struct traffic_ctx *c, const char *ip, const char *mac,
@@ -120,111 +103,122 @@ traffic_device_new(struct traffic_ctx *c, const char *ip, const char *mac,
 	return 0;
 }
 
+/* An archived device seen in traffic becomes unauthorized (issue 12). */
+static int
+traffic_active(struct traffic_ctx *c, const struct store_holder *h)
+{
+	char how[ENGINE_LABEL_LEN];
+
+	if (h->status != STORE_STATUS_ARCHIVED)
+		return 0;
+	(void)snprintf(how, sizeof(how), "was seen in traffic at monitoring "
+	    "point '%s'", c->point);
+	return archive_reactivate(c->e, h->device_id, 0, how, c->now_ms);
+}
+
 /*
- * Puts ip on device id, which holds mac: a new IP for a device that had
- * one of that family already registers "IP moved"; one taken from a
- * MAC-less device leaves that device.
+ * Device id, with MAC h->mac, shows h->ip, which holder (0: nobody)
+ * holds: address_claim() decides. When the IP moves, it stops being the
+ * holder's primary IP and becomes id's when id has none; when it stays
+ * (a conflict), neither primary changes. Returns 0, 1 on a conflict, or a
+ * negative errno.
  */
 static int
-traffic_ip_to_mac_device(struct traffic_ctx *c, int64_t id, const char *ip,
-    const char *mac, int64_t holder)
+traffic_claim_ip(struct traffic_ctx *c, int64_t id, bool device_new,
+    const struct traffic_host *h, int64_t holder)
 {
-	char text[ENGINE_SYSTEM_TEXT_LEN];
-	const char *kind = traffic_ip_kind(ip);
-	bool had;
-	int64_t from;
+	struct address_claim a = {
+		.device_id = id,
+		.kind = traffic_ip_kind(h->ip),
+		.value = h->ip,
+		.source = STORE_SOURCE_TRAFFIC,
+		.device_new = device_new,
+		.mac = h->mac,
+	};
 	int r;
 
-	if ((r = store_traffic_other_address(c->s, id, kind, ip, &had)) < 0)
+	if ((r = address_claim(c->e, &a, c->now_ms)) != 0)
 		return r;
-	if ((r = store_address_put(c->s, id, kind, ip, NULL,
-	    STORE_SOURCE_TRAFFIC, c->now_ms, &from)) < 0)
+	if (holder != 0 && holder != id &&
+	    (r = store_traffic_drop_primary_ip(c->s, holder, h->ip)) < 0)
 		return r;
-	if (holder != 0 && (r = store_traffic_drop_primary_ip(c->s, holder,
-	    ip)) < 0)
-		return r;
-	if ((r = store_traffic_fill_primary(c->s, id, ip, mac)) < 0)
-		return r;
-	if (!had)
-		return 0;
-	(void)snprintf(text, sizeof(text), "new IP address %s for device "
-	    "%lld with known MAC %s (from traffic data at monitoring point "
-	    "'%s')", ip, (long long)id, mac, c->point);
-	return event_system(c->e, EVENT_IP_MOVED, id, 0, NULL, text,
-	    c->now_ms);
+	return store_traffic_fill_primary(c->s, id, h->ip, NULL);
 }
 
-/* Registers an IP conflict: device id (with mac) uses holder's ip. */
+/* The holder of address value into *ret_h; *ret_found false: nobody. */
 static int
-traffic_conflict(struct traffic_ctx *c, int64_t id, const char *ip,
-    const char *mac, int64_t holder)
+traffic_holder(struct traffic_ctx *c, const char *value,
+    struct store_holder *ret_h, bool *ret_found)
 {
-	char text[ENGINE_SYSTEM_TEXT_LEN];
+	int r = store_address_holder(c->s, value, ret_h);
 
-	(void)snprintf(text, sizeof(text), "IP address %s of device %lld is "
-	    "in use by device %lld (MAC %s), seen in traffic at monitoring "
-	    "point '%s'", ip, (long long)holder, (long long)id, mac, c->point);
-	return traffic_event_hourly(c, EVENT_IP_CONFLICT, id, text);
+	if (r < 0 && r != -ENOENT)
+		return r;
+	*ret_found = r == 0;
+	return 0;
 }
 
-/* Whether device id has a MAC address. */
-static int
-traffic_has_mac(struct traffic_ctx *c, int64_t id, bool *ret_has)
-{
-	return store_traffic_other_address(c->s, id, "mac", "", ret_has);
-}
-
-/* Resolves a host with a MAC: the device of the MAC, else of the IP. */
+/*
+ * Resolves a host with a MAC: the device of the MAC (which claims the
+ * IP), else the MAC-less device of the IP (which gets the MAC), else a
+ * new device (which claims the IP when another device holds it).
+ */
 static int
 traffic_resolve_mac(struct traffic_ctx *c, const struct traffic_host *h,
     int64_t *ret_id)
 {
-	int64_t id = 0, holder = 0, from;
-	bool holder_mac = false;
+	struct store_holder mh, ih;
+	bool has_m, has_i = false;
+	int64_t id, from;
 	int r;
 
-	r = store_address_device(c->s, h->mac, &id);
-	if (r < 0 && r != -ENOENT)
+	if ((r = traffic_holder(c, h->mac, &mh, &has_m)) < 0 ||
+	    (h->ip[0] != '\0' && (r = traffic_holder(c, h->ip, &ih,
+	    &has_i)) < 0))
 		return r;
-	if (h->ip[0] != '\0') {
-		r = store_address_device(c->s, h->ip, &holder);
-		if (r < 0 && r != -ENOENT)
+	if (has_m) {
+		id = mh.device_id;
+		if ((r = traffic_active(c, &mh)) < 0)
 			return r;
-		if (holder != 0 && holder != id &&
-		    (r = traffic_has_mac(c, holder, &holder_mac)) < 0)
+		if (h->ip[0] != '\0' && !(has_i && ih.device_id == id) &&
+		    (r = traffic_claim_ip(c, id, false, h,
+		    has_i ? ih.device_id : 0)) < 0)
 			return r;
-	}
-	if (id == 0 && holder != 0 && !holder_mac) {
+	} else if (has_i && !ih.has_mac) {
 		/* the MAC-less device of this IP is this MAC's host */
-		if ((r = store_address_put(c->s, holder, "mac", h->mac, NULL,
+		id = ih.device_id;
+		if ((r = traffic_active(c, &ih)) < 0 ||
+		    (r = store_address_put(c->s, id, "mac", h->mac, NULL,
 		    STORE_SOURCE_TRAFFIC, c->now_ms, &from)) < 0 ||
-		    (r = store_traffic_fill_primary(c->s, holder, NULL,
+		    (r = store_traffic_fill_primary(c->s, id, NULL,
 		    h->mac)) < 0)
 			return r;
-		*ret_id = holder;
-		return 0;
-	}
-	if (id == 0) {
-		r = traffic_device_new(c, holder != 0 ? "" : h->ip, h->mac,
-		    &id);
-		if (r < 0)
+	} else if (!has_i) {
+		if ((r = traffic_device_new(c, h->ip, h->mac, &id)) < 0)
 			return r;
-		if (holder != 0 && (r = traffic_conflict(c, id, h->ip, h->mac,
-		    holder)) < 0)
-			return r;
-		*ret_id = id;
-		return 0;
-	}
-	if (h->ip[0] != '\0' && holder != id) {
-		if (holder != 0 && holder_mac)
-			r = traffic_conflict(c, id, h->ip, h->mac, holder);
-		else
-			r = traffic_ip_to_mac_device(c, id, h->ip, h->mac,
-			    holder);
-		if (r < 0)
-			return r;
-	}
+	} else if ((r = traffic_device_new(c, "", h->mac, &id)) < 0 ||
+	    (r = traffic_claim_ip(c, id, true, h, ih.device_id)) < 0)
+		return r;
 	*ret_id = id;
+	return 0;
+}
+
+/* Resolves a host without a MAC: the device of the IP, else a new one. */
+static int
+traffic_resolve_ip(struct traffic_ctx *c, const struct traffic_host *h,
+    int64_t *ret_id)
+{
+	struct store_holder ih;
+	bool has_i;
+	int r;
+
+	if ((r = traffic_holder(c, h->ip, &ih, &has_i)) < 0)
+		return r;
+	if (!has_i)
+		return traffic_device_new(c, h->ip, "", ret_id);
+	if ((r = traffic_active(c, &ih)) < 0)
+		return r;
+	*ret_id = ih.device_id;
 	return 0;
 }
 
@@ -272,8 +266,8 @@ traffic_host_device(struct traffic_ctx *c, const struct traffic_host *h,
 	}
 	if (h->mac[0] != '\0')
 		r = traffic_resolve_mac(c, h, &id);
-	else if ((r = store_address_device(c->s, h->ip, &id)) == -ENOENT)
-		r = traffic_device_new(c, h->ip, "", &id);
+	else
+		r = traffic_resolve_ip(c, h, &id);
 	if (r == -ENOSPC)
 		return 1;
 	if (r < 0)

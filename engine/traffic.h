@@ -95,11 +95,14 @@ struct engine;
  * Merges batch b into the database in one transaction (routers, then ARP
  * bindings, then flows): devices by MAC, else by IP, else new (source
  * traffic, with "device added"); the vendor of a MAC as a traffic value
- * (EPP and manual values win); an IP that a known MAC shows anew
- * registers "IP moved", an IP that another device with a MAC holds
- * registers "IP address conflict" and stays where it is; each flow adds
- * to its interaction of source traffic with its app_protocol. Adds what
- * it did to *res. Returns 0, or a negative errno when nothing was stored.
+ * (EPP and manual values win); an IP that another device holds goes
+ * through address_claim() as EPP data does: it stays with an authorized
+ * holder or one that got it by hand ("IP address conflict", when new then
+ * once an hour), else it moves ("new IP address for a device with a known
+ * MAC"); an archived device seen again becomes unauthorized ("activity
+ * from an archived device"); each flow adds to its interaction of source
+ * traffic with its app_protocol. Adds what it did to *res. Returns 0, or
+ * a negative errno when nothing was stored.
  */
 int engine_traffic_apply(struct engine *e, const struct traffic_batch *b,
     int64_t now_ms, struct traffic_result *res);

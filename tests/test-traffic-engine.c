@@ -2,7 +2,9 @@
 /*
  * Tests of engine_traffic_apply() (issue 13) on a real SQLite file: devices
  * from traffic by the identity rules, vendors that lose to EPP, routers,
- * ARP bindings, IP events, and traffic winning over EPP in map_edges.
+ * ARP bindings, IP conflicts and moves by the rules of EPP data (issue
+ * 12), archived devices seen again, and traffic winning over EPP in
+ * map_edges.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,6 +55,17 @@ apply(struct fx *x, struct traffic_batch *b)
 		(void)snprintf(b->point, sizeof(b->point), "span1");
 	CHECK_EQ(engine_traffic_apply(x->e, b, NOW, &res), 0);
 	return res;
+}
+
+/* The device holding address value (-1: none). */
+static long long
+holder(struct fx *x, const char *value)
+{
+	char sql[160];
+
+	(void)snprintf(sql, sizeof(sql), "SELECT device_id FROM addresses "
+	    "WHERE value = '%s'", value);
+	return q_int(x, sql);
 }
 
 static void
@@ -218,14 +231,159 @@ test_arp_binds_and_new_ip_event(void)
 	(void)apply(&x, &b);
 	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE category = "
 	    "'ip_moved' AND description LIKE '%10.0.4.10%'"), 1);
-	/* another MAC claims 10.0.4.1: a conflict, the IP stays */
+	/* another MAC shows 10.0.4.1 of an unauthorized device: it moves */
 	host(&a.host, "10.0.4.1", "00:1b:1b:00:00:99", "");
 	(void)apply(&x, &b);
 	(void)apply(&x, &b);
 	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
-	    "4000005005"), 1);
+	    "4000005005"), 0);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005007 AND description LIKE 'new IP address 10.0.4.1 %moved from%'"), 1);
+	CHECK_EQ(holder(&x, "10.0.4.1"), holder(&x, "00:1b:1b:00:00:99"));
 	check_text(&x, "SELECT mac FROM map_nodes WHERE ip = '10.0.4.1'",
-	    "00:1b:1b:00:00:41");
+	    "00:1b:1b:00:00:99");
+	/* and it is no longer the old device's primary IP */
+	CHECK_EQ(q_int(&x, "SELECT ip IS NULL FROM map_nodes WHERE mac = "
+	    "'00:1b:1b:00:00:41'"), 1);
+	fx_close(&x);
+}
+
+/* One ARP binding of ip to mac, applied at now_ms. */
+static void
+apply_binding(struct fx *x, const char *ip, const char *mac,
+    long long now_ms)
+{
+	struct traffic_binding a;
+	struct traffic_batch b = { .bindings = &a, .n_bindings = 1 };
+	struct traffic_result res;
+
+	memset(&a, 0, sizeof(a));
+	host(&a.host, ip, mac, "");
+	a.seen_ms = now_ms;
+	(void)snprintf(b.point, sizeof(b.point), "span1");
+	memset(&res, 0, sizeof(res));
+	CHECK_EQ(engine_traffic_apply(x->e, &b, now_ms, &res), 0);
+}
+
+/* engine_device_set() of one key with status and ip (either NULL). */
+static int
+set_one(struct fx *x, const char *key, const char *status, const char *ip)
+{
+	const char *keys[] = { key };
+	struct engine_device_select sel = { .keys = keys, .n_keys = 1 };
+	struct engine_device_edit d = { .status = status, .ip = ip };
+	struct engine_device_result res;
+
+	return engine_device_set(x->e, &sel, &d, NOW, &res);
+}
+
+static void
+test_ip_of_authorized_device_conflicts(void)
+{
+	struct fx x;
+	long long a;
+	char *text;
+
+	fx_open(&x);
+	apply_binding(&x, "10.0.5.1", "00:1b:1b:00:00:51", NOW);
+	a = holder(&x, "10.0.5.1");
+	CHECK_EQ(set_one(&x, "00:1b:1b:00:00:51", "authorized", NULL), 0);
+	/* another MAC shows it in traffic: it stays, a conflict */
+	apply_binding(&x, "10.0.5.1", "00:1b:1b:00:00:59", NOW + 1000);
+	CHECK_EQ(holder(&x, "10.0.5.1"), a);
+	CHECK(holder(&x, "00:1b:1b:00:00:59") != a);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005005"), 1);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005007"), 0);
+	CHECK_EQ(q_int(&x, "SELECT device_id FROM event_log WHERE code = "
+	    "4000005005"), holder(&x, "00:1b:1b:00:00:59"));
+	text = q_text(&x, "SELECT description FROM event_log WHERE code = "
+	    "4000005005");
+	CHECK(text != NULL && strstr(text, "IP address 10.0.5.1 is held by "
+	    "device") != NULL && strstr(text, "(authorized) and is also used "
+	    "by device") != NULL && strstr(text, "(MAC 00:1b:1b:00:00:59)") !=
+	    NULL);
+	free(text);
+	check_text(&x, "SELECT mac FROM map_nodes WHERE ip = '10.0.5.1'",
+	    "00:1b:1b:00:00:51");
+	CHECK_EQ(q_int(&x, "SELECT ip IS NULL FROM map_nodes WHERE mac = "
+	    "'00:1b:1b:00:00:59'"), 1);
+	/* while it lasts: once an hour, not once a batch */
+	apply_binding(&x, "10.0.5.1", "00:1b:1b:00:00:59", NOW + 120000);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005005"), 1);
+	apply_binding(&x, "10.0.5.1", "00:1b:1b:00:00:59", NOW + 7200000);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005005"), 2);
+	CHECK_EQ(holder(&x, "10.0.5.1"), a);
+	fx_close(&x);
+}
+
+static void
+test_ip_set_by_hand_conflicts(void)
+{
+	struct fx x;
+	long long a;
+	char *text;
+
+	fx_open(&x);
+	apply_binding(&x, "10.0.6.1", "00:1b:1b:00:00:61", NOW);
+	a = holder(&x, "10.0.6.1");
+	/* unauthorized, but the administrator gives it 10.0.6.9 by hand */
+	CHECK_EQ(set_one(&x, "00:1b:1b:00:00:61", NULL, "10.0.6.9"), 0);
+	check_text(&x, "SELECT source FROM addresses WHERE value = "
+	    "'10.0.6.9'", "manual");
+	apply_binding(&x, "10.0.6.9", "00:1b:1b:00:00:69", NOW + 1000);
+	CHECK_EQ(holder(&x, "10.0.6.9"), a);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005005"), 1);
+	text = q_text(&x, "SELECT description FROM event_log WHERE code = "
+	    "4000005005");
+	CHECK(text != NULL && strstr(text, "(set by hand)") != NULL);
+	free(text);
+	/* its IP from traffic is not set by hand: that one moves */
+	apply_binding(&x, "10.0.6.1", "00:1b:1b:00:00:69", NOW + 2000);
+	CHECK(holder(&x, "10.0.6.1") != a);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005005"), 1);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005007 AND description LIKE 'new IP address 10.0.6.1 %'"), 1);
+	fx_close(&x);
+}
+
+static void
+test_archived_device_in_traffic(void)
+{
+	struct fx x;
+	struct traffic_flow f = flow("10.0.7.1", "00:1b:1b:00:00:71",
+	    "10.0.7.2", "", TRAFFIC_PROTO_TCP, 502, "Modbus");
+	struct traffic_batch b = { .flows = &f, .n_flows = 1 };
+	char *text;
+
+	fx_open(&x);
+	(void)apply(&x, &b);
+	CHECK_EQ(set_one(&x, "00:1b:1b:00:00:71", "archived", NULL), 0);
+	CHECK_EQ(set_one(&x, "10.0.7.2", "archived", NULL), 0);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM devices WHERE status = "
+	    "'archived'"), 2);
+	/* both show activity in traffic: unauthorized, one event each */
+	(void)apply(&x, &b);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005006 AND category = 'archived_device_activity'"), 2);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM devices WHERE status = "
+	    "'unauthorized'"), 2);
+	text = q_text(&x, "SELECT description FROM event_log WHERE code = "
+	    "4000005006 AND device_id = (SELECT device_id FROM addresses "
+	    "WHERE value = '00:1b:1b:00:00:71')");
+	CHECK(text != NULL && strstr(text, "was seen in traffic at monitoring "
+	    "point 'span1': it is unauthorized now") != NULL);
+	free(text);
+	/* the same devices, no new ones; once only */
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM devices"), 2);
+	(void)apply(&x, &b);
+	CHECK_EQ(q_int(&x, "SELECT COUNT(*) FROM event_log WHERE code = "
+	    "4000005006"), 2);
 	fx_close(&x);
 }
 
@@ -252,6 +410,9 @@ main(void)
 	RUN(test_epp_vendor_wins);
 	RUN(test_router_fronts_ips);
 	RUN(test_arp_binds_and_new_ip_event);
+	RUN(test_ip_of_authorized_device_conflicts);
+	RUN(test_ip_set_by_hand_conflicts);
+	RUN(test_archived_device_in_traffic);
 	RUN(test_silence_event);
 	return 0;
 }

@@ -335,19 +335,12 @@ int store_interaction_trim(struct store *s, int64_t n);
  * Traffic (store_traffic.c, issue 13). store_traffic_edge_add() adds in
  * (source "traffic") with app_protocol (NULL or "" keeps the stored one)
  * and sets *ret_created when the interaction is new.
- * store_traffic_other_address() tells whether device_id holds an address
- * of kind other than value. store_traffic_recent_event() tells whether
- * device_id has an event of category registered at or after since_ms.
  * store_traffic_drop_primary_ip() clears the primary IP of device_id when
  * it is ip. store_traffic_fill_primary() sets the primary IP and MAC of
  * device_id where it has none (NULL or "": leave that one).
  */
 int store_traffic_edge_add(struct store *s, const struct store_interaction *in,
     const char *app_protocol, bool *ret_created);
-int store_traffic_other_address(struct store *s, int64_t device_id,
-    const char *kind, const char *value, bool *ret_has);
-int store_traffic_recent_event(struct store *s, int64_t device_id,
-    const char *category, int64_t since_ms, bool *ret_found);
 int store_traffic_drop_primary_ip(struct store *s, int64_t device_id,
     const char *ip);
 int store_traffic_fill_primary(struct store *s, int64_t device_id,

@@ -68,49 +68,6 @@ store_traffic_edge_add(struct store *s, const struct store_interaction *in,
 }
 
 int
-store_traffic_other_address(struct store *s, int64_t device_id,
-    const char *kind, const char *value, bool *ret_has)
-{
-	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_OTHER_ADDR,
-	    "SELECT COUNT(*) FROM addresses WHERE device_id = ?1 "
-	    "AND kind = ?2 AND value <> ?3");
-	int64_t n;
-	int r;
-
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, device_id);
-	(void)sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
-	if ((r = store_step_int(s, st, &n)) < 0)
-		return r;
-	*ret_has = n > 0;
-	return 0;
-}
-
-int
-store_traffic_recent_event(struct store *s, int64_t device_id,
-    const char *category, int64_t since_ms, bool *ret_found)
-{
-	/* events_device (device_id, occurred_at_ms) bounds the scan */
-	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_RECENT_EVENT,
-	    "SELECT COUNT(*) FROM events WHERE device_id = ?1 "
-	    "AND occurred_at_ms >= ?3 AND category = ?2 AND event_id IS NULL");
-	int64_t n;
-	int r;
-
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, device_id);
-	(void)sqlite3_bind_text(st, 2, category, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(st, 3, since_ms);
-	if ((r = store_step_int(s, st, &n)) < 0)
-		return r;
-	*ret_found = n > 0;
-	return 0;
-}
-
-int
 store_traffic_drop_primary_ip(struct store *s, int64_t device_id,
     const char *ip)
 {
