@@ -245,6 +245,18 @@ check_eq "audited" 1 "$(sql "SELECT count(*) FROM audit_log
     WHERE action = 'traffic import' AND result = 'ok'
     AND target = 'file $TMP/router.pcap'")"
 
+# --- an archived device seen in traffic: unauthorized (issue 12) ---
+qrc device set 10.0.2.201 --status archived
+check_eq "device set --status archived" 0 "$rc"
+qrc traffic import "$TMP/protocols.pcap" --point span1
+check_eq "import after archiving" 0 "$rc"
+check_eq "the archived device is unauthorized again" "unauthorized|1" \
+    "$(sql "SELECT d.status || '|' || (SELECT count(*) FROM event_log e
+    WHERE e.device_id = d.id AND e.code = 4000005006
+    AND e.description LIKE '%seen in traffic at monitoring point ''span1''%')
+    FROM map_nodes n JOIN devices d ON d.id = n.device_id
+    WHERE n.ip = '10.0.2.201'")"
+
 kill -TERM "$PID"
 wait "$PID" || fail "daemon exit status"
 PID=
