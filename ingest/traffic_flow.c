@@ -79,15 +79,29 @@ struct flow_table {
 	char		point[TRAFFIC_POINT_LEN];
 };
 
+/*
+ * Hash of n bytes, a word at a time: the flow key is hashed once per
+ * packet, so a byte-wise hash would cost as much as reading the packet.
+ */
 static uint64_t
 flow_hash(const void *p, size_t n)
 {
 	const uint8_t *b = p;
-	uint64_t h = 14695981039346656037ULL;
+	uint64_t h = 0x9e3779b97f4a7c15ULL ^ n, w;
 
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ b[i]) * 1099511628211ULL;
-	return h;
+	for (; n >= 8; b += 8, n -= 8) {
+		memcpy(&w, b, 8);
+		h = (h ^ w) * 0xff51afd7ed558ccdULL;
+		h ^= h >> 32;
+	}
+	if (n > 0) {
+		w = 0;
+		memcpy(&w, b, n);
+		h = (h ^ w) * 0xc4ceb9fe1a85ec53ULL;
+	}
+	h ^= h >> 29;
+	h *= 0xbf58476d1ce4e5b9ULL;
+	return h ^ (h >> 32);
 }
 
 /* The canonical key of p and which side of it p's sender is. */
@@ -381,30 +395,37 @@ flow_to_newest(struct flow_table *t, struct flow *f)
 	t->newest = f;
 }
 
+/* The flow of key k (hash h), made the newest; NULL when there is none. */
 static struct flow *
-flow_get(struct flow_table *t, const struct pkt *p, uint8_t *ret_side)
+flow_find(struct flow_table *t, const struct flow_key *k, uint64_t h)
 {
-	struct flow_key k;
 	struct flow *f;
-	uint64_t h;
 
-	flow_key_of(p, &k, ret_side);
-	h = flow_hash(&k, sizeof(k));
 	for (f = t->buckets[h & (t->n_buckets - 1)]; f != NULL; f = f->hnext)
-		if (f->hash == h && memcmp(&f->key, &k, sizeof(k)) == 0) {
+		if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0) {
 			flow_to_newest(t, f);
 			return f;
 		}
+	return NULL;
+}
+
+/* A new flow of key k for packet p from side; NULL when out of memory. */
+static struct flow *
+flow_create(struct flow_table *t, const struct pkt *p,
+    const struct flow_key *k, uint64_t h, uint8_t side)
+{
+	struct flow *f;
+
 	if (t->n_flows >= t->max_flows) {
 		t->counts.evicted++;
 		flow_remove(t, t->oldest);
 	}
 	if ((f = calloc(1, sizeof(*f))) == NULL)
 		return NULL;
-	f->key = k;
+	f->key = *k;
 	f->hash = h;
 	f->syn_from = -1;
-	f->first_sender = *ret_side;
+	f->first_sender = side;
 	f->first_ms = p->ts_ms;
 	if (t->dpi != NULL)
 		f->dpi = traffic_dpi_flow_new();
@@ -438,18 +459,27 @@ flow_dpi(struct flow_table *t, struct flow *f, const struct pkt *p)
 static void
 flow_ip_packet(struct flow_table *t, const struct pkt *p)
 {
+	struct flow_key k;
 	struct flow *f;
+	uint64_t h;
 	uint8_t s;
 
-	if (!ip_identifying(p->family, p->src_ip) ||
-	    !ip_identifying(p->family, p->dst_ip)) {
-		t->counts.skipped[PKT_OTHER]++;
-		return;
+	flow_key_of(p, &k, &s);
+	h = flow_hash(&k, sizeof(k));
+	/* a known flow's addresses were checked when it was made */
+	if ((f = flow_find(t, &k, h)) == NULL) {
+		if (!ip_identifying(p->family, p->src_ip) ||
+		    !ip_identifying(p->family, p->dst_ip)) {
+			t->counts.skipped[PKT_OTHER]++;
+			return;
+		}
+		if ((f = flow_create(t, p, &k, h, s)) == NULL)
+			return;
 	}
-	if (p->has_mac)
+	/* the IPs behind a MAC: once per flow and side is enough */
+	if (p->has_mac && (!f->has_mac[s] ||
+	    memcmp(f->mac[s], p->src_mac, 6) != 0))
 		mac_note(t, p);
-	if ((f = flow_get(t, p, &s)) == NULL)
-		return;
 	if (f->pk[0] + f->pk[1] == 0)
 		f->first_ms = p->ts_ms;
 	f->pk[s]++;

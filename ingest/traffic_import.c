@@ -5,11 +5,15 @@
  * to prove that it is whole (a damaged file changes nothing), then a
  * second time into a flow table on a thread of its own, and hands batches
  * to the writer like a live capture, so that agents' reports go on
- * meanwhile. The answer counts packets, flows, devices and interactions
+ * meanwhile. The two passes run at once, on two threads: the second
+ * builds its flow table meanwhile and hands nothing to the writer before
+ * the first found the file whole. The answer counts packets, flows, devices and interactions
  * added, and what was skipped and why.
  *
- * THREAD SAFETY NOTES: the import thread owns its pcap handle and flow
- * table; in_flight and res are shared with the writer thread under t->mtx.
+ * THREAD SAFETY NOTES: the check thread owns the first pass's pcap handle
+ * and writes error only when the file is damaged (read after it was
+ * joined); the import thread owns the second pass's handle and its flow
+ * table; checked, in_flight and res are shared under t->mtx.
  * The request is answered on the loop thread only: by the done() of a last
  * writer task queued behind every batch, or, when the writer stops first,
  * by traffic_imports_end().
@@ -38,6 +42,8 @@ struct traffic_import {
 	struct traffic_counts counts;	/* the thread's, read after it */
 	char		error[CONTROL_MESSAGE_LEN];	/* "": none */
 	/* under t->mtx: */
+	int		checked;	/* first pass: 0 running, 1 the file
+					   is whole, -1 it is not */
 	int		in_flight;
 	struct traffic_result res;
 	int		failed;		/* batches not stored */
@@ -73,6 +79,14 @@ import_submit(struct traffic_import *im, struct traffic_batch *b)
 	if (b == NULL)
 		return 0;
 	(void)pthread_mutex_lock(&t->mtx);
+	/* nothing reaches the database before the file proved whole */
+	while (im->checked == 0 && !t->stopping)
+		(void)pthread_cond_wait(&t->cond, &t->mtx);
+	if (im->checked < 0) {
+		(void)pthread_mutex_unlock(&t->mtx);
+		traffic_batch_free(b);
+		return -EINVAL;
+	}
 	while (im->in_flight >= TRAFFIC_IN_FLIGHT && !t->stopping)
 		(void)pthread_cond_wait(&t->cond, &t->mtx);
 	if (t->stopping) {
@@ -89,6 +103,18 @@ import_submit(struct traffic_import *im, struct traffic_batch *b)
 	return 0;
 }
 
+/* Whether the daemon stops (polled now and then by the first pass). */
+static bool
+import_stopping(struct traffic *t)
+{
+	bool stopping;
+
+	(void)pthread_mutex_lock(&t->mtx);
+	stopping = t->stopping;
+	(void)pthread_mutex_unlock(&t->mtx);
+	return stopping;
+}
+
 /* First pass: every record can be read. */
 static int
 import_check(struct traffic_import *im)
@@ -99,7 +125,8 @@ import_check(struct traffic_import *im)
 	int r;
 
 	while ((r = pcap_next_ex(im->pcap, &h, &d)) == 1)
-		n++;
+		if ((++n & 0xffff) == 0 && import_stopping(im->t))
+			return -ESHUTDOWN;
 	if (r == PCAP_ERROR_BREAK)
 		return 0;
 	(void)snprintf(im->error, sizeof(im->error), "'%.300s' is damaged after "
@@ -108,24 +135,17 @@ import_check(struct traffic_import *im)
 	return -EINVAL;
 }
 
-/* Second pass: packets into flows, flows to the writer. */
+/* Second pass: the packets of pc into flows, flows to the writer. */
 static int
-import_read(struct traffic_import *im)
+import_read(struct traffic_import *im, pcap_t *pc)
 {
-	char err[PCAP_ERRBUF_SIZE] = "";
 	struct flow_table *ft = NULL;
 	struct traffic_batch *b;
 	struct pcap_pkthdr *h;
 	const u_char *d;
 	struct pkt pk;
-	pcap_t *pc;
 	int linktype, r = 0;
 
-	if ((pc = pcap_open_offline(im->path, err)) == NULL) {
-		(void)snprintf(im->error, sizeof(im->error), "cannot read "
-		    "'%.300s' again: %s", im->path, err);
-		return -EIO;
-	}
 	linktype = pcap_datalink(pc);
 	if ((ft = flow_table_new(im->t->max_flows, im->t->vendors,
 	    im->point)) == NULL)
@@ -144,12 +164,58 @@ import_read(struct traffic_import *im)
 		r = import_submit(im, b);
 	im->counts = *flow_table_counts(ft);
 	flow_table_free(ft);
-	pcap_close(pc);
 	return r;
 }
 
 static void import_last_run(struct writer_task *wt, struct engine *e);
 static void import_last_done(struct writer_task *wt);
+
+/* The first pass, on a thread of its own; says how it ended. */
+static void *
+import_check_main(void *arg)
+{
+	struct traffic_import *im = arg;
+	int r = import_check(im);
+
+	(void)pthread_mutex_lock(&im->t->mtx);
+	im->checked = r == 0 ? 1 : -1;
+	(void)pthread_cond_broadcast(&im->t->cond);
+	(void)pthread_mutex_unlock(&im->t->mtx);
+	return NULL;
+}
+
+/* Both passes at once; im->error says why when the import failed. */
+static void
+import_passes(struct traffic_import *im)
+{
+	char err[PCAP_ERRBUF_SIZE] = "";
+	pthread_t checker;
+	bool threaded;
+	pcap_t *pc;
+	int r;
+
+	if ((pc = pcap_open_offline(im->path, err)) == NULL) {
+		(void)snprintf(im->error, sizeof(im->error), "cannot read "
+		    "'%.300s' again: %s", im->path, err);
+		return;
+	}
+	threaded = pthread_create(&checker, NULL, import_check_main, im) == 0;
+	if (!threaded)
+		(void)import_check_main(im);
+	r = import_read(im, pc);
+	if (threaded)
+		(void)pthread_join(checker, NULL);
+	pcap_close(pc);
+	/* the check thread's error, if any, is readable now */
+	if (im->error[0] != '\0')
+		return;
+	if (im->checked < 0)
+		(void)snprintf(im->error, sizeof(im->error), "the daemon is "
+		    "stopping; nothing of '%.300s' was imported", im->path);
+	else if (r == -ESHUTDOWN)
+		(void)snprintf(im->error, sizeof(im->error), "the daemon is "
+		    "stopping; '%.300s' was imported in part", im->path);
+}
 
 static void *
 import_main(void *arg)
@@ -158,9 +224,7 @@ import_main(void *arg)
 	struct traffic *t = im->t;
 	bool queued;
 
-	if (import_check(im) == 0 && import_read(im) == -ESHUTDOWN)
-		(void)snprintf(im->error, sizeof(im->error), "the daemon is "
-		    "stopping; '%.300s' was imported in part", im->path);
+	import_passes(im);
 	im->last.run = import_last_run;
 	im->last.done = import_last_done;
 	queued = writer_run_task(t->writer, &im->last) == 0;
