@@ -74,7 +74,7 @@ traffic_what(const struct traffic_ctx *c, const char *ip, const char *mac,
 
 /*
  * A new device of source traffic holding ip and mac (either may be "";
- * ip must be nobody's). Returns 0, or -ENOSPC when the device limit
+ * both nobody's). Returns 0, or -ENOSPC when the device limit
  * stopped it, or a negative errno.
  */
 static int
@@ -82,7 +82,7 @@ traffic_device_new(struct traffic_ctx *c, const char *ip, const char *mac,
     int64_t *ret_device_id)
 {
 	char what[ENGINE_SYSTEM_TEXT_LEN];
-	int64_t id, from;
+	int64_t id;
 	int r;
 
 	traffic_what(c, ip, mac, what, sizeof(what));
@@ -90,12 +90,11 @@ traffic_device_new(struct traffic_ctx *c, const char *ip, const char *mac,
 	    c->now_ms, &id)) < 0)
 		return r;
 	c->res->devices_added++;
-	if (ip[0] != '\0' && (r = store_address_put(c->s, id,
-	    traffic_ip_kind(ip), ip, NULL, STORE_SOURCE_TRAFFIC, c->now_ms,
-	    &from)) < 0)
+	if (ip[0] != '\0' && (r = store_traffic_address_new(c->s, id,
+	    traffic_ip_kind(ip), ip, c->now_ms)) < 0)
 		return r;
-	if (mac[0] != '\0' && (r = store_address_put(c->s, id, "mac", mac,
-	    NULL, STORE_SOURCE_TRAFFIC, c->now_ms, &from)) < 0)
+	if (mac[0] != '\0' && (r = store_traffic_address_new(c->s, id, "mac",
+	    mac, c->now_ms)) < 0)
 		return r;
 	if ((r = store_device_set_primary(c->s, id, ip, mac)) < 0)
 		return r;
@@ -232,6 +231,8 @@ traffic_vendor(struct traffic_ctx *c, int64_t id, const char *vendor,
 	bool changed;
 	int r;
 
+	if (created)
+		return store_traffic_vendor_new(c->s, id, vendor, c->now_ms);
 	if ((r = store_attr_set(c->s, id, STORE_ATTR_VENDOR,
 	    STORE_SOURCE_TRAFFIC, vendor, c->now_ms, &old, &changed)) < 0)
 		return r;
@@ -276,8 +277,9 @@ traffic_host_device(struct traffic_ctx *c, const struct traffic_host *h,
 	    (r = traffic_vendor(c, id, h->vendor,
 	    c->res->devices_added != added)) < 0)
 		return r;
-	if ((r = store_device_touch(c->s, id, seen_ms > c->now_ms ? c->now_ms :
-	    seen_ms)) < 0)
+	/* a device made just now was seen now */
+	if (c->res->devices_added == added && (r = store_device_touch(c->s, id,
+	    seen_ms > c->now_ms ? c->now_ms : seen_ms)) < 0)
 		return r;
 	slot->key = key;
 	slot->device_id = id;

@@ -335,12 +335,21 @@ int store_interaction_trim(struct store *s, int64_t n);
  * Traffic (store_traffic.c, issue 13). store_traffic_edge_add() adds in
  * (source "traffic") with app_protocol (NULL or "" keeps the stored one)
  * and sets *ret_created when the interaction is new.
+ * store_traffic_address_new() adds address value, which nobody holds, to
+ * device_id (source traffic); -EEXIST when somebody does.
+ * store_traffic_vendor_new() gives device_id, made from traffic in this
+ * transaction and without attributes yet, its vendor from traffic (what
+ * store_attr_set() would do, in two statements instead of four).
  * store_traffic_drop_primary_ip() clears the primary IP of device_id when
  * it is ip. store_traffic_fill_primary() sets the primary IP and MAC of
  * device_id where it has none (NULL or "": leave that one).
  */
 int store_traffic_edge_add(struct store *s, const struct store_interaction *in,
     const char *app_protocol, bool *ret_created);
+int store_traffic_address_new(struct store *s, int64_t device_id,
+    const char *kind, const char *value, int64_t now_ms);
+int store_traffic_vendor_new(struct store *s, int64_t device_id,
+    const char *vendor, int64_t now_ms);
 int store_traffic_drop_primary_ip(struct store *s, int64_t device_id,
     const char *ip);
 int store_traffic_fill_primary(struct store *s, int64_t device_id,

@@ -35,7 +35,12 @@ store_traffic_edge_add(struct store *s, const struct store_interaction *in,
 	sqlite3_stmt *st;
 	int r;
 
-	/* a later flow that nDPI could not name keeps the earlier name */
+	/*
+	 * UPDATE first: a live capture mostly adds to known interactions,
+	 * and an UPSERT would check the CHECK constraints of every row
+	 * (RETURNING, to tell an insert, costs a temporary table more).
+	 * A later flow that nDPI could not name keeps the earlier name.
+	 */
 	st = store_stmt(s, STMT_TRAFFIC_EDGE_UPDATE,
 	    "UPDATE interactions SET "
 	    "first_seen_ms = MIN(first_seen_ms, ?5), "
@@ -65,6 +70,50 @@ store_traffic_edge_add(struct store *s, const struct store_interaction *in,
 		return r;
 	*ret_created = true;
 	return 0;
+}
+
+int
+store_traffic_address_new(struct store *s, int64_t device_id,
+    const char *kind, const char *value, int64_t now_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_ADDR_NEW,
+	    "INSERT INTO addresses (device_id, kind, value, source, "
+	    "first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, 'traffic', ?4, "
+	    "?4)");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 4, now_ms);
+	return store_exec_stmt(s, st);
+}
+
+int
+store_traffic_vendor_new(struct store *s, int64_t device_id,
+    const char *vendor, int64_t now_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_VENDOR_NEW,
+	    "INSERT INTO device_attributes (device_id, name, source, value, "
+	    "updated_ms) VALUES (?1, 'vendor', 'traffic', ?2, ?3)");
+	int r;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, vendor, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 3, now_ms);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	/* the only vendor of the device: the one of the devices row */
+	st = store_stmt(s, STMT_TRAFFIC_VENDOR_ROW,
+	    "UPDATE devices SET vendor = ?2 WHERE id = ?1 AND vendor IS NULL");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, vendor, -1, SQLITE_STATIC);
+	return store_exec_stmt(s, st);
 }
 
 int
