@@ -221,7 +221,10 @@ traffic_resolve_ip(struct traffic_ctx *c, const struct traffic_host *h,
 	return 0;
 }
 
-/* Vendor of the MAC as a traffic value; news about a known device. */
+/*
+ * Vendor of the MAC as a traffic value; news about a known device, the
+ * only value of one created just now.
+ */
 static int
 traffic_vendor(struct traffic_ctx *c, int64_t id, const char *vendor,
     bool created)
@@ -236,7 +239,7 @@ traffic_vendor(struct traffic_ctx *c, int64_t id, const char *vendor,
 	if ((r = store_attr_set(c->s, id, STORE_ATTR_VENDOR,
 	    STORE_SOURCE_TRAFFIC, vendor, c->now_ms, &old, &changed)) < 0)
 		return r;
-	if (changed && !created) {
+	if (changed) {
 		(void)snprintf(text, sizeof(text), "vendor from traffic data "
 		    "changed from '%s' to '%s'", old != NULL ? old : "",
 		    vendor);

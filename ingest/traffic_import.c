@@ -2,12 +2,12 @@
 /*
  * This file contains "kics-query traffic import FILE [--point NAME]"
  * (issue 13): the daemon opens a pcap or pcapng file itself, reads it once
- * to prove that it is whole (a damaged file changes nothing), then a
- * second time into a flow table on a thread of its own, and hands batches
- * to the writer like a live capture, so that agents' reports go on
- * meanwhile. The two passes run at once, on two threads: the second
- * builds its flow table meanwhile and hands nothing to the writer before
- * the first found the file whole. The answer counts packets, flows, devices and interactions
+ * to prove that it is whole (a damaged file changes nothing) and a second
+ * time into a flow table, and hands batches to the writer like a live
+ * capture, so that agents' reports go on meanwhile. The two passes run at
+ * once, on two threads of their own: the second builds its flow table
+ * meanwhile and hands nothing to the writer before the first found the
+ * file whole. The answer counts packets, flows, devices and interactions
  * added, and what was skipped and why.
  *
  * THREAD SAFETY NOTES: the check thread owns the first pass's pcap handle
