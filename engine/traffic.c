@@ -21,6 +21,7 @@
 struct traffic_slot {
 	uint64_t	key;		/* hash of ip and mac; 0 = free */
 	int64_t		device_id;
+	int64_t		touched_ms;	/* last_seen_ms written, or known */
 };
 
 /* The state of applying one batch. */
@@ -251,8 +252,29 @@ traffic_vendor(struct traffic_ctx *c, int64_t id, const char *vendor,
 }
 
 /*
- * The device of host h, found or created. Returns 0, 1 when it has none
- * (device limit reached), or a negative errno.
+ * Device id was seen at seen_ms (capture time, never later than now):
+ * its last_seen_ms moves on, one statement per STORE_TOUCH_MS and host
+ * in a batch rather than one per flow.
+ */
+static int
+traffic_touch(struct traffic_ctx *c, struct traffic_slot *slot, int64_t id,
+    int64_t seen_ms)
+{
+	int r;
+
+	if (seen_ms > c->now_ms)
+		seen_ms = c->now_ms;
+	if (slot->key != 0 && seen_ms - slot->touched_ms <= STORE_TOUCH_MS)
+		return 0;
+	if ((r = store_device_touch(c->s, id, seen_ms)) < 0)
+		return r;
+	slot->touched_ms = seen_ms;
+	return 0;
+}
+
+/*
+ * The device of host h, found or created, seen at seen_ms. Returns 0, 1
+ * when it has none (device limit reached), or a negative errno.
  */
 static int
 traffic_host_device(struct traffic_ctx *c, const struct traffic_host *h,
@@ -265,6 +287,8 @@ traffic_host_device(struct traffic_ctx *c, const struct traffic_host *h,
 	int r;
 
 	if (slot->key == key) {
+		if ((r = traffic_touch(c, slot, slot->device_id, seen_ms)) < 0)
+			return r;
 		*ret_id = slot->device_id;
 		return 0;
 	}
@@ -280,9 +304,11 @@ traffic_host_device(struct traffic_ctx *c, const struct traffic_host *h,
 	    (r = traffic_vendor(c, id, h->vendor,
 	    c->res->devices_added != added)) < 0)
 		return r;
+	slot->key = 0;
 	/* a device made just now was seen now */
-	if (c->res->devices_added == added && (r = store_device_touch(c->s, id,
-	    seen_ms > c->now_ms ? c->now_ms : seen_ms)) < 0)
+	if (c->res->devices_added != added)
+		slot->touched_ms = c->now_ms;
+	else if ((r = traffic_touch(c, slot, id, seen_ms)) < 0)
 		return r;
 	slot->key = key;
 	slot->device_id = id;
@@ -339,8 +365,8 @@ traffic_apply_flow(struct traffic_ctx *c, const struct traffic_flow *f)
 	bool created;
 	int r;
 
-	if ((r = traffic_host_device(c, &f->src, f->first_seen_ms, &src)) != 0 ||
-	    (r = traffic_host_device(c, &f->dst, f->first_seen_ms, &dst)) != 0 ||
+	if ((r = traffic_host_device(c, &f->src, f->last_seen_ms, &src)) != 0 ||
+	    (r = traffic_host_device(c, &f->dst, f->last_seen_ms, &dst)) != 0 ||
 	    src == dst) {
 		if (r >= 0)
 			c->res->flows_skipped++;
@@ -363,14 +389,6 @@ traffic_apply_flow(struct traffic_ctx *c, const struct traffic_flow *f)
 	if (created)
 		c->res->interactions_added++;
 	c->res->flows_applied++;
-	if (f->last_seen_ms > f->first_seen_ms) {
-		int64_t last = f->last_seen_ms > c->now_ms ? c->now_ms :
-		    f->last_seen_ms;
-
-		if ((r = store_device_touch(c->s, src, last)) < 0 ||
-		    (r = store_device_touch(c->s, dst, last)) < 0)
-			return r;
-	}
 	return 0;
 }
 

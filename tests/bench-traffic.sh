@@ -8,7 +8,8 @@
 # then the same ratio by processor time (the daemon's, all its threads,
 # against the plain loop's), which the machine's other load does not skew.
 # usage: bench-traffic.sh KICS_EPP_PROXY KICS_QUERY BENCH_PCAP_READ
-#        [PACKETS [FLOWS]]
+#        [PACKETS [FLOWS [CLIENTS]]]
+# (CLIENTS: how many client hosts the flows come from; default one each)
 set -eu
 
 DAEMON=$1
@@ -16,6 +17,7 @@ QUERY=$2
 READ=$3
 PACKETS=${4:-1000000}
 FLOWS=${5:-50000}
+CLIENTS=${6:-$FLOWS}
 SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-traffic.XXXXXX")
@@ -28,7 +30,7 @@ trap cleanup EXIT
 trap 'exit 1' HUP INT TERM
 
 /usr/bin/python3 "$SRC/tests/traffic-bigpcap.py" "$PACKETS" "$FLOWS" \
-    "$TMP/big.pcap"
+    "$TMP/big.pcap" "$CLIENTS"
 cat >"$TMP/kics-epp.yaml" <<CONF
 data_dir: $TMP/data
 log_level: info

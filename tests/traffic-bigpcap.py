@@ -3,9 +3,10 @@
 """Writes a large pcap for the traffic-import benchmark (issue 13), fast:
 plain struct packing, no scapy.
 
-usage: traffic-bigpcap.py PACKETS FLOWS OUT.pcap
+usage: traffic-bigpcap.py PACKETS FLOWS OUT.pcap [CLIENTS]
 
-FLOWS TCP flows from 10.64.0.0/10 clients to 200 servers on port 502
+FLOWS TCP flows from CLIENTS clients in 10.64.0.0/10 (default: one per
+flow; flow i is client i mod CLIENTS's) to 200 servers on port 502
 (Modbus framing), each a SYN, a SYN-ACK and then requests and responses
 in turn, interleaved round robin until PACKETS frames are written.
 Addresses are data in a file; nothing is sent.
@@ -15,9 +16,13 @@ import sys
 
 
 def main():
-    if len(sys.argv) != 4:
+    if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
     packets, flows, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
+    clients = int(sys.argv[4]) if len(sys.argv) == 5 else flows
+    if flows > 60000 and clients < flows:
+        sys.exit("traffic-bigpcap.py: more than 60000 flows need a client "
+                 "each (the client ports would repeat)")
     req = bytes.fromhex("000100000006010300000002")
     rsp = bytes.fromhex("00010000000701030400070008")
     t0 = 1700000000
@@ -26,7 +31,7 @@ def main():
         for n in range(packets):
             i = n % flows
             step = n // flows
-            c = 0x0a400000 + i
+            c = 0x0a400000 + i % clients
             s = 0x0a000100 + (i % 200)
             sport = 1024 + (i % 60000)
             to_server = step % 2 == 0
