@@ -6,8 +6,9 @@
  * N = 1, 2, 3 … until a run no longer reaches N. Every run must end in a
  * clean state: the batch either committed or failed as a whole report by
  * report (never half a report), the database passes its integrity checks
- * (FTS5 included), and a failed report left no row behind. ASan checks
- * that no run leaks.
+ * (FTS5 included), and a failed report left no row behind. The same for
+ * a batch of monitoring-point traffic (issue 13): it is stored whole or
+ * not at all. ASan checks that no run leaks.
  */
 #include <errno.h>
 #include <sqlite3.h>
@@ -18,6 +19,7 @@
 #include "engine.h"
 #include "report-build.h"
 #include "testutil.h"
+#include "traffic.h"
 
 #define TCP KICS__EPP__V1__CONNECTION__PROTOCOL__TCP
 #define OUT KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND
@@ -237,10 +239,136 @@ test_every_sqlite_allocation_failure(void)
 	free(dir);
 }
 
+/* Rows of the tables traffic writes, to prove a failed batch wrote none. */
+static long long
+traffic_rows(const char *path)
+{
+	return q_int(path, "SELECT (SELECT COUNT(*) FROM devices) + "
+	    "(SELECT COUNT(*) FROM addresses) + (SELECT COUNT(*) FROM "
+	    "interactions) + (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) "
+	    "FROM device_attributes) + (SELECT SUM(last_seen_ms) FROM "
+	    "devices) + (SELECT SUM(packets) FROM interactions)");
+}
+
+static void
+traffic_host(struct traffic_host *h, const char *ip, const char *mac,
+    const char *vendor)
+{
+	memset(h, 0, sizeof(*h));
+	(void)snprintf(h->ip, sizeof(h->ip), "%s", ip);
+	(void)snprintf(h->mac, sizeof(h->mac), "%s", mac);
+	(void)snprintf(h->vendor, sizeof(h->vendor), "%s", vendor);
+}
+
+/*
+ * Run n: a flow from a new host to a known one, and an ARP reply that
+ * moves 10.79.0.1 between two MACs (an unauthorized holder: it moves).
+ */
+static void
+make_traffic(int n, long long now, struct traffic_flow *f,
+    struct traffic_binding *a, struct traffic_batch *b)
+{
+	char ip[TRAFFIC_IP_LEN], mac[TRAFFIC_MAC_LEN];
+
+	(void)snprintf(ip, sizeof(ip), "10.79.%d.%d", 1 + ((n >> 8) & 0x7f),
+	    n & 0xff);
+	(void)snprintf(mac, sizeof(mac), "02:fb:00:00:%02x:%02x",
+	    (unsigned)(n >> 8) & 0xff, (unsigned)n & 0xff);
+	memset(f, 0, sizeof(*f));
+	traffic_host(&f->src, ip, mac, "Fault Vendor");
+	traffic_host(&f->dst, "10.79.0.2", "02:fb:ff:ff:ff:02", "Server Vendor");
+	f->protocol = TRAFFIC_PROTO_TCP;
+	f->port = 502;
+	(void)snprintf(f->app_protocol, sizeof(f->app_protocol), "Modbus");
+	f->packets = 4;
+	f->bytes = 400;
+	f->first_seen_ms = now - 1000;
+	f->last_seen_ms = now;
+	memset(a, 0, sizeof(*a));
+	traffic_host(&a->host, "10.79.0.1", n % 2 ? "02:fb:ff:ff:ff:11" :
+	    "02:fb:ff:ff:ff:12", "");
+	a->seen_ms = now;
+	memset(b, 0, sizeof(*b));
+	(void)snprintf(b->point, sizeof(b->point), "fault");
+	b->flows = f;
+	b->n_flows = 1;
+	b->bindings = a;
+	b->n_bindings = 1;
+}
+
+static void
+test_every_traffic_allocation_failure(void)
+{
+	char *dir = testutil_mkdtemp(), path[512];
+	struct event_types *types = NULL;
+	struct engine_config cfg;
+	struct engine *e = NULL;
+	struct diag *d = diag_new();
+	struct traffic_flow f;
+	struct traffic_binding a;
+	struct traffic_batch b;
+	struct traffic_result res;
+	long long now = testutil_now_ms();
+	int run, failed_runs = 0;
+
+	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", dir);
+	CHECK(d != NULL);
+	CHECK_EQ(event_types_load_default(d, &types), 0);
+	engine_config_init(&cfg);
+	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
+	make_traffic(0, now, &f, &a, &b);
+	memset(&res, 0, sizeof(res));
+	CHECK_EQ(engine_traffic_apply(e, &b, now, &res), 0);
+
+	for (run = 1; run < FAULT_MAX_RUNS; run++) {
+		long long before = traffic_rows(path);
+		int r;
+
+		make_traffic(run, now + run * 120000LL, &f, &a, &b);
+		memset(&res, 0, sizeof(res));
+		fault_hits = 0;
+		fault_countdown = run;
+		r = engine_traffic_apply(e, &b, now + run * 120000LL, &res);
+		fault_countdown = -1;
+		/* stored whole, or not at all */
+		if (r < 0) {
+			CHECK(fault_hits > 0);
+			CHECK_EQ(traffic_rows(path), before);
+			failed_runs++;
+		} else {
+			CHECK_EQ(r, 0);
+			CHECK_EQ(res.flows_applied, 1);
+			CHECK(traffic_rows(path) > before);
+		}
+		if (run % FAULT_CHECK_EVERY == 0 || fault_hits == 0)
+			check_integrity(path);
+		if (fault_hits == 0)
+			break;
+	}
+	CHECK(run < FAULT_MAX_RUNS);
+	CHECK(failed_runs > 0);
+	(void)fprintf(stderr, "traffic fault runs: %d, of which %d failed\n",
+	    run, failed_runs);
+	/* and the engine still works: the IP moved on every stored run */
+	make_traffic(run + 1, now + (run + 1) * 120000LL, &f, &a, &b);
+	memset(&res, 0, sizeof(res));
+	CHECK_EQ(engine_traffic_apply(e, &b, now + (run + 1) * 120000LL, &res),
+	    0);
+	CHECK_EQ(res.devices_added, 1);
+	CHECK(q_int(path, "SELECT COUNT(*) FROM events WHERE category = "
+	    "'ip_moved'") > 0);
+	engine_free(e);
+	event_types_free(types);
+	diag_free(d);
+	testutil_rmtree(dir);
+	free(dir);
+}
+
 int
 main(void)
 {
 	fault_install();
 	RUN(test_every_sqlite_allocation_failure);
+	RUN(test_every_traffic_allocation_failure);
 	return 0;
 }
