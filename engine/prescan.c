@@ -136,17 +136,41 @@ enum prescan_step {
 static int prescan_fail(struct prescan_stream *s, const char *fmt, ...)
     KICS_PRINTF(2, 3);
 
+/*
+ * The path of the innermost message ("events[3].attributes[0]", "" at the
+ * top) into path (PRESCAN_PATH_LEN bytes), cut short like the reason.
+ */
+static void
+prescan_path(const struct prescan_stream *s, char *path)
+{
+	size_t n;
+
+	path[0] = '\0';
+	for (size_t d = 1; d < s->depth; d++) {
+		const struct prescan_frame *m = &s->frames[d];
+
+		n = strlen(path);
+		(void)snprintf(path + n, PRESCAN_PATH_LEN - n, "%s%s",
+		    n > 0 ? "." : "", m->name);
+		n = strlen(path);
+		if (m->repeated)
+			(void)snprintf(path + n, PRESCAN_PATH_LEN - n, "[%zu]",
+			    m->index);
+	}
+}
+
 /* Refuses the body: the reason is prefixed with the current message's path. */
 static int
 prescan_fail(struct prescan_stream *s, const char *fmt, ...)
 {
-	const char *path = s->frames[s->depth - 1].path;
+	char path[PRESCAN_PATH_LEN];
 	char msg[PRESCAN_REASON_LEN - PRESCAN_PATH_LEN - 2];
 	va_list ap;
 
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	prescan_path(s, path);
 	(void)snprintf(s->reason, sizeof(s->reason), "%s%s%s", path,
 	    *path != '\0' ? ": " : "", msg);
 	s->failed = true;
@@ -291,8 +315,6 @@ prescan_len(struct prescan_stream *s)
 {
 	const struct prescan_frame *up = &s->frames[s->depth - 1];
 	struct prescan_frame *m;
-	char path[PRESCAN_PATH_LEN];
-	size_t n;
 
 	if (s->v > prescan_room(s))
 		return prescan_bad_varint(s);
@@ -306,14 +328,10 @@ prescan_len(struct prescan_stream *s)
 	memset(m->counts, 0, sizeof(m->counts));
 	m->msg = s->f->msg;
 	m->end = s->pos + s->v;
-	(void)snprintf(path, sizeof(path), "%s%s%s", up->path,
-	    *up->path != '\0' ? "." : "", s->f->name);
-	if (s->f->max > 0) {
-		n = strlen(path);
-		(void)snprintf(path + n, sizeof(path) - n, "[%zu]",
-		    up->counts[s->f->num] - 1);
-	}
-	(void)memcpy(m->path, path, sizeof(path));
+	/* the path is formatted only for a reason (prescan_path()) */
+	m->name = s->f->name;
+	m->repeated = s->f->max > 0;
+	m->index = up->counts[s->f->num] - 1;
 	s->depth++;
 	prescan_next(s);
 	return 0;

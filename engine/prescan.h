@@ -35,7 +35,14 @@ struct prescan_frame {
 	const struct prescan_msg *msg;
 	uint64_t	end;			/* offset just past it */
 	size_t		counts[PRESCAN_MAX_FIELD]; /* per field number */
-	char		path[PRESCAN_PATH_LEN];	/* "events[3]", "" at the top */
+	/*
+	 * Its place for a reason ("events[3]"), formatted only when the
+	 * scan fails: the field's name (NULL at the top) and, for a
+	 * repeated field, its index.
+	 */
+	const char	*name;
+	size_t		index;
+	bool		repeated;
 };
 
 /*
