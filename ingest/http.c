@@ -52,15 +52,31 @@ http_reply(struct evhttp_request *req, int code, const char *phrase,
 {
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
 	size_t len = protobuf_c_message_get_packed_size(msg);
-	uint8_t *buf = xcalloc(1, len);
+	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+	struct bufferevent *bev = evcon != NULL ?
+	    evhttp_connection_get_bufferevent(evcon) : NULL;
+	struct evbuffer_iovec v;
 
-	(void)protobuf_c_message_pack(msg, buf);
-	if (evbuffer_add(out, buf, len) < 0)
-		fatalx("evbuffer_add: out of memory");
-	free(buf);
+	/* packed in place: no buffer of our own per reply */
+	if (evbuffer_reserve_space(out, (ev_ssize_t)len, &v, 1) != 1 ||
+	    v.iov_len < len)
+		fatalx("evbuffer_reserve_space: out of memory");
+	(void)protobuf_c_message_pack(msg, v.iov_base);
+	v.iov_len = len;
+	if (evbuffer_commit_space(out, &v, 1) < 0)
+		fatalx("evbuffer_commit_space failed");
 	(void)evhttp_add_header(evhttp_request_get_output_headers(req),
 	    "Content-Type", HTTP_CONTENT_TYPE);
 	evhttp_send_reply(req, code, phrase, NULL);
+	/*
+	 * evhttp queued the head and the body as two pieces, and
+	 * bufferevent_openssl makes one TLS record and one write() of each:
+	 * joined (a few hundred bytes), the reply is one record, one
+	 * segment. Nothing is written before the loop sees the socket
+	 * writable, and evhttp freed nothing of the connection above.
+	 */
+	if (bev != NULL)
+		(void)evbuffer_pullup(bufferevent_get_output(bev), -1);
 }
 
 static void
