@@ -55,6 +55,16 @@
 #define TLS_TICKET_NAME_LEN	16	/* fixed by OpenSSL's callback */
 #define TLS_TICKET_AES_LEN	32	/* AES-256-CBC */
 #define TLS_TICKET_HMAC_LEN	32	/* HMAC-SHA-256 */
+/*
+ * TLS 1.3 tickets sent after a full handshake (OpenSSL's default is 2,
+ * for clients that open connections in parallel; an agent reconnects one
+ * connection at a time and resumes with one ticket, and every resumption
+ * hands it the next). OpenSSL 3.0 makes each ticket by encoding the
+ * session, decoding it again and encoding the copy, so with a client
+ * certificate each ticket parses that certificate once more: one ticket
+ * saves one of those passes per full handshake (issue 17).
+ */
+#define TLS_TICKETS_PER_HANDSHAKE	1
 
 struct tls_ticket_key {
 	unsigned char	name[TLS_TICKET_NAME_LEN];
@@ -515,7 +525,8 @@ tls_server_tickets_setup(struct tls_server *tls)
 	    SSL_CTX_set_tlsext_ticket_key_evp_cb(tls->ctx,
 	    tls_ticket_cb) != 1 ||
 	    SSL_CTX_set_session_ticket_cb(tls->ctx, NULL,
-	    tls_ticket_decrypted_cb, NULL) != 1)
+	    tls_ticket_decrypted_cb, NULL) != 1 ||
+	    SSL_CTX_set_num_tickets(tls->ctx, TLS_TICKETS_PER_HANDSHAKE) != 1)
 		return tls_error_take("session tickets", -EINVAL);
 	(void)SSL_CTX_set_session_cache_mode(tls->ctx, SSL_SESS_CACHE_OFF);
 	return 0;

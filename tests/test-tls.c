@@ -648,6 +648,49 @@ test_server_binding(void)
 	fixture_fini(&f);
 }
 
+static int tickets_seen;	/* sessions a client got since last reset */
+
+static int
+count_ticket_cb(SSL *ssl, SSL_SESSION *session)
+{
+	(void)ssl;
+	(void)session;
+	tickets_seen++;
+	return 0;	/* OpenSSL keeps the session */
+}
+
+/*
+ * issue 17: a full TLS 1.3 handshake hands the client one ticket, not
+ * OpenSSL's default two, and that ticket still resumes.
+ */
+static void
+test_one_ticket(void)
+{
+	struct tls_server *tls;
+	struct fixture f;
+	struct outcome o, again;
+	SSL_CTX *client;
+
+	fixture_init(&f);
+	tls = server_bound_new(&f, 1, NULL);
+	client = client_new(pki_ca_cert_path(f.pki), &f.client,
+	    TLS1_3_VERSION, TLS1_3_VERSION, NULL);
+	(void)SSL_CTX_set_session_cache_mode(client, SSL_SESS_CACHE_CLIENT |
+	    SSL_SESS_CACHE_NO_INTERNAL_STORE);
+	SSL_CTX_sess_set_new_cb(client, count_ticket_cb);
+	tickets_seen = 0;
+	o = connect_once(tls, client, NULL);
+	CHECK(o.ok && !o.reused && o.session != NULL);
+	CHECK_EQ(tickets_seen, 1);
+	again = connect_once(tls, client, o.session);
+	CHECK(again.ok && again.reused);
+	SSL_SESSION_free(again.session);
+	SSL_SESSION_free(o.session);
+	SSL_CTX_free(client);
+	tls_server_free(tls);
+	fixture_fini(&f);
+}
+
 /*
  * issue 11: tickets resume at the context that made them only, so none
  * made before a revocation (which reloads the contexts) is resumed, and
@@ -788,6 +831,7 @@ main(void)
 	RUN(test_new_errors);
 	RUN(test_server_binding);
 	RUN(test_tickets);
+	RUN(test_one_ticket);
 	RUN(test_peers_close_revoked);
 	return 0;
 }
