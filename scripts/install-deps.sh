@@ -5,6 +5,9 @@
 # libgraphviz-dev and libgvc6 (whose cairo/pango plugin draws PNG) with a
 # font are for kics-query map render; graphviz, the programs, only gives
 # bench-render its baseline (kics-query never runs them).
+# nghttp2-client (h2load) and nginx are the load generator and the
+# baseline of the request-path benchmark, which runs its own nginx in a
+# temporary prefix on 127.0.0.1.
 set -eu
 
 PACKAGES="
@@ -46,6 +49,8 @@ PACKAGES="
 	libgvc6
 	fonts-dejavu-core
 	graphviz
+	nghttp2-client
+	nginx
 "
 
 missing=""
