@@ -40,7 +40,8 @@ struct tls_server;
 /*
  * Builds a server context: TLS 1.2 and 1.3 only, forward-secret AEAD
  * ciphers only, session tickets on (keys of this context only, rotated
- * hourly; one TLS 1.3 ticket per full handshake), and when verify_client is set a handshake completes only with a
+ * hourly; one TLS 1.3 ticket per full handshake), and when verify_client
+ * is set a handshake completes only with a
  * client certificate issued by ca_file, not revoked in crl_file and, when
  * server_id is set, naming that server; a ticket of a session whose client
  * certificate fails these checks is not resumed. Connections made from it
