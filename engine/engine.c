@@ -139,6 +139,18 @@ tick_save_rules(struct engine *e, int64_t now_ms)
 	return r;
 }
 
+void
+engine_wal_stats(const struct engine *e, struct store_wal_stats *ret)
+{
+	store_wal_stats(e->store, ret);
+}
+
+int
+engine_wal_handoff(struct engine *e, struct store_ckpt **ret_ckpt)
+{
+	return store_wal_handoff(e->store, ret_ckpt);
+}
+
 const char *
 engine_errmsg(const struct engine *e)
 {
@@ -317,7 +329,8 @@ engine_apply_batch(struct engine *e, struct engine_report *reports, size_t n,
 		er->reason[0] = '\0';
 		er->token[0] = '\0';
 		er->acked_sequence = 0;
-		if (report_validate(er->report, er->reason,
+		/* one validation per report: the caller's, else this one */
+		if (!er->validated && report_validate(er->report, er->reason,
 		    sizeof(er->reason)) < 0)
 			er->status = REPORT_STATUS_INVALID;
 		else

@@ -18,6 +18,7 @@
 #include "event_types.h"
 #include "kics_limits.h"
 #include "records.h"
+#include "store_wal.h"
 
 #define ENGINE_REASON_LEN 256	/* bytes of engine_report.reason */
 #define ENGINE_TOKEN_LEN 32	/* hex digits of an agent token (128 bits) */
@@ -67,6 +68,12 @@ struct engine_report {
 	 * gap in its sequence registers "EPP data lost over UDP".
 	 */
 	bool		one_way;
+	/*
+	 * The caller ran report_validate() on report and it passed (the
+	 * daemon's writer does, outside the transaction): the engine does
+	 * not check it a second time. When false the engine validates.
+	 */
+	bool		validated;
 	/* set by engine_apply_batch(): */
 	enum report_status status;
 	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */
@@ -92,6 +99,18 @@ int engine_open(const char *path, const struct engine_config *cfg,
 
 /* Closes the database cleanly (checkpoint) and frees e. NULL-safe. */
 void engine_free(struct engine *e);
+
+/*
+ * The commit statistics of e's connection (store_wal.h), for the daemon's
+ * status. Writer thread only. Never fails.
+ */
+void engine_wal_stats(const struct engine *e, struct store_wal_stats *ret);
+
+/*
+ * Hands the WAL checkpoints of e over to a second connection, returned
+ * in *ret_ckpt for a checkpointer thread: see store_wal_handoff().
+ */
+int engine_wal_handoff(struct engine *e, struct store_ckpt **ret_ckpt);
 
 /* Replaces the event types used for later reports; types is borrowed. */
 void engine_set_event_types(struct engine *e,

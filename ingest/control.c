@@ -351,7 +351,10 @@ control_states_json(const struct control *c)
 	return json;
 }
 
-/* Live status: listeners, connections, queue and database size. */
+/*
+ * Live status: listeners, connections, queue, database size and the
+ * writer's group-commit statistics.
+ */
 static void
 control_status(struct control_req *req)
 {
@@ -395,8 +398,10 @@ control_status(struct control_req *req)
 		(void)strbuf_json_string(&b, address);
 		(void)strbuf_printf(&b, ",\"port\":%u}", (unsigned)port);
 	}
+	(void)strbuf_append(&b, "],\"writer\":");
+	writer_stats_json(c->p.writer, &b);
 	states = control_states_json(c);
-	(void)strbuf_printf(&b, "],\"states\":%s}", states);
+	(void)strbuf_printf(&b, ",\"states\":%s}", states);
 	free(states);
 	if (b.error < 0)
 		fatalx("control: out of memory");

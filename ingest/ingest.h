@@ -23,6 +23,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "checkpointer.h"
 #include "engine.h"
 #include "log.h"
 
@@ -167,6 +168,35 @@ void writer_stop(struct writer *w);
 
 /* True when every submitted job has been handed back through done(). */
 bool writer_idle(struct writer *w);
+
+/* The group-commit statistics of the writer (issue 17). */
+struct writer_stats {
+	uint64_t	batches;	/* batches taken from the queue */
+	uint64_t	reports;	/* reports in them (valid or not) */
+	uint64_t	batch_last;	/* reports in the last batch */
+	uint64_t	batch_max;
+	uint64_t	prepare_us_total;	/* decoding and validation */
+	uint64_t	apply_us_total;	/* engine_apply_batch(): the
+					   transaction, COMMIT included */
+	uint64_t	drain_us_total;	/* waiting for whole checkpoints */
+	uint64_t	queue_now;	/* reports queued or unanswered */
+	uint64_t	queue_max;
+	uint64_t	uptime_us;	/* since the writer started */
+	struct store_wal_stats wal;	/* commits (store_wal.h) */
+	bool		checkpointer;	/* a checkpointer thread runs */
+	struct checkpointer_stats ckpt;	/* its figures, if so */
+};
+
+/* Copies the writer's statistics into *ret (any thread). Never fails. */
+void writer_stats(struct writer *w, struct writer_stats *ret);
+
+struct strbuf;
+/*
+ * Appends the statistics as one JSON object (writer_stats.c; the names
+ * are documented in docs/operations.md). Never fails: strbuf keeps its
+ * own out-of-memory state.
+ */
+void writer_stats_json(struct writer *w, struct strbuf *b);
 
 /*
  * Stops the writer, waits for its thread, then frees the engine (a clean

@@ -1,13 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * This file contains the writer: a bounded queue of decoded reports and
- * the one thread that owns the engine, commits whatever has arrived in one
- * transaction (group commit) and hands the outcome back to the loop.
+ * This file contains the writer: a bounded queue of pre-scanned reports
+ * and the one thread that owns the engine. Per batch it decodes and
+ * validates each report once, outside the transaction, commits the valid
+ * ones in one transaction (group commit), hands the outcome back to the
+ * loop and keeps the group-commit statistics. WAL checkpoints run on the
+ * checkpointer thread (checkpointer.c), never inside the writer's COMMIT.
  *
  * THREAD SAFETY NOTES: every field below the mutex line is protected by
- * mtx. engine and types are touched only by the writer thread once it
- * runs. done_ev belongs to the loop; the thread only makes it active,
- * which libevent allows when evthread_use_pthreads() was called.
+ * mtx. engine, types and ckpt are touched only by the writer thread once
+ * it runs (ckpt's own calls are thread-safe). done_ev belongs to the loop;
+ * the thread only makes it active, which libevent allows when
+ * evthread_use_pthreads() was called, and only when the loop has not been
+ * told yet (done_pending): one wakeup collects every finished job.
+ * The loop signals cond only when the writer waits on it (waiting).
  */
 #include <assert.h>
 #include <errno.h>
@@ -19,6 +25,7 @@
 
 #include <event2/event.h>
 
+#include "checkpointer.h"
 #include "clock.h"
 #include "engine.h"
 #include "event_types.h"
@@ -26,11 +33,15 @@
 #include "kics_limits.h"
 #include "rules.h"
 #include "log.h"
+#include "validate.h"
 
 #define WRITER_TICK_MS	1000	/* engine_tick() period when idle */
 #define WRITER_RETICK_MS 10	/* when engine_tick() has more to do */
 
 #define WRITER_NOTICES	8	/* system events waiting for the writer */
+
+#define WRITER_DRAIN_WAIT_MS	2000	/* at most, for a whole checkpoint */
+#define WRITER_DRAIN_BACKOFF_MS	1000	/* after one left frames behind */
 
 /* A system event asked for by the loop thread. */
 struct writer_notice {
@@ -44,6 +55,10 @@ struct writer {
 	struct engine	*engine;	/* writer thread only */
 	struct event_types *types;	/* in the engine; writer only */
 	struct event	*done_ev;	/* loop: delivers finished jobs */
+	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
+	uint64_t	kick_frames;	/* WAL frames at the last kick */
+	int64_t		drain_after_ms;	/* no drain before (backoff) */
+	int64_t		start_us;	/* when the thread started */
 
 	pthread_mutex_t	mtx;
 	pthread_cond_t	cond;		/* queue, new_types, stopping */
@@ -63,84 +78,177 @@ struct writer {
 	struct writer_task *tasks_done;	/* run, for the loop */
 	struct writer_task **tasks_done_tail;
 	bool		stopping;
+	bool		waiting;	/* the thread waits on cond */
+	bool		done_pending;	/* done_ev made active, not run */
+	struct writer_stats stats;	/* the thread's figures */
 };
 
 /*
- * Runs one batch through the engine. The jobs stay counted in jobs and
- * bytes until the loop has answered them (writer_done_cb()), so memory
- * stays bounded by the queue limits while a batch is being committed and
- * while its replies wait for the loop.
+ * Decodes and validates job, once, outside any transaction. protobuf-c's
+ * cost is bounded by the pre-scan the submitter ran. Returns true when
+ * the report may go to the engine; otherwise job is answered as invalid.
  */
-/*
- * Decodes the wire bytes of job, when it came as bytes. protobuf-c's cost
- * is bounded by the pre-scan the submitter ran; a job that does not decode
- * keeps a NULL report and is answered as invalid.
- */
-static void
-writer_decode(struct writer_job *job)
+static bool
+writer_prepare(struct writer_job *job)
 {
-	if (job->report != NULL || job->body == NULL)
-		return;
-	job->report = kics__epp__v1__agent_report__unpack(NULL, job->bytes,
-	    job->body);
-	free(job->body);
-	job->body = NULL;
+	job->status = REPORT_STATUS_INVALID;
+	job->acked_sequence = 0;
+	job->token[0] = '\0';
+	job->reason[0] = '\0';
+	if (job->report == NULL && job->body != NULL) {
+		job->report = kics__epp__v1__agent_report__unpack(NULL,
+		    job->bytes, job->body);
+		free(job->body);
+		job->body = NULL;
+	}
+	if (job->report == NULL) {
+		(void)snprintf(job->reason, sizeof(job->reason),
+		    "not an AgentReport");
+		return false;
+	}
+	return report_validate(job->report, job->reason,
+	    sizeof(job->reason)) == 0;
 }
 
+/* Counts a batch of n reports (writer thread). */
 static void
-writer_apply(struct writer *w, struct writer_job *batch)
+writer_count(struct writer *w, size_t n, int64_t prepare_us,
+    int64_t apply_us)
 {
-	struct engine_report *reports;
-	struct writer_job *job;
-	size_t n = 0, i;
-	int r;
+	struct writer_stats *st = &w->stats;
 
-	for (job = batch; job != NULL; job = job->next)
-		n++;
-	reports = xcalloc(n, sizeof(*reports));
-	for (job = batch, i = 0; job != NULL; job = job->next, i++) {
-		writer_decode(job);
-		reports[i].report = job->report;
-		reports[i].server_id = job->server_id;
-		reports[i].one_way = job->one_way;
-		(void)memcpy(reports[i].source, job->source,
-		    sizeof(reports[i].source));
-	}
-	r = engine_apply_batch(w->engine, reports, n,
-	    clock_wall_ms());
-	/* the engine saw no report where the bytes did not decode */
-	for (job = batch, i = 0; job != NULL; job = job->next, i++)
-		if (job->report == NULL) {
-			reports[i].status = REPORT_STATUS_INVALID;
-			(void)snprintf(reports[i].reason,
-			    sizeof(reports[i].reason), "not an AgentReport");
-		}
-	if (r < 0)
-		log_warnx("writer: batch of %zu reports not stored: %s (%s)",
-		    n, strerror(-r), engine_errmsg(w->engine));
-	for (job = batch, i = 0; job != NULL; job = job->next, i++) {
-		job->status = reports[i].status;
-		job->acked_sequence = reports[i].acked_sequence;
-		(void)memcpy(job->token, reports[i].token, sizeof(job->token));
-		(void)memcpy(job->reason, reports[i].reason,
-		    sizeof(job->reason));
-		job->reason[sizeof(job->reason) - 1] = '\0';
-		/* A failed batch was logged above, once. */
-		if (r == 0 && job->status == REPORT_STATUS_FAILED)
-			log_warnx("writer: report %llu of agent '%s' not "
-			    "stored: %s", (unsigned long long)
-			    job->report->sequence, job->report->agent_id,
-			    job->reason);
-	}
-	free(reports);
+	(void)pthread_mutex_lock(&w->mtx);
+	st->batches++;
+	st->reports += n;
+	st->batch_last = n;
+	if (n > st->batch_max)
+		st->batch_max = n;
+	st->prepare_us_total += (uint64_t)prepare_us;
+	st->apply_us_total += (uint64_t)apply_us;
+	engine_wal_stats(w->engine, &st->wal);
+	(void)pthread_mutex_unlock(&w->mtx);
+}
+
+/* Copies the engine's outcome er into job. */
+static void
+writer_outcome(struct writer_job *job, const struct engine_report *er,
+    int r)
+{
+	job->status = er->status;
+	job->acked_sequence = er->acked_sequence;
+	(void)memcpy(job->token, er->token, sizeof(job->token));
+	(void)memcpy(job->reason, er->reason, sizeof(job->reason));
+	job->reason[sizeof(job->reason) - 1] = '\0';
+	/* A failed batch was logged by the caller, once. */
+	if (r == 0 && job->status == REPORT_STATUS_FAILED)
+		log_warnx("writer: report %llu of agent '%s' not stored: %s",
+		    (unsigned long long)job->report->sequence,
+		    job->report->agent_id, job->reason);
+}
+
+/* Hands finished jobs to the loop, waking it only when it sleeps. */
+static void
+writer_hand_back(struct writer *w, struct writer_job *batch)
+{
+	struct writer_job *job;
+	bool wake;
 
 	(void)pthread_mutex_lock(&w->mtx);
 	*w->done_tail = batch;
 	for (job = batch; job->next != NULL; job = job->next)
 		;
 	w->done_tail = &job->next;
+	wake = !w->done_pending;
+	w->done_pending = true;
 	(void)pthread_mutex_unlock(&w->mtx);
-	event_active(w->done_ev, EV_READ, 0);
+	if (wake)
+		event_active(w->done_ev, EV_READ, 0);
+}
+
+/*
+ * Runs one batch through the engine: the valid reports in one
+ * transaction. The jobs stay counted in jobs and bytes until the loop has
+ * answered them (writer_done_cb()), so memory stays bounded by the queue
+ * limits while a batch is being committed and while its replies wait for
+ * the loop.
+ */
+static void
+writer_apply(struct writer *w, struct writer_job *batch)
+{
+	struct engine_report *reports;
+	struct writer_job *job, **jobs;
+	size_t n = 0, valid = 0, i;
+	int64_t t0 = clock_mono_us(), t1;
+	int r = 0;
+
+	for (job = batch; job != NULL; job = job->next)
+		n++;
+	reports = xcalloc(n, sizeof(*reports));
+	jobs = xcalloc(n, sizeof(*jobs));
+	for (job = batch; job != NULL; job = job->next) {
+		if (!writer_prepare(job))
+			continue;
+		jobs[valid] = job;
+		reports[valid].report = job->report;
+		reports[valid].validated = true;
+		reports[valid].server_id = job->server_id;
+		reports[valid].one_way = job->one_way;
+		(void)memcpy(reports[valid].source, job->source,
+		    sizeof(reports[valid].source));
+		valid++;
+	}
+	t1 = clock_mono_us();
+	if (valid > 0)
+		r = engine_apply_batch(w->engine, reports, valid,
+		    clock_wall_ms());
+	if (r < 0)
+		log_warnx("writer: batch of %zu reports not stored: %s (%s)",
+		    valid, strerror(-r), engine_errmsg(w->engine));
+	for (i = 0; i < valid; i++)
+		writer_outcome(jobs[i], &reports[i], r);
+	free(reports);
+	free(jobs);
+	writer_count(w, n, t1 - t0, clock_mono_us() - t1);
+	writer_hand_back(w, batch);
+}
+
+/*
+ * After a commit: kicks the checkpointer every CHECKPOINTER_KICK_FRAMES
+ * new frames and, past CHECKPOINTER_DRAIN_FRAMES, waits between batches
+ * for a checkpoint of the whole WAL. Under steady load the writer begins
+ * its next transaction before a PASSIVE checkpoint catches up, so the WAL
+ * would never start over; a whole checkpoint just before the next BEGIN
+ * lets it start over (and journal_size_limit shrink it). Its cost is the
+ * frames since the last PASSIVE one, paid here, never inside a COMMIT.
+ */
+static void
+writer_checkpoint(struct writer *w)
+{
+	struct store_wal_stats ws;
+	int64_t t0, now;
+	int r;
+
+	if (w->ckpt == NULL)
+		return;
+	engine_wal_stats(w->engine, &ws);
+	if (ws.wal_frames < w->kick_frames)
+		w->kick_frames = 0;	/* the WAL started over */
+	if (ws.wal_frames - w->kick_frames >= CHECKPOINTER_KICK_FRAMES) {
+		w->kick_frames = ws.wal_frames;
+		checkpointer_kick(w->ckpt);
+	}
+	now = clock_mono_ms();
+	if (ws.wal_frames < CHECKPOINTER_DRAIN_FRAMES ||
+	    now < w->drain_after_ms)
+		return;
+	t0 = clock_mono_us();
+	r = checkpointer_drain(w->ckpt, WRITER_DRAIN_WAIT_MS);
+	(void)pthread_mutex_lock(&w->mtx);
+	w->stats.drain_us_total += (uint64_t)(clock_mono_us() - t0);
+	(void)pthread_mutex_unlock(&w->mtx);
+	/* a reader pins the WAL: let it finish before trying again */
+	if (r < 0)
+		w->drain_after_ms = now + WRITER_DRAIN_BACKOFF_MS;
 }
 
 static void
@@ -173,7 +281,9 @@ writer_wait(struct writer *w, int64_t next_tick)
 		until.tv_sec++;
 		until.tv_nsec -= 1000000000;
 	}
+	w->waiting = true;
 	(void)pthread_cond_timedwait(&w->cond, &w->mtx, &until);
+	w->waiting = false;
 }
 
 /* Runs administration tasks and hands them back to the loop. */
@@ -181,6 +291,7 @@ static void
 writer_run_tasks(struct writer *w, struct writer_task *tasks)
 {
 	struct writer_task *t;
+	bool wake;
 
 	for (t = tasks; t != NULL; t = t->next)
 		t->run(t, w->engine);
@@ -189,8 +300,11 @@ writer_run_tasks(struct writer *w, struct writer_task *tasks)
 	for (t = tasks; t->next != NULL; t = t->next)
 		;
 	w->tasks_done_tail = &t->next;
+	wake = !w->done_pending;
+	w->done_pending = true;
 	(void)pthread_mutex_unlock(&w->mtx);
-	event_active(w->done_ev, EV_READ, 0);
+	if (wake)
+		event_active(w->done_ev, EV_READ, 0);
 }
 
 static void *
@@ -255,9 +369,10 @@ writer_main(void *arg)
 		}
 		if (tasks != NULL)
 			writer_run_tasks(w, tasks);
-		if (batch != NULL)
+		if (batch != NULL) {
 			writer_apply(w, batch);
-		else if (stop)
+			writer_checkpoint(w);
+		} else if (stop)
 			break;
 		/* Also under steady load, where the queue is never empty. */
 		if (!stop)
@@ -277,6 +392,7 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	(void)pthread_mutex_lock(&w->mtx);
+	w->done_pending = false;
 	tasks = w->tasks_done;
 	w->tasks_done = NULL;
 	w->tasks_done_tail = &w->tasks_done;
@@ -298,6 +414,28 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 		t->next = NULL;
 		t->done(t);
 	}
+}
+
+/*
+ * Hands the WAL checkpoints to a checkpointer thread. A database without a
+ * WAL file (tests on :memory:) or a connection that cannot be opened keep
+ * SQLite's inline checkpoints; only a thread that cannot start fails.
+ */
+static int
+writer_ckpt_start(struct writer *w)
+{
+	struct store_ckpt *c = NULL;
+	int r;
+
+	r = engine_wal_handoff(w->engine, &c);
+	if (r == -EINVAL)
+		return 0;
+	if (r < 0) {
+		log_warnx("no checkpointer thread: %s; checkpoints stay "
+		    "inline, ignoring", engine_errmsg(w->engine));
+		return 0;
+	}
+	return checkpointer_new(c, &w->ckpt);
 }
 
 int
@@ -327,6 +465,9 @@ writer_new(struct event_base *base, struct engine *e,
 		r = -ENOMEM;
 		goto out;
 	}
+	if ((r = writer_ckpt_start(w)) < 0)
+		goto out;
+	w->start_us = clock_mono_us();
 	if ((r = pthread_create(&w->thread, NULL, writer_main, w)) != 0) {
 		r = -r;
 		goto out;
@@ -359,7 +500,11 @@ writer_submit(struct writer *w, struct writer_job *job)
 		w->queue_tail = &job->next;
 		w->jobs++;
 		w->bytes += job->bytes;
-		(void)pthread_cond_signal(&w->cond);
+		if (w->jobs > w->stats.queue_max)
+			w->stats.queue_max = w->jobs;
+		/* a busy writer takes the whole queue when its batch ends */
+		if (w->waiting)
+			(void)pthread_cond_signal(&w->cond);
 	}
 	(void)pthread_mutex_unlock(&w->mtx);
 	return r;
@@ -450,6 +595,21 @@ writer_idle(struct writer *w)
 }
 
 void
+writer_stats(struct writer *w, struct writer_stats *ret)
+{
+	(void)pthread_mutex_lock(&w->mtx);
+	*ret = w->stats;
+	ret->queue_now = w->jobs;
+	(void)pthread_mutex_unlock(&w->mtx);
+	ret->uptime_us = (uint64_t)(clock_mono_us() - w->start_us);
+	ret->checkpointer = w->ckpt != NULL;
+	if (w->ckpt != NULL)
+		checkpointer_stats(w->ckpt, &ret->ckpt);
+	else
+		(void)memset(&ret->ckpt, 0, sizeof(ret->ckpt));
+}
+
+void
 writer_free(struct writer *w)
 {
 	if (w == NULL)
@@ -458,6 +618,8 @@ writer_free(struct writer *w)
 		writer_stop(w);
 		(void)pthread_join(w->thread, NULL);
 	}
+	/* after the writer's last commit, before the engine's close */
+	checkpointer_free(w->ckpt);
 	/* The thread drained the queue; answer what it handed back. */
 	if (w->done_ev != NULL) {
 		writer_done_cb(-1, 0, w);

@@ -202,6 +202,11 @@ status_daemon_table(struct query_db *db, const char *live)
 		(void)show_section(db, live, "$.listeners", "Listeners", &s);
 		(void)show_section(db, live, "$.udp_receivers",
 		    "UDP receivers", &s);
+		/* -EINVAL: a daemon from before the statistics */
+		(void)printf("\nGroup commit\n");
+		if (query_json_rows(db, live, "$.writer", show_pairs,
+		    NULL) < 0)
+			(void)printf("  none\n");
 	} else
 		(void)printf("\nListeners\n");
 	(void)printf("\n");
@@ -221,6 +226,7 @@ status_csv(struct query_db *db, const char *live, const char *json)
 		bool		live;
 	} parts[] = {
 		{ "$", "daemon", true }, { "$.listeners", "listener", true },
+		{ "$.writer", "writer", true },
 		{ "$", "status", false }, { "$.servers", "server", false },
 		{ "$.connectors", "connector", false },
 	};

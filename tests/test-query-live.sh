@@ -117,7 +117,7 @@ try:
     r = kq("status", "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(r.stdout.lstrip("\ufeff"), newline="")))
     sections = {x["section"] for x in rows}
-    check(r.returncode == 0 and sections == {"daemon", "listener", "status", "server"}, "status csv sections %s" % sections)
+    check(r.returncode == 0 and sections == {"daemon", "listener", "writer", "status", "server"}, "status csv sections %s" % sections)
     check({"section": "listener", "row": "0", "field": "port", "value": str(PORT)} in rows, "status csv listener port")
     check({"section": "daemon", "row": "0", "field": "pid", "value": str(daemon.pid)} in rows, "status csv daemon pid")
     r = kq("status")

@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_wal.h"
 
 enum store_stmt {
 	STMT_BEGIN,
@@ -115,6 +116,8 @@ struct store {
 	size_t		n_fts;
 	size_t		cap_fts;
 	size_t		fts_savepoint;	/* n_fts at SAVEPOINT */
+	struct store_wal_stats wal;	/* store_wal.c */
+	bool		wal_handed_off;	/* a checkpointer does the work */
 };
 
 /* Writes the queued full-text rows; 0 or a negative errno. */
@@ -128,6 +131,9 @@ void store_fts_truncate(struct store *s, size_t keep);
  */
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt slot,
     const char *sql);
+
+/* Counts one COMMIT that took us microseconds (store_wal.c). */
+void store_wal_commit_timed(struct store *s, int64_t us);
 
 /* Maps an SQLite result code to a negative errno and keeps the message. */
 int store_error(struct store *s, int rc);

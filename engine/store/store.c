@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "clock.h"
 #include "embedded.h"
 #include "log.h"	/* KICS_PRINTF */
 #include "store-private.h"
@@ -291,6 +292,7 @@ store_open(const char *path, char *errbuf, size_t errlen,
 	    &persist_wal);
 	if ((r = store_configure(s)) < 0 || (r = store_migrate(s, path)) < 0)
 		goto out;
+	store_wal_init(s);
 	*ret_store = s;
 	s = NULL;
 out:
@@ -338,12 +340,16 @@ store_begin(struct store *s)
 int
 store_commit(struct store *s)
 {
+	int64_t t0;
 	int r;
 
 	/* the full-text rows of the transaction go in together, last */
 	if ((r = store_fts_flush(s)) < 0)
 		return r;
-	return store_simple(s, STMT_COMMIT, "COMMIT");
+	t0 = clock_mono_us();
+	if ((r = store_simple(s, STMT_COMMIT, "COMMIT")) == 0)
+		store_wal_commit_timed(s, clock_mono_us() - t0);
+	return r;
 }
 
 int

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * The write-ahead log of the writer's connection (issue 17): the timing of
+ * its commits, and the second connection that checkpoints the WAL into
+ * the database file so that no checkpoint runs inside the writer's COMMIT.
+ *
+ * THREAD SAFETY: store_wal_stats() and store_wal_handoff() belong to the
+ * thread that owns the store (the writer). A struct store_ckpt is another
+ * SQLite connection to the same file and belongs to one thread (the
+ * checkpointer's); it may run while the writer commits.
+ */
+#ifndef KICS_STORE_WAL_H
+#define KICS_STORE_WAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* What the writer's connection measured of its commits. */
+struct store_wal_stats {
+	uint64_t	commits;	/* COMMITs that succeeded */
+	uint64_t	commit_us_total;	/* wall time of their COMMIT */
+	uint64_t	commit_us_last;
+	uint64_t	commit_us_max;
+	uint64_t	wal_frames;	/* frames in the WAL after the last
+					   commit (SQLite's WAL hook) */
+	uint64_t	inline_checkpoints;	/* run inside a COMMIT (no
+						   checkpointer attached) */
+};
+
+/*
+ * Copies the commit statistics of s into *ret. Never fails.
+ */
+void store_wal_stats(const struct store *s, struct store_wal_stats *ret);
+
+/*
+ * Installs the WAL hook that counts frames and, until store_wal_handoff()
+ * is called, checkpoints inline (PASSIVE, at STORE_WAL_INLINE_FRAMES,
+ * what SQLite's automatic checkpoint does). Called by store_open().
+ */
+void store_wal_init(struct store *s);
+
+#define STORE_WAL_INLINE_FRAMES	10000	/* inline checkpoint threshold */
+#define STORE_WAL_LIMIT_BYTES	(64 * 1024 * 1024)	/* journal_size_limit */
+
+struct store_ckpt;
+
+/* The outcome of one store_ckpt_run(). */
+struct store_ckpt_result {
+	uint64_t	log_frames;	/* frames in the WAL */
+	uint64_t	done_frames;	/* of them in the database file now */
+	int64_t		wal_bytes;	/* size of the -wal file */
+	bool		complete;	/* every frame is in the database
+					   file: the next write transaction
+					   starts the WAL over */
+};
+
+/*
+ * Stops s's own checkpoints (no checkpoint runs inside its COMMIT from
+ * now on) and opens a second connection to the same database for a
+ * checkpointer thread. Returns 0 and a connection freed with
+ * store_ckpt_free(); -EINVAL for a database without a WAL file (such as
+ * :memory:), -ENOMEM or -EIO, with s unchanged.
+ */
+int store_wal_handoff(struct store *s, struct store_ckpt **ret_ckpt);
+
+/*
+ * Runs one PASSIVE checkpoint on c: copies what it can of the WAL into
+ * the database file without waiting for the writer or readers, and syncs
+ * the database file when it copied everything. Returns 0 with the outcome
+ * in *ret, or -EBUSY (another checkpoint runs), -EIO.
+ */
+int store_ckpt_run(struct store_ckpt *c, struct store_ckpt_result *ret);
+
+/* The last database message of c; borrowed until the next call on c. */
+const char *store_ckpt_errmsg(const struct store_ckpt *c);
+
+/* Closes c. NULL-safe. */
+void store_ckpt_free(struct store_ckpt *c);
+
+#endif

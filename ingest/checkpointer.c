@@ -1,0 +1,214 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the checkpointer thread (checkpointer.h): PASSIVE
+ * checkpoints of the WAL on a connection of its own, once a second, when
+ * the writer kicks it, and whole checkpoints the writer waits for when the
+ * WAL passed its bound.
+ *
+ * THREAD SAFETY NOTES: every field below the mutex line is protected by
+ * mtx; ckpt is used by the thread only (and by checkpointer_free() after
+ * the thread was joined).
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "checkpointer.h"
+#include "clock.h"
+#include "ingest.h"
+#include "log.h"
+
+struct checkpointer {
+	pthread_t	thread;
+	bool		thread_started;
+	struct store_ckpt *ckpt;	/* the thread's connection */
+
+	pthread_mutex_t	mtx;
+	pthread_cond_t	cond;		/* kicks, drains and stop */
+	pthread_cond_t	done_cond;	/* a checkpoint finished */
+	uint64_t	asked;		/* generation asked for by drains */
+	uint64_t	begun;		/* generation of the running one */
+	uint64_t	finished;	/* generation of the last finished */
+	int		last_r;		/* its outcome, as drain returns */
+	bool		kicked;
+	bool		stopping;
+	struct checkpointer_stats stats;
+};
+
+/* Adds ms to now on CLOCK_MONOTONIC. */
+static void
+deadline(struct timespec *ts, int64_t ms)
+{
+	(void)clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+/* Runs one checkpoint and counts it; mtx is not held. */
+static int
+checkpointer_run(struct checkpointer *cp, uint64_t *prev_done)
+{
+	struct store_ckpt_result res;
+	int64_t t0 = clock_mono_us(), us;
+	uint64_t copied;
+	int r;
+
+	r = store_ckpt_run(cp->ckpt, &res);
+	us = clock_mono_us() - t0;
+	(void)pthread_mutex_lock(&cp->mtx);
+	if (r < 0) {
+		cp->stats.failures++;
+		(void)pthread_mutex_unlock(&cp->mtx);
+		/* -EBUSY: a checkpoint of the writer's own, at its close */
+		if (r != -EBUSY)
+			log_warnx("checkpoint failed: %s, ignoring",
+			    store_ckpt_errmsg(cp->ckpt));
+		return -EIO;
+	}
+	/* done_frames counts from the start of the WAL, which may restart */
+	copied = res.done_frames >= *prev_done ? res.done_frames - *prev_done :
+	    res.done_frames;
+	*prev_done = res.complete ? 0 : res.done_frames;
+	if (copied > 0) {
+		cp->stats.runs++;
+		cp->stats.frames_last = copied;
+		cp->stats.frames_total += copied;
+		cp->stats.us_last = (uint64_t)us;
+		cp->stats.us_total += (uint64_t)us;
+		if ((uint64_t)us > cp->stats.us_max)
+			cp->stats.us_max = (uint64_t)us;
+	}
+	if (!res.complete)
+		cp->stats.incomplete++;
+	cp->stats.wal_frames = res.log_frames;
+	cp->stats.wal_bytes = res.wal_bytes;
+	if (res.wal_bytes > cp->stats.wal_bytes_max)
+		cp->stats.wal_bytes_max = res.wal_bytes;
+	(void)pthread_mutex_unlock(&cp->mtx);
+	return res.complete ? 0 : -EBUSY;
+}
+
+static void *
+checkpointer_main(void *arg)
+{
+	struct checkpointer *cp = arg;
+	struct timespec until;
+	uint64_t gen, prev_done = 0;
+	bool stop;
+	int r;
+
+	for (;;) {
+		(void)pthread_mutex_lock(&cp->mtx);
+		if (!cp->kicked && !cp->stopping && cp->asked == cp->finished) {
+			deadline(&until, CHECKPOINTER_PERIOD_MS);
+			(void)pthread_cond_timedwait(&cp->cond, &cp->mtx,
+			    &until);
+		}
+		cp->kicked = false;
+		stop = cp->stopping;
+		gen = cp->begun = cp->asked;
+		(void)pthread_mutex_unlock(&cp->mtx);
+
+		/* also the last one, after the writer's last commit */
+		r = checkpointer_run(cp, &prev_done);
+
+		(void)pthread_mutex_lock(&cp->mtx);
+		cp->finished = gen;
+		cp->last_r = r;
+		(void)pthread_cond_broadcast(&cp->done_cond);
+		(void)pthread_mutex_unlock(&cp->mtx);
+		if (stop)
+			break;
+	}
+	return NULL;
+}
+
+int
+checkpointer_new(struct store_ckpt *c, struct checkpointer **ret_cp)
+{
+	struct checkpointer *cp;
+	pthread_condattr_t ca;
+	int r;
+
+	cp = xcalloc(1, sizeof(*cp));
+	cp->ckpt = c;
+	(void)pthread_mutex_init(&cp->mtx, NULL);
+	(void)pthread_condattr_init(&ca);
+	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	(void)pthread_cond_init(&cp->cond, &ca);
+	(void)pthread_cond_init(&cp->done_cond, &ca);
+	(void)pthread_condattr_destroy(&ca);
+	if ((r = pthread_create(&cp->thread, NULL, checkpointer_main,
+	    cp)) != 0) {
+		checkpointer_free(cp);
+		return -r;
+	}
+	cp->thread_started = true;
+	*ret_cp = cp;
+	return 0;
+}
+
+void
+checkpointer_kick(struct checkpointer *cp)
+{
+	(void)pthread_mutex_lock(&cp->mtx);
+	if (!cp->kicked) {
+		cp->kicked = true;
+		(void)pthread_cond_signal(&cp->cond);
+	}
+	(void)pthread_mutex_unlock(&cp->mtx);
+}
+
+int
+checkpointer_drain(struct checkpointer *cp, int64_t timeout_ms)
+{
+	struct timespec until;
+	uint64_t want;
+	int r = 0;
+
+	deadline(&until, timeout_ms);
+	(void)pthread_mutex_lock(&cp->mtx);
+	cp->stats.drains++;
+	/* one that is running may have begun before the caller's commit */
+	want = ++cp->asked;
+	(void)pthread_cond_signal(&cp->cond);
+	while (cp->finished < want && r == 0)
+		r = pthread_cond_timedwait(&cp->done_cond, &cp->mtx, &until);
+	r = cp->finished >= want ? cp->last_r : -ETIMEDOUT;
+	(void)pthread_mutex_unlock(&cp->mtx);
+	return r;
+}
+
+void
+checkpointer_stats(struct checkpointer *cp, struct checkpointer_stats *ret)
+{
+	(void)pthread_mutex_lock(&cp->mtx);
+	*ret = cp->stats;
+	(void)pthread_mutex_unlock(&cp->mtx);
+}
+
+void
+checkpointer_free(struct checkpointer *cp)
+{
+	if (cp == NULL)
+		return;
+	if (cp->thread_started) {
+		(void)pthread_mutex_lock(&cp->mtx);
+		cp->stopping = true;
+		(void)pthread_cond_signal(&cp->cond);
+		(void)pthread_mutex_unlock(&cp->mtx);
+		(void)pthread_join(cp->thread, NULL);
+	}
+	store_ckpt_free(cp->ckpt);
+	(void)pthread_cond_destroy(&cp->done_cond);
+	(void)pthread_cond_destroy(&cp->cond);
+	(void)pthread_mutex_destroy(&cp->mtx);
+	free(cp);
+}

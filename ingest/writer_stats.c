@@ -1,0 +1,86 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the group-commit statistics of the writer and the
+ * checkpointer as the "writer" object of the daemon's live status
+ * (kics-query status), issue 17.
+ */
+#include <stdint.h>
+
+#include "ingest.h"
+#include "strbuf.h"
+
+/* Microseconds as milliseconds with three decimals. */
+static double
+ms(uint64_t us)
+{
+	return (double)us / 1000.0;
+}
+
+/* a / b, 0 when b is 0. */
+static double
+ratio(uint64_t a, uint64_t b)
+{
+	return b > 0 ? (double)a / (double)b : 0.0;
+}
+
+/* Batches, queue, decoding and COMMIT. */
+static void
+writer_stats_commit(struct strbuf *b, const struct writer_stats *st)
+{
+	(void)strbuf_printf(b, "\"batches\":%llu,\"reports\":%llu,"
+	    "\"batch_last\":%llu,\"batch_mean\":%.2f,\"batch_max\":%llu,"
+	    "\"queue_now\":%llu,\"queue_max\":%llu,",
+	    (unsigned long long)st->batches, (unsigned long long)st->reports,
+	    (unsigned long long)st->batch_last,
+	    ratio(st->reports, st->batches),
+	    (unsigned long long)st->batch_max,
+	    (unsigned long long)st->queue_now,
+	    (unsigned long long)st->queue_max);
+	(void)strbuf_printf(b, "\"commits\":%llu,\"commit_ms_last\":%.3f,"
+	    "\"commit_ms_mean\":%.3f,\"commit_ms_max\":%.3f,"
+	    "\"commit_ms_total\":%.3f,\"apply_ms_total\":%.3f,"
+	    "\"prepare_ms_total\":%.3f,\"uptime_s\":%.3f,",
+	    (unsigned long long)st->wal.commits, ms(st->wal.commit_us_last),
+	    ratio(st->wal.commit_us_total, st->wal.commits) / 1000.0,
+	    ms(st->wal.commit_us_max), ms(st->wal.commit_us_total),
+	    ms(st->apply_us_total), ms(st->prepare_us_total),
+	    ms(st->uptime_us) / 1000.0);
+}
+
+/* The WAL and its checkpoints. */
+static void
+writer_stats_wal(struct strbuf *b, const struct writer_stats *st)
+{
+	const struct checkpointer_stats *c = &st->ckpt;
+
+	(void)strbuf_printf(b, "\"checkpointer\":\"%s\",\"wal_frames\":%llu,"
+	    "\"wal_bytes\":%lld,\"wal_bytes_max\":%lld,",
+	    st->checkpointer ? "thread" : "inline",
+	    (unsigned long long)st->wal.wal_frames, (long long)c->wal_bytes,
+	    (long long)c->wal_bytes_max);
+	(void)strbuf_printf(b, "\"checkpoints\":%llu,"
+	    "\"checkpoint_pages_last\":%llu,\"checkpoint_pages_total\":%llu,"
+	    "\"checkpoint_ms_last\":%.3f,\"checkpoint_ms_max\":%.3f,"
+	    "\"checkpoint_ms_total\":%.3f,\"checkpoints_incomplete\":%llu,"
+	    "\"checkpoint_failures\":%llu,\"checkpoint_drains\":%llu,"
+	    "\"drain_ms_total\":%.3f,\"inline_checkpoints\":%llu",
+	    (unsigned long long)c->runs, (unsigned long long)c->frames_last,
+	    (unsigned long long)c->frames_total, ms(c->us_last),
+	    ms(c->us_max), ms(c->us_total),
+	    (unsigned long long)c->incomplete,
+	    (unsigned long long)c->failures, (unsigned long long)c->drains,
+	    ms(st->drain_us_total),
+	    (unsigned long long)st->wal.inline_checkpoints);
+}
+
+void
+writer_stats_json(struct writer *w, struct strbuf *b)
+{
+	struct writer_stats st;
+
+	writer_stats(w, &st);
+	(void)strbuf_append(b, "{");
+	writer_stats_commit(b, &st);
+	writer_stats_wal(b, &st);
+	(void)strbuf_append(b, "}");
+}

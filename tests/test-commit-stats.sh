@@ -1,0 +1,133 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# The writer's group-commit statistics end to end (issue 17): kics-agent-sim
+# sends reports over TLS to the real daemon, then kics-query status shows
+# them live in its three formats and the figures add up (every report
+# counted is a report acked, batches and commits happened, the checkpointer
+# thread, not the writer's COMMIT, copied the WAL into the database). A
+# clean stop leaves an empty WAL and a database that passes integrity_check.
+# usage: test-commit-stats.sh KICS_EPP_PROXY KICS_AGENT_SIM KICS_QUERY
+set -eu
+DAEMON=$1
+SIM=$2
+QUERY=$3
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-commit-stats.XXXXXX")
+trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
+exec python3 - "$DAEMON" "$SIM" "$QUERY" "$TMP" <<'PY'
+import csv, io, json, os, signal, socket, sqlite3, subprocess, sys, time
+
+DAEMON, SIM, KQ, TMP = sys.argv[1:5]
+DATA = os.path.join(TMP, "data")
+failures = checks = 0
+
+def check(cond, what):
+    global failures, checks
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+def kq(*args):
+    e = dict(os.environ, NO_COLOR="1")
+    return subprocess.run([KQ, "--data-dir", DATA] + list(args),
+                          capture_output=True, env=e, text=True)
+
+def writer():
+    r = kq("status", "--format", "json")
+    check(r.returncode == 0, "status --format json: %s" % r.stderr)
+    return json.loads(r.stdout)["daemon"]["writer"]
+
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+PORT = s.getsockname()[1]
+s.close()
+conf = os.path.join(TMP, "kics-epp.yaml")
+open(conf, "w").write("""data_dir: %s
+integration_servers:
+  - name: stats
+    address: 127.0.0.1
+    port: %d
+event_types: %s/conf/event-types.yaml
+""" % (DATA, PORT, os.environ["KICS_SOURCE_ROOT"]))
+logpath = os.path.join(TMP, "daemon.log")
+log = open(logpath, "w")
+daemon = subprocess.Popen([DAEMON, "--config", conf, "--foreground"],
+                          stdout=log, stderr=log)
+try:
+    for _ in range(400):
+        if "ready:" in open(logpath).read():
+            break
+        check(daemon.poll() is None, "daemon running")
+        time.sleep(0.05)
+    w0 = writer()
+    check(w0["reports"] == 0 and w0["batches"] == 0,
+          "no report counted before any was sent: %s" % w0)
+    check(w0["checkpointer"] == "thread", "a checkpointer thread runs")
+
+    sim = subprocess.run([SIM, "--port", str(PORT), "--ca",
+                          os.path.join(DATA, "pki", "ca.pem"), "--agents",
+                          "20", "--reports", "10", "--events-per-report",
+                          "10", "--connections-per-report", "20",
+                          "--quiet", "--json"], capture_output=True,
+                         text=True)
+    check(sim.returncode == 0, "kics-agent-sim: %s %s" % (sim.stdout,
+                                                          sim.stderr))
+    acked = json.loads(sim.stdout)["acked"]
+    check(acked == 200, "every report acked: %d" % acked)
+    # the checkpointer runs at least once a second
+    time.sleep(1.5)
+    w = writer()
+    check(w["reports"] == acked, "reports counted %d == reports acked %d"
+          % (w["reports"], acked))
+    check(1 <= w["batches"] <= w["reports"], "batches: %s" % w)
+    check(w["batch_max"] >= w["batch_mean"] >= 1 and
+          w["batch_last"] >= 1, "batch sizes: %s" % w)
+    check(abs(w["batch_mean"] - w["reports"] / w["batches"]) < 0.01,
+          "batch_mean is reports / batches: %s" % w)
+    check(w["commits"] >= w["batches"], "a commit per batch at least: %s"
+          % w)
+    check(0 < w["commit_ms_mean"] <= w["commit_ms_max"] <
+          w["commit_ms_total"] <= w["apply_ms_total"],
+          "commit times: %s" % w)
+    check(w["prepare_ms_total"] > 0, "decoding timed: %s" % w)
+    check(w["queue_now"] == 0 and 1 <= w["queue_max"] <= acked,
+          "queue depth: %s" % w)
+    check(w["checkpoints"] >= 1 and w["checkpoint_pages_total"] >= 1 and
+          w["checkpoint_ms_max"] > 0, "the checkpointer copied pages: %s"
+          % w)
+    check(w["inline_checkpoints"] == 0 and w["checkpoint_failures"] == 0,
+          "no checkpoint inside a COMMIT, none failed: %s" % w)
+    check(w["wal_bytes"] > 0 and w["wal_bytes_max"] >= w["wal_bytes"],
+          "WAL size: %s" % w)
+    check(w["uptime_s"] > 1, "uptime: %s" % w)
+
+    r = kq("status", "--format", "csv")
+    check(r.returncode == 0, "status --format csv")
+    rows = list(csv.reader(io.StringIO(r.stdout)))
+    got = {row[2]: row[3] for row in rows if row[0] == "writer"}
+    check(int(got.get("reports", -1)) == acked and "commit_ms_mean" in got
+          and "checkpoint_pages_total" in got, "csv writer section: %s"
+          % got)
+    r = kq("status")
+    check(r.returncode == 0 and "Group commit" in r.stdout and
+          "batch_mean" in r.stdout and "checkpoint_ms_max" in r.stdout,
+          "status table has the group-commit section: %s" % r.stdout)
+finally:
+    if daemon.poll() is None:
+        daemon.send_signal(signal.SIGTERM)
+    rc = daemon.wait(timeout=30)
+check(rc == 0, "clean stop: exit %d" % rc)
+wal = os.path.join(DATA, "kics-epp.db-wal")
+check(not os.path.exists(wal) or os.path.getsize(wal) == 0,
+      "empty WAL after a clean stop")
+con = sqlite3.connect("file:%s/kics-epp.db?mode=ro" % DATA, uri=True)
+check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok",
+      "integrity_check")
+check(con.execute("SELECT COUNT(*) FROM agents").fetchone()[0] == 20,
+      "the 20 agents are stored")
+con.close()
+if failures:
+    print(open(logpath).read(), file=sys.stderr)
+print("%d checks, %d failed" % (checks, failures))
+sys.exit(1 if failures else 0)
+PY
