@@ -183,6 +183,7 @@ struct writer_stats {
 	uint64_t	queue_max;
 	uint64_t	uptime_us;	/* since the writer started */
 	struct store_wal_stats wal;	/* commits (store_wal.h) */
+	struct store_sync_stats sync;	/* fsync times (store_wal.h) */
 	bool		checkpointer;	/* a checkpointer thread runs */
 	struct checkpointer_stats ckpt;	/* its figures, if so */
 };

@@ -602,6 +602,7 @@ writer_stats(struct writer *w, struct writer_stats *ret)
 	ret->queue_now = w->jobs;
 	(void)pthread_mutex_unlock(&w->mtx);
 	ret->uptime_us = (uint64_t)(clock_mono_us() - w->start_us);
+	store_sync_stats(&ret->sync);
 	ret->checkpointer = w->ckpt != NULL;
 	if (w->ckpt != NULL)
 		checkpointer_stats(w->ckpt, &ret->ckpt);

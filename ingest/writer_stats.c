@@ -47,6 +47,23 @@ writer_stats_commit(struct strbuf *b, const struct writer_stats *st)
 	    ms(st->uptime_us) / 1000.0);
 }
 
+/* The fsyncs inside COMMITs and inside checkpoints. */
+static void
+writer_stats_sync(struct strbuf *b, const struct writer_stats *st)
+{
+	const struct store_sync_stats *y = &st->sync;
+
+	(void)strbuf_printf(b, "\"fsyncs\":%llu,\"fsync_ms_mean\":%.3f,"
+	    "\"fsync_ms_max\":%.3f,\"fsync_ms_total\":%.3f,"
+	    "\"checkpoint_fsyncs\":%llu,\"checkpoint_fsync_ms_max\":%.3f,"
+	    "\"checkpoint_fsync_ms_total\":%.3f,",
+	    (unsigned long long)y->commit_syncs,
+	    ratio(y->commit_sync_us_total, y->commit_syncs) / 1000.0,
+	    ms(y->commit_sync_us_max), ms(y->commit_sync_us_total),
+	    (unsigned long long)y->ckpt_syncs, ms(y->ckpt_sync_us_max),
+	    ms(y->ckpt_sync_us_total));
+}
+
 /* The WAL and its checkpoints. */
 static void
 writer_stats_wal(struct strbuf *b, const struct writer_stats *st)
@@ -81,6 +98,7 @@ writer_stats_json(struct writer *w, struct strbuf *b)
 	writer_stats(w, &st);
 	(void)strbuf_append(b, "{");
 	writer_stats_commit(b, &st);
+	writer_stats_sync(b, &st);
 	writer_stats_wal(b, &st);
 	(void)strbuf_append(b, "}");
 }

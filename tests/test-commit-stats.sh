@@ -90,6 +90,14 @@ try:
           w["commit_ms_total"] <= w["apply_ms_total"],
           "commit times: %s" % w)
     check(w["prepare_ms_total"] > 0, "decoding timed: %s" % w)
+    # a COMMIT that wrote nothing (maintenance with nothing to do) syncs
+    # nothing; one that starts the WAL over syncs its header too
+    check(w["batches"] <= w["fsyncs"] <= 2 * w["commits"] and
+          0 < w["fsync_ms_mean"] <= w["fsync_ms_max"] and
+          w["fsync_ms_total"] <= w["commit_ms_total"],
+          "the fsyncs timed apart, within the COMMITs: %s" % w)
+    check(w["checkpoint_fsyncs"] >= 1 and w["checkpoint_fsync_ms_total"]
+          <= w["checkpoint_ms_total"], "the checkpoints' fsyncs: %s" % w)
     check(w["queue_now"] == 0 and 1 <= w["queue_max"] <= acked,
           "queue depth: %s" % w)
     check(w["checkpoints"] >= 1 and w["checkpoint_pages_total"] >= 1 and

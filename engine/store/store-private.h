@@ -132,6 +132,21 @@ void store_fts_truncate(struct store *s, size_t keep);
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt slot,
     const char *sql);
 
+/*
+ * The name of the VFS that times fsyncs (store_vfs.c), registering it on
+ * first use; NULL (SQLite's default VFS) if it cannot be registered.
+ */
+const char *store_vfs_name(void);
+
+/* What the calling thread's fsyncs are counted as (store_vfs.c). */
+enum store_sync_role {
+	STORE_SYNC_NONE,		/* not counted */
+	STORE_SYNC_COMMIT,		/* the writer's COMMIT */
+	STORE_SYNC_CHECKPOINT,		/* store_ckpt_run() */
+	STORE_SYNC_ROLE_MAX
+};
+void store_vfs_role(enum store_sync_role role);
+
 /* Counts one COMMIT that took us microseconds (store_wal.c). */
 void store_wal_commit_timed(struct store *s, int64_t us);
 

@@ -239,7 +239,7 @@ store_configure(struct store *s)
 	    "PRAGMA foreign_keys = ON;"
 	    "PRAGMA cache_size = -65536;"
 	    "PRAGMA secure_delete = OFF;"
-	    "PRAGMA wal_autocheckpoint = 10000;"
+	    /* no wal_autocheckpoint: store_wal_init()'s hook replaces it */
 	    /* savepoint journals stay in memory: bounded by one report */
 	    "PRAGMA temp_store = MEMORY;";
 
@@ -272,7 +272,7 @@ store_open(const char *path, char *errbuf, size_t errlen,
 		}
 	}
 	r = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, store_vfs_name());
 	if (r != SQLITE_OK) {
 		r = store_error(s, r);
 		goto out;
@@ -347,7 +347,10 @@ store_commit(struct store *s)
 	if ((r = store_fts_flush(s)) < 0)
 		return r;
 	t0 = clock_mono_us();
-	if ((r = store_simple(s, STMT_COMMIT, "COMMIT")) == 0)
+	store_vfs_role(STORE_SYNC_COMMIT);
+	r = store_simple(s, STMT_COMMIT, "COMMIT");
+	store_vfs_role(STORE_SYNC_NONE);
+	if (r == 0)
 		store_wal_commit_timed(s, clock_mono_us() - t0);
 	return r;
 }

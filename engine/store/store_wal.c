@@ -86,7 +86,7 @@ store_wal_handoff(struct store *s, struct store_ckpt **ret_ckpt)
 	if ((c = calloc(1, sizeof(*c))) == NULL)
 		return -ENOMEM;
 	rc = sqlite3_open_v2(path, &c->db, SQLITE_OPEN_READWRITE |
-	    SQLITE_OPEN_NOMUTEX, NULL);
+	    SQLITE_OPEN_NOMUTEX, store_vfs_name());
 	if (rc != SQLITE_OK) {
 		r = rc == SQLITE_NOMEM ? -ENOMEM : -EIO;
 		(void)snprintf(s->errmsg, sizeof(s->errmsg), "checkpointer: "
@@ -126,8 +126,10 @@ store_ckpt_run(struct store_ckpt *c, struct store_ckpt_result *ret)
 	struct stat sb;
 	int log = 0, done = 0, rc;
 
+	store_vfs_role(STORE_SYNC_CHECKPOINT);
 	rc = sqlite3_wal_checkpoint_v2(c->db, "main",
 	    SQLITE_CHECKPOINT_PASSIVE, &log, &done);
+	store_vfs_role(STORE_SYNC_NONE);
 	if (rc != SQLITE_OK) {
 		(void)snprintf(c->errmsg, sizeof(c->errmsg), "%s",
 		    sqlite3_errmsg(c->db));

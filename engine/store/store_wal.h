@@ -45,6 +45,24 @@ void store_wal_init(struct store *s);
 #define STORE_WAL_INLINE_FRAMES	10000	/* inline checkpoint threshold */
 #define STORE_WAL_LIMIT_BYTES	(64 * 1024 * 1024)	/* journal_size_limit */
 
+/*
+ * The time of the fsyncs (xSync) made through the store's VFS, for the
+ * whole process: inside the writer's COMMITs (with synchronous=FULL the
+ * WAL's, one per commit, two when the WAL starts over) and inside
+ * checkpoints (the WAL's, then the database file's).
+ */
+struct store_sync_stats {
+	uint64_t	commit_syncs;
+	uint64_t	commit_sync_us_total;
+	uint64_t	commit_sync_us_max;
+	uint64_t	ckpt_syncs;
+	uint64_t	ckpt_sync_us_total;
+	uint64_t	ckpt_sync_us_max;
+};
+
+/* Copies the process's sync timings into *ret (any thread). */
+void store_sync_stats(struct store_sync_stats *ret);
+
 struct store_ckpt;
 
 /* The outcome of one store_ckpt_run(). */
