@@ -66,7 +66,8 @@ print(json.dumps(json.load(sys.stdin)["daemon"].get("writer", {})))'
 }
 
 # every agent's first report (host, applications) and its token first
-sim --reports 1 >/dev/null
+sim --reports 1 >"$TMP/warmup" ||
+    echo "warm-up had failures: $(cat "$TMP/warmup")"
 before=$(status)
 # a run with errors still has figures to show (its summary counts them)
 out=$(sim --rate "$RATE" --duration "$DURATION") || true
