@@ -75,7 +75,8 @@ struct writer_job {
 	 * The report, owned by the submitter: decoded already, or NULL with
 	 * body set, the wire bytes (bytes of them, pre-scanned) that the
 	 * writer decodes into report, so that decoding never runs on the
-	 * loop. The submitter frees both in done().
+	 * loop. The writer decodes and validates each report once, outside
+	 * its transaction. The submitter frees both in done().
 	 */
 	Kics__Epp__V1__AgentReport *report;
 	uint8_t		*body;
@@ -101,9 +102,11 @@ struct rules;
  * freed by writer_free(), also when this fails) and is the only caller of
  * the engine: it applies everything queued in one engine_apply_batch()
  * (group commit) and calls engine_tick() about once a second. Results
- * are handed back on base. Returns 0 and a writer the caller frees with
- * writer_free(), or a negative errno when the thread or the event cannot
- * be created.
+ * are handed back on base. For a database with a WAL file it also starts
+ * the checkpointer thread (checkpointer.h), which takes the checkpoints
+ * off the writer's connection. Returns 0 and a writer the caller frees
+ * with writer_free(), or a negative errno when a thread or the event
+ * cannot be created.
  */
 int writer_new(struct event_base *base, struct engine *e,
     struct event_types *types, struct rules *rules,
@@ -200,8 +203,9 @@ struct strbuf;
 void writer_stats_json(struct writer *w, struct strbuf *b);
 
 /*
- * Stops the writer, waits for its thread, then frees the engine (a clean
- * close) and the event types. Jobs still queued are handed back as
+ * Stops the writer, waits for its thread, stops the checkpointer after a
+ * last checkpoint, then frees the engine (a clean close) and the event
+ * types. Jobs still queued are handed back as
  * REPORT_STATUS_FAILED only if the thread could not run them. NULL-safe.
  * Must be called on the loop thread while base still exists.
  */
