@@ -126,10 +126,12 @@ void engine_set_rules(struct engine *e, struct rules *rules);
 
 /*
  * Applies n reports in one transaction, each report all-or-nothing, and
- * commits durably (synchronous=FULL). Sets status, acked_sequence and reason
- * of every element. Returns 0 when the transaction committed; a negative
- * errno when the whole batch failed, in which case every report that was
- * not INVALID is FAILED and nothing was stored.
+ * commits durably (synchronous=FULL). Reports not marked validated are
+ * checked with report_validate() first, outside the transaction; the
+ * others are trusted to have passed it. Sets status, acked_sequence and
+ * reason of every element. Returns 0 when the transaction committed; a
+ * negative errno when the whole batch failed, in which case every report
+ * that was not INVALID is FAILED and nothing was stored.
  */
 int engine_apply_batch(struct engine *e, struct engine_report *reports,
     size_t n, int64_t now_ms);

@@ -51,9 +51,25 @@ deadline(struct timespec *ts, int64_t ms)
 	}
 }
 
-/* Runs one checkpoint and counts it; mtx is not held. */
+/*
+ * What the last checkpoint saw, to count the frames each one copies:
+ * SQLite reports the frames of the WAL and how many of them are in the
+ * database file, both counted from the WAL's start.
+ */
+struct ckpt_mark {
+	uint64_t	log;
+	uint64_t	done;
+};
+
+/*
+ * Runs one checkpoint and counts it; mtx is not held. A WAL shorter than
+ * last time started over in between: then every frame in the database
+ * file is new (a WAL that started over and grew past its old length
+ * between two checkpoints is counted short; with a kick every
+ * CHECKPOINTER_KICK_FRAMES that takes a reader pinning it).
+ */
 static int
-checkpointer_run(struct checkpointer *cp, uint64_t *prev_done)
+checkpointer_run(struct checkpointer *cp, struct ckpt_mark *mark)
 {
 	struct store_ckpt_result res;
 	int64_t t0 = clock_mono_us(), us;
@@ -72,10 +88,10 @@ checkpointer_run(struct checkpointer *cp, uint64_t *prev_done)
 			    store_ckpt_errmsg(cp->ckpt));
 		return -EIO;
 	}
-	/* done_frames counts from the start of the WAL, which may restart */
-	copied = res.done_frames >= *prev_done ? res.done_frames - *prev_done :
-	    res.done_frames;
-	*prev_done = res.complete ? 0 : res.done_frames;
+	copied = res.log_frames < mark->log || res.done_frames < mark->done ?
+	    res.done_frames : res.done_frames - mark->done;
+	mark->log = res.log_frames;
+	mark->done = res.done_frames;
 	if (copied > 0) {
 		cp->stats.runs++;
 		cp->stats.frames_last = copied;
@@ -100,7 +116,8 @@ checkpointer_main(void *arg)
 {
 	struct checkpointer *cp = arg;
 	struct timespec until;
-	uint64_t gen, prev_done = 0;
+	struct ckpt_mark mark = { 0, 0 };
+	uint64_t gen;
 	bool stop;
 	int r;
 
@@ -117,7 +134,7 @@ checkpointer_main(void *arg)
 		(void)pthread_mutex_unlock(&cp->mtx);
 
 		/* also the last one, after the writer's last commit */
-		r = checkpointer_run(cp, &prev_done);
+		r = checkpointer_run(cp, &mark);
 
 		(void)pthread_mutex_lock(&cp->mtx);
 		cp->finished = gen;

@@ -181,6 +181,9 @@ struct writer_stats {
 	uint64_t	prepare_us_total;	/* decoding and validation */
 	uint64_t	apply_us_total;	/* engine_apply_batch(): the
 					   transaction, COMMIT included */
+	uint64_t	prepare_cpu_us_total;	/* the same as the writer
+						   thread's CPU time */
+	uint64_t	apply_cpu_us_total;
 	uint64_t	drain_us_total;	/* waiting for whole checkpoints */
 	uint64_t	queue_now;	/* reports queued or unanswered */
 	uint64_t	queue_max;

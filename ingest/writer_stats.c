@@ -39,11 +39,13 @@ writer_stats_commit(struct strbuf *b, const struct writer_stats *st)
 	(void)strbuf_printf(b, "\"commits\":%llu,\"commit_ms_last\":%.3f,"
 	    "\"commit_ms_mean\":%.3f,\"commit_ms_max\":%.3f,"
 	    "\"commit_ms_total\":%.3f,\"apply_ms_total\":%.3f,"
-	    "\"prepare_ms_total\":%.3f,\"uptime_s\":%.3f,",
+	    "\"prepare_ms_total\":%.3f,\"apply_cpu_ms_total\":%.3f,"
+	    "\"prepare_cpu_ms_total\":%.3f,\"uptime_s\":%.3f,",
 	    (unsigned long long)st->wal.commits, ms(st->wal.commit_us_last),
 	    ratio(st->wal.commit_us_total, st->wal.commits) / 1000.0,
 	    ms(st->wal.commit_us_max), ms(st->wal.commit_us_total),
 	    ms(st->apply_us_total), ms(st->prepare_us_total),
+	    ms(st->apply_cpu_us_total), ms(st->prepare_cpu_us_total),
 	    ms(st->uptime_us) / 1000.0);
 }
 

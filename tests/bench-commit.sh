@@ -100,6 +100,16 @@ print("writer time: in transactions %.1f %% of wall, COMMIT %.1f %% of wall "
          100 * d["commit_ms_total"] / max(d["apply_ms_total"], 1e-9),
          d["commit_ms_total"] / max(d["commits"], 1), a["commit_ms_max"],
          100 * d["prepare_ms_total"] / wall))
+cpu = d.get("apply_cpu_ms_total", 0) + d.get("prepare_cpu_ms_total", 0)
+print("writer CPU: %.1f %% of wall, of it decode+validate %.1f %% "
+      "(%.3f ms per report)" % (100 * cpu / wall,
+      100 * d.get("prepare_cpu_ms_total", 0) / max(cpu, 1e-9),
+      d.get("prepare_cpu_ms_total", 0) / max(d["reports"], 1)))
+print("fsyncs in COMMIT: %d, mean %.1f ms, %.1f %% of COMMIT time; in "
+      "checkpoints: %d, %.1f ms" % (d.get("fsyncs", 0),
+      d.get("fsync_ms_total", 0) / max(d.get("fsyncs", 0), 1),
+      100 * d.get("fsync_ms_total", 0) / max(d["commit_ms_total"], 1e-9),
+      d.get("checkpoint_fsyncs", 0), d.get("checkpoint_fsync_ms_total", 0)))
 print("checkpoints (%s): %d runs, %d pages, %.1f ms total, max %.1f ms; "
       "inline %d; drains %d (%.1f ms waited); WAL now %.1f MiB, max %.1f MiB"
       % (a["checkpointer"], d["checkpoints"], d["checkpoint_pages_total"],

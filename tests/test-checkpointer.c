@@ -77,7 +77,7 @@ wal_frames(struct fixture *f)
 static void
 test_drain_starts_wal_over(void)
 {
-	struct checkpointer_stats st;
+	struct checkpointer_stats st, again;
 	struct store_wal_stats ws;
 	struct fixture f;
 	uint64_t before;
@@ -96,6 +96,11 @@ test_drain_starts_wal_over(void)
 	CHECK(st.drains == 1 && st.failures == 0);
 	CHECK_EQ(st.wal_frames, before);
 	CHECK(st.wal_bytes > 0 && st.wal_bytes_max >= st.wal_bytes);
+	/* nothing new: nothing counted again */
+	CHECK_EQ(checkpointer_drain(f.cp, 5000), 0);
+	checkpointer_stats(f.cp, &again);
+	CHECK_EQ(again.frames_total, st.frames_total);
+	CHECK_EQ(again.runs, st.runs);
 	/* everything was copied: the next transaction starts the WAL over */
 	write_events(&f, 1);
 	CHECK(wal_frames(&f) < before);

@@ -89,7 +89,9 @@ try:
     check(0 < w["commit_ms_mean"] <= w["commit_ms_max"] <
           w["commit_ms_total"] <= w["apply_ms_total"],
           "commit times: %s" % w)
-    check(w["prepare_ms_total"] > 0, "decoding timed: %s" % w)
+    check(0 < w["prepare_cpu_ms_total"] <= w["prepare_ms_total"] + 1 and
+          0 < w["apply_cpu_ms_total"] <= w["apply_ms_total"] + 1,
+          "decoding and transactions timed, CPU within wall: %s" % w)
     # a COMMIT that wrote nothing (maintenance with nothing to do) syncs
     # nothing; one that starts the WAL over syncs its header too
     check(w["batches"] <= w["fsyncs"] <= 2 * w["commits"] and
