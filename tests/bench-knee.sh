@@ -113,6 +113,9 @@ echo "$AGENTS agents, 10 events and 20 connections per report," \
 sim --reports 1 >/dev/null || { echo "FAIL: registration"; exit 1; }
 closed=$(measure --warmup "$WARMUP" --duration $((WARMUP + STEP)))
 line "closed loop" "$closed"
+python3 -c 'import json, sys
+s = json.loads(sys.argv[1])
+print("mean report body: %.0f bytes" % (s["bytes_sent"] / s["sent"]))' "$closed"
 : >"$TMP/steps"
 for rate in $RATES; do
 	out=$(measure --rate "$rate" --open-loop --warmup "$WARMUP" \
