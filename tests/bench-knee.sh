@@ -22,7 +22,7 @@ SIM=$2
 STEP=${3:-8}
 shift 2
 [ $# -eq 0 ] || shift
-RATES=${*:-500 1000 1500 2000 2500 3000}
+RATES=${*:-250 500 1000 1500 2000 2500 3000}
 AGENTS=1000
 WARMUP=3	# s: each run's 1,000 TLS handshakes fall in it, not measured
 P99_LIMIT_MS=250
@@ -58,6 +58,7 @@ event_types: $SRC/conf/event-types.yaml
 rules: $SRC/conf/rules.yaml
 END_CONF
 
+: >"$TMP/log"
 "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/log" &
 PID=$!
 until grep -q 'ready:' "$TMP/log"; do
@@ -81,13 +82,20 @@ sim() {	# extra options...; the tokens keep the agents' identity across runs
 }
 
 # One run: prints its JSON with the daemon's CPU ms per acked report and
-# the load average added.
+# the load average added. Past the knee an open-loop run may see no report
+# of its measured part acked in time (the simulator then exits 1): that is
+# a result, only other errors are failures.
 measure() {
 	before=$(cpu_ticks)
-	out=$(sim "$@") || { echo "FAIL: kics-agent-sim: $out" >&2; exit 1; }
+	out=$(sim "$@") || true
 	after=$(cpu_ticks)
 	python3 -c 'import json, os, sys
-s = json.loads(sys.argv[1])
+try:
+    s = json.loads(sys.argv[1])
+except ValueError:
+    sys.exit("FAIL: kics-agent-sim: " + sys.argv[1])
+if s["errors"] or s["acked"] + s["warmup_acked"] == 0:
+    sys.exit("FAIL: kics-agent-sim: " + sys.argv[1])
 ticks = int(sys.argv[3]) - int(sys.argv[2])
 hz = os.sysconf("SC_CLK_TCK")
 n = s["acked"] + s["warmup_acked"]
@@ -100,11 +108,14 @@ line() {	# LABEL JSON → one line
 	python3 -c 'import json, sys
 s = json.loads(sys.argv[2])
 lat = s["latency_ms"]
-print("%-22s acked %6.0f/s  p50 %7.1f  p99 %7.1f  max %7.1f ms  "
-    "busy %d  unsent %d  errors %d  daemon CPU %.2f ms/report  load %s"
-    % (sys.argv[1], s["reports_per_s"], lat["p50"], lat["p99"], lat["max"],
-    s["busy"], s["unsent"], s["errors"], s["daemon_cpu_ms_per_report"],
-    s["load"]))' "$1" "$2"
+if s["acked"]:
+    what = "acked %6.0f/s  p50 %7.1f  p99 %7.1f  max %7.1f ms" % (
+        s["reports_per_s"], lat["p50"], lat["p99"], lat["max"])
+else:
+    what = "no report due after the warmup was acked before the end"
+print("%-22s %s  busy %d  unsent %d  errors %d  daemon CPU %.2f ms/report  "
+    "load %s" % (sys.argv[1], what, s["busy"], s["unsent"], s["errors"],
+    s["daemon_cpu_ms_per_report"], s["load"]))' "$1" "$2"
 }
 
 echo "$AGENTS agents, 10 events and 20 connections per report," \
@@ -117,11 +128,16 @@ python3 -c 'import json, sys
 s = json.loads(sys.argv[1])
 print("mean report body: %.0f bytes" % (s["bytes_sent"] / s["sent"]))' "$closed"
 : >"$TMP/steps"
+# Steps up to the first one whose p99 passes the limit: the knee is below.
 for rate in $RATES; do
 	out=$(measure --rate "$rate" --open-loop --warmup "$WARMUP" \
 	    --duration $((WARMUP + STEP)))
 	line "open loop $rate/s" "$out"
 	echo "$out" >>"$TMP/steps"
+	python3 -c 'import json, sys
+s = json.loads(sys.argv[1])
+sys.exit(0 if s["acked"] and s["latency_ms"]["p99"] <= float(sys.argv[2])
+    else 1)' "$out" "$P99_LIMIT_MS" || break
 done
 rss=$(sed -n 's/^VmHWM:[[:space:]]*\([0-9]*\) kB/\1/p' "/proc/$PID/status")
 
@@ -132,7 +148,7 @@ closed = json.loads(sys.argv[2])
 limit, goal = float(sys.argv[3]), float(sys.argv[4])
 held, passed = None, None
 for s in steps:
-    if s["latency_ms"]["p99"] <= limit and s["errors"] == 0:
+    if s["acked"] and s["latency_ms"]["p99"] <= limit:
         held = s
     else:
         passed = s
@@ -150,6 +166,8 @@ else:
     # where p99 crosses the limit, linearly between the two steps
     x0, y0 = held["offered_per_s"], held["latency_ms"]["p99"]
     x1, y1 = passed["offered_per_s"], passed["latency_ms"]["p99"]
+    if not passed["acked"]:
+        y1 = float("inf")
     knee = x0 + (x1 - x0) * (limit - y0) / (y1 - y0) if y1 > y0 else x0
     print("knee: ack p99 passes %.0f ms between %.0f and %.0f reports/s "
         "offered, about %.0f" % (limit, x0, x1, knee))
