@@ -10,8 +10,9 @@
 #      offered rate at which the ack p99 passes 250 ms;
 #   3. the daemon's peak memory (VmHWM) against the 128 MB budget of
 #      docs/performance.md: above it the benchmark fails.
-# Every run starts with WARMUP seconds that are not measured (the agents'
-# TLS handshakes). Each line carries the load average of the machine and
+# Every run starts with a warmup that is not measured (the agents' TLS
+# handshakes): WARMUP seconds, open loop plus the time in which every agent
+# sent its first report. Each line carries the load average of the machine and
 # the daemon's CPU time per acked report (warmup and handshakes included),
 # which holds better than rates on a shared machine.
 # usage: bench-knee.sh KICS_EPP_PROXY KICS_AGENT_SIM [STEP_S [RATE...]]
@@ -47,6 +48,9 @@ user: root
 limits:
   # every simulated agent connects from 127.0.0.1
   max_connections_per_address: 2000
+  # 1,000 agents connect at once at the start of each run; on a loaded
+  # machine their handshakes may take longer than the default 10 s
+  handshake_timeout_s: 60
 integration_servers:
   - name: bench
     address: 127.0.0.1
@@ -119,9 +123,15 @@ print("%-22s %s  busy %d  unsent %d  errors %d  daemon CPU %.2f ms/report  "
 }
 
 echo "$AGENTS agents, 10 events and 20 connections per report," \
-    "$STEP s per step after $WARMUP s of warmup, load $(load)"
-# Every agent registers once, so that the runs below measure reports only.
-sim --reports 1 >/dev/null || { echo "FAIL: registration"; exit 1; }
+    "$STEP s per step after a warmup, load $(load)"
+# Every agent registers once, so that the runs below measure reports only;
+# agents that failed (a loaded machine) try again, the others send a
+# second report.
+tries=0
+until out=$(sim --reports 1); do
+	tries=$((tries + 1))
+	[ "$tries" -lt 3 ] || { echo "FAIL: registration: $out"; exit 1; }
+done
 closed=$(measure --warmup "$WARMUP" --duration $((WARMUP + STEP)))
 line "closed loop" "$closed"
 python3 -c 'import json, sys
@@ -130,8 +140,11 @@ print("mean report body: %.0f bytes" % (s["bytes_sent"] / s["sent"]))' "$closed"
 : >"$TMP/steps"
 # Steps up to the first one whose p99 passes the limit: the knee is below.
 for rate in $RATES; do
-	out=$(measure --rate "$rate" --open-loop --warmup "$WARMUP" \
-	    --duration $((WARMUP + STEP)))
+	# open loop, agent i first sends at i / rate s: all first reports
+	# (and their handshakes) fall in the warmup
+	w=$((WARMUP + (AGENTS + rate - 1) / rate))
+	out=$(measure --rate "$rate" --open-loop --warmup "$w" \
+	    --duration $((w + STEP)))
 	line "open loop $rate/s" "$out"
 	echo "$out" >>"$TMP/steps"
 	python3 -c 'import json, sys
