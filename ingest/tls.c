@@ -40,6 +40,13 @@
 #define TLS_ERROR_TEXT_LEN	512	/* bytes kept for tls_last_error() */
 #define TLS_SID_CTX_LEN		32	/* SSL_MAX_SID_CTX_LENGTH */
 #define TLS_ID_DIGITS_MAX	18	/* a server id in decimal, < 10^18 */
+/*
+ * Largest record we send. Our replies are acks of well under 1 KB, and
+ * OpenSSL sizes every connection's write buffer after this (16 KB by
+ * default): 4 KB saves about 12 KB per handshaking or busy connection
+ * (docs/performance.md).
+ */
+#define TLS_MAX_SEND_FRAGMENT	4096
 
 /*
  * Session tickets. OpenSSL 3.0 draws one random ticket key per SSL_CTX
@@ -578,6 +585,13 @@ tls_server_new(const struct tls_server_params *params,
 	(void)SSL_CTX_set_options(tls->ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
 	(void)SSL_CTX_clear_options(tls->ctx, SSL_OP_NO_TICKET);
+	/*
+	 * An agent's connection sits idle between reports: give its read
+	 * and write buffers (about 33 KB) back while it does, so that 1,000
+	 * keep-alive connections fit the memory budget.
+	 */
+	(void)SSL_CTX_set_mode(tls->ctx, SSL_MODE_RELEASE_BUFFERS);
+	(void)SSL_CTX_set_max_send_fragment(tls->ctx, TLS_MAX_SEND_FRAGMENT);
 	if ((r = tls_server_tickets_setup(tls)) < 0)
 		goto out;
 

@@ -24,6 +24,8 @@ static const char *arg_address = "127.0.0.1";
 static uint64_t arg_port = 8081;
 static uint64_t arg_agents = 10;
 static double arg_rate = 0;
+static bool arg_open_loop;
+static double arg_warmup;
 static double arg_duration = -1;	/* -1: not given */
 static uint64_t arg_reports = 0;
 static uint64_t arg_seed = 1;
@@ -51,7 +53,8 @@ enum {
 	OPT_TOKEN_FILE,
 	OPT_TIMEOUT, OPT_QUIET, OPT_JSON, OPT_HELP, OPT_VERSION, OPT_PACKAGE,
 	OPT_PASSWORD_FILE, OPT_TRANSPORT, OPT_UDP_PORT, OPT_DROP,
-	OPT_DUPLICATE, OPT_REORDER, OPT_MANGLE,
+	OPT_DUPLICATE, OPT_REORDER, OPT_MANGLE, OPT_OPEN_LOOP,
+	OPT_WARMUP,
 };
 
 static const struct option long_options[] = {
@@ -59,6 +62,8 @@ static const struct option long_options[] = {
 	{ "port", required_argument, NULL, OPT_PORT },
 	{ "agents", required_argument, NULL, OPT_AGENTS },
 	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "open-loop", no_argument, NULL, OPT_OPEN_LOOP },
+	{ "warmup", required_argument, NULL, OPT_WARMUP },
 	{ "duration", required_argument, NULL, OPT_DURATION },
 	{ "reports", required_argument, NULL, OPT_REPORTS },
 	{ "seed", required_argument, NULL, OPT_SEED },
@@ -113,6 +118,13 @@ usage(FILE *f)
 "  --rate R               reports per second over all agents; 0 sends each\n"
 "                         agent's next report as soon as its ack arrives\n"
 "                         (default 0)\n"
+"  --open-loop            with --rate: every agent keeps its schedule\n"
+"                         whatever the replies; a report due while the\n"
+"                         previous one waits goes out right after its ack,\n"
+"                         and latency counts from the scheduled time\n"
+"  --warmup S             reports sent (open loop: due) in the first S\n"
+"                         seconds count neither in the latencies nor in\n"
+"                         the rate (default 0)\n"
 "  --duration S           stop sending after S seconds (default 10 unless\n"
 "                         --reports is given)\n"
 "  --reports N            reports per agent, then stop\n"
@@ -239,6 +251,12 @@ parse_args(int argc, char **argv)
 		case OPT_RATE:
 			arg_rate = parse_double(name, optarg, 1e7);
 			break;
+		case OPT_OPEN_LOOP:
+			arg_open_loop = true;
+			break;
+		case OPT_WARMUP:
+			arg_warmup = parse_double(name, optarg, 1e7);
+			break;
 		case OPT_DURATION:
 			arg_duration = parse_double(name, optarg, 1e7);
 			break;
@@ -357,8 +375,13 @@ parse_args(int argc, char **argv)
 	if (arg_udp && (arg_cert != NULL || arg_token_file != NULL))
 		usage_error("--transport udp takes no --cert, --key or "
 		    "--token-file");
+	if (arg_open_loop && (arg_rate <= 0 || arg_udp))
+		usage_error("--open-loop needs --rate and --transport https");
 	if (arg_duration < 0)
 		arg_duration = arg_reports > 0 ? 0 : 10;
+	if (arg_warmup > 0 && (arg_udp || arg_duration == 0 ||
+	    arg_warmup >= arg_duration))
+		usage_error("--warmup must be shorter than --duration");
 }
 
 static uint64_t
@@ -392,6 +415,8 @@ main(int argc, char **argv)
 	p.agents = (uint32_t)arg_agents;
 	p.first_agent = (uint32_t)arg_first_agent;
 	p.rate = arg_rate;
+	p.open_loop = arg_open_loop;
+	p.warmup_s = arg_warmup;
 	p.duration_s = arg_duration;
 	p.reports = arg_reports;
 	p.token_file = arg_token_file;

@@ -255,6 +255,13 @@ struct sim_stats {
 	uint64_t	hist[SIM_HIST_POW][SIM_HIST_SUB];
 	uint64_t	lat_count;
 	uint64_t	lat_max_us;
+	/* --open-loop: */
+	bool		open_loop;	/* latency from the scheduled time */
+	double		offered_per_s;	/* the --rate asked for */
+	uint64_t	unsent;		/* due before the end, never sent */
+	/* --warmup: acks of reports sent (open loop: due) before its end;
+	   not in acked, the latencies or the rate */
+	uint64_t	warmup_acked;
 	/* --transport udp: */
 	uint64_t	datagrams;	/* sent, duplicates included */
 	uint64_t	dgram_dropped;	/* on purpose (--drop) */
@@ -357,6 +364,19 @@ struct sim_run_params {
 	uint32_t		 agents;
 	uint32_t		 first_agent;
 	double			 rate;		/* reports/s, 0 = no pacing */
+	/*
+	 * With rate: every agent keeps its schedule whatever the replies;
+	 * a report due while the previous one waits for its ack goes out
+	 * right after that ack, and latency counts from the scheduled time
+	 * (no coordinated omission).
+	 */
+	bool			 open_loop;
+	/*
+	 * Seconds at the start whose reports (by send time; open loop: by
+	 * scheduled time) count neither in the latencies nor in the rate:
+	 * the connections' TLS handshakes fall in them.
+	 */
+	double			 warmup_s;
 	double			 duration_s;	/* 0 = no limit */
 	uint64_t		 reports;	/* per agent, 0 = no limit */
 	uint64_t		 sequence_start;

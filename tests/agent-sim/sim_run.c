@@ -7,6 +7,15 @@
  * Everything runs in one thread on one event_base. An agent has at most one
  * report in flight; its next send is always started from its own timer,
  * never from inside a reply callback, so a connection can be rebuilt there.
+ *
+ * Paced runs (--rate) are closed loop by default: a late ack delays the
+ * agent's schedule, and latency counts from the moment of sending. With
+ * --open-loop the schedule never slips: slot k of an agent is due at
+ * start + offset + k * period whatever the replies, a report whose slot
+ * passed while the previous one waited goes out right after that ack, and
+ * latency counts from the slot. A slow server then shows as latency (and
+ * as reports left unsent at the end) instead of as a lower offered rate
+ * that hides the queueing ("coordinated omission").
  */
 #include <errno.h>
 #include <netdb.h>
@@ -45,6 +54,7 @@ struct sim_agent {
 	size_t			 body_len;
 	uint64_t		 body_seq;
 	int64_t			 due_us;	/* paced: next slot */
+	int64_t			 body_due_us;	/* open loop: slot of body */
 	int64_t			 sent_us;	/* latest post of body */
 	unsigned int		 failures;	/* transport, in a row */
 	unsigned int		 busy_tries;	/* 503s for this body */
@@ -61,6 +71,7 @@ struct sim_run {
 	size_t				 n_agents;
 	struct sim_stats		*stats;
 	int64_t				 start_us;
+	int64_t				 measure_us;	/* warmup over */
 	int64_t				 period_us;	/* 0 = unpaced */
 	bool				 stopping;
 	size_t				 active;	/* agents not done */
@@ -157,8 +168,12 @@ agent_next(struct sim_agent *ag)
 		return;
 	}
 	ag->due_us += run->period_us;
-	/* Late (slow acks): send now, do not burst to catch up. */
-	if (ag->due_us < now)
+	/*
+	 * Late (slow acks): closed loop sends now and does not burst to
+	 * catch up; open loop keeps the slot, so the send is immediate and
+	 * the wait counts in the latency.
+	 */
+	if (ag->due_us < now && !run->params->open_loop)
 		ag->due_us = now;
 	timer_in(ag, ag->due_us - now);
 }
@@ -186,6 +201,13 @@ agent_send(evutil_socket_t fd, short what, void *arg)
 		    p->sequence_start, &ag->number, wall_ms(), &ag->body,
 		    &ag->body_len, &ag->body_seq)) < 0)
 			fatalx("cannot build a report: %s", strerror(-r));
+		/*
+		 * libevent may run a timer a little before its slot (its
+		 * clock is cached); a report sent early counts from then.
+		 */
+		ag->body_due_us = ag->due_us;
+		if (ag->body_due_us > mono_us())
+			ag->body_due_us = mono_us();
 	}
 	/* Set first: a failed connect may deliver the reply right away. */
 	ag->in_flight = true;
@@ -225,9 +247,16 @@ agent_on_ack(struct sim_agent *ag, const struct sim_reply *reply)
 			    (unsigned long long)ack->acked_sequence,
 			    (unsigned long long)ag->body_seq);
 	} else {
-		run->stats->acked++;
-		sim_stats_latency(run->stats,
-		    (uint64_t)(mono_us() - ag->sent_us));
+		int64_t from = run->params->open_loop ? ag->body_due_us :
+		    ag->sent_us;
+
+		if (from < run->measure_us) {
+			run->stats->warmup_acked++;
+		} else {
+			run->stats->acked++;
+			sim_stats_latency(run->stats,
+			    (uint64_t)(mono_us() - from));
+		}
 		ag->acked++;
 		/* the agent's identity from now on: sent in every report */
 		if (ack->agent_token[0] != '\0' &&
@@ -335,6 +364,32 @@ run_grace_over(evutil_socket_t fd, short what, void *arg)
 	event_base_loopexit(run->base, NULL);
 }
 
+/*
+ * Open loop: the slots that came due before the end but were never sent
+ * because the agent still waited for an earlier ack. A server that keeps
+ * up leaves none; the count is the queue the agents built up.
+ */
+static void
+run_count_unsent(struct sim_run *run)
+{
+	int64_t now = mono_us();
+
+	if (!run->params->open_loop || run->period_us == 0)
+		return;
+	for (size_t i = 0; i < run->n_agents; i++) {
+		const struct sim_agent *ag = &run->agents[i];
+
+		if (ag->done || ag->due_us > now)
+			continue;
+		/* slots after the current one */
+		run->stats->unsent += (uint64_t)((now - ag->due_us) /
+		    run->period_us);
+		/* the current one, unless it was posted */
+		if (!ag->in_flight && ag->body == NULL)
+			run->stats->unsent++;
+	}
+}
+
 static void
 run_stop(evutil_socket_t fd, short what, void *arg)
 {
@@ -346,6 +401,7 @@ run_stop(evutil_socket_t fd, short what, void *arg)
 	if (run->stopping)
 		return;
 	run->stopping = true;
+	run_count_unsent(run);
 	for (size_t i = 0; i < run->n_agents; i++)
 		if (!run->agents[i].in_flight)
 			agent_finish(&run->agents[i]);
@@ -531,9 +587,12 @@ sim_run(const struct sim_run_params *params, struct sim_stats *ret_stats,
 		    (double)d.tv_sec) * 1e6);
 		(void)evtimer_add(run.stop_ev, &d);
 	}
+	stats->open_loop = params->open_loop && params->rate > 0;
+	stats->offered_per_s = params->rate;
 	run.period_us = params->rate > 0 ?
 	    (int64_t)((double)params->agents * 1e6 / params->rate) : 0;
 	run.start_us = mono_us();
+	run.measure_us = run.start_us + (int64_t)(params->warmup_s * 1e6);
 	run.active = run.n_agents;
 	for (size_t i = 0; i < run.n_agents; i++) {
 		struct sim_agent *ag = &run.agents[i];
@@ -547,7 +606,7 @@ sim_run(const struct sim_run_params *params, struct sim_stats *ret_stats,
 	(void)event_base_dispatch(run.base);
 	if (params->progress)
 		(void)fputc('\n', stderr);
-	*ret_elapsed_s = (double)(mono_us() - run.start_us) / 1e6;
+	*ret_elapsed_s = (double)(mono_us() - run.measure_us) / 1e6;
 	*ret_stats = *stats;
 	r = run_tokens(&run, true);
 out:

@@ -120,7 +120,9 @@ sim_stats_print(const struct sim_stats *stats, double elapsed_s, bool json,
 		    "\"acked\":%llu,\"refused\":%llu,\"busy\":%llu,"
 		    "\"errors\":%llu,\"tls_errors\":%llu,\"bytes_sent\":%llu,"
 		    "\"latency_ms\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
-		    "\"max\":%.3f},\"reports_per_s\":%.1f}\n", elapsed_s,
+		    "\"max\":%.3f},\"reports_per_s\":%.1f,"
+		    "\"offered_per_s\":%.1f,\"open_loop\":%s,\"unsent\":%llu,\"warmup_acked\":%llu}\n",
+		    elapsed_s,
 		    (unsigned long long)stats->sent,
 		    (unsigned long long)stats->acked,
 		    (unsigned long long)stats->refused,
@@ -128,7 +130,10 @@ sim_stats_print(const struct sim_stats *stats, double elapsed_s, bool json,
 		    (unsigned long long)stats->errors,
 		    (unsigned long long)stats->tls_errors,
 		    (unsigned long long)stats->bytes_sent, p50, p95, p99, max,
-		    rate);
+		    rate, stats->offered_per_s,
+		    stats->open_loop ? "true" : "false",
+		    (unsigned long long)stats->unsent,
+		    (unsigned long long)stats->warmup_acked);
 		return;
 	}
 	(void)fprintf(file,
@@ -147,6 +152,14 @@ sim_stats_print(const struct sim_stats *stats, double elapsed_s, bool json,
 	    (unsigned long long)stats->busy,
 	    (unsigned long long)stats->errors,
 	    (unsigned long long)stats->tls_errors, p50, p95, p99, max, rate);
+	if (stats->warmup_acked > 0)
+		(void)fprintf(file, "warmup      %llu acked, not counted above\n",
+		    (unsigned long long)stats->warmup_acked);
+	if (stats->open_loop)
+		(void)fprintf(file,
+		    "open loop   %.1f reports/s offered, latency from the "
+		    "scheduled time, %llu due but unsent at the end\n",
+		    stats->offered_per_s, (unsigned long long)stats->unsent);
 }
 
 void

@@ -1,0 +1,125 @@
+#!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
+# kics-agent-sim --open-loop against the real daemon (issue 17): the daemon
+# is stopped (SIGSTOP) for a while in the middle of a paced run. Open loop,
+# the agents keep their schedule: every slot of the run is sent or counted
+# as unsent, and the reports that waited count the wait in their latency.
+# Closed loop, the schedule slips instead and the wait is hidden. Also the
+# usage errors of --open-loop and --warmup.
+# usage: test-agent-sim-loop.sh KICS_EPP_PROXY KICS_AGENT_SIM
+set -eu
+
+DAEMON=$1
+SIM=$2
+SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
+TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-agent-sim-loop.XXXXXX")
+DATA=$TMP/data
+PID=
+AGENTS=20
+RATE=40		# reports/s: one report per agent every 0.5 s
+DURATION=6
+WARMUP=1
+PAUSE=1.5	# s the daemon is stopped, from 2 s into the run
+
+cleanup() {
+	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+
+fail() {
+	echo "FAIL: $*" >&2
+	tail -n 20 "$TMP/log" >&2 || true
+	exit 1
+}
+
+PORT=$(python3 -c 'import socket; s = socket.socket()
+s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$TMP/kics-epp.yaml" <<END_CONF
+data_dir: $DATA
+integration_servers:
+  - name: test
+    address: 127.0.0.1
+    port: $PORT
+agents:
+  max_new_per_address_per_minute: 0
+event_types: $SRC/conf/event-types.yaml
+rules: $SRC/conf/rules.yaml
+END_CONF
+
+"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/log" &
+PID=$!
+until grep -q 'ready:' "$TMP/log"; do
+	kill -0 "$PID" 2>/dev/null || fail "the daemon did not start"
+	sleep 0.05
+done
+
+sim() {
+	"$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" --agents "$AGENTS" \
+	    --token-file "$TMP/tokens" --quiet --json "$@"
+}
+
+# usage errors
+for args in "--open-loop" "--open-loop --rate 10 --transport udp" \
+    "--rate 10 --warmup 5 --duration 5" "--reports 3 --warmup 1"; do
+	set +e
+	# shellcheck disable=SC2086
+	"$SIM" $args >/dev/null 2>&1
+	rc=$?
+	set -e
+	[ "$rc" = 2 ] || fail "kics-agent-sim $args: exit $rc, not 2"
+done
+echo "ok - --open-loop without --rate, over UDP, and --warmup not shorter" \
+    "than the run are usage errors"
+
+sim --reports 1 >/dev/null || fail "registration"
+
+# Runs the simulator with the daemon stopped for PAUSE s from 2 s in.
+paused_run() {
+	sim --rate "$RATE" --warmup "$WARMUP" --duration "$DURATION" "$@" \
+	    >"$TMP/out.json" &
+	simpid=$!
+	sleep 2
+	kill -STOP "$PID"
+	sleep "$PAUSE"
+	kill -CONT "$PID"
+	wait "$simpid" || fail "kics-agent-sim: $(cat "$TMP/out.json")"
+	cat "$TMP/out.json"
+}
+
+open=$(paused_run --open-loop)
+python3 - "$open" "$RATE" "$DURATION" "$WARMUP" "$AGENTS" "$PAUSE" <<'END_PY' ||
+import json, sys
+s = json.loads(sys.argv[1])
+rate, duration, warmup, agents, pause = map(float, sys.argv[2:])
+slots = rate * duration
+done = s["acked"] + s["warmup_acked"] + s["unsent"]
+assert s["open_loop"] is True and s["offered_per_s"] == rate, s
+assert s["errors"] == 0, s
+# every slot of the run was sent and acked, or counted as unsent; the
+# agents whose last slot fell just before the end may differ by one each
+assert abs(done - slots) <= agents, (done, slots, s)
+# the warmup holds the slots of its first second
+assert abs(s["warmup_acked"] - rate * warmup) <= agents, s
+# the reports due while the daemon was stopped count the wait
+assert s["latency_ms"]["max"] >= 0.8 * pause * 1000, s
+print("ok - open loop: %d slots, %d acked after a warmup of %d, %d unsent; "
+    "max latency %.0f ms after a %.1f s stop" % (slots, s["acked"],
+    s["warmup_acked"], s["unsent"], s["latency_ms"]["max"], pause))
+END_PY
+    fail "open loop: $open"
+
+closed=$(paused_run)
+python3 - "$closed" "$open" <<'END_PY' || fail "closed loop: $closed"
+import json, sys
+c, o = json.loads(sys.argv[1]), json.loads(sys.argv[2])
+assert c["open_loop"] is False and c["unsent"] == 0 and c["errors"] == 0, c
+# the slipped schedule sends fewer reports than the open loop kept
+assert c["acked"] < o["acked"], (c, o)
+print("ok - closed loop: the stop slipped the schedule: %d acked against "
+    "%d open loop" % (c["acked"], o["acked"]))
+END_PY
+
+kill -TERM "$PID"
+wait "$PID"
+PID=
