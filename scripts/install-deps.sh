@@ -73,3 +73,16 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing
+# Debian's nginx package starts a web server on port 80 of every address.
+# The benchmark runs its own nginx on 127.0.0.1, so when this script is
+# what installed the package, the system's nginx is stopped and disabled.
+case " $missing " in
+*" nginx "*)
+	if command -v systemctl >/dev/null 2>&1 &&
+	    systemctl disable --now nginx >/dev/null 2>&1; then
+		echo "install-deps: stopped and disabled the system's nginx"
+	elif command -v service >/dev/null 2>&1; then
+		service nginx stop >/dev/null 2>&1 || true
+	fi
+	;;
+esac
