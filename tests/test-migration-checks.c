@@ -1,0 +1,432 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Migration 0009 (issue 13): on a database made at version 8 that holds
+ * rows, every CHECK (col IN (...)) becomes an OR chain that accepts the
+ * same values and refuses others, with no table rebuilt and no row lost.
+ */
+#include <sqlite3.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "embedded.h"
+#include "store.h"
+#include "testutil.h"
+
+#define MAX_TOKENS	2048
+#define MAX_CHECKS	64
+#define MAX_VALUES	16
+#define TOKEN_LEN	64
+
+/* The IN lists of constants found in the CHECKs of the version 8 schema. */
+struct in_check {
+	char	table[TOKEN_LEN];
+	char	column[TOKEN_LEN];
+	char	values[MAX_VALUES][TOKEN_LEN];	/* SQL literals as written */
+	size_t	nvalues;
+};
+
+struct tokens {
+	char	text[MAX_TOKENS][TOKEN_LEN];
+	size_t	n;
+};
+
+static char *
+db_path(const char *dir)
+{
+	char *p = malloc(strlen(dir) + 16);
+
+	CHECK(p != NULL);
+	(void)sprintf(p, "%s/kics-epp.db", dir);
+	return p;
+}
+
+/* Opens path with extended result codes (SQLITE_CONSTRAINT_CHECK). */
+static sqlite3 *
+open_db(const char *path)
+{
+	sqlite3 *db;
+
+	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
+	(void)sqlite3_extended_result_codes(db, 1);
+	return db;
+}
+
+static void
+exec_ok(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
+		(void)fprintf(stderr, "%s: %s\n", sql, err);
+	CHECK(err == NULL);
+}
+
+static long long
+q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+
+	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	(void)sqlite3_finalize(st);
+	return v;
+}
+
+/* Appends the token [p, p + len) to t. */
+static void
+token_add(struct tokens *t, const char *p, size_t len)
+{
+	CHECK(t->n < MAX_TOKENS && len < TOKEN_LEN);
+	memcpy(t->text[t->n], p, len);
+	t->text[t->n][len] = '\0';
+	t->n++;
+}
+
+/* The length of the token at p: a string, a word or one character. */
+static size_t
+token_len(const char *p)
+{
+	size_t n = 1;
+
+	if (*p == '\'' || *p == '"') {
+		for (;; n++) {
+			CHECK(p[n] != '\0');
+			if (p[n] == *p && p[n + 1] != *p)
+				return n + 1;
+			if (p[n] == *p)
+				n++;
+		}
+	}
+	if (*p == '_' || (*p >= '0' && *p <= '9') ||
+	    ((*p | 0x20) >= 'a' && (*p | 0x20) <= 'z')) {
+		while (p[n] == '_' || (p[n] >= '0' && p[n] <= '9') ||
+		    ((p[n] | 0x20) >= 'a' && (p[n] | 0x20) <= 'z'))
+			n++;
+	}
+	return n;
+}
+
+/* Splits SQL text into tokens, leaving out white space and comments. */
+static void
+tokenize(const char *sql, struct tokens *t)
+{
+	const char *p = sql;
+
+	t->n = 0;
+	while (*p != '\0') {
+		if (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r') {
+			p++;
+		} else if (strncmp(p, "--", 2) == 0) {
+			p += strcspn(p, "\n");
+		} else if (strncmp(p, "/*", 2) == 0) {
+			CHECK(strstr(p + 2, "*/") != NULL);
+			p = strstr(p + 2, "*/") + 2;
+		} else {
+			size_t n = token_len(p);
+
+			token_add(t, p, n);
+			p += n;
+		}
+	}
+}
+
+/* Index of the ")" that closes the "(" at t->text[open]. */
+static size_t
+closing(const struct tokens *t, size_t open)
+{
+	int depth = 0;
+
+	for (size_t i = open; i < t->n; i++) {
+		depth += strcmp(t->text[i], "(") == 0;
+		depth -= strcmp(t->text[i], ")") == 0;
+		if (depth == 0)
+			return i;
+	}
+	CHECK(!"unbalanced parentheses");
+	return 0;
+}
+
+/*
+ * Calls fn for each CHECK of the CREATE TABLE text sql with the tokens of
+ * its expression, [first, last).
+ */
+static void
+each_check(const char *table, const char *sql,
+    void (*fn)(const char *, const struct tokens *, size_t, size_t, void *),
+    void *arg)
+{
+	static struct tokens t;
+
+	tokenize(sql, &t);
+	for (size_t i = 0; i + 1 < t.n; i++) {
+		if (strcasecmp(t.text[i], "CHECK") != 0 ||
+		    strcmp(t.text[i + 1], "(") != 0)
+			continue;
+		fn(table, &t, i + 2, closing(&t, i + 1), arg);
+	}
+}
+
+/* Calls each_check() for every table of db. */
+static void
+each_table_check(sqlite3 *db,
+    void (*fn)(const char *, const struct tokens *, size_t, size_t, void *),
+    void *arg)
+{
+	sqlite3_stmt *st;
+
+	CHECK(sqlite3_prepare_v2(db, "SELECT name, sql FROM sqlite_schema "
+	    "WHERE type = 'table' AND sql IS NOT NULL", -1, &st,
+	    NULL) == SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		each_check((const char *)sqlite3_column_text(st, 0),
+		    (const char *)sqlite3_column_text(st, 1), fn, arg);
+	(void)sqlite3_finalize(st);
+}
+
+/* each_check() callback: records "col IN (v, ...)" into the array arg. */
+static void
+collect_in(const char *table, const struct tokens *t, size_t first,
+    size_t last, void *arg)
+{
+	struct in_check *c = arg;
+	size_t n = 0;
+
+	while (c[n].table[0] != '\0')
+		n++;
+	if (last - first < 4 || strcasecmp(t->text[first + 1], "IN") != 0)
+		return;
+	CHECK(n + 1 < MAX_CHECKS);
+	/* nothing else may share the CHECK with the list */
+	CHECK(strcmp(t->text[first + 2], "(") == 0 &&
+	    closing(t, first + 2) == last - 1);
+	(void)snprintf(c[n].table, TOKEN_LEN, "%s", table);
+	(void)snprintf(c[n].column, TOKEN_LEN, "%s", t->text[first]);
+	for (size_t i = first + 3; i < last - 1; i += 2) {
+		CHECK(c[n].nvalues < MAX_VALUES);
+		(void)snprintf(c[n].values[c[n].nvalues++], TOKEN_LEN, "%s",
+		    t->text[i]);
+	}
+}
+
+/* each_check() callback: counts the CHECKs that still hold an IN. */
+static void
+count_in(const char *table, const struct tokens *t, size_t first,
+    size_t last, void *arg)
+{
+	size_t *count = arg;
+
+	for (size_t i = first; i < last; i++) {
+		if (strcasecmp(t->text[i], "IN") == 0) {
+			(void)fprintf(stderr, "%s: CHECK with IN left\n",
+			    table);
+			(*count)++;
+		}
+	}
+}
+
+/* Applies migrations 0001..0008 as the store's runner does. */
+static void
+make_version_8(sqlite3 *db)
+{
+	char sql[64];
+
+	exec_ok(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON");
+	for (const struct embedded_file *m = embedded_migrations;
+	    m->name != NULL && embedded_migration_number(m->name) <= 8;
+	    m++) {
+		exec_ok(db, "BEGIN IMMEDIATE");
+		exec_ok(db, m->text);
+		(void)snprintf(sql, sizeof(sql), "PRAGMA user_version = %d",
+		    embedded_migration_number(m->name));
+		exec_ok(db, sql);
+		exec_ok(db, "COMMIT");
+	}
+	CHECK_EQ(q_int(db, "PRAGMA user_version"), 8);
+}
+
+/* One row in every table that has a CHECK with an IN list. */
+static void
+fill(sqlite3 *db)
+{
+	exec_ok(db,
+	    "INSERT INTO integration_servers (id, name, address, port, "
+	    "transport, created_ms, udp_port) VALUES "
+	    "(1, 's', '127.0.0.1', 8443, 'https', 1, 8443);"
+	    "INSERT INTO certificates (server_id, kind, serial, sha256, "
+	    "not_after_ms, created_ms) VALUES (1, 'client', '01', 'ab', 2, 1);"
+	    "INSERT INTO devices (id, status, source, created_ms, "
+	    "last_seen_ms) VALUES (1, 'authorized', 'epp', 1, 1);"
+	    "INSERT INTO device_attributes (device_id, name, source, value, "
+	    "updated_ms) VALUES (1, 'hostname', 'epp', 'h', 1);"
+	    "INSERT INTO addresses (device_id, kind, value, source, "
+	    "first_seen_ms, last_seen_ms) VALUES "
+	    "(1, 'ipv4', '10.0.0.1', 'epp', 1, 1);"
+	    "INSERT INTO agents (id, agent_id, device_id, server_id, "
+	    "first_contact_ms, last_contact_ms) VALUES (1, 'a1', 1, 1, 1, 1);"
+	    "INSERT INTO epp_applications (device_id, product, state, "
+	    "realtime_protection, agent_ref, updated_ms) VALUES "
+	    "(1, 'p', 'running', 1, 1, 1);"
+	    "INSERT INTO events (id, agent_ref, device_id, occurred_at_ms, "
+	    "registered_at_ms, code, title, severity, technology) VALUES "
+	    "(1, 1, 1, 1, 1, 4000005500, 't', 1, 'epp');"
+	    "INSERT INTO events_fts (rowid, title) VALUES (1, 't');"
+	    "INSERT INTO interactions (src_device_id, dst_device_id, "
+	    "protocol, port, source, first_seen_ms, last_seen_ms) VALUES "
+	    "(1, 1, 'tcp', 443, 'traffic', 1, 1);"
+	    "INSERT INTO users (name, role, created_ms) VALUES "
+	    "('u', 'operator', 1);"
+	    "INSERT INTO connectors (id, name, address, port, transport, "
+	    "format, created_ms) VALUES "
+	    "(1, 'c', '127.0.0.1', 514, 'udp', 'cef', 1);");
+}
+
+/*
+ * Sets c's column in the one row of its table to the SQL literal value
+ * and returns the result code (the change is rolled back).
+ */
+static int
+try_value(sqlite3 *db, const struct in_check *c, const char *value)
+{
+	char sql[256];
+	int rc;
+
+	(void)snprintf(sql, sizeof(sql), "UPDATE \"%s\" SET \"%s\" = %s",
+	    c->table, c->column, value);
+	exec_ok(db, "SAVEPOINT try");
+	rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		CHECK_EQ(sqlite3_changes(db), 1);
+	exec_ok(db, "ROLLBACK TO try; RELEASE try");
+	return rc;
+}
+
+/* Every value of c's list is accepted; others are refused. */
+static void
+check_values(sqlite3 *db, const struct in_check *c)
+{
+	char bad[TOKEN_LEN + 8];
+
+	for (size_t i = 0; i < c->nvalues; i++)
+		CHECK_EQ(try_value(db, c, c->values[i]), SQLITE_OK);
+	if (c->values[0][0] == '\'') {
+		CHECK_EQ(try_value(db, c, "'no-such-value'"),
+		    SQLITE_CONSTRAINT_CHECK);
+		/* upper case: the comparison stays BINARY */
+		(void)snprintf(bad, sizeof(bad), "upper(%s)", c->values[0]);
+		CHECK_EQ(try_value(db, c, bad), SQLITE_CONSTRAINT_CHECK);
+	} else {
+		CHECK_EQ(try_value(db, c, "2"), SQLITE_CONSTRAINT_CHECK);
+		CHECK_EQ(try_value(db, c, "-1"), SQLITE_CONSTRAINT_CHECK);
+	}
+}
+
+/* The number of OpenEphemeral steps in the plan of an insert into devices. */
+static int
+devices_insert_ephemerals(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int n = 0;
+
+	/* a read notices a changed schema version; EXPLAIN alone does not */
+	CHECK(q_int(db, "SELECT COUNT(*) FROM devices") >= 0);
+	CHECK(sqlite3_prepare_v2(db, "EXPLAIN INSERT INTO devices (status, "
+	    "source, created_ms, last_seen_ms) VALUES ('authorized', 'epp', "
+	    "1, 1)", -1, &st, NULL) == SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW)
+		n += strcmp((const char *)sqlite3_column_text(st, 1),
+		    "OpenEphemeral") == 0;
+	(void)sqlite3_finalize(st);
+	return n;
+}
+
+static size_t
+checks_with_in(sqlite3 *db)
+{
+	size_t n = 0;
+
+	each_table_check(db, count_in, &n);
+	return n;
+}
+
+static void
+test_migration_0009_on_filled_database(void)
+{
+	static struct in_check checks[MAX_CHECKS];
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+	sqlite3 *db, *other;
+	size_t n = 0;
+
+	db = open_db(path);
+	make_version_8(db);
+	fill(db);
+	each_table_check(db, collect_in, checks);
+	while (checks[n].table[0] != '\0')
+		n++;
+	/* the lists of 0001..0008, in 11 tables */
+	CHECK_EQ(n, 24);
+	for (size_t i = 0; i < n; i++)
+		check_values(db, &checks[i]);
+	/* a connection open across the migration must reload its schema */
+	other = open_db(path);
+	CHECK(devices_insert_ephemerals(other) > 0);
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+
+	CHECK_EQ(q_int(db, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ(checks_with_in(db), 0);
+	CHECK_EQ(devices_insert_ephemerals(other), 0);
+	for (size_t i = 0; i < n; i++) {
+		check_values(db, &checks[i]);
+		check_values(other, &checks[i]);
+	}
+	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check <> 'ok'"), 0);
+	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM pragma_foreign_key_check"),
+	    0);
+	/* the rows and the renderers' views are intact */
+	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM map_nodes"), 1);
+	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM map_edges"), 1);
+	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM event_log"), 1);
+	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM agents a JOIN certificates "
+	    "c ON c.server_id = a.server_id"), 1);
+	(void)sqlite3_close(other);
+	(void)sqlite3_close(db);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+static void
+test_fresh_database_has_no_in_check(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+	sqlite3 *db;
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	db = open_db(path);
+	CHECK_EQ(checks_with_in(db), 0);
+	CHECK_EQ(devices_insert_ephemerals(db), 0);
+	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check <> 'ok'"), 0);
+	(void)sqlite3_close(db);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+int
+main(void)
+{
+	RUN(test_migration_0009_on_filled_database);
+	RUN(test_fresh_database_has_no_in_check);
+	return 0;
+}
