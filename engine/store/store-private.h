@@ -55,9 +55,7 @@ enum store_stmt {
 	STMT_ATTR_DELETE,
 	STMT_ATTR_REFRESH,	/* STORE_ATTR_MAX slots from here */
 	STMT_ATTR_REFRESH_LAST = STMT_ATTR_REFRESH + STORE_ATTR_MAX - 1,
-	STMT_ADDR_DEVICE,
 	STMT_ADDR_HOLDER,
-	STMT_ADDR_DEVICE_NO_MAC,
 	STMT_ADDR_GET,
 	STMT_ADDR_INSERT,
 	STMT_ADDR_UPDATE,
@@ -71,8 +69,7 @@ enum store_stmt {
 	STMT_EVENT_OLDEST,
 	STMT_EVENT_FTS_DELETE,
 	STMT_EVENT_DELETE,
-	STMT_INTERACTION_UPDATE,
-	STMT_INTERACTION_INSERT,
+	STMT_INTERACTION_UPSERT,
 	STMT_INTERACTION_COUNT,
 	STMT_INTERACTION_TRIM,
 	STMT_SERVER_COUNT,
@@ -101,9 +98,41 @@ struct store_fts_row {
 	char		*text[STORE_FTS_COLUMNS];	/* NULL = empty */
 };
 
+/*
+ * The peer cache (store_peer_cache.c, issue 17): address → holder, at
+ * most PEER_CACHE_SLOTS entries of 88 bytes (2.75 MiB, plus 256 KiB of
+ * buckets), allocated on first use; pages of entries never filled stay
+ * untouched. Addresses of PEER_CACHE_KEY_LEN bytes or more are not cached.
+ */
+#define PEER_CACHE_SLOTS	32768	/* a power of two */
+#define PEER_CACHE_KEY_LEN	46	/* INET6_ADDRSTRLEN */
+
+struct peer_cache;
+
+/* A cache for one store, or NULL when out of memory. */
+struct peer_cache *peer_cache_new(void);
+void peer_cache_free(struct peer_cache *c);
+/*
+ * Copies the cached holder of value to *ret_holder; -ENOENT when value is
+ * not cached (or c is NULL). Counts hits and misses.
+ */
+int peer_cache_get(struct peer_cache *c, const char *value,
+    struct store_holder *ret_holder);
+/* Caches h as the holder of value, evicting by clock when full. */
+void peer_cache_put(struct peer_cache *c, const char *value,
+    const struct store_holder *h);
+/* Forgets value; forgets every address of device_id; forgets all. */
+void peer_cache_forget(struct peer_cache *c, const char *value);
+void peer_cache_forget_device(struct peer_cache *c, int64_t device_id);
+void peer_cache_clear(struct peer_cache *c);
+/* Device device_id was seen at seen_ms (its last_seen_ms now). */
+void peer_cache_touch(struct peer_cache *c, int64_t device_id,
+    int64_t seen_ms);
+
 struct store {
 	sqlite3		*db;
 	sqlite3_stmt	*stmt[STMT_MAX];	/* prepared on first use */
+	struct peer_cache *peer_cache;	/* NULL until first used */
 	char		errmsg[STORE_ERRMSG_LEN];
 	/*
 	 * Full-text rows of this transaction, written just before COMMIT.

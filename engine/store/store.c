@@ -316,6 +316,7 @@ store_free(struct store *s)
 		return;
 	store_fts_truncate(s, 0);
 	free(s->fts);
+	peer_cache_free(s->peer_cache);
 	for (int i = 0; i < STMT_MAX; i++)
 		(void)sqlite3_finalize(s->stmt[i]);
 	if (s->db != NULL) {
@@ -350,14 +351,18 @@ store_commit(struct store *s)
 	int r;
 
 	/* the full-text rows of the transaction go in together, last */
-	if ((r = store_fts_flush(s)) < 0)
+	if ((r = store_fts_flush(s)) < 0) {
+		peer_cache_clear(s->peer_cache);	/* may have rolled back */
 		return r;
+	}
 	t0 = clock_mono_us();
 	store_vfs_role(STORE_SYNC_COMMIT);
 	r = store_simple(s, STMT_COMMIT, "COMMIT");
 	store_vfs_role(STORE_SYNC_NONE);
 	if (r == 0)
 		store_wal_commit_timed(s, clock_mono_us() - t0);
+	else
+		peer_cache_clear(s->peer_cache);	/* may have rolled back */
 	return r;
 }
 
@@ -365,6 +370,8 @@ int
 store_rollback(struct store *s)
 {
 	store_fts_truncate(s, 0);
+	/* also when SQLite rolled back by itself after an error */
+	peer_cache_clear(s->peer_cache);
 	if (sqlite3_get_autocommit(s->db))
 		return 0;
 	return store_simple(s, STMT_ROLLBACK, "ROLLBACK");
@@ -404,6 +411,7 @@ store_savepoint_rollback(struct store *s)
 	int r;
 
 	store_fts_truncate(s, s->fts_savepoint);
+	peer_cache_clear(s->peer_cache);
 	if ((r = store_simple(s, STMT_ROLLBACK_TO, "ROLLBACK TO report")) < 0)
 		return r;
 	return store_savepoint_release(s);

@@ -240,9 +240,23 @@ struct store_holder {
 	enum store_source source;	/* of the address; manual: set by hand */
 	bool		has_mac;	/* the device has a MAC address */
 };
-/* Fills *ret_holder for address value; -ENOENT when nobody holds it. */
+/*
+ * Fills *ret_holder for address value; -ENOENT when nobody holds it.
+ * Answers come from the peer cache when they can (store-private.h).
+ */
 int store_address_holder(struct store *s, const char *value,
     struct store_holder *ret_holder);
+
+/* Counters of the peer cache since the store was opened. */
+struct store_peer_cache_stats {
+	uint64_t	hits;
+	uint64_t	misses;
+	uint64_t	evictions;	/* entries dropped to make room */
+	uint64_t	clears;		/* forgotten whole (rollbacks, prunes) */
+	uint32_t	entries;	/* cached now */
+};
+void store_peer_cache_stats(const struct store *s,
+    struct store_peer_cache_stats *ret_stats);
 /* Device holding IP value that has no MAC address at all, or -ENOENT. */
 int store_address_device_without_mac(struct store *s, const char *value,
     int64_t *ret_device_id);

@@ -44,6 +44,7 @@ store_device_status_set(struct store *s, int64_t id, enum store_status status)
 	(void)sqlite3_bind_int64(st, 1, id);
 	(void)sqlite3_bind_text(st, 2, store_status_names[status], -1,
 	    SQLITE_STATIC);
+	peer_cache_forget_device(s->peer_cache, id);	/* holders' status */
 	if ((r = store_exec_stmt(s, st)) < 0)
 		return r;
 	if (sqlite3_changes(s->db) > 0)
@@ -76,6 +77,8 @@ store_archive_prune(struct store *s, int64_t n)
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, n);
+	/* the cascade deletes addresses of devices the cache cannot name */
+	peer_cache_clear(s->peer_cache);
 	if ((r = store_exec_stmt(s, st)) < 0)
 		return r;
 	return sqlite3_changes(s->db);

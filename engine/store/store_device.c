@@ -150,13 +150,19 @@ store_device_touch(struct store *s, int64_t id, int64_t now_ms)
 	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_TOUCH,
 	    "UPDATE devices SET last_seen_ms = ?2 "
 	    "WHERE id = ?1 AND last_seen_ms < ?2 - ?3");
+	int r;
 
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, id);
 	(void)sqlite3_bind_int64(st, 2, now_ms);
 	(void)sqlite3_bind_int(st, 3, STORE_TOUCH_MS);
-	return store_exec_stmt(s, st);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	/* the cache keeps last_seen_ms exact: this is its only writer */
+	if (sqlite3_changes(s->db) > 0)
+		peer_cache_touch(s->peer_cache, id, now_ms);
+	return 0;
 }
 
 int
@@ -352,17 +358,18 @@ int
 store_address_device(struct store *s, const char *value,
     int64_t *ret_device_id)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_DEVICE,
-	    "SELECT device_id FROM addresses WHERE value = ?1");
+	struct store_holder h;
+	int r;
 
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-	return store_step_int(s, st, ret_device_id);
+	if ((r = store_address_holder(s, value, &h)) < 0)
+		return r;
+	*ret_device_id = h.device_id;
+	return 0;
 }
 
-int
-store_address_holder(struct store *s, const char *value,
+/* The holder of value from SQL, cached on the way. */
+static int
+address_holder_read(struct store *s, const char *value,
     struct store_holder *ret_holder)
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_HOLDER,
@@ -370,40 +377,72 @@ store_address_holder(struct store *s, const char *value,
 	    "EXISTS (SELECT 1 FROM addresses m WHERE m.device_id = a.device_id "
 	    "AND m.kind = 'mac') FROM addresses a "
 	    "JOIN devices d ON d.id = a.device_id WHERE a.value = ?1");
+	struct store_holder h;
 	int rc;
 
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		ret_holder->device_id = sqlite3_column_int64(st, 0);
-		ret_holder->last_seen_ms = sqlite3_column_int64(st, 1);
-		ret_holder->status = (enum store_status)column_enum(st, 2,
-		    store_status_names, STORE_STATUS_MAX);
-		ret_holder->source = (enum store_source)column_enum(st, 3,
-		    store_source_names, STORE_SOURCE_MAX);
-		ret_holder->has_mac = sqlite3_column_int(st, 4) != 0;
+	if (rc != SQLITE_ROW) {
 		(void)sqlite3_reset(st);
-		return 0;
+		return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
 	}
+	h.device_id = sqlite3_column_int64(st, 0);
+	h.last_seen_ms = sqlite3_column_int64(st, 1);
+	h.status = (enum store_status)column_enum(st, 2, store_status_names,
+	    STORE_STATUS_MAX);
+	h.source = (enum store_source)column_enum(st, 3, store_source_names,
+	    STORE_SOURCE_MAX);
+	h.has_mac = sqlite3_column_int(st, 4) != 0;
 	(void)sqlite3_reset(st);
-	return rc == SQLITE_DONE ? -ENOENT : store_error(s, rc);
+	/* unknown addresses are not cached: they are about to be added */
+	if (s->peer_cache == NULL)
+		s->peer_cache = peer_cache_new();	/* NULL: no cache */
+	peer_cache_put(s->peer_cache, value, &h);
+	*ret_holder = h;
+	return 0;
+}
+
+int
+store_address_holder(struct store *s, const char *value,
+    struct store_holder *ret_holder)
+{
+	if (peer_cache_get(s->peer_cache, value, ret_holder) == 0)
+		return 0;
+	return address_holder_read(s, value, ret_holder);
 }
 
 int
 store_address_device_without_mac(struct store *s, const char *value,
     int64_t *ret_device_id)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_DEVICE_NO_MAC,
-	    "SELECT a.device_id FROM addresses a WHERE a.value = ?1 "
-	    "AND NOT EXISTS (SELECT 1 FROM addresses m "
-	    "WHERE m.device_id = a.device_id AND m.kind = 'mac')");
+	struct store_holder h;
+	int r;
 
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
-	return store_step_int(s, st, ret_device_id);
+	if ((r = store_address_holder(s, value, &h)) < 0)
+		return r;
+	if (h.has_mac)
+		return -ENOENT;
+	*ret_device_id = h.device_id;
+	return 0;
+}
+
+/*
+ * What putting address value (of kind) on device_id, from device from (0:
+ * a new address), may change in the peer cache: who holds value and, for
+ * a MAC, whether either device has one.
+ */
+static void
+address_forget(struct store *s, const char *kind, const char *value,
+    int64_t device_id, int64_t from)
+{
+	peer_cache_forget(s->peer_cache, value);
+	if (strcmp(kind, "mac") != 0)
+		return;
+	peer_cache_forget_device(s->peer_cache, device_id);
+	if (from != 0)
+		peer_cache_forget_device(s->peer_cache, from);
 }
 
 int
@@ -428,6 +467,8 @@ store_address_put(struct store *s, int64_t device_id, const char *kind,
 	(void)sqlite3_reset(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
 		return store_error(s, rc);
+	if (addr_id == 0 || from != device_id)
+		address_forget(s, kind, value, device_id, from);
 	if (addr_id == 0) {
 		st = store_stmt(s, STMT_ADDR_INSERT,
 		    "INSERT INTO addresses (device_id, kind, value, interface, "
@@ -480,6 +521,7 @@ store_address_set_source(struct store *s, const char *value,
 
 	if (st == NULL)
 		return -EIO;
+	peer_cache_forget(s->peer_cache, value);
 	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(st, 2, store_source_names[source], -1,
 	    SQLITE_STATIC);
