@@ -50,6 +50,16 @@ now_s(void)
 	return (double)clock_mono_us() / 1e6;
 }
 
+/* CPU seconds of this process: steadier than wall time on a shared box. */
+static double
+cpu_s(void)
+{
+	struct timespec ts;
+
+	CHECK(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
 static rb_report *
 make_report(int n, uint64_t *seqs)
 {
@@ -173,14 +183,14 @@ make_rules(int n)
 
 static double
 bench_engine(const char *path, rb_report **reports, int n, int batch,
-    struct rules *rules)
+    struct rules *rules, double *ret_cpu)
 {
 	struct engine_config cfg;
 	struct event_types *types = NULL;
 	struct diag *d = diag_new();
 	struct engine *e = NULL;
 	struct engine_report *er = calloc((size_t)batch, sizeof(*er));
-	double t0, t;
+	double t0, t, c0;
 
 	CHECK(d != NULL && er != NULL);
 	CHECK_EQ(event_types_load_default(d, &types), 0);
@@ -188,6 +198,7 @@ bench_engine(const char *path, rb_report **reports, int n, int batch,
 	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
 	engine_set_rules(e, rules);
 	t0 = now_s();
+	c0 = cpu_s();
 	for (int i = 0; i < n; i += batch) {
 		int k = n - i < batch ? n - i : batch;
 
@@ -201,6 +212,7 @@ bench_engine(const char *path, rb_report **reports, int n, int batch,
 			CHECK_EQ(er[j].status, REPORT_STATUS_COMMITTED);
 	}
 	t = now_s() - t0;
+	*ret_cpu = cpu_s() - c0;
 	engine_free(e);
 	event_types_free(types);
 	diag_free(d);
@@ -303,12 +315,13 @@ raw_interactions(sqlite3_stmt *up, const rb_report *rep, int agent,
  * batch size.
  */
 static double
-bench_raw(const char *path, rb_report **reports, int n, int batch)
+bench_raw(const char *path, rb_report **reports, int n, int batch,
+    double *ret_cpu)
 {
 	struct store *s = NULL;
 	sqlite3 *db;
 	sqlite3_stmt *ins, *fts, *up;
-	double t0, t;
+	double t0, t, c0;
 	long long now = testutil_now_ms();
 
 	CHECK_EQ(store_open(path, NULL, 0, &s), 0);	/* same schema */
@@ -344,6 +357,7 @@ bench_raw(const char *path, rb_report **reports, int n, int batch)
 	    "packets = packets + excluded.packets, "
 	    "bytes = bytes + excluded.bytes", -1, &up, NULL) == SQLITE_OK);
 	t0 = now_s();
+	c0 = cpu_s();
 	for (int i = 0; i < n; i += batch) {
 		int k = n - i < batch ? n - i : batch;
 
@@ -356,6 +370,7 @@ bench_raw(const char *path, rb_report **reports, int n, int batch)
 		    SQLITE_OK);
 	}
 	t = now_s() - t0;
+	*ret_cpu = cpu_s() - c0;
 	(void)sqlite3_finalize(ins);
 	(void)sqlite3_finalize(fts);
 	(void)sqlite3_finalize(up);
@@ -404,8 +419,9 @@ main(int argc, char **argv)
 	char *p_engine = db_in(dir, "engine.db"), *p_raw = db_in(dir, "raw.db");
 	rb_report **reports = calloc((size_t)n, sizeof(*reports));
 	uint64_t *seqs = calloc(AGENTS, sizeof(*seqs));
-	double te, tr, events = (double)n * EVENTS_PER_REPORT;
+	double te, tr, ce, cr, events = (double)n * EVENTS_PER_REPORT;
 	double ratio[ROUNDS], rate_engine[ROUNDS], rate_raw[ROUNDS];
+	double cpu_ratio[ROUNDS];
 
 	if (argc > 4)
 		arg_conns = atoi(argv[4]);
@@ -427,18 +443,23 @@ main(int argc, char **argv)
 		(void)snprintf(name, sizeof(name), "engine-%d.db", round);
 		free(p_engine);
 		p_engine = db_in(dir, name);
-		tr = bench_raw(p_raw, reports, n, batch);
-		te = bench_engine(p_engine, reports, n, batch, NULL);
+		tr = bench_raw(p_raw, reports, n, batch, &cr);
+		te = bench_engine(p_engine, reports, n, batch, NULL, &ce);
 		check_same_work(p_raw, p_engine);
 		ratio[round] = tr / te;
+		cpu_ratio[round] = cr / ce;
 		rate_engine[round] = events / te;
 		rate_raw[round] = events / tr;
 		(void)printf("round %d: engine %.0f events/s (%.1f us/report), "
 		    "raw %.0f events/s (%.1f us/report), ratio %.2f\n",
 		    round + 1, events / te, te * 1e6 / n, events / tr,
 		    tr * 1e6 / n, tr / te);
+		(void)printf("round %d: CPU engine %.1f us/report, raw %.1f "
+		    "us/report, ratio %.2f\n", round + 1, ce * 1e6 / n,
+		    cr * 1e6 / n, cr / ce);
 	}
 	qsort(ratio, ROUNDS, sizeof(ratio[0]), cmp_double);
+	qsort(cpu_ratio, ROUNDS, sizeof(cpu_ratio[0]), cmp_double);
 	qsort(rate_engine, ROUNDS, sizeof(rate_engine[0]), cmp_double);
 	qsort(rate_raw, ROUNDS, sizeof(rate_raw[0]), cmp_double);
 	(void)printf("reports: %d (%d events, %d connections each), "
@@ -452,6 +473,8 @@ main(int argc, char **argv)
 	    events / rate_raw[ROUNDS / 2] * 1e6 / n);
 	(void)printf("ratio engine/raw: %.2f (median of rounds; goal >= "
 	    "0.85)\n", ratio[ROUNDS / 2]);
+	(void)printf("ratio of CPU time raw/engine: %.2f (median of rounds)\n",
+	    cpu_ratio[ROUNDS / 2]);
 	if (n_rules > 0) {
 		struct rules *rules = make_rules(n_rules);
 
@@ -468,8 +491,9 @@ main(int argc, char **argv)
 			    round);
 			free(p_engine);
 			p_engine = db_in(dir, name);
-			t0r = bench_engine(p_raw, reports, n, batch, NULL);
-			t1r = bench_engine(p_engine, reports, n, batch, rules);
+			t0r = bench_engine(p_raw, reports, n, batch, NULL, &cr);
+			t1r = bench_engine(p_engine, reports, n, batch, rules,
+			    &ce);
 			ratio[round] = t0r / t1r;
 			rate_engine[round] = events / t1r;
 			rate_raw[round] = events / t0r;
