@@ -100,7 +100,7 @@ struct store_fts_row {
 
 /*
  * The peer cache (store_peer_cache.c, issue 17): address → holder, at
- * most PEER_CACHE_SLOTS entries of 88 bytes (2.75 MiB, plus 256 KiB of
+ * most PEER_CACHE_SLOTS entries of 80 bytes (2.5 MiB, plus 256 KiB of
  * buckets), allocated on first use; pages of entries never filled stay
  * untouched. Addresses of PEER_CACHE_KEY_LEN bytes or more are not cached.
  */

@@ -40,6 +40,8 @@ struct peer_cache_entry {
 	bool		has_mac;
 	bool		used;		/* clock bit: hit since the hand passed */
 };
+_Static_assert(sizeof(struct peer_cache_entry) == 80,
+    "store-private.h states the peer cache's memory");
 
 struct peer_cache {
 	struct peer_cache_entry entries[PEER_CACHE_SLOTS];
