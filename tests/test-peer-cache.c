@@ -3,7 +3,7 @@
  * Tests of the peer cache (issue 17) on a real SQLite file: answers of
  * store_address_holder() come from the cache and stay what the database
  * says after IP and MAC moves, status changes, touches, a changed source,
- * pruned devices, rollbacks (full and to a savepoint, with reused device
+ * traffic's new addresses, pruned devices, rollbacks (full and to a savepoint, with reused device
  * ids) and evictions, checked against a second, read-only connection.
  */
 #include <errno.h>
@@ -187,6 +187,11 @@ test_mac_changes_has_mac(void)
 	check_truth(&p, "10.1.0.3");
 	check_truth(&p, "10.1.0.4");
 	check_truth(&p, "aa:bb:cc:00:00:03");
+	/* traffic's own insert of an address nobody holds */
+	CHECK_EQ(store_traffic_address_new(p.s, a, "mac",
+	    "aa:bb:cc:00:00:04", T0), 0);
+	CHECK(held(&p, "10.1.0.3").has_mac);
+	check_truth(&p, "10.1.0.3");
 	pc_close(&p);
 }
 

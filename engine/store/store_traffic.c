@@ -5,6 +5,7 @@
  * protocol, and the few lookups of its device rules.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "store-private.h"
 
@@ -83,6 +84,10 @@ store_traffic_address_new(struct store *s, int64_t device_id,
 
 	if (st == NULL)
 		return -EIO;
+	/* the peer cache (issue 17): a MAC changes the device's has_mac */
+	peer_cache_forget(s->peer_cache, value);
+	if (strcmp(kind, "mac") == 0)
+		peer_cache_forget_device(s->peer_cache, device_id);
 	(void)sqlite3_bind_int64(st, 1, device_id);
 	(void)sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
 	(void)sqlite3_bind_text(st, 3, value, -1, SQLITE_STATIC);
