@@ -117,15 +117,15 @@ traffic_active(struct traffic_ctx *c, const struct store_holder *h)
 }
 
 /*
- * Device id, with MAC h->mac, shows h->ip, which holder (0: nobody)
- * holds: address_claim() decides. When the IP moves, it stops being the
- * holder's primary IP and becomes id's when id has none; when it stays
- * (a conflict), neither primary changes. Returns 0, 1 on a conflict, or a
- * negative errno.
+ * Device id, with MAC h->mac, shows h->ip, which another device may hold:
+ * address_claim() decides. When the IP moves, it stops being the old
+ * holder's primary IP (address_claim() sees to that) and becomes id's
+ * when id has none; when it stays (a conflict), neither primary changes.
+ * Returns 0, 1 on a conflict, or a negative errno.
  */
 static int
 traffic_claim_ip(struct traffic_ctx *c, int64_t id, bool device_new,
-    const struct traffic_host *h, int64_t holder)
+    const struct traffic_host *h)
 {
 	struct address_claim a = {
 		.device_id = id,
@@ -138,9 +138,6 @@ traffic_claim_ip(struct traffic_ctx *c, int64_t id, bool device_new,
 	int r;
 
 	if ((r = address_claim(c->e, &a, c->now_ms)) != 0)
-		return r;
-	if (holder != 0 && holder != id &&
-	    (r = store_traffic_drop_primary_ip(c->s, holder, h->ip)) < 0)
 		return r;
 	return store_traffic_fill_primary(c->s, id, h->ip, NULL);
 }
@@ -181,8 +178,7 @@ traffic_resolve_mac(struct traffic_ctx *c, const struct traffic_host *h,
 		if ((r = traffic_active(c, &mh)) < 0)
 			return r;
 		if (h->ip[0] != '\0' && !(has_i && ih.device_id == id) &&
-		    (r = traffic_claim_ip(c, id, false, h,
-		    has_i ? ih.device_id : 0)) < 0)
+		    (r = traffic_claim_ip(c, id, false, h)) < 0)
 			return r;
 	} else if (has_i && !ih.has_mac) {
 		/* the MAC-less device of this IP is this MAC's host */
@@ -197,7 +193,7 @@ traffic_resolve_mac(struct traffic_ctx *c, const struct traffic_host *h,
 		if ((r = traffic_device_new(c, h->ip, h->mac, &id)) < 0)
 			return r;
 	} else if ((r = traffic_device_new(c, "", h->mac, &id)) < 0 ||
-	    (r = traffic_claim_ip(c, id, true, h, ih.device_id)) < 0)
+	    (r = traffic_claim_ip(c, id, true, h)) < 0)
 		return r;
 	*ret_id = id;
 	return 0;
@@ -348,7 +344,7 @@ traffic_apply_router(struct traffic_ctx *c, const struct traffic_router *rt)
 		    STORE_SOURCE_TRAFFIC, c->now_ms, &from)) < 0 ||
 		    (r = store_traffic_fill_primary(c->s, ip_id, rt->ips[i],
 		    NULL)) < 0 ||
-		    (r = store_traffic_drop_primary_ip(c->s, id,
+		    (r = store_device_drop_primary_ip(c->s, id,
 		    rt->ips[i])) < 0)
 			return r;
 	}

@@ -194,6 +194,11 @@ test_peer_ip_on_another_mac(void)
 	CHECK(p2 != p1 && p2 > 0);
 	CHECK_EQ(holder(&f, "10.4.0.20"), p2);
 	CHECK_EQ(events_of(&f, "ip_moved", 4000005007LL), 1);
+	/* the device table shows the IP on its new holder only */
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM devices WHERE ip = "
+	    "'10.4.0.20'"), 1);
+	CHECK_EQ(q_int(&f, "SELECT id FROM devices WHERE ip = '10.4.0.20'"),
+	    p2);
 	/* authorized, it keeps it: the first MAC again is a conflict */
 	CHECK_EQ(set_one(&f, "aa:bb:cc:04:00:21", "authorized", NULL), 0);
 	(void)rb_conn(r3, TCP, OUT, "10.4.0.20", "aa:bb:cc:04:00:20", 502, 3,

@@ -207,6 +207,12 @@ int store_device_touch(struct store *s, int64_t id, int64_t now_ms);
 int store_device_set_owner(struct store *s, int64_t id, int64_t agent_ref);
 int store_device_set_primary(struct store *s, int64_t id, const char *ip,
     const char *mac);
+/*
+ * When ip is the primary IP of device id, it becomes another IP of the
+ * device (or none): for an IP that moved to another device.
+ */
+int store_device_drop_primary_ip(struct store *s, int64_t id,
+    const char *ip);
 int store_device_set_category(struct store *s, int64_t id,
     const char *category);
 
@@ -354,8 +360,7 @@ int store_interaction_trim(struct store *s, int64_t n);
  * store_traffic_vendor_new() gives device_id, made from traffic in this
  * transaction and without attributes yet, its vendor from traffic (what
  * store_attr_set() would do, in two statements instead of four).
- * store_traffic_drop_primary_ip() clears the primary IP of device_id when
- * it is ip. store_traffic_fill_primary() sets the primary IP and MAC of
+ * store_traffic_fill_primary() sets the primary IP and MAC of
  * device_id where it has none (NULL or "": leave that one).
  */
 int store_traffic_edge_add(struct store *s, const struct store_interaction *in,
@@ -364,8 +369,6 @@ int store_traffic_address_new(struct store *s, int64_t device_id,
     const char *kind, const char *value, int64_t now_ms);
 int store_traffic_vendor_new(struct store *s, int64_t device_id,
     const char *vendor, int64_t now_ms);
-int store_traffic_drop_primary_ip(struct store *s, int64_t device_id,
-    const char *ip);
 int store_traffic_fill_primary(struct store *s, int64_t device_id,
     const char *ip, const char *mac);
 

@@ -122,22 +122,6 @@ store_traffic_vendor_new(struct store *s, int64_t device_id,
 }
 
 int
-store_traffic_drop_primary_ip(struct store *s, int64_t device_id,
-    const char *ip)
-{
-	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_PRIMARY_IP,
-	    "UPDATE devices SET ip = (SELECT value FROM addresses "
-	    "WHERE device_id = ?1 AND kind <> 'mac' ORDER BY kind, id "
-	    "LIMIT 1) WHERE id = ?1 AND ip = ?2");
-
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, device_id);
-	(void)sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
-	return store_exec_stmt(s, st);
-}
-
-int
 store_traffic_fill_primary(struct store *s, int64_t device_id,
     const char *ip, const char *mac)
 {
