@@ -48,7 +48,7 @@ END_CONF
 
 "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/log" &
 PID=$!
-until grep -q 'ready:' "$TMP/log"; do
+until grep -qs 'ready:' "$TMP/log"; do
 	kill -0 "$PID" 2>/dev/null || { cat "$TMP/log"; exit 1; }
 	sleep 0.05
 done

@@ -75,7 +75,7 @@ EOC
 "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$TMP/daemon.log" 2>&1 &
 PID=$!
 i=0
-until grep -q 'ready:' "$TMP/daemon.log"; do
+until grep -qs 'ready:' "$TMP/daemon.log"; do
 	i=$((i + 1))
 	[ $i -lt 600 ] || { echo "daemon did not start" >&2; exit 1; }
 	sleep 0.05

@@ -32,7 +32,7 @@ daemon_start() {	# DAEMON CONF LOG
 	"$1" --config "$2" --foreground >"$3" 2>&1 &
 	_pid=$!
 	_i=0
-	until grep -q 'ready:' "$3"; do
+	until grep -qs 'ready:' "$3"; do
 		_i=$((_i + 1))
 		[ $_i -lt 600 ] || fail "daemon did not start"
 		kill -0 "$_pid" 2>/dev/null || fail "daemon exited"

@@ -41,7 +41,7 @@ CONF
 "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$TMP/log" 2>&1 &
 PID=$!
 i=0
-until grep -q 'ready:' "$TMP/log"; do
+until grep -qs 'ready:' "$TMP/log"; do
 	i=$((i + 1))
 	[ $i -lt 200 ] || { cat "$TMP/log" >&2; exit 1; }
 	sleep 0.05

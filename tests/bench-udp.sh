@@ -47,7 +47,7 @@ END_CONF
 mkdir -p "$DATA"
 "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$TMP/log" 2>&1 &
 PID=$!
-until grep -q 'ready:' "$TMP/log"; do
+until grep -qs 'ready:' "$TMP/log"; do
 	kill -0 "$PID" 2>/dev/null || { cat "$TMP/log"; exit 1; }
 	sleep 0.1
 done

@@ -71,7 +71,7 @@ start() {
 	"$DAEMON" --config "$TMP/c.yaml" --foreground >"$TMP/d.log" 2>&1 &
 	PID=$!
 	i=0
-	until grep -q 'ready:' "$TMP/d.log"; do
+	until grep -qs 'ready:' "$TMP/d.log"; do
 		i=$((i + 1))
 		[ $i -lt 200 ] || fail "daemon did not start"
 		sleep 0.05
@@ -200,7 +200,7 @@ prlimit --nofile=1024:8192 "$DAEMON" --config "$TMP/c.yaml" --foreground \
     >"$TMP/d.log" 2>&1 &
 PID=$!
 i=0
-until grep -q 'ready:' "$TMP/d.log"; do
+until grep -qs 'ready:' "$TMP/d.log"; do
 	i=$((i + 1))
 	[ $i -lt 200 ] || fail "daemon did not start"
 	sleep 0.05
@@ -220,7 +220,7 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	    --foreground >"$TMP/d.log" 2>&1 &
 	PID=$!
 	i=0
-	until grep -q 'ready:' "$TMP/d.log"; do
+	until grep -qs 'ready:' "$TMP/d.log"; do
 		i=$((i + 1))
 		[ $i -lt 200 ] || fail "daemon did not start as nobody"
 		sleep 0.05

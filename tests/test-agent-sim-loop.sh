@@ -49,7 +49,7 @@ END_CONF
 
 "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/log" &
 PID=$!
-until grep -q 'ready:' "$TMP/log"; do
+until grep -qs 'ready:' "$TMP/log"; do
 	kill -0 "$PID" 2>/dev/null || fail "the daemon did not start"
 	sleep 0.05
 done

@@ -69,7 +69,7 @@ run_daemon() {	# FAKETIME-OFFSET: start, wait until ready
 	    --config "$TMP/kics-epp.yaml" --foreground >"$LOG" 2>&1 &
 	PID=$!
 	i=0
-	until grep -q 'ready:' "$LOG"; do
+	until grep -qs 'ready:' "$LOG"; do
 		i=$((i + 1))
 		[ $i -lt 300 ] || fail "daemon did not start"
 		kill -0 "$PID" 2>/dev/null || fail "daemon exited"
@@ -161,7 +161,7 @@ LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE=$TMP/faketime FAKETIME_NO_CACHE=1 \
     "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$LOG" 2>&1 &
 PID=$!
 i=0
-until grep -q 'ready:' "$LOG"; do
+until grep -qs 'ready:' "$LOG"; do
 	i=$((i + 1))
 	[ $i -lt 300 ] || fail "daemon did not start"
 	kill -0 "$PID" 2>/dev/null || fail "daemon exited"

@@ -82,7 +82,7 @@ conf() {
 # wait_ready LOG PID: until LOG says ready
 wait_ready() {
 	i=0
-	until grep -q 'ready:' "$1"; do
+	until grep -qs 'ready:' "$1"; do
 		i=$((i + 1))
 		[ $i -lt 200 ] || fail "daemon did not start: $(cat "$1")"
 		kill -0 "$2" 2>/dev/null || fail "daemon exited: $(cat "$1")"

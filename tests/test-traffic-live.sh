@@ -110,7 +110,7 @@ ip netns exec "$NS_CAP" "$DAEMON" --config "$TMP/kics-epp.yaml" \
     --foreground >"$LOG" 2>&1 &
 PID=$!
 i=0
-until grep -q 'ready:' "$LOG"; do
+until grep -qs 'ready:' "$LOG"; do
 	i=$((i + 1))
 	[ $i -lt 200 ] || fail "daemon did not start"
 	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
