@@ -27,8 +27,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$(dirname "$0")/bench-tls-fx.sh"
+PORT=$(free_port)
 SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 cat >"$TMP/kics-epp.yaml" <<END_CONF
 data_dir: $DATA
@@ -46,12 +46,9 @@ event_types: $SRC/conf/event-types.yaml
 rules: $SRC/conf/rules.yaml
 END_CONF
 
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/log" &
+"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/daemon.log" &
 PID=$!
-until grep -qs 'ready:' "$TMP/log"; do
-	kill -0 "$PID" 2>/dev/null || { cat "$TMP/log"; exit 1; }
-	sleep 0.05
-done
+daemon_wait_ready "$PID" "$TMP/daemon.log"
 
 sim() {	# EXTRA-OPTIONS...
 	"$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" --agents 1000 \

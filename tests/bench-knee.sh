@@ -39,8 +39,8 @@ cleanup() {
 }
 trap cleanup EXIT
 
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$(dirname "$0")/bench-tls-fx.sh"
+PORT=$(free_port)
 SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 cat >"$TMP/kics-epp.yaml" <<END_CONF
 data_dir: $DATA
@@ -62,13 +62,10 @@ event_types: $SRC/conf/event-types.yaml
 rules: $SRC/conf/rules.yaml
 END_CONF
 
-: >"$TMP/log"
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/log" &
+: >"$TMP/daemon.log"
+"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/daemon.log" &
 PID=$!
-until grep -qs 'ready:' "$TMP/log"; do
-	kill -0 "$PID" 2>/dev/null || { cat "$TMP/log"; exit 1; }
-	sleep 0.05
-done
+daemon_wait_ready "$PID" "$TMP/daemon.log"
 
 # The daemon's user + system CPU time in clock ticks.
 cpu_ticks() {

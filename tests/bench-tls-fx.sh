@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: Apache-2.0
-# Shared by bench-reqpath.sh and bench-handshake.sh (sourced): free ports,
+# Shared by the daemon benchmarks (sourced): free ports,
 # a kics-epp-proxy daemon in a temporary data directory, the CPU time of
 # one thread, medians, and the skip when a tool is missing.
 # Needs TMP and sets nothing else until a function is called.
@@ -27,17 +27,22 @@ need() {	# PROGRAM PACKAGE
 	}
 }
 
+# Waits until the daemon PID, logging to LOG, says it is ready.
+daemon_wait_ready() {	# PID LOG
+	_i=0
+	until grep -qs 'ready:' "$2"; do
+		_i=$((_i + 1))
+		[ $_i -lt 600 ] || fail "daemon did not start"
+		kill -0 "$1" 2>/dev/null || fail "daemon exited"
+		sleep 0.05
+	done
+}
+
 # Starts DAEMON with CONF, logging to LOG; prints its pid once ready.
 daemon_start() {	# DAEMON CONF LOG
 	"$1" --config "$2" --foreground >"$3" 2>&1 &
 	_pid=$!
-	_i=0
-	until grep -qs 'ready:' "$3"; do
-		_i=$((_i + 1))
-		[ $_i -lt 600 ] || fail "daemon did not start"
-		kill -0 "$_pid" 2>/dev/null || fail "daemon exited"
-		sleep 0.05
-	done
+	daemon_wait_ready "$_pid" "$3"
 	echo "$_pid"
 }
 
