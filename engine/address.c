@@ -131,7 +131,9 @@ address_claim(struct engine *e, const struct address_claim *a, int64_t now_ms)
 		return r;
 	if (!address_is_ip(a))
 		return from != 0 ? address_mac_moved(e, a, from, now_ms) : 0;
-	if ((r = store_conflict_clear(e->store, a->device_id, a->value)) < 0)
+	/* a device added with this data has no conflict on record yet */
+	if (!a->device_new &&
+	    (r = store_conflict_clear(e->store, a->device_id, a->value)) < 0)
 		return r;
 	/* the device it left stops showing it in the device table */
 	if (from != 0 && (r = store_device_drop_primary_ip(e->store, from,
