@@ -6,6 +6,12 @@
  * detection per flow, the MACs seen behind each IP (for the router rule)
  * and ARP replies; and the batches for the engine made from it.
  *
+ * nDPI sees a flow from its first packet with a payload (a TCP handshake
+ * tells it nothing a dissector needs) until it names the protocol, or for
+ * at most FLOW_DPI_PACKETS packets; after that a packet costs the parse
+ * and a hash lookup only. A flow that never carried a payload gets nDPI's
+ * guess from its ports.
+ *
  * Initiator (DESIGN.md "Monitoring points"): the sender of a TCP SYN
  * without ACK; else the side that is not on a default port of the
  * protocol nDPI detected; else the side on the higher port; else the first
@@ -19,7 +25,8 @@
 #include "addr.h"
 #include "capture.h"
 
-#define FLOW_DPI_PACKETS	24	/* packets nDPI gets before giving up */
+#define FLOW_DPI_PACKETS	24	/* packets nDPI gets before giving up,
+					   from the first payload on */
 #define FLOW_PENDING_TAKE	4096	/* evicted flows that call for a take */
 #define FLOW_BATCH_MAX		4096	/* flows per batch: the writer's
 					   transaction stays short, so that
@@ -49,7 +56,9 @@ struct flow {
 	bool		both_ways;	/* packets went both ways (ever) */
 	int64_t		first_ms;	/* of what is not handed over */
 	int64_t		last_ms;	/* last packet */
-	struct ndpi_flow_struct *dpi;	/* NULL once detection ended */
+	struct ndpi_flow_struct *dpi;	/* from the first payload until
+					   detection ended */
+	bool		dpi_done;	/* detection ended */
 	uint16_t	dpi_packets;
 	uint16_t	app;		/* nDPI protocol id, 0 unknown */
 };
@@ -301,14 +310,27 @@ flow_initiator(struct flow_table *t, const struct flow *f)
 	return f->first_sender;
 }
 
+/* The guess from f's ports, for a flow nDPI never saw a payload of. */
+static uint16_t
+flow_dpi_guess(struct flow_table *t, const struct flow *f)
+{
+	bool v4 = f->key.family == 4;
+
+	return traffic_dpi_guess(t->dpi, (enum traffic_proto)f->key.proto,
+	    v4 ? f->key.ip[0] : NULL, f->key.port[0],
+	    v4 ? f->key.ip[1] : NULL, f->key.port[1]);
+}
+
 /* Ends nDPI detection of f, keeping a guess when there is one. */
 static void
 flow_dpi_end(struct flow_table *t, struct flow *f)
 {
-	if (f->dpi == NULL)
+	if (f->dpi_done || t->dpi == NULL)
 		return;
+	f->dpi_done = true;
 	if (f->app == 0)
-		f->app = traffic_dpi_giveup(t->dpi, f->dpi);
+		f->app = f->dpi != NULL ? traffic_dpi_giveup(t->dpi, f->dpi) :
+		    flow_dpi_guess(t, f);
 	traffic_dpi_flow_free(f->dpi);
 	f->dpi = NULL;
 }
@@ -427,8 +449,6 @@ flow_create(struct flow_table *t, const struct pkt *p,
 	f->syn_from = -1;
 	f->first_sender = side;
 	f->first_ms = p->ts_ms;
-	if (t->dpi != NULL)
-		f->dpi = traffic_dpi_flow_new();
 	f->hnext = t->buckets[h & (t->n_buckets - 1)];
 	t->buckets[h & (t->n_buckets - 1)] = f;
 	f->prev = t->newest;
@@ -447,8 +467,16 @@ flow_dpi(struct flow_table *t, struct flow *f, const struct pkt *p)
 {
 	uint16_t app;
 
-	if (f->dpi == NULL)
+	if (f->dpi_done || t->dpi == NULL)
 		return;
+	if (f->dpi == NULL) {
+		/* a TCP handshake tells no dissector anything */
+		if (p->payload_len == 0 && p->proto == TRAFFIC_PROTO_TCP)
+			return;
+		if ((f->dpi = traffic_dpi_flow_new()) == NULL)
+			return;
+	}
+	t->counts.dpi_packets++;
 	app = traffic_dpi_packet(t->dpi, f->dpi, p);
 	if (app != 0)
 		f->app = app;
@@ -581,7 +609,7 @@ flow_table_new(size_t max_flows, const struct vendors *v, const char *point)
 	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
 	t->macs = calloc(MAC_TABLE_MAX, sizeof(*t->macs));
 	t->vendors = v;
-	t->dpi = traffic_dpi_new();
+	t->dpi = traffic_dpi_get();
 	(void)snprintf(t->point, sizeof(t->point), "%s", point);
 	if (t->buckets == NULL || t->macs == NULL || t->dpi == NULL) {
 		flow_table_free(t);
@@ -604,7 +632,7 @@ flow_table_free(struct flow_table *t)
 	}
 	free(t->buckets);
 	free(t->macs);
-	traffic_dpi_free(t->dpi);
+	traffic_dpi_put(t->dpi);
 	traffic_batch_free(t->pending);
 	free(t);
 }

@@ -62,6 +62,8 @@ pkt_l4(struct pkt *p, unsigned proto, const uint8_t *l4, uint32_t len)
 		p->dport = be16(l4 + 2);
 		/* SYN set, ACK clear: the initiator's first segment */
 		p->syn = (l4[13] & 0x12) == 0x02;
+		p->payload_len = len > (uint32_t)(l4[12] >> 4) * 4 ?
+		    (uint16_t)(len - (uint32_t)(l4[12] >> 4) * 4) : 0;
 		return PKT_IP;
 	case PROTO_UDP:
 		if (len < 8)
@@ -69,12 +71,14 @@ pkt_l4(struct pkt *p, unsigned proto, const uint8_t *l4, uint32_t len)
 		p->proto = TRAFFIC_PROTO_UDP;
 		p->sport = be16(l4);
 		p->dport = be16(l4 + 2);
+		p->payload_len = (uint16_t)(len - 8);
 		return PKT_IP;
 	case PROTO_ICMP:
 	case PROTO_ICMPV6:
 		if (len < 4)
 			return PKT_TRUNCATED;
 		p->proto = TRAFFIC_PROTO_ICMP;
+		p->payload_len = (uint16_t)(len - 4);
 		return PKT_IP;
 	default:
 		return PKT_OTHER;
@@ -201,6 +205,7 @@ pkt_parse(int linktype, const uint8_t *data, uint32_t caplen, struct pkt *p)
 	p->has_mac = false;
 	p->syn = false;
 	p->sport = p->dport = 0;
+	p->payload_len = 0;
 	switch (linktype) {
 	case DLT_EN10MB:
 		return pkt_ethernet(p, data, caplen);

@@ -288,6 +288,7 @@ traffic_free(struct traffic *t)
 			pcap_close(t->points[i].pcap);
 		flow_table_free(t->points[i].flows);
 	}
+	traffic_dpi_pool_clear();
 	free(t->points);
 	vendors_free(t->vendors);
 	(void)pthread_cond_destroy(&t->cond);

@@ -295,6 +295,112 @@ test_flow_bound(void)
 	flow_table_free(t);
 }
 
+/* Feeds one TCP frame carrying len bytes of data to t at time ms. */
+static void
+feed_data(struct flow_table *t, const uint8_t *smac, uint32_t sip,
+    uint32_t dip, uint16_t sport, uint16_t dport, const void *data,
+    size_t len, int64_t ms)
+{
+	uint8_t f[256];
+	size_t n = frame_tcp(f, smac, MAC_B, sip, dip, sport, dport, 0x18,
+	    false);
+	struct pkt p;
+	enum pkt_kind k;
+
+	CHECK(n + len <= sizeof(f));
+	memcpy(f + n, data, len);
+	f[14 + 2] = (uint8_t)((40 + len) >> 8);
+	f[14 + 3] = (uint8_t)(40 + len);
+	k = pkt_parse(DLT_EN10MB, f, (uint32_t)(n + len), &p);
+	CHECK_EQ(k, PKT_IP);
+	CHECK_EQ(p.payload_len, len);
+	p.ts_ms = ms;
+	p.wire_len = (uint32_t)(n + len);
+	flow_table_packet(t, k, &p);
+}
+
+/* The app_protocol of the only flow t hands over, into name. */
+static void
+only_flow_app(struct flow_table *t, char *name, size_t len)
+{
+	struct traffic_batch *b = flow_table_take(t, true, 0);
+
+	CHECK(b != NULL);
+	CHECK_EQ(b->n_flows, 1);
+	(void)snprintf(name, len, "%s", b->flows[0].app_protocol);
+	traffic_batch_free(b);
+}
+
+/*
+ * nDPI sees a flow from its first payload on: a handshake and empty ACKs
+ * cost no nDPI call, a signature after them is still named (HTTP on a
+ * port that is not HTTP's, so no port guess can name it), and a flow
+ * without a payload still gets the guess of its port.
+ */
+static void
+test_dpi_from_first_payload(void)
+{
+	static const char get[] = "GET /index.html HTTP/1.1\r\n"
+	    "Host: plc.example\r\nUser-Agent: unit\r\n\r\n";
+	struct flow_table *t = flow_table_new(1024, NULL, "unit");
+	uint32_t a = IP4(10, 0, 0, 1), c = IP4(10, 0, 0, 2);
+	char name[TRAFFIC_APP_LEN];
+
+	CHECK(t != NULL);
+	feed(t, MAC_A, a, c, 40001, 9000, 0x02, 1);
+	feed(t, MAC_B, c, a, 9000, 40001, 0x12, 2);
+	for (int i = 0; i < 3; i++)
+		feed(t, MAC_A, a, c, 40001, 9000, 0x10, 3 + i);
+	CHECK_EQ(flow_table_counts(t)->dpi_packets, 0);
+	feed_data(t, MAC_A, a, c, 40001, 9000, get, sizeof(get) - 1, 10);
+	CHECK_EQ(flow_table_counts(t)->dpi_packets, 1);
+	only_flow_app(t, name, sizeof(name));
+	CHECK(strcmp(name, "HTTP") == 0);
+	/* handshake only, on Modbus's port: nDPI's guess from the port */
+	feed(t, MAC_A, a, c, 40002, 502, 0x02, 20);
+	feed(t, MAC_B, c, a, 502, 40002, 0x12, 21);
+	only_flow_app(t, name, sizeof(name));
+	CHECK(strcmp(name, "Modbus") == 0);
+	CHECK_EQ(flow_table_counts(t)->dpi_packets, 1);
+	flow_table_free(t);
+}
+
+/*
+ * A flow of 100 packets costs nDPI calls until detection only: a Modbus
+ * flow a few, a flow nDPI cannot name at most 24 (then it gives up).
+ */
+static void
+test_dpi_bounded(void)
+{
+	static const uint8_t req[] = { 0x00, 0x01, 0x00, 0x00, 0x00, 0x06,
+	    0x01, 0x03, 0x00, 0x00, 0x00, 0x02 };
+	static const uint8_t rsp[] = { 0x00, 0x01, 0x00, 0x00, 0x00, 0x07,
+	    0x01, 0x03, 0x04, 0x00, 0x07, 0x00, 0x08 };
+	static const uint8_t junk[] = { 0xde, 0xad, 0xbe, 0xef, 0x01, 0x02,
+	    0x03, 0x04, 0x05, 0x06, 0x07, 0x08, 0x09, 0x0a, 0x0b, 0x0c };
+	struct flow_table *t = flow_table_new(1024, NULL, "unit");
+	uint32_t a = IP4(10, 0, 0, 1), c = IP4(10, 0, 0, 2);
+	char name[TRAFFIC_APP_LEN];
+	uint64_t calls;
+
+	CHECK(t != NULL);
+	for (int i = 0; i < 50; i++) {
+		feed_data(t, MAC_A, a, c, 40003, 502, req, sizeof(req), i);
+		feed_data(t, MAC_B, c, a, 502, 40003, rsp, sizeof(rsp), i);
+	}
+	calls = flow_table_counts(t)->dpi_packets;
+	CHECK(calls >= 1 && calls <= 4);
+	only_flow_app(t, name, sizeof(name));
+	CHECK(strcmp(name, "Modbus") == 0);
+	for (int i = 0; i < 50; i++) {
+		feed_data(t, MAC_A, a, c, 40004, 47000, junk, sizeof(junk), i);
+		feed_data(t, MAC_B, c, a, 47000, 40004, junk, sizeof(junk), i);
+	}
+	CHECK(flow_table_counts(t)->dpi_packets - calls <= 24);
+	only_flow_app(t, name, sizeof(name));
+	flow_table_free(t);
+}
+
 int
 main(void)
 {
@@ -304,5 +410,8 @@ main(void)
 	RUN(test_flow_initiators);
 	RUN(test_router_rule);
 	RUN(test_flow_bound);
+	RUN(test_dpi_from_first_payload);
+	RUN(test_dpi_bounded);
+	traffic_dpi_pool_clear();
 	return 0;
 }
