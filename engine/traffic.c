@@ -353,6 +353,13 @@ traffic_apply_router(struct traffic_ctx *c, const struct traffic_router *rt)
 	return 0;
 }
 
+/* How many flows record f adds up. */
+static uint64_t
+traffic_flows(const struct traffic_flow *f)
+{
+	return f->flows > 0 ? f->flows : 1;
+}
+
 static int
 traffic_apply_flow(struct traffic_ctx *c, const struct traffic_flow *f)
 {
@@ -365,7 +372,7 @@ traffic_apply_flow(struct traffic_ctx *c, const struct traffic_flow *f)
 	    (r = traffic_host_device(c, &f->dst, f->last_seen_ms, &dst)) != 0 ||
 	    src == dst) {
 		if (r >= 0)
-			c->res->flows_skipped++;
+			c->res->flows_skipped += traffic_flows(f);
 		return r < 0 ? r : 0;
 	}
 	memset(&in, 0, sizeof(in));
@@ -384,7 +391,7 @@ traffic_apply_flow(struct traffic_ctx *c, const struct traffic_flow *f)
 		return r;
 	if (created)
 		c->res->interactions_added++;
-	c->res->flows_applied++;
+	c->res->flows_applied += traffic_flows(f);
 	return 0;
 }
 

@@ -49,6 +49,9 @@ struct traffic_flow {
 	uint64_t	bytes;		/* frame bytes, both directions */
 	int64_t		first_seen_ms;	/* capture timestamps */
 	int64_t		last_seen_ms;
+	uint32_t	flows;		/* flows this record adds up (the
+					   capture side merges the flows of
+					   one interaction); 0 counts as 1 */
 };
 
 /* An ARP reply: IP and MAC of one host, bound directly. */

@@ -122,6 +122,41 @@ const char *traffic_dpi_name(struct traffic_dpi *d, uint16_t id);
 bool traffic_dpi_default_port(struct traffic_dpi *d, uint16_t id,
     enum traffic_proto proto, uint16_t port);
 
+/* traffic_merge.c: one batch record per interaction ---------------------- */
+
+/* What makes flows one interaction (zeroed, then filled). */
+struct flow_merge_key {
+	uint8_t		ip[2][16];	/* initiator, responder */
+	uint8_t		mac[2][6];	/* when the host's own */
+	uint8_t		family;
+	uint8_t		proto;		/* enum traffic_proto */
+	uint8_t		has_mac;	/* bit 0 initiator, bit 1 responder */
+	uint8_t		zero;
+	uint16_t	port;		/* the responder's */
+	uint8_t		zero2[6];
+};
+
+/* The keys of a batch's flow records, and an index of them. */
+struct flow_merge {
+	struct flow_merge_key *keys;	/* cap; keys[i] is record i's */
+	size_t		cap;
+	uint32_t	*slots;		/* n_slots, record + 1, 0 free */
+	size_t		n_slots;
+};
+
+/* Frees m's memory and makes it empty (all zero: empty too). */
+void flow_merge_clear(struct flow_merge *m);
+/*
+ * The record of key k among the n records so far: returns 1 and its index
+ * when there is one, else 0 and n, which k now names (the caller appends
+ * record n). -ENOMEM when out of memory.
+ */
+int flow_merge_find(struct flow_merge *m, const struct flow_merge_key *k,
+    size_t n, size_t *ret_index);
+/* Adds one more flow's counters, times and protocol name to into. */
+void flow_merge_add(struct traffic_flow *into, uint64_t packets,
+    uint64_t bytes, int64_t first_ms, int64_t last_ms, const char *app);
+
 /* traffic_flow.c: the bounded flow table --------------------------------- */
 
 /* What a capture or an import counted. */

@@ -83,6 +83,7 @@ struct flow_table {
 	const struct vendors *vendors;
 	struct traffic_dpi *dpi;	/* NULL: nDPI could not start */
 	struct traffic_batch *pending;	/* evicted flows, routers, ARP */
+	struct flow_merge merge;	/* pending's flow records */
 	size_t		cap_flows, cap_routers, cap_bindings;
 	struct traffic_counts counts;
 	char		point[TRAFFIC_POINT_LEN];
@@ -179,6 +180,7 @@ pending(struct flow_table *t)
 	if (t->pending == NULL) {
 		t->pending = batch_new(t->point);
 		t->cap_flows = t->cap_routers = t->cap_bindings = 0;
+		flow_merge_clear(&t->merge);
 	}
 	return t->pending;
 }
@@ -335,38 +337,81 @@ flow_dpi_end(struct flow_table *t, struct flow *f)
 	f->dpi = NULL;
 }
 
-/* Appends what f has not handed over yet to the pending batch. */
+/* What makes f, initiator side i, one interaction; mac[s] NULL: none. */
+static void
+flow_merge_key_of(const struct flow *f, uint8_t i, const uint8_t *const *mac,
+    struct flow_merge_key *k)
+{
+	memset(k, 0, sizeof(*k));
+	k->family = f->key.family;
+	k->proto = f->key.proto;
+	k->port = (enum traffic_proto)f->key.proto == TRAFFIC_PROTO_ICMP ? 0 :
+	    f->key.port[!i];
+	for (uint8_t s = 0; s < 2; s++) {
+		memcpy(k->ip[s], f->key.ip[s == 0 ? i : !i], 16);
+		if (mac[s] != NULL) {
+			k->has_mac |= (uint8_t)(1u << s);
+			memcpy(k->mac[s], mac[s], 6);
+		}
+	}
+}
+
+/* The MAC of side s of f when it is the host's own, else NULL. */
+static const uint8_t *
+flow_host_mac(struct flow_table *t, const struct flow *f, uint8_t s)
+{
+	return f->has_mac[s] && !mac_is_router(t, f->mac[s]) ? f->mac[s] :
+	    NULL;
+}
+
+/*
+ * Appends what f has not handed over yet to the pending batch: to the
+ * record of its interaction when the batch has one (traffic_merge.c).
+ */
 static void
 flow_emit(struct flow_table *t, struct flow *f, bool final)
 {
 	struct traffic_batch *b;
 	struct traffic_flow *o;
+	struct flow_merge_key k;
+	const uint8_t *mac[2];
+	const char *app;
+	size_t at;
 	uint8_t i, r;
+	int found;
 
 	if (final)
 		flow_dpi_end(t, f);
 	if (!f->both_ways || f->pk[0] + f->pk[1] == 0)
 		return;
-	if ((b = pending(t)) == NULL || grow((void **)&b->flows,
-	    &t->cap_flows, b->n_flows, sizeof(*b->flows)) < 0)
-		return;
 	i = flow_initiator(t, f);
 	r = !i;
-	o = &b->flows[b->n_flows++];
-	host_text(t, &o->src, f->key.family, f->key.ip[i],
-	    f->has_mac[i] && !mac_is_router(t, f->mac[i]) ? f->mac[i] : NULL);
-	host_text(t, &o->dst, f->key.family, f->key.ip[r],
-	    f->has_mac[r] && !mac_is_router(t, f->mac[r]) ? f->mac[r] : NULL);
-	o->protocol = (enum traffic_proto)f->key.proto;
-	o->port = o->protocol == TRAFFIC_PROTO_ICMP ? 0 : f->key.port[r];
-	memset(o->app_protocol, 0, sizeof(o->app_protocol));
-	if (t->dpi != NULL)
+	mac[0] = flow_host_mac(t, f, i);
+	mac[1] = flow_host_mac(t, f, r);
+	flow_merge_key_of(f, i, mac, &k);
+	app = t->dpi != NULL ? traffic_dpi_name(t->dpi, f->app) : "";
+	if ((b = pending(t)) == NULL || grow((void **)&b->flows,
+	    &t->cap_flows, b->n_flows, sizeof(*b->flows)) < 0 ||
+	    (found = flow_merge_find(&t->merge, &k, b->n_flows, &at)) < 0)
+		return;
+	o = &b->flows[at];
+	if (found) {
+		flow_merge_add(o, f->pk[0] + f->pk[1], f->by[0] + f->by[1],
+		    f->first_ms, f->last_ms, app);
+	} else {
+		b->n_flows++;
+		host_text(t, &o->src, f->key.family, f->key.ip[i], mac[0]);
+		host_text(t, &o->dst, f->key.family, f->key.ip[r], mac[1]);
+		o->protocol = (enum traffic_proto)f->key.proto;
+		o->port = k.port;
 		(void)snprintf(o->app_protocol, sizeof(o->app_protocol), "%s",
-		    traffic_dpi_name(t->dpi, f->app));
-	o->packets = f->pk[0] + f->pk[1];
-	o->bytes = f->by[0] + f->by[1];
-	o->first_seen_ms = f->first_ms;
-	o->last_seen_ms = f->last_ms;
+		    app);
+		o->packets = f->pk[0] + f->pk[1];
+		o->bytes = f->by[0] + f->by[1];
+		o->first_seen_ms = f->first_ms;
+		o->last_seen_ms = f->last_ms;
+		o->flows = 1;
+	}
 	f->pk[0] = f->pk[1] = f->by[0] = f->by[1] = 0;
 }
 
@@ -575,6 +620,7 @@ flow_table_take(struct flow_table *t, bool all, int64_t idle_before_ms)
 	}
 	b = t->pending;
 	t->pending = NULL;
+	flow_merge_clear(&t->merge);
 	if (b != NULL && b->n_flows + b->n_routers + b->n_bindings == 0) {
 		traffic_batch_free(b);
 		b = NULL;
@@ -634,5 +680,6 @@ flow_table_free(struct flow_table *t)
 	free(t->macs);
 	traffic_dpi_put(t->dpi);
 	traffic_batch_free(t->pending);
+	flow_merge_clear(&t->merge);
 	free(t);
 }

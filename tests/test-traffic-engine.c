@@ -101,6 +101,12 @@ test_flow_creates_devices_and_edge(void)
 	CHECK_EQ(res.devices_added, 0);
 	CHECK_EQ(res.interactions_added, 0);
 	CHECK_EQ(q_int(&x, "SELECT packets FROM map_edges"), 20);
+	CHECK_EQ(res.flows_applied, 1);
+	/* a record that adds up 7 flows of the interaction counts 7 */
+	f.flows = 7;
+	res = apply(&x, &b);
+	CHECK_EQ(res.flows_applied, 7);
+	CHECK_EQ(q_int(&x, "SELECT packets FROM map_edges"), 30);
 	fx_close(&x);
 }
 

@@ -401,6 +401,51 @@ test_dpi_bounded(void)
 	flow_table_free(t);
 }
 
+/*
+ * Flows of one interaction (same hosts, protocol and responder port; any
+ * client port) become one record of the batch, counters added and times
+ * spanned; another responder port or another client is a record of its
+ * own.
+ */
+static void
+test_flow_merge(void)
+{
+	struct flow_table *t = flow_table_new(1024, NULL, "unit");
+	struct traffic_batch *b;
+	uint32_t a = IP4(10, 0, 0, 1), c = IP4(10, 0, 0, 2);
+	uint32_t d = IP4(10, 0, 0, 3);
+
+	CHECK(t != NULL);
+	for (uint16_t i = 0; i < 30; i++) {
+		feed(t, MAC_A, a, c, (uint16_t)(40000 + i), 502, 0x02,
+		    100 + i);
+		feed(t, MAC_B, c, a, 502, (uint16_t)(40000 + i), 0x12,
+		    101 + i);
+	}
+	feed(t, MAC_A, a, c, 41000, 503, 0x02, 50);
+	feed(t, MAC_B, c, a, 503, 41000, 0x12, 51);
+	feed(t, MAC_A, d, c, 42000, 502, 0x02, 60);
+	feed(t, MAC_B, c, d, 502, 42000, 0x12, 61);
+	b = flow_table_take(t, true, 0);
+	CHECK(b != NULL);
+	CHECK_EQ(b->n_flows, 3);
+	CHECK_EQ(b->flows[0].port, 502);
+	CHECK(strcmp(b->flows[0].src.ip, "10.0.0.1") == 0);
+	CHECK_EQ(b->flows[0].flows, 30);
+	CHECK_EQ(b->flows[0].packets, 60);
+	CHECK_EQ(b->flows[0].bytes, 60 * 54);
+	CHECK_EQ(b->flows[0].first_seen_ms, 100);
+	CHECK_EQ(b->flows[0].last_seen_ms, 130);
+	CHECK(strcmp(b->flows[0].app_protocol, "Modbus") == 0);
+	CHECK_EQ(b->flows[1].port, 503);
+	CHECK_EQ(b->flows[1].flows, 1);
+	CHECK(strcmp(b->flows[2].src.ip, "10.0.0.3") == 0);
+	CHECK_EQ(b->flows[2].packets, 2);
+	CHECK_EQ(flow_table_counts(t)->flows, 32);
+	traffic_batch_free(b);
+	flow_table_free(t);
+}
+
 int
 main(void)
 {
@@ -412,6 +457,7 @@ main(void)
 	RUN(test_flow_bound);
 	RUN(test_dpi_from_first_payload);
 	RUN(test_dpi_bounded);
+	RUN(test_flow_merge);
 	traffic_dpi_pool_clear();
 	return 0;
 }
