@@ -2,7 +2,8 @@
 /*
  * This file contains the flow table of one capture or import: flows keyed
  * by the IP pair, the L4 protocol and the ports, bounded by max_flows (the
- * oldest flow is handed over early when a new one needs room), with nDPI
+ * flow idle longest, to within FLOW_LRU_MS, is handed over early when a
+ * new one needs room), with nDPI
  * detection per flow, the MACs seen behind each IP (for the router rule)
  * and ARP replies; and the batches for the engine made from it.
  *
@@ -27,6 +28,10 @@
 
 #define FLOW_DPI_PACKETS	24	/* packets nDPI gets before giving up,
 					   from the first payload on */
+#define FLOW_LRU_MS		2000	/* a flow moves to the newest end
+					   at most this often (capture
+					   time), so that a packet seldom
+					   touches its neighbours too */
 #define FLOW_PENDING_TAKE	4096	/* evicted flows that call for a take */
 #define FLOW_BATCH_MAX		4096	/* flows per batch: the writer's
 					   transaction stays short, so that
@@ -46,7 +51,8 @@ struct flow {
 	struct flow_key	key;
 	uint64_t	hash;
 	struct flow	*hnext;		/* bucket chain */
-	struct flow	*prev, *next;	/* by last packet, oldest first */
+	struct flow	*prev, *next;	/* by lru_ms, oldest first */
+	int64_t		lru_ms;		/* packet that last moved it */
 	uint8_t		first_sender;	/* side of the first packet */
 	int8_t		syn_from;	/* side that sent a SYN, -1: none */
 	bool		has_mac[2];
@@ -462,15 +468,23 @@ flow_to_newest(struct flow_table *t, struct flow *f)
 	t->newest = f;
 }
 
-/* The flow of key k (hash h), made the newest; NULL when there is none. */
+/*
+ * The flow of key k (hash h), made the newest when it last moved
+ * FLOW_LRU_MS before ms; NULL when there is none. The oldest flow is so
+ * at most FLOW_LRU_MS younger than the truly idlest one.
+ */
 static struct flow *
-flow_find(struct flow_table *t, const struct flow_key *k, uint64_t h)
+flow_find(struct flow_table *t, const struct flow_key *k, uint64_t h,
+    int64_t ms)
 {
 	struct flow *f;
 
 	for (f = t->buckets[h & (t->n_buckets - 1)]; f != NULL; f = f->hnext)
 		if (f->hash == h && memcmp(&f->key, k, sizeof(*k)) == 0) {
-			flow_to_newest(t, f);
+			if (ms - f->lru_ms >= FLOW_LRU_MS || ms < f->lru_ms) {
+				flow_to_newest(t, f);
+				f->lru_ms = ms;
+			}
 			return f;
 		}
 	return NULL;
@@ -494,6 +508,7 @@ flow_create(struct flow_table *t, const struct pkt *p,
 	f->syn_from = -1;
 	f->first_sender = side;
 	f->first_ms = p->ts_ms;
+	f->lru_ms = p->ts_ms;
 	f->hnext = t->buckets[h & (t->n_buckets - 1)];
 	t->buckets[h & (t->n_buckets - 1)] = f;
 	f->prev = t->newest;
@@ -540,7 +555,7 @@ flow_ip_packet(struct flow_table *t, const struct pkt *p)
 	flow_key_of(p, &k, &s);
 	h = flow_hash(&k, sizeof(k));
 	/* a known flow's addresses were checked when it was made */
-	if ((f = flow_find(t, &k, h)) == NULL) {
+	if ((f = flow_find(t, &k, h, p->ts_ms)) == NULL) {
 		if (!ip_identifying(p->family, p->src_ip) ||
 		    !ip_identifying(p->family, p->dst_ip)) {
 			t->counts.skipped[PKT_OTHER]++;
@@ -555,6 +570,7 @@ flow_ip_packet(struct flow_table *t, const struct pkt *p)
 		mac_note(t, p);
 	if (f->pk[0] + f->pk[1] == 0)
 		f->first_ms = p->ts_ms;
+	f->lru_ms = p->ts_ms;
 	f->pk[s]++;
 	f->by[s] += p->wire_len;
 	f->sent[s] = true;

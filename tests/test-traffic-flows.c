@@ -295,6 +295,37 @@ test_flow_bound(void)
 	flow_table_free(t);
 }
 
+/*
+ * A full table hands over the flow idle longest: a flow touched again
+ * (seconds later) stays, the one idle since is evicted.
+ */
+static void
+test_flow_evicts_idlest(void)
+{
+	struct flow_table *t = flow_table_new(2, NULL, "unit");
+	struct traffic_batch *b;
+	uint32_t a = IP4(10, 0, 0, 1), c = IP4(10, 0, 0, 2);
+
+	CHECK(t != NULL);
+	feed(t, MAC_A, a, c, 40001, 501, 0x02, 0);
+	feed(t, MAC_B, c, a, 501, 40001, 0x12, 1);
+	feed(t, MAC_A, a, c, 40002, 502, 0x02, 10);
+	feed(t, MAC_B, c, a, 502, 40002, 0x12, 11);
+	feed(t, MAC_A, a, c, 40001, 501, 0x10, 5000);
+	feed(t, MAC_A, a, c, 40003, 503, 0x02, 5001);
+	CHECK_EQ(flow_table_counts(t)->evicted, 1);
+	b = flow_table_take(t, false, INT64_MIN);
+	CHECK(b != NULL);
+	/* the evicted flow's record first, then the table's from oldest */
+	CHECK_EQ(b->n_flows, 2);
+	CHECK_EQ(b->flows[0].port, 502);
+	CHECK_EQ(b->flows[0].last_seen_ms, 11);
+	CHECK_EQ(b->flows[1].port, 501);
+	CHECK_EQ(b->flows[1].packets, 3);
+	traffic_batch_free(b);
+	flow_table_free(t);
+}
+
 /* Feeds one TCP frame carrying len bytes of data to t at time ms. */
 static void
 feed_data(struct flow_table *t, const uint8_t *smac, uint32_t sip,
@@ -458,6 +489,7 @@ main(void)
 	RUN(test_dpi_from_first_payload);
 	RUN(test_dpi_bounded);
 	RUN(test_flow_merge);
+	RUN(test_flow_evicts_idlest);
 	traffic_dpi_pool_clear();
 	return 0;
 }
