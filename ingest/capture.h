@@ -193,10 +193,54 @@ void flow_table_packet(struct flow_table *t, enum pkt_kind k,
  */
 struct traffic_batch *flow_table_take(struct flow_table *t, bool all,
     int64_t idle_before_ms);
+/*
+ * Fetches the memory the flow of a packet of kind k lives in ahead of
+ * flow_table_packet(): the bucket now (returns the hash for
+ * flow_table_prefetch(); 0 for a packet of no flow), the first flow of
+ * the bucket with flow_table_prefetch() later. Changes nothing.
+ */
+uint64_t flow_table_prefetch_bucket(const struct flow_table *t,
+    enum pkt_kind k, const struct pkt *p);
+void flow_table_prefetch(const struct flow_table *t, uint64_t hash);
 /* Whether flows were evicted into a batch that waits to be taken. */
 bool flow_table_pending(const struct flow_table *t);
 const struct traffic_counts *flow_table_counts(const struct flow_table *t);
 void traffic_batch_free(struct traffic_batch *b);
+
+/* traffic_ahead.c: frames read ahead of the flow table ------------------ */
+
+#define AHEAD_DEPTH	4	/* frames between read and flow table */
+
+struct ahead_slot {
+	uint8_t		*buf;		/* the frame's copy */
+	struct pkt	pk;
+	enum pkt_kind	kind;
+	uint64_t	hash;		/* flow_table_prefetch_bucket()'s */
+};
+
+struct pkt_ahead {
+	struct flow_table *ft;		/* borrowed */
+	int		linktype;
+	size_t		buflen;		/* of each slot's buf */
+	struct ahead_slot slot[AHEAD_DEPTH];
+	size_t		head, n;	/* queued: n from head on */
+};
+
+/*
+ * Read-ahead into ft for frames of linktype, of at most snaplen bytes
+ * (larger ones pass without read-ahead). 0 or -ENOMEM.
+ */
+int pkt_ahead_init(struct pkt_ahead *a, struct flow_table *ft, int linktype,
+    size_t snaplen);
+void pkt_ahead_fini(struct pkt_ahead *a);
+/*
+ * Takes frame d (caplen bytes captured of len, at ts_ms) and hands the
+ * frame AHEAD_DEPTH older to the flow table.
+ */
+void pkt_ahead_push(struct pkt_ahead *a, const uint8_t *d, uint32_t caplen,
+    uint32_t len, int64_t ts_ms);
+/* Hands every frame still queued to the flow table. */
+void pkt_ahead_drain(struct pkt_ahead *a);
 
 /* traffic_submit.c: batches to the writer -------------------------------- */
 

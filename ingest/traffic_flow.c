@@ -644,6 +644,33 @@ flow_table_take(struct flow_table *t, bool all, int64_t idle_before_ms)
 	return b;
 }
 
+uint64_t
+flow_table_prefetch_bucket(const struct flow_table *t, enum pkt_kind k,
+    const struct pkt *p)
+{
+	struct flow_key key;
+	uint64_t h;
+	uint8_t s;
+
+	if (k != PKT_IP)
+		return 0;
+	flow_key_of(p, &key, &s);
+	h = flow_hash(&key, sizeof(key));
+	__builtin_prefetch(&t->buckets[h & (t->n_buckets - 1)]);
+	return h;
+}
+
+void
+flow_table_prefetch(const struct flow_table *t, uint64_t hash)
+{
+	const struct flow *f;
+
+	if (hash == 0)
+		return;
+	if ((f = t->buckets[hash & (t->n_buckets - 1)]) != NULL)
+		__builtin_prefetch(f);
+}
+
 bool
 flow_table_pending(const struct flow_table *t)
 {

@@ -142,24 +142,26 @@ import_read(struct traffic_import *im, pcap_t *pc)
 	struct flow_table *ft = NULL;
 	struct traffic_batch *b;
 	struct pcap_pkthdr *h;
+	struct pkt_ahead ahead;
 	const u_char *d;
-	struct pkt pk;
-	int linktype, r = 0;
+	int snap, r = 0;
 
-	linktype = pcap_datalink(pc);
 	if ((ft = flow_table_new(im->t->max_flows, im->t->vendors,
 	    im->point)) == NULL)
 		fatalx("out of memory for the flow table of '%s'", im->path);
+	snap = pcap_snapshot(pc);
+	if (pkt_ahead_init(&ahead, ft, pcap_datalink(pc),
+	    snap > 0 ? (size_t)snap : 0) < 0)
+		fatalx("out of memory for reading '%s'", im->path);
 	while (r == 0 && pcap_next_ex(pc, &h, &d) == 1) {
-		enum pkt_kind k = pkt_parse(linktype, d, h->caplen, &pk);
-
-		pk.ts_ms = (int64_t)h->ts.tv_sec * 1000 + h->ts.tv_usec / 1000;
-		pk.wire_len = h->len;
-		flow_table_packet(ft, k, &pk);
+		pkt_ahead_push(&ahead, d, h->caplen, h->len,
+		    (int64_t)h->ts.tv_sec * 1000 + h->ts.tv_usec / 1000);
 		while (r == 0 && flow_table_pending(ft) && (b =
 		    flow_table_take(ft, false, INT64_MIN)) != NULL)
 			r = import_submit(im, b);
 	}
+	pkt_ahead_drain(&ahead);
+	pkt_ahead_fini(&ahead);
 	while (r == 0 && (b = flow_table_take(ft, true, 0)) != NULL)
 		r = import_submit(im, b);
 	im->counts = *flow_table_counts(ft);
