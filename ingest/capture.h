@@ -157,6 +157,30 @@ int flow_merge_find(struct flow_merge *m, const struct flow_merge_key *k,
 void flow_merge_add(struct traffic_flow *into, uint64_t packets,
     uint64_t bytes, int64_t first_ms, int64_t last_ms, const char *app);
 
+/* traffic_slab.c: the memory of a flow table ----------------------------- */
+
+/* size bytes of zeroes, on huge pages where the kernel allows; or NULL. */
+void *big_zalloc(size_t size);
+/* Frees p of size bytes from big_zalloc(). NULL-safe. */
+void big_free(void *p, size_t size);
+
+/* Objects of one size carved from huge-page slabs. */
+struct flow_slab {
+	size_t		obj;		/* bytes per object, aligned */
+	size_t		per_slab;
+	void		**slabs;	/* n_slabs, the last one in use */
+	size_t		n_slabs, cap_slabs;
+	size_t		used;		/* objects carved from the last */
+	void		*free;		/* objects given back, a list */
+};
+
+void flow_slab_init(struct flow_slab *s, size_t obj_size);
+/* A zeroed object, or NULL when out of memory. */
+void *flow_slab_get(struct flow_slab *s);
+void flow_slab_put(struct flow_slab *s, void *p);
+/* Frees every slab (objects still out are gone with them). */
+void flow_slab_fini(struct flow_slab *s);
+
 /* traffic_flow.c: the bounded flow table --------------------------------- */
 
 /* What a capture or an import counted. */

@@ -82,9 +82,11 @@ struct flow_table {
 	size_t		max_flows;
 	size_t		n_flows;
 	size_t		n_buckets;	/* a power of two */
-	struct flow	**buckets;
+	struct flow	**buckets;	/* big_zalloc() */
+	struct flow_slab flows;		/* where flows live */
 	struct flow	*oldest, *newest;
-	struct mac_entry *macs;		/* MAC_TABLE_MAX, open addressing */
+	struct mac_entry *macs;		/* MAC_TABLE_MAX, open addressing,
+					   big_zalloc() */
 	size_t		n_macs;
 	const struct vendors *vendors;
 	struct traffic_dpi *dpi;	/* NULL: nDPI could not start */
@@ -449,7 +451,7 @@ flow_remove(struct flow_table *t, struct flow *f)
 		t->counts.unidirectional++;
 	flow_unlink(t, f);
 	traffic_dpi_flow_free(f->dpi);
-	free(f);
+	flow_slab_put(&t->flows, f);
 }
 
 static void
@@ -501,7 +503,7 @@ flow_create(struct flow_table *t, const struct pkt *p,
 		t->counts.evicted++;
 		flow_remove(t, t->oldest);
 	}
-	if ((f = calloc(1, sizeof(*f))) == NULL)
+	if ((f = flow_slab_get(&t->flows)) == NULL)
 		return NULL;
 	f->key = *k;
 	f->hash = h;
@@ -695,8 +697,9 @@ flow_table_new(size_t max_flows, const struct vendors *v, const char *point)
 	for (t->n_buckets = 64; t->n_buckets < t->max_flows * 2;
 	    t->n_buckets *= 2)
 		;
-	t->buckets = calloc(t->n_buckets, sizeof(*t->buckets));
-	t->macs = calloc(MAC_TABLE_MAX, sizeof(*t->macs));
+	t->buckets = big_zalloc(t->n_buckets * sizeof(*t->buckets));
+	t->macs = big_zalloc(MAC_TABLE_MAX * sizeof(*t->macs));
+	flow_slab_init(&t->flows, sizeof(struct flow));
 	t->vendors = v;
 	t->dpi = traffic_dpi_get();
 	(void)snprintf(t->point, sizeof(t->point), "%s", point);
@@ -717,10 +720,10 @@ flow_table_free(struct flow_table *t)
 	for (f = t->oldest; f != NULL; f = next) {
 		next = f->next;
 		traffic_dpi_flow_free(f->dpi);
-		free(f);
 	}
-	free(t->buckets);
-	free(t->macs);
+	flow_slab_fini(&t->flows);
+	big_free(t->buckets, t->n_buckets * sizeof(*t->buckets));
+	big_free(t->macs, MAC_TABLE_MAX * sizeof(*t->macs));
 	traffic_dpi_put(t->dpi);
 	traffic_batch_free(t->pending);
 	flow_merge_clear(&t->merge);
