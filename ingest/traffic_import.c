@@ -31,6 +31,9 @@
 #include "capture.h"
 
 #define IMPORT_POINT	"import"	/* point name when none is given */
+#define IMPORT_BUF	((size_t)1 << 20)	/* bytes read at a time: stdio's
+					   default 4 kB made a system call
+					   per few dozen packets */
 
 struct traffic_import {
 	struct writer_task last;	/* first: answers on the loop */
@@ -39,6 +42,7 @@ struct traffic_import {
 	char		path[PATH_MAX];
 	char		point[TRAFFIC_POINT_LEN];
 	pcap_t		*pcap;		/* the first pass's */
+	char		*buf[2];	/* each pass's stdio buffer */
 	struct traffic_counts counts;	/* the thread's, read after it */
 	char		error[CONTROL_MESSAGE_LEN];	/* "": none */
 	/* under t->mtx: */
@@ -169,6 +173,25 @@ import_read(struct traffic_import *im, pcap_t *pc)
 	return r;
 }
 
+/*
+ * Opens im->path for pass (0 or 1) with a large stdio buffer, freed with
+ * im. NULL with errno set when it cannot.
+ */
+static FILE *
+import_fopen(struct traffic_import *im, int pass)
+{
+	FILE *f;
+
+	if ((f = fopen(im->path, "rb")) == NULL)
+		return NULL;
+	if (im->buf[pass] == NULL)
+		im->buf[pass] = malloc(IMPORT_BUF);
+	/* without a buffer of its own, stdio's is used */
+	if (im->buf[pass] != NULL)
+		(void)setvbuf(f, im->buf[pass], _IOFBF, IMPORT_BUF);
+	return f;
+}
+
 static void import_last_run(struct writer_task *wt, struct engine *e);
 static void import_last_done(struct writer_task *wt);
 
@@ -193,10 +216,15 @@ import_passes(struct traffic_import *im)
 	char err[PCAP_ERRBUF_SIZE] = "";
 	pthread_t checker;
 	bool threaded;
-	pcap_t *pc;
+	pcap_t *pc = NULL;
+	FILE *f;
 	int r;
 
-	if ((pc = pcap_open_offline(im->path, err)) == NULL) {
+	if ((f = import_fopen(im, 1)) == NULL)
+		(void)snprintf(err, sizeof(err), "%s", strerror(errno));
+	else if ((pc = pcap_fopen_offline(f, err)) == NULL)
+		(void)fclose(f);
+	if (pc == NULL) {
 		(void)snprintf(im->error, sizeof(im->error), "cannot read "
 		    "'%.300s' again: %s", im->path, err);
 		return;
@@ -305,6 +333,8 @@ import_free(struct traffic_import *im)
 {
 	if (im->pcap != NULL)
 		pcap_close(im->pcap);
+	free(im->buf[0]);
+	free(im->buf[1]);
 	free(im);
 }
 
@@ -385,7 +415,7 @@ import_open(struct control_req *req, struct traffic_import *im)
 	char err[PCAP_ERRBUF_SIZE] = "";
 	FILE *f;
 
-	if ((f = fopen(im->path, "rb")) == NULL) {
+	if ((f = import_fopen(im, 0)) == NULL) {
 		int e = errno;
 
 		control_finish(req, failed, "cannot open '%s': %s", im->path,
