@@ -1,19 +1,23 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains "kics-query traffic import FILE [--point NAME]"
- * (issue 13): the daemon opens a pcap or pcapng file itself, reads it once
- * to prove that it is whole (a damaged file changes nothing) and a second
- * time into a flow table, and hands batches to the writer like a live
- * capture, so that agents' reports go on meanwhile. The two passes run at
- * once, on two threads of their own: the second builds its flow table
- * meanwhile and hands nothing to the writer before the first found the
- * file whole. The answer counts packets, flows, devices and interactions
- * added, and what was skipped and why.
+ * (issue 13): the daemon opens a pcap or pcapng file itself, reads it into
+ * a flow table and hands batches to the writer like a live capture, so
+ * that agents' reports go on meanwhile. Nothing reaches the writer before
+ * the file proved whole (a damaged file changes nothing): when the import
+ * pass reaches the end of the file before it has a batch to hand over
+ * (the flow table holds every flow of the file), that pass is the proof;
+ * when a batch must go earlier, a check pass starts on a thread of its
+ * own, reads the whole file, and the import waits for it once. The answer
+ * counts packets, flows, devices and interactions added, and what was
+ * skipped and why.
  *
  * THREAD SAFETY NOTES: the check thread owns the first pass's pcap handle
  * and writes error only when the file is damaged (read after it was
- * joined); the import thread owns the second pass's handle and its flow
- * table; checked, in_flight and res are shared under t->mtx.
+ * joined); the import thread owns the second pass's handle, its flow
+ * table and whether the check started, and writes error itself only
+ * when no check started; checked, in_flight and res are shared under
+ * t->mtx.
  * The request is answered on the loop thread only: by the done() of a last
  * writer task queued behind every batch, or, when the writer stops first,
  * by traffic_imports_end().
@@ -43,6 +47,9 @@ struct traffic_import {
 	char		point[TRAFFIC_POINT_LEN];
 	pcap_t		*pcap;		/* the first pass's */
 	char		*buf[2];	/* each pass's stdio buffer */
+	bool		check_started;	/* the first pass runs or ran */
+	bool		check_threaded;	/* on checker, to be joined */
+	pthread_t	checker;
 	struct traffic_counts counts;	/* the thread's, read after it */
 	char		error[CONTROL_MESSAGE_LEN];	/* "": none */
 	/* under t->mtx: */
@@ -73,6 +80,8 @@ import_applied(void *ctx, const struct traffic_result *res, int r)
 	(void)pthread_mutex_unlock(&im->t->mtx);
 }
 
+static void import_check_start(struct traffic_import *im);
+
 /* Hands b to the writer, waiting while too many batches wait there. */
 static int
 import_submit(struct traffic_import *im, struct traffic_batch *b)
@@ -82,6 +91,7 @@ import_submit(struct traffic_import *im, struct traffic_batch *b)
 
 	if (b == NULL)
 		return 0;
+	import_check_start(im);
 	(void)pthread_mutex_lock(&t->mtx);
 	/* nothing reaches the database before the file proved whole */
 	while (im->checked == 0 && !t->stopping)
@@ -139,6 +149,29 @@ import_check(struct traffic_import *im)
 	return -EINVAL;
 }
 
+/*
+ * The import pass read n packets of pc and then got rn from
+ * pcap_next_ex(). Without a check pass it is the proof: the end of the
+ * file makes the file whole, an error makes it damaged. 0 or -EINVAL.
+ */
+static int
+import_read_end(struct traffic_import *im, pcap_t *pc, int rn, uint64_t n)
+{
+	int checked = rn == PCAP_ERROR_BREAK ? 1 : -1;
+
+	if (im->check_started)
+		return 0;
+	if (checked < 0)
+		(void)snprintf(im->error, sizeof(im->error), "'%.300s' is "
+		    "damaged after %llu packets (%s); nothing imported",
+		    im->path, (unsigned long long)n, pcap_geterr(pc));
+	(void)pthread_mutex_lock(&im->t->mtx);
+	im->checked = checked;
+	(void)pthread_cond_broadcast(&im->t->cond);
+	(void)pthread_mutex_unlock(&im->t->mtx);
+	return checked < 0 ? -EINVAL : 0;
+}
+
 /* Second pass: the packets of pc into flows, flows to the writer. */
 static int
 import_read(struct traffic_import *im, pcap_t *pc)
@@ -148,7 +181,7 @@ import_read(struct traffic_import *im, pcap_t *pc)
 	struct pcap_pkthdr *h;
 	struct pkt_ahead ahead;
 	const u_char *d;
-	int snap, r = 0;
+	int snap, rn = 1, r = 0;
 
 	if ((ft = flow_table_new(im->t->max_flows, im->t->vendors,
 	    im->point)) == NULL)
@@ -157,7 +190,7 @@ import_read(struct traffic_import *im, pcap_t *pc)
 	if (pkt_ahead_init(&ahead, ft, pcap_datalink(pc),
 	    snap > 0 ? (size_t)snap : 0) < 0)
 		fatalx("out of memory for reading '%s'", im->path);
-	while (r == 0 && pcap_next_ex(pc, &h, &d) == 1) {
+	while (r == 0 && (rn = pcap_next_ex(pc, &h, &d)) == 1) {
 		pkt_ahead_push(&ahead, d, h->caplen, h->len,
 		    (int64_t)h->ts.tv_sec * 1000 + h->ts.tv_usec / 1000);
 		while (r == 0 && flow_table_pending(ft) && (b =
@@ -166,6 +199,8 @@ import_read(struct traffic_import *im, pcap_t *pc)
 	}
 	pkt_ahead_drain(&ahead);
 	pkt_ahead_fini(&ahead);
+	if (r == 0)
+		r = import_read_end(im, pc, rn, flow_table_counts(ft)->packets);
 	while (r == 0 && (b = flow_table_take(ft, true, 0)) != NULL)
 		r = import_submit(im, b);
 	im->counts = *flow_table_counts(ft);
@@ -209,13 +244,32 @@ import_check_main(void *arg)
 	return NULL;
 }
 
-/* Both passes at once; im->error says why when the import failed. */
+/* Starts the first pass unless it started or the import pass proved the
+ * file whole; on this thread when no thread can start. */
+static void
+import_check_start(struct traffic_import *im)
+{
+	int checked;
+
+	if (im->check_started)
+		return;
+	(void)pthread_mutex_lock(&im->t->mtx);
+	checked = im->checked;
+	(void)pthread_mutex_unlock(&im->t->mtx);
+	if (checked != 0)
+		return;
+	im->check_started = true;
+	im->check_threaded = pthread_create(&im->checker, NULL,
+	    import_check_main, im) == 0;
+	if (!im->check_threaded)
+		(void)import_check_main(im);
+}
+
+/* The passes; im->error says why when the import failed. */
 static void
 import_passes(struct traffic_import *im)
 {
 	char err[PCAP_ERRBUF_SIZE] = "";
-	pthread_t checker;
-	bool threaded;
 	pcap_t *pc = NULL;
 	FILE *f;
 	int r;
@@ -229,12 +283,9 @@ import_passes(struct traffic_import *im)
 		    "'%.300s' again: %s", im->path, err);
 		return;
 	}
-	threaded = pthread_create(&checker, NULL, import_check_main, im) == 0;
-	if (!threaded)
-		(void)import_check_main(im);
 	r = import_read(im, pc);
-	if (threaded)
-		(void)pthread_join(checker, NULL);
+	if (im->check_threaded)
+		(void)pthread_join(im->checker, NULL);
 	pcap_close(pc);
 	/* the check thread's error, if any, is readable now */
 	if (im->error[0] != '\0')

@@ -80,6 +80,8 @@ integration_servers:
     port: $PORT
 event_types: $SRC/conf/event-types.yaml
 rules: $SRC/conf/rules.yaml
+traffic:
+  max_flows: 1024
 EOF
 
 "$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
@@ -115,6 +117,16 @@ check_eq "damaged file: exit" 1 "$rc"
 grep -q "'$TMP/cut.pcap' is damaged after 92 packets" "$TMP/out" ||
     fail "damaged file: $(cat "$TMP/out")"
 grep -q "nothing imported" "$TMP/out" || fail "damaged: $(cat "$TMP/out")"
+# more flows than the table holds: batches are due before the end, so a
+# check pass reads the file first, and finds the damage at its end
+/usr/bin/python3 "$SRC/tests/traffic-bigpcap.py" 12000 6000 "$TMP/many.pcap" \
+    6000 500 || fail "traffic-bigpcap.py"
+SIZE=$(wc -c <"$TMP/many.pcap")
+head -c $((SIZE - 30)) "$TMP/many.pcap" >"$TMP/many-cut.pcap"
+qrc traffic import "$TMP/many-cut.pcap"
+check_eq "damaged file, early batches: exit" 1 "$rc"
+grep -q "'$TMP/many-cut.pcap' is damaged after 11999 packets" "$TMP/out" ||
+    fail "damaged file, early batches: $(cat "$TMP/out")"
 check_eq "bad files changed nothing" "$ROWS0" "$(sql "SELECT (SELECT
     count(*) FROM devices) + (SELECT count(*) FROM interactions)")"
 qrc traffic import
@@ -256,6 +268,16 @@ check_eq "the archived device is unauthorized again" "unauthorized|1" \
     AND e.description LIKE '%seen in traffic at monitoring point ''span1''%')
     FROM map_nodes n JOIN devices d ON d.id = n.device_id
     WHERE n.ip = '10.0.2.201'")"
+
+# --- more flows than the table holds: whole, imported in early batches ---
+qrc traffic import "$TMP/many.pcap" --point many
+check_eq "many flows: exit" 0 "$rc"
+grep -q "12000 packets, 6000 flows, 6200 devices and 6000 interactions added" \
+    "$TMP/out" || fail "many flows: $(cat "$TMP/out")"
+check_eq "many flows: every flow stored" 6000 "$(sql "SELECT count(*)
+    FROM interactions WHERE source = 'traffic' AND port = 502
+    AND src_device_id IN (SELECT device_id FROM addresses
+    WHERE value LIKE '10.64.%')")"
 
 kill -TERM "$PID"
 wait "$PID" || fail "daemon exit status"

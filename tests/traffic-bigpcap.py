@@ -3,12 +3,15 @@
 """Writes a large pcap for the traffic-import benchmark (issue 13), fast:
 plain struct packing, no scapy.
 
-usage: traffic-bigpcap.py PACKETS FLOWS OUT.pcap [CLIENTS]
+usage: traffic-bigpcap.py PACKETS FLOWS OUT.pcap [CLIENTS [AT_ONCE]]
 
 FLOWS TCP flows from CLIENTS clients in 10.64.0.0/10 (default: one per
 flow; flow i is client i mod CLIENTS's) to 200 servers on port 502
-(Modbus framing), each a SYN, a SYN-ACK and then requests and responses
-in turn, interleaved round robin until PACKETS frames are written.
+(flow i to server i mod 200; Modbus framing), each a SYN, a SYN-ACK and
+then requests and responses in turn, interleaved round robin until
+PACKETS frames are written. With AT_ONCE, the flows run AT_ONCE at a
+time instead, each group to its end before the next one starts (PACKETS
+a multiple of FLOWS, FLOWS of AT_ONCE).
 Addresses are data in a file; nothing is sent.
 """
 import struct
@@ -16,10 +19,14 @@ import sys
 
 
 def main():
-    if len(sys.argv) not in (4, 5):
+    if len(sys.argv) not in (4, 5, 6):
         sys.exit(__doc__)
     packets, flows, out = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
-    clients = int(sys.argv[4]) if len(sys.argv) == 5 else flows
+    clients = int(sys.argv[4]) if len(sys.argv) >= 5 else flows
+    at_once = int(sys.argv[5]) if len(sys.argv) == 6 else 0
+    if at_once and (packets % flows or flows % at_once):
+        sys.exit("traffic-bigpcap.py: AT_ONCE needs PACKETS a multiple of "
+                 "FLOWS and FLOWS of AT_ONCE")
     if flows > 60000 and clients < flows:
         sys.exit("traffic-bigpcap.py: more than 60000 flows need a client "
                  "each (the client ports would repeat)")
@@ -29,8 +36,13 @@ def main():
     with open(out, "wb") as f:
         f.write(struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1))
         for n in range(packets):
-            i = n % flows
-            step = n // flows
+            if at_once:
+                group, n_in = divmod(n, at_once * (packets // flows))
+                step, j = divmod(n_in, at_once)
+                i = group * at_once + j
+            else:
+                i = n % flows
+                step = n // flows
             c = 0x0a400000 + i % clients
             s = 0x0a000100 + (i % 200)
             sport = 1024 + (i % 60000)
