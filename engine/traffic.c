@@ -75,12 +75,12 @@ traffic_what(const struct traffic_ctx *c, const char *ip, const char *mac,
 
 /*
  * A new device of source traffic holding ip and mac (either may be "";
- * both nobody's). Returns 0, or -ENOSPC when the device limit
- * stopped it, or a negative errno.
+ * both nobody's), with vendor (of mac, or ""). Returns 0, or -ENOSPC when
+ * the device limit stopped it, or a negative errno.
  */
 static int
 traffic_device_new(struct traffic_ctx *c, const char *ip, const char *mac,
-    int64_t *ret_device_id)
+    const char *vendor, int64_t *ret_device_id)
 {
 	char what[ENGINE_SYSTEM_TEXT_LEN];
 	int64_t id;
@@ -91,13 +91,8 @@ traffic_device_new(struct traffic_ctx *c, const char *ip, const char *mac,
 	    c->now_ms, &id)) < 0)
 		return r;
 	c->res->devices_added++;
-	if (ip[0] != '\0' && (r = store_traffic_address_new(c->s, id,
-	    traffic_ip_kind(ip), ip, c->now_ms)) < 0)
-		return r;
-	if (mac[0] != '\0' && (r = store_traffic_address_new(c->s, id, "mac",
-	    mac, c->now_ms)) < 0)
-		return r;
-	if ((r = store_device_set_primary(c->s, id, ip, mac)) < 0)
+	if ((r = store_traffic_device_fill(c->s, id, traffic_ip_kind(ip), ip,
+	    mac, mac[0] != '\0' ? vendor : "", c->now_ms)) < 0)
 		return r;
 	*ret_device_id = id;
 	return 0;
@@ -190,9 +185,11 @@ traffic_resolve_mac(struct traffic_ctx *c, const struct traffic_host *h,
 		    h->mac)) < 0)
 			return r;
 	} else if (!has_i) {
-		if ((r = traffic_device_new(c, h->ip, h->mac, &id)) < 0)
+		if ((r = traffic_device_new(c, h->ip, h->mac, h->vendor,
+		    &id)) < 0)
 			return r;
-	} else if ((r = traffic_device_new(c, "", h->mac, &id)) < 0 ||
+	} else if ((r = traffic_device_new(c, "", h->mac, h->vendor,
+	    &id)) < 0 ||
 	    (r = traffic_claim_ip(c, id, true, h)) < 0)
 		return r;
 	*ret_id = id;
@@ -211,7 +208,7 @@ traffic_resolve_ip(struct traffic_ctx *c, const struct traffic_host *h,
 	if ((r = traffic_holder(c, h->ip, &ih, &has_i)) < 0)
 		return r;
 	if (!has_i)
-		return traffic_device_new(c, h->ip, "", ret_id);
+		return traffic_device_new(c, h->ip, "", "", ret_id);
 	if ((r = traffic_active(c, &ih)) < 0)
 		return r;
 	*ret_id = ih.device_id;
@@ -219,20 +216,17 @@ traffic_resolve_ip(struct traffic_ctx *c, const struct traffic_host *h,
 }
 
 /*
- * Vendor of the MAC as a traffic value; news about a known device, the
- * only value of one created just now.
+ * Vendor of the MAC of known device id as a traffic value, news when it
+ * changed (a device created just now got it with its addresses).
  */
 static int
-traffic_vendor(struct traffic_ctx *c, int64_t id, const char *vendor,
-    bool created)
+traffic_vendor(struct traffic_ctx *c, int64_t id, const char *vendor)
 {
 	char text[ENGINE_SYSTEM_TEXT_LEN];
 	char *old = NULL;
 	bool changed;
 	int r;
 
-	if (created)
-		return store_traffic_vendor_new(c->s, id, vendor, c->now_ms);
 	if ((r = store_attr_set(c->s, id, STORE_ATTR_VENDOR,
 	    STORE_SOURCE_TRAFFIC, vendor, c->now_ms, &old, &changed)) < 0)
 		return r;
@@ -297,8 +291,8 @@ traffic_host_device(struct traffic_ctx *c, const struct traffic_host *h,
 	if (r < 0)
 		return r;
 	if (h->mac[0] != '\0' && h->vendor[0] != '\0' &&
-	    (r = traffic_vendor(c, id, h->vendor,
-	    c->res->devices_added != added)) < 0)
+	    c->res->devices_added == added &&
+	    (r = traffic_vendor(c, id, h->vendor)) < 0)
 		return r;
 	slot->key = 0;
 	/* a device made just now was seen now */
@@ -335,7 +329,7 @@ traffic_apply_router(struct traffic_ctx *c, const struct traffic_router *rt)
 		if (r < 0)
 			return r;
 		/* the IP was bound to the router before it fronted more */
-		r = traffic_device_new(c, "", "", &ip_id);
+		r = traffic_device_new(c, "", "", "", &ip_id);
 		if (r == -ENOSPC)
 			continue;
 		if (r < 0 ||

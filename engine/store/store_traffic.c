@@ -95,29 +95,80 @@ store_traffic_address_new(struct store *s, int64_t device_id,
 	return store_exec_stmt(s, st);
 }
 
-int
-store_traffic_vendor_new(struct store *s, int64_t device_id,
-    const char *vendor, int64_t now_ms)
+/* Both addresses of a new device in one statement. */
+static int
+store_traffic_address_pair(struct store *s, int64_t device_id,
+    const char *ip_kind, const char *ip, const char *mac, int64_t now_ms)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_VENDOR_NEW,
-	    "INSERT INTO device_attributes (device_id, name, source, value, "
-	    "updated_ms) VALUES (?1, 'vendor', 'traffic', ?2, ?3)");
-	int r;
+	sqlite3_stmt *st = store_stmt(s, STMT_TRAFFIC_ADDR_PAIR,
+	    "INSERT INTO addresses (device_id, kind, value, source, "
+	    "first_seen_ms, last_seen_ms) VALUES (?1, ?2, ?3, 'traffic', ?5, "
+	    "?5), (?1, 'mac', ?4, 'traffic', ?5, ?5)");
 
 	if (st == NULL)
 		return -EIO;
+	peer_cache_forget(s->peer_cache, ip);
+	peer_cache_forget(s->peer_cache, mac);
+	peer_cache_forget_device(s->peer_cache, device_id);
 	(void)sqlite3_bind_int64(st, 1, device_id);
-	(void)sqlite3_bind_text(st, 2, vendor, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(st, 3, now_ms);
-	if ((r = store_exec_stmt(s, st)) < 0)
+	(void)sqlite3_bind_text(st, 2, ip_kind, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 3, ip, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_text(st, 4, mac, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 5, now_ms);
+	return store_exec_stmt(s, st);
+}
+
+static int
+store_traffic_addresses(struct store *s, int64_t device_id,
+    const char *ip_kind, const char *ip, const char *mac, int64_t now_ms)
+{
+	if (ip[0] != '\0' && mac[0] != '\0')
+		return store_traffic_address_pair(s, device_id, ip_kind, ip, mac,
+		    now_ms);
+	if (ip[0] != '\0')
+		return store_traffic_address_new(s, device_id, ip_kind, ip,
+		    now_ms);
+	if (mac[0] != '\0')
+		return store_traffic_address_new(s, device_id, "mac", mac,
+		    now_ms);
+	return 0;
+}
+
+int
+store_traffic_device_fill(struct store *s, int64_t device_id,
+    const char *ip_kind, const char *ip, const char *mac, const char *vendor,
+    int64_t now_ms)
+{
+	sqlite3_stmt *st;
+	int r;
+
+	if ((r = store_traffic_addresses(s, device_id, ip_kind, ip, mac,
+	    now_ms)) < 0)
 		return r;
-	/* the only vendor of the device: the one of the devices row */
-	st = store_stmt(s, STMT_TRAFFIC_VENDOR_ROW,
-	    "UPDATE devices SET vendor = ?2 WHERE id = ?1 AND vendor IS NULL");
+	if (vendor[0] != '\0') {
+		st = store_stmt(s, STMT_TRAFFIC_VENDOR_NEW,
+		    "INSERT INTO device_attributes (device_id, name, source, "
+		    "value, updated_ms) VALUES (?1, 'vendor', 'traffic', ?2, "
+		    "?3)");
+		if (st == NULL)
+			return -EIO;
+		(void)sqlite3_bind_int64(st, 1, device_id);
+		(void)sqlite3_bind_text(st, 2, vendor, -1, SQLITE_STATIC);
+		(void)sqlite3_bind_int64(st, 3, now_ms);
+		if ((r = store_exec_stmt(s, st)) < 0)
+			return r;
+	}
+	if (ip[0] == '\0' && mac[0] == '\0' && vendor[0] == '\0')
+		return 0;
+	/* the device's only values: those of its devices row */
+	st = store_stmt(s, STMT_TRAFFIC_DEVICE_ROW,
+	    "UPDATE devices SET ip = ?2, mac = ?3, vendor = ?4 WHERE id = ?1");
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, device_id);
-	(void)sqlite3_bind_text(st, 2, vendor, -1, SQLITE_STATIC);
+	(void)store_bind_text(st, 2, ip);
+	(void)store_bind_text(st, 3, mac);
+	(void)store_bind_text(st, 4, vendor);
 	return store_exec_stmt(s, st);
 }
 
