@@ -122,7 +122,7 @@ imp = int(n) / (float(t1) - float(t0))
 cpu_plain = min(float(f[5]) for f in runs)
 cpu_imp = (int(c1) - int(c0)) / float(tck)
 print("%s: plain libpcap read %.0f packets/s, traffic import %.0f "
-      "packets/s (%.1f s, both passes and the database): %.1f %% of the "
+      "packets/s (%.1f s: reading, flows and the database): %.1f %% of the "
       "plain read rate; by processor time: plain read %.3f s, import "
       "%.2f s (every thread of the daemon): %.1f %%; daemon memory peak "
       "(VmHWM) %s; load average %s"
