@@ -7,6 +7,8 @@
  * (where the kernel gives no huge page, nothing changes but the
  * alignment). Flows are carved from such slabs and freed to a list of
  * their own; a slab goes back to the system when the table is freed.
+ * Under AddressSanitizer a slab's unused part and every freed flow are
+ * poisoned, so that a flow used after flow_slab_put() is still reported.
  *
  * THREAD SAFETY NOTES: a struct flow_slab belongs to its flow table.
  */
@@ -17,6 +19,22 @@
 #include <sys/mman.h>
 
 #include "capture.h"
+
+#if defined(__SANITIZE_ADDRESS__)		/* gcc */
+#define SLAB_ASAN 1
+#elif defined(__has_feature)			/* clang */
+#if __has_feature(address_sanitizer)
+#define SLAB_ASAN 1
+#endif
+#endif
+#if defined(SLAB_ASAN)
+#include <sanitizer/asan_interface.h>
+#define SLAB_POISON(p, n)	ASAN_POISON_MEMORY_REGION((p), (n))
+#define SLAB_UNPOISON(p, n)	ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define SLAB_POISON(p, n)	((void)(p), (void)(n))
+#define SLAB_UNPOISON(p, n)	((void)(p), (void)(n))
+#endif
 
 #define SLAB_BYTES	((size_t)2 << 20)	/* a huge page */
 
@@ -81,6 +99,7 @@ slab_add(struct flow_slab *s)
 	}
 	if ((p = big_zalloc(SLAB_BYTES)) == NULL)
 		return -ENOMEM;
+	SLAB_POISON(p, SLAB_BYTES);
 	s->slabs[s->n_slabs++] = p;
 	s->used = 0;
 	return 0;
@@ -93,6 +112,7 @@ flow_slab_get(struct flow_slab *s)
 
 	if (s->free != NULL) {
 		p = s->free;
+		SLAB_UNPOISON(p, s->obj);
 		memcpy(&s->free, p, sizeof(void *));
 		memset(p, 0, s->obj);
 		return p;
@@ -100,7 +120,9 @@ flow_slab_get(struct flow_slab *s)
 	if (s->used == s->per_slab && slab_add(s) < 0)
 		return NULL;
 	/* a new slab's memory is zero already */
-	return (uint8_t *)s->slabs[s->n_slabs - 1] + s->obj * s->used++;
+	p = (uint8_t *)s->slabs[s->n_slabs - 1] + s->obj * s->used++;
+	SLAB_UNPOISON(p, s->obj);
+	return p;
 }
 
 void
@@ -109,14 +131,18 @@ flow_slab_put(struct flow_slab *s, void *p)
 	if (p == NULL)
 		return;
 	memcpy(p, &s->free, sizeof(void *));
+	SLAB_POISON(p, s->obj);
 	s->free = p;
 }
 
 void
 flow_slab_fini(struct flow_slab *s)
 {
-	for (size_t i = 0; i < s->n_slabs; i++)
+	for (size_t i = 0; i < s->n_slabs; i++) {
+		/* a later mapping at the same address starts clean */
+		SLAB_UNPOISON(s->slabs[i], SLAB_BYTES);
 		big_free(s->slabs[i], SLAB_BYTES);
+	}
 	free(s->slabs);
 	memset(s, 0, sizeof(*s));
 }

@@ -16,6 +16,17 @@
 #include "testutil.h"
 #include "capture.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#if defined(TEST_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
+
 static const uint8_t MAC_A[6] = { 0x00, 0x1b, 0x1b, 0x5a, 0xbc, 0x01 };
 static const uint8_t MAC_B[6] = { 0x00, 0x14, 0x22, 0x00, 0x00, 0x02 };
 
@@ -477,6 +488,45 @@ test_flow_merge(void)
 	flow_table_free(t);
 }
 
+/*
+ * The slab the flows live in: objects stay apart and aligned across slabs,
+ * a freed one comes back zeroed, and under AddressSanitizer a freed one is
+ * poisoned until it is handed out again.
+ */
+static void
+test_flow_slab(void)
+{
+	struct flow_slab s;
+	static uint8_t *a[40000];
+	uint8_t *again;
+	size_t n = sizeof(a) / sizeof(a[0]);
+
+	flow_slab_init(&s, 100);
+	for (size_t i = 0; i < n; i++) {
+		a[i] = flow_slab_get(&s);
+		CHECK(a[i] != NULL);
+		CHECK_EQ((uintptr_t)a[i] % 16, 0);
+		CHECK_EQ(a[i][0], 0);
+		memset(a[i], 0xa5, 100);
+	}
+	CHECK(s.n_slabs >= 2);		/* 40,000 x 112 bytes > 2 MB */
+	for (size_t i = 1; i < n; i++)
+		CHECK(a[i] != a[i - 1]);
+	flow_slab_put(&s, a[7]);
+#if defined(TEST_ASAN)
+	CHECK(__asan_address_is_poisoned(a[7] + 50));
+	CHECK(!__asan_address_is_poisoned(a[8] + 50));
+#endif
+	again = flow_slab_get(&s);
+	CHECK(again == a[7]);		/* the freed one first */
+	for (size_t i = 0; i < 100; i++)
+		CHECK_EQ(again[i], 0);
+#if defined(TEST_ASAN)
+	CHECK(!__asan_address_is_poisoned(again + 50));
+#endif
+	flow_slab_fini(&s);
+}
+
 int
 main(void)
 {
@@ -490,6 +540,7 @@ main(void)
 	RUN(test_dpi_bounded);
 	RUN(test_flow_merge);
 	RUN(test_flow_evicts_idlest);
+	RUN(test_flow_slab);
 	traffic_dpi_pool_clear();
 	return 0;
 }
