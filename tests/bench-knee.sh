@@ -12,9 +12,11 @@
 #      docs/performance.md: above it the benchmark fails.
 # Every run starts with a warmup that is not measured (the agents' TLS
 # handshakes): WARMUP seconds, open loop plus the time in which every agent
-# sent its first report. Each line carries the load average of the machine and
-# the daemon's CPU time per acked report (warmup and handshakes included),
-# which holds better than rates on a shared machine.
+# sent its first report. Each run carries the load average of the machine and
+# the CPU time per acked report (warmup and handshakes included), which holds
+# better than rates on a shared machine: the daemon's, split by thread (event
+# loop, writer, checkpointer), and the simulator's, which runs on the same
+# cores and so counts against the knee.
 # usage: bench-knee.sh KICS_EPP_PROXY KICS_AGENT_SIM [STEP_S [RATE...]]
 set -eu
 
@@ -67,42 +69,80 @@ END_CONF
 PID=$!
 daemon_wait_ready "$PID" "$TMP/daemon.log"
 
-# The daemon's user + system CPU time in clock ticks.
-cpu_ticks() {
-	awk '{ print $14 + $15 }' "/proc/$PID/stat"
-}
-
 load() {
 	cut -d' ' -f1-3 /proc/loadavg
 }
 
-sim() {	# extra options...; the tokens keep the agents' identity across runs
-	"$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" --agents "$AGENTS" \
-	    --events-per-report 10 --connections-per-report 20 \
-	    --token-file "$TMP/tokens" --quiet --json "$@"
+# The simulator's command line, one argument a line; the tokens keep the
+# agents' identity across runs.
+sim_args() {	# extra options...
+	printf '%s\n' "$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" \
+	    --agents "$AGENTS" --events-per-report 10 \
+	    --connections-per-report 20 --token-file "$TMP/tokens" --quiet \
+	    --json "$@"
 }
 
-# One run: prints its JSON with the daemon's CPU ms per acked report and
-# the load average added. Past the knee an open-loop run may see no report
-# of its measured part acked in time (the simulator then exits 1): that is
-# a result, only other errors are failures.
+sim() {	# extra options...
+	sim_args "$@" | tr '\n' '\0' | xargs -0 sh -c 'exec "$@"' sh
+}
+
+# One run: runs the simulator and prints its JSON with the CPU time per
+# acked report added, in ms: the daemon's whole process and each of its
+# threads (the event loop is the main thread; the writer and checkpointer
+# threads name themselves kics-writer and kics-ckpt; any other thread is
+# "other"), read from /proc/PID/task/*/schedstat before and after, and the
+# simulator's (its rusage: user + system), which runs on the same cores.
+# Past the knee an open-loop run may see no report of its measured part
+# acked in time (the simulator then exits 1): that is a result, only other
+# errors are failures.
 measure() {
-	before=$(cpu_ticks)
-	out=$(sim "$@") || true
-	after=$(cpu_ticks)
-	python3 -c 'import json, os, sys
+	sim_args "$@" >"$TMP/sim-args"
+	python3 - "$PID" "$TMP/sim-args" "$(load)" <<'END_PY'
+import json, os, resource, subprocess, sys
+
+pid = sys.argv[1]
+
+def threads():
+    """CPU ns per thread role of the daemon so far."""
+    role = {}
+    base = "/proc/%s/task" % pid
+    for tid in os.listdir(base):
+        try:
+            comm = open("%s/%s/comm" % (base, tid)).read().strip()
+            ns = int(open("%s/%s/schedstat" % (base, tid)).read().split()[0])
+        except OSError:
+            continue	# a thread that ended
+        name = ("loop" if tid == pid else "writer" if comm == "kics-writer"
+            else "checkpointer" if comm == "kics-ckpt" else "other")
+        role[name] = role.get(name, 0) + ns
+    return role
+
+def proc_ns():
+    f = open("/proc/%s/stat" % pid).read().rsplit(")", 1)[1].split()
+    return (int(f[11]) + int(f[12])) * 1e9 / os.sysconf("SC_CLK_TCK")
+
+args = open(sys.argv[2]).read().splitlines()
+before, p0 = threads(), proc_ns()
+r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+out = subprocess.run(args, stdout=subprocess.PIPE, text=True).stdout
+r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+after, p1 = threads(), proc_ns()
 try:
-    s = json.loads(sys.argv[1])
+    s = json.loads(out)
 except ValueError:
-    sys.exit("FAIL: kics-agent-sim: " + sys.argv[1])
+    sys.exit("FAIL: kics-agent-sim: " + out)
 if s["errors"] or s["acked"] + s["warmup_acked"] == 0:
-    sys.exit("FAIL: kics-agent-sim: " + sys.argv[1])
-ticks = int(sys.argv[3]) - int(sys.argv[2])
-hz = os.sysconf("SC_CLK_TCK")
+    sys.exit("FAIL: kics-agent-sim: " + out)
 n = s["acked"] + s["warmup_acked"]
-s["daemon_cpu_ms_per_report"] = 1000.0 * ticks / hz / n if n else 0
-s["load"] = sys.argv[4]
-print(json.dumps(s))' "$out" "$before" "$after" "$(load)"
+ms = lambda ns: ns / 1e6 / n
+s["daemon_cpu_ms_per_report"] = ms(p1 - p0)
+s["thread_cpu_ms_per_report"] = {k: ms(after.get(k, 0) - before.get(k, 0))
+    for k in ("loop", "writer", "checkpointer", "other")}
+s["sim_cpu_ms_per_report"] = (r1.ru_utime + r1.ru_stime - r0.ru_utime
+    - r0.ru_stime) * 1000.0 / n
+s["load"] = sys.argv[3]
+print(json.dumps(s))
+END_PY
 }
 
 line() {	# LABEL JSON → one line
@@ -114,9 +154,13 @@ if s["acked"]:
         s["reports_per_s"], lat["p50"], lat["p99"], lat["max"])
 else:
     what = "no report due after the warmup was acked before the end"
-print("%-22s %s  busy %d  unsent %d  errors %d  daemon CPU %.2f ms/report  "
-    "load %s" % (sys.argv[1], what, s["busy"], s["unsent"], s["errors"],
-    s["daemon_cpu_ms_per_report"], s["load"]))' "$1" "$2"
+t = s["thread_cpu_ms_per_report"]
+print("%-22s %s  busy %d  unsent %d  errors %d  load %s" % (sys.argv[1],
+    what, s["busy"], s["unsent"], s["errors"], s["load"]))
+print("%-22s CPU ms/report: daemon %.3f (loop %.3f  writer %.3f  "
+    "checkpointer %.3f  other %.3f)  simulator %.3f" % ("",
+    s["daemon_cpu_ms_per_report"], t["loop"], t["writer"],
+    t["checkpointer"], t["other"], s["sim_cpu_ms_per_report"]))' "$1" "$2"
 }
 
 echo "$AGENTS agents, 10 events and 20 connections per report," \
