@@ -216,6 +216,62 @@ test_archived_peer_cached_comes_back(void)
 	fx_close(&f);
 }
 
+/* Counts every update of a devices row in table t_updates from now on. */
+static void
+count_device_updates(struct fx *f)
+{
+	sqlite3 *db = NULL;
+
+	CHECK_EQ(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(sqlite3_exec(db, "CREATE TABLE t_updates (id INTEGER); "
+	    "CREATE TRIGGER t_count AFTER UPDATE ON devices BEGIN "
+	    "INSERT INTO t_updates VALUES (new.id); END", NULL, NULL, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(sqlite3_close(db), SQLITE_OK);
+}
+
+/*
+ * Issue 17: a peer found again by its MAC, on the IP it already shows,
+ * leaves its devices row alone (a trigger of the test counts the
+ * updates) after the report that made it, and a new IP on the same MAC still becomes its primary IP.
+ */
+static void
+test_known_peer_is_not_rewritten(void)
+{
+	struct fx f;
+	long long now = testutil_now_ms(), p;
+	rb_report *r;
+
+	fx_open(&f);
+	apply_host(&f, "k-1", 1, "aa:bb:cc:17:00:01", "10.17.0.1", now);
+	for (int i = 0; i < 3; i++) {
+		/* after the report that made the peer */
+		if (i == 1)
+			count_device_updates(&f);
+		r = rb_new("k-1", (uint64_t)(2 + i));
+		(void)rb_conn(r, TCP, OUT, "10.17.0.50", "aa:bb:cc:17:00:50",
+		    502, 3, 2);
+		CHECK_EQ(fx_apply_at(&f, r, now + 1 + i),
+		    REPORT_STATUS_COMMITTED);
+		rb_free(r);
+	}
+	p = holder(&f, "aa:bb:cc:17:00:50");
+	CHECK(p > 0 && holder(&f, "10.17.0.50") == p);
+	CHECK_EQ(packets(&f, holder(&f, "aa:bb:cc:17:00:01"), p, 502), 15);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM t_updates WHERE id IN "
+	    "(SELECT device_id FROM addresses WHERE value = "
+	    "'aa:bb:cc:17:00:50')"), 0);
+	r = rb_new("k-1", 5);
+	(void)rb_conn(r, TCP, OUT, "10.17.0.51", "aa:bb:cc:17:00:50", 502, 3,
+	    2);
+	CHECK_EQ(fx_apply_at(&f, r, now + 5), REPORT_STATUS_COMMITTED);
+	rb_free(r);
+	check_text(&f, "SELECT ip FROM devices WHERE mac = "
+	    "'aa:bb:cc:17:00:50'", "10.17.0.51");
+	fx_close(&f);
+}
+
 int
 main(void)
 {
@@ -223,5 +279,6 @@ main(void)
 	RUN(test_peer_follows_ip_set_by_hand);
 	RUN(test_rolled_back_report_leaves_no_stale_peer);
 	RUN(test_archived_peer_cached_comes_back);
+	RUN(test_known_peer_is_not_rewritten);
 	return 0;
 }

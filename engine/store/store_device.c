@@ -182,9 +182,12 @@ int
 store_device_set_primary(struct store *s, int64_t id, const char *ip,
     const char *mac)
 {
+	/* only what changes: a peer seen again on its known MAC and IP
+	   (a NULL leaves that column alone) writes nothing (issue 17) */
 	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_PRIMARY,
 	    "UPDATE devices SET ip = COALESCE(?2, ip), mac = COALESCE(?3, mac) "
-	    "WHERE id = ?1 AND (ip IS NOT ?2 OR mac IS NOT ?3)");
+	    "WHERE id = ?1 AND ((?2 IS NOT NULL AND ip IS NOT ?2) OR "
+	    "(?3 IS NOT NULL AND mac IS NOT ?3))");
 
 	if (st == NULL)
 		return -EIO;
