@@ -3,7 +3,7 @@
  * This file contains the checkpointer thread (checkpointer.h): PASSIVE
  * checkpoints of the WAL on a connection of its own, once a second, when
  * the writer kicks it, and whole checkpoints the writer waits for when the
- * WAL passed its bound.
+ * WAL passed its bounds (checkpointer_bound()).
  *
  * THREAD SAFETY NOTES: every field below the mutex line is protected by
  * mtx; ckpt is used by the thread only (and by checkpointer_free() after
@@ -37,6 +37,12 @@ struct checkpointer {
 	bool		kicked;
 	bool		stopping;
 	struct checkpointer_stats stats;
+
+	/* checkpointer_bound()'s, on the writer thread only */
+	uint64_t	soft_frames;
+	uint64_t	hard_frames;
+	uint64_t	kick_frames;	/* WAL frames at the last kick */
+	int64_t		wait_after_ms;	/* no wait before (backoff) */
 };
 
 /* Adds ms to now on CLOCK_MONOTONIC. */
@@ -159,6 +165,8 @@ checkpointer_new(struct store_ckpt *c, struct checkpointer **ret_cp)
 
 	cp = xcalloc(1, sizeof(*cp));
 	cp->ckpt = c;
+	cp->soft_frames = CHECKPOINTER_SOFT_FRAMES;
+	cp->hard_frames = CHECKPOINTER_DRAIN_FRAMES;
 	(void)pthread_mutex_init(&cp->mtx, NULL);
 	(void)pthread_condattr_init(&ca);
 	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -204,6 +212,62 @@ checkpointer_drain(struct checkpointer *cp, int64_t timeout_ms)
 	r = cp->finished >= want ? cp->last_r : -ETIMEDOUT;
 	(void)pthread_mutex_unlock(&cp->mtx);
 	return r;
+}
+
+/* Whether a drain asked for earlier has not finished yet. */
+static bool
+checkpointer_draining(struct checkpointer *cp)
+{
+	bool r;
+
+	(void)pthread_mutex_lock(&cp->mtx);
+	r = cp->asked > cp->finished;
+	(void)pthread_mutex_unlock(&cp->mtx);
+	return r;
+}
+
+uint64_t
+checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames)
+{
+	int64_t t0, now;
+	bool hard;
+	int r;
+
+	if (wal_frames < cp->kick_frames)
+		cp->kick_frames = 0;	/* the WAL started over */
+	if (wal_frames - cp->kick_frames >= CHECKPOINTER_KICK_FRAMES) {
+		cp->kick_frames = wal_frames;
+		checkpointer_kick(cp);
+	}
+	now = clock_mono_ms();
+	if (wal_frames < cp->soft_frames || now < cp->wait_after_ms)
+		return 0;
+	hard = wal_frames >= cp->hard_frames;
+	/* a short wait that timed out: its checkpoint still runs */
+	if (!hard && checkpointer_draining(cp))
+		return 0;
+	t0 = clock_mono_us();
+	r = checkpointer_drain(cp, hard ? CHECKPOINTER_DRAIN_WAIT_MS :
+	    CHECKPOINTER_SOFT_WAIT_MS);
+	if (!hard) {
+		(void)pthread_mutex_lock(&cp->mtx);
+		cp->stats.soft_drains++;
+		if (r == -ETIMEDOUT)
+			cp->stats.soft_timeouts++;
+		(void)pthread_mutex_unlock(&cp->mtx);
+	}
+	/* a reader pins the WAL: let it finish before trying again */
+	if (r < 0 && (hard || r != -ETIMEDOUT))
+		cp->wait_after_ms = now + CHECKPOINTER_BACKOFF_MS;
+	return (uint64_t)(clock_mono_us() - t0);
+}
+
+void
+checkpointer_set_bound(struct checkpointer *cp, uint64_t soft_frames,
+    uint64_t hard_frames)
+{
+	cp->soft_frames = soft_frames;
+	cp->hard_frames = hard_frames;
 }
 
 void

@@ -6,8 +6,9 @@
  *
  * THREAD SAFETY: checkpointer_kick(), checkpointer_drain() and
  * checkpointer_stats() may be called from any thread (the writer kicks
- * and drains, the loop reads the statistics); checkpointer_new() and
- * checkpointer_free() from the thread that owns it.
+ * and drains, the loop reads the statistics); checkpointer_bound() from
+ * one thread (the writer); checkpointer_new(), checkpointer_set_bound()
+ * and checkpointer_free() from the thread that owns it.
  */
 #ifndef KICS_CHECKPOINTER_H
 #define KICS_CHECKPOINTER_H
@@ -19,9 +20,16 @@
 #define CHECKPOINTER_PERIOD_MS	1000	/* a PASSIVE checkpoint at least */
 #define CHECKPOINTER_KICK_FRAMES 1000	/* the writer kicks after as many
 					   new WAL frames (4 MiB) */
-#define CHECKPOINTER_DRAIN_FRAMES 16384	/* WAL frames (64 MiB) at which the
-					   writer waits for a whole
-					   checkpoint between batches */
+#define CHECKPOINTER_SOFT_FRAMES 4096	/* WAL frames (16 MiB) from which the
+					   writer waits briefly, between
+					   batches, for a whole checkpoint */
+#define CHECKPOINTER_SOFT_WAIT_MS 50	/* at most, then it goes on */
+#define CHECKPOINTER_DRAIN_FRAMES 16384	/* WAL frames (64 MiB) at which it
+					   waits for one as long as it takes,
+					   up to CHECKPOINTER_DRAIN_WAIT_MS */
+#define CHECKPOINTER_DRAIN_WAIT_MS 2000
+#define CHECKPOINTER_BACKOFF_MS	1000	/* no wait after a reader pinned the
+					   WAL or a checkpoint failed */
 
 /* What the checkpointer did, for the daemon's status. */
 struct checkpointer_stats {
@@ -34,6 +42,10 @@ struct checkpointer_stats {
 	uint64_t	incomplete;	/* left frames behind (a reader or
 					   the writer was using them) */
 	uint64_t	drains;		/* checkpointer_drain() calls */
+	uint64_t	soft_drains;	/* of them, short waits from
+					   CHECKPOINTER_SOFT_FRAMES */
+	uint64_t	soft_timeouts;	/* of those, gone on before the
+					   checkpoint ended */
 	uint64_t	failures;	/* checkpoints that failed */
 	uint64_t	wal_frames;	/* frames in the WAL, last run */
 	int64_t		wal_bytes;	/* size of the -wal file, last run */
@@ -59,6 +71,31 @@ void checkpointer_kick(struct checkpointer *cp);
  * reader pins them), -ETIMEDOUT, or -EIO when it failed.
  */
 int checkpointer_drain(struct checkpointer *cp, int64_t timeout_ms);
+
+/*
+ * The writer's bound on the WAL, called after each of its batches with
+ * the WAL's frames after its last commit (one thread only: the writer).
+ * Kicks a PASSIVE checkpoint every CHECKPOINTER_KICK_FRAMES new frames.
+ * Under steady load the writer begins its next transaction before a
+ * PASSIVE checkpoint catches up, so the WAL would never start over; a
+ * whole checkpoint just before the next BEGIN lets it. From soft_frames
+ * it waits for one at most CHECKPOINTER_SOFT_WAIT_MS, and not again
+ * while that checkpoint still runs: the checkpointer has copied most of
+ * the WAL meanwhile, so the wait is short and the WAL starts over long
+ * before its bound. From hard_frames (a checkpointer that cannot keep
+ * up) it waits up to CHECKPOINTER_DRAIN_WAIT_MS. After a reader pinned
+ * the WAL, or a failure, it waits for nothing for CHECKPOINTER_BACKOFF_MS.
+ * Returns the microseconds it waited.
+ */
+uint64_t checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames);
+
+/*
+ * Sets the frames at which checkpointer_bound() waits (tests; defaults
+ * CHECKPOINTER_SOFT_FRAMES and CHECKPOINTER_DRAIN_FRAMES). Call it before
+ * the writer runs.
+ */
+void checkpointer_set_bound(struct checkpointer *cp, uint64_t soft_frames,
+    uint64_t hard_frames);
 
 /* Copies the statistics into *ret. Never fails. */
 void checkpointer_stats(struct checkpointer *cp,

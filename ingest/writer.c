@@ -41,9 +41,6 @@
 
 #define WRITER_NOTICES	8	/* system events waiting for the writer */
 
-#define WRITER_DRAIN_WAIT_MS	2000	/* at most, for a whole checkpoint */
-#define WRITER_DRAIN_BACKOFF_MS	1000	/* after one left frames behind */
-
 /* A system event asked for by the loop thread. */
 struct writer_notice {
 	const char	*category;	/* static EVENT_* string */
@@ -57,8 +54,6 @@ struct writer {
 	struct event_types *types;	/* in the engine; writer only */
 	struct event	*done_ev;	/* loop: delivers finished jobs */
 	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
-	uint64_t	kick_frames;	/* WAL frames at the last kick */
-	int64_t		drain_after_ms;	/* no drain before (backoff) */
 	int64_t		start_us;	/* when the thread started */
 
 	pthread_mutex_t	mtx;
@@ -231,43 +226,21 @@ writer_apply(struct writer *w, struct writer_job *batch)
 	writer_hand_back(w, batch);
 }
 
-/*
- * After a commit: kicks the checkpointer every CHECKPOINTER_KICK_FRAMES
- * new frames and, past CHECKPOINTER_DRAIN_FRAMES, waits between batches
- * for a checkpoint of the whole WAL. Under steady load the writer begins
- * its next transaction before a PASSIVE checkpoint catches up, so the WAL
- * would never start over; a whole checkpoint just before the next BEGIN
- * lets it start over (and journal_size_limit shrink it). Its cost is the
- * frames since the last PASSIVE one, paid here, never inside a COMMIT.
- */
+/* After a batch: the checkpointer keeps the WAL bounded (checkpointer.h). */
 static void
 writer_checkpoint(struct writer *w)
 {
 	struct store_wal_stats ws;
-	int64_t t0, now;
-	int r;
+	uint64_t us;
 
 	if (w->ckpt == NULL)
 		return;
 	engine_wal_stats(w->engine, &ws);
-	if (ws.wal_frames < w->kick_frames)
-		w->kick_frames = 0;	/* the WAL started over */
-	if (ws.wal_frames - w->kick_frames >= CHECKPOINTER_KICK_FRAMES) {
-		w->kick_frames = ws.wal_frames;
-		checkpointer_kick(w->ckpt);
-	}
-	now = clock_mono_ms();
-	if (ws.wal_frames < CHECKPOINTER_DRAIN_FRAMES ||
-	    now < w->drain_after_ms)
+	if ((us = checkpointer_bound(w->ckpt, ws.wal_frames)) == 0)
 		return;
-	t0 = clock_mono_us();
-	r = checkpointer_drain(w->ckpt, WRITER_DRAIN_WAIT_MS);
 	(void)pthread_mutex_lock(&w->mtx);
-	w->stats.drain_us_total += (uint64_t)(clock_mono_us() - t0);
+	w->stats.drain_us_total += us;
 	(void)pthread_mutex_unlock(&w->mtx);
-	/* a reader pins the WAL: let it finish before trying again */
-	if (r < 0)
-		w->drain_after_ms = now + WRITER_DRAIN_BACKOFF_MS;
 }
 
 static void

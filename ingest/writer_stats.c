@@ -82,12 +82,16 @@ writer_stats_wal(struct strbuf *b, const struct writer_stats *st)
 	    "\"checkpoint_ms_last\":%.3f,\"checkpoint_ms_max\":%.3f,"
 	    "\"checkpoint_ms_total\":%.3f,\"checkpoints_incomplete\":%llu,"
 	    "\"checkpoint_failures\":%llu,\"checkpoint_drains\":%llu,"
+	    "\"checkpoint_soft_drains\":%llu,"
+	    "\"checkpoint_soft_timeouts\":%llu,"
 	    "\"drain_ms_total\":%.3f,\"inline_checkpoints\":%llu",
 	    (unsigned long long)c->runs, (unsigned long long)c->frames_last,
 	    (unsigned long long)c->frames_total, ms(c->us_last),
 	    ms(c->us_max), ms(c->us_total),
 	    (unsigned long long)c->incomplete,
 	    (unsigned long long)c->failures, (unsigned long long)c->drains,
+	    (unsigned long long)c->soft_drains,
+	    (unsigned long long)c->soft_timeouts,
 	    ms(st->drain_us_total),
 	    (unsigned long long)st->wal.inline_checkpoints);
 }

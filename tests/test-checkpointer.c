@@ -4,8 +4,8 @@
  * the checkpointer thread copies the writer's WAL on its own connection,
  * no checkpoint runs inside a commit once it was handed over, a drain
  * copies everything so that the WAL starts over, a reader holding an old
- * snapshot makes it incomplete (and releasing it completes it), and a
- * clean close leaves an empty WAL and a sound database.
+ * snapshot makes it incomplete (and releasing it completes it), the
+ * writer's bound starts the WAL over early, and a clean close leaves an empty WAL and a sound database.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -135,6 +135,58 @@ test_reader_pins_wal(void)
 	fixture_fini(&f);
 }
 
+/*
+ * The writer's bound (checkpointer_bound()): below the soft bound it only
+ * kicks; from it, it waits briefly for a whole checkpoint, so that the
+ * next transaction starts the WAL over; after a reader pinned the WAL it
+ * waits for nothing for a while.
+ */
+static void
+test_bound_starts_wal_over_early(void)
+{
+	struct checkpointer_stats st;
+	struct fixture f;
+	sqlite3 *rd = NULL;
+	uint64_t before;
+
+	fixture_init(&f);
+	checkpointer_set_bound(f.cp, 200, 100000);
+	write_events(&f, 1);
+	before = wal_frames(&f);
+	CHECK(before > 0 && before < 200);
+	CHECK_EQ(checkpointer_bound(f.cp, before), 0);
+	checkpointer_stats(f.cp, &st);
+	CHECK_EQ(st.drains, 0);
+	while (wal_frames(&f) < 200)
+		write_events(&f, 1);
+	before = wal_frames(&f);
+	(void)checkpointer_bound(f.cp, before);
+	checkpointer_stats(f.cp, &st);
+	CHECK(st.drains == 1 && st.soft_drains == 1);
+	/* a loaded machine may take longer than the short wait */
+	if (st.soft_timeouts == 1)
+		CHECK_EQ(checkpointer_drain(f.cp, 5000), 0);
+	write_events(&f, 1);
+	CHECK(wal_frames(&f) < before);
+
+	/* a reader pins the WAL: one short wait, then none for a while */
+	CHECK_EQ(sqlite3_open_v2(f.path, &rd, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(sqlite3_exec(rd, "BEGIN; SELECT COUNT(*) FROM events", NULL,
+	    NULL, NULL), SQLITE_OK);
+	while (wal_frames(&f) < 200)
+		write_events(&f, 1);
+	(void)checkpointer_bound(f.cp, wal_frames(&f));
+	write_events(&f, 1);
+	CHECK_EQ(checkpointer_bound(f.cp, wal_frames(&f)), 0);
+	checkpointer_stats(f.cp, &st);
+	CHECK(st.soft_drains == 2 && st.drains == st.soft_drains +
+	    (st.soft_timeouts == 1 ? 1 : 0));
+	CHECK_EQ(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
+	(void)sqlite3_close(rd);
+	fixture_fini(&f);
+}
+
 static void
 test_close_leaves_empty_wal(void)
 {
@@ -195,6 +247,7 @@ main(void)
 {
 	test_drain_starts_wal_over();
 	test_reader_pins_wal();
+	test_bound_starts_wal_over_early();
 	test_close_leaves_empty_wal();
 	test_memory_database_stays_inline();
 	return 0;
