@@ -64,12 +64,19 @@ device_new(struct pc *p)
 }
 
 static void
-put(struct pc *p, int64_t id, const char *kind, const char *value)
+put_at(struct pc *p, int64_t id, const char *kind, const char *value,
+    int64_t now_ms)
 {
 	int64_t from;
 
 	CHECK(store_address_put(p->s, id, kind, value, NULL, STORE_SOURCE_EPP,
-	    T0, &from) >= 0);
+	    now_ms, &from) >= 0);
+}
+
+static void
+put(struct pc *p, int64_t id, const char *kind, const char *value)
+{
+	put_at(p, id, kind, value, T0);
 }
 
 /* The holder of value through the store (and so the cache). */
@@ -95,7 +102,8 @@ check_truth(struct pc *p, const char *value)
 
 	CHECK(sqlite3_prepare_v2(p->db, "SELECT a.device_id, d.last_seen_ms, "
 	    "d.status, a.source, EXISTS (SELECT 1 FROM addresses m WHERE "
-	    "m.device_id = a.device_id AND m.kind = 'mac') FROM addresses a "
+	    "m.device_id = a.device_id AND m.kind = 'mac'), a.last_seen_ms "
+	    "FROM addresses a "
 	    "JOIN devices d ON d.id = a.device_id WHERE a.value = ?1", -1, &st,
 	    NULL) == SQLITE_OK);
 	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
@@ -110,6 +118,8 @@ check_truth(struct pc *p, const char *value)
 		CHECK(strcmp(store_source_names[h.source],
 		    (const char *)sqlite3_column_text(st, 3)) == 0);
 		CHECK_EQ(h.has_mac, sqlite3_column_int(st, 4));
+		/* it may lag, never lead */
+		CHECK(h.addr_seen_ms <= sqlite3_column_int64(st, 5));
 	}
 	(void)sqlite3_finalize(st);
 }
@@ -136,6 +146,51 @@ test_second_lookup_is_a_hit(void)
 	/* unknown addresses are not cached */
 	CHECK_EQ(store_address_holder(p.s, "10.9.9.9", &h), -ENOENT);
 	CHECK_EQ(stats(&p).entries, 1);
+	pc_close(&p);
+}
+
+/* Last_seen_ms of address value in the database. */
+static int64_t
+addr_seen(struct pc *p, const char *value)
+{
+	sqlite3_stmt *st;
+	int64_t r = -1;
+
+	CHECK(sqlite3_prepare_v2(p->db, "SELECT last_seen_ms FROM addresses "
+	    "WHERE value = ?1", -1, &st, NULL) == SQLITE_OK);
+	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
+	if (sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_int64(st, 0);
+	(void)sqlite3_finalize(st);
+	return r;
+}
+
+/*
+ * Issue 17: an address its device showed again within STORE_TOUCH_MS is
+ * answered by the cache (a hit, no write); later, the address's
+ * last_seen_ms moves forward in the database and in the cache alike.
+ */
+static void
+test_known_address_is_not_written(void)
+{
+	struct pc p;
+	int64_t a;
+	uint64_t hits;
+
+	pc_open(&p);
+	a = device_new(&p);
+	put(&p, a, "ipv4", "10.1.0.9");
+	CHECK_EQ(held(&p, "10.1.0.9").addr_seen_ms, T0);
+	hits = stats(&p).hits;
+	put_at(&p, a, "ipv4", "10.1.0.9", T0 + 1000);
+	CHECK_EQ(stats(&p).hits, hits + 1);
+	CHECK_EQ(addr_seen(&p, "10.1.0.9"), T0);
+	put_at(&p, a, "ipv4", "10.1.0.9", T0 + STORE_TOUCH_MS + 1);
+	CHECK_EQ(addr_seen(&p, "10.1.0.9"), T0 + STORE_TOUCH_MS + 1);
+	CHECK_EQ(held(&p, "10.1.0.9").addr_seen_ms, T0 + STORE_TOUCH_MS + 1);
+	put_at(&p, a, "ipv4", "10.1.0.9", T0 + STORE_TOUCH_MS + 2);
+	CHECK_EQ(addr_seen(&p, "10.1.0.9"), T0 + STORE_TOUCH_MS + 1);
+	check_truth(&p, "10.1.0.9");
 	pc_close(&p);
 }
 
@@ -377,11 +432,11 @@ test_random_against_database(void)
 		switch (op) {
 		case 0:
 		case 1:
-			put(&p, d, strchr(ips[step % 5], ':') ? "ipv6" :
-			    "ipv4", ips[step % 5]);
+			put_at(&p, d, strchr(ips[step % 5], ':') ? "ipv6" :
+			    "ipv4", ips[step % 5], now);
 			break;
 		case 2:
-			put(&p, d, "mac", macs[step % 3]);
+			put_at(&p, d, "mac", macs[step % 3], now);
 			break;
 		case 3:
 			CHECK(store_device_status_set(p.s, d, (enum store_status)
@@ -417,6 +472,7 @@ int
 main(void)
 {
 	RUN(test_second_lookup_is_a_hit);
+	RUN(test_known_address_is_not_written);
 	RUN(test_ip_moves_to_new_holder);
 	RUN(test_mac_changes_has_mac);
 	RUN(test_status_source_and_touch);

@@ -101,7 +101,7 @@ struct store_fts_row {
 
 /*
  * The peer cache (store_peer_cache.c, issue 17): address → holder, at
- * most PEER_CACHE_SLOTS entries of 80 bytes (2.5 MiB, plus 256 KiB of
+ * most PEER_CACHE_SLOTS entries of 88 bytes (2.75 MiB, plus 256 KiB of
  * buckets), allocated on first use; pages of entries never filled stay
  * untouched. Addresses of PEER_CACHE_KEY_LEN bytes or more are not cached.
  */
@@ -126,6 +126,9 @@ void peer_cache_put(struct peer_cache *c, const char *value,
 void peer_cache_forget(struct peer_cache *c, const char *value);
 void peer_cache_forget_device(struct peer_cache *c, int64_t device_id);
 void peer_cache_clear(struct peer_cache *c);
+/* Address value was seen at seen_ms (its last_seen_ms now). */
+void peer_cache_seen(struct peer_cache *c, const char *value,
+    int64_t seen_ms);
 /* Device device_id was seen at seen_ms (its last_seen_ms now). */
 void peer_cache_touch(struct peer_cache *c, int64_t device_id,
     int64_t seen_ms);

@@ -245,6 +245,7 @@ struct store_holder {
 	enum store_status status;	/* of the device */
 	enum store_source source;	/* of the address; manual: set by hand */
 	bool		has_mac;	/* the device has a MAC address */
+	int64_t		addr_seen_ms;	/* last_seen_ms of the address */
 };
 /*
  * Fills *ret_holder for address value; -ENOENT when nobody holds it.
@@ -270,7 +271,9 @@ int store_address_device_without_mac(struct store *s, const char *value,
  * Puts address value on device_id, creating it or moving it from another
  * device. Returns 1 when the device did not hold it before (new, or moved:
  * *ret_from is then the device it was taken from), 0 when it already held
- * it (*ret_from 0), or a negative errno.
+ * it (*ret_from 0), or a negative errno. An address its device showed in
+ * the last STORE_TOUCH_MS, with no interface given, costs no SQL when
+ * the peer cache knows it (issue 17).
  */
 int store_address_put(struct store *s, int64_t device_id, const char *kind,
     const char *value, const char *interface, enum store_source source,

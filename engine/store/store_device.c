@@ -378,7 +378,7 @@ address_holder_read(struct store *s, const char *value,
 	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_HOLDER,
 	    "SELECT a.device_id, d.last_seen_ms, d.status, a.source, "
 	    "EXISTS (SELECT 1 FROM addresses m WHERE m.device_id = a.device_id "
-	    "AND m.kind = 'mac') FROM addresses a "
+	    "AND m.kind = 'mac'), a.last_seen_ms FROM addresses a "
 	    "JOIN devices d ON d.id = a.device_id WHERE a.value = ?1");
 	struct store_holder h;
 	int rc;
@@ -398,6 +398,7 @@ address_holder_read(struct store *s, const char *value,
 	h.source = (enum store_source)column_enum(st, 3, store_source_names,
 	    STORE_SOURCE_MAX);
 	h.has_mac = sqlite3_column_int(st, 4) != 0;
+	h.addr_seen_ms = sqlite3_column_int64(st, 5);
 	(void)sqlite3_reset(st);
 	/* unknown addresses are not cached: they are about to be added */
 	if (s->peer_cache == NULL)
@@ -455,10 +456,19 @@ store_address_put(struct store *s, int64_t device_id, const char *kind,
 {
 	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_GET,
 	    "SELECT id, device_id FROM addresses WHERE value = ?1");
+	struct store_holder h;
 	int64_t addr_id = 0, from = 0;
 	bool added = true;
 	int rc;
 
+	/* nothing to write: the statements below would change no row */
+	if (interface == NULL &&
+	    peer_cache_get(s->peer_cache, value, &h) == 0 &&
+	    h.device_id == device_id &&
+	    h.addr_seen_ms >= now_ms - STORE_TOUCH_MS) {
+		*ret_from = 0;
+		return 0;
+	}
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_text(st, 1, value, -1, SQLITE_STATIC);
@@ -510,6 +520,10 @@ store_address_put(struct store *s, int64_t device_id, const char *kind,
 	}
 	if ((rc = store_exec_stmt(s, st)) < 0)
 		return rc;
+	/* the cache keeps the address's last_seen_ms exact: it holds
+	   only addresses that stayed on their device here */
+	if (!added && sqlite3_changes(s->db) > 0)
+		peer_cache_seen(s->peer_cache, value, now_ms);
 	*ret_from = from;
 	return added ? 1 : 0;
 }

@@ -16,7 +16,10 @@
  * every rollback, full or to a savepoint, and a failed COMMIT (everything:
  * SQLite reuses the rowids of rolled-back devices). store_device_touch()
  * updates last_seen_ms in place. Nobody else writes the database while
- * the daemon runs (the engine is its only writer).
+ * the daemon runs (the engine is its only writer). The last_seen_ms of an
+ * address may lag (store_address_put() then writes, as without a cache),
+ * never lead: store_address_put() moves it forward after its UPDATE
+ * (peer_cache_seen()), and only then.
  */
 #include <assert.h>
 #include <errno.h>
@@ -32,6 +35,7 @@ struct peer_cache_entry {
 	char		value[PEER_CACHE_KEY_LEN];	/* canonical text */
 	int64_t		device_id;
 	int64_t		last_seen_ms;	/* of the device, exact */
+	int64_t		addr_seen_ms;	/* of the address, exact or older */
 	uint32_t	next_value;	/* chain of the value's bucket */
 	uint32_t	next_device;	/* chain of the device's bucket, */
 	uint32_t	prev_device;	/* both ways: a device may have many */
@@ -40,7 +44,7 @@ struct peer_cache_entry {
 	bool		has_mac;
 	bool		used;		/* clock bit: hit since the hand passed */
 };
-_Static_assert(sizeof(struct peer_cache_entry) == 80,
+_Static_assert(sizeof(struct peer_cache_entry) == 88,
     "store-private.h states the peer cache's memory");
 
 struct peer_cache {
@@ -163,6 +167,7 @@ peer_cache_get(struct peer_cache *c, const char *value,
 	ret_holder->status = (enum store_status)en->status;
 	ret_holder->source = (enum store_source)en->source;
 	ret_holder->has_mac = en->has_mac;
+	ret_holder->addr_seen_ms = en->addr_seen_ms;
 	return 0;
 }
 
@@ -211,6 +216,7 @@ peer_cache_put(struct peer_cache *c, const char *value,
 	en->status = (uint8_t)h->status;
 	en->source = (uint8_t)h->source;
 	en->has_mac = h->has_mac;
+	en->addr_seen_ms = h->addr_seen_ms;
 	en->used = false;
 	bv = hash_value(value);
 	bd = hash_device(h->device_id);
@@ -262,6 +268,16 @@ peer_cache_touch(struct peer_cache *c, int64_t device_id, int64_t seen_ms)
 		if (en->device_id == device_id && en->last_seen_ms < seen_ms)
 			en->last_seen_ms = seen_ms;
 	}
+}
+
+void
+peer_cache_seen(struct peer_cache *c, const char *value, int64_t seen_ms)
+{
+	uint32_t i;
+
+	if (c != NULL && (i = entry_find(c, value)) != PEER_CACHE_NONE &&
+	    c->entries[i].addr_seen_ms < seen_ms)
+		c->entries[i].addr_seen_ms = seen_ms;
 }
 
 void
