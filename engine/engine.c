@@ -145,6 +145,20 @@ engine_wal_stats(const struct engine *e, struct store_wal_stats *ret)
 	store_wal_stats(e->store, ret);
 }
 
+void
+engine_peer_cache_stats(const struct engine *e,
+    struct engine_peer_cache_stats *ret)
+{
+	struct store_peer_cache_stats st;
+
+	store_peer_cache_stats(e->store, &st);
+	ret->hits = st.hits;
+	ret->misses = st.misses;
+	ret->evictions = st.evictions;
+	ret->clears = st.clears;
+	ret->entries = st.entries;
+}
+
 int
 engine_wal_handoff(struct engine *e, struct store_ckpt **ret_ckpt)
 {

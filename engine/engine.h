@@ -106,6 +106,22 @@ void engine_free(struct engine *e);
  */
 void engine_wal_stats(const struct engine *e, struct store_wal_stats *ret);
 
+/* The peer cache's counters (store_peer_cache_stats()), for the status. */
+struct engine_peer_cache_stats {
+	uint64_t	hits;
+	uint64_t	misses;
+	uint64_t	evictions;	/* entries dropped to make room */
+	uint64_t	clears;		/* forgotten whole (rollbacks, prunes) */
+	uint64_t	entries;	/* cached now */
+};
+
+/*
+ * Copies the peer cache's counters since e was opened into *ret. Writer
+ * thread only. Never fails.
+ */
+void engine_peer_cache_stats(const struct engine *e,
+    struct engine_peer_cache_stats *ret);
+
 /*
  * Hands the WAL checkpoints of e over to a second connection, returned
  * in *ret_ckpt for a checkpointer thread: see store_wal_handoff().

@@ -192,6 +192,8 @@ struct writer_stats {
 	struct store_sync_stats sync;	/* fsync times (store_wal.h) */
 	bool		checkpointer;	/* a checkpointer thread runs */
 	struct checkpointer_stats ckpt;	/* its figures, if so */
+	struct engine_peer_cache_stats peer_cache;	/* after the last
+							   batch */
 };
 
 /* Copies the writer's statistics into *ret (any thread). Never fails. */

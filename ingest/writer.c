@@ -150,6 +150,7 @@ writer_count(struct writer *w, size_t n, const int64_t t[6])
 	st->prepare_cpu_us_total += (uint64_t)(t[4] - t[3]);
 	st->apply_cpu_us_total += (uint64_t)(t[5] - t[4]);
 	engine_wal_stats(w->engine, &st->wal);
+	engine_peer_cache_stats(w->engine, &st->peer_cache);
 	(void)pthread_mutex_unlock(&w->mtx);
 }
 

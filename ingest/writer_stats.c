@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the group-commit statistics of the writer and the
- * checkpointer as the "writer" object of the daemon's live status
+ * checkpointer, and the peer cache's counters, as the "writer" object of the daemon's live status
  * (kics-query status), issue 17.
  */
 #include <stdint.h>
@@ -96,6 +96,22 @@ writer_stats_wal(struct strbuf *b, const struct writer_stats *st)
 	    (unsigned long long)st->wal.inline_checkpoints);
 }
 
+/* The peer cache of the writer's connection. */
+static void
+writer_stats_peer_cache(struct strbuf *b, const struct writer_stats *st)
+{
+	const struct engine_peer_cache_stats *p = &st->peer_cache;
+
+	(void)strbuf_printf(b, ",\"peer_cache_hits\":%llu,"
+	    "\"peer_cache_misses\":%llu,\"peer_cache_hit_ratio\":%.4f,"
+	    "\"peer_cache_evictions\":%llu,\"peer_cache_clears\":%llu,"
+	    "\"peer_cache_entries\":%llu",
+	    (unsigned long long)p->hits, (unsigned long long)p->misses,
+	    ratio(p->hits, p->hits + p->misses),
+	    (unsigned long long)p->evictions, (unsigned long long)p->clears,
+	    (unsigned long long)p->entries);
+}
+
 void
 writer_stats_json(struct writer *w, struct strbuf *b)
 {
@@ -106,5 +122,6 @@ writer_stats_json(struct writer *w, struct strbuf *b)
 	writer_stats_commit(b, &st);
 	writer_stats_sync(b, &st);
 	writer_stats_wal(b, &st);
+	writer_stats_peer_cache(b, &st);
 	(void)strbuf_append(b, "}");
 }

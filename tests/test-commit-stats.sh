@@ -110,17 +110,27 @@ try:
     check(w["wal_bytes"] > 0 and w["wal_bytes_max"] >= w["wal_bytes"],
           "WAL size: %s" % w)
     check(w["uptime_s"] > 1, "uptime: %s" % w)
+    # 20 hosts, their peers looked up again in later reports
+    check(w["peer_cache_entries"] >= 20 and w["peer_cache_hits"] > 0 and
+          w["peer_cache_misses"] >= 1 and
+          abs(w["peer_cache_hit_ratio"] - w["peer_cache_hits"] /
+              (w["peer_cache_hits"] + w["peer_cache_misses"])) < 0.001 and
+          w["peer_cache_evictions"] == 0,
+          "peer cache counters: %s" % w)
 
     r = kq("status", "--format", "csv")
     check(r.returncode == 0, "status --format csv")
     rows = list(csv.reader(io.StringIO(r.stdout)))
     got = {row[2]: row[3] for row in rows if row[0] == "writer"}
     check(int(got.get("reports", -1)) == acked and "commit_ms_mean" in got
-          and "checkpoint_pages_total" in got, "csv writer section: %s"
+          and "checkpoint_pages_total" in got and
+          int(got.get("peer_cache_entries", -1)) ==
+          w["peer_cache_entries"], "csv writer section: %s"
           % got)
     r = kq("status")
     check(r.returncode == 0 and "Group commit" in r.stdout and
-          "batch_mean" in r.stdout and "checkpoint_ms_max" in r.stdout,
+          "batch_mean" in r.stdout and "checkpoint_ms_max" in r.stdout
+          and "peer_cache_hit_ratio" in r.stdout,
           "status table has the group-commit section: %s" % r.stdout)
 finally:
     if daemon.poll() is None:
