@@ -161,13 +161,29 @@ writer_outcome(struct writer_job *job, const struct engine_report *er,
 		    job->report->agent_id, job->reason);
 }
 
-/* Hands finished jobs to the loop, waking it only when it sleeps. */
+/*
+ * Hands finished jobs to the loop, waking it only when it sleeps. What
+ * the writer decoded is freed here, on the thread that allocated it: the
+ * loop would pay for every piece of it (and contend for this thread's
+ * malloc arena); done() gets the agent's name instead.
+ */
 static void
 writer_hand_back(struct writer *w, struct writer_job *batch)
 {
 	struct writer_job *job;
 	bool wake;
 
+	for (job = batch; job != NULL; job = job->next) {
+		if (job->report != NULL && job->report->agent_id != NULL)
+			(void)snprintf(job->agent_id, sizeof(job->agent_id),
+			    "%s", job->report->agent_id);
+		if (job->decoded) {
+			kics__epp__v1__agent_report__free_unpacked(
+			    job->report, NULL);
+			job->report = NULL;
+			job->decoded = false;
+		}
+	}
 	(void)pthread_mutex_lock(&w->mtx);
 	*w->done_tail = batch;
 	for (job = batch; job->next != NULL; job = job->next)
@@ -505,6 +521,8 @@ writer_submit(struct writer *w, struct writer_job *job)
 	int r = 0;
 
 	assert(job->done != NULL);
+	job->decoded = job->report == NULL;
+	job->agent_id[0] = '\0';
 	(void)pthread_mutex_lock(&w->mtx);
 	if (w->stopping)
 		r = -ESHUTDOWN;
