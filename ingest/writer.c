@@ -13,7 +13,9 @@
  * the thread only makes it active, which libevent allows when
  * evthread_use_pthreads() was called, and only when the loop has not been
  * told yet (done_pending): one wakeup collects every finished job.
- * The loop signals cond only when the writer waits on it (waiting).
+ * The loop signals cond only when the writer waits on it (waiting), and
+ * then once per turn of the loop (kick_ev), however many reports that
+ * turn submitted: kick_ev and kick_pending belong to the loop.
  */
 #include <assert.h>
 #include <errno.h>
@@ -55,6 +57,8 @@ struct writer {
 	struct engine	*engine;	/* writer thread only */
 	struct event_types *types;	/* in the engine; writer only */
 	struct event	*done_ev;	/* loop: delivers finished jobs */
+	struct event	*kick_ev;	/* loop: wakes a waiting writer */
+	bool		kick_pending;	/* loop: kick_ev made active */
 	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
 	uint64_t	kick_frames;	/* WAL frames at the last kick */
 	int64_t		drain_after_ms;	/* no drain before (backoff) */
@@ -415,6 +419,24 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * On the loop, after the callbacks that submitted reports in this turn:
+ * one signal wakes the writer for all of them, if it still waits.
+ */
+static void
+writer_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct writer *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->kick_pending = false;
+	(void)pthread_mutex_lock(&w->mtx);
+	if (w->waiting && w->queue != NULL)
+		(void)pthread_cond_signal(&w->cond);
+	(void)pthread_mutex_unlock(&w->mtx);
+}
+
 /* On the loop: answer every finished job. */
 static void
 writer_done_cb(evutil_socket_t fd, short what, void *arg)
@@ -495,7 +517,8 @@ writer_new(struct event_base *base, struct engine *e,
 	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	(void)pthread_cond_init(&w->cond, &ca);
 	(void)pthread_condattr_destroy(&ca);
-	if ((w->done_ev = event_new(base, -1, 0, writer_done_cb, w)) == NULL) {
+	if ((w->done_ev = event_new(base, -1, 0, writer_done_cb, w)) == NULL ||
+	    (w->kick_ev = event_new(base, -1, 0, writer_kick_cb, w)) == NULL) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -518,6 +541,7 @@ out:
 int
 writer_submit(struct writer *w, struct writer_job *job)
 {
+	bool kick = false;
 	int r = 0;
 
 	assert(job->done != NULL);
@@ -539,10 +563,13 @@ writer_submit(struct writer *w, struct writer_job *job)
 		if (w->jobs > w->stats.queue_max)
 			w->stats.queue_max = w->jobs;
 		/* a busy writer takes the whole queue when its batch ends */
-		if (w->waiting)
-			(void)pthread_cond_signal(&w->cond);
+		kick = w->waiting;
 	}
 	(void)pthread_mutex_unlock(&w->mtx);
+	if (kick && !w->kick_pending) {
+		w->kick_pending = true;
+		event_active(w->kick_ev, EV_READ, 0);
+	}
 	return r;
 }
 
@@ -662,6 +689,8 @@ writer_free(struct writer *w)
 		writer_done_cb(-1, 0, w);
 		event_free(w->done_ev);
 	}
+	if (w->kick_ev != NULL)
+		event_free(w->kick_ev);
 	engine_free(w->engine);
 	event_types_free(w->types);
 	event_types_free(w->new_types);
