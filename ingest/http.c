@@ -25,6 +25,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
@@ -72,11 +73,22 @@ http_reply(struct evhttp_request *req, int code, const char *phrase,
 	 * evhttp queued the head and the body as two pieces, and
 	 * bufferevent_openssl makes one TLS record and one write() of each:
 	 * joined (a few hundred bytes), the reply is one record, one
-	 * segment. Nothing is written before the loop sees the socket
-	 * writable, and evhttp freed nothing of the connection above.
+	 * segment. evhttp freed nothing of the connection above.
+	 *
+	 * Then the write runs in this turn of the loop, as if the socket
+	 * had been seen writable (it nearly always is: a reply is a few
+	 * hundred bytes): bufferevent_openssl would otherwise ask epoll for
+	 * EPOLLOUT, wait for the next turn, write, and take EPOLLOUT back,
+	 * two epoll_ctl() calls and a wakeup per request. With the
+	 * changelist (daemon.c) the write event's add and delete within one
+	 * turn cancel out. The callback runs from the loop, not from here,
+	 * so evhttp is not re-entered; a write that would block leaves the
+	 * event pending as usual.
 	 */
-	if (bev != NULL)
+	if (bev != NULL) {
 		(void)evbuffer_pullup(bufferevent_get_output(bev), -1);
+		event_active(&bev->ev_write, EV_WRITE, 1);
+	}
 }
 
 static void
