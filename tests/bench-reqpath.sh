@@ -14,9 +14,10 @@
 # nginx), and the CPU time per request of the daemon's event-loop thread
 # and of nginx's worker. For the daemon it also states its busiest other
 # thread (the writer, which decodes and validates every copy and looks the
-# agent up): CPU per request and the fraction of the run it was busy, so
-# that a writer that bounds requests/s shows. With BENCH_BASELINE set to another build of the
-# daemon (before a change), it runs in the same rounds as a third side.
+# agent up): CPU per request and, for both threads, the fraction of the
+# run they were busy, so that a thread that bounds requests/s shows.
+# With BENCH_BASELINE set to another build of the daemon (before a
+# change), it runs in the same rounds as a third side.
 # usage: bench-reqpath.sh KICS_EPP_PROXY BENCH_REPORT_GEN MAKE_REPORT
 # environment: BENCH_REQUESTS (20000), BENCH_ROUNDS (3),
 #   BENCH_CONNECTIONS (10), BENCH_BASELINE (unset), BENCH_PERF (unset: a
@@ -213,8 +214,9 @@ while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
 	set -- $(h2run "$NEW_PORT" "$NEW_PID" "$NEW_PID" "$TMP/new/report.bin")
 	D_RPS="$D_RPS $1" D_CPU="$D_CPU $2" W_CPU="$W_CPU $3" W_BUSY="$W_BUSY $4"
-	echo "round $r: daemon $1 requests/s, loop $2 µs/request," \
-	    "writer $3 µs/request (busy $4 of the run)"
+	echo "round $r: daemon $1 requests/s, loop $2 µs/request (busy" \
+	    "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a * b / 1e6 }')" \
+	    "of the run), writer $3 µs/request (busy $4)"
 	set -- $(h2run "$N_PORT" "$N_WORKER" "$N_WORKER" "$TMP/new/report.bin")
 	N_RPS="$N_RPS $1" N_CPU="$N_CPU $2"
 	echo "round $r: nginx  $1 requests/s, worker $2 µs/request"
@@ -223,7 +225,7 @@ while [ $r -lt "$ROUNDS" ]; do
 		    "$TMP/base/report.bin")
 		B_RPS="$B_RPS $1" B_CPU="$B_CPU $2"
 		echo "round $r: baseline daemon $1 requests/s, loop $2" \
-		    "µs/request"
+		    "µs/request, writer $3 µs/request"
 	fi
 done
 
@@ -238,7 +240,7 @@ echo "median: daemon $d_rps requests/s, nginx $n_rps requests/s," \
 echo "median CPU per request: daemon loop thread $d_cpu µs, nginx worker" \
     "$n_cpu µs, ratio $(ratio "$d_cpu" "$n_cpu")"
 echo "median daemon writer thread: $(median $W_CPU) µs/request, busy" \
-    "$(median $W_BUSY) of the run (near 1: the writer bounds requests/s)"
+    "$(median $W_BUSY) of the run (near 1: it bounds requests/s)"
 if [ -n "$BASELINE" ]; then
 	b_rps=$(median $B_RPS) b_cpu=$(median $B_CPU)
 	echo "median: baseline daemon $b_rps requests/s (ratio to nginx" \
