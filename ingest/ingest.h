@@ -94,7 +94,7 @@ struct writer_job {
 	 */
 	Kics__Epp__V1__AgentReport *report;
 	uint8_t		*body;
-	bool		decoded;	/* writer's: report is its decoding */
+	bool		decoded;	/* writer's: it decoded report */
 	size_t		bytes;		/* body size, for the queue */
 	int64_t		server_id;	/* integration server, 0 none */
 	char		source[ENGINE_SOURCE_LEN];	/* client address */

@@ -30,8 +30,9 @@
  * Returns 0 when queued: job->done(job) is then called exactly once on the
  * loop with job->status (and job->acked_sequence, token or reason) and
  * job->agent_id set; the writer has freed the bytes and what it decoded
- * of them by then, and done() calls intake_job_fini() for the rest. Otherwise nothing is queued and the
- * job stays the caller's, with job->body NULL:
+ * of them by then, and done() calls intake_job_fini() for the rest.
+ * Otherwise nothing is queued and the job stays the caller's, with
+ * job->body NULL:
  *   -EBADMSG   the pre-scan refused the bytes; why is in reason (len
  *              bytes, always NUL-terminated); the caller answers as for
  *              REPORT_STATUS_INVALID
