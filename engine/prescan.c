@@ -180,6 +180,9 @@ prescan_fail(struct prescan_stream *s, const char *fmt, ...)
 static const struct prescan_field *
 prescan_find(const struct prescan_msg *m, uint32_t num)
 {
+	/* the tables above list fields 1..n in order: no search for those */
+	if (num >= 1 && num <= m->n && m->fields[num - 1].num == num)
+		return &m->fields[num - 1];
 	for (size_t i = 0; i < m->n; i++)
 		if (m->fields[i].num == num)
 			return &m->fields[i];

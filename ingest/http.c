@@ -25,6 +25,7 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/listener.h>
@@ -72,11 +73,22 @@ http_reply(struct evhttp_request *req, int code, const char *phrase,
 	 * evhttp queued the head and the body as two pieces, and
 	 * bufferevent_openssl makes one TLS record and one write() of each:
 	 * joined (a few hundred bytes), the reply is one record, one
-	 * segment. Nothing is written before the loop sees the socket
-	 * writable, and evhttp freed nothing of the connection above.
+	 * segment. evhttp freed nothing of the connection above.
+	 *
+	 * Then the write runs in this turn of the loop, as if the socket
+	 * had been seen writable (it nearly always is: a reply is a few
+	 * hundred bytes): bufferevent_openssl would otherwise ask epoll for
+	 * EPOLLOUT, wait for the next turn, write, and take EPOLLOUT back,
+	 * two epoll_ctl() calls and a wakeup per request. With the
+	 * changelist (daemon.c) the write event's add and delete within one
+	 * turn cancel out. The callback runs from the loop, not from here,
+	 * so evhttp is not re-entered; a write that would block leaves the
+	 * event pending as usual.
 	 */
-	if (bev != NULL)
+	if (bev != NULL) {
 		(void)evbuffer_pullup(bufferevent_get_output(bev), -1);
+		event_active(&bev->ev_write, EV_WRITE, 1);
+	}
 }
 
 static void
@@ -167,8 +179,7 @@ http_log_rate(struct http *h, const struct writer_job *wj)
 	if (now - h->last_rate_warn_ms < HTTP_WARN_INTERVAL_MS)
 		return;
 	h->last_rate_warn_ms = now;
-	log_warnx("new agent '%s' refused: %s", wj->report->agent_id,
-	    wj->reason);
+	log_warnx("new agent '%s' refused: %s", wj->agent_id, wj->reason);
 }
 
 /* The writer's outcome of one report, on the loop thread. */
@@ -178,9 +189,8 @@ http_job_done(struct writer_job *wj)
 	struct http_job *hj = (struct http_job *)wj;
 	struct http *h = hj->http;
 	struct evhttp_request *req = hj->req;
-	/* NULL when the bytes did not decode */
-	const char *agent = wj->report != NULL && wj->report->agent_id != NULL ?
-	    wj->report->agent_id : "?";
+	/* "" when the bytes did not decode */
+	const char *agent = wj->agent_id[0] != '\0' ? wj->agent_id : "?";
 
 	switch (wj->status) {
 	case REPORT_STATUS_COMMITTED:
@@ -229,7 +239,7 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(body);
 	struct http_job *hj;
-	const uint8_t *data;
+	uint8_t *data;
 	int r;
 
 	if (!http_content_type_ok(evhttp_find_header(
@@ -247,8 +257,12 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	/*
 	 * What decoding would cost was counted before it was spent: the
 	 * gate pre-scanned the body as it arrived and refused it there.
+	 * The bytes leave the request for the job in one copy, so a queued
+	 * report is held once, not also by its request.
 	 */
-	data = len > 0 ? evbuffer_pullup(body, -1) : (const uint8_t *)"";
+	data = xmalloc(len);
+	if (len > 0 && evbuffer_remove(body, data, len) != (int)len)
+		fatalx("evbuffer_remove: a body shorter than its length");
 	hj = xcalloc(1, sizeof(*hj));
 	hj->http = h;
 	hj->listener = l;
@@ -256,10 +270,9 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	hj->job.server_id = l->server_id;
 	http_peer_address(req, hj->job.source, sizeof(hj->job.source));
 	hj->job.done = http_job_done;
-	/* the gate pre-scanned the body: no -EBADMSG here */
-	r = intake_submit(h->writer, &hj->job, data, len, INTAKE_PRESCANNED,
-	    NULL, 0);
+	r = intake_submit_body(h->writer, &hj->job, data, len);
 	if (r < 0) {
+		free(data);
 		http_log_busy(h, r == -EAGAIN ? "writer queue full" :
 		    "shutting down");
 		http_reply_error(req, 503, "Service Unavailable", "busy",

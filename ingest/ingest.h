@@ -25,6 +25,7 @@
 
 #include "checkpointer.h"
 #include "engine.h"
+#include "kics_limits.h"
 #include "log.h"
 
 struct event_base;
@@ -39,6 +40,17 @@ xcalloc(size_t n, size_t size)
 
 	if (p == NULL)
 		fatal("calloc %zu x %zu", n, size);
+	return p;
+}
+
+/* Like xcalloc(), for memory that is written whole at once. */
+static inline void *
+xmalloc(size_t size)
+{
+	void *p = malloc(size == 0 ? 1 : size);
+
+	if (p == NULL)
+		fatal("malloc %zu", size);
 	return p;
 }
 
@@ -72,14 +84,17 @@ typedef void writer_job_done_fn(struct writer_job *job);
 /* One report on its way to the engine and back. */
 struct writer_job {
 	/*
-	 * The report, owned by the submitter: decoded already, or NULL with
-	 * body set, the wire bytes (bytes of them, pre-scanned) that the
-	 * writer decodes into report, so that decoding never runs on the
-	 * loop. The writer decodes and validates each report once, outside
-	 * its transaction. The submitter frees both in done().
+	 * The report: decoded already (the submitter's, also in done()), or
+	 * NULL with body set, the wire bytes (bytes of them, pre-scanned,
+	 * owned by the job from writer_submit() on) that the writer decodes,
+	 * so that decoding never runs on the loop. The writer decodes and
+	 * validates each report once, outside its transaction, and frees
+	 * what it decoded and the bytes on its own thread before done():
+	 * report is then NULL and agent_id says whose it was.
 	 */
 	Kics__Epp__V1__AgentReport *report;
 	uint8_t		*body;
+	bool		decoded;	/* writer's: it decoded report */
 	size_t		bytes;		/* body size, for the queue */
 	int64_t		server_id;	/* integration server, 0 none */
 	char		source[ENGINE_SOURCE_LEN];	/* client address */
@@ -91,6 +106,8 @@ struct writer_job {
 	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */
 	char		token[ENGINE_TOKEN_LEN + 1];	/* for their ack */
 	char		reason[ENGINE_REASON_LEN]; /* for the others */
+	char		agent_id[LIMIT_AGENT_ID_LEN + 1]; /* the report's,
+					   "" when it did not decode */
 	struct writer_job *next;	/* queue link, owned by the writer */
 };
 

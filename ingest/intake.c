@@ -16,6 +16,7 @@ int
 intake_submit(struct writer *w, struct writer_job *job, const uint8_t *data,
     size_t len, unsigned int flags, char *reason, size_t reason_len)
 {
+	uint8_t *body;
 	int r;
 
 	job->body = NULL;
@@ -24,16 +25,28 @@ intake_submit(struct writer *w, struct writer_job *job, const uint8_t *data,
 	if ((flags & INTAKE_PRESCANNED) == 0 && report_prescan(len > 0 ?
 	    data : (const uint8_t *)"", len, reason, reason_len) < 0)
 		return -EBADMSG;
+	body = xmalloc(len);
+	if (len > 0)
+		(void)memcpy(body, data, len);
+	if ((r = intake_submit_body(w, job, body, len)) < 0)
+		free(body);
+	return r;
+}
+
+int
+intake_submit_body(struct writer *w, struct writer_job *job, uint8_t *body,
+    size_t len)
+{
+	int r;
+
 	/*
 	 * Decoding and validation run on the writer (one decode per
 	 * report, and none of it on the loop that serves every agent).
 	 */
-	job->body = xcalloc(1, len);
-	if (len > 0)
-		(void)memcpy(job->body, data, len);
+	job->report = NULL;
+	job->body = body;
 	job->bytes = len;
 	if ((r = writer_submit(w, job)) < 0) {
-		free(job->body);
 		job->body = NULL;
 		job->bytes = 0;
 		return r;

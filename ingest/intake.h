@@ -28,9 +28,11 @@
  * sets job->body and job->bytes.
  *
  * Returns 0 when queued: job->done(job) is then called exactly once on the
- * loop with job->status (and job->acked_sequence, token or reason) set,
- * and frees job->body and job->report. Otherwise nothing is queued and the
- * job stays the caller's, with job->body NULL:
+ * loop with job->status (and job->acked_sequence, token or reason) and
+ * job->agent_id set; the writer has freed the bytes and what it decoded
+ * of them by then, and done() calls intake_job_fini() for the rest.
+ * Otherwise nothing is queued and the job stays the caller's, with
+ * job->body NULL:
  *   -EBADMSG   the pre-scan refused the bytes; why is in reason (len
  *              bytes, always NUL-terminated); the caller answers as for
  *              REPORT_STATUS_INVALID
@@ -42,8 +44,18 @@ int intake_submit(struct writer *w, struct writer_job *job,
     size_t reason_len);
 
 /*
- * Frees what the writer left in a finished job (the decoded report and
- * any bytes), for done() callbacks. Not the job itself.
+ * Queues the pre-scanned report bytes body (len of them, from malloc) on
+ * w in job, as intake_submit() does with a copy: returns 0 and job owns
+ * body from then on, or -EAGAIN or -ESHUTDOWN and body stays the
+ * caller's. For a transport that already holds the bytes in memory of
+ * its own (the HTTPS requests), so that they are not copied again.
+ */
+int intake_submit_body(struct writer *w, struct writer_job *job,
+    uint8_t *body, size_t len);
+
+/*
+ * Frees what may be left in a finished job (bytes or a decoded report
+ * the writer did not free), for done() callbacks. Not the job itself.
  */
 void intake_job_fini(struct writer_job *job);
 

@@ -13,7 +13,9 @@
  * the thread only makes it active, which libevent allows when
  * evthread_use_pthreads() was called, and only when the loop has not been
  * told yet (done_pending): one wakeup collects every finished job.
- * The loop signals cond only when the writer waits on it (waiting).
+ * The loop signals cond only when the writer waits on it (waiting), and
+ * then once per turn of the loop (kick_ev), however many reports that
+ * turn submitted: kick_ev and kick_pending belong to the loop.
  */
 #include <assert.h>
 #include <errno.h>
@@ -66,6 +68,8 @@ struct writer {
 	struct engine	*engine;	/* writer thread only */
 	struct event_types *types;	/* in the engine; writer only */
 	struct event	*done_ev;	/* loop: delivers finished jobs */
+	struct event	*kick_ev;	/* loop: wakes a waiting writer */
+	bool		kick_pending;	/* loop: kick_ev made active */
 	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
 	int64_t		start_us;	/* when the thread started */
 
@@ -171,13 +175,29 @@ writer_outcome(struct writer_job *job, const struct engine_report *er,
 		    job->report->agent_id, job->reason);
 }
 
-/* Hands finished jobs to the loop, waking it only when it sleeps. */
+/*
+ * Hands finished jobs to the loop, waking it only when it sleeps. What
+ * the writer decoded is freed here, on the thread that allocated it: the
+ * loop would pay for every piece of it (and contend for this thread's
+ * malloc arena); done() gets the agent's name instead.
+ */
 static void
 writer_hand_back(struct writer *w, struct writer_job *batch)
 {
 	struct writer_job *job;
 	bool wake;
 
+	for (job = batch; job != NULL; job = job->next) {
+		if (job->report != NULL && job->report->agent_id != NULL)
+			(void)snprintf(job->agent_id, sizeof(job->agent_id),
+			    "%s", job->report->agent_id);
+		if (job->decoded) {
+			kics__epp__v1__agent_report__free_unpacked(
+			    job->report, NULL);
+			job->report = NULL;
+			job->decoded = false;
+		}
+	}
 	(void)pthread_mutex_lock(&w->mtx);
 	*w->done_tail = batch;
 	for (job = batch; job->next != NULL; job = job->next)
@@ -389,6 +409,24 @@ writer_main(void *arg)
 	return NULL;
 }
 
+/*
+ * On the loop, after the callbacks that submitted reports in this turn:
+ * one signal wakes the writer for all of them, if it still waits.
+ */
+static void
+writer_kick_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct writer *w = arg;
+
+	(void)fd;
+	(void)what;
+	w->kick_pending = false;
+	(void)pthread_mutex_lock(&w->mtx);
+	if (w->waiting && w->queue != NULL)
+		(void)pthread_cond_signal(&w->cond);
+	(void)pthread_mutex_unlock(&w->mtx);
+}
+
 /* On the loop: answer every finished job. */
 static void
 writer_done_cb(evutil_socket_t fd, short what, void *arg)
@@ -471,7 +509,8 @@ writer_new(struct event_base *base, struct engine *e,
 	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	(void)pthread_cond_init(&w->cond, &ca);
 	(void)pthread_condattr_destroy(&ca);
-	if ((w->done_ev = event_new(base, -1, 0, writer_done_cb, w)) == NULL) {
+	if ((w->done_ev = event_new(base, -1, 0, writer_done_cb, w)) == NULL ||
+	    (w->kick_ev = event_new(base, -1, 0, writer_kick_cb, w)) == NULL) {
 		r = -ENOMEM;
 		goto out;
 	}
@@ -494,9 +533,12 @@ out:
 int
 writer_submit(struct writer *w, struct writer_job *job)
 {
+	bool kick = false;
 	int r = 0;
 
 	assert(job->done != NULL);
+	job->decoded = job->report == NULL;
+	job->agent_id[0] = '\0';
 	(void)pthread_mutex_lock(&w->mtx);
 	if (w->stopping)
 		r = -ESHUTDOWN;
@@ -513,10 +555,13 @@ writer_submit(struct writer *w, struct writer_job *job)
 		if (w->jobs > w->stats.queue_max)
 			w->stats.queue_max = w->jobs;
 		/* a busy writer takes the whole queue when its batch ends */
-		if (w->waiting)
-			(void)pthread_cond_signal(&w->cond);
+		kick = w->waiting;
 	}
 	(void)pthread_mutex_unlock(&w->mtx);
+	if (kick && !w->kick_pending) {
+		w->kick_pending = true;
+		event_active(w->kick_ev, EV_READ, 0);
+	}
 	return r;
 }
 
@@ -636,6 +681,8 @@ writer_free(struct writer *w)
 		writer_done_cb(-1, 0, w);
 		event_free(w->done_ev);
 	}
+	if (w->kick_ev != NULL)
+		event_free(w->kick_ev);
 	engine_free(w->engine);
 	event_types_free(w->types);
 	event_types_free(w->new_types);

@@ -12,11 +12,16 @@
 # Runs alternate (daemon, nginx, daemon, ...) and medians are compared:
 # requests/s of each and their ratio (goal: the daemon at least 0.6 of
 # nginx), and the CPU time per request of the daemon's event-loop thread
-# and of nginx's worker. With BENCH_BASELINE set to another build of the
-# daemon (before a change), it runs in the same rounds as a third side.
+# and of nginx's worker. For the daemon it also states its busiest other
+# thread (the writer, which decodes and validates every copy and looks the
+# agent up): CPU per request and, for both threads, the fraction of the
+# run they were busy, so that a thread that bounds requests/s shows.
+# With BENCH_BASELINE set to another build of the daemon (before a
+# change), it runs in the same rounds as a third side.
 # usage: bench-reqpath.sh KICS_EPP_PROXY BENCH_REPORT_GEN MAKE_REPORT
 # environment: BENCH_REQUESTS (20000), BENCH_ROUNDS (3),
-#   BENCH_CONNECTIONS (10), BENCH_BASELINE (unset)
+#   BENCH_CONNECTIONS (10), BENCH_BASELINE (unset), BENCH_PERF (unset: a
+#   directory for a perf recording of each daemon run)
 set -eu
 
 DAEMON=$1
@@ -136,15 +141,45 @@ END_CONF
 	done
 }
 
+# Time on a CPU so far of every thread of PID: "TID NANOSECONDS" lines.
+threads_cpu() {	# PID
+	for t in /proc/"$1"/task/*; do
+		echo "${t##*/} $(cut -d' ' -f1 "$t/schedstat" 2>/dev/null || echo 0)"
+	done
+}
+
+# The busiest thread of PID other than TID between the snapshots BEFORE
+# and AFTER (files of threads_cpu()): "NANOSECONDS", 0 when there is none.
+other_busiest() {	# BEFORE AFTER TID
+	awk -v skip="$3" 'NR == FNR { b[$1] = $2; next }
+$1 != skip { d = $2 - b[$1]; if (d > m) m = d }
+END { print m + 0 }' "$1" "$2"
+}
+
 # One h2load run against PORT, with thread TID of PID measured; prints
-# "requests/s CPU-µs-per-request".
+# "requests/s CPU-µs-per-request busiest-other-thread-µs-per-request
+# its-busy-fraction" (the last two: the daemon's writer, 0 for nginx).
+# With BENCH_PERF set to a directory, the daemon's run is also recorded
+# by perf (one file per run) for a profile of the loop thread.
 h2run() {	# PORT PID TID FILE
-	c0=$(thread_cpu_ns "$2" "$3")
+	threads_cpu "$2" >"$TMP/cpu0"
+	perf_pid=
+	if [ -n "${BENCH_PERF:-}" ] && [ "$2" != "${N_WORKER:-}" ]; then
+		mkdir -p "$BENCH_PERF"
+		perf record -q -g -p "$2" -o "$BENCH_PERF/perf.$2.$(date +%s)" \
+		    >/dev/null 2>&1 &
+		perf_pid=$!
+		sleep 0.5
+	fi
 	h2load --h1 -n "$REQUESTS" -c "$CONNS" -t 1 -d "$4" \
 	    -H 'Content-Type: application/x-protobuf' \
 	    "https://127.0.0.1:$1/api/v1/report" >"$TMP/h2load.out" 2>&1 ||
 	    fail "h2load: $(tail -n 5 "$TMP/h2load.out")"
-	c1=$(thread_cpu_ns "$2" "$3")
+	threads_cpu "$2" >"$TMP/cpu1"
+	if [ -n "$perf_pid" ]; then
+		kill -INT "$perf_pid"
+		wait "$perf_pid" || true
+	fi
 	grep -q '^TLS Protocol: TLSv1.3' "$TMP/h2load.out" ||
 	    fail "not TLS 1.3: $(cat "$TMP/h2load.out")"
 	ok=$(sed -n 's/^status codes: \([0-9]*\) 2xx.*/\1/p' "$TMP/h2load.out")
@@ -152,8 +187,12 @@ h2run() {	# PORT PID TID FILE
 	    fail "$ok of $REQUESTS answered 2xx: $(cat "$TMP/h2load.out")"
 	rps=$(sed -n 's/^finished in [^,]*, \([0-9.]*\) req\/s.*/\1/p' \
 	    "$TMP/h2load.out")
-	echo "$rps $(awk -v a="$c0" -v b="$c1" -v n="$REQUESTS" \
-	    'BEGIN { printf "%.1f", (b - a) / n / 1000 }')"
+	c0=$(awk -v t="$3" '$1 == t { print $2 }' "$TMP/cpu0")
+	c1=$(awk -v t="$3" '$1 == t { print $2 }' "$TMP/cpu1")
+	o=$(other_busiest "$TMP/cpu0" "$TMP/cpu1" "$3")
+	echo "$rps $(awk -v a="$c0" -v b="$c1" -v o="$o" -v n="$REQUESTS" \
+	    -v rps="$rps" 'BEGIN { printf "%.1f %.1f %.2f", (b - a) / n / 1000,
+	    o / n / 1000, (rps > 0 ? o / 1e9 / (n / rps) : 0) }')"
 }
 
 echo "load average before: $(loadavg)"
@@ -169,13 +208,15 @@ nginx_up "$TMP/new/data/pki/server-1.pem" "$TMP/new/data/pki/server-1.key"
 echo "report: $SIZE bytes; $REQUESTS requests per run over $CONNS" \
     "keep-alive connections, h2load --h1 -t 1, $ROUNDS rounds"
 
-D_RPS= D_CPU= N_RPS= N_CPU= B_RPS= B_CPU=
+D_RPS= D_CPU= W_CPU= W_BUSY= N_RPS= N_CPU= B_RPS= B_CPU=
 r=0
 while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
 	set -- $(h2run "$NEW_PORT" "$NEW_PID" "$NEW_PID" "$TMP/new/report.bin")
-	D_RPS="$D_RPS $1" D_CPU="$D_CPU $2"
-	echo "round $r: daemon $1 requests/s, loop $2 µs/request"
+	D_RPS="$D_RPS $1" D_CPU="$D_CPU $2" W_CPU="$W_CPU $3" W_BUSY="$W_BUSY $4"
+	echo "round $r: daemon $1 requests/s, loop $2 µs/request (busy" \
+	    "$(awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a * b / 1e6 }')" \
+	    "of the run), writer $3 µs/request (busy $4)"
 	set -- $(h2run "$N_PORT" "$N_WORKER" "$N_WORKER" "$TMP/new/report.bin")
 	N_RPS="$N_RPS $1" N_CPU="$N_CPU $2"
 	echo "round $r: nginx  $1 requests/s, worker $2 µs/request"
@@ -184,7 +225,7 @@ while [ $r -lt "$ROUNDS" ]; do
 		    "$TMP/base/report.bin")
 		B_RPS="$B_RPS $1" B_CPU="$B_CPU $2"
 		echo "round $r: baseline daemon $1 requests/s, loop $2" \
-		    "µs/request"
+		    "µs/request, writer $3 µs/request"
 	fi
 done
 
@@ -198,6 +239,8 @@ echo "median: daemon $d_rps requests/s, nginx $n_rps requests/s," \
     "ratio $(ratio "$d_rps" "$n_rps") (goal >= 0.6)"
 echo "median CPU per request: daemon loop thread $d_cpu µs, nginx worker" \
     "$n_cpu µs, ratio $(ratio "$d_cpu" "$n_cpu")"
+echo "median daemon writer thread: $(median $W_CPU) µs/request, busy" \
+    "$(median $W_BUSY) of the run (near 1: it bounds requests/s)"
 if [ -n "$BASELINE" ]; then
 	b_rps=$(median $B_RPS) b_cpu=$(median $B_CPU)
 	echo "median: baseline daemon $b_rps requests/s (ratio to nginx" \

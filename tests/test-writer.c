@@ -187,6 +187,49 @@ test_stop_drains(void)
 	fixture_fini(&f);
 }
 
+/*
+ * Wire bytes are decoded on the writer, and what it decoded is freed there
+ * before done(): the loop gets the outcome and the agent's name only
+ * (issue 17).
+ */
+static void
+test_bytes_decoded_and_freed(void)
+{
+	Kics__Epp__V1__AgentReport r = KICS__EPP__V1__AGENT_REPORT__INIT;
+	struct writer_job j1, j2;
+	struct fixture f;
+	size_t len;
+
+	fixture_init(&f);
+	r.agent_id = (char *)"writer-d";
+	r.sequence = 5;
+	len = kics__epp__v1__agent_report__get_packed_size(&r);
+	job_init(&j1, NULL, len);
+	CHECK((j1.body = malloc(len)) != NULL);
+	(void)kics__epp__v1__agent_report__pack(&r, j1.body);
+	job_init(&j2, NULL, 3);
+	CHECK((j2.body = malloc(3)) != NULL);
+	(void)memcpy(j2.body, "\x0a\x09x", 3);	/* a truncated string */
+	CHECK_EQ(writer_submit(f.writer, &j1), 0);
+	CHECK_EQ(writer_submit(f.writer, &j2), 0);
+	wait_done(&f, 2);
+	CHECK_EQ(j1.status, REPORT_STATUS_COMMITTED);
+	CHECK_EQ(j1.acked_sequence, 5);
+	CHECK(strcmp(j1.agent_id, "writer-d") == 0);
+	CHECK(j1.report == NULL && j1.body == NULL);
+	CHECK_EQ(j2.status, REPORT_STATUS_INVALID);
+	CHECK(strcmp(j2.agent_id, "") == 0);
+	CHECK(j2.report == NULL && j2.body == NULL);
+	/* a report the submitter decoded stays the submitter's */
+	job_init(&j1, &r, 10);
+	CHECK_EQ(writer_submit(f.writer, &j1), 0);
+	wait_done(&f, 3);
+	CHECK_EQ(j1.status, REPORT_STATUS_ALREADY);
+	CHECK(j1.report == &r);
+	CHECK(strcmp(j1.agent_id, "writer-d") == 0);
+	fixture_fini(&f);
+}
+
 int
 main(void)
 {
@@ -194,5 +237,6 @@ main(void)
 	RUN(test_commit_resend_invalid);
 	RUN(test_queue_bytes_limit);
 	RUN(test_stop_drains);
+	RUN(test_bytes_decoded_and_freed);
 	return 0;
 }
