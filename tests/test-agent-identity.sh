@@ -12,68 +12,18 @@ set -eu
 DAEMON=$1
 MKREP=$2
 QUERY=$3
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-agent-identity.XXXXXX")
-DATA=$TMP/data
-CONF=$TMP/kics-epp.yaml
-LOG=$TMP/daemon.log
-DB=$DATA/kics-epp.db
-PID=
-FAILED=0
+. "$(dirname "$0")/lib.sh"
+test_dir test-agent-identity
 
-cleanup() {
-	if [ -n "$PID" ]; then
-		kill -9 "$PID" 2>/dev/null || true
-	fi
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-agent-identity: kept $TMP" >&2
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	echo "--- daemon log:" >&2
-	tail -n 30 "$LOG" >&2 || true
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
-
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 URL=https://127.0.0.1:$PORT
-
-cat >"$CONF" <<EOF
-data_dir: $DATA
+daemon_conf "$PORT" <<EOF
 log_level: debug
-integration_servers:
-  - name: test
-    address: 127.0.0.1
-    port: $PORT
 agents:
   max_new_per_address_per_minute: 4
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 EOF
-
-"$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$LOG"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "daemon did not start"
-	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
-	sleep 0.05
-done
+start_daemon
 
 # send ARGS...: posts the report make-report makes of ARGS, prints the HTTP
 # status and leaves the reply in $TMP/reply
@@ -229,8 +179,4 @@ else
 	echo "ok - # SKIP refusal for a user without a role (needs root)"
 fi
 
-kill -TERM "$PID"
-rc=0
-wait "$PID" || rc=$?
-PID=
-check_eq "exit status after SIGTERM" 0 "$rc"
+stop_daemon

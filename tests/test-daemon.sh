@@ -8,53 +8,13 @@ set -eu
 
 DAEMON=$1
 MKREP=$2
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-daemon.XXXXXX")
-DATA=$TMP/data
-CONF=$TMP/kics-epp.yaml
-LOG=$TMP/daemon.log
-DB=$DATA/kics-epp.db
-PID=
-URL=
-FAILED=0
-
-cleanup() {
-	if [ -n "$PID" ]; then
-		kill -9 "$PID" 2>/dev/null || true
-	fi
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-daemon: kept $TMP" >&2
-	fi
-}
-trap cleanup EXIT
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	echo "--- daemon log:" >&2
-	tail -n 40 "$LOG" >&2 || true
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
-
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+. "$(dirname "$0")/lib.sh"
+test_dir test-daemon
+PORT=$(free_port)
 URL=https://127.0.0.1:$PORT
-
-cat >"$CONF" <<EOF
-data_dir: $DATA
+daemon_conf "$PORT" <<EOF
 log_level: debug
-integration_servers:
-  - name: test
-    address: 127.0.0.1
-    port: $PORT
 agents:
   max_agents: 3
   report_interval_s: 30
@@ -64,30 +24,7 @@ limits:
   max_body_memory_bytes: 8192
   max_connections: 64
   idle_timeout_s: 20
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 EOF
-
-start_daemon() {
-	: >"$LOG"
-	"$DAEMON" --config "$CONF" --foreground >>"$LOG" 2>&1 &
-	PID=$!
-	i=0
-	until grep -qs 'ready:' "$LOG"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || fail "daemon did not start"
-		kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
-		sleep 0.05
-	done
-}
-
-stop_daemon() {	# signal expected-status
-	kill "-$1" "$PID"
-	rc=0
-	wait "$PID" || rc=$?
-	PID=
-	check_eq "exit status after SIG$1" "$2" "$rc"
-}
 
 # post BODYFILE [CONTENT_TYPE [PATH [METHOD]]]: prints the HTTP status,
 # leaves the reply body in $TMP/reply.

@@ -23,39 +23,8 @@ PCAP=$SRC/tests/traffic-pcap.py
 	exit 77
 }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-traffic.XXXXXX")
-DATA=$TMP/data
-CONF=$TMP/kics-epp.yaml
-LOG=$TMP/daemon.log
-DB=$DATA/kics-epp.db
-PID=
-FAILED=0
-
-cleanup() {
-	if [ -n "$PID" ]; then
-		kill -9 "$PID" 2>/dev/null || true
-	fi
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-traffic: kept $TMP" >&2
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	echo "--- daemon log:" >&2
-	tail -n 30 "$LOG" >&2 || true
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
+. "$(dirname "$0")/lib.sh"
+test_dir test-traffic
 
 sql() {
 	sqlite3 -bail "$DB" "$1"
@@ -67,32 +36,14 @@ qrc() {
 	"$QUERY" --data-dir "$DATA" "$@" >"$TMP/out" 2>&1 || rc=$?
 }
 
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 URL=https://127.0.0.1:$PORT
-
-cat >"$CONF" <<EOF
-data_dir: $DATA
+daemon_conf "$PORT" <<EOF
 log_level: debug
-integration_servers:
-  - name: test
-    address: 127.0.0.1
-    port: $PORT
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 traffic:
   max_flows: 1024
 EOF
-
-"$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$LOG"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "daemon did not start"
-	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
-	sleep 0.05
-done
+start_daemon
 
 "$PCAP" protocols "$TMP/protocols.pcap" || fail "traffic-pcap.py protocols"
 "$PCAP" router "$TMP/router.pcap" || fail "traffic-pcap.py router"
@@ -279,7 +230,6 @@ check_eq "many flows: every flow stored" 6000 "$(sql "SELECT count(*)
     AND src_device_id IN (SELECT device_id FROM addresses
     WHERE value LIKE '10.64.%')")"
 
-kill -TERM "$PID"
-wait "$PID" || fail "daemon exit status"
+stop_daemon
 PID=
 echo "ok - daemon stopped cleanly"

@@ -12,59 +12,14 @@ DAEMON=$1
 QUERY=$2
 SIM=$3
 MKREP=$4
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "test-udp: needs root (packages through the control socket); skipped"
 	exit 77
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-udp.XXXXXX")
-DATA=$TMP/data
-CONF=$TMP/kics-epp.yaml
-LOG=$TMP/daemon.log
-DB=$DATA/kics-epp.db
-PID=
-FAILED=0
-
-cleanup() {
-	if [ -n "$PID" ]; then
-		kill -CONT "$PID" 2>/dev/null || true
-		kill -9 "$PID" 2>/dev/null || true
-	fi
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-udp: kept $TMP" >&2
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	echo "--- daemon log:" >&2
-	tail -n 30 "$LOG" >&2 || true
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
-
-free_port() {	# a port free for both TCP and UDP on 127.0.0.1
-	python3 -c 'import socket
-while True:
-    t = socket.socket(); t.bind(("127.0.0.1", 0)); p = t.getsockname()[1]
-    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    try:
-        u.bind(("127.0.0.1", p)); break
-    except OSError:
-        pass
-print(p)'
-}
+. "$(dirname "$0")/lib.sh"
+test_dir test-udp
 
 q() {
 	"$QUERY" --data-dir "$DATA" "$@"
@@ -98,40 +53,25 @@ sim() {		# kics-agent-sim over UDP, quietly
 	    fail "kics-agent-sim $*"
 }
 
-PORT=$(free_port)
-PLAIN=$(free_port)
-cat >"$CONF" <<EOF
-data_dir: $DATA
-log_level: debug
-integration_servers:
-  - name: diode
-    address: 127.0.0.1
-    port: $PORT
+PORT=$(free_port both)
+PLAIN=$(free_port both)
+daemon_conf "$PORT" diode <<EOF
     transport: both
   - name: plain
     address: 127.0.0.1
     port: $PLAIN
     transport: udp
     udp_encryption: false
+log_level: debug
 agents:
   max_agents: 30
   max_new_per_address_per_minute: 1000
 limits:
   udp_rcvbuf_bytes: 1048576
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 EOF
 
 mkdir -p "$DATA"
-"$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$LOG"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "daemon did not start"
-	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
-	sleep 0.05
-done
+start_daemon
 DIODE=$(sql "SELECT id FROM integration_servers WHERE name = 'diode'")
 PLAINID=$(sql "SELECT id FROM integration_servers WHERE name = 'plain'")
 check_eq "server list shows transport and UDP port" "both $PORT 1" \
@@ -322,9 +262,7 @@ echo "ok - status lists the UDP receivers"
 q server remove "$DIODE" --force >/dev/null || fail "server remove"
 check_eq "removing the server ends its UDP keys" 0 \
     "$(find "$DATA/pki" -name "udp-$DIODE-*.key" | wc -l)"
-kill -TERM "$PID"
-wait "$PID" || fail "daemon exit status"
-PID=
+stop_daemon
 if grep -q 'AddressSanitizer\|runtime error' "$LOG"; then
 	fail "sanitizer reports in the daemon log"
 fi
