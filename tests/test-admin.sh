@@ -13,21 +13,15 @@ set -eu
 DAEMON=$1
 QUERY=$2
 SIM=$3
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "test-admin: needs root (useradd, setpriv); skipped"
 	exit 77
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-admin.XXXXXX")
+. "$(dirname "$0")/lib.sh"
+test_dir test-admin
 chmod 0755 "$TMP"
-DATA=$TMP/data
-CONF=$TMP/kics-epp.yaml
-LOG=$TMP/daemon.log
-DB=$DATA/kics-epp.db
-PID=
-FAILED=0
 # names of this run only: runs of other build trees may overlap with it
 GROUP=kics-t$$
 OP=kics-t$$-op
@@ -37,9 +31,7 @@ MADE_USERS=		# the users this run created
 AGENT_ADDR=127.0.0.1	# where agent() connects
 
 cleanup() {
-	if [ -n "$PID" ]; then
-		kill -9 "$PID" 2>/dev/null || true
-	fi
+	daemon_kill
 	# only what this run created: an earlier setup stays as it was
 	for u in $MADE_USERS; do
 		userdel "$u" || echo "test-admin: cannot remove user $u" >&2
@@ -48,33 +40,9 @@ cleanup() {
 		groupdel "$GROUP" ||
 		    echo "test-admin: cannot remove group $GROUP" >&2
 	fi
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-admin: kept $TMP" >&2
-	fi
+	test_cleanup
 }
 trap cleanup EXIT
-# so that the EXIT trap also runs when meson's timeout sends SIGTERM
-trap 'exit 1' HUP INT TERM
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	echo "--- daemon log:" >&2
-	tail -n 30 "$LOG" >&2 || true
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 q() {
 	"$QUERY" --data-dir "$DATA" "$@"
@@ -137,30 +105,14 @@ for u in "$OP" "$NOBODY"; do
 done
 
 P0=$(free_port)
-cat >"$CONF" <<EOC
-data_dir: $DATA
+daemon_conf "$P0" base <<EOC
 log_level: debug
-integration_servers:
-  - name: base
-    address: 127.0.0.1
-    port: $P0
 agents:
   report_interval_s: 30
   timeout_s: 60
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 EOC
 mkdir -m 0755 "$DATA"
-
-"$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$LOG"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "daemon did not start"
-	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
-	sleep 0.05
-done
+start_daemon
 check_eq "control socket mode" "660" "$(stat -c %a "$DATA/control.sock")"
 # as systemd's SocketGroup= would: the group of those who may ask
 chgrp "$GROUP" "$DATA/control.sock"
@@ -439,9 +391,7 @@ print(sum(1 for s in json.load(sys.stdin) if s["id"] == '"$ID"'))')"
 check_eq "server events" 1 "$(sql "SELECT count(*) > 0 FROM events WHERE
     category = 'integration_server_removed'")"
 
-kill -TERM "$PID"
-wait "$PID" || fail "daemon did not exit cleanly"
-PID=
+stop_daemon
 qrc server list
 check_eq "lookup falls back to the database" 0 "$rc"
 qrc server enable 1

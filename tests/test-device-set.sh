@@ -14,60 +14,27 @@ set -eu
 DAEMON=$1
 QUERY=$2
 SIM=$3
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 
 if [ "$(id -u)" != 0 ]; then
 	echo "test-device-set: needs root (useradd, setpriv); skipped"
 	exit 77
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-device-set.XXXXXX")
+. "$(dirname "$0")/lib.sh"
+test_dir test-device-set
 chmod 0755 "$TMP"
-DATA=$TMP/data
-CONF=$TMP/kics-epp.yaml
-LOG=$TMP/daemon.log
-DB=$DATA/kics-epp.db
-PID=
-FAILED=0
+FAIL_FILES=$TMP/out	# the last output of kics-query, shown by fail
 OP=kics-ds$$-op		# this run's own name: runs may overlap
 MADE_USER=
 
 cleanup() {
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
-	fi
+	daemon_kill
 	if [ -n "$MADE_USER" ]; then
 		userdel "$OP" || echo "test-device-set: cannot remove $OP" >&2
 	fi
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-device-set: kept $TMP" >&2
-	fi
+	test_cleanup
 }
 trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	echo "--- last output:" >&2
-	cat "$TMP/out" >&2 2>/dev/null || true
-	echo "--- daemon log:" >&2
-	tail -n 20 "$LOG" >&2 || true
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # status of "kics-query ARGS" as root in $rc, output in $TMP/out
 qrc() {
@@ -94,28 +61,13 @@ if ! id "$OP" >/dev/null 2>&1; then
 fi
 
 P0=$(free_port)
-cat >"$CONF" <<EOC
-data_dir: $DATA
-integration_servers:
-  - name: base
-    address: 127.0.0.1
-    port: $P0
+daemon_conf "$P0" base <<EOC
 users:
   - name: $OP
     role: operator
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 EOC
 mkdir -m 0755 "$DATA"
-"$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$LOG"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "daemon did not start"
-	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
-	sleep 0.05
-done
+start_daemon
 chmod 0666 "$DATA/control.sock"	# the Operator reaches the socket
 
 # --- devices from six simulated agents and their peers ---

@@ -22,42 +22,18 @@ command -v ip >/dev/null || { echo "SKIP: no ip(8)" >&2; exit 77; }
 /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
     { echo "SKIP: python3-scapy is not installed" >&2; exit 77; }
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-traffic-live.XXXXXX")
+. "$(dirname "$0")/lib.sh"
+test_dir test-traffic-live
 NS_CAP=kics-cap-$$
 NS_GEN=kics-gen-$$
-DATA=$TMP/data
-LOG=$TMP/daemon.log
-DB=$DATA/kics-epp.db
-PID=
-FAILED=0
 
 cleanup() {
-	if [ -n "$PID" ]; then
-		kill -9 "$PID" 2>/dev/null || true
-	fi
+	daemon_kill
 	ip netns del "$NS_CAP" 2>/dev/null || true
 	ip netns del "$NS_GEN" 2>/dev/null || true
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-traffic-live: kept $TMP" >&2
-	fi
+	test_cleanup
 }
 trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	echo "--- daemon log:" >&2
-	tail -n 30 "$LOG" >&2 || true
-	exit 1
-}
-
-check_eq() {
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
 
 sql() {
 	sqlite3 -bail "$DB" "$1" 2>/dev/null || true
@@ -88,13 +64,8 @@ ip netns exec "$NS_GEN" ip link set kgen0 up
 "$SRC/tests/traffic-pcap.py" replay "$TMP/replay.pcap" ||
     fail "traffic-pcap.py replay"
 
-cat >"$TMP/kics-epp.yaml" <<EOF
-data_dir: $DATA
+daemon_conf 8081 <<EOF
 log_level: debug
-integration_servers:
-  - name: test
-    address: 127.0.0.1
-    port: 8081
 monitoring_points:
   - name: veth-span
     interface: kcap0
@@ -102,20 +73,8 @@ monitoring_points:
 traffic:
   flush_interval_s: 1
   no_traffic_after_s: 10
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 EOF
-
-ip netns exec "$NS_CAP" "$DAEMON" --config "$TMP/kics-epp.yaml" \
-    --foreground >"$LOG" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$LOG"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "daemon did not start"
-	kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
-	sleep 0.05
-done
+start_daemon ip netns exec "$NS_CAP"
 grep -q "monitoring point 'veth-span': capturing on 'kcap0' with filter 'not port 22'" \
     "$LOG" || fail "capture not started"
 echo "ok - capture started with its filter"
@@ -149,7 +108,5 @@ sleep 2
 check_eq "once per silence" 1 "$(sql "SELECT count(*) FROM event_log
     WHERE code = 4000002700")"
 
-kill -TERM "$PID"
-wait "$PID" || fail "daemon exit status"
-PID=
+stop_daemon
 echo "ok - daemon stopped cleanly"

@@ -22,15 +22,10 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-unpriv.XXXXXX")
+. "$(dirname "$0")/lib.sh"
+test_dir test-unpriv
 # the users of this run must reach $TMP/data, as they would /var/lib
 chmod 0755 "$TMP"
-DATA=$TMP/data
-CONF=$TMP/kics-epp.yaml
-LOG=$TMP/daemon.log
-DB=$DATA/kics-epp.db
-PID=
-FAILED=0
 # names of this run only: runs of other build trees may overlap with it
 SVC=kics-t$$-svc	# the service user and its group
 OTHER=kics-t$$-oth	# primary group of the people below
@@ -41,9 +36,7 @@ MADE_GROUPS=
 MADE_USERS=
 
 cleanup() {
-	if [ -n "$PID" ]; then
-		kill -9 "$PID" 2>/dev/null || true
-	fi
+	daemon_kill
 	for u in $MADE_USERS; do
 		userdel "$u" || echo "test-unprivileged: cannot remove user $u" >&2
 	done
@@ -54,33 +47,9 @@ cleanup() {
 			    "remove group $g" >&2
 		fi
 	done
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-unprivileged: kept $TMP" >&2
-	fi
+	test_cleanup
 }
 trap cleanup EXIT
-# so that the EXIT trap also runs when meson's timeout sends SIGTERM
-trap 'exit 1' HUP INT TERM
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	echo "--- daemon log:" >&2
-	tail -n 30 "$LOG" >&2 || true
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
 
 # a free port below 1024 on 127.0.0.1, tried from 1023 down
 free_low_port() {
@@ -133,36 +102,14 @@ agent() {
 	echo "$src"
 }
 
-# start_daemon USER: writes the configuration and starts the daemon in
-# the foreground; returns once it is ready
-start_daemon() {
-	cat >"$CONF" <<EOC
-data_dir: $DATA
+# start_as USER: writes the configuration for a daemon that runs as USER
+# and starts it
+start_as() {
+	daemon_conf "$P0" base <<EOC
 user: $1
 log_level: debug
-integration_servers:
-  - name: base
-    address: 127.0.0.1
-    port: $P0
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 EOC
-	: >"$LOG"
-	"$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
-	PID=$!
-	i=0
-	until grep -qs 'ready:' "$LOG"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || fail "daemon did not start"
-		kill -0 "$PID" 2>/dev/null || fail "daemon exited at start"
-		sleep 0.05
-	done
-}
-
-stop_daemon() {
-	kill -TERM "$PID"
-	wait "$PID" || fail "daemon did not exit cleanly"
-	PID=
+	start_daemon
 }
 
 # owner, group and mode of a file: "user group mode"
@@ -202,7 +149,7 @@ grep -q "user 'kics-t$$-none'.*does not exist" "$LOG" ||
     fail "no message naming the missing user: $(cat "$LOG")"
 
 # --- an earlier run as root (user: root) leaves root's files ---
-start_daemon root
+start_as root
 check_eq "user: root runs as root" 0 \
     "$(awk '/^Uid:/ { print $3 }' "/proc/$PID/status")"
 stop_daemon
@@ -210,7 +157,7 @@ check_eq "files of the root run" "root root" \
     "$(stat -c '%U %G' "$DB" "$DATA/pki/ca.key" | sort -u)"
 
 # --- started as root with the service user: the drop ---
-start_daemon "$SVC"
+start_as "$SVC"
 SVC_UID=$(id -u "$SVC")
 SVC_GID=$(getent group "$SVC" | cut -d: -f3)
 check_eq "daemon uids" "$SVC_UID $SVC_UID $SVC_UID $SVC_UID" \
