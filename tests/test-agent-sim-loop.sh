@@ -11,48 +11,21 @@ set -eu
 
 DAEMON=$1
 SIM=$2
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-agent-sim-loop.XXXXXX")
-DATA=$TMP/data
-PID=
 AGENTS=20
 RATE=40		# reports/s: one report per agent every 0.5 s
 DURATION=6
 WARMUP=1
 PAUSE=1.5	# s the daemon is stopped, from 2 s into the run
 
-cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
+. "$(dirname "$0")/lib.sh"
+test_dir test-agent-sim-loop
 
-fail() {
-	echo "FAIL: $*" >&2
-	tail -n 20 "$TMP/log" >&2 || true
-	exit 1
-}
-
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$TMP/kics-epp.yaml" <<END_CONF
-data_dir: $DATA
-integration_servers:
-  - name: test
-    address: 127.0.0.1
-    port: $PORT
+PORT=$(free_port)
+daemon_conf "$PORT" <<END_CONF
 agents:
   max_new_per_address_per_minute: 0
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 END_CONF
-
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/log" &
-PID=$!
-until grep -qs 'ready:' "$TMP/log"; do
-	kill -0 "$PID" 2>/dev/null || fail "the daemon did not start"
-	sleep 0.05
-done
+start_daemon
 
 sim() {
 	"$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" --agents "$AGENTS" \
@@ -120,6 +93,4 @@ print("ok - closed loop: the stop slipped the schedule: %d acked against "
     "%d open loop" % (c["acked"], o["acked"]))
 END_PY
 
-kill -TERM "$PID"
-wait "$PID"
-PID=
+stop_daemon

@@ -15,22 +15,9 @@ set -eu
 DAEMON=$1
 QUERY=${2:-}
 SIM=${3:-}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-certs.XXXXXX")
-DATA=$TMP/data
-LOG=$TMP/daemon.log
-PID=
 
-cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	tail -n 30 "$LOG" >&2 || true
-	exit 1
-}
+. "$(dirname "$0")/lib.sh"
+test_dir test-certs
 
 sql() {
 	sqlite3 -bail "$DATA/kics-epp.db" "$1"
@@ -46,41 +33,17 @@ if [ -z "$FAKELIB" ]; then
 	exit 1
 fi
 
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$TMP/kics-epp.yaml" <<END_CONF
-data_dir: $DATA
-integration_servers:
-  - name: test
-    address: 127.0.0.1
-    port: $PORT
-event_types: ${KICS_SOURCE_ROOT:?}/conf/event-types.yaml
-rules: ${KICS_SOURCE_ROOT:?}/conf/rules.yaml
-END_CONF
+PORT=$(free_port)
+daemon_conf "$PORT" </dev/null
 
 # an AddressSanitizer build wants its runtime first among the preloads;
 # libfaketime only wraps time functions, so the order does not matter here
 ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0
 export ASAN_OPTIONS
+READY_TIMEOUT_S=15	# the seconds a start may take in this test
 
 run_daemon() {	# FAKETIME-OFFSET: start, wait until ready
-	: >"$LOG"
-	LD_PRELOAD=$FAKELIB FAKETIME=$1 "$DAEMON" \
-	    --config "$TMP/kics-epp.yaml" --foreground >"$LOG" 2>&1 &
-	PID=$!
-	i=0
-	until grep -qs 'ready:' "$LOG"; do
-		i=$((i + 1))
-		[ $i -lt 300 ] || fail "daemon did not start"
-		kill -0 "$PID" 2>/dev/null || fail "daemon exited"
-		sleep 0.05
-	done
-}
-
-stop_daemon() {
-	kill -TERM "$PID"
-	wait "$PID" || fail "daemon did not exit cleanly"
-	PID=
+	start_daemon env LD_PRELOAD="$FAKELIB" FAKETIME="$1"
 }
 
 run_daemon "+0d"
@@ -135,8 +98,7 @@ if [ "$(id -u)" != 0 ] || [ -z "$SIM" ]; then
 	exit 0
 fi
 rm -rf "$DATA"
-PORT_B=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT_B=$(free_port)
 cat >"$TMP/kics-epp.yaml" <<END_CONF
 data_dir: $DATA
 log_level: debug
@@ -156,17 +118,8 @@ printf 'S3cret passw0rd\n' >"$TMP/pw"
 
 # the clock of the running daemon moves with this file
 echo "+0d" >"$TMP/faketime"
-: >"$LOG"
-LD_PRELOAD=$FAKELIB FAKETIME_TIMESTAMP_FILE=$TMP/faketime FAKETIME_NO_CACHE=1 \
-    "$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$LOG" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$LOG"; do
-	i=$((i + 1))
-	[ $i -lt 300 ] || fail "daemon did not start"
-	kill -0 "$PID" 2>/dev/null || fail "daemon exited"
-	sleep 0.05
-done
+start_daemon env LD_PRELOAD="$FAKELIB" FAKETIME_TIMESTAMP_FILE="$TMP/faketime" \
+    FAKETIME_NO_CACHE=1
 
 server_id() {	# NAME
 	sql "SELECT id FROM integration_servers WHERE name = '$1'"

@@ -12,31 +12,17 @@ set -eu
 DAEMON=$1
 SIM=$2
 QUERY=$3
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-rules-reload.XXXXXX")
-DATA=$TMP/data
-LOG=$TMP/daemon.log
-PID=
 
-cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
-	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-fail() {
-	echo "FAIL: $*" >&2
-	tail -n 30 "$LOG" >&2 || true
-	exit 1
-}
+. "$(dirname "$0")/lib.sh"
+test_dir test-rules-reload
 
 sql() {
 	sqlite3 -bail "$DATA/kics-epp.db" "$1"
 }
 
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 
-cat >"$TMP/kics-epp.yaml" <<END_CONF
+cat >"$CONF" <<END_CONF
 data_dir: $DATA
 integration_servers:
   - name: test
@@ -47,15 +33,7 @@ rules: rules.yaml
 END_CONF
 printf 'rules:\n  - name: mark\n    tags: [v1]\n' >"$TMP/rules.yaml"
 
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$LOG" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$LOG"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "daemon did not start"
-	kill -0 "$PID" 2>/dev/null || fail "daemon exited"
-	sleep 0.05
-done
+start_daemon
 
 "$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" --agents 20 --duration 6 \
     --sequence-start 1 --events-per-report 4 --quiet --json \
@@ -72,9 +50,7 @@ wait "$SIMPID" || fail "kics-agent-sim reported errors: $(cat "$TMP/sim.json")"
 
 acked=$(python3 -c 'import json, sys
 print(json.load(open(sys.argv[1]))["acked"])' "$TMP/sim.json")
-kill -TERM "$PID"
-wait "$PID" || fail "daemon did not exit cleanly"
-PID=
+stop_daemon
 
 [ "$acked" -gt 0 ] || fail "nothing acked"
 # sequences start at 1 and every ack is committed: their sum is the count
