@@ -20,36 +20,13 @@ DAEMON=$1
 MKREP=$2
 SIM=$3
 BENCH=${4:-}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-admission.XXXXXX")
-DATA=$TMP/data
-PID=
-FAILED=0
 
-cleanup() {
-	[ -n "$PID" ] && kill -9 "$PID" 2>/dev/null
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-admission: kept $TMP" >&2
-	fi
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+. "$(dirname "$0")/lib.sh"
+test_dir test-admission
+CONF=$TMP/c.yaml
+LOG=$TMP/d.log
 
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	[ -f "$TMP/d.log" ] && tail -n 20 "$TMP/d.log" >&2
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
-
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(free_port)
 
 # start EXTRA-YAML...: a foreground daemon on a fresh data directory
 start() {
@@ -67,15 +44,8 @@ start() {
 		for l in "$@"; do
 			echo "  $l"
 		done
-	} >"$TMP/c.yaml"
-	"$DAEMON" --config "$TMP/c.yaml" --foreground >"$TMP/d.log" 2>&1 &
-	PID=$!
-	i=0
-	until grep -qs 'ready:' "$TMP/d.log"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || fail "daemon did not start"
-		sleep 0.05
-	done
+	} >"$CONF"
+	start_daemon
 }
 
 "$MKREP" --agent adm-1 --seq 1 >"$TMP/r1" || fail "make-report"
@@ -196,15 +166,7 @@ kill "$PID"
 wait "$PID"
 PID=
 rm -rf "$DATA"
-prlimit --nofile=1024:8192 "$DAEMON" --config "$TMP/c.yaml" --foreground \
-    >"$TMP/d.log" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$TMP/d.log"; do
-	i=$((i + 1))
-	[ $i -lt 200 ] || fail "daemon did not start"
-	sleep 0.05
-done
+start_daemon prlimit --nofile=1024:8192
 check_eq "the soft open-files limit raised for max_connections" 3256 \
     "$(sed -n 's/^Max open files *\([0-9]*\).*/\1/p' "/proc/$PID/limits")"
 kill "$PID"
@@ -215,16 +177,8 @@ if command -v setpriv >/dev/null && [ "$(id -u)" = 0 ]; then
 	mkdir -p "$DATA"
 	chown 65534:65534 "$DATA" "$TMP"
 	chmod 755 "$TMP"
-	setpriv --reuid=65534 --regid=65534 --clear-groups \
-	    prlimit --nofile=600:600 "$DAEMON" --config "$TMP/c.yaml" \
-	    --foreground >"$TMP/d.log" 2>&1 &
-	PID=$!
-	i=0
-	until grep -qs 'ready:' "$TMP/d.log"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || fail "daemon did not start as nobody"
-		sleep 0.05
-	done
+	start_daemon setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    prlimit --nofile=600:600
 	grep -q 'max_connections lowered from 3000 to 344' "$TMP/d.log" ||
 	    fail "max_connections not lowered to the open-files limit"
 	echo "ok - max_connections lowered to what 600 open files allow"

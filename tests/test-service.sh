@@ -11,10 +11,10 @@ set -u
 DAEMON=$1
 QUERY=$2
 SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-service.XXXXXX")
-DATA=$TMP/data
+
+. "$(dirname "$0")/lib.sh"
+test_dir test-service
 PIDS=
-FAILED=0
 HOLDER=
 
 cleanup() {
@@ -22,35 +22,14 @@ cleanup() {
 		kill -9 "$p" 2>/dev/null
 	done
 	[ -n "$HOLDER" ] && kill "$HOLDER" 2>/dev/null
-	if [ "$FAILED" = 0 ]; then
-		rm -rf "$TMP"
-	else
-		echo "test-service: kept $TMP" >&2
-	fi
+	test_cleanup
 }
 trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-fail() {
-	FAILED=1
-	echo "FAIL: $*" >&2
-	exit 1
-}
-
-check_eq() {	# what expected actual
-	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
-	echo "ok - $1"
-}
 
 check_match() {	# what pattern text
 	printf '%s\n' "$3" | grep -q -- "$2" ||
 	    fail "$1: '$2' not in: $3"
 	echo "ok - $1"
-}
-
-free_port() {
-	python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
 }
 
 q() {
@@ -79,17 +58,6 @@ conf() {
 	} >"$f"
 }
 
-# wait_ready LOG PID: until LOG says ready
-wait_ready() {
-	i=0
-	until grep -qs 'ready:' "$1"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || fail "daemon did not start: $(cat "$1")"
-		kill -0 "$2" 2>/dev/null || fail "daemon exited: $(cat "$1")"
-		sleep 0.05
-	done
-}
-
 # --- --version -------------------------------------------------------
 VERSION=$(sed -n "s/^  version : '\(.*\)',$/\1/p" "$SRC/meson.build")
 check_eq "kics-epp-proxy --version" "kics-epp-proxy $VERSION" \
@@ -102,7 +70,7 @@ conf "$TMP/a.yaml" "$P1" ""
 "$DAEMON" --config "$TMP/a.yaml" --foreground >"$TMP/a.log" 2>&1 &
 A=$!
 PIDS="$PIDS $A"
-wait_ready "$TMP/a.log" "$A"
+daemon_wait_ready "$A" "$TMP/a.log"
 for mode in --foreground ""; do
 	# shellcheck disable=SC2086
 	out=$("$DAEMON" --config "$TMP/a.yaml" $mode 2>&1)
@@ -137,7 +105,7 @@ conf "$TMP/b.yaml" "$P1" "$P2"
 "$DAEMON" --config "$TMP/b.yaml" --foreground >"$TMP/b.log" 2>&1 &
 B=$!
 PIDS="$PIDS $B"
-wait_ready "$TMP/b.log" "$B"
+daemon_wait_ready "$B" "$TMP/b.log"
 states=$(q --format json server list | python3 -c 'import json, sys
 print(" | ".join(s["name"] + "=" + s["state"] for s in json.load(sys.stdin)))')
 check_match "server list: one listens" "one=listening" "$states"
@@ -227,7 +195,7 @@ conf "$TMP/e.yaml" "$P1" ""
 KICS_EPP_CONFIG=$TMP/e.yaml "$DAEMON" --foreground >"$TMP/e.log" 2>&1 &
 E=$!
 PIDS="$PIDS $E"
-wait_ready "$TMP/e.log" "$E"
+daemon_wait_ready "$E" "$TMP/e.log"
 check_match "\$KICS_EPP_CONFIG without --config" \
     "configuration '$TMP/e.yaml'" "$(cat "$TMP/e.log")"
 check_match "no rules: key: the built-in rules" "built-in rules.yaml" \
