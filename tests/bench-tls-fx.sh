@@ -1,21 +1,12 @@
 # SPDX-License-Identifier: Apache-2.0
-# Shared by the daemon benchmarks (sourced): free ports,
-# a kics-epp-proxy daemon in a temporary data directory, the CPU time of
-# one thread, medians, and the skip when a tool is missing.
-# Needs TMP and sets nothing else until a function is called.
+# Shared by the daemon benchmarks (sourced): a kics-epp-proxy daemon in a
+# temporary data directory, the CPU time of one thread, medians, and the
+# skip when a tool is missing; free ports, fail (every TMP/*.log shown)
+# and daemon_wait_ready come from lib.sh. Needs TMP; sets only
+# READY_TIMEOUT_S (30 s for a daemon to start) until a function is called.
 
-free_port() {
-	python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
-
-fail() {
-	echo "FAIL: $*" >&2
-	for f in "$TMP"/*.log; do
-		[ -f "$f" ] && { echo "--- $f" >&2; tail -n 20 "$f" >&2; }
-	done
-	exit 1
-}
+. "$(dirname "$0")/lib.sh"	# free_port, fail, daemon_wait_ready
+READY_TIMEOUT_S=${READY_TIMEOUT_S:-30}
 
 # Skips the benchmark (meson's 77) when a program is missing.
 need() {	# PROGRAM PACKAGE
@@ -25,17 +16,6 @@ need() {	# PROGRAM PACKAGE
 		    "scripts/install-deps.sh)"
 		exit 77
 	}
-}
-
-# Waits until the daemon PID, logging to LOG, says it is ready.
-daemon_wait_ready() {	# PID LOG
-	_i=0
-	until grep -qs 'ready:' "$2"; do
-		_i=$((_i + 1))
-		[ $_i -lt 600 ] || fail "daemon did not start"
-		kill -0 "$1" 2>/dev/null || fail "daemon exited"
-		sleep 0.05
-	done
 }
 
 # Starts DAEMON with CONF, logging to LOG; prints its pid once ready.

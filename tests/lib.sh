@@ -107,11 +107,12 @@ daemon_conf() {	# PORT [NAME]
 	} >"$CONF"
 }
 
-# Waits until the daemon PID, logging to LOG, says it is ready: at most
+# Waits until the daemon PID, logging to LOG, says it is ready (COUNT
+# times, default 1, for a log that restarts append to): at most
 # READY_TIMEOUT_S seconds (default 10). On failure LOG is the log shown.
-daemon_wait_ready() {	# PID LOG
+daemon_wait_ready() {	# PID LOG [COUNT]
 	_i=0
-	until grep -qs 'ready:' "$2"; do
+	while _n=$(grep -cs 'ready:' "$2"); [ "${_n:-0}" -lt "${3:-1}" ]; do
 		_i=$((_i + 1))
 		[ $_i -lt $((${READY_TIMEOUT_S:-10} * 20)) ] ||
 		    { LOG=$2; fail "daemon did not start"; }

@@ -2,22 +2,12 @@
 # Shared by test-siem.sh and bench-siem.sh (sourced): certificates made
 # with openssl, Debian's rsyslogd started on 127.0.0.1 with a
 # configuration of its own (no /dev/log, no system configuration), the
-# kics-epp-proxy daemon, and readers of what rsyslog wrote.
-# Needs TMP, DAEMON, and sets RS_*, PORT_*, DATA, LOG, PID.
+# kics-epp-proxy daemon, and readers of what rsyslog wrote; lib.sh has
+# the rest. Needs TMP, DAEMON, DATA and LOG; sets FAIL_FILES, and RS_*,
+# PORT_* and PID when their functions are called.
 
-free_port() {
-	python3 -c 'import socket, sys
-kind = socket.SOCK_DGRAM if sys.argv[1] == "udp" else socket.SOCK_STREAM
-s = socket.socket(socket.AF_INET, kind)
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])' "$1"
-}
-
-fail() {
-	echo "FAIL: $*" >&2
-	tail -n 30 "$LOG" >&2 2>/dev/null || true
-	tail -n 10 "$TMP/rsyslog.err" >&2 2>/dev/null || true
-	exit 1
-}
+. "$(dirname "$0")/lib.sh"	# free_port, fail, daemon_wait_ready
+FAIL_FILES=$TMP/rsyslog.err	# fail shows it after the daemon's log
 
 # CA, the receiver's certificate for 127.0.0.1, and a CA that did not
 # sign it (a connector with it must not connect).
@@ -100,13 +90,7 @@ rsyslog_stop() {
 daemon_start() {
 	"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >>"$LOG" 2>&1 &
 	PID=$!
-	i=0
-	until [ "$(grep -c 'ready:' "$LOG")" -ge "${1:-1}" ]; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || fail "daemon did not start"
-		kill -0 "$PID" 2>/dev/null || fail "daemon exited"
-		sleep 0.05
-	done
+	daemon_wait_ready "$PID" "$LOG" "${1:-1}"
 }
 
 daemon_stop() {

@@ -14,16 +14,14 @@ set -eu
 DAEMON=$1
 SIM=$2
 QUERY=$3
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-siem.XXXXXX")
-DATA=$TMP/data
-LOG=$TMP/daemon.log
-PID=
+
+. "$(dirname "$0")/lib.sh"
+test_dir test-siem
 RS_PID=
 
 cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
 	[ -z "$RS_PID" ] || kill -9 "$RS_PID" 2>/dev/null || true
-	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+	test_cleanup
 }
 trap cleanup EXIT
 
