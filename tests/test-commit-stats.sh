@@ -13,7 +13,7 @@ SIM=$2
 QUERY=$3
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-commit-stats.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
-exec python3 - "$DAEMON" "$SIM" "$QUERY" "$TMP" <<'PY'
+python3 - "$DAEMON" "$SIM" "$QUERY" "$TMP" <<'PY'
 import csv, io, json, os, signal, socket, sqlite3, subprocess, sys, time
 
 DAEMON, SIM, KQ, TMP = sys.argv[1:5]

@@ -12,7 +12,7 @@ FILL=$2
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/kics-query-test.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT INT TERM
 "$FILL" --fill "$DIR"
-exec python3 - "$KQ" "$DIR" <<'PY'
+python3 - "$KQ" "$DIR" <<'PY'
 import csv, io, json, os, re, sqlite3, subprocess, sys
 
 KQ, DIR = sys.argv[1], sys.argv[2]

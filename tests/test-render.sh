@@ -15,7 +15,7 @@ FILL=$2
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/kics-render-test.XXXXXX")
 trap 'chmod -R u+w "$DIR"; rm -rf "$DIR"' EXIT INT TERM
 "$FILL" --fill "$DIR"
-exec python3 - "$KQ" "$DIR" <<'PY'
+python3 - "$KQ" "$DIR" <<'PY'
 import json, os, sqlite3, struct, subprocess, sys
 import xml.etree.ElementTree as ET
 
