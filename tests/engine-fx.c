@@ -129,3 +129,33 @@ host_report(const char *agent, uint64_t seq, const char *mac, const char *ip)
 	return r;
 }
 
+
+void
+fx_commit(struct engine *e, rb_report *r, long long now_ms)
+{
+	struct engine_report er = { .report = r, .server_id = 0 };
+
+	CHECK_EQ(engine_apply_batch(e, &er, 1, now_ms), 0);
+	CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
+	rb_free(r);
+}
+
+void
+fx_fill_dir(const char *dir, fx_fill_fn *fill)
+{
+	struct engine_config cfg;
+	struct event_types *types = NULL;
+	struct diag *d = diag_new();
+	struct engine *e = NULL;
+	char path[4096];
+
+	CHECK(d != NULL);
+	CHECK_EQ(event_types_load_default(d, &types), 0);
+	engine_config_init(&cfg);
+	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", dir);
+	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
+	fill(e, testutil_now_ms());
+	engine_free(e);
+	event_types_free(types);
+	diag_free(d);
+}

@@ -45,4 +45,17 @@ long long all_rows(struct fx *f);
 rb_report *host_report(const char *agent, uint64_t seq, const char *mac,
     const char *ip);
 
+/*
+ * Fixtures kept as a database file (the query tests and their --fill DIR
+ * mode): a fill function writes the data through an engine open at now_ms.
+ */
+typedef void fx_fill_fn(struct engine *e, long long now_ms);
+/* Applies r alone at now_ms, aborts unless it was committed, frees r. */
+void fx_commit(struct engine *e, rb_report *r, long long now_ms);
+/*
+ * Creates DIR/kics-epp.db with the default configuration and event types,
+ * writes it with fill at the current time and closes it; aborts on error.
+ */
+void fx_fill_dir(const char *dir, fx_fill_fn *fill);
+
 #endif

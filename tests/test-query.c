@@ -15,53 +15,27 @@
 #include "addr.h"
 #include "engine.h"
 #include "query.h"
-#include "report-build.h"
+#include "query-fx.h"
 #include "testutil.h"
 
-#define TCP KICS__EPP__V1__CONNECTION__PROTOCOL__TCP
-#define UDP KICS__EPP__V1__CONNECTION__PROTOCOL__UDP
-#define OUT KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND
-#define IN KICS__EPP__V1__CONNECTION__DIRECTION__INBOUND
 #define CRIT KICS__EPP__V1__EPP_EVENT__SEVERITY__CRITICAL
-
-static void
-apply(struct engine *e, rb_report *r, long long now)
-{
-	struct engine_report er = { .report = r, .server_id = 0 };
-
-	CHECK_EQ(engine_apply_batch(e, &er, 1, now), 0);
-	CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
-	rb_free(r);
-}
 
 /*
  * The fixture: ENG-WS-01 (agent connected, a critical modbus event, two
  * peers) and SCADA-SRV (agent silent for an hour: disconnected).
  */
 static void
-fill(const char *dir)
+fill(struct engine *e, long long now)
 {
-	struct engine_config cfg;
-	struct event_types *types = NULL;
-	struct diag *d = diag_new();
-	struct engine *e = NULL;
-	char path[4096];
-	long long now = testutil_now_ms();
 	rb_report *r;
 	Kics__Epp__V1__EppEvent *ev;
-
-	CHECK(d != NULL);
-	CHECK_EQ(event_types_load_default(d, &types), 0);
-	engine_config_init(&cfg);
-	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", dir);
-	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
 
 	r = rb_new("agent-scada", 1);
 	(void)rb_host(r, "SCADA-SRV", "Windows Server 2019", "1809",
 	    "02:00:00:00:00:02", "10.0.0.2");
 	rb_app(r, "Kaspersky Endpoint Security", "12.3.0.493");
 	(void)rb_event(r, "s1", "scan_completed", "Scan of drive D: done");
-	apply(e, r, now - 3600000);
+	fx_commit(e, r, now - 3600000);
 
 	r = rb_new("agent-eng", 1);
 	(void)rb_host(r, "ENG-WS-01", "Windows 10 Enterprise", "10.0.19045",
@@ -77,38 +51,11 @@ fill(const char *dir)
 	(void)rb_conn(r, UDP, IN, "10.0.0.60", NULL, 161, 4, 4);
 	(void)rb_conn(r, TCP, OUT, "10.0.0.2", "02:00:00:00:00:02", 445, 3,
 	    3);
-	apply(e, r, now);
-
-	engine_free(e);
-	event_types_free(types);
-	diag_free(d);
-}
-
-struct fx {
-	char		*dir;
-	struct query_db	*db;
-};
-
-static void
-fx_open(struct fx *f)
-{
-	char err[QUERY_ERRMSG_LEN];
-
-	f->dir = testutil_mkdtemp();
-	fill(f->dir);
-	CHECK_EQ(query_db_open(f->dir, err, sizeof(err), &f->db), 0);
-}
-
-static void
-fx_close(struct fx *f)
-{
-	query_db_free(f->db);
-	testutil_rmtree(f->dir);
-	free(f->dir);
+	fx_commit(e, r, now);
 }
 
 static struct query_table *
-collect_devices(struct fx *f, const char *epp, const char *status)
+collect_devices(struct query_fx *f, const char *epp, const char *status)
 {
 	struct query_devices_opts o = { .epp = epp, .status = status };
 	struct query_table *t = query_table_new();
@@ -168,7 +115,7 @@ test_open_errors(void)
 	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", dir);
 	CHECK(access(path, F_OK) != 0);
 	/* A newer schema is refused. */
-	fill(dir);
+	fx_fill_dir(dir, fill);
 	CHECK(sqlite3_open(path, &w) == SQLITE_OK);
 	CHECK(sqlite3_exec(w, "PRAGMA user_version = 999", NULL, NULL,
 	    NULL) == SQLITE_OK);
@@ -191,11 +138,11 @@ test_open_errors(void)
 static void
 test_devices(void)
 {
-	struct fx f;
+	struct query_fx f;
 	struct query_table *t;
 	int eng, scada;
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	t = collect_devices(&f, NULL, NULL);
 	CHECK_EQ(t->nrows, 4);	/* two agents' hosts and two new peers */
 	CHECK_EQ(t->ncols, 12);
@@ -229,11 +176,11 @@ test_devices(void)
 		    NULL && strstr(json, "\"device_id\":2") == NULL);
 		free(json);
 	}
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 static void
-find(struct fx *f, const char *q, struct query_table **ret)
+find(struct query_fx *f, const char *q, struct query_table **ret)
 {
 	struct query_table *t = query_table_new();
 
@@ -247,11 +194,11 @@ test_find(void)
 {
 	static const char *const same_mac[] = { "02:00:00:00:00:01",
 	    "02-00-00-00-00-01", "0200.0000.0001", "02:00:00:00:00:01" };
-	struct fx f;
+	struct query_fx f;
 	struct query_table *t;
 	char buf[64];
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	for (size_t i = 0; i < 4; i++) {
 		find(&f, same_mac[i], &t);
 		CHECK_EQ(t->nrows, 1);
@@ -295,18 +242,18 @@ test_find(void)
 	CHECK(strcmp(buf, "10.0.0.1") == 0);
 	CHECK_EQ(query_address_classify("plc-7", buf, sizeof(buf)), 0);
 	CHECK_EQ(query_address_classify("1.2.3", buf, sizeof(buf)), 0);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 static void
 test_resolve_show(void)
 {
-	struct fx f;
+	struct query_fx f;
 	struct query_table *t;
 	int64_t id, id2;
 	char *json = NULL;
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	CHECK_EQ(query_device_resolve(f.db, "10.0.0.1", &id), 0);
 	CHECK_EQ(query_device_resolve(f.db, "0200.0000.0001", &id2), 0);
 	CHECK_EQ(id, id2);
@@ -352,11 +299,11 @@ test_resolve_show(void)
 	CHECK(find_row(t, "severity", "critical") >= 0);
 	query_table_free(t);
 	free(json);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 static size_t
-count_events(struct fx *f, const struct query_events_opts *o, int want_r)
+count_events(struct query_fx *f, const struct query_events_opts *o, int want_r)
 {
 	struct query_table *t = query_table_new();
 	size_t n;
@@ -373,11 +320,11 @@ test_events(void)
 {
 	struct query_events_opts o;
 	struct query_table *t;
-	struct fx f;
+	struct query_fx f;
 	size_t all;
 	char *json = NULL;
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	query_events_opts_init(&o);
 	all = count_events(&f, &o, 0);
 	CHECK(all >= 4);	/* 3 EPP events plus the engine's own */
@@ -423,7 +370,7 @@ test_events(void)
 	CHECK(strstr(json, "\"tags\":[]") != NULL);
 	free(json);
 	CHECK_EQ(count_events(&f, &o, 0), 2);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 /* The one order of event lists (issue 12): occurred DESC, id DESC. */
@@ -432,11 +379,11 @@ test_events_order(void)
 {
 	struct query_events_opts o;
 	struct query_table *t = query_table_new(), *r = query_table_new();
-	struct fx f;
+	struct query_fx f;
 	int64_t last;
 
 	CHECK(t != NULL && r != NULL);
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	query_events_opts_init(&o);
 	o.limit = 0;
 	CHECK_EQ(query_events(f.db, &o, query_table_add_row, t), 0);
@@ -482,12 +429,12 @@ test_events_order(void)
 	CHECK(strncmp(cell(r, 0, "json"), "{\"event_id\":", 12) == 0);
 	query_table_free(r);
 	query_table_free(t);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 /* Device ids holding an address in cidr, by addr_cidr_contains(). */
 static void
-expected_subnet(struct fx *f, const char *cidr, char *ids, size_t len)
+expected_subnet(struct query_fx *f, const char *cidr, char *ids, size_t len)
 {
 	char path[4096];
 	struct addr_cidr c;
@@ -530,10 +477,10 @@ test_subnet(void)
 	    "10.0.0.0/8", "10.0.0.0/12", "10.0.0.0/20", "10.0.0.0/31",
 	    "2001:db8::/32", "2001:db8::/127", "2001:db8::2/127", "::/0",
 	    "2000::/3", "::ffff:10.0.0.0/120", "fe80::/10", "10.0.0.1" };
-	struct fx f;
+	struct query_fx f;
 	char want[256], got[256];
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	for (size_t i = 0; i < sizeof(nets) / sizeof(nets[0]); i++) {
 		struct query_devices_opts o = { .subnet = nets[i] };
 		struct query_table *t = query_table_new();
@@ -576,7 +523,7 @@ test_subnet(void)
 		    NULL);
 		free(sql);
 	}
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 /* devices --category, --security and --since. */
@@ -585,9 +532,9 @@ test_device_filters(void)
 {
 	struct query_devices_opts o = { .category = "SERVER" };
 	struct query_table *t = query_table_new();
-	struct fx f;
+	struct query_fx f;
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	CHECK_EQ(query_devices(f.db, &o, query_table_add_row, t), 0);
 	CHECK_EQ(t->nrows, 1);
 	CHECK(strcmp(cell(t, 0, "name"), "SCADA-SRV") == 0);
@@ -610,7 +557,7 @@ test_device_filters(void)
 	CHECK_EQ(query_devices(f.db, &o, query_table_add_row, t), 0);
 	CHECK_EQ(t->nrows, 4);
 	query_table_free(t);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 static void
@@ -645,14 +592,14 @@ test_time(void)
 static void
 test_map_status(void)
 {
-	struct fx f;
+	struct query_fx f;
 	struct query_table *t = query_table_new();
 	char *json = NULL;
 	FILE *out;
 	char *buf = NULL;
 	size_t len = 0;
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	CHECK_EQ(query_map_edges(f.db, query_table_add_row, t), 0);
 	CHECK_EQ(t->nrows, 3);
 	CHECK(find_row(t, "protocol", "udp") >= 0);
@@ -678,14 +625,14 @@ test_map_status(void)
 	CHECK(strstr(json, "\"devices\":4,") != NULL);
 	CHECK(strstr(json, "\"max_agents\":1000") != NULL);
 	free(json);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 int
 main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--fill") == 0) {
-		fill(argv[2]);
+		fx_fill_dir(argv[2], fill);
 		return 0;
 	}
 	RUN(test_open_errors);

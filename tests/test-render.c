@@ -17,25 +17,12 @@
 #include "engine.h"
 #include "traffic.h"
 #include "query.h"
-#include "report-build.h"
+#include "query-fx.h"
 #include "testutil.h"
 
-#define TCP KICS__EPP__V1__CONNECTION__PROTOCOL__TCP
-#define UDP KICS__EPP__V1__CONNECTION__PROTOCOL__UDP
-#define OUT KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND
 #define WARN KICS__EPP__V1__EPP_EVENT__SEVERITY__WARNING
 #define CRIT KICS__EPP__V1__EPP_EVENT__SEVERITY__CRITICAL
 #define HOUR_MS 3600000LL
-
-static void
-apply(struct engine *e, rb_report *r, long long now)
-{
-	struct engine_report er = { .report = r, .server_id = 0 };
-
-	CHECK_EQ(engine_apply_batch(e, &er, 1, now), 0);
-	CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
-	rb_free(r);
-}
 
 /* Sets the status and category of the device with IP ip, by hand. */
 static void
@@ -88,22 +75,10 @@ traffic(struct engine *e, long long now)
  *   PLC-GW <-> HIST-SRV tcp/445 one way and tcp/1433 the other
  */
 static void
-fill(const char *dir)
+fill(struct engine *e, long long now)
 {
-	struct engine_config cfg;
-	struct event_types *types = NULL;
-	struct diag *d = diag_new();
-	struct engine *e = NULL;
-	char path[4096];
-	long long now = testutil_now_ms();
 	Kics__Epp__V1__Connection *k;
 	rb_report *r;
-
-	CHECK(d != NULL);
-	CHECK_EQ(event_types_load_default(d, &types), 0);
-	engine_config_init(&cfg);
-	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", dir);
-	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
 
 	r = rb_new("agent-old", 1);
 	(void)rb_host(r, "OLD-WS", "Windows 10 Enterprise", "10.0.19045",
@@ -112,7 +87,7 @@ fill(const char *dir)
 	k = rb_conn(r, TCP, OUT, "10.2.0.70", NULL, 445, 5, 5);
 	k->first_seen_ms = now - 2 * HOUR_MS - 60000;
 	k->last_seen_ms = now - 2 * HOUR_MS;
-	apply(e, r, now - 2 * HOUR_MS);
+	fx_commit(e, r, now - 2 * HOUR_MS);
 
 	r = rb_new("agent-hist", 1);
 	(void)rb_host(r, "HIST-SRV", "Windows Server 2019", "1809",
@@ -122,7 +97,7 @@ fill(const char *dir)
 	(void)rb_conn(r, UDP, OUT, "10.1.0.60", NULL, 161, 4, 4);
 	(void)rb_conn(r, TCP, OUT, "10.1.0.1", "02:00:00:00:00:01", 1433, 3,
 	    3);
-	apply(e, r, now);
+	fx_commit(e, r, now);
 
 	r = rb_new("agent-plc", 1);
 	(void)rb_host(r, "PLC-GW", "Windows 10 Enterprise", "10.0.19045",
@@ -134,37 +109,11 @@ fill(const char *dir)
 	(void)rb_conn(r, TCP, OUT, "10.1.0.50", NULL, 102, 10, 9);
 	(void)rb_conn(r, TCP, OUT, "10.1.0.2", "02:00:00:00:00:02", 445, 3,
 	    3);
-	apply(e, r, now);
+	fx_commit(e, r, now);
 	traffic(e, now);
 
 	edit(e, "10.1.0.1", "authorized", NULL, now);
 	edit(e, "10.1.0.254", NULL, "network_device", now);
-	engine_free(e);
-	event_types_free(types);
-	diag_free(d);
-}
-
-struct fx {
-	char		*dir;
-	struct query_db	*db;
-};
-
-static void
-fx_open(struct fx *f)
-{
-	char err[QUERY_ERRMSG_LEN];
-
-	f->dir = testutil_mkdtemp();
-	fill(f->dir);
-	CHECK_EQ(query_db_open(f->dir, err, sizeof(err), &f->db), 0);
-}
-
-static void
-fx_close(struct fx *f)
-{
-	query_db_free(f->db);
-	testutil_rmtree(f->dir);
-	free(f->dir);
 }
 
 /* Number of entries in dir besides . and .. */
@@ -188,11 +137,11 @@ test_render_counts(void)
 {
 	struct query_render_stats st;
 	struct query_map_filter flt;
-	struct fx f;
+	struct query_fx f;
 	char out[4200];
 	struct stat sb;
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	query_map_filter_init(&flt);
 	(void)snprintf(out, sizeof(out), "%s/map.SVG", f.dir);
 	CHECK_EQ(query_map_render(f.db, &flt, out, &st), 0);
@@ -205,18 +154,18 @@ test_render_counts(void)
 	CHECK_EQ(query_map_render(f.db, &flt, out, &st), 0);
 	CHECK_EQ(st.nodes, 5);
 	CHECK_EQ(st.pairs, 4);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 static void
 test_render_errors(void)
 {
 	struct query_map_filter flt;
-	struct fx f;
+	struct query_fx f;
 	char out[4200], ro[4200];
 	int before;
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	query_map_filter_init(&flt);
 	before = entries(f.dir);
 	(void)snprintf(out, sizeof(out), "%s/map.jpg", f.dir);
@@ -251,7 +200,7 @@ test_render_errors(void)
 	(void)snprintf(out, sizeof(out), "%s/map.svg", f.dir);
 	CHECK_EQ(query_map_render(f.db, &flt, out, NULL), -ENOENT);
 	CHECK_EQ(entries(f.dir), before + 1);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 /* An existing picture stays whole when the new one cannot be made. */
@@ -259,11 +208,11 @@ static void
 test_render_keeps_old(void)
 {
 	struct query_map_filter flt;
-	struct fx f;
+	struct query_fx f;
 	char out[4200];
 	struct stat a, b;
 
-	fx_open(&f);
+	query_fx_open(&f, fill);
 	query_map_filter_init(&flt);
 	(void)snprintf(out, sizeof(out), "%s/map.png", f.dir);
 	CHECK_EQ(query_map_render(f.db, &flt, out, NULL), 0);
@@ -272,14 +221,14 @@ test_render_keeps_old(void)
 	CHECK_EQ(query_map_render(f.db, &flt, out, NULL), -ENOENT);
 	CHECK(stat(out, &b) == 0);
 	CHECK(a.st_size == b.st_size && a.st_mtime == b.st_mtime);
-	fx_close(&f);
+	query_fx_close(&f);
 }
 
 int
 main(int argc, char **argv)
 {
 	if (argc == 3 && strcmp(argv[1], "--fill") == 0) {
-		fill(argv[2]);
+		fx_fill_dir(argv[2], fill);
 		return 0;
 	}
 	test_render_counts();
