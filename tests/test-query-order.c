@@ -12,20 +12,10 @@
 
 #include "engine.h"
 #include "query.h"
-#include "report-build.h"
+#include "query-fx.h"
 #include "testutil.h"
 
 #define HITS	2500	/* more than the newest hits a search looks at */
-
-static void
-apply(struct engine *e, rb_report *r, long long now)
-{
-	struct engine_report er = { .report = r, .server_id = 0 };
-
-	CHECK_EQ(engine_apply_batch(e, &er, 1, now), 0);
-	CHECK_EQ(er.status, REPORT_STATUS_COMMITTED);
-	rb_free(r);
-}
 
 /*
  * "needle" events: the first three stored occurred last ("early"), the
@@ -35,27 +25,18 @@ apply(struct engine *e, rb_report *r, long long now)
  * every hit.
  */
 static void
-fill(const char *dir, long long now)
+fill(struct engine *e, long long now)
 {
-	struct engine_config cfg;
-	struct event_types *types = NULL;
-	struct diag *d = diag_new();
-	struct engine *e = NULL;
-	char path[4096], id[32], text[64];
+	char id[32], text[64];
 	rb_report *r = NULL;
 	int n = 0;
 
-	CHECK(d != NULL);
-	CHECK_EQ(event_types_load_default(d, &types), 0);
-	engine_config_init(&cfg);
-	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", dir);
-	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
 	for (int i = 0; i < HITS + 3; i++) {
 		Kics__Epp__V1__EppEvent *ev;
 
 		if (n % 900 == 0) {
 			if (r != NULL)
-				apply(e, r, now);
+				fx_commit(e, r, now);
 			r = rb_new("agent-order", (uint64_t)n / 900 + 1);
 			(void)rb_host(r, "ORDER-WS", "Windows 10", "10.0",
 			    "02:00:00:00:00:09", "10.9.0.9");
@@ -70,10 +51,7 @@ fill(const char *dir, long long now)
 		ev->occurred_at_ms = (uint64_t)(i < 3 ? now - 1000 + i :
 		    now - 3600000 + (i / 2) * 100);
 	}
-	apply(e, r, now);
-	engine_free(e);
-	event_types_free(types);
-	diag_free(d);
+	fx_commit(e, r, now);
 }
 
 /* The event ids of a search, in the order printed. */
@@ -105,13 +83,11 @@ test_order(void)
 	static const char *const words[] = { "needle", "thread", "plain",
 	    "tail", "needle early", "tail AND thread", NULL };
 	static const int64_t limits[] = { 1, 10, 50, 200 };
-	char err[QUERY_ERRMSG_LEN], *dir = testutil_mkdtemp();
+	struct query_fx f;
 	struct query_db *db;
-	long long now = testutil_now_ms();
 
-	CHECK(dir != NULL);
-	fill(dir, now);
-	CHECK_EQ(query_db_open(dir, err, sizeof(err), &db), 0);
+	query_fx_open(&f, fill);
+	db = f.db;
 	for (size_t w = 0; words[w] != NULL; w++) {
 		for (int rev = 0; rev < 2; rev++) {
 			/* no limit: every hit sorted, the reference */
@@ -136,9 +112,7 @@ test_order(void)
 	/* and trail "needle" oldest first */
 	CHECK_EQ(ids(db, "needle", true, HITS + 16, all, HITS + 16), HITS + 3);
 	CHECK(all[HITS + 2] == some[0] && all[HITS] == some[2]);
-	query_db_free(db);
-	testutil_rmtree(dir);
-	free(dir);
+	query_fx_close(&f);
 }
 
 int
