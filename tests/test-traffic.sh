@@ -231,5 +231,4 @@ check_eq "many flows: every flow stored" 6000 "$(sql "SELECT count(*)
     WHERE value LIKE '10.64.%')")"
 
 stop_daemon
-PID=
 echo "ok - daemon stopped cleanly"
