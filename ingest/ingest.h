@@ -77,6 +77,7 @@ xstrdup(const char *s)
 /* writer.c ---------------------------------------------------------------- */
 
 struct writer_job;
+struct decode_arena;
 
 /* Called on the loop thread when the writer is done with job. */
 typedef void writer_job_done_fn(struct writer_job *job);
@@ -95,6 +96,8 @@ struct writer_job {
 	Kics__Epp__V1__AgentReport *report;
 	uint8_t		*body;
 	bool		decoded;	/* writer's: it decoded report */
+	struct decode_arena *arena;	/* writer's: what report is carved
+					   from when it decoded it */
 	size_t		bytes;		/* body size, for the queue */
 	int64_t		server_id;	/* integration server, 0 none */
 	char		source[ENGINE_SOURCE_LEN];	/* client address */
