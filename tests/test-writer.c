@@ -216,10 +216,12 @@ test_bytes_decoded_and_freed(void)
 	CHECK_EQ(j1.status, REPORT_STATUS_COMMITTED);
 	CHECK_EQ(j1.acked_sequence, 5);
 	CHECK(strcmp(j1.agent_id, "writer-d") == 0);
-	CHECK(j1.report == NULL && j1.body == NULL);
+	CHECK(j1.report == NULL && j1.body == NULL && j1.arena == NULL);
 	CHECK_EQ(j2.status, REPORT_STATUS_INVALID);
+	/* answered as before the decode arena (issue 17) */
+	CHECK(strcmp(j2.reason, "not an AgentReport") == 0);
 	CHECK(strcmp(j2.agent_id, "") == 0);
-	CHECK(j2.report == NULL && j2.body == NULL);
+	CHECK(j2.report == NULL && j2.body == NULL && j2.arena == NULL);
 	/* a report the submitter decoded stays the submitter's */
 	job_init(&j1, &r, 10);
 	CHECK_EQ(writer_submit(f.writer, &j1), 0);
