@@ -10,8 +10,9 @@
  * the upsert of every listed application followed by the sweep stores
  * (tests/test-engine-apps.c compares both on every step). A product
  * listed twice is compared with its first entry only: when the row holds
- * that entry, its upsert would write nothing, and the later entries are
- * upserted in order as on the plain path.
+ * that entry, its upsert would write nothing; when it holds other values,
+ * the upsert would update it, as the UPDATE by primary key does; the
+ * later entries are upserted in order as on the plain path.
  */
 #include <errno.h>
 #include <string.h>
@@ -24,7 +25,8 @@
 
 /* The device's rows as the scan found them, against the list. */
 struct app_scan {
-	bool	same[APP_SCAN_MAX];	/* row holds a's values */
+	bool	found[APP_SCAN_MAX];	/* a row names a's product */
+	bool	same[APP_SCAN_MAX];	/* that row holds a's values */
 	bool	stale;		/* a row whose product left the list */
 };
 
@@ -90,8 +92,10 @@ apps_scan(struct store *s, int64_t device_id, int64_t agent_ref,
 		    0));
 		if (i < 0)
 			scan->stale = true;
-		else
+		else {
+			scan->found[i] = true;
 			scan->same[i] = app_row_same(st, &apps[i], agent_ref);
+		}
 	}
 	(void)sqlite3_reset(st);
 	return rc == SQLITE_DONE ? 0 : store_error(s, rc);
@@ -117,6 +121,30 @@ app_upsert(struct store *s, int64_t device_id, int64_t agent_ref,
 	    "OR realtime_protection IS NOT excluded.realtime_protection "
 	    "OR bases_date_ms IS NOT excluded.bases_date_ms "
 	    "OR agent_ref IS NOT excluded.agent_ref");
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, a->product, -1, SQLITE_STATIC);
+	(void)store_bind_text(st, 3, a->version);
+	(void)sqlite3_bind_text(st, 4, a->state, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int(st, 5, a->realtime_protection);
+	if (a->bases_date_ms != 0)
+		(void)sqlite3_bind_int64(st, 6, a->bases_date_ms);
+	(void)store_bind_id(st, 7, agent_ref);
+	(void)sqlite3_bind_int64(st, 8, now_ms);
+	return store_exec_stmt(s, st);
+}
+
+/* Updates the row of an application that holds other values. */
+static int
+app_update(struct store *s, int64_t device_id, int64_t agent_ref,
+    const struct store_application *a, int64_t now_ms)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_APP_UPDATE,
+	    "UPDATE epp_applications SET version = ?3, state = ?4, "
+	    "realtime_protection = ?5, bases_date_ms = ?6, agent_ref = ?7, "
+	    "updated_ms = ?8 WHERE device_id = ?1 AND product = ?2");
 
 	if (st == NULL)
 		return -EIO;
@@ -183,8 +211,13 @@ store_applications_replace(struct store *s, int64_t device_id,
 	for (size_t i = 0; i < n; i++) {
 		if (i < APP_SCAN_MAX && scan.same[i])
 			continue;
-		if ((r = app_upsert(s, device_id, agent_ref, &apps[i],
-		    now_ms)) < 0)
+		/* a row found holds other values: the upsert would update */
+		if (i < APP_SCAN_MAX && scan.found[i])
+			r = app_update(s, device_id, agent_ref, &apps[i], now_ms);
+		else
+			r = app_upsert(s, device_id, agent_ref, &apps[i],
+			    now_ms);
+		if (r < 0)
 			return r;
 	}
 	return scan.stale ? apps_sweep(s, device_id, apps, n) : 0;
