@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the SQL of devices: rows, attributes per source with
- * their precedence, addresses, EPP applications and archiving.
+ * their precedence, addresses and archiving (EPP applications:
+ * store_application.c).
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store-private.h"
-#include "strbuf.h"
 
 const char *const store_attr_names[STORE_ATTR_MAX] = {
 	"name", "hostname", "domain", "os_name", "os_version", "vendor",
@@ -543,74 +543,6 @@ store_address_set_source(struct store *s, const char *value,
 	(void)sqlite3_bind_text(st, 2, store_source_names[source], -1,
 	    SQLITE_STATIC);
 	return store_exec_stmt(s, st);
-}
-
-int
-store_applications_replace(struct store *s, int64_t device_id,
-    int64_t agent_ref, const struct store_application *apps, size_t n,
-    int64_t now_ms)
-{
-	sqlite3_stmt *st;
-	struct strbuf products;
-	int r;
-
-	/* upsert the listed ones, writing only what changed, then delete
-	   the others: a report that repeats the list writes nothing */
-	for (size_t i = 0; i < n; i++) {
-		st = store_stmt(s, STMT_APP_UPSERT,
-		    "INSERT INTO epp_applications (device_id, product, version, "
-		    "state, realtime_protection, bases_date_ms, agent_ref, "
-		    "updated_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) "
-		    "ON CONFLICT (device_id, product) DO UPDATE SET "
-		    "version = excluded.version, state = excluded.state, "
-		    "realtime_protection = excluded.realtime_protection, "
-		    "bases_date_ms = excluded.bases_date_ms, "
-		    "agent_ref = excluded.agent_ref, "
-		    "updated_ms = excluded.updated_ms "
-		    "WHERE version IS NOT excluded.version "
-		    "OR state IS NOT excluded.state "
-		    "OR realtime_protection IS NOT excluded.realtime_protection "
-		    "OR bases_date_ms IS NOT excluded.bases_date_ms "
-		    "OR agent_ref IS NOT excluded.agent_ref");
-		if (st == NULL)
-			return -EIO;
-		(void)sqlite3_bind_int64(st, 1, device_id);
-		(void)sqlite3_bind_text(st, 2, apps[i].product, -1,
-		    SQLITE_STATIC);
-		(void)store_bind_text(st, 3, apps[i].version);
-		(void)sqlite3_bind_text(st, 4, apps[i].state, -1,
-		    SQLITE_STATIC);
-		(void)sqlite3_bind_int(st, 5, apps[i].realtime_protection);
-		if (apps[i].bases_date_ms != 0)
-			(void)sqlite3_bind_int64(st, 6, apps[i].bases_date_ms);
-		(void)store_bind_id(st, 7, agent_ref);
-		(void)sqlite3_bind_int64(st, 8, now_ms);
-		if ((r = store_exec_stmt(s, st)) < 0)
-			return r;
-	}
-	strbuf_init(&products);
-	(void)strbuf_append(&products, "[");
-	for (size_t i = 0; i < n; i++) {
-		if (i > 0)
-			(void)strbuf_append(&products, ",");
-		(void)strbuf_json_string(&products, apps[i].product);
-	}
-	if ((r = strbuf_append(&products, "]")) < 0)
-		goto out;
-	st = store_stmt(s, STMT_APP_SWEEP,
-	    "DELETE FROM epp_applications WHERE device_id = ?1 "
-	    "AND product NOT IN (SELECT value FROM json_each(?2))");
-	if (st == NULL) {
-		r = -EIO;
-		goto out;
-	}
-	(void)sqlite3_bind_int64(st, 1, device_id);
-	(void)sqlite3_bind_text(st, 2, strbuf_str(&products), -1,
-	    SQLITE_STATIC);
-	r = store_exec_stmt(s, st);
-out:
-	strbuf_fini(&products);
-	return r;
 }
 
 int
