@@ -54,11 +54,16 @@ log = open(logpath, "w")
 daemon = subprocess.Popen([DAEMON, "--config", conf, "--foreground"],
                           stdout=log, stderr=log)
 try:
+    # ready within 20 s, or the test stops here with the daemon's log
     for _ in range(400):
-        if "ready:" in open(logpath).read():
+        text = open(logpath).read()
+        if "ready:" in text or daemon.poll() is not None:
             break
-        check(daemon.poll() is None, "daemon running")
         time.sleep(0.05)
+    if "ready:" not in text:
+        check(False, "daemon ready within 20 s (exit status %s); its log:\n%s"
+              % (daemon.poll(), text))
+        raise SystemExit(1)
     w0 = writer()
     check(w0["reports"] == 0 and w0["batches"] == 0,
           "no report counted before any was sent: %s" % w0)

@@ -51,11 +51,16 @@ event_types: %s/conf/event-types.yaml
 log = open(os.path.join(TMP, "daemon.log"), "w")
 daemon = subprocess.Popen([DAEMON, "--config", conf, "--foreground"], stdout=log, stderr=log)
 try:
+    # ready within 20 s, or the test stops here with the daemon's log
     for _ in range(400):
-        if "ready:" in open(os.path.join(TMP, "daemon.log")).read():
+        text = open(os.path.join(TMP, "daemon.log")).read()
+        if "ready:" in text or daemon.poll() is not None:
             break
-        check(daemon.poll() is None, "daemon running")
         time.sleep(0.05)
+    if "ready:" not in text:
+        check(False, "daemon ready within 20 s (exit status %s); its log:\n%s"
+              % (daemon.poll(), text))
+        raise SystemExit(1)
 
     # --- events --follow while the daemon writes ---
     env = dict(os.environ, NO_COLOR="1")
