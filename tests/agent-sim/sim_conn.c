@@ -156,7 +156,7 @@ pick_peer(struct sim_report_ctx *ctx, const struct conn_tpl *t,
 	static const char *const attackers[] = { "203.0.113.66",
 		"203.0.113.147", "198.51.100.23", "198.51.100.201" };
 	const struct sim_report_params *p = ctx->params;
-	uint32_t cell = ctx->host->index / 200, j, oui;
+	uint32_t cell = ctx->host->index / 200, j, v, oui;
 	uint64_t key = sim_mix64(p->seed ^ 0x706c63ULL);
 	unsigned int host_part = 0;
 
@@ -186,12 +186,22 @@ pick_peer(struct sim_report_ctx *ctx, const struct conn_tpl *t,
 		host_part = 0xfa14;
 		break;
 	case PEER_PLC:
-		j = sim_rng_below(&ctx->rng, 20);
+		/*
+		 * 21 controllers per cell, each of one vendor (j % 3) with
+		 * one MAC for its IP, as in a plant: Modbus goes to the
+		 * Schneider ones, S7 to the Siemens ones, EtherNet/IP to
+		 * the Rockwell ones, SNMP and ping to any. (A vendor chosen
+		 * by port gave one IP two or three MACs, and the daemon
+		 * moved the IP at almost every report.)
+		 */
+		v = t->port == 502 ? 0 : t->port == 102 ? 1 :
+		    t->port == 44818 || t->port == 2222 ? 2 :
+		    sim_rng_below(&ctx->rng, 3);
+		j = 3 * sim_rng_below(&ctx->rng, 7) + v;
 		(void)snprintf(ip, SIM_IP_LEN, "192.168.%u.%u", 10 + cell,
 		    210 + j);
-		oui = t->port == 502 ? OUI_SCHNEIDER : t->port == 102 ?
-		    OUI_SIEMENS_PLC : t->port == 44818 || t->port == 2222 ?
-		    OUI_ROCKWELL : OUI_SIEMENS_PLC;
+		oui = v == 0 ? OUI_SCHNEIDER : v == 1 ? OUI_SIEMENS_PLC :
+		    OUI_ROCKWELL;
 		format_mac(oui, (uint32_t)sim_permute(cell * 64 + j, 24, key),
 		    mac);
 		return 0;
