@@ -101,6 +101,27 @@ apps_scan(struct store *s, int64_t device_id, int64_t agent_ref,
 	return rc == SQLITE_DONE ? 0 : store_error(s, rc);
 }
 
+/*
+ * Binds the application a of device_id (?1 device, ?2 product, ?3
+ * version, ?4 state, ?5 realtime protection, ?6 bases date, ?7 agent,
+ * ?8 now) to st, the upsert or the update, and runs it.
+ */
+static int
+app_exec(struct store *s, sqlite3_stmt *st, int64_t device_id,
+    int64_t agent_ref, const struct store_application *a, int64_t now_ms)
+{
+	(void)sqlite3_bind_int64(st, 1, device_id);
+	(void)sqlite3_bind_text(st, 2, a->product, -1, SQLITE_STATIC);
+	(void)store_bind_text(st, 3, a->version);
+	(void)sqlite3_bind_text(st, 4, a->state, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int(st, 5, a->realtime_protection);
+	if (a->bases_date_ms != 0)
+		(void)sqlite3_bind_int64(st, 6, a->bases_date_ms);
+	(void)store_bind_id(st, 7, agent_ref);
+	(void)sqlite3_bind_int64(st, 8, now_ms);
+	return store_exec_stmt(s, st);
+}
+
 /* Inserts or updates one application, writing only what changed. */
 static int
 app_upsert(struct store *s, int64_t device_id, int64_t agent_ref,
@@ -124,16 +145,7 @@ app_upsert(struct store *s, int64_t device_id, int64_t agent_ref,
 
 	if (st == NULL)
 		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, device_id);
-	(void)sqlite3_bind_text(st, 2, a->product, -1, SQLITE_STATIC);
-	(void)store_bind_text(st, 3, a->version);
-	(void)sqlite3_bind_text(st, 4, a->state, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int(st, 5, a->realtime_protection);
-	if (a->bases_date_ms != 0)
-		(void)sqlite3_bind_int64(st, 6, a->bases_date_ms);
-	(void)store_bind_id(st, 7, agent_ref);
-	(void)sqlite3_bind_int64(st, 8, now_ms);
-	return store_exec_stmt(s, st);
+	return app_exec(s, st, device_id, agent_ref, a, now_ms);
 }
 
 /* Updates the row of an application that holds other values. */
@@ -148,16 +160,7 @@ app_update(struct store *s, int64_t device_id, int64_t agent_ref,
 
 	if (st == NULL)
 		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, device_id);
-	(void)sqlite3_bind_text(st, 2, a->product, -1, SQLITE_STATIC);
-	(void)store_bind_text(st, 3, a->version);
-	(void)sqlite3_bind_text(st, 4, a->state, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int(st, 5, a->realtime_protection);
-	if (a->bases_date_ms != 0)
-		(void)sqlite3_bind_int64(st, 6, a->bases_date_ms);
-	(void)store_bind_id(st, 7, agent_ref);
-	(void)sqlite3_bind_int64(st, 8, now_ms);
-	return store_exec_stmt(s, st);
+	return app_exec(s, st, device_id, agent_ref, a, now_ms);
 }
 
 /* Deletes device_id's rows whose product is not in apps[0..n). */
