@@ -15,6 +15,9 @@ trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 python3 - "$DAEMON" "$SIM" "$QUERY" "$TMP" <<'PY'
 import csv, io, json, os, signal, socket, sqlite3, subprocess, sys, time
 
+sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
+import daemon_fx
+
 DAEMON, SIM, KQ, TMP = sys.argv[1:5]
 DATA = os.path.join(TMP, "data")
 failures = checks = 0
@@ -36,32 +39,9 @@ def kq(*args):
     e = dict(os.environ, NO_COLOR="1")
     return subprocess.run([KQ, "--data-dir", DATA] + list(args), capture_output=True, env=e, text=True)
 
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-PORT = s.getsockname()[1]
-s.close()
-conf = os.path.join(TMP, "kics-epp.yaml")
-open(conf, "w").write("""data_dir: %s
-integration_servers:
-  - name: live
-    address: 127.0.0.1
-    port: %d
-event_types: %s/conf/event-types.yaml
-""" % (DATA, PORT, os.environ["KICS_SOURCE_ROOT"]))
-log = open(os.path.join(TMP, "daemon.log"), "w")
-daemon = subprocess.Popen([DAEMON, "--config", conf, "--foreground"], stdout=log, stderr=log)
+daemon, PORT, logpath = daemon_fx.start_daemon(DAEMON, TMP, DATA, "live",
+                                                check)
 try:
-    # ready within 20 s, or the test stops here with the daemon's log
-    for _ in range(400):
-        text = open(os.path.join(TMP, "daemon.log")).read()
-        if "ready:" in text or daemon.poll() is not None:
-            break
-        time.sleep(0.05)
-    if "ready:" not in text:
-        check(False, "daemon ready within 20 s (exit status %s); its log:\n%s"
-              % (daemon.poll(), text))
-        raise SystemExit(1)
-
     # --- events --follow while the daemon writes ---
     env = dict(os.environ, NO_COLOR="1")
     base = [KQ, "--data-dir", DATA, "events", "--follow"]
