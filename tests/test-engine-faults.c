@@ -18,6 +18,7 @@
 
 #include "engine.h"
 #include "report-build.h"
+#include "sqlite-fault.h"
 #include "testutil.h"
 #include "traffic.h"
 
@@ -26,53 +27,14 @@
 #define FAULT_MAX_RUNS	20000	/* a bound, far above what a batch needs */
 #define FAULT_CHECK_EVERY 25	/* runs between whole-file checks */
 
-static sqlite3_mem_methods real_mem;
-static long fault_countdown;	/* fail when it reaches 0; < 0: off */
-static long fault_hits;
-
-static void *
-fault_malloc(int n)
-{
-	if (fault_countdown >= 0 && fault_countdown-- == 0) {
-		fault_hits++;
-		return NULL;
-	}
-	return real_mem.xMalloc(n);
-}
-
-static void *
-fault_realloc(void *p, int n)
-{
-	if (fault_countdown >= 0 && fault_countdown-- == 0) {
-		fault_hits++;
-		return NULL;
-	}
-	return real_mem.xRealloc(p, n);
-}
-
-static void
-fault_install(void)
-{
-	sqlite3_mem_methods m;
-
-	CHECK(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem) ==
-	    SQLITE_OK);
-	m = real_mem;
-	m.xMalloc = fault_malloc;
-	m.xRealloc = fault_realloc;
-	CHECK(sqlite3_config(SQLITE_CONFIG_MALLOC, &m) == SQLITE_OK);
-	fault_countdown = -1;
-}
-
 static long long
 q_int(const char *path, const char *sql)
 {
 	sqlite3 *db;
 	sqlite3_stmt *st;
 	long long v = -1;
-	long saved = fault_countdown;
 
-	fault_countdown = -1;	/* the checks themselves never fail */
+	CHECK(!sqlite_fault_armed());	/* the checks themselves never fail */
 	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
 	    SQLITE_OK);
 	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
@@ -83,7 +45,6 @@ q_int(const char *path, const char *sql)
 		v = sqlite3_column_int64(st, 0);
 	(void)sqlite3_finalize(st);
 	(void)sqlite3_close(db);
-	fault_countdown = saved;
 	return v;
 }
 
@@ -91,14 +52,12 @@ static void
 check_integrity(const char *path)
 {
 	sqlite3 *db;
-	long saved = fault_countdown;
 
-	fault_countdown = -1;
+	CHECK(!sqlite_fault_armed());
 	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "INSERT INTO events_fts (events_fts) "
 	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK);
 	(void)sqlite3_close(db);
-	fault_countdown = saved;
 	CHECK(q_int(path, "SELECT COUNT(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check <> 'ok'") == 0);
 	CHECK(q_int(path, "SELECT COUNT(*) FROM pragma_foreign_key_check") ==
@@ -166,6 +125,7 @@ test_every_sqlite_allocation_failure(void)
 		rb_report *batch[2];
 		struct engine_report er[2];
 		long long events_before;
+		long hits;
 		int r;
 
 		make_batch(run, batch);
@@ -173,10 +133,9 @@ test_every_sqlite_allocation_failure(void)
 		er[0].report = batch[0];
 		er[1].report = batch[1];
 		events_before = q_int(path, "SELECT COUNT(*) FROM events");
-		fault_hits = 0;
-		fault_countdown = run;
+		sqlite_fault_arm(run);
 		r = engine_apply_batch(e, er, 2, testutil_now_ms());
-		fault_countdown = -1;
+		hits = sqlite_fault_disarm();
 
 		/* the engine answers for every report, never half of one */
 		for (int i = 0; i < 2; i++) {
@@ -203,18 +162,18 @@ test_every_sqlite_allocation_failure(void)
 			    events_before);
 		}
 		/* the whole-file checks are slow: every few runs and last */
-		if (run % FAULT_CHECK_EVERY == 0 || fault_hits == 0) {
+		if (run % FAULT_CHECK_EVERY == 0 || hits == 0) {
 			check_integrity(path);
 			CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM events"),
 			    q_int(path, "SELECT COUNT(*) FROM events WHERE id "
 			    "IN (SELECT rowid FROM events_fts)"));
 		}
-		failed_runs += fault_hits > 0 &&
+		failed_runs += hits > 0 &&
 		    (er[0].status == REPORT_STATUS_FAILED ||
 		    er[1].status == REPORT_STATUS_FAILED);
 		rb_free(batch[0]);
 		rb_free(batch[1]);
-		if (fault_hits == 0)
+		if (hits == 0)
 			break;	/* the batch needs fewer allocations than run */
 	}
 	CHECK(run < FAULT_MAX_RUNS);
@@ -331,17 +290,17 @@ test_every_traffic_allocation_failure(void)
 
 	for (run = 1; run < FAULT_MAX_RUNS; run++) {
 		long long before = traffic_rows(path);
+		long hits;
 		int r;
 
 		make_traffic(run, now + run * 120000LL, &f, &a, &b);
 		memset(&res, 0, sizeof(res));
-		fault_hits = 0;
-		fault_countdown = run;
+		sqlite_fault_arm(run);
 		r = engine_traffic_apply(e, &b, now + run * 120000LL, &res);
-		fault_countdown = -1;
+		hits = sqlite_fault_disarm();
 		/* stored whole, or not at all */
 		if (r < 0) {
-			CHECK(fault_hits > 0);
+			CHECK(hits > 0);
 			CHECK_EQ(traffic_rows(path), before);
 			failed_runs++;
 		} else {
@@ -349,9 +308,9 @@ test_every_traffic_allocation_failure(void)
 			CHECK_EQ(res.flows_applied, 1);
 			CHECK(traffic_rows(path) > before);
 		}
-		if (run % FAULT_CHECK_EVERY == 0 || fault_hits == 0)
+		if (run % FAULT_CHECK_EVERY == 0 || hits == 0)
 			check_integrity(path);
-		if (fault_hits == 0)
+		if (hits == 0)
 			break;
 	}
 	CHECK(run < FAULT_MAX_RUNS);
@@ -378,7 +337,7 @@ test_every_traffic_allocation_failure(void)
 int
 main(void)
 {
-	fault_install();
+	sqlite_fault_install();
 	RUN(test_every_sqlite_allocation_failure);
 	RUN(test_every_traffic_allocation_failure);
 	return 0;

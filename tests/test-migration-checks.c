@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "embedded.h"
+#include "sqlite-fault.h"
 #include "store.h"
 #include "testutil.h"
 
@@ -422,46 +423,6 @@ test_fresh_database_has_no_in_check(void)
 	free(dir);
 }
 
-static sqlite3_mem_methods real_mem;
-static long fault_countdown;	/* fail when it reaches 0; < 0: off */
-static long fault_hits;
-
-static void *
-fault_malloc(int n)
-{
-	if (fault_countdown >= 0 && fault_countdown-- == 0) {
-		fault_hits++;
-		return NULL;
-	}
-	return real_mem.xMalloc(n);
-}
-
-static void *
-fault_realloc(void *p, int n)
-{
-	if (fault_countdown >= 0 && fault_countdown-- == 0) {
-		fault_hits++;
-		return NULL;
-	}
-	return real_mem.xRealloc(p, n);
-}
-
-/* Swaps in the failing allocator; no connection may be open. */
-static void
-fault_install(void)
-{
-	sqlite3_mem_methods m;
-
-	CHECK(sqlite3_shutdown() == SQLITE_OK);
-	CHECK(sqlite3_config(SQLITE_CONFIG_GETMALLOC, &real_mem) ==
-	    SQLITE_OK);
-	m = real_mem;
-	m.xMalloc = fault_malloc;
-	m.xRealloc = fault_realloc;
-	CHECK(sqlite3_config(SQLITE_CONFIG_MALLOC, &m) == SQLITE_OK);
-	fault_countdown = -1;
-}
-
 static void
 copy_file(const char *from, const char *to)
 {
@@ -504,34 +465,33 @@ test_migration_0009_under_allocation_failures(void)
 	char *dir = testutil_mkdtemp(), *tmpl = db_path(dir), *path;
 	struct store *s = NULL;
 	sqlite3 *db;
-	long run;
+	long run, hits, failed = 0;
 	int r;
 
 	path = malloc(strlen(dir) + 16);
 	CHECK(path != NULL);
 	(void)sprintf(path, "%s/run.db", dir);
-	fault_install();
+	sqlite_fault_install();
 	db = open_db(tmpl);
 	make_version_8(db);
 	fill(db);
 	exec_ok(db, "PRAGMA journal_mode = DELETE");
 	(void)sqlite3_close(db);
 	for (run = 0; run < FAULT_MAX_RUNS; run += FAULT_STRIDE) {
-		long hits = fault_hits;
-
 		copy_file(tmpl, path);
-		fault_countdown = run;
+		sqlite_fault_arm(run);
 		r = store_open(path, NULL, 0, &s);
-		fault_countdown = -1;
+		hits = sqlite_fault_disarm();
+		failed += hits;
 		store_free(s);
 		s = NULL;
 		check_all_or_none(path, r);
-		if (r == 0 && fault_hits == hits)
+		if (r == 0 && hits == 0)
 			break;
 	}
-	CHECK(run < FAULT_MAX_RUNS && fault_hits > 0);
+	CHECK(run < FAULT_MAX_RUNS && failed > 0);
 	(void)fprintf(stderr, "migrated after %ld failed allocations\n",
-	    fault_hits);
+	    failed);
 	testutil_rmtree(dir);
 	free(path);
 	free(tmpl);
