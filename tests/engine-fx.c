@@ -129,6 +129,16 @@ host_report(const char *agent, uint64_t seq, const char *mac, const char *ip)
 	return r;
 }
 
+void
+apply_host(struct fx *f, const char *agent, uint64_t seq, const char *mac,
+    const char *ip, long long at_ms)
+{
+	rb_report *r = host_report(agent, seq, mac, ip);
+
+	CHECK_EQ(fx_apply_at(f, r, at_ms), REPORT_STATUS_COMMITTED);
+	rb_free(r);
+}
+
 
 void
 fx_commit(struct engine *e, rb_report *r, long long now_ms)

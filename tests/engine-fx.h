@@ -44,6 +44,10 @@ long long all_rows(struct fx *f);
 /* A report of agent with host information, one interface and one EPP app. */
 rb_report *host_report(const char *agent, uint64_t seq, const char *mac,
     const char *ip);
+/* Applies host_report(agent, seq, mac, ip) at at_ms; aborts unless it was
+   committed. */
+void apply_host(struct fx *f, const char *agent, uint64_t seq,
+    const char *mac, const char *ip, long long at_ms);
 
 /*
  * Fixtures kept as a database file (the query tests and their --fill DIR

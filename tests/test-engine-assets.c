@@ -51,16 +51,6 @@ set_one(struct fx *f, const char *key, const char *status, const char *ip)
 }
 
 static void
-apply_host(struct fx *f, const char *agent, uint64_t seq, const char *mac,
-    const char *ip, long long at)
-{
-	rb_report *r = host_report(agent, seq, mac, ip);
-
-	CHECK_EQ(fx_apply_at(f, r, at), REPORT_STATUS_COMMITTED);
-	rb_free(r);
-}
-
-static void
 test_ip_of_authorized_device_conflicts(void)
 {
 	struct fx f;

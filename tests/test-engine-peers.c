@@ -53,16 +53,6 @@ connect_to(struct fx *f, const char *agent, uint64_t seq, const char *ip,
 }
 
 static void
-apply_host(struct fx *f, const char *agent, uint64_t seq, const char *mac,
-    const char *ip, long long at)
-{
-	rb_report *r = host_report(agent, seq, mac, ip);
-
-	CHECK_EQ(fx_apply_at(f, r, at), REPORT_STATUS_COMMITTED);
-	rb_free(r);
-}
-
-static void
 test_peer_follows_ip_moved_by_report(void)
 {
 	struct fx f;
