@@ -1,14 +1,49 @@
 # SPDX-License-Identifier: Apache-2.0
-"""The daemon fixture of the Python-driven shell tests (test-commit-stats,
-test-query-live): a free port on 127.0.0.1, the smallest configuration
-with one integration server, and the daemon started and ready; the shell
-side of the same is tests/lib.sh."""
+"""The fixture of the Python-driven shell tests: check() and finish() for
+all of them (test-commit-stats, test-query-live, test-kics-query,
+test-render), kq_runner() for kics-query, and for the tests against the
+daemon a free port on 127.0.0.1, the smallest configuration with one
+integration server, and the daemon started and ready; the shell side of
+the same is tests/lib.sh."""
 import os
 import socket
 import subprocess
+import sys
 import time
 
 READY_S = 20
+
+checks = 0      # check() calls so far
+failures = 0    # of which failed
+
+
+def check(cond, what):
+    """Counts a check; when cond is false, counts a failure and prints
+    "FAIL: what" to stderr. The test goes on: finish() gives its result."""
+    global checks, failures
+    checks += 1
+    if not cond:
+        failures += 1
+        print("FAIL:", what, file=sys.stderr)
+
+
+def finish(prefix=""):
+    """Prints "[prefix: ]N checks, M failed" and exits: 1 when a check
+    failed, else 0."""
+    print("%s%d checks, %d failed" % (prefix + ": " if prefix else "",
+                                      checks, failures))
+    sys.exit(1 if failures else 0)
+
+
+def kq_runner(query, data):
+    """Returns kq(*args), which runs the kics-query program query with
+    --data-dir data and args, NO_COLOR=1, and returns its
+    subprocess.CompletedProcess (stdout and stderr as text)."""
+    def kq(*args):
+        env = dict(os.environ, NO_COLOR="1")
+        return subprocess.run([query, "--data-dir", data] + list(args),
+                              capture_output=True, env=env, text=True)
+    return kq
 
 
 def free_port():
@@ -18,11 +53,11 @@ def free_port():
         return s.getsockname()[1]
 
 
-def start_daemon(daemon, tmp, data, name, check):
+def start_daemon(daemon, tmp, data, name):
     """Starts daemon with data_dir data and one integration server name
     on a free port, its log in tmp/daemon.log; returns (process, port,
     log path) once it logged "ready:". When it exits first or is not
-    ready within READY_S, fails check with its log and ends the test."""
+    ready within READY_S, fails a check with its log and ends the test."""
     port = free_port()
     conf = os.path.join(tmp, "kics-epp.yaml")
     with open(conf, "w") as f:

@@ -18,30 +18,18 @@ import csv, io, json, os, signal, socket, sqlite3, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
 import daemon_fx
+from daemon_fx import check
 
 DAEMON, SIM, KQ, TMP = sys.argv[1:5]
 DATA = os.path.join(TMP, "data")
-failures = checks = 0
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
-
-def kq(*args):
-    e = dict(os.environ, NO_COLOR="1")
-    return subprocess.run([KQ, "--data-dir", DATA] + list(args),
-                          capture_output=True, env=e, text=True)
+kq = daemon_fx.kq_runner(KQ, DATA)
 
 def writer():
     r = kq("status", "--format", "json")
     check(r.returncode == 0, "status --format json: %s" % r.stderr)
     return json.loads(r.stdout)["daemon"]["writer"]
 
-daemon, PORT, logpath = daemon_fx.start_daemon(DAEMON, TMP, DATA, "stats",
-                                                check)
+daemon, PORT, logpath = daemon_fx.start_daemon(DAEMON, TMP, DATA, "stats")
 try:
     w0 = writer()
     check(w0["reports"] == 0 and w0["batches"] == 0,
@@ -130,8 +118,7 @@ check(con.execute("PRAGMA integrity_check").fetchone()[0] == "ok",
 check(con.execute("SELECT COUNT(*) FROM agents").fetchone()[0] == 20,
       "the 20 agents are stored")
 con.close()
-if failures:
+if daemon_fx.failures:
     print(open(logpath).read(), file=sys.stderr)
-print("%d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+daemon_fx.finish()
 PY

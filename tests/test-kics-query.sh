@@ -15,10 +15,12 @@ trap 'rm -rf "$DIR"' EXIT INT TERM
 python3 - "$KQ" "$DIR" <<'PY'
 import csv, io, json, os, re, sqlite3, subprocess, sys
 
+sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
+import daemon_fx
+from daemon_fx import check
+
 KQ, DIR = sys.argv[1], sys.argv[2]
 DB = os.path.join(DIR, "kics-epp.db")
-failures = 0
-checks = 0
 
 def run(*args, env=None, data_dir=DIR):
     e = dict(os.environ)
@@ -29,13 +31,6 @@ def run(*args, env=None, data_dir=DIR):
     argv = [KQ] + (["--data-dir", data_dir] if data_dir else []) + list(args)
     p = subprocess.run(argv, capture_output=True, env=e)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 def rows(sql, *params):
     con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True)
@@ -376,6 +371,5 @@ check(rc == 2 and "did you mean 'devices'?" in err, "help of an unknown command 
 # the reader never wrote: the fixture is unchanged and no file was created
 check(sorted(os.listdir(DIR)) == sorted(["kics-epp.db", "empty", "pw"] + [f for f in os.listdir(DIR) if f.startswith("kics-epp.db-")]), "no files created")
 
-print("%d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+daemon_fx.finish()
 PY

@@ -17,17 +17,11 @@ import csv, io, json, os, signal, socket, sqlite3, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
 import daemon_fx
+from daemon_fx import check
 
 DAEMON, SIM, KQ, TMP = sys.argv[1:5]
 DATA = os.path.join(TMP, "data")
-failures = checks = 0
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
+kq = daemon_fx.kq_runner(KQ, DATA)
 
 def sql(q, *p):
     con = sqlite3.connect("file:%s/kics-epp.db?mode=ro" % DATA, uri=True)
@@ -35,12 +29,7 @@ def sql(q, *p):
     con.close()
     return r
 
-def kq(*args):
-    e = dict(os.environ, NO_COLOR="1")
-    return subprocess.run([KQ, "--data-dir", DATA] + list(args), capture_output=True, env=e, text=True)
-
-daemon, PORT, logpath = daemon_fx.start_daemon(DAEMON, TMP, DATA, "live",
-                                                check)
+daemon, PORT, logpath = daemon_fx.start_daemon(DAEMON, TMP, DATA, "live")
 try:
     # --- events --follow while the daemon writes ---
     env = dict(os.environ, NO_COLOR="1")
@@ -130,8 +119,7 @@ finally:
         daemon.kill()
         rc = -1
     check(rc == 0, "daemon exits cleanly")
-    if failures:
+    if daemon_fx.failures:
         sys.stderr.write(open(os.path.join(TMP, "daemon.log")).read()[-3000:])
-print("%d checks, %d failed" % (checks, failures))
-sys.exit(1 if failures else 0)
+daemon_fx.finish()
 PY

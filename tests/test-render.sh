@@ -19,20 +19,15 @@ python3 - "$KQ" "$DIR" <<'PY'
 import json, os, sqlite3, struct, subprocess, sys
 import xml.etree.ElementTree as ET
 
+sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
+import daemon_fx
+from daemon_fx import check
+
 KQ, DIR = sys.argv[1], sys.argv[2]
 DB = os.path.join(DIR, "kics-epp.db")
 SVG = "{http://www.w3.org/2000/svg}"
 GREEN, YELLOW, RED = "#2e7d32", "#f9c80e", "#d32f2f"
 GREY, UNAUTH, PLAIN = "#9e9e9e", "#f4a6a6", "#ffffff"
-failures = 0
-checks = 0
-
-def check(cond, what):
-    global failures, checks
-    checks += 1
-    if not cond:
-        failures += 1
-        print("FAIL:", what, file=sys.stderr)
 
 def run(*args):
     e = dict(os.environ)
@@ -274,6 +269,5 @@ check(os.listdir(ro) == [], "nothing in the read-only directory")
 rc, out, err = run("map", "render", "--help")
 check(rc == 0 and "--out FILE" in out and "--epp-only" in out and "yellow" in out, "render --help")
 
-print("map-render: %d checks, %d failures" % (checks, failures))
-sys.exit(1 if failures else 0)
+daemon_fx.finish("map-render")
 PY
