@@ -13,42 +13,21 @@ set -eu
 DAEMON=$1
 SIM=$2
 DURATION=${3:-10}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-daemon.XXXXXX")
-DATA=$TMP/data
-PID=
+. "$(dirname "$0")/lib.sh"
+READY_TIMEOUT_S=${READY_TIMEOUT_S:-30}
+test_dir bench-daemon
 
-cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
-cat >"$TMP/kics-epp.yaml" <<END_CONF
-data_dir: $DATA
+PORT=$(free_port)
+daemon_conf "$PORT" bench <<END_CONF
 user: root
 limits:
   # every simulated agent connects from 127.0.0.1
   max_connections_per_address: 2000
-integration_servers:
-  - name: bench
-    address: 127.0.0.1
-    port: $PORT
 agents:
   # every simulated agent comes from 127.0.0.1
   max_new_per_address_per_minute: 0
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 END_CONF
-
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/log" &
-PID=$!
-until grep -qs 'ready:' "$TMP/log"; do
-	kill -0 "$PID" 2>/dev/null || { cat "$TMP/log"; exit 1; }
-	sleep 0.05
-done
+start_daemon
 
 sim() {	# AGENTS FIRST-AGENT DURATION
 	"$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" --agents "$1" \
@@ -73,8 +52,7 @@ out=$(sim 990 0 "$DURATION")
 summary "$out"
 rss=$(sed -n 's/^VmHWM:[[:space:]]*//p' "/proc/$PID/status")
 echo "daemon peak memory (VmHWM): $rss"
-computers=$(sqlite3 "$DATA/kics-epp.db" \
-    "SELECT COUNT(DISTINCT device_id) FROM agents")
+computers=$(sqlite3 "$DB" "SELECT COUNT(DISTINCT device_id) FROM agents")
 echo "computers with an agent: $computers"
 echo "the 1,001st computer:"
 set +e
@@ -84,8 +62,6 @@ summary "$extra"
 python3 -c 'import json, sys
 s = json.loads(sys.argv[1])
 sys.exit(0 if s["refused"] == 1 and s["acked"] == 0 else 1)' "$extra" ||
-    { echo "FAIL: the 1,001st computer was not refused"; exit 1; }
+    fail "the 1,001st computer was not refused"
 echo "ok - refused with 403 agent_limit"
-kill -TERM "$PID"
-wait "$PID"
-PID=
+stop_daemon

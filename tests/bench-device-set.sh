@@ -19,18 +19,9 @@ GEN=$3
 N=${4:-100000}
 RUNS=3
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-device-set.XXXXXX")
-DATA=$TMP/data
-PID=
-cleanup() {
-	if [ -n "$PID" ]; then
-		kill "$PID" 2>/dev/null || true
-		wait "$PID" 2>/dev/null || true
-	fi
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+. "$(dirname "$0")/lib.sh"
+READY_TIMEOUT_S=${READY_TIMEOUT_S:-30}
+test_dir bench-device-set
 
 now() {
 	date +%s.%N
@@ -44,7 +35,7 @@ median() {
 # timed CMD...: wall seconds of one run, output to $TMP/out
 timed() {
 	t0=$(now)
-	"$@" >"$TMP/out" 2>&1 || { cat "$TMP/out" >&2; exit 1; }
+	"$@" >"$TMP/out" 2>&1 || FAIL_FILES=$TMP/out fail "$*"
 	t1=$(now)
 	awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.4f\n", b - a }'
 }
@@ -56,30 +47,16 @@ ratio() {
 
 mkdir -m 0755 "$DATA"
 t0=$(now)
-"$GEN" "$DATA/kics-epp.db" "$N"
+"$GEN" "$DB" "$N"
 echo "generated $N devices in $(awk -v a="$t0" -v b="$(now)" \
     'BEGIN { printf "%.1f", b - a }') s"
-cp "$DATA/kics-epp.db" "$TMP/base.db"
+cp "$DB" "$TMP/base.db"
 
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$TMP/kics-epp.yaml" <<EOC
-data_dir: $DATA
-integration_servers:
-  - name: bench
-    address: 127.0.0.1
-    port: $PORT
+daemon_conf "$(free_port)" bench <<EOC
 limits:
   max_events: 100000000
 EOC
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$TMP/daemon.log" 2>&1 &
-PID=$!
-i=0
-until grep -qs 'ready:' "$TMP/daemon.log"; do
-	i=$((i + 1))
-	[ $i -lt 600 ] || { echo "daemon did not start" >&2; exit 1; }
-	sleep 0.05
-done
+start_daemon
 
 # bench NAME CIDR LOW HIGH: LOW..HIGH is the text range of the network's
 # canonical IPv4 addresses that the sqlite3 UPDATE uses (its index)
@@ -122,3 +99,4 @@ d = json.load(open(sys.argv[1])); print(d["matched"], d["changed"])' \
 echo "device set --subnet over $N devices"
 bench "all peers" 10.0.0.0/15 10.0. 10.1/
 bench "one /24" 10.0.7.0/24 10.0.7. 10.0.7/
+stop_daemon

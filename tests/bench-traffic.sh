@@ -41,44 +41,34 @@ CLIENTS=${6:-2000}
 SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
 PERF=${BENCH_TRAFFIC_PERF:-}
 
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-traffic.XXXXXX")
-PID=
+. "$(dirname "$0")/lib.sh"
+READY_TIMEOUT_S=${READY_TIMEOUT_S:-30}
 PERF_PID=
-cleanup() {
+bench_cleanup() {
 	[ -z "$PERF_PID" ] || kill -INT "$PERF_PID" 2>/dev/null || true
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
-	rm -rf "$TMP"
+	test_cleanup
 }
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
+test_dir bench-traffic
+trap bench_cleanup EXIT
 
 now() { date +%s.%N; }
 # processor time of the daemon so far, in clock ticks
 cpu() { awk '{ print $14 + $15 }' "/proc/$PID/stat"; }
 load() { cut -d' ' -f1-3 /proc/loadavg; }
 
-start_daemon() {	# DIR
-	cat >"$1/kics-epp.yaml" <<CONF
-data_dir: $1/data
+# Starts a daemon of its own in DIR, with no integration server.
+scenario_daemon() {	# DIR
+	DATA=$1/data
+	CONF=$1/kics-epp.yaml
+	LOG=$1/log
+	cat >"$CONF" <<END_CONF
+data_dir: $DATA
 log_level: info
 integration_servers: []
 traffic:
   max_flows: 65536
-CONF
-	"$DAEMON" --config "$1/kics-epp.yaml" --foreground >"$1/log" 2>&1 &
-	PID=$!
-	i=0
-	until grep -qs 'ready:' "$1/log"; do
-		i=$((i + 1))
-		[ $i -lt 200 ] || { cat "$1/log" >&2; exit 1; }
-		sleep 0.05
-	done
-}
-
-stop_daemon() {
-	kill -TERM "$PID"
-	wait "$PID" || true
-	PID=
+END_CONF
+	start_daemon
 }
 
 scenario() {	# NAME LABEL CLIENTS
@@ -86,7 +76,7 @@ scenario() {	# NAME LABEL CLIENTS
 	mkdir "$dir"
 	/usr/bin/python3 "$SRC/tests/traffic-bigpcap.py" "$PACKETS" "$FLOWS" \
 	    "$dir/big.pcap" "$3"
-	start_daemon "$dir"
+	scenario_daemon "$dir"
 	# the baseline reads the file once to warm the page cache, then is
 	# timed three times: the best of them (the fastest plain read) is
 	# the one the import is held against

@@ -15,42 +15,22 @@ QUERY=$2
 SIM=$3
 AGENTS=${4:-100}
 REPORTS=${5:-20}
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-udp.XXXXXX")
-DATA=$TMP/data
-PID=
+. "$(dirname "$0")/lib.sh"
+READY_TIMEOUT_S=${READY_TIMEOUT_S:-30}
+test_dir bench-udp
 
-cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-trap 'exit 1' HUP INT TERM
-
-PORT=$(python3 -c 'import socket; s = socket.socket()
-s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat >"$TMP/kics-epp.yaml" <<END_CONF
-data_dir: $DATA
-user: root
-integration_servers:
-  - name: bench
-    address: 127.0.0.1
-    port: $PORT
+# transport both: the port must be free for TCP and for UDP
+PORT=$(free_port both)
+daemon_conf "$PORT" bench <<END_CONF
     transport: both
+user: root
 agents:
   max_new_per_address_per_minute: 100000
 limits:
   max_connections_per_address: 2000
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 END_CONF
 mkdir -p "$DATA"
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground >"$TMP/log" 2>&1 &
-PID=$!
-until grep -qs 'ready:' "$TMP/log"; do
-	kill -0 "$PID" 2>/dev/null || { cat "$TMP/log"; exit 1; }
-	sleep 0.1
-done
+start_daemon
 printf 'bench package password\n' >"$TMP/pw"
 "$QUERY" --data-dir "$DATA" package create --server 1 --out "$TMP/p.zip" \
     --password-file "$TMP/pw" >/dev/null
@@ -59,10 +39,6 @@ counter() {
 	"$QUERY" --data-dir "$DATA" --format json server list |
 	    python3 -c 'import json, sys
 print(json.load(sys.stdin)[0][sys.argv[1]] or 0)' "$1"
-}
-
-now() {
-	python3 -c 'import time; print(time.monotonic())'
 }
 
 # settle WANT: waits until udp_reports_applied reaches WANT, or has not
@@ -102,7 +78,7 @@ wall_ms() {
 	python3 -c 'import time; print(int(time.time() * 1000))'
 }
 last_ms() {	# the last contact of agents FIRST..FIRST+AGENTS-1's ids
-	sqlite3 "$DATA/kics-epp.db" "SELECT MAX(last_contact_ms) FROM agents
+	sqlite3 "$DB" "SELECT MAX(last_contact_ms) FROM agents
 	    WHERE server_id = 1"
 }
 T0=$(wall_ms)
@@ -144,6 +120,4 @@ print(json.load(open(sys.argv[1]))["sent"])' "$TMP/s.json")
 	fi
 	RATE=$((RATE * 2))
 done
-kill -TERM "$PID"
-wait "$PID" || true
-PID=
+stop_daemon
