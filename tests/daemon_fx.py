@@ -1,12 +1,13 @@
 # SPDX-License-Identifier: Apache-2.0
 """The fixture of the Python-driven shell tests: check() and finish() for
 all of them (test-commit-stats, test-query-live, test-kics-query,
-test-render), kq_runner() for kics-query, and for the tests against the
-daemon a free port on 127.0.0.1, the smallest configuration with one
-integration server, and the daemon started and ready; the shell side of
-the same is tests/lib.sh."""
+test-render), kq_runner() for kics-query, rows_reader() for the database,
+and for the tests against the daemon a free port on 127.0.0.1, the
+smallest configuration with one integration server, and the daemon started
+and ready; the shell side of the same is tests/lib.sh."""
 import os
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -44,6 +45,19 @@ def kq_runner(query, data):
         return subprocess.run([query, "--data-dir", data] + list(args),
                               capture_output=True, env=env, text=True)
     return kq
+
+
+def rows_reader(db):
+    """Returns rows(sql, *params), which runs sql with params on the
+    database file db, opened read-only, and returns its rows as a list of
+    dicts (column name: value)."""
+    def rows(sql, *params):
+        con = sqlite3.connect("file:%s?mode=ro" % db, uri=True)
+        con.row_factory = sqlite3.Row
+        r = [dict(x) for x in con.execute(sql, params)]
+        con.close()
+        return r
+    return rows
 
 
 def free_port():

@@ -13,7 +13,7 @@ DIR=$(mktemp -d "${TMPDIR:-/tmp}/kics-query-test.XXXXXX")
 trap 'rm -rf "$DIR"' EXIT INT TERM
 "$FILL" --fill "$DIR"
 python3 - "$KQ" "$DIR" <<'PY'
-import csv, io, json, os, re, sqlite3, subprocess, sys
+import csv, io, json, os, re, subprocess, sys
 
 sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
 import daemon_fx
@@ -21,6 +21,7 @@ from daemon_fx import check
 
 KQ, DIR = sys.argv[1], sys.argv[2]
 DB = os.path.join(DIR, "kics-epp.db")
+rows = daemon_fx.rows_reader(DB)
 
 def run(*args, env=None, data_dir=DIR):
     e = dict(os.environ)
@@ -31,13 +32,6 @@ def run(*args, env=None, data_dir=DIR):
     argv = [KQ] + (["--data-dir", data_dir] if data_dir else []) + list(args)
     p = subprocess.run(argv, capture_output=True, env=e)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-def rows(sql, *params):
-    con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True)
-    con.row_factory = sqlite3.Row
-    r = [dict(x) for x in con.execute(sql, params)]
-    con.close()
-    return r
 
 BOM = "\ufeff"
 

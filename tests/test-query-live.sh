@@ -13,7 +13,7 @@ QUERY=$3
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/test-query-live.XXXXXX")
 trap '[ -n "${KEEP:-}" ] || rm -rf "$TMP"' EXIT
 python3 - "$DAEMON" "$SIM" "$QUERY" "$TMP" <<'PY'
-import csv, io, json, os, signal, socket, sqlite3, subprocess, sys, time
+import csv, io, json, os, signal, sqlite3, subprocess, sys, time
 
 sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
 import daemon_fx
@@ -105,7 +105,7 @@ try:
                  ["devices"], ["events", "--limit", "1"]):
         kq(*args)
     check(sql("SELECT count(*) FROM audit_log")[0][0] == 0, "no audit record of a lookup")
-    s2 = socket.socket(); s2.bind(("127.0.0.1", 0)); port2 = s2.getsockname()[1]; s2.close()
+    port2 = daemon_fx.free_port()
     r = kq("server", "add", "--address", "127.0.0.1", "--port", str(port2), "--name", "second")
     check(r.returncode == 0, "server add: %s" % r.stderr)
     check(sql("SELECT action, result FROM audit_log") == [("server add", "ok")], "the administrative action is audited")

@@ -16,7 +16,7 @@ DIR=$(mktemp -d "${TMPDIR:-/tmp}/kics-render-test.XXXXXX")
 trap 'chmod -R u+w "$DIR"; rm -rf "$DIR"' EXIT INT TERM
 "$FILL" --fill "$DIR"
 python3 - "$KQ" "$DIR" <<'PY'
-import json, os, sqlite3, struct, subprocess, sys
+import json, os, struct, subprocess, sys
 import xml.etree.ElementTree as ET
 
 sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
@@ -25,6 +25,7 @@ from daemon_fx import check
 
 KQ, DIR = sys.argv[1], sys.argv[2]
 DB = os.path.join(DIR, "kics-epp.db")
+rows = daemon_fx.rows_reader(DB)
 SVG = "{http://www.w3.org/2000/svg}"
 GREEN, YELLOW, RED = "#2e7d32", "#f9c80e", "#d32f2f"
 GREY, UNAUTH, PLAIN = "#9e9e9e", "#f4a6a6", "#ffffff"
@@ -35,13 +36,6 @@ def run(*args):
     p = subprocess.run([KQ, "--data-dir", DIR] + list(args),
                        capture_output=True, env=e)
     return p.returncode, p.stdout.decode(), p.stderr.decode()
-
-def rows(sql, *params):
-    con = sqlite3.connect("file:%s?mode=ro" % DB, uri=True)
-    con.row_factory = sqlite3.Row
-    r = [dict(x) for x in con.execute(sql, params)]
-    con.close()
-    return r
 
 nodes = {r["device_id"]: r for r in rows("SELECT * FROM map_nodes")}
 by_ip = {r["ip"]: r["device_id"] for r in nodes.values()}
