@@ -17,38 +17,19 @@ SIM=$2
 QUERY=$3
 RATE=${4:-800}
 DURATION=${5:-30}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-commit.XXXXXX")
-DATA=$TMP/data
-PID=
-
-cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 . "$(dirname "$0")/bench-tls-fx.sh"
+test_dir bench-commit
+
 PORT=$(free_port)
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
-cat >"$TMP/kics-epp.yaml" <<END_CONF
-data_dir: $DATA
+daemon_conf "$PORT" bench <<END_CONF
 user: root
 limits:
   # every simulated agent connects from 127.0.0.1
   max_connections_per_address: 2000
-integration_servers:
-  - name: bench
-    address: 127.0.0.1
-    port: $PORT
 agents:
   max_new_per_address_per_minute: 0
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 END_CONF
-
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/daemon.log" &
-PID=$!
-daemon_wait_ready "$PID" "$TMP/daemon.log"
+start_daemon
 
 sim() {	# EXTRA-OPTIONS...
 	"$SIM" --port "$PORT" --ca "$DATA/pki/ca.pem" --agents 1000 \
@@ -115,6 +96,4 @@ print("checkpoints (%s): %d runs, %d pages, %.1f ms total, max %.1f ms; "
          d["drain_ms_total"], a["wal_bytes"] / 2**20,
          a["wal_bytes_max"] / 2**20))
 END_PY
-kill -TERM "$PID"
-wait "$PID"
-PID=
+stop_daemon
