@@ -29,6 +29,22 @@ struct vctx {
 	size_t	 len;
 };
 
+/*
+ * Where a field is: name, name[i] or name[i].sub[j]. It is formatted only
+ * when a reason is written (vpath_format()), not for every entry checked.
+ */
+struct vpath {
+	const char	*name;	/* "", "host", "events", "host.interfaces" */
+	bool		 indexed;	/* name[i] */
+	size_t		 i;
+	const char	*sub;	/* name[i].sub[j] when not NULL */
+	size_t		 j;
+};
+
+static const struct vpath vp_top = { "", false, 0, NULL, 0 };
+static const struct vpath vp_host = { "host", false, 0, NULL, 0 };
+static const struct vpath vp_report = { "report", false, 0, NULL, 0 };
+
 enum text_kind {
 	TEXT_SHORT,	/* LIMIT_SHORT_TEXT_LEN, no control characters */
 	TEXT_LONG,	/* LIMIT_LONG_TEXT_LEN, tab, LF and CR allowed */
@@ -131,23 +147,38 @@ utf8_trim(char *s)
 		s[j] = '\0';
 }
 
-static int fail(struct vctx *v, const char *prefix, const char *field,
+/* Writes at as text ("events[3].attributes[0]") to out. */
+static void
+vpath_format(const struct vpath *at, char out[VALIDATE_PATH_LEN])
+{
+	if (!at->indexed)
+		(void)snprintf(out, VALIDATE_PATH_LEN, "%s", at->name);
+	else if (at->sub == NULL)
+		(void)snprintf(out, VALIDATE_PATH_LEN, "%s[%zu]", at->name,
+		    at->i);
+	else
+		(void)snprintf(out, VALIDATE_PATH_LEN, "%s[%zu].%s[%zu]",
+		    at->name, at->i, at->sub, at->j);
+}
+
+static int fail(struct vctx *v, const struct vpath *at, const char *field,
     const char *fmt, ...) KICS_PRINTF(4, 5);
 
 /*
  * Writes "path: message" to the reason buffer and returns -EINVAL. path is
- * prefix, then ".field" when both are set.
+ * at, then ".field" when both are set.
  */
 static int
-fail(struct vctx *v, const char *prefix, const char *field,
+fail(struct vctx *v, const struct vpath *at, const char *field,
     const char *fmt, ...)
 {
-	char msg[VALIDATE_REASON_LEN];
+	char msg[VALIDATE_REASON_LEN], prefix[VALIDATE_PATH_LEN];
 	va_list ap;
 	int n;
 
 	if (v->reason == NULL || v->len == 0)
 		return -EINVAL;
+	vpath_format(at, prefix);
 	va_start(ap, fmt);
 	(void)vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
@@ -166,7 +197,7 @@ fail(struct vctx *v, const char *prefix, const char *field,
  * characters. A NULL string counts as empty.
  */
 static int
-check_text(struct vctx *v, const char *prefix, const char *field,
+check_text(struct vctx *v, const struct vpath *at, const char *field,
     const char *s, enum text_kind kind, bool required)
 {
 	char q[VALIDATE_QUOTE_BUF];
@@ -177,11 +208,20 @@ check_text(struct vctx *v, const char *prefix, const char *field,
 	uint32_t cp;
 
 	if (s == NULL || *s == '\0')
-		return required ? fail(v, prefix, field, "missing") : 0;
-	len = strlen(s);
+		return required ? fail(v, at, field, "missing") : 0;
+	/*
+	 * Most text is printable ASCII throughout: one pass finds its end
+	 * and checks it; anything else takes the decoding loop below.
+	 */
+	for (p = (const unsigned char *)s; *p >= 0x20 && *p < 0x7f; p++)
+		;
+	len = (size_t)(p - (const unsigned char *)s);
+	if (*p == '\0' && len <= max)
+		return 0;
+	len += strlen((const char *)p);
 	if (len > max) {
 		quote(s, q);
-		return fail(v, prefix, field,
+		return fail(v, at, field,
 		    "%s is too long (%zu bytes, limit %zu)", q, len, max);
 	}
 	for (p = (const unsigned char *)s; *p != '\0'; p += n) {
@@ -192,13 +232,13 @@ check_text(struct vctx *v, const char *prefix, const char *field,
 		}
 		if ((n = utf8_decode(p, &cp)) == 0) {
 			quote(s, q);
-			return fail(v, prefix, field,
+			return fail(v, at, field,
 			    "%s is not valid UTF-8", q);
 		}
 		if (is_control(cp) && !(kind == TEXT_LONG &&
 		    (cp == '\t' || cp == '\n' || cp == '\r'))) {
 			quote(s, q);
-			return fail(v, prefix, field,
+			return fail(v, at, field,
 			    "%s contains a control character", q);
 		}
 	}
@@ -207,11 +247,11 @@ check_text(struct vctx *v, const char *prefix, const char *field,
 
 /* Checks a list length against its limit. */
 static int
-check_count(struct vctx *v, const char *prefix, const char *field,
+check_count(struct vctx *v, const struct vpath *at, const char *field,
     size_t n, size_t limit)
 {
 	if (n > limit)
-		return fail(v, prefix, field, "%zu entries, limit %zu", n,
+		return fail(v, at, field, "%zu entries, limit %zu", n,
 		    limit);
 	return 0;
 }
@@ -223,11 +263,11 @@ check_agent_id(struct vctx *v, const char *id)
 	size_t len, i;
 
 	if (id == NULL || *id == '\0')
-		return fail(v, "", "agent_id", "missing");
+		return fail(v, &vp_top, "agent_id", "missing");
 	len = strlen(id);
 	if (len > LIMIT_AGENT_ID_LEN) {
 		quote(id, q);
-		return fail(v, "", "agent_id",
+		return fail(v, &vp_top, "agent_id",
 		    "%s is too long (%zu bytes, limit %d)", q, len,
 		    LIMIT_AGENT_ID_LEN);
 	}
@@ -235,7 +275,7 @@ check_agent_id(struct vctx *v, const char *id)
 		/* It appears in logs and file names: no spaces either. */
 		if (id[i] <= ' ' || id[i] > '~') {
 			quote(id, q);
-			return fail(v, "", "agent_id",
+			return fail(v, &vp_top, "agent_id",
 			    "%s is not printable ASCII without spaces", q);
 		}
 	}
@@ -252,12 +292,12 @@ check_token(struct vctx *v, const char *token)
 		return 0;
 	len = strlen(token);
 	if (len > LIMIT_AGENT_TOKEN_LEN)
-		return fail(v, "", "agent_token", "too long (%zu bytes, "
+		return fail(v, &vp_top, "agent_token", "too long (%zu bytes, "
 		    "limit %d)", len, LIMIT_AGENT_TOKEN_LEN);
 	for (size_t i = 0; i < len; i++)
 		/* never quoted back: it may be a secret */
 		if (token[i] <= ' ' || token[i] > '~')
-			return fail(v, "", "agent_token",
+			return fail(v, &vp_top, "agent_token",
 			    "not printable ASCII without spaces");
 	return 0;
 }
@@ -266,37 +306,36 @@ static int
 check_interface(struct vctx *v, size_t i,
     const Kics__Epp__V1__NetworkInterface *nif)
 {
-	char path[VALIDATE_PATH_LEN], apath[VALIDATE_PATH_LEN];
+	struct vpath at = { "host.interfaces", true, i, NULL, 0 };
+	struct vpath aat = { "host.interfaces", true, i, "addresses", 0 };
 	char q[VALIDATE_QUOTE_BUF];
 	struct addr_mac mac;
 	struct addr_ip ip;
 	size_t j;
 	int prefix, r;
 
-	(void)snprintf(path, sizeof(path), "host.interfaces[%zu]", i);
 	if (nif == NULL)
-		return fail(v, path, NULL, "missing");
-	if ((r = check_text(v, path, "name", nif->name, TEXT_SHORT,
+		return fail(v, &at, NULL, "missing");
+	if ((r = check_text(v, &at, "name", nif->name, TEXT_SHORT,
 	    false)) < 0)
 		return r;
 	if (nif->mac != NULL && *nif->mac != '\0' &&
 	    addr_mac_parse(nif->mac, &mac) < 0) {
 		quote(nif->mac, q);
-		return fail(v, path, "mac", "%s is not a MAC address", q);
+		return fail(v, &at, "mac", "%s is not a MAC address", q);
 	}
-	if ((r = check_count(v, path, "addresses", nif->n_addresses,
+	if ((r = check_count(v, &at, "addresses", nif->n_addresses,
 	    LIMIT_ADDRESSES)) < 0)
 		return r;
 	for (j = 0; j < nif->n_addresses; j++) {
 		const char *a = nif->addresses[j];
 
-		(void)snprintf(apath, sizeof(apath),
-		    "host.interfaces[%zu].addresses[%zu]", i, j);
+		aat.j = j;
 		if (a == NULL || *a == '\0')
-			return fail(v, apath, NULL, "missing");
+			return fail(v, &aat, NULL, "missing");
 		if (addr_ip_parse_prefixed(a, &ip, &prefix) < 0) {
 			quote(a, q);
-			return fail(v, apath, NULL,
+			return fail(v, &aat, NULL,
 			    "%s is not an IP address with optional /prefix",
 			    q);
 		}
@@ -323,10 +362,10 @@ check_host(struct vctx *v, const Kics__Epp__V1__HostInfo *h)
 	int r;
 
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
-		if ((r = check_text(v, "host", fields[i].name,
+		if ((r = check_text(v, &vp_host, fields[i].name,
 		    fields[i].value, TEXT_SHORT, false)) < 0)
 			return r;
-	if ((r = check_count(v, "host", "interfaces", h->n_interfaces,
+	if ((r = check_count(v, &vp_host, "interfaces", h->n_interfaces,
 	    LIMIT_INTERFACES)) < 0)
 		return r;
 	for (i = 0; i < h->n_interfaces; i++)
@@ -339,15 +378,14 @@ static int
 check_application(struct vctx *v, size_t i,
     const Kics__Epp__V1__EppApplication *a)
 {
-	char path[VALIDATE_PATH_LEN];
+	struct vpath at = { "applications", true, i, NULL, 0 };
 	int r;
 
-	(void)snprintf(path, sizeof(path), "applications[%zu]", i);
 	if (a == NULL)
-		return fail(v, path, NULL, "missing");
-	if ((r = check_text(v, path, "product", a->product, TEXT_SHORT,
+		return fail(v, &at, NULL, "missing");
+	if ((r = check_text(v, &at, "product", a->product, TEXT_SHORT,
 	    true)) < 0 ||
-	    (r = check_text(v, path, "version", a->version, TEXT_SHORT,
+	    (r = check_text(v, &at, "version", a->version, TEXT_SHORT,
 	    false)) < 0)
 		return r;
 	switch (a->state) {
@@ -357,7 +395,7 @@ check_application(struct vctx *v, size_t i,
 	case KICS__EPP__V1__EPP_APPLICATION__STATE__FAILED:
 		return 0;
 	default:
-		return fail(v, path, "state",
+		return fail(v, &at, "state",
 		    "%d is not RUNNING, STOPPED or FAILED", (int)a->state);
 	}
 }
@@ -365,7 +403,8 @@ check_application(struct vctx *v, size_t i,
 static int
 check_event(struct vctx *v, size_t i, const Kics__Epp__V1__EppEvent *e)
 {
-	char path[VALIDATE_PATH_LEN], apath[VALIDATE_PATH_LEN];
+	struct vpath at = { "events", true, i, NULL, 0 };
+	struct vpath aat = { "events", true, i, "attributes", 0 };
 	const struct {
 		const char *name;
 		const char *value;
@@ -382,10 +421,9 @@ check_event(struct vctx *v, size_t i, const Kics__Epp__V1__EppEvent *e)
 	size_t j;
 	int r;
 
-	(void)snprintf(path, sizeof(path), "events[%zu]", i);
 	if (e == NULL)
-		return fail(v, path, NULL, "missing");
-	if ((r = check_text(v, path, "event_id", e->event_id, TEXT_SHORT,
+		return fail(v, &at, NULL, "missing");
+	if ((r = check_text(v, &at, "event_id", e->event_id, TEXT_SHORT,
 	    true)) < 0)
 		return r;
 	switch (e->severity) {
@@ -395,27 +433,26 @@ check_event(struct vctx *v, size_t i, const Kics__Epp__V1__EppEvent *e)
 	case KICS__EPP__V1__EPP_EVENT__SEVERITY__CRITICAL:
 		break;
 	default:
-		return fail(v, path, "severity",
+		return fail(v, &at, "severity",
 		    "%d is not INFO, WARNING or CRITICAL", (int)e->severity);
 	}
 	for (j = 0; j < sizeof(fields) / sizeof(fields[0]); j++)
-		if ((r = check_text(v, path, fields[j].name, fields[j].value,
+		if ((r = check_text(v, &at, fields[j].name, fields[j].value,
 		    fields[j].kind, false)) < 0)
 			return r;
-	if ((r = check_count(v, path, "attributes", e->n_attributes,
+	if ((r = check_count(v, &at, "attributes", e->n_attributes,
 	    LIMIT_EVENT_ATTRIBUTES)) < 0)
 		return r;
 	for (j = 0; j < e->n_attributes; j++) {
 		const Kics__Epp__V1__EppEvent__AttributesEntry *a =
 		    e->attributes[j];
 
-		(void)snprintf(apath, sizeof(apath),
-		    "events[%zu].attributes[%zu]", i, j);
+		aat.j = j;
 		if (a == NULL)
-			return fail(v, apath, NULL, "missing");
-		if ((r = check_text(v, apath, "key", a->key, TEXT_SHORT,
+			return fail(v, &aat, NULL, "missing");
+		if ((r = check_text(v, &aat, "key", a->key, TEXT_SHORT,
 		    true)) < 0 ||
-		    (r = check_text(v, apath, "value", a->value, TEXT_LONG,
+		    (r = check_text(v, &aat, "value", a->value, TEXT_LONG,
 		    false)) < 0)
 			return r;
 	}
@@ -449,7 +486,8 @@ check_event_ids_unique(struct vctx *v, const Kics__Epp__V1__AgentReport *r)
 {
 	struct id_pos ids[LIMIT_EVENTS];
 	size_t i, n = r->n_events, dup = SIZE_MAX, first = 0;
-	char path[VALIDATE_PATH_LEN], q[VALIDATE_QUOTE_BUF];
+	struct vpath at = { "events", true, 0, NULL, 0 };
+	char q[VALIDATE_QUOTE_BUF];
 
 	if (n < 2)
 		return 0;
@@ -472,21 +510,21 @@ check_event_ids_unique(struct vctx *v, const Kics__Epp__V1__AgentReport *r)
 	}
 	if (dup == SIZE_MAX)
 		return 0;
-	(void)snprintf(path, sizeof(path), "events[%zu]", dup);
+	at.i = dup;
 	quote(r->events[dup]->event_id, q);
-	return fail(v, path, "event_id", "%s repeats events[%zu].event_id",
+	return fail(v, &at, "event_id", "%s repeats events[%zu].event_id",
 	    q, first);
 }
 
 static int
-check_port(struct vctx *v, const char *path, const char *field,
+check_port(struct vctx *v, const struct vpath *at, const char *field,
     uint32_t port, bool need_nonzero, const char *proto)
 {
 	if (port > VALIDATE_PORT_MAX)
-		return fail(v, path, field, "%lu is not a port (0..%d)",
+		return fail(v, at, field, "%lu is not a port (0..%d)",
 		    (unsigned long)port, VALIDATE_PORT_MAX);
 	if (port == 0 && need_nonzero)
-		return fail(v, path, field,
+		return fail(v, at, field,
 		    "0 is not a %s service port", proto);
 	return 0;
 }
@@ -495,16 +533,16 @@ static int
 check_connection(struct vctx *v, size_t i,
     const Kics__Epp__V1__Connection *c)
 {
-	char path[VALIDATE_PATH_LEN], q[VALIDATE_QUOTE_BUF];
+	struct vpath at = { "connections", true, i, NULL, 0 };
+	char q[VALIDATE_QUOTE_BUF];
 	const char *proto;
 	struct addr_mac mac;
 	struct addr_ip ip;
 	bool outbound, ports;
 	int r;
 
-	(void)snprintf(path, sizeof(path), "connections[%zu]", i);
 	if (c == NULL)
-		return fail(v, path, NULL, "missing");
+		return fail(v, &at, NULL, "missing");
 	switch (c->protocol) {
 	case KICS__EPP__V1__CONNECTION__PROTOCOL__TCP:
 		proto = "TCP";
@@ -516,7 +554,7 @@ check_connection(struct vctx *v, size_t i,
 		proto = "ICMP";
 		break;
 	default:
-		return fail(v, path, "protocol", "%d is not TCP, UDP or ICMP",
+		return fail(v, &at, "protocol", "%d is not TCP, UDP or ICMP",
 		    (int)c->protocol);
 	}
 	switch (c->direction) {
@@ -524,43 +562,43 @@ check_connection(struct vctx *v, size_t i,
 	case KICS__EPP__V1__CONNECTION__DIRECTION__INBOUND:
 		break;
 	default:
-		return fail(v, path, "direction",
+		return fail(v, &at, "direction",
 		    "%d is not OUTBOUND or INBOUND", (int)c->direction);
 	}
 	if (c->remote_address == NULL || *c->remote_address == '\0')
-		return fail(v, path, "remote_address", "missing");
+		return fail(v, &at, "remote_address", "missing");
 	if (addr_ip_parse(c->remote_address, &ip) < 0) {
 		quote(c->remote_address, q);
-		return fail(v, path, "remote_address",
+		return fail(v, &at, "remote_address",
 		    "%s is not an IP address", q);
 	}
 	if (c->local_address != NULL && *c->local_address != '\0' &&
 	    addr_ip_parse(c->local_address, &ip) < 0) {
 		quote(c->local_address, q);
-		return fail(v, path, "local_address",
+		return fail(v, &at, "local_address",
 		    "%s is not an IP address", q);
 	}
 	/* The initiator's port is ephemeral and may be unknown (0). */
 	outbound = c->direction ==
 	    KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND;
 	ports = c->protocol != KICS__EPP__V1__CONNECTION__PROTOCOL__ICMP;
-	if ((r = check_port(v, path, "local_port", c->local_port,
+	if ((r = check_port(v, &at, "local_port", c->local_port,
 	    ports && !outbound, proto)) < 0 ||
-	    (r = check_port(v, path, "remote_port", c->remote_port,
+	    (r = check_port(v, &at, "remote_port", c->remote_port,
 	    ports && outbound, proto)) < 0)
 		return r;
 	if (c->remote_mac != NULL && *c->remote_mac != '\0' &&
 	    addr_mac_parse(c->remote_mac, &mac) < 0) {
 		quote(c->remote_mac, q);
-		return fail(v, path, "remote_mac", "%s is not a MAC address",
+		return fail(v, &at, "remote_mac", "%s is not a MAC address",
 		    q);
 	}
 	if (c->first_seen_ms != 0 && c->last_seen_ms != 0 &&
 	    c->last_seen_ms < c->first_seen_ms)
-		return fail(v, path, "last_seen_ms",
+		return fail(v, &at, "last_seen_ms",
 		    "%lld is before first_seen_ms %lld",
 		    (long long)c->last_seen_ms, (long long)c->first_seen_ms);
-	return check_text(v, path, "process_name", c->process_name,
+	return check_text(v, &at, "process_name", c->process_name,
 	    TEXT_SHORT, false);
 }
 
@@ -573,32 +611,32 @@ report_validate(const Kics__Epp__V1__AgentReport *r, char *reason,
 	int e;
 
 	if (r == NULL)
-		return fail(&v, "report", NULL, "missing");
+		return fail(&v, &vp_report, NULL, "missing");
 	if ((e = check_agent_id(&v, r->agent_id)) < 0)
 		return e;
 	if (r->sequence == 0)
-		return fail(&v, "", "sequence", "missing (must be > 0)");
+		return fail(&v, &vp_top, "sequence", "missing (must be > 0)");
 	/* the database keeps it signed: above this it used to wrap to a
 	   negative number that made every later report a resend (issue 11) */
 	if (r->sequence > (uint64_t)INT64_MAX)
-		return fail(&v, "", "sequence", "%llu is above %lld",
+		return fail(&v, &vp_top, "sequence", "%llu is above %lld",
 		    (unsigned long long)r->sequence, (long long)INT64_MAX);
 	if ((e = check_token(&v, r->agent_token)) < 0)
 		return e;
-	if ((e = check_text(&v, "", "agent_version", r->agent_version,
+	if ((e = check_text(&v, &vp_top, "agent_version", r->agent_version,
 	    TEXT_SHORT, false)) < 0)
 		return e;
 	if (r->host != NULL && (e = check_host(&v, r->host)) < 0)
 		return e;
 
-	if ((e = check_count(&v, "", "applications", r->n_applications,
+	if ((e = check_count(&v, &vp_top, "applications", r->n_applications,
 	    LIMIT_APPLICATIONS)) < 0)
 		return e;
 	for (i = 0; i < r->n_applications; i++)
 		if ((e = check_application(&v, i, r->applications[i])) < 0)
 			return e;
 
-	if ((e = check_count(&v, "", "events", r->n_events,
+	if ((e = check_count(&v, &vp_top, "events", r->n_events,
 	    LIMIT_EVENTS)) < 0)
 		return e;
 	for (i = 0; i < r->n_events; i++)
@@ -607,7 +645,7 @@ report_validate(const Kics__Epp__V1__AgentReport *r, char *reason,
 	if ((e = check_event_ids_unique(&v, r)) < 0)
 		return e;
 
-	if ((e = check_count(&v, "", "connections", r->n_connections,
+	if ((e = check_count(&v, &vp_top, "connections", r->n_connections,
 	    LIMIT_CONNECTIONS)) < 0)
 		return e;
 	for (i = 0; i < r->n_connections; i++)
