@@ -10,9 +10,11 @@
  * THREAD SAFETY NOTES: every field below the mutex line is protected by
  * mtx. engine, types and ckpt are touched only by the writer thread once
  * it runs (ckpt's own calls are thread-safe). done_ev belongs to the loop;
- * the thread only makes it active, which libevent allows when
- * evthread_use_pthreads() was called, and only when the loop has not been
- * told yet (done_pending): one wakeup collects every finished job.
+ * the thread wakes it by writing to done_fd, an eventfd of the writer's
+ * own, and only when the loop has not been told yet (done_pending): one
+ * wakeup collects every finished job. (event_active() from this thread
+ * took libevent's base lock, which the loop holds while it runs: the two
+ * threads contended for it on every batch, issue 17.)
  * The loop signals cond only when the writer waits on it (waiting), and
  * then once per turn of the loop (kick_ev), however many reports that
  * turn submitted: kick_ev and kick_pending belong to the loop.
@@ -24,8 +26,10 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/prctl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -69,6 +73,7 @@ struct writer {
 	struct engine	*engine;	/* writer thread only */
 	struct event_types *types;	/* in the engine; writer only */
 	struct event	*done_ev;	/* loop: delivers finished jobs */
+	int		done_fd;	/* eventfd: the writer wakes done_ev */
 	struct event	*kick_ev;	/* loop: wakes a waiting writer */
 	bool		kick_pending;	/* loop: kick_ev made active */
 	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
@@ -195,6 +200,18 @@ writer_outcome(struct writer_job *job, const struct engine_report *er,
 }
 
 /*
+ * Wakes the loop's done_ev (writer thread). An eventfd write only fails
+ * when its counter is full, which means the loop has a wakeup to read.
+ */
+static void
+writer_wake_loop(struct writer *w)
+{
+	uint64_t one = 1;
+
+	(void)!write(w->done_fd, &one, sizeof(one));
+}
+
+/*
  * Hands finished jobs to the loop, waking it only when it sleeps. What
  * the writer decoded is freed here, on the thread that allocated it (a
  * few blocks of its decode arena): the loop would pay for it (and
@@ -228,7 +245,7 @@ writer_hand_back(struct writer *w, struct writer_job *batch)
 	w->done_pending = true;
 	(void)pthread_mutex_unlock(&w->mtx);
 	if (wake)
-		event_active(w->done_ev, EV_READ, 0);
+		writer_wake_loop(w);
 }
 
 /*
@@ -351,7 +368,7 @@ writer_run_tasks(struct writer *w, struct writer_task *tasks)
 	w->done_pending = true;
 	(void)pthread_mutex_unlock(&w->mtx);
 	if (wake)
-		event_active(w->done_ev, EV_READ, 0);
+		writer_wake_loop(w);
 }
 
 static void *
@@ -456,8 +473,12 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	struct writer_job *list, *job;
 	struct writer_task *tasks, *t;
 
-	(void)fd;
+	uint64_t n;
+
 	(void)what;
+	/* the wakeups so far; done_pending is cleared under mtx below */
+	if (fd >= 0)
+		(void)!read(fd, &n, sizeof(n));
 	(void)pthread_mutex_lock(&w->mtx);
 	w->done_pending = false;
 	tasks = w->tasks_done;
@@ -517,6 +538,7 @@ writer_new(struct event_base *base, struct engine *e,
 	(void)mallopt(M_TRIM_THRESHOLD, WRITER_MALLOC_TRIM_BYTES);
 	(void)mallopt(M_MMAP_THRESHOLD, WRITER_MALLOC_MMAP_BYTES);
 	w = xcalloc(1, sizeof(*w));
+	w->done_fd = -1;
 	w->engine = e;
 	w->types = types;
 	w->rules = rules;
@@ -530,7 +552,13 @@ writer_new(struct event_base *base, struct engine *e,
 	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	(void)pthread_cond_init(&w->cond, &ca);
 	(void)pthread_condattr_destroy(&ca);
-	if ((w->done_ev = event_new(base, -1, 0, writer_done_cb, w)) == NULL ||
+	if ((w->done_fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK)) < 0) {
+		r = -errno;
+		goto out;
+	}
+	if ((w->done_ev = event_new(base, w->done_fd, EV_READ | EV_PERSIST,
+	    writer_done_cb, w)) == NULL ||
+	    event_add(w->done_ev, NULL) < 0 ||
 	    (w->kick_ev = event_new(base, -1, 0, writer_kick_cb, w)) == NULL) {
 		r = -ENOMEM;
 		goto out;
@@ -705,6 +733,8 @@ writer_free(struct writer *w)
 	}
 	if (w->kick_ev != NULL)
 		event_free(w->kick_ev);
+	if (w->done_fd >= 0)
+		(void)close(w->done_fd);
 	engine_free(w->engine);
 	event_types_free(w->types);
 	event_types_free(w->new_types);

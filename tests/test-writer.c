@@ -5,6 +5,7 @@
  * shutdown and event-type reloads.
  */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -232,6 +233,71 @@ test_bytes_decoded_and_freed(void)
 	fixture_fini(&f);
 }
 
+#define TEST_MANY	300	/* reports of test_wakeups_many_reports() */
+
+static size_t many_done;
+
+static void
+many_done_cb(struct writer_job *job)
+{
+	(void)job;
+	many_done++;
+}
+
+static void
+guard_cb(evutil_socket_t fd, short what, void *arg)
+{
+	bool *fired = arg;
+
+	(void)fd;
+	(void)what;
+	*fired = true;
+}
+
+/*
+ * Issue 17: the writer wakes the loop through an eventfd of its own.
+ * Reports submitted in bursts over many turns of the loop are all
+ * answered, and every turn that waits is ended by the writer, never by
+ * the guard timer: a lost wakeup would leave the last turn waiting.
+ */
+static void
+test_wakeups_many_reports(void)
+{
+	static struct writer_job jobs[TEST_MANY];
+	Kics__Epp__V1__AgentReport r = KICS__EPP__V1__AGENT_REPORT__INIT;
+	struct timeval tv = { 10, 0 };
+	struct event *guard;
+	struct fixture f;
+	bool fired = false;
+	size_t sent = 0, i, burst;
+
+	fixture_init(&f);
+	r.agent_id = (char *)"writer-e";
+	r.sequence = 3;
+	many_done = 0;
+	CHECK((guard = evtimer_new(f.base, guard_cb, &fired)) != NULL);
+	while (many_done < TEST_MANY && !fired) {
+		for (burst = 1 + sent % 7, i = 0; i < burst && sent < TEST_MANY;
+		    i++, sent++) {
+			job_init(&jobs[sent], &r, 10);
+			jobs[sent].done = many_done_cb;
+			CHECK_EQ(writer_submit(f.writer, &jobs[sent]), 0);
+		}
+		CHECK_EQ(evtimer_add(guard, &tv), 0);
+		(void)event_base_loop(f.base, EVLOOP_ONCE);
+	}
+	CHECK(!fired);
+	CHECK_EQ(many_done, TEST_MANY);
+	CHECK_EQ(jobs[0].status, REPORT_STATUS_COMMITTED);
+	for (i = 1; i < TEST_MANY; i++) {
+		CHECK_EQ(jobs[i].status, REPORT_STATUS_ALREADY);
+		CHECK_EQ(jobs[i].acked_sequence, 3);
+	}
+	CHECK(writer_idle(f.writer));
+	event_free(guard);
+	fixture_fini(&f);
+}
+
 int
 main(void)
 {
@@ -240,5 +306,6 @@ main(void)
 	RUN(test_queue_bytes_limit);
 	RUN(test_stop_drains);
 	RUN(test_bytes_decoded_and_freed);
+	RUN(test_wakeups_many_reports);
 	return 0;
 }
