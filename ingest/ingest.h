@@ -96,6 +96,7 @@ struct writer_job {
 	Kics__Epp__V1__AgentReport *report;
 	uint8_t		*body;
 	bool		decoded;	/* writer's: it decoded report */
+	bool		valid;		/* writer's: decoded and validated */
 	struct decode_arena *arena;	/* writer's: what report is carved
 					   from when it decoded it */
 	size_t		bytes;		/* body size, for the queue */

@@ -15,9 +15,15 @@
  * wakeup collects every finished job. (event_active() from this thread
  * took libevent's base lock, which the loop holds while it runs: the two
  * threads contended for it on every batch, issue 17.)
- * The loop signals cond only when the writer waits on it (waiting), and
- * then once per turn of the loop (kick_ev), however many reports that
- * turn submitted: kick_ev and kick_pending belong to the loop.
+ * The loop signals cond only when the writer waits on it (waiting, which
+ * the signaller clears so that one turn signals once): at the first
+ * report of a turn of the loop, so that the writer decodes and validates
+ * it while the loop reads the next ones, and at the end of the turn
+ * (kick_ev), which closes turn_open. The writer commits what one turn
+ * submitted as one batch, as when it started only after the turn, but
+ * its preparation no longer waits for the turn's end (issue 17: with few
+ * connections the loop and the writer took turns and each waited for the
+ * other). kick_ev and kick_pending belong to the loop.
  */
 #include <assert.h>
 #include <errno.h>
@@ -48,6 +54,13 @@
 #define WRITER_RETICK_MS 10	/* when engine_tick() has more to do */
 
 #define WRITER_NOTICES	8	/* system events waiting for the writer */
+
+/*
+ * Longest wait for the end of a turn of the loop that submitted reports
+ * before a batch is committed without the rest of that turn: a bound for
+ * safety, the end of a turn is signalled.
+ */
+#define WRITER_TURN_WAIT_MS 10
 
 /*
  * glibc's malloc, process-wide: a batch allocates and frees megabytes
@@ -99,6 +112,7 @@ struct writer {
 	bool		stopping;
 	bool		waiting;	/* the thread waits on cond */
 	bool		done_pending;	/* done_ev made active, not run */
+	bool		turn_open;	/* the loop's turn submits reports */
 	struct writer_stats stats;	/* the thread's figures */
 };
 
@@ -145,6 +159,57 @@ writer_prepare(struct writer_job *job)
 	}
 	return report_validate(job->report, job->reason,
 	    sizeof(job->reason)) == 0;
+}
+
+/*
+ * Waits, with mtx held, until the loop submits more reports or ends the
+ * turn that submitted these (or the bound passes, or the writer stops).
+ */
+static void
+writer_wait_turn(struct writer *w)
+{
+	struct timespec until;
+
+	(void)clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_nsec += WRITER_TURN_WAIT_MS * 1000000L;
+	if (until.tv_nsec >= 1000000000) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000;
+	}
+	while (w->queue == NULL && w->turn_open && !w->stopping) {
+		w->waiting = true;
+		if (pthread_cond_timedwait(&w->cond, &w->mtx, &until) != 0)
+			break;
+	}
+	w->waiting = false;
+}
+
+/*
+ * Decodes and validates batch, and the reports the loop submits while it
+ * does, until the turn of the loop that submitted them has ended: the
+ * whole turn then goes to the engine as one batch. Returns the batch,
+ * oldest first, each job's valid set.
+ */
+static struct writer_job *
+writer_gather(struct writer *w, struct writer_job *batch)
+{
+	struct writer_job *head = batch, *job = batch, *last = NULL;
+
+	for (;;) {
+		for (; job != NULL; job = job->next) {
+			job->valid = writer_prepare(job);
+			last = job;
+		}
+		(void)pthread_mutex_lock(&w->mtx);
+		writer_wait_turn(w);
+		job = w->queue;
+		w->queue = NULL;
+		w->queue_tail = &w->queue;
+		(void)pthread_mutex_unlock(&w->mtx);
+		if (job == NULL)
+			return head;
+		last->next = job;
+	}
 }
 
 /* CPU time of the calling thread, in microseconds. */
@@ -264,12 +329,13 @@ writer_apply(struct writer *w, struct writer_job *batch)
 	int64_t t[6] = { clock_mono_us(), 0, 0, thread_cpu_us(), 0, 0 };
 	int r = 0;
 
+	batch = writer_gather(w, batch);
 	for (job = batch; job != NULL; job = job->next)
 		n++;
 	reports = xcalloc(n, sizeof(*reports));
 	jobs = xcalloc(n, sizeof(*jobs));
 	for (job = batch; job != NULL; job = job->next) {
-		if (!writer_prepare(job))
+		if (!job->valid)
 			continue;
 		jobs[valid] = job;
 		reports[valid].report = job->report;
@@ -449,7 +515,7 @@ writer_main(void *arg)
 
 /*
  * On the loop, after the callbacks that submitted reports in this turn:
- * one signal wakes the writer for all of them, if it still waits.
+ * the turn is over, the writer may commit what it submitted.
  */
 static void
 writer_kick_cb(evutil_socket_t fd, short what, void *arg)
@@ -460,8 +526,11 @@ writer_kick_cb(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	w->kick_pending = false;
 	(void)pthread_mutex_lock(&w->mtx);
-	if (w->waiting && w->queue != NULL)
+	w->turn_open = false;
+	if (w->waiting) {
+		w->waiting = false;
 		(void)pthread_cond_signal(&w->cond);
+	}
 	(void)pthread_mutex_unlock(&w->mtx);
 }
 
@@ -604,11 +673,16 @@ writer_submit(struct writer *w, struct writer_job *job)
 		w->bytes += job->bytes;
 		if (w->jobs > w->stats.queue_max)
 			w->stats.queue_max = w->jobs;
+		w->turn_open = true;
 		/* a busy writer takes the whole queue when its batch ends */
-		kick = w->waiting;
+		if (w->waiting) {
+			w->waiting = false;
+			(void)pthread_cond_signal(&w->cond);
+		}
+		kick = !w->kick_pending;
 	}
 	(void)pthread_mutex_unlock(&w->mtx);
-	if (kick && !w->kick_pending) {
+	if (kick) {
 		w->kick_pending = true;
 		event_active(w->kick_ev, EV_READ, 0);
 	}
