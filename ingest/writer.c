@@ -521,17 +521,19 @@ static void
 writer_kick_cb(evutil_socket_t fd, short what, void *arg)
 {
 	struct writer *w = arg;
+	bool signal;
 
 	(void)fd;
 	(void)what;
 	w->kick_pending = false;
 	(void)pthread_mutex_lock(&w->mtx);
 	w->turn_open = false;
-	if (w->waiting) {
-		w->waiting = false;
-		(void)pthread_cond_signal(&w->cond);
-	}
+	signal = w->waiting;
+	w->waiting = false;
 	(void)pthread_mutex_unlock(&w->mtx);
+	/* outside mtx: the writer does not wake only to wait for it */
+	if (signal)
+		(void)pthread_cond_signal(&w->cond);
 }
 
 /* On the loop: answer every finished job. */
@@ -651,7 +653,7 @@ out:
 int
 writer_submit(struct writer *w, struct writer_job *job)
 {
-	bool kick = false;
+	bool kick = false, signal = false;
 	int r = 0;
 
 	assert(job->done != NULL);
@@ -675,13 +677,18 @@ writer_submit(struct writer *w, struct writer_job *job)
 			w->stats.queue_max = w->jobs;
 		w->turn_open = true;
 		/* a busy writer takes the whole queue when its batch ends */
-		if (w->waiting) {
-			w->waiting = false;
-			(void)pthread_cond_signal(&w->cond);
-		}
+		signal = w->waiting;
+		w->waiting = false;
 		kick = !w->kick_pending;
 	}
 	(void)pthread_mutex_unlock(&w->mtx);
+	/*
+	 * Outside mtx: the writer does not wake only to wait for it. It
+	 * waited when waiting was read, so it is still in (or about to
+	 * re-check before) its wait: the signal cannot be lost.
+	 */
+	if (signal)
+		(void)pthread_cond_signal(&w->cond);
 	if (kick) {
 		w->kick_pending = true;
 		event_active(w->kick_ev, EV_READ, 0);
