@@ -18,8 +18,9 @@
  * The loop signals cond only when the writer waits on it (waiting, which
  * the signaller clears so that one turn signals once): at the first
  * report of a turn of the loop, so that the writer decodes and validates
- * it while the loop reads the next ones, and at the end of the turn
- * (kick_ev), which closes turn_open. The writer commits what one turn
+ * it while the loop reads the next ones (it looks for them without being
+ * signalled, turn_waiting), and at the end of the turn (kick_ev), which
+ * closes turn_open. The writer commits what one turn
  * submitted as one batch, as when it started only after the turn, but
  * its preparation no longer waits for the turn's end (issue 17: with few
  * connections the loop and the writer took turns and each waited for the
@@ -61,6 +62,7 @@
  * safety, the end of a turn is signalled.
  */
 #define WRITER_TURN_WAIT_MS 10
+#define WRITER_TURN_POLL_US 50	/* looks for more of the turn's reports */
 
 /*
  * glibc's malloc, process-wide: a batch allocates and frees megabytes
@@ -113,6 +115,7 @@ struct writer {
 	bool		waiting;	/* the thread waits on cond */
 	bool		done_pending;	/* done_ev made active, not run */
 	bool		turn_open;	/* the loop's turn submits reports */
+	bool		turn_waiting;	/* the thread waits for the turn */
 	struct writer_stats stats;	/* the thread's figures */
 };
 
@@ -164,24 +167,28 @@ writer_prepare(struct writer_job *job)
 /*
  * Waits, with mtx held, until the loop submits more reports or ends the
  * turn that submitted these (or the bound passes, or the writer stops).
+ * The end of the turn is signalled; more reports are looked for every
+ * WRITER_TURN_POLL_US instead, so that the loop does not pay a wakeup of
+ * the writer for each report of a turn.
  */
 static void
 writer_wait_turn(struct writer *w)
 {
-	struct timespec until;
+	int64_t bound = clock_mono_us() + WRITER_TURN_WAIT_MS * 1000;
+	struct timespec poll;
 
-	(void)clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_nsec += WRITER_TURN_WAIT_MS * 1000000L;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
+	w->turn_waiting = true;
+	while (w->queue == NULL && w->turn_open && !w->stopping &&
+	    clock_mono_us() < bound) {
+		(void)clock_gettime(CLOCK_MONOTONIC, &poll);
+		poll.tv_nsec += WRITER_TURN_POLL_US * 1000L;
+		if (poll.tv_nsec >= 1000000000) {
+			poll.tv_sec++;
+			poll.tv_nsec -= 1000000000;
+		}
+		(void)pthread_cond_timedwait(&w->cond, &w->mtx, &poll);
 	}
-	while (w->queue == NULL && w->turn_open && !w->stopping) {
-		w->waiting = true;
-		if (pthread_cond_timedwait(&w->cond, &w->mtx, &until) != 0)
-			break;
-	}
-	w->waiting = false;
+	w->turn_waiting = false;
 }
 
 /*
@@ -528,7 +535,7 @@ writer_kick_cb(evutil_socket_t fd, short what, void *arg)
 	w->kick_pending = false;
 	(void)pthread_mutex_lock(&w->mtx);
 	w->turn_open = false;
-	signal = w->waiting;
+	signal = w->waiting || w->turn_waiting;
 	w->waiting = false;
 	(void)pthread_mutex_unlock(&w->mtx);
 	/* outside mtx: the writer does not wake only to wait for it */
