@@ -167,27 +167,32 @@ writer_prepare(struct writer_job *job)
 /*
  * Waits, with mtx held, until the loop submits more reports or ends the
  * turn that submitted these (or the bound passes, or the writer stops).
- * The end of the turn is signalled; more reports are looked for every
- * WRITER_TURN_POLL_US instead, so that the loop does not pay a wakeup of
- * the writer for each report of a turn. Returns the microseconds waited.
+ * The end of the turn is signalled; more reports are looked for after
+ * WRITER_TURN_POLL_US, then twice as long each time, instead, so that the
+ * loop does not pay a wakeup of the writer for each report of a turn.
+ * Returns the microseconds waited.
  */
 static int64_t
 writer_wait_turn(struct writer *w)
 {
 	int64_t start = clock_mono_us();
 	int64_t bound = start + WRITER_TURN_WAIT_MS * 1000;
+	long interval_us = WRITER_TURN_POLL_US;
 	struct timespec poll;
 
 	w->turn_waiting = true;
 	while (w->queue == NULL && w->turn_open && !w->stopping &&
 	    clock_mono_us() < bound) {
 		(void)clock_gettime(CLOCK_MONOTONIC, &poll);
-		poll.tv_nsec += WRITER_TURN_POLL_US * 1000L;
-		if (poll.tv_nsec >= 1000000000) {
+		poll.tv_nsec += interval_us * 1000L;
+		while (poll.tv_nsec >= 1000000000) {
 			poll.tv_sec++;
 			poll.tv_nsec -= 1000000000;
 		}
 		(void)pthread_cond_timedwait(&w->cond, &w->mtx, &poll);
+		/* a turn that submits nothing more (handshakes, say) is not
+		   polled every 50 us for the rest of it */
+		interval_us *= 2;
 	}
 	w->turn_waiting = false;
 	return clock_mono_us() - start;
