@@ -381,6 +381,40 @@ const char *sim_tls_last_error(void);
 /* Text for an OpenSSL error code (bufferevent_get_openssl_error). */
 const char *sim_tls_error_text(unsigned long code);
 
+/* --------------------------------------------------------------- http */
+
+#define SIM_HTTP_MAX_HEAD	(8 * 1024)	/* status line and headers */
+#define SIM_HTTP_MAX_BODY	(64 * 1024)	/* an ack or error is tiny */
+
+/*
+ * Writes the head of a report POST (request line, Host, Content-Type,
+ * User-Agent, Content-Length and the empty line) into buf. Returns its
+ * length, or -ENOSPC when size is too small.
+ */
+int sim_http_head(char *buf, size_t size, const char *path,
+    const char *host_header, size_t body_len);
+
+/* One parsed reply; head and body point into the parsed buffer. */
+struct sim_http_reply {
+	int		 status;
+	const uint8_t	*head;
+	size_t		 head_len;	/* status line and headers */
+	const uint8_t	*body;
+	size_t		 body_len;
+	size_t		 extra;		/* bytes after the body */
+	bool		 close;		/* the server closes after it */
+};
+
+/*
+ * Parses the reply at the start of buf[0..len); eof says that the server
+ * closed the connection after these bytes. Returns 0 with *ret_reply when
+ * a whole reply is there, 1 when more bytes are needed, -EPROTO for a
+ * malformed or truncated reply, -EMSGSIZE when the head or body is above
+ * its limit, -ENOTSUP for a Transfer-Encoding (the daemon sends none).
+ */
+int sim_http_parse(const uint8_t *buf, size_t len, bool eof,
+    struct sim_http_reply *ret_reply);
+
 /* ------------------------------------------------------------- client */
 
 struct event_base;
@@ -410,9 +444,10 @@ struct sim_client *sim_client_new(struct event_base *base,
 void sim_client_free(struct sim_client *client);
 /*
  * POSTs body (copied) to path as application/x-protobuf; cb runs once with
- * the outcome. One request at a time; never call it from inside cb (the
- * connection may be rebuilt here). Returns 0, -EBUSY when a request is in
- * flight, or -ENOMEM.
+ * the outcome, later, from the event loop (a failed connect too). One
+ * request at a time; never call it from inside cb (the connection may be
+ * rebuilt here). Returns 0, -EBUSY when a request is in flight, or -ENOMEM
+ * (then cb never runs).
  */
 int sim_client_post(struct sim_client *client, const char *path,
     const uint8_t *body, size_t len, sim_client_reply_fn *cb, void *arg);
