@@ -6,6 +6,7 @@
  */
 #include <ctype.h>
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,28 +231,158 @@ test_report_deterministic(void)
 	}
 }
 
+/*
+ * Issue 17 (a cheaper simulator): reports packed into a reused arena and
+ * buffer, with the peers looked up in a table of generated hosts, are
+ * byte for byte the reports built from scratch; the arena survives a
+ * report that needs several chunks and one that needs one again.
+ */
+static void
+test_report_pack_reused(void)
+{
+	struct sim_report_params plain = default_params, tabled;
+	struct sim_host *hosts = calloc(POPULATION, sizeof(*hosts));
+	struct sim_buf out = { NULL, 0, 0 };
+	struct sim_arena arena;
+
+	CHECK(hosts != NULL);
+	for (uint32_t i = 0; i < POPULATION; i++)
+		CHECK_EQ(sim_host_generate(plain.seed, i, &hosts[i]), 0);
+	sim_arena_init(&arena);
+	for (uint64_t n = 0; n < 60; n++) {
+		const struct sim_host *h = &hosts[(n * 617) % POPULATION];
+		uint8_t *buf;
+		size_t len;
+
+		/* every fifth report is large: 40 KB and more of arena */
+		plain.events_per_report = n % 5 == 4 ? 80 : 10;
+		plain.connections_per_report = n % 5 == 4 ? 200 : 20;
+		tabled = plain;
+		tabled.peers = hosts;
+		CHECK_EQ(sim_report_encode(&plain, h, 900 + n, n, NOW_MS, &buf,
+		    &len), 0);
+		CHECK_EQ(sim_report_pack(&tabled, h, 900 + n, n, NOW_MS,
+		    &arena, &out), 0);
+		CHECK_EQ(out.len, len);
+		CHECK(memcmp(out.data, buf, len) == 0);
+		free(buf);
+	}
+	sim_buf_fini(&out);
+	sim_arena_fini(&arena);
+	free(hosts);
+}
+
+/* sim_format() against snprintf() for the conversions it has. */
+#define CHECK_FORMAT(size, ...)                                               \
+	do {                                                                  \
+		char got_[160], want_[160];                                   \
+		size_t n_;                                                    \
+		int m_;                                                       \
+                                                                              \
+		memset(got_, 'x', sizeof(got_));                              \
+		memset(want_, 'x', sizeof(want_));                            \
+		n_ = sim_format(got_, (size), __VA_ARGS__);                   \
+		m_ = snprintf(want_, (size), __VA_ARGS__);                    \
+		CHECK_EQ(n_, m_);                                             \
+		CHECK(memcmp(got_, want_, sizeof(got_)) == 0);                \
+	} while (0)
+
+static void
+test_format_like_snprintf(void)
+{
+	static const unsigned long long edges[] = { 0, 1, 9, 10, 99, 255,
+		4096, 65535, 65536, 0xffffffffULL, 0x100000000ULL,
+		0xffffffffffffULL, ~0ULL };
+	struct sim_rng rng;
+
+	sim_rng_init(&rng, 7, 1, 2);
+	for (size_t i = 0; i < 13 + 2000; i++) {
+		unsigned long long v = i < 13 ? edges[i] : sim_rng_next(&rng) >>
+		    sim_rng_below(&rng, 64);
+		unsigned int u = (unsigned int)v;
+		int d = (int)u;
+
+		CHECK_FORMAT(160, "%u|%03u|%d|%+d|%lld|%llu|%zu", u, u, d, d,
+		    (long long)v, v, (size_t)v);
+		CHECK_FORMAT(160, "%016llx%012llX-%04X-%06X-%08X-%02x-%x", v,
+		    v & 0xffffffffffffULL, u & 0xffff, u & 0xffffff, u,
+		    u & 0xff, u);
+		CHECK_FORMAT(160, "%s %% '%s' to %s:%u/%s.", "Intrusion",
+		    "", "192.168.10.211", u & 0xffff, "TCP");
+	}
+	CHECK_FORMAT(160, "%lld %+d %d", (long long)INT64_MIN, INT32_MIN, 0);
+	/* truncation: the whole length, what fits, always a NUL */
+	for (size_t size = 0; size < 40; size++) {
+		/* a size the compiler cannot see, or it warns of truncation */
+		volatile size_t cut = size;
+
+		CHECK_FORMAT(cut, "Scan %s found %u threats in %llx", "Full",
+		    12345u, 0xabcdefULL);
+	}
+}
+
+/* The fixed writers against the snprintf formats they replaced. */
+static void
+test_format_writers(void)
+{
+	struct sim_rng rng;
+
+	sim_rng_init(&rng, 8, 1, 2);
+	for (int i = 0; i < 2000; i++) {
+		uint64_t hi = sim_rng_next(&rng), lo = sim_rng_next(&rng);
+		uint32_t a = sim_rng_below(&rng, 256), b = sim_rng_below(&rng,
+		    256), c = sim_rng_below(&rng, 256), d = sim_rng_below(&rng,
+		    256), oui = (uint32_t)hi & 0xffffff, nic = (uint32_t)lo &
+		    0xffffff;
+		char got[64], want[64];
+
+		sim_fmt_ipv4(got, a, b, c, d);
+		(void)snprintf(want, sizeof(want), "%u.%u.%u.%u", a, b, c, d);
+		CHECK(strcmp(got, want) == 0);
+		sim_fmt_mac(got, oui, nic);
+		(void)snprintf(want, sizeof(want),
+		    "%02x:%02x:%02x:%02x:%02x:%02x", oui >> 16,
+		    (oui >> 8) & 0xff, oui & 0xff, nic >> 16,
+		    (nic >> 8) & 0xff, nic & 0xff);
+		CHECK(strcmp(got, want) == 0);
+		sim_uuid_format(hi, lo, got);
+		hi = (hi & ~0xf000ULL) | 0x4000ULL;
+		lo = (lo & ~(3ULL << 62)) | (2ULL << 62);
+		(void)snprintf(want, sizeof(want),
+		    "%08x-%04x-%04x-%04x-%012llx", (unsigned int)(hi >> 32),
+		    (unsigned int)((hi >> 16) & 0xffff),
+		    (unsigned int)(hi & 0xffff), (unsigned int)(lo >> 48),
+		    (unsigned long long)(lo & 0xffffffffffffULL));
+		CHECK(strcmp(got, want) == 0);
+		CHECK_EQ(strlen(got), SIM_UUID_LEN - 1);
+	}
+}
+
 static void
 test_sequences_increasing(void)
 {
+	struct sim_buf out = { NULL, 0, 0 };
+	struct sim_arena arena;
 	struct sim_host h;
 	uint64_t number = 0, last = 0, seq = 0;
 
 	CHECK_EQ(sim_host_generate(42, 3, &h), 0);
+	sim_arena_init(&arena);
 	for (int i = 0; i < 50; i++) {
 		Kics__Epp__V1__AgentReport *r;
-		uint8_t *buf;
-		size_t len;
 
 		CHECK_EQ(sim_report_next(&default_params, &h, 1, &number,
-		    NOW_MS + i, &buf, &len, &seq), 0);
-		r = kics__epp__v1__agent_report__unpack(NULL, len, buf);
+		    NOW_MS + i, &arena, &out, &seq), 0);
+		r = kics__epp__v1__agent_report__unpack(NULL, out.len,
+		    out.data);
 		CHECK(r != NULL);
 		CHECK_EQ(r->sequence, seq);
 		CHECK(r->sequence > 0 && r->sequence > last);
 		last = r->sequence;
 		kics__epp__v1__agent_report__free_unpacked(r, NULL);
-		free(buf);
 	}
+	sim_buf_fini(&out);
+	sim_arena_fini(&arena);
 	CHECK_EQ(number, 50);
 	CHECK_EQ(last, 50);
 }
@@ -534,6 +665,9 @@ main(void)
 	RUN(test_host_unique_population);
 	RUN(test_report_roundtrip);
 	RUN(test_report_deterministic);
+	RUN(test_report_pack_reused);
+	RUN(test_format_like_snprintf);
+	RUN(test_format_writers);
 	RUN(test_sequences_increasing);
 	RUN(test_events);
 	RUN(test_connections);

@@ -6,6 +6,7 @@
 #ifndef KICS_SIM_H
 #define KICS_SIM_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -59,6 +60,28 @@ uint64_t sim_permute(uint64_t x, unsigned int bits, uint64_t key);
 #define SIM_PICK(rng, array)                                                  \
 	((array)[sim_rng_below((rng), sizeof(array) / sizeof((array)[0]))])
 
+/* ---------------------------------------------------------------- fmt */
+
+/*
+ * snprintf for the generators' formats, byte for byte the same output:
+ * the conversions s, d, u, x, X and %%, the flags '0' and '+', a width, and
+ * the length modifiers l, ll and z (anything else is a bug: asserted).
+ * Returns the length of the whole output; buf holds what fits, with a NUL
+ * when size > 0.
+ */
+size_t sim_vformat(char *buf, size_t size, const char *fmt, va_list ap);
+size_t sim_format(char *buf, size_t size, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* Writes v as n lowercase hex digits (no NUL); returns the end. */
+char *sim_fmt_hex(char *p, uint64_t v, unsigned int n);
+/* Writes v in decimal (no NUL); returns the end. */
+char *sim_fmt_uint(char *p, uint64_t v);
+/* Writes "a.b.c.d" and a NUL into buf (SIM_IP_LEN). */
+void sim_fmt_ipv4(char *buf, unsigned int a, unsigned int b, unsigned int c,
+    unsigned int d);
+/* The MAC of a 24-bit OUI and NIC part, lowercase, into buf (SIM_MAC_LEN). */
+void sim_fmt_mac(char *buf, uint32_t oui, uint32_t nic);
+
 /* -------------------------------------------------------------- arena */
 
 /*
@@ -68,18 +91,29 @@ uint64_t sim_permute(uint64_t x, unsigned int bits, uint64_t key);
 struct sim_arena_chunk;
 struct sim_arena {
 	struct sim_arena_chunk	*chunks;	/* newest first */
+	size_t			 hint;		/* size of the next chunk */
 };
 
 void sim_arena_init(struct sim_arena *arena);
 /* Frees every allocation of the arena; the arena may be reused. */
 void sim_arena_fini(struct sim_arena *arena);
+/*
+ * Ends every allocation of the arena but keeps its memory for the next
+ * ones: a report built after another of the same size allocates nothing.
+ */
+void sim_arena_clear(struct sim_arena *arena);
 /* Zeroed memory owned by the arena, or NULL when out of memory. */
 void *sim_arena_alloc(struct sim_arena *arena, size_t size);
 /* A copy of s owned by the arena, or NULL when out of memory. */
 char *sim_arena_strdup(struct sim_arena *arena, const char *s);
-/* A formatted string owned by the arena, or NULL when out of memory. */
+/*
+ * A formatted string owned by the arena (sim_vformat()'s conversions), or
+ * NULL when out of memory.
+ */
 char *sim_arena_printf(struct sim_arena *arena, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
+char *sim_arena_vprintf(struct sim_arena *arena, const char *fmt,
+    va_list ap) __attribute__((format(printf, 2, 0)));
 
 /* --------------------------------------------------------------- host */
 
@@ -175,6 +209,12 @@ struct sim_report_params {
 	double		events_per_report;	/* mean */
 	double		connections_per_report;	/* mean */
 	int64_t		period_ms;	/* report period, for seen times */
+	/*
+	 * NULL, or the n_agents hosts from first_agent generated with seed
+	 * (sim_host_generate()), so that peers are looked up rather than
+	 * generated for every connection; the content is the same.
+	 */
+	const struct sim_host *peers;
 };
 
 /* The generation context of one report (shared by the generators). */
@@ -201,24 +241,45 @@ int sim_report_build(const struct sim_report_params *params,
     int64_t now_ms, struct sim_arena *arena,
     Kics__Epp__V1__AgentReport **ret_report);
 
+/* A byte buffer that keeps its memory from one use to the next. */
+struct sim_buf {
+	uint8_t	*data;		/* malloc()ed, or NULL */
+	size_t	 len;		/* bytes in use */
+	size_t	 cap;		/* bytes allocated */
+};
+
+/* Frees the buffer's memory (NULL-safe); it may be used again. */
+void sim_buf_fini(struct sim_buf *buf);
+
+/*
+ * Builds the same report in arena (cleared first: what it held before is
+ * gone) and packs it into out, which grows as needed; out->len is then its
+ * size. Nothing is allocated when arena and out are large enough from an
+ * earlier report. Returns 0, -ENOMEM, or -EIO if protobuf-c packed a
+ * different size than it promised; on error out->len is 0.
+ */
+int sim_report_pack(const struct sim_report_params *params,
+    const struct sim_host *host, uint64_t sequence, uint64_t number,
+    int64_t now_ms, struct sim_arena *arena, struct sim_buf *out);
+
 /*
  * Builds the same report and packs it. On success *ret_buf is a malloc()ed
  * buffer of *ret_len bytes that the caller frees with free(). Returns 0,
- * -ENOMEM, or -EIO if protobuf-c packed a different size than it promised.
+ * -ENOMEM, or -EIO as sim_report_pack().
  */
 int sim_report_encode(const struct sim_report_params *params,
     const struct sim_host *host, uint64_t sequence, uint64_t number,
     int64_t now_ms, uint8_t **ret_buf, size_t *ret_len);
 
 /*
- * Encodes the next report of an agent: sequence sequence_start + *number,
- * then increments *number. Sequences are thus strictly increasing per
- * agent. Same ownership and errors as sim_report_encode(); *number and the
- * ret_* are written only on success.
+ * Packs the next report of an agent into out, as sim_report_pack():
+ * sequence sequence_start + *number, then increments *number. Sequences
+ * are thus strictly increasing per agent. *number and *ret_sequence are
+ * written only on success.
  */
 int sim_report_next(const struct sim_report_params *params,
     const struct sim_host *host, uint64_t sequence_start, uint64_t *number,
-    int64_t now_ms, uint8_t **ret_buf, size_t *ret_len,
+    int64_t now_ms, struct sim_arena *arena, struct sim_buf *out,
     uint64_t *ret_sequence);
 
 /*
@@ -320,6 +381,40 @@ const char *sim_tls_last_error(void);
 /* Text for an OpenSSL error code (bufferevent_get_openssl_error). */
 const char *sim_tls_error_text(unsigned long code);
 
+/* --------------------------------------------------------------- http */
+
+#define SIM_HTTP_MAX_HEAD	(8 * 1024)	/* status line and headers */
+#define SIM_HTTP_MAX_BODY	(64 * 1024)	/* an ack or error is tiny */
+
+/*
+ * Writes the head of a report POST (request line, Host, Content-Type,
+ * User-Agent, Content-Length and the empty line) into buf. Returns its
+ * length, or -ENOSPC when size is too small.
+ */
+int sim_http_head(char *buf, size_t size, const char *path,
+    const char *host_header, size_t body_len);
+
+/* One parsed reply; head and body point into the parsed buffer. */
+struct sim_http_reply {
+	int		 status;
+	const uint8_t	*head;
+	size_t		 head_len;	/* status line and headers */
+	const uint8_t	*body;
+	size_t		 body_len;
+	size_t		 extra;		/* bytes after the body */
+	bool		 close;		/* the server closes after it */
+};
+
+/*
+ * Parses the reply at the start of buf[0..len); eof says that the server
+ * closed the connection after these bytes. Returns 0 with *ret_reply when
+ * a whole reply is there, 1 when more bytes are needed, -EPROTO for a
+ * malformed or truncated reply, -EMSGSIZE when the head or body is above
+ * its limit, -ENOTSUP for a Transfer-Encoding (the daemon sends none).
+ */
+int sim_http_parse(const uint8_t *buf, size_t len, bool eof,
+    struct sim_http_reply *ret_reply);
+
 /* ------------------------------------------------------------- client */
 
 struct event_base;
@@ -349,9 +444,10 @@ struct sim_client *sim_client_new(struct event_base *base,
 void sim_client_free(struct sim_client *client);
 /*
  * POSTs body (copied) to path as application/x-protobuf; cb runs once with
- * the outcome. One request at a time; never call it from inside cb (the
- * connection may be rebuilt here). Returns 0, -EBUSY when a request is in
- * flight, or -ENOMEM.
+ * the outcome, later, from the event loop (a failed connect too). One
+ * request at a time; never call it from inside cb (the connection may be
+ * rebuilt here). Returns 0, -EBUSY when a request is in flight, or -ENOMEM
+ * (then cb never runs).
  */
 int sim_client_post(struct sim_client *client, const char *path,
     const uint8_t *body, size_t len, sim_client_reply_fn *cb, void *arg);

@@ -117,33 +117,51 @@ lit(const char *s)
 	return (char *)s;
 }
 
-static void
-format_mac(uint32_t oui, uint32_t nic, char *buf)
+/* The nets the host has an interface on, as a bit mask. */
+static unsigned int
+host_nets(const struct sim_host *h)
 {
-	(void)snprintf(buf, SIM_MAC_LEN, "%02x:%02x:%02x:%02x:%02x:%02x",
-	    (oui >> 16) & 0xff, (oui >> 8) & 0xff, oui & 0xff,
-	    (nic >> 16) & 0xff, (nic >> 8) & 0xff, nic & 0xff);
+	unsigned int mask = 0;
+
+	for (size_t i = 0; i < h->n_ifaces; i++)
+		mask |= 1u << h->ifaces[i].net;
+	return mask;
 }
 
 static const struct conn_tpl *
 pick_tpl(struct sim_report_ctx *ctx)
 {
-	unsigned int total = 0, r;
+	unsigned int nets = host_nets(ctx->host), total = 0, r;
 
 	for (size_t i = 0; i < N_TPLS; i++)
-		if (sim_host_iface(ctx->host, tpls[i].net) != NULL)
+		if (nets & (1u << tpls[i].net))
 			total += tpls[i].weight;
 	if (total == 0)
 		return NULL;
 	r = sim_rng_below(&ctx->rng, total);
 	for (size_t i = 0; i < N_TPLS; i++) {
-		if (sim_host_iface(ctx->host, tpls[i].net) == NULL)
+		if (!(nets & (1u << tpls[i].net)))
 			continue;
 		if (r < tpls[i].weight)
 			return &tpls[i];
 		r -= tpls[i].weight;
 	}
 	return NULL;
+}
+
+/*
+ * Host idx of the population: from the run's table when it has one (a
+ * host is a pure function of seed and index, so the table only saves
+ * generating it again), else generated into scratch. NULL when idx is
+ * out of range.
+ */
+static const struct sim_host *
+peer_host(const struct sim_report_params *p, uint32_t idx,
+    struct sim_host *scratch)
+{
+	if (p->peers != NULL)
+		return &p->peers[idx - p->first_agent];
+	return sim_host_generate(p->seed, idx, scratch) < 0 ? NULL : scratch;
 }
 
 /* Peer address (and MAC when on the local segment) for a template. */
@@ -159,30 +177,31 @@ pick_peer(struct sim_report_ctx *ctx, const struct conn_tpl *t,
 	uint32_t cell = ctx->host->index / 200, j, v, oui;
 	uint64_t key = sim_mix64(p->seed ^ 0x706c63ULL);
 	unsigned int host_part = 0;
+	struct sim_host scratch;
 
 	mac[0] = '\0';
 	switch (t->peer) {
 	case PEER_SIM:
 		for (int i = 0; i < SIM_PEER_TRIES && p->n_agents > 1; i++) {
-			struct sim_host other;
+			const struct sim_host *other;
 			const struct sim_iface *oi;
 			uint32_t idx = p->first_agent +
 			    sim_rng_below(&ctx->rng, p->n_agents);
 
 			if (idx == ctx->host->index ||
-			    sim_host_generate(p->seed, idx, &other) < 0 ||
-			    (oi = sim_host_iface(&other, t->peer_net)) == NULL)
+			    (other = peer_host(p, idx, &scratch)) == NULL ||
+			    (oi = sim_host_iface(other, t->peer_net)) == NULL)
 				continue;
-			(void)snprintf(ip, SIM_IP_LEN, "%s", oi->ipv4);
+			(void)strcpy(ip, oi->ipv4);
 			/* Office is one /16 segment; others are per /24. */
 			if (t->peer_net == local->net &&
 			    (local->net == SIM_NET_OFFICE ||
 			    idx / 200 == cell))
-				(void)snprintf(mac, SIM_MAC_LEN, "%s", oi->mac);
+				(void)strcpy(mac, oi->mac);
 			return 0;
 		}
 		/* Nobody suitable: talk to the file server instead. */
-		(void)snprintf(ip, SIM_IP_LEN, "10.10.250.20");
+		(void)strcpy(ip, "10.10.250.20");
 		host_part = 0xfa14;
 		break;
 	case PEER_PLC:
@@ -198,12 +217,11 @@ pick_peer(struct sim_report_ctx *ctx, const struct conn_tpl *t,
 		    t->port == 44818 || t->port == 2222 ? 2 :
 		    sim_rng_below(&ctx->rng, 3);
 		j = 3 * sim_rng_below(&ctx->rng, 7) + v;
-		(void)snprintf(ip, SIM_IP_LEN, "192.168.%u.%u", 10 + cell,
-		    210 + j);
+		sim_fmt_ipv4(ip, 192, 168, 10 + cell, 210 + j);
 		oui = v == 0 ? OUI_SCHNEIDER : v == 1 ? OUI_SIEMENS_PLC :
 		    OUI_ROCKWELL;
-		format_mac(oui, (uint32_t)sim_permute(cell * 64 + j, 24, key),
-		    mac);
+		sim_fmt_mac(mac, oui, (uint32_t)sim_permute(cell * 64 + j, 24,
+		    key));
 		return 0;
 	case PEER_DC:
 		host_part = 0xfa0a + sim_rng_below(&ctx->rng, 2);
@@ -221,20 +239,17 @@ pick_peer(struct sim_report_ctx *ctx, const struct conn_tpl *t,
 		host_part = 0xfb0a + sim_rng_below(&ctx->rng, 20);
 		break;
 	case PEER_INTERNET:
-		(void)snprintf(ip, SIM_IP_LEN, "%s",
-		    SIM_PICK(&ctx->rng, internet));
+		(void)strcpy(ip, SIM_PICK(&ctx->rng, internet));
 		return 0;
 	case PEER_ATTACKER:
-		(void)snprintf(ip, SIM_IP_LEN, "%s",
-		    SIM_PICK(&ctx->rng, attackers));
+		(void)strcpy(ip, SIM_PICK(&ctx->rng, attackers));
 		return 0;
 	}
-	(void)snprintf(ip, SIM_IP_LEN, "10.10.%u.%u", host_part >> 8,
-	    host_part & 0xff);
+	sim_fmt_ipv4(ip, 10, 10, host_part >> 8, host_part & 0xff);
 	/* Office servers share the office segment; routed from elsewhere. */
 	if (local->net == SIM_NET_OFFICE)
-		format_mac(OUI_INFRA, (uint32_t)sim_permute(host_part, 24,
-		    key), mac);
+		sim_fmt_mac(mac, OUI_INFRA, (uint32_t)sim_permute(host_part,
+		    24, key));
 	return 0;
 }
 

@@ -33,6 +33,17 @@ lit(const char *s)
 	return (char *)s;
 }
 
+/* p, or "" after noting that the arena ran out of memory. */
+static char *
+checked(struct ev_fill *f, char *p)
+{
+	if (p == NULL) {
+		f->failed = -ENOMEM;
+		return lit("");
+	}
+	return p;
+}
+
 static char *
 fmt_str(struct ev_fill *f, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
@@ -40,18 +51,13 @@ fmt_str(struct ev_fill *f, const char *fmt, ...)
 static char *
 fmt_str(struct ev_fill *f, const char *fmt, ...)
 {
-	char buf[1024];
 	va_list ap;
 	char *p;
 
 	va_start(ap, fmt);
-	(void)vsnprintf(buf, sizeof(buf), fmt, ap);
+	p = sim_arena_vprintf(f->ctx->arena, fmt, ap);
 	va_end(ap);
-	if ((p = sim_arena_strdup(f->ctx->arena, buf)) == NULL) {
-		f->failed = -ENOMEM;
-		return lit("");
-	}
-	return p;
+	return checked(f, p);
 }
 
 static void
@@ -99,7 +105,7 @@ remote_peer(struct ev_fill *f)
 		    p->n_agents);
 
 		sim_host_address(f->ctx->host->ifaces[0].net, other, ip);
-		return fmt_str(f, "%s", ip);
+		return checked(f, sim_arena_strdup(f->ctx->arena, ip));
 	}
 	return lit(SIM_PICK(R(f), outside));
 }
@@ -107,12 +113,15 @@ remote_peer(struct ev_fill *f)
 static char *
 hex_digest(struct ev_fill *f)
 {
-	uint64_t a = sim_rng_next(R(f)), b = sim_rng_next(R(f));
-	uint64_t c = sim_rng_next(R(f)), d = sim_rng_next(R(f));
+	char *p = sim_arena_alloc(f->ctx->arena, 4 * 16 + 1), *q = p;
 
-	return fmt_str(f, "%016llx%016llx%016llx%016llx",
-	    (unsigned long long)a, (unsigned long long)b,
-	    (unsigned long long)c, (unsigned long long)d);
+	if (p == NULL)
+		return checked(f, p);
+	/* 256 random bits as 64 hex digits, in the order they are drawn */
+	for (int i = 0; i < 4; i++)
+		q = sim_fmt_hex(q, sim_rng_next(R(f)), 16);
+	*q = '\0';
+	return p;
 }
 
 static char *

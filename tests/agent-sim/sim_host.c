@@ -194,11 +194,17 @@ sim_uuid_format(uint64_t hi, uint64_t lo, char *buf)
 	/* Version 4 and RFC 4122 variant bits sit outside the unique bits. */
 	hi = (hi & ~0xf000ULL) | 0x4000ULL;
 	lo = (lo & ~(3ULL << 62)) | (2ULL << 62);
-	(void)snprintf(buf, SIM_UUID_LEN,
-	    "%08x-%04x-%04x-%04x-%012llx",
-	    (unsigned int)(hi >> 32), (unsigned int)((hi >> 16) & 0xffff),
-	    (unsigned int)(hi & 0xffff), (unsigned int)(lo >> 48),
-	    (unsigned long long)(lo & 0xffffffffffffULL));
+	/* 8-4-4-4-12 lowercase hex digits */
+	buf = sim_fmt_hex(buf, hi >> 32, 8);
+	*buf++ = '-';
+	buf = sim_fmt_hex(buf, hi >> 16, 4);
+	*buf++ = '-';
+	buf = sim_fmt_hex(buf, hi, 4);
+	*buf++ = '-';
+	buf = sim_fmt_hex(buf, lo >> 48, 4);
+	*buf++ = '-';
+	buf = sim_fmt_hex(buf, lo, 12);
+	*buf = '\0';
 }
 
 void
@@ -209,28 +215,18 @@ sim_host_address(enum sim_net net, uint32_t index, char *buf)
 
 	switch (net) {
 	case SIM_NET_OFFICE:
-		(void)snprintf(buf, SIM_IP_LEN, "10.10.%u.%u", third, fourth);
+		sim_fmt_ipv4(buf, 10, 10, third, fourth);
 		break;
 	case SIM_NET_CONTROL:
-		(void)snprintf(buf, SIM_IP_LEN, "192.168.%u.%u", 10 + third,
-		    fourth);
+		sim_fmt_ipv4(buf, 192, 168, 10 + third, fourth);
 		break;
 	case SIM_NET_DMZ:
-		(void)snprintf(buf, SIM_IP_LEN, "172.16.%u.%u", 5 + third,
-		    fourth);
+		sim_fmt_ipv4(buf, 172, 16, 5 + third, fourth);
 		break;
 	default:
-		(void)snprintf(buf, SIM_IP_LEN, "127.0.0.1");
+		sim_fmt_ipv4(buf, 127, 0, 0, 1);
 		break;
 	}
-}
-
-static void
-format_mac(uint32_t oui, uint32_t nic, char *buf)
-{
-	(void)snprintf(buf, SIM_MAC_LEN, "%02x:%02x:%02x:%02x:%02x:%02x",
-	    (oui >> 16) & 0xff, (oui >> 8) & 0xff, oui & 0xff,
-	    (nic >> 16) & 0xff, (nic >> 8) & 0xff, nic & 0xff);
 }
 
 /* fe80::/64 with the EUI-64 interface id of the MAC. */
@@ -264,7 +260,7 @@ add_iface(struct sim_host *h, const struct sim_hw *hw, enum sim_net net,
 	/* index * 4 + slot is below 2^24 and the permutation keeps it unique */
 	nic = (uint32_t)sim_permute((uint64_t)h->index * 4 + slot, 24,
 	    sim_mix64(h->seed ^ hw->oui));
-	format_mac(hw->oui, nic, ifc->mac);
+	sim_fmt_mac(ifc->mac, hw->oui, nic);
 	sim_host_address(net, h->index, ifc->ipv4);
 	if (sim_rng_chance(rng, 0.5))
 		format_link_local(hw->oui, nic, ifc->ipv6);

@@ -123,36 +123,75 @@ sim_report_build(const struct sim_report_params *params,
 	return 0;
 }
 
+void
+sim_buf_fini(struct sim_buf *buf)
+{
+	if (buf == NULL)
+		return;
+	free(buf->data);
+	buf->data = NULL;
+	buf->len = buf->cap = 0;
+}
+
+/* Room for size bytes (and a NUL, for those who print it); 0 or -ENOMEM. */
+static int
+buf_room(struct sim_buf *buf, size_t size)
+{
+	size_t cap = buf->cap > 0 ? buf->cap : 4096;
+	uint8_t *p;
+
+	if (size < buf->cap)
+		return 0;
+	while (cap <= size)
+		cap *= 2;
+	if ((p = realloc(buf->data, cap)) == NULL)
+		return -ENOMEM;
+	buf->data = p;
+	buf->cap = cap;
+	return 0;
+}
+
+int
+sim_report_pack(const struct sim_report_params *params,
+    const struct sim_host *host, uint64_t sequence, uint64_t number,
+    int64_t now_ms, struct sim_arena *arena, struct sim_buf *out)
+{
+	Kics__Epp__V1__AgentReport *report;
+	size_t len;
+	int r;
+
+	out->len = 0;
+	sim_arena_clear(arena);
+	if ((r = sim_report_build(params, host, sequence, number, now_ms,
+	    arena, &report)) < 0)
+		return r;
+	len = kics__epp__v1__agent_report__get_packed_size(report);
+	if ((r = buf_room(out, len)) < 0)
+		return r;
+	if (kics__epp__v1__agent_report__pack(report, out->data) != len)
+		return -EIO;
+	out->len = len;
+	return 0;
+}
+
 int
 sim_report_encode(const struct sim_report_params *params,
     const struct sim_host *host, uint64_t sequence, uint64_t number,
     int64_t now_ms, uint8_t **ret_buf, size_t *ret_len)
 {
-	Kics__Epp__V1__AgentReport *report;
+	struct sim_buf buf = { NULL, 0, 0 };
 	struct sim_arena arena;
-	uint8_t *buf = NULL;
-	size_t len;
 	int r;
 
 	sim_arena_init(&arena);
-	if ((r = sim_report_build(params, host, sequence, number, now_ms,
-	    &arena, &report)) < 0)
+	if ((r = sim_report_pack(params, host, sequence, number, now_ms,
+	    &arena, &buf)) < 0)
 		goto out;
-	len = kics__epp__v1__agent_report__get_packed_size(report);
-	/* malloc(0) may return NULL; a report is never empty anyway. */
-	if ((buf = malloc(len + 1)) == NULL) {
-		r = -ENOMEM;
-		goto out;
-	}
-	if (kics__epp__v1__agent_report__pack(report, buf) != len) {
-		r = -EIO;
-		goto out;
-	}
-	*ret_buf = buf;
-	*ret_len = len;
-	buf = NULL;
+	*ret_buf = buf.data;
+	*ret_len = buf.len;
+	buf.data = NULL;
 out:
-	free(buf);
+	sim_buf_fini(&buf);
 	sim_arena_fini(&arena);
 	return r;
 }
@@ -160,14 +199,14 @@ out:
 int
 sim_report_next(const struct sim_report_params *params,
     const struct sim_host *host, uint64_t sequence_start, uint64_t *number,
-    int64_t now_ms, uint8_t **ret_buf, size_t *ret_len,
+    int64_t now_ms, struct sim_arena *arena, struct sim_buf *out,
     uint64_t *ret_sequence)
 {
 	uint64_t seq = sequence_start + *number;
 	int r;
 
-	if ((r = sim_report_encode(params, host, seq, *number, now_ms,
-	    ret_buf, ret_len)) < 0)
+	if ((r = sim_report_pack(params, host, seq, *number, now_ms, arena,
+	    out)) < 0)
 		return r;
 	(*number)++;
 	*ret_sequence = seq;

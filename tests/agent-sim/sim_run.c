@@ -50,8 +50,8 @@ struct sim_agent {
 	struct sim_client	*client;
 	struct event		*timer;
 	uint64_t		 number;	/* reports built so far */
-	uint8_t			*body;		/* report awaiting its ack */
-	size_t			 body_len;
+	struct sim_buf		 body;		/* memory kept between reports */
+	bool			 has_body;	/* body awaits its ack */
 	uint64_t		 body_seq;
 	int64_t			 due_us;	/* paced: next slot */
 	int64_t			 body_due_us;	/* open loop: slot of body */
@@ -70,6 +70,10 @@ struct sim_run {
 	struct sim_agent		*agents;
 	size_t				 n_agents;
 	struct sim_stats		*stats;
+	/* params->report with peers: the agents' hosts as generated */
+	struct sim_report_params	 report;
+	struct sim_host			*peers;
+	struct sim_arena		 arena;		/* of the report built */
 	int64_t				 start_us;
 	int64_t				 measure_us;	/* warmup over */
 	int64_t				 period_us;	/* 0 = unpaced */
@@ -136,8 +140,8 @@ agent_finish(struct sim_agent *ag)
 	if (ag->done)
 		return;
 	ag->done = true;
-	free(ag->body);
-	ag->body = NULL;
+	ag->has_body = false;
+	sim_buf_fini(&ag->body);
 	(void)evtimer_del(ag->timer);
 	if (--run->active == 0)
 		event_base_loopexit(run->base, NULL);
@@ -146,8 +150,7 @@ agent_finish(struct sim_agent *ag)
 static void
 agent_drop_body(struct sim_agent *ag)
 {
-	free(ag->body);
-	ag->body = NULL;
+	ag->has_body = false;
 	ag->busy_tries = 0;
 }
 
@@ -196,11 +199,12 @@ agent_send(evutil_socket_t fd, short what, void *arg)
 		agent_finish(ag);
 		return;
 	}
-	if (ag->body == NULL) {
-		if ((r = sim_report_next(&p->report, &ag->host,
-		    p->sequence_start, &ag->number, wall_ms(), &ag->body,
-		    &ag->body_len, &ag->body_seq)) < 0)
+	if (!ag->has_body) {
+		if ((r = sim_report_next(&run->report, &ag->host,
+		    p->sequence_start, &ag->number, wall_ms(), &run->arena,
+		    &ag->body, &ag->body_seq)) < 0)
 			fatalx("cannot build a report: %s", strerror(-r));
+		ag->has_body = true;
 		/*
 		 * libevent may run a timer a little before its slot (its
 		 * clock is cached); a report sent early counts from then.
@@ -213,9 +217,9 @@ agent_send(evutil_socket_t fd, short what, void *arg)
 	ag->in_flight = true;
 	ag->sent_us = mono_us();
 	run->stats->sent++;
-	run->stats->bytes_sent += ag->body_len;
-	r = sim_client_post(ag->client, SIM_REPORT_PATH, ag->body,
-	    ag->body_len, agent_on_reply, ag);
+	run->stats->bytes_sent += ag->body.len;
+	r = sim_client_post(ag->client, SIM_REPORT_PATH, ag->body.data,
+	    ag->body.len, agent_on_reply, ag);
 	if (r < 0) {
 		ag->in_flight = false;
 		run->stats->errors++;
@@ -385,7 +389,7 @@ run_count_unsent(struct sim_run *run)
 		run->stats->unsent += (uint64_t)((now - ag->due_us) /
 		    run->period_us);
 		/* the current one, unless it was posted */
-		if (!ag->in_flight && ag->body == NULL)
+		if (!ag->in_flight && !ag->has_body)
 			run->stats->unsent++;
 	}
 }
@@ -457,9 +461,11 @@ run_fini(struct sim_run *run)
 		sim_client_free(run->agents[i].client);
 		if (run->agents[i].timer != NULL)
 			event_free(run->agents[i].timer);
-		free(run->agents[i].body);
+		sim_buf_fini(&run->agents[i].body);
 	}
 	free(run->agents);
+	free(run->peers);
+	sim_arena_fini(&run->arena);
 	if (run->tick != NULL)
 		event_free(run->tick);
 	if (run->stop_ev != NULL)
@@ -506,6 +512,27 @@ run_tokens(struct sim_run *run, bool save)
 	return r;
 }
 
+/*
+ * Reports name other agents as peers: when they are the run's agents,
+ * a copy of their hosts spares generating one per connection.
+ */
+static int
+run_setup_peers(struct sim_run *run)
+{
+	const struct sim_run_params *p = run->params;
+
+	run->report = p->report;
+	if (p->report.first_agent != p->first_agent ||
+	    p->report.n_agents != run->n_agents)
+		return 0;
+	if ((run->peers = calloc(run->n_agents, sizeof(*run->peers))) == NULL)
+		return -ENOMEM;
+	for (size_t i = 0; i < run->n_agents; i++)
+		run->peers[i] = run->agents[i].host;
+	run->report.peers = run->peers;
+	return 0;
+}
+
 static int
 run_setup_agents(struct sim_run *run)
 {
@@ -532,6 +559,8 @@ run_setup_agents(struct sim_run *run)
 		if (ag->client == NULL || ag->timer == NULL)
 			return -ENOMEM;
 	}
+	if ((r = run_setup_peers(run)) < 0)
+		return r;
 	return run_tokens(run, false);
 }
 
@@ -545,6 +574,7 @@ sim_run(const struct sim_run_params *params, struct sim_stats *ret_stats,
 	int r;
 
 	memset(&run, 0, sizeof(run));
+	sim_arena_init(&run.arena);
 	if ((stats = calloc(1, sizeof(*stats))) == NULL)
 		return -ENOMEM;
 	run.params = params;

@@ -360,39 +360,48 @@ udp_rounds(struct udp_send *s, const struct sim_run_params *p,
     struct sim_host *hosts, uint64_t *numbers, int64_t start_us)
 {
 	int64_t gap_us = p->rate > 0 ? (int64_t)(1e6 / p->rate) : 0;
+	struct sim_report_params rp = p->report;
+	struct sim_buf out = { NULL, 0, 0 };
+	struct sim_arena arena;
 	uint64_t sent = 0;
-	int r;
+	int r = 0;
 
+	/* peers looked up in the hosts generated already */
+	if (rp.first_agent == p->first_agent && rp.n_agents == p->agents)
+		rp.peers = hosts;
+	sim_arena_init(&arena);
 	for (uint64_t round = 0; !udp_stop; round++) {
 		for (uint32_t i = 0; i < p->agents && !udp_stop; i++) {
-			uint8_t *buf = NULL;
-			size_t len = 0;
 			uint64_t seq;
 
 			if ((p->reports > 0 && round >= p->reports) ||
 			    (p->duration_s > 0 && (double)(udp_mono_us() -
-			    start_us) / 1e6 >= p->duration_s))
-				return 0;
+			    start_us) / 1e6 >= p->duration_s)) {
+				r = 0;
+				goto out;
+			}
 			if (gap_us > 0)
 				udp_pace(start_us + (int64_t)sent * gap_us);
-			if ((r = sim_report_next(&p->report, &hosts[i],
+			if ((r = sim_report_next(&rp, &hosts[i],
 			    p->sequence_start, &numbers[i], udp_wall_ms(),
-			    &buf, &len, &seq)) < 0)
-				return r;
-			r = udp_send_report(s, buf, len);
-			free(buf);
-			if (r < 0) {
+			    &arena, &out, &seq)) < 0)
+				goto out;
+			if ((r = udp_send_report(s, out.data, out.len)) < 0) {
 				s->stats->errors++;
 				log_warnx("agent %u: report not sent: %s", i,
 				    strerror(-r));
 				continue;
 			}
 			s->stats->sent++;
-			s->stats->bytes_sent += len;
+			s->stats->bytes_sent += out.len;
 			sent++;
 		}
 	}
-	return 0;
+	r = 0;
+out:
+	sim_buf_fini(&out);
+	sim_arena_fini(&arena);
+	return r;
 }
 
 int
