@@ -666,6 +666,20 @@ tls_server_new(const struct tls_server_params *params,
 	if (params->verify_client &&
 	    (r = tls_server_verify_setup(tls, params)) < 0)
 		goto out;
+	/*
+	 * The chain sent after the server certificate, built once here:
+	 * left to OpenSSL, it is built from the context's store on every
+	 * handshake, verifying the certificates' signatures on the way
+	 * (issue 17). It is what that gave: our CA where the store has it
+	 * (client verification), otherwise nothing.
+	 */
+	if (SSL_CTX_build_cert_chain(tls->ctx,
+	    SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR |
+	    SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) <= 0) {
+		r = tls_error_take("certificate chain", -EINVAL);
+		goto out;
+	}
+	(void)SSL_CTX_set_mode(tls->ctx, SSL_MODE_NO_AUTO_CHAIN);
 
 	*ret_tls = tls;
 	tls = NULL;
