@@ -122,8 +122,7 @@ tls_server_of(const SSL_CTX *ctx)
 	return SSL_CTX_get_ex_data(ctx, tls_ctx_index);
 }
 
-/* Keeps "what: message" as the thread's last error. */
-static void
+void
 tls_error_set(const char *what, const char *message)
 {
 	int n;
