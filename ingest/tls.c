@@ -13,11 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -65,13 +63,15 @@
 #define TLS_SESSION_LIFETIME_S	7200	/* OpenSSL's default, 2 hours */
 /*
  * Sessions a context keeps: one per agent at the design load of 1,000
- * (each holds the one ticket of its last handshake), and room for agents
- * that went away before their ticket timed out. A session whose
- * connection is closed costs about 3 KB with its client certificate
- * (docs/performance.md); beyond the bound the oldest go first, and an
+ * (each holds the one ticket of its last handshake), and a quarter more
+ * for agents that went away before their ticket timed out. A session
+ * costs about 2 KB while its agent's connection is open (they share the
+ * client certificate) and about 12 KB once it is closed, when the session
+ * keeps the only copy of the parsed certificate: at most 15 MB
+ * (docs/performance.md). Beyond the bound the oldest go first, and an
  * agent whose session went makes a full handshake.
  */
-#define TLS_SESSIONS_MAX	2048
+#define TLS_SESSIONS_MAX	1250
 /*
  * TLS 1.3 tickets sent after a full handshake (OpenSSL's default is 2,
  * for clients that open connections in parallel; an agent reconnects one
