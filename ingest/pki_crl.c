@@ -6,7 +6,9 @@
 #include <assert.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
 
@@ -191,8 +193,13 @@ pki_crl_load(struct pki *pki, bool fresh, int64_t now_ms)
 	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
 	    X509_get_subject_name(pki->ca_cert)) != 0 ||
 	    X509_CRL_verify(crl, pki->ca_key) != 1) {
+		char message[PATH_MAX + 64];
+
 		ERR_clear_error();
 		X509_CRL_free(crl);
+		(void)snprintf(message, sizeof(message), "'%s': not signed by "
+		    "this installation's CA", pki->crl_path);
+		tls_error_set("CRL file", message);
 		return -EINVAL;
 	}
 	pki->crl = crl;

@@ -13,19 +13,18 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/core_names.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
-#include <openssl/rand.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
 #include "tls.h"
+#include "tls_sessions.h"
 
 /*
- * THREAD SAFETY NOTES: handshakes, and so the ticket keys of a struct
+ * THREAD SAFETY NOTES: handshakes, and so the session cache of a struct
  * tls_server and every struct tls_peers, belong to the loop thread; tests
  * use one thread too. The error text is kept per thread.
  */
@@ -49,43 +48,45 @@
 #define TLS_MAX_SEND_FRAGMENT	4096
 
 /*
- * Session tickets. OpenSSL 3.0 draws one random ticket key per SSL_CTX
- * and never changes it, so a context living for months would accept
- * tickets made months ago. Each context keeps its own keys instead (so a
- * ticket never crosses integration servers or a reload, and every change
- * of the CRL reloads the contexts), makes a new one every
- * TLS_TICKET_ROTATE_S and still decrypts, and renews, tickets of the one
- * before. A ticket is thus good for at most two periods, which matches
- * OpenSSL's default session lifetime of two hours.
+ * Session resumption (issue 17). OpenSSL 3.0 makes a stateless ticket by
+ * encoding the session, decoding it again and encoding the copy, and
+ * decodes it once more when a client resumes with it; with a client
+ * certificate each of these parses the certificate, its public key
+ * through the provider decoders, which made a resumed handshake cost 2.4
+ * times a plain full one. Sessions stay in memory instead, in a cache of
+ * each context (struct tls_sessions), and a TLS 1.3 ticket (or a TLS 1.2
+ * session id) only names one: nothing is encoded or parsed. A cache dies
+ * with its context, so no session crosses integration servers or a reload
+ * (every change of the CRL reloads the contexts), and each session is
+ * checked against the CRL again when it is resumed.
  */
-#define TLS_TICKET_ROTATE_S	3600
-#define TLS_TICKET_NAME_LEN	16	/* fixed by OpenSSL's callback */
-#define TLS_TICKET_AES_LEN	32	/* AES-256-CBC */
-#define TLS_TICKET_HMAC_LEN	32	/* HMAC-SHA-256 */
+#define TLS_SESSION_LIFETIME_S	7200	/* OpenSSL's default, 2 hours */
+/*
+ * Sessions a context keeps: one per agent at the design load of 1,000
+ * (each holds the one ticket of its last handshake), and a quarter more
+ * for agents that went away before their ticket timed out. A session
+ * costs about 2 KB while its agent's connection is open (they share the
+ * client certificate) and about 12 KB once it is closed, when the session
+ * keeps the only copy of the parsed certificate: at most 15 MB
+ * (docs/performance.md). Beyond the bound the oldest go first, and an
+ * agent whose session went makes a full handshake.
+ */
+#define TLS_SESSIONS_MAX	1250
 /*
  * TLS 1.3 tickets sent after a full handshake (OpenSSL's default is 2,
  * for clients that open connections in parallel; an agent reconnects one
  * connection at a time and resumes with one ticket, and every resumption
- * hands it the next). OpenSSL 3.0 makes each ticket by encoding the
- * session, decoding it again and encoding the copy, so with a client
- * certificate each ticket parses that certificate once more: one ticket
- * saves one of those passes per full handshake (issue 17).
+ * hands it the next). A TLS 1.3 ticket is used once: resuming takes its
+ * session out of the cache.
  */
 #define TLS_TICKETS_PER_HANDSHAKE	1
-
-struct tls_ticket_key {
-	unsigned char	name[TLS_TICKET_NAME_LEN];
-	unsigned char	aes[TLS_TICKET_AES_LEN];
-	unsigned char	hmac[TLS_TICKET_HMAC_LEN];
-	time_t		made;		/* 0: not set */
-};
 
 struct tls_server {
 	SSL_CTX		*ctx;
 	int64_t		server_id;	/* > 0: client certificates name it */
-	X509_CRL	*crl;		/* as in the store, or NULL */
+	X509_CRL	*crl;		/* verified at load, or NULL */
 	struct tls_peers *peers;	/* borrowed, or NULL */
-	struct tls_ticket_key keys[2];	/* current, previous */
+	struct tls_sessions *sessions;	/* resumable sessions */
 };
 
 /* One open connection in a struct tls_peers, owned by its SSL. */
@@ -108,14 +109,20 @@ static int tls_peer_index = -1;	/* SSL ex_data of the struct tls_peer */
 /*
  * SSL_CTX ex_data of its struct tls_server, which the SSL_CTX owns: a
  * context replaced by a reload lives on while a connection made from it
- * does, and its callbacks keep finding their server id, CRL and keys.
+ * does, and its callbacks keep finding their server id, CRL and sessions.
  */
 static int tls_ctx_index = -1;
 
 static _Thread_local char tls_error_text[TLS_ERROR_TEXT_LEN];
 
-/* Keeps "what: message" as the thread's last error. */
-static void
+/* The struct tls_server of CTX, or NULL once it is being freed. */
+static struct tls_server *
+tls_server_of(const SSL_CTX *ctx)
+{
+	return SSL_CTX_get_ex_data(ctx, tls_ctx_index);
+}
+
+void
 tls_error_set(const char *what, const char *message)
 {
 	int n;
@@ -187,6 +194,122 @@ tls_file_check(const char *what, const char *path)
 }
 
 /*
+ * Whether the CA certificate in CA_FILE whose subject issued CRL signed
+ * it: -EINVAL, with an error naming both files, when none did.
+ */
+static int
+tls_crl_signed(X509_CRL *crl, const char *crl_file, const char *ca_file)
+{
+	char message[TLS_ERROR_TEXT_LEN];
+	const char *why = "its issuer is not the CA";
+	BIO *bio = NULL;
+	X509 *ca = NULL;
+	int r = -EINVAL;
+
+	if ((bio = BIO_new_file(ca_file, "r")) == NULL)
+		return tls_error_take("CA file", -EIO);
+	while (r < 0 && (ca = PEM_read_bio_X509(bio, NULL, NULL,
+	    NULL)) != NULL) {
+		if (X509_NAME_cmp(X509_get_subject_name(ca),
+		    X509_CRL_get_issuer(crl)) == 0) {
+			why = "its signature does not verify with the CA's key";
+			if (X509_CRL_verify(crl, X509_get0_pubkey(ca)) == 1)
+				r = 0;
+			else if ((X509_get_extension_flags(ca) &
+			    EXFLAG_KUSAGE) != 0 &&
+			    (X509_get_key_usage(ca) & KU_CRL_SIGN) == 0)
+				why = "the CA may not sign CRLs";
+		}
+		X509_free(ca);
+	}
+	ERR_clear_error();
+	BIO_free(bio);
+	if (r < 0) {
+		if (snprintf(message, sizeof(message), "'%s': %s in '%s'",
+		    crl_file, why, ca_file) < 0)
+			message[0] = '\0';
+		tls_error_set("CRL file", message);
+	}
+	return r;
+}
+
+/*
+ * Reads the CRL of CRL_FILE and verifies, once, that the CA in CA_FILE
+ * signed it and that it has no critical extension (no scope, no delta):
+ * handshakes then only look up serials in it (tls_crl_verdict()).
+ */
+static int
+tls_crl_load(const char *crl_file, const char *ca_file, X509_CRL **ret_crl)
+{
+	X509_CRL *crl = NULL;
+	BIO *bio = NULL;
+	int r;
+
+	if ((r = tls_file_check("CRL file", crl_file)) < 0)
+		return r;
+	if ((bio = BIO_new_file(crl_file, "r")) == NULL) {
+		r = tls_error_take("CRL file", -EIO);
+		goto out;
+	}
+	if ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL, NULL)) == NULL) {
+		r = tls_error_take("CRL file", -EINVAL);
+		goto out;
+	}
+	if ((r = tls_crl_signed(crl, crl_file, ca_file)) < 0)
+		goto out;
+	for (int i = 0; i < X509_CRL_get_ext_count(crl); i++) {
+		if (X509_EXTENSION_get_critical(X509_CRL_get_ext(crl, i))) {
+			char message[TLS_ERROR_TEXT_LEN];
+
+			if (snprintf(message, sizeof(message),
+			    "'%s': a critical extension", crl_file) < 0)
+				message[0] = '\0';
+			tls_error_set("CRL file", message);
+			r = -EINVAL;
+			goto out;
+		}
+	}
+	*ret_crl = crl;
+	crl = NULL;
+	r = 0;
+out:
+	X509_CRL_free(crl);
+	BIO_free(bio);
+	return r;
+}
+
+/*
+ * The CRL's verdict on client certificate X at NOW, an X509_V_ERR_* code:
+ * what OpenSSL checked under X509_V_FLAG_CRL_CHECK (the CRL of X's
+ * issuer, current, not listing X) but for the CRL's signature, verified
+ * when it was loaded instead of on every handshake. An expired CRL thus
+ * still refuses every client certificate, so that a CRL the daemon could
+ * not re-sign fails closed.
+ */
+static int
+tls_crl_verdict(X509_CRL *crl, X509 *x, time_t now)
+{
+	const ASN1_TIME *next = X509_CRL_get0_nextUpdate(crl);
+	X509_REVOKED *entry;
+	int c;
+
+	if (X509_NAME_cmp(X509_CRL_get_issuer(crl),
+	    X509_get_issuer_name(x)) != 0)
+		return X509_V_ERR_UNABLE_TO_GET_CRL;
+	if ((c = X509_cmp_time(X509_CRL_get0_lastUpdate(crl), &now)) == 0)
+		return X509_V_ERR_ERROR_IN_CRL_LAST_UPDATE_FIELD;
+	if (c > 0)
+		return X509_V_ERR_CRL_NOT_YET_VALID;
+	if (next != NULL && (c = X509_cmp_time(next, &now)) == 0)
+		return X509_V_ERR_ERROR_IN_CRL_NEXT_UPDATE_FIELD;
+	if (next != NULL && c < 0)
+		return X509_V_ERR_CRL_HAS_EXPIRED;
+	if (X509_CRL_get0_by_cert(crl, &entry, x) == 1)
+		return X509_V_ERR_CERT_REVOKED;
+	return X509_V_OK;
+}
+
+/*
  * Trusts only the CA in CA_FILE for client certificates, asks clients for
  * a certificate from it, and rejects those revoked by CRL_FILE (kept in
  * TLS for tickets and open connections) or naming another server.
@@ -197,9 +320,6 @@ tls_server_verify_setup(struct tls_server *tls,
 {
 	SSL_CTX *ctx = tls->ctx;
 	STACK_OF(X509_NAME) *names = NULL;
-	X509_CRL *crl = NULL;
-	X509_STORE *store;
-	BIO *bio = NULL;
 	int r;
 
 	if (params->ca_file == NULL) {
@@ -219,35 +339,16 @@ tls_server_verify_setup(struct tls_server *tls,
 	SSL_CTX_set_client_CA_list(ctx, names);
 	names = NULL;
 
-	if (params->crl_file != NULL) {
-		if ((r = tls_file_check("CRL file", params->crl_file)) < 0)
-			goto out;
-		if ((bio = BIO_new_file(params->crl_file, "r")) == NULL) {
-			r = tls_error_take("CRL file", -EIO);
-			goto out;
-		}
-		if ((crl = PEM_read_bio_X509_CRL(bio, NULL, NULL,
-		    NULL)) == NULL) {
-			r = tls_error_take("CRL file", -EINVAL);
-			goto out;
-		}
-		store = SSL_CTX_get_cert_store(ctx);
-		if (X509_STORE_add_crl(store, crl) != 1 ||
-		    X509_STORE_set_flags(store, X509_V_FLAG_CRL_CHECK) != 1) {
-			r = tls_error_take("CRL", -EINVAL);
-			goto out;
-		}
-		tls->crl = crl;
-		crl = NULL;
-	}
+	if (params->crl_file != NULL &&
+	    (r = tls_crl_load(params->crl_file, params->ca_file,
+	    &tls->crl)) < 0)
+		goto out;
 	SSL_CTX_set_verify(ctx,
 	    SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, tls_verify_cb);
 	SSL_CTX_set_verify_depth(ctx, TLS_VERIFY_DEPTH);
 	r = 0;
 out:
 	sk_X509_NAME_pop_free(names, X509_NAME_free);
-	X509_CRL_free(crl);
-	BIO_free(bio);
 	return r;
 }
 
@@ -353,170 +454,115 @@ tls_client_allowed(const struct tls_server *tls, X509 *x)
 
 /*
  * Verification of each certificate of a client's chain: OpenSSL's verdict
- * (CA, CRL, dates), then for the client's own certificate the server it
- * names, so that a package of another integration server fails the
- * handshake.
+ * (CA, dates), then for the client's own certificate the CRL and the
+ * server it names, so that a revoked certificate, or a package of another
+ * integration server, fails the handshake.
  */
 static int
 tls_verify_cb(int ok, X509_STORE_CTX *xs)
 {
 	const struct tls_server *tls;
+	X509 *x;
 	SSL *ssl;
 	int64_t id;
+	int err;
 
 	if (ok != 1 || X509_STORE_CTX_get_error_depth(xs) != 0)
 		return ok;
 	ssl = X509_STORE_CTX_get_ex_data(xs,
 	    SSL_get_ex_data_X509_STORE_CTX_idx());
-	tls = ssl != NULL ? SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
-	    tls_ctx_index) : NULL;
-	if (tls == NULL) {
-		X509_STORE_CTX_set_error(xs,
-		    X509_V_ERR_APPLICATION_VERIFICATION);
-		return 0;
-	}
-	if (tls->server_id <= 0)
-		return ok;
-	if (tls_cert_server_id(X509_STORE_CTX_get_current_cert(xs), &id) < 0 ||
-	    id != tls->server_id) {
-		X509_STORE_CTX_set_error(xs,
-		    X509_V_ERR_APPLICATION_VERIFICATION);
+	tls = ssl != NULL ? tls_server_of(SSL_get_SSL_CTX(ssl)) : NULL;
+	x = X509_STORE_CTX_get_current_cert(xs);
+	if (tls == NULL || x == NULL)
+		err = X509_V_ERR_APPLICATION_VERIFICATION;
+	else if (tls->crl != NULL)
+		err = tls_crl_verdict(tls->crl, x, time(NULL));
+	else
+		err = X509_V_OK;
+	if (err == X509_V_OK && tls->server_id > 0 &&
+	    (tls_cert_server_id(x, &id) < 0 || id != tls->server_id))
+		err = X509_V_ERR_APPLICATION_VERIFICATION;
+	if (err != X509_V_OK) {
+		X509_STORE_CTX_set_error(xs, err);
 		return 0;
 	}
 	return 1;
 }
 
-/* Makes KEY a new random ticket key made at NOW. */
-static int
-tls_ticket_key_make(struct tls_ticket_key *key, time_t now)
+/*
+ * Keeps a copy of SESSION in the cache of TLS. A copy, because OpenSSL
+ * marks a connection's own session unresumable when the connection is
+ * freed without a close_notify (evhttp sends none) or after a fatal alert:
+ * the stateless tickets used before stayed valid in both cases, as TLS 1.3
+ * allows, and what ends a session early here is the CRL, checked when it
+ * is resumed. The copy shares the client certificate; nothing is parsed.
+ */
+static void
+tls_session_keep(struct tls_server *tls, const SSL_SESSION *session,
+    time_t now)
 {
-	if (RAND_bytes(key->name, sizeof(key->name)) != 1 ||
-	    RAND_bytes(key->aes, sizeof(key->aes)) != 1 ||
-	    RAND_bytes(key->hmac, sizeof(key->hmac)) != 1) {
-		OPENSSL_cleanse(key, sizeof(*key));
-		return -EIO;
-	}
-	key->made = now;
-	return 0;
-}
+	SSL_SESSION *copy;
 
-/* The current key, first made anew when its period is over. */
-static const struct tls_ticket_key *
-tls_ticket_key_current(struct tls_server *tls, time_t now)
-{
-	struct tls_ticket_key fresh;
-
-	if (tls->keys[0].made == 0 ||
-	    now - tls->keys[0].made >= TLS_TICKET_ROTATE_S ||
-	    now < tls->keys[0].made) {
-		/* on failure the old key serves another while */
-		if (tls_ticket_key_make(&fresh, now) == 0) {
-			tls->keys[1] = tls->keys[0];
-			tls->keys[0] = fresh;
-			OPENSSL_cleanse(&fresh, sizeof(fresh));
-		}
-	}
-	return tls->keys[0].made != 0 ? &tls->keys[0] : NULL;
+	/* on failure the session is dropped: a full handshake next time */
+	if ((copy = SSL_SESSION_dup(session)) != NULL)
+		(void)tls_sessions_put(tls->sessions, copy, now);
 }
 
 /*
- * OpenSSL's ticket key callback: ENC set, encrypts a new ticket with the
- * current key; otherwise finds the key NAME was made with among the
- * current and the previous one, as long as it is younger than two
- * periods. Returns 1 (2: decrypted with the previous key, issue a new
- * ticket), 0 for an unknown key (full handshake), -1 on error.
+ * OpenSSL's new-session callback: a full TLS 1.2 handshake, or a TLS 1.3
+ * ticket, made SESSION resumable.
  */
 static int
-tls_ticket_cb(SSL *ssl, unsigned char *name, unsigned char *iv,
-    EVP_CIPHER_CTX *cctx, EVP_MAC_CTX *hctx, int enc)
+tls_session_new_cb(SSL *ssl, SSL_SESSION *session)
 {
-	struct tls_server *tls = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl),
-	    tls_ctx_index);
-	const struct tls_ticket_key *key = NULL;
-	OSSL_PARAM params[3];
+	struct tls_server *tls = tls_server_of(SSL_get_SSL_CTX(ssl));
+
+	if (tls != NULL && tls->sessions != NULL)
+		tls_session_keep(tls, session, time(NULL));
+	return 0;	/* OpenSSL drops the reference it gave */
+}
+
+/*
+ * OpenSSL's session lookup, for a client that resumes with session id or
+ * TLS 1.3 ticket ID (LEN bytes): the session, unless its client
+ * certificate was revoked since or names another server (then a full
+ * handshake checks the certificate). A TLS 1.3 session is taken out of the
+ * cache (its ticket is used once, and the resumption hands the client the
+ * next); a TLS 1.2 one stays, as OpenSSL makes no new one when it resumes.
+ */
+static SSL_SESSION *
+tls_session_get_cb(SSL *ssl, const unsigned char *id, int len, int *copy)
+{
+	struct tls_server *tls = tls_server_of(SSL_get_SSL_CTX(ssl));
+	SSL_SESSION *session;
 	time_t now = time(NULL);
-	int r = 1;
-
-	if (tls == NULL)
-		return -1;
-	if (enc) {
-		if ((key = tls_ticket_key_current(tls, now)) == NULL ||
-		    RAND_bytes(iv, EVP_CIPHER_get_iv_length(
-		    EVP_aes_256_cbc())) != 1)
-			return -1;
-		memcpy(name, key->name, TLS_TICKET_NAME_LEN);
-		if (EVP_EncryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, key->aes,
-		    iv) != 1)
-			return -1;
-	} else {
-		for (size_t i = 0; i < 2 && key == NULL; i++) {
-			const struct tls_ticket_key *k = &tls->keys[i];
-
-			if (k->made != 0 && now >= k->made &&
-			    now - k->made < 2 * TLS_TICKET_ROTATE_S &&
-			    memcmp(name, k->name, TLS_TICKET_NAME_LEN) == 0) {
-				key = k;
-				r = i == 0 ? 1 : 2;
-			}
-		}
-		if (key == NULL)
-			return 0;
-		if (EVP_DecryptInit_ex(cctx, EVP_aes_256_cbc(), NULL, key->aes,
-		    iv) != 1)
-			return -1;
-	}
-	params[0] = OSSL_PARAM_construct_octet_string(OSSL_MAC_PARAM_KEY,
-	    (void *)key->hmac, sizeof(key->hmac));
-	params[1] = OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST,
-	    (char *)"SHA256", 0);
-	params[2] = OSSL_PARAM_construct_end();
-	if (EVP_MAC_CTX_set_params(hctx, params) != 1)
-		return -1;
-	return r;
-}
-
-/*
- * Called with every ticket OpenSSL decrypted: resumption skips the
- * certificate checks, so a session whose client certificate was revoked
- * since, or that names another server, gets a full handshake instead.
- */
-static SSL_TICKET_RETURN
-tls_ticket_decrypted_cb(SSL *ssl, SSL_SESSION *session,
-    const unsigned char *name, size_t name_len, SSL_TICKET_STATUS status,
-    void *arg)
-{
-	const struct tls_server *tls;
 	X509 *peer;
 
-	tls = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), tls_ctx_index);
-	(void)arg;
-	(void)name;
-	(void)name_len;
-	switch (status) {
-	case SSL_TICKET_SUCCESS:
-	case SSL_TICKET_SUCCESS_RENEW:
-		peer = SSL_SESSION_get0_peer(session);
-		if (tls == NULL ||
-		    (peer != NULL && !tls_client_allowed(tls, peer)))
-			return SSL_TICKET_RETURN_IGNORE_RENEW;
-		return status == SSL_TICKET_SUCCESS ? SSL_TICKET_RETURN_USE :
-		    SSL_TICKET_RETURN_USE_RENEW;
-	case SSL_TICKET_FATAL_ERR_MALLOC:
-	case SSL_TICKET_FATAL_ERR_OTHER:
-		return SSL_TICKET_RETURN_ABORT;
-	default:	/* none, empty or not ours: a full handshake */
-		return SSL_TICKET_RETURN_IGNORE_RENEW;
+	*copy = 0;	/* the reference returned is OpenSSL's */
+	if (tls == NULL || tls->sessions == NULL || len <= 0 ||
+	    (session = tls_sessions_take(tls->sessions, id, (size_t)len,
+	    now)) == NULL)
+		return NULL;
+	peer = SSL_SESSION_get0_peer(session);
+	if (peer != NULL && !tls_client_allowed(tls, peer)) {
+		SSL_SESSION_free(session);
+		return NULL;
 	}
+	if (SSL_SESSION_get_protocol_version(session) != TLS1_3_VERSION)
+		tls_session_keep(tls, session, now);
+	return session;
 }
 
 /*
- * Session resumption: tickets with our own keys, checked when decrypted,
- * and no server-side session cache, whose sessions would be resumed
- * without that check. The session id context names the server, so that
- * no session of one integration server is resumed at another.
+ * Session resumption from the context's own cache, never from stateless
+ * tickets: SSL_OP_NO_TICKET makes TLS 1.3 tickets names of cached
+ * sessions, and TLS 1.2 resume by session id. The session id context
+ * names the server, so that no session of one integration server is
+ * resumed at another even if a cache were shared. OpenSSL's remove
+ * callback is not used (see tls_session_keep()).
  */
 static int
-tls_server_tickets_setup(struct tls_server *tls)
+tls_server_sessions_setup(struct tls_server *tls)
 {
 	char sid[TLS_SID_CTX_LEN + 1];
 	int n;
@@ -527,15 +573,20 @@ tls_server_tickets_setup(struct tls_server *tls)
 		tls_error_set("TLS parameters", "server id too long");
 		return -EINVAL;
 	}
+	if ((tls->sessions = tls_sessions_new(TLS_SESSIONS_MAX)) == NULL) {
+		tls_error_set("session cache", strerror(ENOMEM));
+		return -ENOMEM;
+	}
 	if (SSL_CTX_set_session_id_context(tls->ctx, (unsigned char *)sid,
 	    (unsigned int)n) != 1 ||
-	    SSL_CTX_set_tlsext_ticket_key_evp_cb(tls->ctx,
-	    tls_ticket_cb) != 1 ||
-	    SSL_CTX_set_session_ticket_cb(tls->ctx, NULL,
-	    tls_ticket_decrypted_cb, NULL) != 1 ||
 	    SSL_CTX_set_num_tickets(tls->ctx, TLS_TICKETS_PER_HANDSHAKE) != 1)
-		return tls_error_take("session tickets", -EINVAL);
-	(void)SSL_CTX_set_session_cache_mode(tls->ctx, SSL_SESS_CACHE_OFF);
+		return tls_error_take("session cache", -EINVAL);
+	(void)SSL_CTX_set_options(tls->ctx, SSL_OP_NO_TICKET);
+	(void)SSL_CTX_set_session_cache_mode(tls->ctx, SSL_SESS_CACHE_SERVER |
+	    SSL_SESS_CACHE_NO_INTERNAL | SSL_SESS_CACHE_NO_AUTO_CLEAR);
+	(void)SSL_CTX_set_timeout(tls->ctx, TLS_SESSION_LIFETIME_S);
+	SSL_CTX_sess_set_new_cb(tls->ctx, tls_session_new_cb);
+	SSL_CTX_sess_set_get_cb(tls->ctx, tls_session_get_cb);
 	return 0;
 }
 
@@ -584,7 +635,6 @@ tls_server_new(const struct tls_server_params *params,
 	}
 	(void)SSL_CTX_set_options(tls->ctx, SSL_OP_NO_COMPRESSION |
 	    SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
-	(void)SSL_CTX_clear_options(tls->ctx, SSL_OP_NO_TICKET);
 	/*
 	 * An agent's connection sits idle between reports: give its read
 	 * and write buffers (about 33 KB) back while it does, so that 1,000
@@ -592,7 +642,7 @@ tls_server_new(const struct tls_server_params *params,
 	 */
 	(void)SSL_CTX_set_mode(tls->ctx, SSL_MODE_RELEASE_BUFFERS);
 	(void)SSL_CTX_set_max_send_fragment(tls->ctx, TLS_MAX_SEND_FRAGMENT);
-	if ((r = tls_server_tickets_setup(tls)) < 0)
+	if ((r = tls_server_sessions_setup(tls)) < 0)
 		goto out;
 
 	if ((r = tls_file_check("certificate", params->cert_file)) < 0 ||
@@ -615,6 +665,20 @@ tls_server_new(const struct tls_server_params *params,
 	if (params->verify_client &&
 	    (r = tls_server_verify_setup(tls, params)) < 0)
 		goto out;
+	/*
+	 * The chain sent after the server certificate, built once here:
+	 * left to OpenSSL, it is built from the context's store on every
+	 * handshake, verifying the certificates' signatures on the way
+	 * (issue 17). It is what that gave: our CA where the store has it
+	 * (client verification), otherwise nothing.
+	 */
+	if (SSL_CTX_build_cert_chain(tls->ctx,
+	    SSL_BUILD_CHAIN_FLAG_IGNORE_ERROR |
+	    SSL_BUILD_CHAIN_FLAG_CLEAR_ERROR) <= 0) {
+		r = tls_error_take("certificate chain", -EINVAL);
+		goto out;
+	}
+	(void)SSL_CTX_set_mode(tls->ctx, SSL_MODE_NO_AUTO_CHAIN);
 
 	*ret_tls = tls;
 	tls = NULL;
@@ -651,7 +715,7 @@ tls_server_ctx_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
 	if (tls == NULL)
 		return;
 	X509_CRL_free(tls->crl);
-	OPENSSL_cleanse(tls->keys, sizeof(tls->keys));
+	tls_sessions_free(tls->sessions);
 	free(tls);
 }
 

@@ -39,16 +39,18 @@ struct tls_server;
 
 /*
  * Builds a server context: TLS 1.2 and 1.3 only, forward-secret AEAD
- * ciphers only, session tickets on (keys of this context only, rotated
- * hourly; one TLS 1.3 ticket per full handshake), and when verify_client
- * is set a handshake completes only with a
- * client certificate issued by ca_file, not revoked in crl_file and, when
- * server_id is set, naming that server; a ticket of a session whose client
- * certificate fails these checks is not resumed. Connections made from it
- * are kept in peers (which must outlive the context). Returns 0 and a context the caller frees
- * with tls_server_free(); -ENOENT if a file is missing, -EINVAL if one is
- * not valid PEM or the key does not match, -ENOMEM. The OpenSSL error text
- * is available from tls_last_error() until the next call.
+ * ciphers only, sessions resumable from a cache of this context only
+ * (one TLS 1.3 ticket per full handshake, each good for one resumption),
+ * and when verify_client is set a handshake completes only with a client
+ * certificate issued by ca_file, not revoked in crl_file (whose signature
+ * is verified here, once) and, when server_id is set, naming that server;
+ * a session whose client certificate fails these checks is not resumed.
+ * Connections made from it are kept in peers (which must outlive the
+ * context). Returns 0 and a context the caller frees with
+ * tls_server_free(); -ENOENT if a file is missing, -EINVAL if one is not
+ * valid PEM, the key does not match or the CRL is not the CA's; -ENOMEM.
+ * The error text, naming the file, is available from tls_last_error()
+ * until the next call.
  */
 int tls_server_new(const struct tls_server_params *params,
     struct tls_server **ret_tls);
@@ -97,5 +99,8 @@ const char *tls_last_error(void);
  * allocation failure, else FALLBACK (itself a negative errno).
  */
 int tls_error_take(const char *what, int fallback);
+
+/* For the TLS and PKI files: keeps "WHAT: MESSAGE" as tls_last_error(). */
+void tls_error_set(const char *what, const char *message);
 
 #endif

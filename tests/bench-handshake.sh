@@ -5,7 +5,8 @@
 # fresh handshakes without a client certificate (an integration server
 # without verify_client_cert), the same number with the client
 # certificate of a communication data package (a server with it), and as
-# many resumed with that certificate's session. Each connection sends one
+# many resumed with that certificate's session, each connection with the
+# ticket of the one before (a TLS 1.3 ticket resumes once). Each connection sends one
 # request and reads the answer (405), so the server's handshake, tickets
 # included, is complete. Runs alternate and medians are compared; the
 # ratio of a client-certificate handshake to a plain one is printed. With
@@ -81,7 +82,8 @@ END_CONF
 cat >"$TMP/handshakes.py" <<'END_PY'
 # N handshakes to 127.0.0.1:PORT (TLS 1.3 only): each sends one request
 # and reads the answer to its end; "fresh" makes each a full handshake,
-# "resumed" offers the session of a first connection to every other.
+# "resumed" offers each connection the session (ticket) of the one before,
+# as an agent does.
 import socket, ssl, sys
 port, n, ca, cert, mode = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3],
     sys.argv[4], sys.argv[5])
@@ -105,10 +107,10 @@ for i in range(n + (1 if mode == "resumed" else 0)):
         got += d
     assert got.startswith(b"HTTP/1.1 405"), got[:80]
     if mode == "resumed":
-        if session is None:
-            session = s.session
-        else:
+        if session is not None:
             resumed += s.session_reused
+        # the ticket of this connection: each is good for one resumption
+        session = s.session
     s.close()
 if mode == "resumed" and resumed != n:
     sys.exit("only %d of %d handshakes resumed" % (resumed, n))

@@ -25,6 +25,9 @@
 
 #define HANDSHAKE_ROUNDS	1000
 
+/* connect_once() frees the server's SSL without a close_notify */
+static bool server_quiet_close;
+
 struct fixture {
 	char			*tmp;
 	struct pki		*pki;
@@ -204,7 +207,8 @@ connect_once(struct tls_server *tls, SSL_CTX *client, SSL_SESSION *resume)
 		CHECK_EQ(SSL_get_verify_result(c), X509_V_OK);
 		/* A clean close keeps the session resumable. */
 		(void)SSL_shutdown(c);
-		(void)SSL_shutdown(s);
+		if (!server_quiet_close)
+			(void)SSL_shutdown(s);
 		o.session = SSL_get1_session(c);
 	}
 	(void)rc;
@@ -744,6 +748,176 @@ test_tickets(void)
 	fixture_fini(&f);
 }
 
+/*
+ * Writes to PATH the CRL of FROM with the last byte of its signature
+ * flipped: well formed, named as the CA's, but not signed by it.
+ */
+static void
+crl_write_tampered(const char *from, const char *path)
+{
+	unsigned char *der = NULL;
+	const unsigned char *p;
+	X509_CRL *crl;
+	FILE *fp;
+	int len;
+
+	CHECK((fp = fopen(from, "r")) != NULL);
+	CHECK((crl = PEM_read_X509_CRL(fp, NULL, NULL, NULL)) != NULL);
+	(void)fclose(fp);
+	CHECK((len = i2d_X509_CRL(crl, &der)) > 0);
+	X509_CRL_free(crl);
+	der[len - 1] ^= 0x01;
+	p = der;
+	CHECK((crl = d2i_X509_CRL(NULL, &p, len)) != NULL);
+	OPENSSL_free(der);
+	CHECK((fp = fopen(path, "w")) != NULL);
+	CHECK(PEM_write_X509_CRL(fp, crl) == 1);
+	CHECK(fclose(fp) == 0);
+	X509_CRL_free(crl);
+}
+
+/*
+ * issue 17: the CRL's signature is verified once, when a context is made,
+ * and a CRL that fails is refused there with its file named.
+ */
+static void
+test_crl_checked_at_load(void)
+{
+	struct tls_server_params params;
+	struct tls_server *tls = NULL;
+	struct fixture f, other;
+	char *bad;
+
+	fixture_init(&f);
+	fixture_init(&other);
+	CHECK((bad = malloc(strlen(f.tmp) + 16)) != NULL);
+	(void)sprintf(bad, "%s/bad-crl.pem", f.tmp);
+	crl_write_tampered(pki_crl_path(f.pki), bad);
+	params = (struct tls_server_params){
+		.cert_file = f.server.cert_path,
+		.key_file = f.server.key_path,
+		.ca_file = pki_ca_cert_path(f.pki),
+		.crl_file = bad,
+		.verify_client = true,
+	};
+	CHECK_EQ(tls_server_new(&params, &tls), -EINVAL);
+	CHECK(tls == NULL);
+	CHECK(strstr(tls_last_error(), bad) != NULL);
+	CHECK(strstr(tls_last_error(), "signature") != NULL);
+
+	/* The CRL of another CA. */
+	params.crl_file = pki_crl_path(other.pki);
+	CHECK_EQ(tls_server_new(&params, &tls), -EINVAL);
+	CHECK(strstr(tls_last_error(), pki_crl_path(other.pki)) != NULL);
+	CHECK(strstr(tls_last_error(), "issuer") != NULL);
+
+	params.crl_file = pki_crl_path(f.pki);
+	CHECK_EQ(tls_server_new(&params, &tls), 0);
+	tls_server_free(tls);
+	free(bad);
+	fixture_fini(&other);
+	fixture_fini(&f);
+}
+
+/*
+ * The outcome of F's client certificate at a context loaded with F's CRL,
+ * after that CRL was re-signed as if at NOW_MS.
+ */
+static struct outcome
+connect_crl_at(struct fixture *f, int64_t now_ms)
+{
+	struct tls_server *tls;
+	struct outcome o;
+	SSL_CTX *client;
+
+	CHECK_EQ(pki_crl_refresh(f->pki, now_ms), 1);
+	tls = server_new(f, true);
+	client = client_new(pki_ca_cert_path(f->pki), &f->client,
+	    TLS1_2_VERSION, TLS1_3_VERSION, NULL);
+	o = connect_once(tls, client, NULL);
+	SSL_SESSION_free(o.session);
+	o.session = NULL;
+	SSL_CTX_free(client);
+	tls_server_free(tls);
+	return o;
+}
+
+/*
+ * A CRL past its nextUpdate (one the daemon could not re-sign), or not
+ * yet valid, is loaded but refuses every client certificate, as OpenSSL's
+ * own CRL check did: revocation fails closed.
+ */
+static void
+test_crl_dates(void)
+{
+	int64_t day = 86400000, now = testutil_now_ms();
+	struct fixture f;
+	struct outcome o;
+
+	fixture_init(&f);
+	o = connect_crl_at(&f, now - 40 * day);	/* ended 10 days ago */
+	CHECK(!o.ok);
+	CHECK_EQ(o.verify, X509_V_ERR_CRL_HAS_EXPIRED);
+	CHECK_EQ(o.server_reason, SSL_R_CERTIFICATE_VERIFY_FAILED);
+	o = connect_crl_at(&f, now + 20 * day);	/* made in 20 days */
+	CHECK(!o.ok);
+	CHECK_EQ(o.verify, X509_V_ERR_CRL_NOT_YET_VALID);
+	o = connect_crl_at(&f, now);
+	CHECK(o.ok);
+	CHECK_EQ(o.verify, X509_V_OK);
+	fixture_fini(&f);
+}
+
+/*
+ * issue 17: sessions are resumed from the context's cache, also when the
+ * server's connection ended without a close_notify (as evhttp ends them);
+ * a TLS 1.3 ticket resumes once, and the resumption hands the next; a
+ * TLS 1.2 session id resumes again.
+ */
+static void
+test_resume_from_cache(void)
+{
+	struct outcome o, again, twice, next;
+	struct tls_server *tls;
+	struct fixture f;
+	SSL_CTX *client;
+
+	fixture_init(&f);
+	tls = server_bound_new(&f, 1, NULL);
+	server_quiet_close = true;
+	client = client_new(pki_ca_cert_path(f.pki), &f.client,
+	    TLS1_3_VERSION, TLS1_3_VERSION, NULL);
+	o = connect_once(tls, client, NULL);
+	CHECK(o.ok && !o.reused && o.session != NULL);
+	again = connect_once(tls, client, o.session);
+	CHECK(again.ok && again.reused && again.session != NULL);
+	twice = connect_once(tls, client, o.session);
+	CHECK(twice.ok && !twice.reused);
+	next = connect_once(tls, client, again.session);
+	CHECK(next.ok && next.reused);
+	SSL_SESSION_free(next.session);
+	SSL_SESSION_free(twice.session);
+	SSL_SESSION_free(again.session);
+	SSL_SESSION_free(o.session);
+	SSL_CTX_free(client);
+
+	client = client_new(pki_ca_cert_path(f.pki), &f.client,
+	    TLS1_2_VERSION, TLS1_2_VERSION, NULL);
+	o = connect_once(tls, client, NULL);
+	CHECK(o.ok && !o.reused && o.session != NULL);
+	again = connect_once(tls, client, o.session);
+	CHECK(again.ok && again.reused);
+	twice = connect_once(tls, client, o.session);
+	CHECK(twice.ok && twice.reused);
+	SSL_SESSION_free(twice.session);
+	SSL_SESSION_free(again.session);
+	SSL_SESSION_free(o.session);
+	SSL_CTX_free(client);
+	server_quiet_close = false;
+	tls_server_free(tls);
+	fixture_fini(&f);
+}
+
 /* issue 11: open connections of a revoked certificate are shut down. */
 static void
 test_peers_close_revoked(void)
@@ -833,5 +1007,8 @@ main(void)
 	RUN(test_tickets);
 	RUN(test_one_ticket);
 	RUN(test_peers_close_revoked);
+	RUN(test_crl_checked_at_load);
+	RUN(test_crl_dates);
+	RUN(test_resume_from_cache);
 	return 0;
 }
