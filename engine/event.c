@@ -216,8 +216,9 @@ event_apply_one(struct report_ctx *c, const Kics__Epp__V1__EppEvent *ev,
 
 	/* the agent's own title is kept and searchable with the text */
 	if (!empty(ev->title) && !empty(ev->description)) {
-		(void)strbuf_printf(desc, "%s: %s", ev->title, ev->description);
-		if ((r = desc->error) < 0)
+		(void)strbuf_append(desc, ev->title);
+		(void)strbuf_append(desc, ": ");
+		if ((r = strbuf_append(desc, ev->description)) < 0)
 			return r;
 		se.description = strbuf_str(desc);
 	} else

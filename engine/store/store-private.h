@@ -93,14 +93,6 @@ enum store_stmt {
 	STMT_MAX
 };
 
-#define STORE_FTS_COLUMNS 6	/* title … hostname of events_fts */
-
-/* One full-text row waiting for the end of the transaction. */
-struct store_fts_row {
-	int64_t		rowid;
-	char		*text[STORE_FTS_COLUMNS];	/* NULL = empty */
-};
-
 /*
  * The peer cache (store_peer_cache.c, issue 17): address → holder, at
  * most PEER_CACHE_SLOTS entries of 88 bytes (2.75 MiB, plus 256 KiB of
@@ -141,24 +133,26 @@ struct store {
 	struct peer_cache *peer_cache;	/* NULL until first used */
 	char		errmsg[STORE_ERRMSG_LEN];
 	/*
-	 * Full-text rows of this transaction, written just before COMMIT.
-	 * FTS5 flushes its in-memory terms into a new segment whenever a
-	 * statement opens a statement journal (any write with foreign keys
-	 * does), so interleaving them with the other writes of a report made
-	 * one segment per event; queued, they make one per transaction.
+	 * The first event rowid of this transaction (0: none yet): the
+	 * full-text rows of the events from there on are written just before
+	 * COMMIT, by one statement. FTS5 flushes its in-memory terms into a
+	 * new segment whenever a statement opens a statement journal (any
+	 * write with foreign keys does), so interleaving them with the other
+	 * writes of a report made one segment per event; at the end they make
+	 * one per transaction.
 	 */
-	struct store_fts_row *fts;
-	size_t		n_fts;
-	size_t		cap_fts;
-	size_t		fts_savepoint;	/* n_fts at SAVEPOINT */
+	int64_t		fts_first;
 	struct store_wal_stats wal;	/* store_wal.c */
 	bool		wal_handed_off;	/* a checkpointer does the work */
 };
 
-/* Writes the queued full-text rows; 0 or a negative errno. */
+/*
+ * Writes the full-text rows of the events this transaction inserted and
+ * forgets them; 0 or a negative errno.
+ */
 int store_fts_flush(struct store *s);
-/* Drops queued full-text rows from index keep on. */
-void store_fts_truncate(struct store *s, size_t keep);
+/* Forgets the transaction's events (after a rollback). */
+void store_fts_forget(struct store *s);
 
 /*
  * Returns the cached statement for slot, preparing sql on first use, reset

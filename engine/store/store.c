@@ -334,8 +334,6 @@ store_free(struct store *s)
 {
 	if (s == NULL)
 		return;
-	store_fts_truncate(s, 0);
-	free(s->fts);
 	peer_cache_free(s->peer_cache);
 	for (int i = 0; i < STMT_MAX; i++)
 		(void)sqlite3_finalize(s->stmt[i]);
@@ -389,7 +387,7 @@ store_commit(struct store *s)
 int
 store_rollback(struct store *s)
 {
-	store_fts_truncate(s, 0);
+	store_fts_forget(s);
 	/* also when SQLite rolled back by itself after an error */
 	peer_cache_clear(s->peer_cache);
 	if (sqlite3_get_autocommit(s->db))
@@ -415,7 +413,6 @@ store_end(struct store *s, int r)
 int
 store_savepoint(struct store *s)
 {
-	s->fts_savepoint = s->n_fts;
 	return store_simple(s, STMT_SAVEPOINT, "SAVEPOINT report");
 }
 
@@ -430,7 +427,7 @@ store_savepoint_rollback(struct store *s)
 {
 	int r;
 
-	store_fts_truncate(s, s->fts_savepoint);
+	/* the events rolled back leave the transaction's range by themselves */
 	peer_cache_clear(s->peer_cache);
 	if ((r = store_simple(s, STMT_ROLLBACK_TO, "ROLLBACK TO report")) < 0)
 		return r;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the SQL of events: the row, its full-text entry
- * (queued until the end of the transaction, see store-private.h), and
+ * (written at the end of the transaction, see store-private.h), and
  * trimming the oldest rows with their entries.
  */
 #include <errno.h>
@@ -10,86 +10,50 @@
 
 #include "store-private.h"
 
-static char *
-dup_or_null(const char *v, bool *ret_failed)
+/*
+ * Notes that event rowid was inserted in this transaction. SQLite gives a
+ * new row the largest rowid plus one, so every row this transaction
+ * inserts has a rowid at or above its first one, and every older row one
+ * below: the transaction's rows are the range from the first on, and
+ * rows a savepoint rolled back are simply gone from it.
+ */
+static void
+store_fts_note(struct store *s, int64_t rowid)
 {
-	char *p;
-
-	if (v == NULL || *v == '\0')
-		return NULL;
-	if ((p = strdup(v)) == NULL)
-		*ret_failed = true;
-	return p;
-}
-
-/* Queues the full-text row of event rowid for store_fts_flush(). */
-static int
-store_fts_queue(struct store *s, int64_t rowid, const struct store_event *ev)
-{
-	const char *cols[STORE_FTS_COLUMNS] = {
-		ev->title, ev->description, ev->object_path, ev->threat_name,
-		ev->user_name, ev->hostname,
-	};
-	struct store_fts_row *row;
-	bool failed = false;
-
-	if (s->n_fts == s->cap_fts) {
-		size_t cap = s->cap_fts ? s->cap_fts * 2 : 256;
-		struct store_fts_row *p = realloc(s->fts, cap * sizeof(*p));
-
-		if (p == NULL)
-			return -ENOMEM;
-		s->fts = p;
-		s->cap_fts = cap;
-	}
-	row = &s->fts[s->n_fts];
-	row->rowid = rowid;
-	for (int i = 0; i < STORE_FTS_COLUMNS; i++)
-		row->text[i] = dup_or_null(cols[i], &failed);
-	if (failed) {
-		for (int i = 0; i < STORE_FTS_COLUMNS; i++)
-			free(row->text[i]);
-		return -ENOMEM;
-	}
-	s->n_fts++;
-	return 0;
+	if (s->fts_first == 0 || rowid < s->fts_first)
+		s->fts_first = rowid;
 }
 
 void
-store_fts_truncate(struct store *s, size_t keep)
+store_fts_forget(struct store *s)
 {
-	while (s->n_fts > keep) {
-		struct store_fts_row *row = &s->fts[--s->n_fts];
-
-		for (int i = 0; i < STORE_FTS_COLUMNS; i++)
-			free(row->text[i]);
-	}
-	if (s->fts_savepoint > s->n_fts)
-		s->fts_savepoint = s->n_fts;
+	s->fts_first = 0;
 }
 
 int
 store_fts_flush(struct store *s)
 {
 	sqlite3_stmt *st;
-	int r = 0;
+	int64_t first = s->fts_first;
 
-	for (size_t i = 0; i < s->n_fts && r == 0; i++) {
-		st = store_stmt(s, STMT_EVENT_FTS,
-		    "INSERT INTO events_fts (rowid, title, description, "
-		    "object_path, threat_name, user_name, hostname) "
-		    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
-		if (st == NULL) {
-			r = -EIO;
-			break;
-		}
-		(void)sqlite3_bind_int64(st, 1, s->fts[i].rowid);
-		for (int c = 0; c < STORE_FTS_COLUMNS; c++)
-			(void)store_bind_text(st, c + 2, s->fts[i].text[c]);
-		r = store_exec_stmt(s, st);
-	}
-	store_fts_truncate(s, 0);
-	return r;
+	if (first == 0)
+		return 0;
+	s->fts_first = 0;
+	/*
+	 * One statement for the whole transaction (issue 17): the rows are
+	 * read back from the pages the transaction just wrote, with the
+	 * values stored, which are also the ones store_event_trim() gives
+	 * FTS5 when it deletes them.
+	 */
+	st = store_stmt(s, STMT_EVENT_FTS,
+	    "INSERT INTO events_fts (rowid, title, description, "
+	    "object_path, threat_name, user_name, hostname) "
+	    "SELECT id, title, description, object_path, threat_name, "
+	    "user_name, hostname FROM events WHERE id >= ?1");
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, first);
+	return store_exec_stmt(s, st);
 }
 
 int
@@ -123,7 +87,6 @@ store_event_insert(struct store *s, const struct store_event *ev)
 	    "object_path, threat_name, user_name, hostname, attributes, tags) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
 	    "?14, ?15, ?16, ?17, ?18, COALESCE(?19, '[]'))");
-	int64_t rowid;
 	int r;
 
 	if (st == NULL)
@@ -151,9 +114,7 @@ store_event_insert(struct store *s, const struct store_event *ev)
 		return r;
 	if (sqlite3_changes(s->db) == 0)
 		return 0;
-	rowid = sqlite3_last_insert_rowid(s->db);
-	if ((r = store_fts_queue(s, rowid, ev)) < 0)
-		return r;
+	store_fts_note(s, sqlite3_last_insert_rowid(s->db));
 	return 1;
 }
 
