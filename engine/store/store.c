@@ -336,6 +336,7 @@ store_free(struct store *s)
 		return;
 	store_fts_truncate(s, 0);
 	free(s->fts);
+	interaction_queue_free(s->interactions);
 	peer_cache_free(s->peer_cache);
 	for (int i = 0; i < STMT_MAX; i++)
 		(void)sqlite3_finalize(s->stmt[i]);
@@ -371,7 +372,8 @@ store_commit(struct store *s)
 	int r;
 
 	/* the full-text rows of the transaction go in together, last */
-	if ((r = store_fts_flush(s)) < 0) {
+	if ((r = store_interaction_flush(s)) < 0 ||
+	    (r = store_fts_flush(s)) < 0) {
 		peer_cache_clear(s->peer_cache);	/* may have rolled back */
 		return r;
 	}
@@ -390,6 +392,7 @@ int
 store_rollback(struct store *s)
 {
 	store_fts_truncate(s, 0);
+	interaction_queue_clear(s->interactions);
 	/* also when SQLite rolled back by itself after an error */
 	peer_cache_clear(s->peer_cache);
 	if (sqlite3_get_autocommit(s->db))
@@ -415,6 +418,11 @@ store_end(struct store *s, int r)
 int
 store_savepoint(struct store *s)
 {
+	int r;
+
+	/* queued interactions may merge across it: written before */
+	if ((r = store_interaction_flush(s)) < 0)
+		return r;
 	s->fts_savepoint = s->n_fts;
 	return store_simple(s, STMT_SAVEPOINT, "SAVEPOINT report");
 }
@@ -431,6 +439,8 @@ store_savepoint_rollback(struct store *s)
 	int r;
 
 	store_fts_truncate(s, s->fts_savepoint);
+	/* all of it was added after the savepoint (store_savepoint()) */
+	interaction_queue_clear(s->interactions);
 	peer_cache_clear(s->peer_cache);
 	if ((r = store_simple(s, STMT_ROLLBACK_TO, "ROLLBACK TO report")) < 0)
 		return r;
