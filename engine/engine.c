@@ -281,6 +281,10 @@ batch_fast(struct engine *e, struct engine_report *reports, size_t n,
 			break;
 		}
 	}
+	/* the batch's interactions, merged (issue 17): a failure to write
+	   them is a report's, found by the careful path */
+	if (r >= 0 && store_interaction_flush(e->store) < 0)
+		r = -EAGAIN;
 	if (r >= 0 &&
 	    (r = batch_touch_servers(e, reports, n, now_ms)) >= 0)
 		r = batch_note_refused(e, reports, n, now_ms);
@@ -307,6 +311,9 @@ batch_isolated(struct engine *e, struct engine_report *reports, size_t n,
 		if ((r = store_savepoint(e->store)) < 0)
 			goto out;
 		r = report_apply(e, er, now_ms);
+		/* its interactions inside its savepoint */
+		if (r >= 0 && er->status == REPORT_STATUS_COMMITTED)
+			r = store_interaction_flush(e->store);
 		if (r < 0) {
 			er->status = REPORT_STATUS_FAILED;
 			(void)snprintf(er->reason, sizeof(er->reason),

@@ -142,9 +142,22 @@ struct store {
 	 * one per transaction.
 	 */
 	int64_t		fts_first;
+	/* interactions of this transaction, merged (store_interaction.c);
+	   NULL until first used */
+	struct interaction_queue *interactions;
 	struct store_wal_stats wal;	/* store_wal.c */
 	bool		wal_handed_off;	/* a checkpointer does the work */
 };
+
+/*
+ * The queue of interactions (store_interaction.c, issue 17): at most 4,096
+ * entries of 56 bytes (224 KiB, plus 16 KiB of slots), allocated on first
+ * use. interaction_queue_clear() drops what is queued (a rollback);
+ * interaction_queue_free() accepts NULL.
+ */
+struct interaction_queue;
+void interaction_queue_clear(struct interaction_queue *q);
+void interaction_queue_free(struct interaction_queue *q);
 
 /*
  * Writes the full-text rows of the events this transaction inserted and

@@ -334,6 +334,7 @@ store_free(struct store *s)
 {
 	if (s == NULL)
 		return;
+	interaction_queue_free(s->interactions);
 	peer_cache_free(s->peer_cache);
 	for (int i = 0; i < STMT_MAX; i++)
 		(void)sqlite3_finalize(s->stmt[i]);
@@ -369,7 +370,8 @@ store_commit(struct store *s)
 	int r;
 
 	/* the full-text rows of the transaction go in together, last */
-	if ((r = store_fts_flush(s)) < 0) {
+	if ((r = store_interaction_flush(s)) < 0 ||
+	    (r = store_fts_flush(s)) < 0) {
 		peer_cache_clear(s->peer_cache);	/* may have rolled back */
 		return r;
 	}
@@ -388,6 +390,7 @@ int
 store_rollback(struct store *s)
 {
 	store_fts_forget(s);
+	interaction_queue_clear(s->interactions);
 	/* also when SQLite rolled back by itself after an error */
 	peer_cache_clear(s->peer_cache);
 	if (sqlite3_get_autocommit(s->db))
@@ -413,6 +416,11 @@ store_end(struct store *s, int r)
 int
 store_savepoint(struct store *s)
 {
+	int r;
+
+	/* queued interactions may merge across it: written before */
+	if ((r = store_interaction_flush(s)) < 0)
+		return r;
 	return store_simple(s, STMT_SAVEPOINT, "SAVEPOINT report");
 }
 
@@ -428,6 +436,8 @@ store_savepoint_rollback(struct store *s)
 	int r;
 
 	/* the events rolled back leave the transaction's range by themselves */
+	/* all of the queue was added after the savepoint (store_savepoint()) */
+	interaction_queue_clear(s->interactions);
 	peer_cache_clear(s->peer_cache);
 	if ((r = store_simple(s, STMT_ROLLBACK_TO, "ROLLBACK TO report")) < 0)
 		return r;

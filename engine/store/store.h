@@ -347,9 +347,22 @@ struct store_interaction {
 	uint64_t	packets;
 	uint64_t	bytes;
 };
-/* Adds counters to the interaction, creating it; seen times widen. */
+/*
+ * Adds counters to the interaction, creating it; seen times widen. Inside
+ * a transaction the addition is queued and merged with the others of the
+ * same interaction (issue 17) and written by store_interaction_flush(),
+ * at the latest by COMMIT; a rollback drops it with the rest. Returns 0,
+ * -ENOMEM, or the error of a write (the queue is written when full).
+ */
 int store_interaction_add(struct store *s,
     const struct store_interaction *in);
+/*
+ * Writes the queued interactions, one UPSERT each in key order, and
+ * empties the queue. Returns 0 or a negative errno; on error the queue is
+ * empty too and the transaction must be rolled back (the part written and
+ * the part dropped are the transaction's).
+ */
+int store_interaction_flush(struct store *s);
 int store_interaction_count(struct store *s, int64_t *ret_count);
 /* Deletes the n interactions first seen longest ago. */
 int store_interaction_trim(struct store *s, int64_t n);

@@ -74,6 +74,9 @@ store_archive_prune(struct store *s, int64_t n)
 	    "WHERE status = 'archived' ORDER BY last_seen_ms, id LIMIT ?1)");
 	int r;
 
+	/* queued interactions go first, so that the cascade takes them */
+	if ((r = store_interaction_flush(s)) < 0)
+		return r;
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, n);
