@@ -84,7 +84,9 @@ cat >"$TMP/handshakes.py" <<'END_PY'
 # and reads the answer to its end; "fresh" makes each a full handshake,
 # "resumed" offers each connection the session (ticket) of the one before,
 # as an agent does.
-import socket, ssl, sys
+import os, ssl, sys
+sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
+import daemon_fx
 port, n, ca, cert, mode = (int(sys.argv[1]), int(sys.argv[2]), sys.argv[3],
     sys.argv[4], sys.argv[5])
 ctx = ssl.create_default_context(cafile=ca)
@@ -95,23 +97,13 @@ if cert != "-":
 session = None
 resumed = 0
 for i in range(n + (1 if mode == "resumed" else 0)):
-    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
-        session=session)
-    s.sendall(b"GET /api/v1/report HTTP/1.1\r\nHost: bench\r\n"
-        b"Connection: close\r\n\r\n")
-    got = b""
-    while True:
-        d = s.recv(4096)
-        if not d:
-            break
-        got += d
+    got, reused, ticket = daemon_fx.tls_get(ctx, port, session)
     assert got.startswith(b"HTTP/1.1 405"), got[:80]
     if mode == "resumed":
         if session is not None:
-            resumed += s.session_reused
+            resumed += reused
         # the ticket of this connection: each is good for one resumption
-        session = s.session
-    s.close()
+        session = ticket
 if mode == "resumed" and resumed != n:
     sys.exit("only %d of %d handshakes resumed" % (resumed, n))
 END_PY

@@ -2,7 +2,8 @@
 """The fixture of the Python-driven shell tests: check() and finish() for
 all of them (test-commit-stats, test-query-live, test-kics-query,
 test-render), kq_runner() for kics-query, rows_reader() for the database,
-and for the tests against the daemon a free port on 127.0.0.1, the
+tls_get() for a request over a new TLS connection (test-tls-resume,
+bench-handshake), and for the tests against the daemon a free port on 127.0.0.1, the
 smallest configuration with one integration server, and the daemon started
 and ready; the shell side of the same is tests/lib.sh."""
 import os
@@ -98,3 +99,24 @@ def start_daemon(daemon, tmp, data, name):
             proc.wait()
         raise SystemExit(1)
     return proc, port, logpath
+
+
+def tls_get(ctx, port, session=None):
+    """Sends a GET of /api/v1/report over a new TLS connection to
+    127.0.0.1:port made by ctx (resuming session, if given) and reads the
+    answer to its end; (answer, whether the session was resumed, the
+    connection's session), the connection closed.
+    Raises ssl.SSLError or OSError when the connection fails."""
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
+        session=session)
+    s.sendall(b"GET /api/v1/report HTTP/1.1\r\nHost: t\r\n"
+        b"Connection: close\r\n\r\n")
+    got = b""
+    while True:
+        d = s.recv(4096)
+        if not d:
+            break
+        got += d
+    reused, session = s.session_reused, s.session
+    s.close()
+    return got, reused, session

@@ -42,7 +42,9 @@ package() {	# OUT-PEM
 package "$TMP/one.pem"
 
 cat >"$TMP/resume.py" <<'END_PY'
-import socket, ssl, subprocess, sys
+import os, ssl, subprocess, sys
+sys.path.insert(0, os.path.join(os.environ["KICS_SOURCE_ROOT"], "tests"))
+import daemon_fx
 port, ca, one, two, new_package = (int(sys.argv[1]), sys.argv[2],
     sys.argv[3], sys.argv[4], sys.argv[5:])
 
@@ -56,22 +58,10 @@ def context(cert):
 def attempt(ctx, session=None):
     """(answered, reused, session) of one request over a new connection"""
     try:
-        s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)),
-            session=session)
-        s.sendall(b"GET /api/v1/report HTTP/1.1\r\nHost: t\r\n"
-            b"Connection: close\r\n\r\n")
-        got = b""
-        while True:
-            d = s.recv(4096)
-            if not d:
-                break
-            got += d
+        got, reused, session = daemon_fx.tls_get(ctx, port, session)
     except (ssl.SSLError, OSError):
         return False, False, None
-    answered = got.startswith(b"HTTP/1.1 405")
-    reused, session = s.session_reused, s.session
-    s.close()
-    return answered, reused, session
+    return got.startswith(b"HTTP/1.1 405"), reused, session
 
 def expect(what, cond):
     if not cond:

@@ -577,12 +577,14 @@ old_style_cert(const struct fixture *f, int64_t id,
 	EVP_PKEY_free(ca_key);
 }
 
-/* The outcome of CERT (NULL: none) at a server bound to SERVER_ID. */
+/*
+ * The outcome of CERT (NULL: none) from a new client, TLS 1.2 or 1.3, at
+ * TLS, which it frees; the session is not kept.
+ */
 static struct outcome
-connect_bound(const struct fixture *f, int64_t server_id,
+connect_fresh(const struct fixture *f, struct tls_server *tls,
     const struct pki_client_cert *cert)
 {
-	struct tls_server *tls = server_bound_new(f, server_id, NULL);
 	SSL_CTX *client;
 	struct outcome o;
 
@@ -594,6 +596,14 @@ connect_bound(const struct fixture *f, int64_t server_id,
 	SSL_CTX_free(client);
 	tls_server_free(tls);
 	return o;
+}
+
+/* The outcome of CERT (NULL: none) at a server bound to SERVER_ID. */
+static struct outcome
+connect_bound(const struct fixture *f, int64_t server_id,
+    const struct pki_client_cert *cert)
+{
+	return connect_fresh(f, server_bound_new(f, server_id, NULL), cert);
 }
 
 /* issue 11: a client certificate works only at its own server. */
@@ -826,20 +836,8 @@ test_crl_checked_at_load(void)
 static struct outcome
 connect_crl_at(struct fixture *f, int64_t now_ms)
 {
-	struct tls_server *tls;
-	struct outcome o;
-	SSL_CTX *client;
-
 	CHECK_EQ(pki_crl_refresh(f->pki, now_ms), 1);
-	tls = server_new(f, true);
-	client = client_new(pki_ca_cert_path(f->pki), &f->client,
-	    TLS1_2_VERSION, TLS1_3_VERSION, NULL);
-	o = connect_once(tls, client, NULL);
-	SSL_SESSION_free(o.session);
-	o.session = NULL;
-	SSL_CTX_free(client);
-	tls_server_free(tls);
-	return o;
+	return connect_fresh(f, server_new(f, true), &f->client);
 }
 
 /*
