@@ -44,6 +44,23 @@ cleanup() {
 }
 trap cleanup EXIT
 
+# Users and groups of earlier runs that were killed before their EXIT trap
+# ran (sh runs a trap only once the foreground command returns, and meson
+# kills a test at its timeout): those whose run (pid) is gone are removed.
+stale_remove() {
+	for name in $(cut -d: -f1 /etc/passwd | grep '^kics-t[0-9]*-'); do
+		pid=${name#kics-t}
+		pid=${pid%%-*}
+		[ -d "/proc/$pid" ] || userdel "$name" ||
+		    echo "test-admin: cannot remove stale user $name" >&2
+	done
+	for name in $(cut -d: -f1 /etc/group | grep '^kics-t[0-9]*$'); do
+		[ -d "/proc/${name#kics-t}" ] || groupdel "$name" ||
+		    echo "test-admin: cannot remove stale group $name" >&2
+	done
+}
+stale_remove
+
 q() {
 	"$QUERY" --data-dir "$DATA" "$@"
 }
