@@ -16,15 +16,7 @@
 #include "report-build.h"
 #include "testutil.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
 #if defined(TEST_ASAN)
-#include <sanitizer/asan_interface.h>
 /* a poisoned gap after every piece: more blocks, as large again */
 #define TEST_ASAN_BLOCKS	1
 #define TEST_ASAN_FACTOR	2

@@ -16,17 +16,6 @@
 #include "testutil.h"
 #include "capture.h"
 
-#if defined(__SANITIZE_ADDRESS__)
-#define TEST_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define TEST_ASAN 1
-#endif
-#endif
-#if defined(TEST_ASAN)
-#include <sanitizer/asan_interface.h>
-#endif
-
 static const uint8_t MAC_A[6] = { 0x00, 0x1b, 0x1b, 0x5a, 0xbc, 0x01 };
 static const uint8_t MAC_B[6] = { 0x00, 0x14, 0x22, 0x00, 0x00, 0x02 };
 

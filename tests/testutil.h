@@ -49,4 +49,16 @@ long long testutil_now_ms(void);
 		test();                                                       \
 	} while (0)
 
+/* TEST_ASAN: defined when built with AddressSanitizer (gcc or clang). */
+#if defined(__SANITIZE_ADDRESS__)
+#define TEST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define TEST_ASAN 1
+#endif
+#endif
+#if defined(TEST_ASAN)
+#include <sanitizer/asan_interface.h>
+#endif
+
 #endif
