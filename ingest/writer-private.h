@@ -1,14 +1,84 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
- * The writer thread's pieces that live beside writer.c: the decoding and
- * validation of a report before its batch (writer_prepare.c).
+ * The writer thread's pieces that live beside writer.c: the writer itself
+ * (struct writer), the decoding and validation of a report before its
+ * batch (writer_prepare.c) and the gathering of a batch from the loop's
+ * turns (writer_turn.c).
  */
 #ifndef KICS_WRITER_PRIVATE_H
 #define KICS_WRITER_PRIVATE_H
 
+#include <pthread.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "ingest.h"
+
+#define WRITER_NOTICES	8	/* system events waiting for the writer */
+
+/* A system event asked for by the loop thread. */
+struct writer_notice {
+	const char	*category;	/* static EVENT_* string */
+	char		*text;		/* owned */
+};
+
+/*
+ * THREAD SAFETY NOTES: every field below the mutex line is protected by
+ * mtx. engine, types and ckpt are touched only by the writer thread once
+ * it runs (ckpt's own calls are thread-safe). done_ev belongs to the loop;
+ * the thread wakes it by writing to done_fd, an eventfd of the writer's
+ * own, and only when the loop has not been told yet (done_pending): one
+ * wakeup collects every finished job. (event_active() from this thread
+ * took libevent's base lock, which the loop holds while it runs: the two
+ * threads contended for it on every batch, issue 17.)
+ * The loop signals cond only when the writer waits on it (waiting, which
+ * the signaller clears so that one turn signals once): at the first
+ * report of a turn of the loop, so that the writer decodes and validates
+ * it while the loop reads the next ones (it looks for them without being
+ * signalled, turn_waiting), and at the end of the turn (kick_ev), which
+ * closes turn_open. The writer commits what one turn
+ * submitted as one batch, as when it started only after the turn, but
+ * its preparation no longer waits for the turn's end (issue 17: with few
+ * connections the loop and the writer took turns and each waited for the
+ * other). kick_ev and kick_pending belong to the loop.
+ */
+struct writer {
+	pthread_t	thread;
+	bool		thread_started;
+	struct engine	*engine;	/* writer thread only */
+	struct event_types *types;	/* in the engine; writer only */
+	struct event	*done_ev;	/* loop: delivers finished jobs */
+	int		done_fd;	/* eventfd: the writer wakes done_ev */
+	struct event	*kick_ev;	/* loop: wakes a waiting writer */
+	bool		kick_pending;	/* loop: kick_ev made active */
+	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
+	int64_t		start_us;	/* when the thread started */
+
+	pthread_mutex_t	mtx;
+	pthread_cond_t	cond;		/* queue, new_types, stopping */
+	struct writer_job *queue;	/* waiting, oldest first */
+	struct writer_job **queue_tail;
+	struct writer_job *done;	/* finished, oldest first */
+	struct writer_job **done_tail;
+	size_t		jobs;		/* submitted, not answered */
+	size_t		bytes;		/* their job->bytes */
+	struct event_types *new_types;	/* to swap in, owned */
+	struct rules	*rules;		/* in the engine; writer only */
+	struct rules	*new_rules;	/* to swap in, owned */
+	struct writer_notice notices[WRITER_NOTICES];	/* to register */
+	size_t		n_notices;
+	struct writer_task *tasks;	/* administration, oldest first */
+	struct writer_task **tasks_tail;
+	struct writer_task *tasks_done;	/* run, for the loop */
+	struct writer_task **tasks_done_tail;
+	bool		stopping;
+	bool		waiting;	/* the thread waits on cond */
+	bool		done_pending;	/* done_ev made active, not run */
+	bool		turn_open;	/* the loop's turn submits reports */
+	bool		turn_waiting;	/* the thread waits for the turn */
+	struct writer_stats stats;	/* the thread's figures */
+};
 
 /*
  * Decodes and validates job, once, outside any transaction. protobuf-c's
@@ -16,5 +86,40 @@
  * the report may go to the engine; otherwise job is answered as invalid.
  */
 bool writer_prepare(struct writer_job *job);
+
+/*
+ * Longest wait for the end of a turn of the loop that submitted reports
+ * before a batch is committed without the rest of that turn: a bound for
+ * safety, the end of a turn is signalled.
+ */
+#define WRITER_TURN_WAIT_MS 10
+#define WRITER_TURN_POLL_US 50	/* looks for more of the turn's reports */
+
+/*
+ * A batch's reports at most. Its pages must fit in the writer's SQLite
+ * page cache (16 MiB, about 4,000 pages; a report dirties up to about 15,
+ * fewer when a batch shares them): past it SQLite spills dirty pages into
+ * the WAL in the middle of the transaction, reads them back and writes
+ * them again at COMMIT (issue 17: batches of 1,000 reports under a
+ * closed-loop load). The rest of the queue is the next batch.
+ */
+#define WRITER_BATCH_MAX 256
+
+/*
+ * Detaches the oldest jobs of the queue, max at most, with mtx held, and
+ * returns them in order (NULL for an empty queue); adds their number to
+ * *n.
+ */
+struct writer_job *writer_take(struct writer *w, size_t max, size_t *n);
+
+/*
+ * Decodes and validates batch (n jobs), and the reports the loop submits
+ * while it does, until the turn of the loop that submitted them has ended
+ * or the batch holds WRITER_BATCH_MAX: the whole is then one batch.
+ * Returns the batch, oldest first, each job's valid set; adds the time it
+ * waited for the loop to *waited_us.
+ */
+struct writer_job *writer_gather(struct writer *w, struct writer_job *batch,
+    size_t n, int64_t *waited_us);
 
 #endif

@@ -7,24 +7,8 @@
  * loop and keeps the group-commit statistics. WAL checkpoints run on the
  * checkpointer thread (checkpointer.c), never inside the writer's COMMIT.
  *
- * THREAD SAFETY NOTES: every field below the mutex line is protected by
- * mtx. engine, types and ckpt are touched only by the writer thread once
- * it runs (ckpt's own calls are thread-safe). done_ev belongs to the loop;
- * the thread wakes it by writing to done_fd, an eventfd of the writer's
- * own, and only when the loop has not been told yet (done_pending): one
- * wakeup collects every finished job. (event_active() from this thread
- * took libevent's base lock, which the loop holds while it runs: the two
- * threads contended for it on every batch, issue 17.)
- * The loop signals cond only when the writer waits on it (waiting, which
- * the signaller clears so that one turn signals once): at the first
- * report of a turn of the loop, so that the writer decodes and validates
- * it while the loop reads the next ones (it looks for them without being
- * signalled, turn_waiting), and at the end of the turn (kick_ev), which
- * closes turn_open. The writer commits what one turn
- * submitted as one batch, as when it started only after the turn, but
- * its preparation no longer waits for the turn's end (issue 17: with few
- * connections the loop and the writer took turns and each waited for the
- * other). kick_ev and kick_pending belong to the loop.
+ * THREAD SAFETY NOTES: with struct writer, in writer-private.h. How a
+ * batch is gathered from the loop's turns is in writer_turn.c.
  */
 #include <assert.h>
 #include <errno.h>
@@ -54,16 +38,6 @@
 #define WRITER_TICK_MS	1000	/* engine_tick() period when idle */
 #define WRITER_RETICK_MS 10	/* when engine_tick() has more to do */
 
-#define WRITER_NOTICES	8	/* system events waiting for the writer */
-
-/*
- * Longest wait for the end of a turn of the loop that submitted reports
- * before a batch is committed without the rest of that turn: a bound for
- * safety, the end of a turn is signalled.
- */
-#define WRITER_TURN_WAIT_MS 10
-#define WRITER_TURN_POLL_US 50	/* looks for more of the turn's reports */
-
 /*
  * glibc's malloc, process-wide: a batch allocates and frees megabytes
  * (decoded reports, SQLite's scratch, the batch's arrays); with the
@@ -75,112 +49,6 @@
  */
 #define WRITER_MALLOC_TRIM_BYTES (8 * 1024 * 1024)
 #define WRITER_MALLOC_MMAP_BYTES (4 * 1024 * 1024)
-
-/* A system event asked for by the loop thread. */
-struct writer_notice {
-	const char	*category;	/* static EVENT_* string */
-	char		*text;		/* owned */
-};
-
-struct writer {
-	pthread_t	thread;
-	bool		thread_started;
-	struct engine	*engine;	/* writer thread only */
-	struct event_types *types;	/* in the engine; writer only */
-	struct event	*done_ev;	/* loop: delivers finished jobs */
-	int		done_fd;	/* eventfd: the writer wakes done_ev */
-	struct event	*kick_ev;	/* loop: wakes a waiting writer */
-	bool		kick_pending;	/* loop: kick_ev made active */
-	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
-	int64_t		start_us;	/* when the thread started */
-
-	pthread_mutex_t	mtx;
-	pthread_cond_t	cond;		/* queue, new_types, stopping */
-	struct writer_job *queue;	/* waiting, oldest first */
-	struct writer_job **queue_tail;
-	struct writer_job *done;	/* finished, oldest first */
-	struct writer_job **done_tail;
-	size_t		jobs;		/* submitted, not answered */
-	size_t		bytes;		/* their job->bytes */
-	struct event_types *new_types;	/* to swap in, owned */
-	struct rules	*rules;		/* in the engine; writer only */
-	struct rules	*new_rules;	/* to swap in, owned */
-	struct writer_notice notices[WRITER_NOTICES];	/* to register */
-	size_t		n_notices;
-	struct writer_task *tasks;	/* administration, oldest first */
-	struct writer_task **tasks_tail;
-	struct writer_task *tasks_done;	/* run, for the loop */
-	struct writer_task **tasks_done_tail;
-	bool		stopping;
-	bool		waiting;	/* the thread waits on cond */
-	bool		done_pending;	/* done_ev made active, not run */
-	bool		turn_open;	/* the loop's turn submits reports */
-	bool		turn_waiting;	/* the thread waits for the turn */
-	struct writer_stats stats;	/* the thread's figures */
-};
-
-/*
- * Waits, with mtx held, until the loop submits more reports or ends the
- * turn that submitted these (or the bound passes, or the writer stops).
- * The end of the turn is signalled; more reports are looked for after
- * WRITER_TURN_POLL_US, then twice as long each time, instead, so that the
- * loop does not pay a wakeup of the writer for each report of a turn.
- * Returns the microseconds waited.
- */
-static int64_t
-writer_wait_turn(struct writer *w)
-{
-	int64_t start = clock_mono_us();
-	int64_t bound = start + WRITER_TURN_WAIT_MS * 1000;
-	long interval_us = WRITER_TURN_POLL_US;
-	struct timespec poll;
-
-	w->turn_waiting = true;
-	while (w->queue == NULL && w->turn_open && !w->stopping &&
-	    clock_mono_us() < bound) {
-		(void)clock_gettime(CLOCK_MONOTONIC, &poll);
-		poll.tv_nsec += interval_us * 1000L;
-		while (poll.tv_nsec >= 1000000000) {
-			poll.tv_sec++;
-			poll.tv_nsec -= 1000000000;
-		}
-		(void)pthread_cond_timedwait(&w->cond, &w->mtx, &poll);
-		/* a turn that submits nothing more (handshakes, say) is not
-		   polled every 50 us for the rest of it */
-		interval_us *= 2;
-	}
-	w->turn_waiting = false;
-	return clock_mono_us() - start;
-}
-
-/*
- * Decodes and validates batch, and the reports the loop submits while it
- * does, until the turn of the loop that submitted them has ended: the
- * whole turn then goes to the engine as one batch. Returns the batch,
- * oldest first, each job's valid set; adds the time it waited for the
- * loop to *waited_us (not decoding: kept out of prepare_us_total).
- */
-static struct writer_job *
-writer_gather(struct writer *w, struct writer_job *batch, int64_t *waited_us)
-{
-	struct writer_job *head = batch, *job = batch, *last = NULL;
-
-	for (;;) {
-		for (; job != NULL; job = job->next) {
-			job->valid = writer_prepare(job);
-			last = job;
-		}
-		(void)pthread_mutex_lock(&w->mtx);
-		*waited_us += writer_wait_turn(w);
-		job = w->queue;
-		w->queue = NULL;
-		w->queue_tail = &w->queue;
-		(void)pthread_mutex_unlock(&w->mtx);
-		if (job == NULL)
-			return head;
-		last->next = job;
-	}
-}
 
 /* CPU time of the calling thread, in microseconds. */
 static int64_t
@@ -291,7 +159,7 @@ writer_hand_back(struct writer *w, struct writer_job *batch)
  * the loop.
  */
 static void
-writer_apply(struct writer *w, struct writer_job *batch)
+writer_apply(struct writer *w, struct writer_job *batch, size_t taken)
 {
 	struct engine_report *reports;
 	struct writer_job *job, **jobs;
@@ -300,7 +168,7 @@ writer_apply(struct writer *w, struct writer_job *batch)
 	int64_t t[6] = { clock_mono_us(), 0, 0, thread_cpu_us(), 0, 0 };
 	int r = 0;
 
-	batch = writer_gather(w, batch, &t[0]);
+	batch = writer_gather(w, batch, taken, &t[0]);
 	for (job = batch; job != NULL; job = job->next)
 		n++;
 	reports = xcalloc(n, sizeof(*reports));
@@ -417,7 +285,7 @@ writer_main(void *arg)
 	struct writer_task *tasks;
 	struct event_types *types;
 	struct rules *rules;
-	size_t n_notices;
+	size_t n_notices, taken;
 	int64_t next_tick = clock_mono_ms() + WRITER_TICK_MS;
 	bool stop;
 
@@ -429,9 +297,8 @@ writer_main(void *arg)
 		    w->new_rules == NULL && w->n_notices == 0 &&
 		    w->tasks == NULL && !w->stopping)
 			writer_wait(w, next_tick);
-		batch = w->queue;
-		w->queue = NULL;
-		w->queue_tail = &w->queue;
+		taken = 0;
+		batch = writer_take(w, WRITER_BATCH_MAX, &taken);
 		types = w->new_types;
 		w->new_types = NULL;
 		rules = w->new_rules;
@@ -473,7 +340,7 @@ writer_main(void *arg)
 		if (tasks != NULL)
 			writer_run_tasks(w, tasks);
 		if (batch != NULL) {
-			writer_apply(w, batch);
+			writer_apply(w, batch, taken);
 			writer_checkpoint(w);
 		} else if (stop)
 			break;

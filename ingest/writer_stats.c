@@ -58,12 +58,14 @@ writer_stats_sync(struct strbuf *b, const struct writer_stats *st)
 	(void)strbuf_printf(b, "\"fsyncs\":%llu,\"fsync_ms_mean\":%.3f,"
 	    "\"fsync_ms_max\":%.3f,\"fsync_ms_total\":%.3f,"
 	    "\"checkpoint_fsyncs\":%llu,\"checkpoint_fsync_ms_max\":%.3f,"
-	    "\"checkpoint_fsync_ms_total\":%.3f,",
+	    "\"checkpoint_fsync_ms_total\":%.3f,"
+	    "\"sqlite_writes\":%llu,\"file_writes\":%llu,",
 	    (unsigned long long)y->commit_syncs,
 	    ratio(y->commit_sync_us_total, y->commit_syncs) / 1000.0,
 	    ms(y->commit_sync_us_max), ms(y->commit_sync_us_total),
 	    (unsigned long long)y->ckpt_syncs, ms(y->ckpt_sync_us_max),
-	    ms(y->ckpt_sync_us_total));
+	    ms(y->ckpt_sync_us_total), (unsigned long long)y->sqlite_writes,
+	    (unsigned long long)y->file_writes);
 }
 
 /* The WAL and its checkpoints. */

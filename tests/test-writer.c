@@ -18,6 +18,7 @@
 #include "ingest.h"
 #include "kics_limits.h"
 #include "testutil.h"
+#include "writer-private.h"
 
 #define TEST_JOBS_MAX	8
 
@@ -298,6 +299,53 @@ test_wakeups_many_reports(void)
 	fixture_fini(&f);
 }
 
+#define TEST_CAP_JOBS	(2 * WRITER_BATCH_MAX + 17)
+
+/*
+ * Issue 17: reports submitted in one turn of the loop, more than a batch
+ * holds, are committed in batches of at most WRITER_BATCH_MAX, oldest
+ * first, and every one is answered once.
+ */
+static void
+test_batch_cap(void)
+{
+	static struct writer_job jobs[TEST_CAP_JOBS];
+	static Kics__Epp__V1__AgentReport r[TEST_CAP_JOBS];
+	static char names[TEST_CAP_JOBS][16];
+	struct writer_stats st;
+	struct fixture f;
+	size_t i;
+
+	fixture_init(&f);
+	many_done = 0;
+	for (i = 0; i < TEST_CAP_JOBS; i++) {
+		kics__epp__v1__agent_report__init(&r[i]);
+		(void)snprintf(names[i], sizeof(names[i]), "cap-%zu", i);
+		r[i].agent_id = names[i];
+		r[i].sequence = 1;
+		job_init(&jobs[i], &r[i], 10);
+		jobs[i].done = many_done_cb;
+		CHECK_EQ(writer_submit(f.writer, &jobs[i]), 0);
+	}
+	for (i = 0; i < 10000 && many_done < TEST_CAP_JOBS; i++) {
+		struct timeval tv = { 0, 1000 };
+
+		(void)event_base_loopexit(f.base, &tv);
+		(void)event_base_dispatch(f.base);
+	}
+	CHECK_EQ(many_done, TEST_CAP_JOBS);
+	for (i = 0; i < TEST_CAP_JOBS; i++) {
+		CHECK_EQ(jobs[i].status, REPORT_STATUS_COMMITTED);
+		CHECK_EQ(jobs[i].acked_sequence, 1);
+	}
+	writer_stats(f.writer, &st);
+	CHECK_EQ(st.reports, TEST_CAP_JOBS);
+	CHECK(st.batch_max <= WRITER_BATCH_MAX);
+	CHECK(st.batches >= 3);
+	CHECK(writer_idle(f.writer));
+	fixture_fini(&f);
+}
+
 int
 main(void)
 {
@@ -307,5 +355,6 @@ main(void)
 	RUN(test_stop_drains);
 	RUN(test_bytes_decoded_and_freed);
 	RUN(test_wakeups_many_reports);
+	RUN(test_batch_cap);
 	return 0;
 }

@@ -189,6 +189,33 @@ enum store_sync_role {
 };
 void store_vfs_role(enum store_sync_role role);
 
+/*
+ * Write coalescing of the store's VFS (store_vfs_wbuf.c): writes that
+ * continue one another, up to WBUF_BYTES, go to the file as one write.
+ * The caller writes the buffer out (wbuf_flush) before any other use of
+ * the file; see store_vfs_wbuf.c for why that keeps SQLite's guarantees.
+ */
+#define WBUF_BYTES	(120 * 1024)	/* the unix VFS writes less than 128
+					   KiB per call (its pwrite count is
+					   masked with 0x1ffff) */
+
+struct wbuf {
+	unsigned char	*p;	/* WBUF_BYTES, allocated at the first write */
+	size_t		len;	/* bytes held */
+	sqlite3_int64	off;	/* file offset of p[0] */
+	int		err;	/* a failed write no caller was told of */
+};
+
+int wbuf_write(struct wbuf *w, sqlite3_file *real, const void *buf, int n,
+    sqlite3_int64 off);
+int wbuf_flush(struct wbuf *w, sqlite3_file *real);
+/* Flushes only if [off, off + n) overlaps what w holds. */
+int wbuf_flush_overlap(struct wbuf *w, sqlite3_file *real, sqlite3_int64 off,
+    int n);
+void wbuf_free(struct wbuf *w);
+/* Writes asked for by SQLite and writes made to files, process-wide. */
+void wbuf_counts(uint64_t *ret_requested, uint64_t *ret_made);
+
 /* Counts one COMMIT that took us microseconds (store_wal.c). */
 void store_wal_commit_timed(struct store *s, int64_t us);
 

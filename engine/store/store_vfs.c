@@ -15,6 +15,7 @@
  * daemon's main thread), before any other thread uses it.
  */
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -28,6 +29,9 @@
 struct timed_file {
 	sqlite3_file	base;		/* pMethods = our methods */
 	sqlite3_file	*real;		/* the default VFS's file */
+	struct wbuf	wbuf;		/* writes not yet made (the WAL and
+					   the database file only) */
+	bool		coalesce;	/* writes go through wbuf */
 };
 
 struct timed_counter {
@@ -62,72 +66,117 @@ timed_count(struct timed_counter *c, int64_t us)
 		;
 }
 
+/* Makes the writes held for f; every method but xWrite starts with it. */
+static int
+flush(sqlite3_file *f)
+{
+	struct timed_file *t = (struct timed_file *)f;
+
+	return wbuf_flush(&t->wbuf, t->real);
+}
+
 static int
 timed_sync(sqlite3_file *f, int flags)
 {
 	struct timed_file *t = (struct timed_file *)f;
 	enum store_sync_role role = timed_role;
 	int64_t t0 = clock_mono_us();
-	int rc = t->real->pMethods->xSync(t->real, flags);
+	int rc = flush(f);
+
+	if (rc == SQLITE_OK)
+		rc = t->real->pMethods->xSync(t->real, flags);
 
 	if (role != STORE_SYNC_NONE)
 		timed_count(&timed_counters[role], clock_mono_us() - t0);
 	return rc;
 }
 
-/* The rest of the file methods pass through. */
+/*
+ * The rest of the file methods pass through, after the held writes
+ * (store_vfs_wbuf.c). A read needs them only where it overlaps them.
+ */
 static int
 timed_close(sqlite3_file *f)
 {
-	return real(f)->pMethods->xClose(real(f));
+	struct timed_file *t = (struct timed_file *)f;
+	int rc = flush(f);
+	int rc_close = t->real->pMethods->xClose(t->real);
+
+	wbuf_free(&t->wbuf);
+	return rc != SQLITE_OK ? rc : rc_close;
 }
 
 static int
 timed_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
 {
-	return real(f)->pMethods->xRead(real(f), buf, n, off);
+	struct timed_file *t = (struct timed_file *)f;
+	int rc = wbuf_flush_overlap(&t->wbuf, t->real, off, n);
+
+	return rc != SQLITE_OK ? rc : t->real->pMethods->xRead(t->real, buf,
+	    n, off);
 }
 
 static int
 timed_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 {
-	return real(f)->pMethods->xWrite(real(f), buf, n, off);
+	struct timed_file *t = (struct timed_file *)f;
+
+	if (!t->coalesce)
+		return t->real->pMethods->xWrite(t->real, buf, n, off);
+	return wbuf_write(&t->wbuf, t->real, buf, n, off);
 }
 
 static int
 timed_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
-	return real(f)->pMethods->xTruncate(real(f), size);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc : real(f)->pMethods->xTruncate(real(f),
+	    size);
 }
 
 static int
 timed_file_size(sqlite3_file *f, sqlite3_int64 *ret_size)
 {
-	return real(f)->pMethods->xFileSize(real(f), ret_size);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc : real(f)->pMethods->xFileSize(real(f),
+	    ret_size);
 }
 
 static int
 timed_lock(sqlite3_file *f, int lock)
 {
-	return real(f)->pMethods->xLock(real(f), lock);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc : real(f)->pMethods->xLock(real(f), lock);
 }
 
 static int
 timed_unlock(sqlite3_file *f, int lock)
 {
-	return real(f)->pMethods->xUnlock(real(f), lock);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc : real(f)->pMethods->xUnlock(real(f),
+	    lock);
 }
 
 static int
 timed_check_reserved(sqlite3_file *f, int *ret_out)
 {
-	return real(f)->pMethods->xCheckReservedLock(real(f), ret_out);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc :
+	    real(f)->pMethods->xCheckReservedLock(real(f), ret_out);
 }
 
 static int
 timed_file_control(sqlite3_file *f, int op, void *arg)
 {
-	return real(f)->pMethods->xFileControl(real(f), op, arg);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc : real(f)->pMethods->xFileControl(real(f),
+	    op, arg);
 }
 
 static int
@@ -146,31 +195,50 @@ static int
 timed_shm_map(sqlite3_file *f, int pg, int pgsz, int extend,
     void volatile **ret_p)
 {
-	return real(f)->pMethods->xShmMap(real(f), pg, pgsz, extend, ret_p);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc : real(f)->pMethods->xShmMap(real(f), pg,
+	    pgsz, extend, ret_p);
 }
 
 static int
 timed_shm_lock(sqlite3_file *f, int offset, int n, int flags)
 {
-	return real(f)->pMethods->xShmLock(real(f), offset, n, flags);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc : real(f)->pMethods->xShmLock(real(f),
+	    offset, n, flags);
 }
 
 static void
 timed_shm_barrier(sqlite3_file *f)
 {
-	real(f)->pMethods->xShmBarrier(real(f));
+	struct timed_file *t = (struct timed_file *)f;
+	int rc = flush(f);
+
+	if (rc != SQLITE_OK)	/* returned by the next method */
+		t->wbuf.err = rc;
+	t->real->pMethods->xShmBarrier(t->real);
 }
 
 static int
 timed_shm_unmap(sqlite3_file *f, int delete_flag)
 {
-	return real(f)->pMethods->xShmUnmap(real(f), delete_flag);
+	int rc = flush(f);
+
+	return rc != SQLITE_OK ? rc : real(f)->pMethods->xShmUnmap(real(f),
+	    delete_flag);
 }
 
 static int
 timed_fetch(sqlite3_file *f, sqlite3_int64 off, int n, void **ret_p)
 {
-	return real(f)->pMethods->xFetch(real(f), off, n, ret_p);
+	struct timed_file *t = (struct timed_file *)f;
+	int rc = wbuf_flush_overlap(&t->wbuf, t->real, off, n);
+
+	*ret_p = NULL;
+	return rc != SQLITE_OK ? rc : t->real->pMethods->xFetch(t->real, off,
+	    n, ret_p);
 }
 
 static int
@@ -211,6 +279,9 @@ timed_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
 
 	(void)vfs;
 	t->real = (sqlite3_file *)(t + 1);
+	t->wbuf = (struct wbuf){0};
+	/* SQLite's appends and a checkpoint's page writes */
+	t->coalesce = (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_DB)) != 0;
 	rc = real_vfs()->xOpen(real_vfs(), name, t->real, flags, ret_flags);
 	/* no methods: SQLite will not call xClose */
 	if (t->real->pMethods == NULL)
@@ -359,4 +430,5 @@ store_sync_stats(struct store_sync_stats *ret)
 	ret->ckpt_syncs = atomic_load(&k->n);
 	ret->ckpt_sync_us_total = atomic_load(&k->us_total);
 	ret->ckpt_sync_us_max = atomic_load(&k->us_max);
+	wbuf_counts(&ret->sqlite_writes, &ret->file_writes);
 }

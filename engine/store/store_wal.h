@@ -58,9 +58,13 @@ struct store_sync_stats {
 	uint64_t	ckpt_syncs;
 	uint64_t	ckpt_sync_us_total;
 	uint64_t	ckpt_sync_us_max;
+	uint64_t	sqlite_writes;	/* xWrite calls of every connection */
+	uint64_t	file_writes;	/* writes made to the files after
+					   coalescing (store_vfs_wbuf.c) */
 };
 
-/* Copies the process's sync timings into *ret (any thread). */
+/* Copies the process's sync timings and write counts into *ret (any
+ * thread). */
 void store_sync_stats(struct store_sync_stats *ret);
 
 struct store_ckpt;

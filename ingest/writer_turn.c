@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains how the writer gathers a batch: it decodes and
+ * validates the reports of a turn of the loop while the loop still reads
+ * more, and commits what one turn submitted as one batch, up to
+ * WRITER_BATCH_MAX reports (writer-private.h).
+ *
+ * THREAD SAFETY NOTES: writer thread; the queue under w->mtx.
+ */
+#include <pthread.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "clock.h"
+#include "writer-private.h"
+
+struct writer_job *
+writer_take(struct writer *w, size_t max, size_t *n)
+{
+	struct writer_job *head = w->queue, *last = head;
+	size_t k = 1;
+
+	if (head == NULL || max == 0)
+		return NULL;
+	while (k < max && last->next != NULL) {
+		last = last->next;
+		k++;
+	}
+	w->queue = last->next;
+	last->next = NULL;
+	if (w->queue == NULL)
+		w->queue_tail = &w->queue;
+	*n += k;
+	return head;
+}
+
+/*
+ * Waits, with mtx held, until the loop submits more reports or ends the
+ * turn that submitted these (or the bound passes, or the writer stops).
+ * The end of the turn is signalled; more reports are looked for after
+ * WRITER_TURN_POLL_US, then twice as long each time, instead, so that the
+ * loop does not pay a wakeup of the writer for each report of a turn.
+ * Returns the microseconds waited.
+ */
+static int64_t
+writer_wait_turn(struct writer *w)
+{
+	int64_t start = clock_mono_us();
+	int64_t bound = start + WRITER_TURN_WAIT_MS * 1000;
+	long interval_us = WRITER_TURN_POLL_US;
+	struct timespec poll;
+
+	w->turn_waiting = true;
+	while (w->queue == NULL && w->turn_open && !w->stopping &&
+	    clock_mono_us() < bound) {
+		(void)clock_gettime(CLOCK_MONOTONIC, &poll);
+		poll.tv_nsec += interval_us * 1000L;
+		while (poll.tv_nsec >= 1000000000) {
+			poll.tv_sec++;
+			poll.tv_nsec -= 1000000000;
+		}
+		(void)pthread_cond_timedwait(&w->cond, &w->mtx, &poll);
+		/* a turn that submits nothing more (handshakes, say) is not
+		   polled every 50 us for the rest of it */
+		interval_us *= 2;
+	}
+	w->turn_waiting = false;
+	return clock_mono_us() - start;
+}
+
+/*
+ * (The time waited for the loop is not decoding: it is kept out of
+ * prepare_us_total.)
+ */
+struct writer_job *
+writer_gather(struct writer *w, struct writer_job *batch, size_t n,
+    int64_t *waited_us)
+{
+	struct writer_job *head = batch, *job = batch, *last = NULL;
+
+	for (;;) {
+		for (; job != NULL; job = job->next) {
+			job->valid = writer_prepare(job);
+			last = job;
+		}
+		if (n >= WRITER_BATCH_MAX)
+			return head;
+		(void)pthread_mutex_lock(&w->mtx);
+		*waited_us += writer_wait_turn(w);
+		job = writer_take(w, WRITER_BATCH_MAX - n, &n);
+		(void)pthread_mutex_unlock(&w->mtx);
+		if (job == NULL)
+			return head;
+		last->next = job;
+	}
+}

@@ -1,0 +1,225 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * Tests of the store's VFS write coalescing (engine/store/store_vfs_wbuf.c,
+ * issue 17) on real database files: what goes through it reads back the
+ * same, from the same connection in the middle of a transaction that
+ * spills pages into the WAL and from other connections on SQLite's own
+ * VFS after a commit; a process killed in the middle of a transaction
+ * leaves every commit it made and nothing of the rest; and writes reach
+ * the files in far fewer calls than SQLite made.
+ */
+#include <signal.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "store-private.h"
+#include "store_wal.h"
+#include "testutil.h"
+
+#define ROWS		3000	/* rows of a spilling transaction */
+#define BLOB_BYTES	700	/* per row: about 5 rows a page */
+
+static char *
+db_file(const char *dir)
+{
+	char *p = malloc(4096);
+
+	CHECK(p != NULL);
+	(void)snprintf(p, 4096, "%s/vfs.db", dir);
+	return p;
+}
+
+static void
+exec(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		fprintf(stderr, "%s: %s\n", sql, err);
+		CHECK(0);
+	}
+}
+
+static int64_t
+q_int(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *st;
+	int64_t v;
+
+	CHECK_EQ(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+	CHECK_EQ(sqlite3_step(st), SQLITE_ROW);
+	v = sqlite3_column_int64(st, 0);
+	sqlite3_finalize(st);
+	return v;
+}
+
+/* A connection through the store's VFS (vfs NULL: SQLite's default). */
+static sqlite3 *
+open_db(const char *path, const char *vfs)
+{
+	sqlite3 *db;
+
+	CHECK_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
+	    SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
+	exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+	return db;
+}
+
+/*
+ * Rows id first.., of generation g, whose s must equal length(b) + g:
+ * a row read back wrong shows.
+ */
+static void
+fill(sqlite3 *db, int first, int n, int g)
+{
+	char sql[256];
+
+	(void)snprintf(sql, sizeof(sql), "INSERT OR REPLACE INTO t (id, g, b, "
+	    "s) WITH RECURSIVE c(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM "
+	    "c WHERE i < %d) SELECT i, %d, randomblob(%d), %d FROM c", first,
+	    first + n - 1, g, BLOB_BYTES, BLOB_BYTES + g);
+	exec(db, sql);
+}
+
+/* Rows whose s does not match. */
+static int64_t
+broken(sqlite3 *db)
+{
+	return q_int(db, "SELECT count(*) FROM t WHERE s IS NOT length(b) + g");
+}
+
+static int64_t
+total(sqlite3 *db)
+{
+	return q_int(db, "SELECT count(*) * 1000000 + coalesce(sum(g), 0) "
+	    "FROM t");
+}
+
+/*
+ * A transaction far larger than a tiny page cache: SQLite spills pages
+ * into the WAL before COMMIT, reads them back and may write a frame
+ * again. The connection sees its own writes throughout; after COMMIT a
+ * connection on SQLite's own VFS sees the same, and the file is sound.
+ */
+static void
+test_spill_and_read_back(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_file(dir);
+	struct store_sync_stats a, b;
+	sqlite3 *db, *other;
+	int64_t mine;
+
+	db = open_db(path, store_vfs_name());
+	exec(db, "PRAGMA cache_size = 20; CREATE TABLE t (id INTEGER PRIMARY "
+	    "KEY, g INTEGER, b BLOB, s INTEGER)");
+	exec(db, "BEGIN");
+	fill(db, 1, ROWS, 1);
+	fill(db, 1, ROWS / 2, 2);	/* rewrites spilled pages */
+	exec(db, "UPDATE t SET s = s + 1, g = g + 1 WHERE id % 7 = 0");
+	CHECK_EQ(total(db), (int64_t)ROWS * 1000000 + ROWS + ROWS / 2 +
+	    ROWS / 7);
+	CHECK_EQ(broken(db), 0);
+	exec(db, "COMMIT");
+	/*
+	 * A transaction that fits in the cache: a few hundred frames of
+	 * two writes each reach the WAL in a handful of calls.
+	 */
+	exec(db, "PRAGMA cache_size = 2000");
+	store_sync_stats(&a);
+	fill(db, ROWS + 1, 1000, 3);
+	store_sync_stats(&b);
+	CHECK(b.sqlite_writes - a.sqlite_writes > 300);
+	CHECK((b.file_writes - a.file_writes) * 20 <
+	    b.sqlite_writes - a.sqlite_writes);
+	mine = total(db);
+
+	other = open_db(path, NULL);
+	CHECK_EQ(total(other), mine);
+	CHECK_EQ(broken(other), 0);
+	CHECK_EQ(q_int(other, "SELECT count(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check != 'ok'"), 0);
+	sqlite3_close(other);
+
+	/* a checkpoint through the VFS writes the database file */
+	exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	sqlite3_close(db);
+	other = open_db(path, NULL);
+	CHECK_EQ(total(other), mine);
+	CHECK_EQ(q_int(other, "SELECT count(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check != 'ok'"), 0);
+	sqlite3_close(other);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+/*
+ * A child commits transactions through the VFS and reports each after
+ * its COMMIT, then is killed in the middle of a large transaction whose
+ * writes it holds or has made: every commit it reported is there, the
+ * unfinished transaction is not, and the database is sound.
+ */
+static void
+test_killed_mid_transaction(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_file(dir);
+	int fds[2], committed = 0, n, status;
+	sqlite3 *db;
+	pid_t pid;
+
+	db = open_db(path, store_vfs_name());
+	exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, b BLOB, "
+	    "s INTEGER)");
+	sqlite3_close(db);
+	CHECK_EQ(pipe(fds), 0);
+	CHECK((pid = fork()) >= 0);
+	if (pid == 0) {
+		(void)close(fds[0]);
+		db = open_db(path, store_vfs_name());
+		exec(db, "PRAGMA cache_size = 20");
+		for (int i = 0; i < 5; i++) {
+			fill(db, 1 + i * 100, 100, 1);
+			if (write(fds[1], &i, sizeof(i)) != sizeof(i))
+				_exit(1);
+		}
+		exec(db, "BEGIN");
+		fill(db, 10000, ROWS, 9);
+		n = -1;
+		if (write(fds[1], &n, sizeof(n)) != sizeof(n))
+			_exit(1);
+		pause();	/* killed holding the transaction */
+		_exit(1);
+	}
+	(void)close(fds[1]);
+	while (read(fds[0], &n, sizeof(n)) == sizeof(n) && n >= 0)
+		committed = n + 1;
+	CHECK_EQ(n, -1);
+	CHECK_EQ(kill(pid, SIGKILL), 0);
+	CHECK_EQ(waitpid(pid, &status, 0), pid);
+	(void)close(fds[0]);
+	CHECK_EQ(committed, 5);
+
+	db = open_db(path, NULL);
+	CHECK_EQ(q_int(db, "SELECT count(*) FROM t"), 500);
+	CHECK_EQ(q_int(db, "SELECT count(*) FROM t WHERE g = 9"), 0);
+	CHECK_EQ(broken(db), 0);
+	CHECK_EQ(q_int(db, "SELECT count(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check != 'ok'"), 0);
+	sqlite3_close(db);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+int
+main(void)
+{
+	CHECK(store_vfs_name() != NULL);
+	RUN(test_spill_and_read_back);
+	RUN(test_killed_mid_transaction);
+	return 0;
+}
