@@ -216,6 +216,33 @@ void wbuf_free(struct wbuf *w);
 /* Writes asked for by SQLite and writes made to files, process-wide. */
 void wbuf_counts(uint64_t *ret_requested, uint64_t *ret_made);
 
+/*
+ * Read-ahead of the WAL for checkpoints (store_vfs_rbuf.c): reads of a
+ * checkpoint are served from windows of RBUF_BYTES read at once. What
+ * they hold belongs to one epoch (store_vfs.c: one checkpoint).
+ */
+#define RBUF_BYTES	(64 * 1024)
+#define RBUF_WINDOWS	4	/* runs read at once: commits a checkpoint
+				   copies from */
+
+struct rbuf_window {
+	unsigned char	*p;	/* RBUF_BYTES, allocated at first use */
+	size_t		len;	/* 0: empty */
+	sqlite3_int64	off;	/* file offset of p[0] */
+	uint64_t	used;	/* rbuf.clock at its last use */
+};
+
+struct rbuf {
+	struct rbuf_window w[RBUF_WINDOWS];
+	uint64_t	clock;
+	uint64_t	epoch;
+};
+
+int rbuf_read(struct rbuf *r, sqlite3_file *real, void *buf, int n,
+    sqlite3_int64 off, uint64_t epoch);
+void rbuf_drop(struct rbuf *r);
+void rbuf_free(struct rbuf *r);
+
 /* Counts one COMMIT that took us microseconds (store_wal.c). */
 void store_wal_commit_timed(struct store *s, int64_t us);
 

@@ -32,6 +32,9 @@ struct timed_file {
 	struct wbuf	wbuf;		/* writes not yet made (the WAL and
 					   the database file only) */
 	bool		coalesce;	/* writes go through wbuf */
+	bool		wal;		/* a checkpoint's reads go through
+					   rbuf */
+	struct rbuf	rbuf;
 };
 
 struct timed_counter {
@@ -40,6 +43,7 @@ struct timed_counter {
 
 static struct timed_counter timed_counters[STORE_SYNC_ROLE_MAX];
 static _Thread_local enum store_sync_role timed_role;
+static _Thread_local uint64_t timed_epoch;	/* one per role set */
 static sqlite3_vfs timed_vfs;
 
 static sqlite3_vfs *
@@ -83,6 +87,7 @@ timed_sync(sqlite3_file *f, int flags)
 	int64_t t0 = clock_mono_us();
 	int rc = flush(f);
 
+	rbuf_drop(&t->rbuf);
 	if (rc == SQLITE_OK)
 		rc = t->real->pMethods->xSync(t->real, flags);
 
@@ -103,6 +108,7 @@ timed_close(sqlite3_file *f)
 	int rc_close = t->real->pMethods->xClose(t->real);
 
 	wbuf_free(&t->wbuf);
+	rbuf_free(&t->rbuf);
 	return rc != SQLITE_OK ? rc : rc_close;
 }
 
@@ -112,8 +118,11 @@ timed_read(sqlite3_file *f, void *buf, int n, sqlite3_int64 off)
 	struct timed_file *t = (struct timed_file *)f;
 	int rc = wbuf_flush_overlap(&t->wbuf, t->real, off, n);
 
-	return rc != SQLITE_OK ? rc : t->real->pMethods->xRead(t->real, buf,
-	    n, off);
+	if (rc != SQLITE_OK)
+		return rc;
+	if (t->wal && timed_role == STORE_SYNC_CHECKPOINT)
+		return rbuf_read(&t->rbuf, t->real, buf, n, off, timed_epoch);
+	return t->real->pMethods->xRead(t->real, buf, n, off);
 }
 
 static int
@@ -121,6 +130,7 @@ timed_write(sqlite3_file *f, const void *buf, int n, sqlite3_int64 off)
 {
 	struct timed_file *t = (struct timed_file *)f;
 
+	rbuf_drop(&t->rbuf);
 	if (!t->coalesce)
 		return t->real->pMethods->xWrite(t->real, buf, n, off);
 	return wbuf_write(&t->wbuf, t->real, buf, n, off);
@@ -131,6 +141,7 @@ timed_truncate(sqlite3_file *f, sqlite3_int64 size)
 {
 	int rc = flush(f);
 
+	rbuf_drop(&((struct timed_file *)f)->rbuf);
 	return rc != SQLITE_OK ? rc : real(f)->pMethods->xTruncate(real(f),
 	    size);
 }
@@ -280,6 +291,8 @@ timed_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
 	(void)vfs;
 	t->real = (sqlite3_file *)(t + 1);
 	t->wbuf = (struct wbuf){0};
+	t->rbuf = (struct rbuf){0};
+	t->wal = (flags & SQLITE_OPEN_WAL) != 0;
 	/* SQLite's appends and a checkpoint's page writes */
 	t->coalesce = (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_DB)) != 0;
 	rc = real_vfs()->xOpen(real_vfs(), name, t->real, flags, ret_flags);
@@ -416,6 +429,7 @@ void
 store_vfs_role(enum store_sync_role role)
 {
 	timed_role = role;
+	timed_epoch++;
 }
 
 void
