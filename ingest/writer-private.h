@@ -96,16 +96,6 @@ bool writer_prepare(struct writer_job *job);
 #define WRITER_TURN_POLL_US 50	/* looks for more of the turn's reports */
 
 /*
- * A batch's reports at most. Its pages must fit in the writer's SQLite
- * page cache (16 MiB, about 4,000 pages; a report dirties up to about 15,
- * fewer when a batch shares them): past it SQLite spills dirty pages into
- * the WAL in the middle of the transaction, reads them back and writes
- * them again at COMMIT (issue 17: batches of 1,000 reports under a
- * closed-loop load). The rest of the queue is the next batch.
- */
-#define WRITER_BATCH_MAX 256
-
-/*
  * Detaches the oldest jobs of the queue, max at most, with mtx held, and
  * returns them in order (NULL for an empty queue); adds their number to
  * *n.
@@ -115,7 +105,8 @@ struct writer_job *writer_take(struct writer *w, size_t max, size_t *n);
 /*
  * Decodes and validates batch (n jobs), and the reports the loop submits
  * while it does, until the turn of the loop that submitted them has ended
- * or the batch holds WRITER_BATCH_MAX: the whole is then one batch.
+ * or the batch holds LIMIT_WRITER_BATCH_REPORTS: the whole is then one
+ * batch.
  * Returns the batch, oldest first, each job's valid set; adds the time it
  * waited for the loop to *waited_us.
  */

@@ -298,7 +298,7 @@ writer_main(void *arg)
 		    w->tasks == NULL && !w->stopping)
 			writer_wait(w, next_tick);
 		taken = 0;
-		batch = writer_take(w, WRITER_BATCH_MAX, &taken);
+		batch = writer_take(w, LIMIT_WRITER_BATCH_REPORTS, &taken);
 		types = w->new_types;
 		w->new_types = NULL;
 		rules = w->new_rules;

@@ -3,7 +3,7 @@
  * This file contains how the writer gathers a batch: it decodes and
  * validates the reports of a turn of the loop while the loop still reads
  * more, and commits what one turn submitted as one batch, up to
- * WRITER_BATCH_MAX reports (writer-private.h).
+ * LIMIT_WRITER_BATCH_REPORTS reports (kics_limits.h).
  *
  * THREAD SAFETY NOTES: writer thread; the queue under w->mtx.
  */
@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "clock.h"
+#include "kics_limits.h"
 #include "writer-private.h"
 
 struct writer_job *
@@ -83,11 +84,11 @@ writer_gather(struct writer *w, struct writer_job *batch, size_t n,
 			job->valid = writer_prepare(job);
 			last = job;
 		}
-		if (n >= WRITER_BATCH_MAX)
+		if (n >= LIMIT_WRITER_BATCH_REPORTS)
 			return head;
 		(void)pthread_mutex_lock(&w->mtx);
 		*waited_us += writer_wait_turn(w);
-		job = writer_take(w, WRITER_BATCH_MAX - n, &n);
+		job = writer_take(w, LIMIT_WRITER_BATCH_REPORTS - n, &n);
 		(void)pthread_mutex_unlock(&w->mtx);
 		if (job == NULL)
 			return head;

@@ -16,7 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "store-private.h"
+#include "store_vfs.h"
 #include "store_wal.h"
 #include "testutil.h"
 

@@ -18,7 +18,6 @@
 #include "ingest.h"
 #include "kics_limits.h"
 #include "testutil.h"
-#include "writer-private.h"
 
 #define TEST_JOBS_MAX	8
 
@@ -299,12 +298,12 @@ test_wakeups_many_reports(void)
 	fixture_fini(&f);
 }
 
-#define TEST_CAP_JOBS	(2 * WRITER_BATCH_MAX + 17)
+#define TEST_CAP_JOBS	(2 * LIMIT_WRITER_BATCH_REPORTS + 17)
 
 /*
  * Issue 17: reports submitted in one turn of the loop, more than a batch
- * holds, are committed in batches of at most WRITER_BATCH_MAX, oldest
- * first, and every one is answered once.
+ * holds, are committed in batches of at most LIMIT_WRITER_BATCH_REPORTS,
+ * oldest first, and every one is answered once.
  */
 static void
 test_batch_cap(void)
@@ -340,7 +339,7 @@ test_batch_cap(void)
 	}
 	writer_stats(f.writer, &st);
 	CHECK_EQ(st.reports, TEST_CAP_JOBS);
-	CHECK(st.batch_max <= WRITER_BATCH_MAX);
+	CHECK(st.batch_max <= LIMIT_WRITER_BATCH_REPORTS);
 	CHECK(st.batches >= 3);
 	CHECK(writer_idle(f.writer));
 	fixture_fini(&f);

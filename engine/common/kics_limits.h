@@ -41,6 +41,16 @@
 /* ingest: the daemon's HTTP layer and its queue to the writer */
 #define LIMIT_INGEST_QUEUE_REPORTS	4096	/* reports not yet answered */
 #define LIMIT_INGEST_QUEUE_BYTES	(16 * 1024 * 1024)	/* their bodies */
+/*
+ * Reports in one batch (one transaction) of the writer at most. Its pages
+ * must fit in the writer's SQLite page cache (16 MiB, about 4,000 pages;
+ * a report dirties up to about 15, fewer when a batch shares them): past
+ * it SQLite spills dirty pages into the WAL in the middle of the
+ * transaction, reads them back and writes them again at COMMIT (issue
+ * 17: closed-loop batches of 1,000 reports). The rest of the queue is the
+ * next batch.
+ */
+#define LIMIT_WRITER_BATCH_REPORTS	256
 #define LIMIT_HTTP_HEADERS_BYTES	8192	/* request line + headers */
 #define LIMIT_HTTP_CONNECTIONS		65536	/* limits.max_connections */
 /* bodies being received at once, all connections together (http_gate.h) */

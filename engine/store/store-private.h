@@ -9,6 +9,7 @@
 #include <sqlite3.h>
 
 #include "store.h"
+#include "store_vfs.h"
 #include "store_wal.h"
 
 enum store_stmt {
@@ -174,20 +175,6 @@ void store_fts_forget(struct store *s);
 sqlite3_stmt *store_stmt(struct store *s, enum store_stmt slot,
     const char *sql);
 
-/*
- * The name of the VFS that times fsyncs (store_vfs.c), registering it on
- * first use; NULL (SQLite's default VFS) if it cannot be registered.
- */
-const char *store_vfs_name(void);
-
-/* What the calling thread's fsyncs are counted as (store_vfs.c). */
-enum store_sync_role {
-	STORE_SYNC_NONE,		/* not counted */
-	STORE_SYNC_COMMIT,		/* the writer's COMMIT */
-	STORE_SYNC_CHECKPOINT,		/* store_ckpt_run() */
-	STORE_SYNC_ROLE_MAX
-};
-void store_vfs_role(enum store_sync_role role);
 
 /*
  * Write coalescing of the store's VFS (store_vfs_wbuf.c): writes that
