@@ -84,8 +84,8 @@ timed_sync(sqlite3_file *f, int flags)
 {
 	struct timed_file *t = (struct timed_file *)f;
 	enum store_sync_role role = timed_role;
+	int rc = flush(f);	/* writing, not syncing: not timed */
 	int64_t t0 = clock_mono_us();
-	int rc = flush(f);
 
 	rbuf_drop(&t->rbuf);
 	if (rc == SQLITE_OK)
