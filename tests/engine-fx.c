@@ -14,8 +14,7 @@ fx_open_cfg(struct fx *f, const struct engine_config *cfg)
 
 	memset(f, 0, sizeof(*f));
 	f->dir = testutil_mkdtemp();
-	CHECK((f->path = malloc(strlen(f->dir) + 16)) != NULL);
-	(void)sprintf(f->path, "%s/kics-epp.db", f->dir);
+	f->path = db_path(f->dir);
 	CHECK(d != NULL);
 	CHECK_EQ(event_types_load_default(d, &f->types), 0);
 	diag_free(d);
@@ -60,21 +59,50 @@ fx_apply(struct fx *f, rb_report *r)
 	return fx_apply_at(f, r, testutil_now_ms());
 }
 
-/* The first column of the first row of sql as an integer (-1: no row). */
+char *
+db_path(const char *dir)
+{
+	char *p = malloc(strlen(dir) + 16);
+
+	CHECK(p != NULL);
+	(void)sprintf(p, "%s/kics-epp.db", dir);
+	return p;
+}
+
 long long
-q_int(struct fx *f, const char *sql)
+q_int_db(sqlite3 *db, const char *sql)
 {
 	sqlite3_stmt *st;
 	long long v = -1;
 
-	if (sqlite3_prepare_v2(f->db, sql, -1, &st, NULL) != SQLITE_OK) {
-		(void)fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(f->db));
+	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
+		(void)fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
 		abort();
 	}
 	if (sqlite3_step(st) == SQLITE_ROW)
 		v = sqlite3_column_int64(st, 0);
 	(void)sqlite3_finalize(st);
 	return v;
+}
+
+long long
+q_int_path(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	long long v;
+
+	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
+	    SQLITE_OK);
+	v = q_int_db(db, sql);
+	(void)sqlite3_close(db);
+	return v;
+}
+
+/* The first column of the first row of sql as an integer (-1: no row). */
+long long
+q_int(struct fx *f, const char *sql)
+{
+	return q_int_db(f->db, sql);
 }
 
 /* Like q_int for text; the caller frees the result (NULL: no row/NULL). */

@@ -35,6 +35,12 @@ enum report_status fx_apply_at(struct fx *f, rb_report *r, long long now_ms);
 enum report_status fx_apply(struct fx *f, rb_report *r);
 /* The first column of the first row of sql as an integer (-1: no row). */
 long long q_int(struct fx *f, const char *sql);
+/* Like q_int on the connection db; aborts, naming sql, if it fails. */
+long long q_int_db(sqlite3 *db, const char *sql);
+/* Like q_int on a read-only connection to path of its own. */
+long long q_int_path(const char *path, const char *sql);
+/* DIR/kics-epp.db, the database path in dir; the caller frees it. */
+char *db_path(const char *dir);
 /* Like q_int for text; the caller frees the result (NULL: no row/NULL). */
 char *q_text(struct fx *f, const char *sql);
 /* Aborts unless sql gives the text want. */

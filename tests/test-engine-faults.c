@@ -16,36 +16,20 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine.h"
-#include "report-build.h"
+#include "engine-fx.h"
 #include "sqlite-fault.h"
 #include "testutil.h"
 #include "traffic.h"
 
-#define TCP KICS__EPP__V1__CONNECTION__PROTOCOL__TCP
-#define OUT KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND
 #define FAULT_MAX_RUNS	20000	/* a bound, far above what a batch needs */
 #define FAULT_CHECK_EVERY 25	/* runs between whole-file checks */
 
+/* q_int_path() with no fault armed: the checks themselves never fail. */
 static long long
-q_int(const char *path, const char *sql)
+q_val(const char *path, const char *sql)
 {
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	CHECK(!sqlite_fault_armed());	/* the checks themselves never fail */
-	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL) ==
-	    SQLITE_OK);
-	if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
-		(void)fprintf(stderr, "%s: %s\n", sql, sqlite3_errmsg(db));
-		abort();
-	}
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	(void)sqlite3_finalize(st);
-	(void)sqlite3_close(db);
-	return v;
+	CHECK(!sqlite_fault_armed());
+	return q_int_path(path, sql);
 }
 
 static void
@@ -58,9 +42,9 @@ check_integrity(const char *path)
 	CHECK(sqlite3_exec(db, "INSERT INTO events_fts (events_fts) "
 	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK);
 	(void)sqlite3_close(db);
-	CHECK(q_int(path, "SELECT COUNT(*) FROM pragma_integrity_check "
+	CHECK(q_val(path, "SELECT COUNT(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check <> 'ok'") == 0);
-	CHECK(q_int(path, "SELECT COUNT(*) FROM pragma_foreign_key_check") ==
+	CHECK(q_val(path, "SELECT COUNT(*) FROM pragma_foreign_key_check") ==
 	    0);
 }
 
@@ -132,7 +116,7 @@ test_every_sqlite_allocation_failure(void)
 		memset(er, 0, sizeof(er));
 		er[0].report = batch[0];
 		er[1].report = batch[1];
-		events_before = q_int(path, "SELECT COUNT(*) FROM events");
+		events_before = q_val(path, "SELECT COUNT(*) FROM events");
 		sqlite_fault_arm(run);
 		r = engine_apply_batch(e, er, 2, testutil_now_ms());
 		hits = sqlite_fault_disarm();
@@ -150,7 +134,7 @@ test_every_sqlite_allocation_failure(void)
 			    "FROM agents WHERE agent_id = '%s' AND "
 			    "sequence = %llu", batch[i]->agent_id,
 			    (unsigned long long)batch[i]->sequence);
-			CHECK_EQ(q_int(path, sql),
+			CHECK_EQ(q_val(path, sql),
 			    er[i].status == REPORT_STATUS_COMMITTED);
 			if (er[i].status == REPORT_STATUS_FAILED)
 				CHECK(strstr(er[i].reason, "storage") != NULL);
@@ -158,14 +142,14 @@ test_every_sqlite_allocation_failure(void)
 		if (r < 0) {
 			CHECK(er[0].status == REPORT_STATUS_FAILED &&
 			    er[1].status == REPORT_STATUS_FAILED);
-			CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM events"),
+			CHECK_EQ(q_val(path, "SELECT COUNT(*) FROM events"),
 			    events_before);
 		}
 		/* the whole-file checks are slow: every few runs and last */
 		if (run % FAULT_CHECK_EVERY == 0 || hits == 0) {
 			check_integrity(path);
-			CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM events"),
-			    q_int(path, "SELECT COUNT(*) FROM events WHERE id "
+			CHECK_EQ(q_val(path, "SELECT COUNT(*) FROM events"),
+			    q_val(path, "SELECT COUNT(*) FROM events WHERE id "
 			    "IN (SELECT rowid FROM events_fts)"));
 		}
 		failed_runs += hits > 0 &&
@@ -202,7 +186,7 @@ test_every_sqlite_allocation_failure(void)
 static long long
 traffic_rows(const char *path)
 {
-	return q_int(path, "SELECT (SELECT COUNT(*) FROM devices) + "
+	return q_val(path, "SELECT (SELECT COUNT(*) FROM devices) + "
 	    "(SELECT COUNT(*) FROM addresses) + (SELECT COUNT(*) FROM "
 	    "interactions) + (SELECT COUNT(*) FROM events) + (SELECT COUNT(*) "
 	    "FROM device_attributes) + (SELECT SUM(last_seen_ms) FROM "
@@ -318,14 +302,14 @@ test_every_traffic_allocation_failure(void)
 	(void)fprintf(stderr, "traffic fault runs: %d, of which %d failed\n",
 	    run, failed_runs);
 	/* and the engine still works: the IP moved on every stored run */
-	moved = q_int(path, "SELECT COUNT(*) FROM events WHERE category = "
+	moved = q_val(path, "SELECT COUNT(*) FROM events WHERE category = "
 	    "'ip_moved'");
 	make_traffic(run + 1, now + (run + 1) * 120000LL, &f, &a, &b);
 	memset(&res, 0, sizeof(res));
 	CHECK_EQ(engine_traffic_apply(e, &b, now + (run + 1) * 120000LL, &res),
 	    0);
 	CHECK_EQ(res.devices_added, 1);
-	CHECK(q_int(path, "SELECT COUNT(*) FROM events WHERE category = "
+	CHECK(q_val(path, "SELECT COUNT(*) FROM events WHERE category = "
 	    "'ip_moved'") > moved);
 	engine_free(e);
 	event_types_free(types);

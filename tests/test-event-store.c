@@ -26,9 +26,7 @@ static void
 sfx_open(struct sfx *f)
 {
 	f->dir = testutil_mkdtemp();
-	f->path = malloc(strlen(f->dir) + 16);
-	CHECK(f->path != NULL);
-	(void)sprintf(f->path, "%s/kics-epp.db", f->dir);
+	f->path = db_path(f->dir);
 	CHECK_EQ(store_open(f->path, NULL, 0, &f->s), 0);
 	CHECK_EQ(store_begin(f->s), 0);
 	CHECK_EQ(store_agent_insert(f->s, "agent-1", 0, 0, "1.0", "t", 1000,
@@ -67,24 +65,6 @@ sfx_event(struct sfx *f, const char *event_id, const char *text)
 	return store_event_insert(f->s, &ev);
 }
 
-/* A reader's answer to sql, an integer (-1: no row). */
-static long long
-sfx_int(struct sfx *f, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	CHECK(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READONLY, NULL) ==
-	    SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	(void)sqlite3_finalize(st);
-	(void)sqlite3_close(db);
-	return v;
-}
-
 static long long
 sfx_hits(struct sfx *f, const char *word)
 {
@@ -92,7 +72,7 @@ sfx_hits(struct sfx *f, const char *word)
 
 	(void)snprintf(sql, sizeof(sql), "SELECT COUNT(*) FROM events_fts "
 	    "WHERE events_fts MATCH '%s'", word);
-	return sfx_int(f, sql);
+	return q_int_path(f->path, sql);
 }
 
 /* FTS5's own check of the index against itself and its content. */
@@ -106,8 +86,8 @@ sfx_check_index(struct sfx *f)
 	    "VALUES ('integrity-check')", NULL, NULL, NULL) == SQLITE_OK);
 	(void)sqlite3_close(db);
 	/* every row is found by its own text, none twice */
-	CHECK_EQ(sfx_int(f, "SELECT COUNT(*) FROM events e WHERE (SELECT "
-	    "COUNT(*) FROM events_fts WHERE events_fts MATCH "
+	CHECK_EQ(q_int_path(f->path, "SELECT COUNT(*) FROM events e WHERE "
+	    "(SELECT COUNT(*) FROM events_fts WHERE events_fts MATCH "
 	    "'\"' || e.description || '\"' AND rowid = e.id) != 1"), 0);
 }
 
@@ -154,7 +134,7 @@ test_savepoint_rollback_leaves_no_entry(void)
 	CHECK_EQ(sfx_hits(&f, "alpha"), 1);
 	CHECK_EQ(sfx_hits(&f, "bravo"), 0);
 	CHECK_EQ(sfx_hits(&f, "charlie"), 1);
-	CHECK_EQ(sfx_int(&f, "SELECT COUNT(*) FROM events"), 2);
+	CHECK_EQ(q_int_path(f.path, "SELECT COUNT(*) FROM events"), 2);
 	sfx_check_index(&f);
 
 	/* a transaction whose only rows were rolled back indexes nothing */
@@ -182,7 +162,7 @@ test_rollback_forgets_the_rows(void)
 	CHECK_EQ(store_commit(f.s), 0);
 	CHECK_EQ(sfx_hits(&f, "alpha"), 0);
 	CHECK_EQ(sfx_hits(&f, "bravo"), 1);
-	CHECK_EQ(sfx_int(&f, "SELECT COUNT(*) FROM events"), 1);
+	CHECK_EQ(q_int_path(f.path, "SELECT COUNT(*) FROM events"), 1);
 	/* store_end() with an error rolls back the same way */
 	CHECK_EQ(store_begin(f.s), 0);
 	CHECK_EQ(sfx_event(&f, "c", "charlie"), 1);
@@ -206,7 +186,7 @@ test_repeat_is_ignored_within_and_across_transactions(void)
 	CHECK_EQ(sfx_event(&f, "same", "third"), 0);
 	CHECK_EQ(sfx_event(&f, "other", "fourth"), 1);
 	CHECK_EQ(store_commit(f.s), 0);
-	CHECK_EQ(sfx_int(&f, "SELECT COUNT(*) FROM events"), 2);
+	CHECK_EQ(q_int_path(f.path, "SELECT COUNT(*) FROM events"), 2);
 	CHECK_EQ(sfx_hits(&f, "first"), 1);
 	CHECK_EQ(sfx_hits(&f, "second"), 0);
 	CHECK_EQ(sfx_hits(&f, "third"), 0);

@@ -12,6 +12,7 @@
 #include <strings.h>
 
 #include "embedded.h"
+#include "engine-fx.h"
 #include "sqlite-fault.h"
 #include "store.h"
 #include "testutil.h"
@@ -37,16 +38,6 @@ struct tokens {
 	size_t	n;
 };
 
-static char *
-db_path(const char *dir)
-{
-	char *p = malloc(strlen(dir) + 16);
-
-	CHECK(p != NULL);
-	(void)sprintf(p, "%s/kics-epp.db", dir);
-	return p;
-}
-
 /* Opens path with extended result codes (SQLITE_CONSTRAINT_CHECK). */
 static sqlite3 *
 open_db(const char *path)
@@ -66,19 +57,6 @@ exec_ok(sqlite3 *db, const char *sql)
 	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK)
 		(void)fprintf(stderr, "%s: %s\n", sql, err);
 	CHECK(err == NULL);
-}
-
-static long long
-q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	(void)sqlite3_finalize(st);
-	return v;
 }
 
 /* Appends the token [p, p + len) to t. */
@@ -246,7 +224,7 @@ make_version_8(sqlite3 *db)
 		exec_ok(db, sql);
 		exec_ok(db, "COMMIT");
 	}
-	CHECK_EQ(q_int(db, "PRAGMA user_version"), 8);
+	CHECK_EQ(q_int_db(db, "PRAGMA user_version"), 8);
 }
 
 /* One row in every table that has a CHECK with an IN list. */
@@ -333,7 +311,7 @@ devices_insert_ephemerals(sqlite3 *db)
 	int n = 0;
 
 	/* a read notices a changed schema version; EXPLAIN alone does not */
-	CHECK(q_int(db, "SELECT COUNT(*) FROM devices") >= 0);
+	CHECK(q_int_db(db, "SELECT COUNT(*) FROM devices") >= 0);
 	CHECK(sqlite3_prepare_v2(db, "EXPLAIN INSERT INTO devices (status, "
 	    "source, created_ms, last_seen_ms) VALUES ('authorized', 'epp', "
 	    "1, 1)", -1, &st, NULL) == SQLITE_OK);
@@ -379,22 +357,22 @@ test_migration_0009_on_filled_database(void)
 	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
 	store_free(s);
 
-	CHECK_EQ(q_int(db, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ(q_int_db(db, "PRAGMA user_version"), store_schema_version());
 	CHECK_EQ(checks_with_in(db), 0);
 	CHECK_EQ(devices_insert_ephemerals(other), 0);
 	for (size_t i = 0; i < n; i++) {
 		check_values(db, &checks[i]);
 		check_values(other, &checks[i]);
 	}
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM pragma_integrity_check "
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check <> 'ok'"), 0);
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM pragma_foreign_key_check"),
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM pragma_foreign_key_check"),
 	    0);
 	/* the rows and the renderers' views are intact */
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM map_nodes"), 1);
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM map_edges"), 1);
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM event_log"), 1);
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM agents a JOIN certificates "
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM map_nodes"), 1);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM map_edges"), 1);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM event_log"), 1);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM agents a JOIN certificates "
 	    "c ON c.server_id = a.server_id"), 1);
 	(void)sqlite3_close(other);
 	(void)sqlite3_close(db);
@@ -415,7 +393,7 @@ test_fresh_database_has_no_in_check(void)
 	db = open_db(path);
 	CHECK_EQ(checks_with_in(db), 0);
 	CHECK_EQ(devices_insert_ephemerals(db), 0);
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM pragma_integrity_check "
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check <> 'ok'"), 0);
 	(void)sqlite3_close(db);
 	testutil_rmtree(dir);
@@ -446,12 +424,12 @@ check_all_or_none(const char *path, int r)
 	sqlite3 *db = open_db(path);
 
 	CHECK_EQ(checks_with_in(db), r == 0 ? 0 : 24);
-	CHECK_EQ(q_int(db, "PRAGMA user_version"),
+	CHECK_EQ(q_int_db(db, "PRAGMA user_version"),
 	    r == 0 ? store_schema_version() : 8);
 	CHECK_EQ(devices_insert_ephemerals(db), r == 0 ? 0 : 2);
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM pragma_integrity_check "
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check <> 'ok'"), 0);
-	CHECK_EQ(q_int(db, "SELECT COUNT(*) FROM devices"), 1);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM devices"), 1);
 	(void)sqlite3_close(db);
 }
 

@@ -9,34 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine-fx.h"
 #include "store.h"
 #include "testutil.h"
-
-static char *
-db_path(const char *dir)
-{
-	char *p = malloc(strlen(dir) + 16);
-
-	CHECK(p != NULL);
-	(void)sprintf(p, "%s/kics-epp.db", dir);
-	return p;
-}
-
-static long long
-q_int(const char *path, const char *sql)
-{
-	sqlite3 *db;
-	sqlite3_stmt *st;
-	long long v = -1;
-
-	CHECK(sqlite3_open(path, &db) == SQLITE_OK);
-	CHECK(sqlite3_prepare_v2(db, sql, -1, &st, NULL) == SQLITE_OK);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	(void)sqlite3_finalize(st);
-	(void)sqlite3_close(db);
-	return v;
-}
 
 static void
 test_fresh_database_is_migrated(void)
@@ -47,8 +22,9 @@ test_fresh_database_is_migrated(void)
 	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
 	CHECK(store_schema_version() >= 1);
 	store_free(s);
-	CHECK_EQ(q_int(path, "PRAGMA user_version"), store_schema_version());
-	CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	CHECK_EQ(q_int_path(path, "PRAGMA user_version"),
+	    store_schema_version());
+	CHECK_EQ(q_int_path(path, "SELECT COUNT(*) FROM sqlite_master WHERE "
 	    "type = 'view' AND name IN ('map_nodes', 'map_edges', "
 	    "'event_log')"), 3);
 	/* reopening applies nothing twice */
@@ -147,7 +123,7 @@ test_newer_database_is_refused(void)
 	CHECK(strstr(err, "newer kics-epp") != NULL);
 	CHECK(strstr(err, path) != NULL);
 	/* and it was not touched */
-	CHECK_EQ(q_int(path, "PRAGMA user_version"),
+	CHECK_EQ(q_int_path(path, "PRAGMA user_version"),
 	    store_schema_version() + 1);
 	testutil_rmtree(dir);
 	free(path);
@@ -211,15 +187,16 @@ test_migration_0005_rewrites_codes(void)
 	    "(12, 12, 1234, 'l', 1, 'epp', 'other');");
 	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
 	store_free(s);
-	CHECK_EQ(q_int(path, "PRAGMA user_version"), store_schema_version());
-	CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM events"), 12);
+	CHECK_EQ(q_int_path(path, "PRAGMA user_version"),
+	    store_schema_version());
+	CHECK_EQ(q_int_path(path, "SELECT COUNT(*) FROM events"), 12);
 	for (size_t i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
 		(void)snprintf(sql, sizeof(sql), "SELECT code FROM events "
 		    "WHERE occurred_at_ms = %zu", i + 1);
-		CHECK_EQ(q_int(path, sql), want[i]);
+		CHECK_EQ(q_int_path(path, sql), want[i]);
 	}
-	CHECK_EQ(q_int(path, "SELECT COUNT(*) FROM sqlite_master WHERE name "
-	    "IN ('address_conflicts', 'devices_status')"), 2);
+	CHECK_EQ(q_int_path(path, "SELECT COUNT(*) FROM sqlite_master WHERE "
+	    "name IN ('address_conflicts', 'devices_status')"), 2);
 	testutil_rmtree(dir);
 	free(path);
 	free(dir);
