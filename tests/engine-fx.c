@@ -132,6 +132,16 @@ check_text(struct fx *f, const char *sql, const char *want)
 	free(got);
 }
 
+long long
+holder(struct fx *f, const char *value)
+{
+	char sql[160];
+
+	(void)snprintf(sql, sizeof(sql), "SELECT device_id FROM addresses "
+	    "WHERE value = '%s'", value);
+	return q_int(f, sql);
+}
+
 /* Sum of row counts of every table, to prove nothing changed. */
 long long
 all_rows(struct fx *f)

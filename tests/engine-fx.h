@@ -45,6 +45,8 @@ char *db_path(const char *dir);
 char *q_text(struct fx *f, const char *sql);
 /* Aborts unless sql gives the text want. */
 void check_text(struct fx *f, const char *sql, const char *want);
+/* The device holding address value (-1: none). */
+long long holder(struct fx *f, const char *value);
 /* Sum of row counts of every table, to prove nothing changed. */
 long long all_rows(struct fx *f);
 /* A report of agent with host information, one interface and one EPP app. */

@@ -27,17 +27,6 @@ events_of(struct fx *f, const char *category, long long code)
 	return q_int(f, sql);
 }
 
-/* The device holding address value (-1: none). */
-static long long
-holder(struct fx *f, const char *value)
-{
-	char sql[160];
-
-	(void)snprintf(sql, sizeof(sql), "SELECT device_id FROM addresses "
-	    "WHERE value = '%s'", value);
-	return q_int(f, sql);
-}
-
 /* engine_device_set() of one key with status and ip (either NULL). */
 static int
 set_one(struct fx *f, const char *key, const char *status, const char *ip)

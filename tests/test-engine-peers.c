@@ -15,17 +15,6 @@
 
 #define DAY	86400000LL
 
-/* The device holding address value (-1: none). */
-static long long
-holder(struct fx *f, const char *value)
-{
-	char sql[160];
-
-	(void)snprintf(sql, sizeof(sql), "SELECT device_id FROM addresses "
-	    "WHERE value = '%s'", value);
-	return q_int(f, sql);
-}
-
 /* Packets of the interaction src → dst on port (-1: none). */
 static long long
 packets(struct fx *f, long long src, long long dst, int port)

@@ -57,17 +57,6 @@ apply(struct fx *x, struct traffic_batch *b)
 	return res;
 }
 
-/* The device holding address value (-1: none). */
-static long long
-holder(struct fx *x, const char *value)
-{
-	char sql[160];
-
-	(void)snprintf(sql, sizeof(sql), "SELECT device_id FROM addresses "
-	    "WHERE value = '%s'", value);
-	return q_int(x, sql);
-}
-
 static void
 test_flow_creates_devices_and_edge(void)
 {
