@@ -20,9 +20,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "clock.h"
+#include "bench-fx.h"
 #include "engine.h"
 #include "rules.h"
 #include "strbuf.h"
@@ -43,22 +42,6 @@ static const char *const categories[] = {
 	"threat_detected", "protection_disabled", "bases_outdated",
 	"scan_completed",
 };
-
-static double
-now_s(void)
-{
-	return (double)clock_mono_us() / 1e6;
-}
-
-/* CPU seconds of this process: steadier than wall time on a shared box. */
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	CHECK(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static rb_report *
 make_report(int n, uint64_t *seqs)
@@ -100,14 +83,6 @@ make_report(int n, uint64_t *seqs)
 		    i % 5 == 4 ? 0 : 9 + (uint64_t)i);
 	}
 	return r;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
 }
 
 static char *
@@ -190,15 +165,14 @@ bench_engine(const char *path, rb_report **reports, int n, int batch,
 	struct diag *d = diag_new();
 	struct engine *e = NULL;
 	struct engine_report *er = calloc((size_t)batch, sizeof(*er));
-	double t0, t, c0;
+	double t0, t, cpu = 0;
 
 	CHECK(d != NULL && er != NULL);
 	CHECK_EQ(event_types_load_default(d, &types), 0);
 	engine_config_init(&cfg);
 	CHECK_EQ(engine_open(path, &cfg, types, &e), 0);
 	engine_set_rules(e, rules);
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = bench_wall_s();
 	for (int i = 0; i < n; i += batch) {
 		int k = n - i < batch ? n - i : batch;
 
@@ -206,13 +180,10 @@ bench_engine(const char *path, rb_report **reports, int n, int batch,
 			er[j].report = reports[i + j];
 			er[j].server_id = 0;
 		}
-		CHECK_EQ(engine_apply_batch(e, er, (size_t)k,
-		    testutil_now_ms()), 0);
-		for (int j = 0; j < k; j++)
-			CHECK_EQ(er[j].status, REPORT_STATUS_COMMITTED);
+		cpu += bench_apply(e, er, (size_t)k, testutil_now_ms());
 	}
-	t = now_s() - t0;
-	*ret_cpu = cpu_s() - c0;
+	t = bench_wall_s() - t0;
+	*ret_cpu = cpu;
 	engine_free(e);
 	event_types_free(types);
 	diag_free(d);
@@ -356,8 +327,8 @@ bench_raw(const char *path, rb_report **reports, int n, int batch,
 	    "last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms), "
 	    "packets = packets + excluded.packets, "
 	    "bytes = bytes + excluded.bytes", -1, &up, NULL) == SQLITE_OK);
-	t0 = now_s();
-	c0 = cpu_s();
+	t0 = bench_wall_s();
+	c0 = bench_cpu_s();
 	for (int i = 0; i < n; i += batch) {
 		int k = n - i < batch ? n - i : batch;
 
@@ -369,8 +340,8 @@ bench_raw(const char *path, rb_report **reports, int n, int batch,
 		CHECK(sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) ==
 		    SQLITE_OK);
 	}
-	t = now_s() - t0;
-	*ret_cpu = cpu_s() - c0;
+	t = bench_wall_s() - t0;
+	*ret_cpu = bench_cpu_s() - c0;
 	(void)sqlite3_finalize(ins);
 	(void)sqlite3_finalize(fts);
 	(void)sqlite3_finalize(up);
@@ -421,7 +392,7 @@ main(int argc, char **argv)
 	uint64_t *seqs = calloc(AGENTS, sizeof(*seqs));
 	double te, tr, ce, cr, events = (double)n * EVENTS_PER_REPORT;
 	double ratio[ROUNDS], rate_engine[ROUNDS], rate_raw[ROUNDS];
-	double cpu_ratio[ROUNDS];
+	double cpu_ratio[ROUNDS], med_engine, med_raw;
 
 	if (argc > 4)
 		arg_conns = atoi(argv[4]);
@@ -458,23 +429,19 @@ main(int argc, char **argv)
 		    "us/report, ratio %.2f\n", round + 1, ce * 1e6 / n,
 		    cr * 1e6 / n, cr / ce);
 	}
-	qsort(ratio, ROUNDS, sizeof(ratio[0]), cmp_double);
-	qsort(cpu_ratio, ROUNDS, sizeof(cpu_ratio[0]), cmp_double);
-	qsort(rate_engine, ROUNDS, sizeof(rate_engine[0]), cmp_double);
-	qsort(rate_raw, ROUNDS, sizeof(rate_raw[0]), cmp_double);
+	med_engine = bench_median(rate_engine, ROUNDS);
+	med_raw = bench_median(rate_raw, ROUNDS);
 	(void)printf("reports: %d (%d events, %d connections each), "
 	    "%d per transaction, %d rounds\n", n, EVENTS_PER_REPORT,
 	    arg_conns, batch, ROUNDS);
 	(void)printf("engine: %.0f events/s, %.1f us/report (median)\n",
-	    rate_engine[ROUNDS / 2], events / rate_engine[ROUNDS / 2] * 1e6 /
-	    n);
+	    med_engine, events / med_engine * 1e6 / n);
 	(void)printf("raw insert + FTS5 + interaction upserts: %.0f events/s, "
-	    "%.1f us/report (median)\n", rate_raw[ROUNDS / 2],
-	    events / rate_raw[ROUNDS / 2] * 1e6 / n);
+	    "%.1f us/report (median)\n", med_raw, events / med_raw * 1e6 / n);
 	(void)printf("ratio engine/raw: %.2f (median of rounds; goal >= "
-	    "0.85)\n", ratio[ROUNDS / 2]);
+	    "0.85)\n", bench_median(ratio, ROUNDS));
 	(void)printf("ratio of CPU time raw/engine: %.2f (median of rounds)\n",
-	    cpu_ratio[ROUNDS / 2]);
+	    bench_median(cpu_ratio, ROUNDS));
 	if (n_rules > 0) {
 		struct rules *rules = make_rules(n_rules);
 
@@ -502,15 +469,12 @@ main(int argc, char **argv)
 			    round + 1, events / t0r, n_rules, events / t1r,
 			    t0r / t1r);
 		}
-		qsort(ratio, ROUNDS, sizeof(ratio[0]), cmp_double);
-		qsort(rate_engine, ROUNDS, sizeof(rate_engine[0]), cmp_double);
-		qsort(rate_raw, ROUNDS, sizeof(rate_raw[0]), cmp_double);
 		(void)printf("engine without rules: %.0f events/s (median)\n",
-		    rate_raw[ROUNDS / 2]);
+		    bench_median(rate_raw, ROUNDS));
 		(void)printf("engine with %d rules: %.0f events/s (median)\n",
-		    n_rules, rate_engine[ROUNDS / 2]);
+		    n_rules, bench_median(rate_engine, ROUNDS));
 		(void)printf("ratio with/without rules: %.2f (goal >= 0.90)\n",
-		    ratio[ROUNDS / 2]);
+		    bench_median(ratio, ROUNDS));
 		rules_free(rules);
 	}
 	for (int i = 0; i < n; i++)

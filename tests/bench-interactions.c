@@ -14,9 +14,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "agent-sim/sim.h"
+#include "bench-fx.h"
 #include "diag.h"
 #include "engine.h"
 #include "event_types.h"
@@ -26,24 +26,6 @@
 #define RUNS_MAX	9	/* of each kind, alternating */
 #define REPORT_GAP_MS	1	/* 1,000 reports/s on the engine's clock */
 #define WARM_ROUNDS	5	/* reports per agent before measuring */
-
-/* CPU seconds of this process: steadier than wall time on a shared box. */
-static double
-cpu_s(void)
-{
-	struct timespec ts;
-
-	CHECK(clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts) == 0);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
 
 /* Bidirectional connections of report r: the ones that make edges. */
 static size_t
@@ -84,7 +66,7 @@ run(const char *path, int rounds, int batch, bool with_conns, double *conns,
 	int64_t now = testutil_now_ms();
 	struct store_wal_stats ws;
 	uint64_t last_frames = 0;
-	double cpu = 0, c0;
+	double cpu = 0, c;
 
 	CHECK(er != NULL && arenas != NULL && d != NULL);
 	CHECK_EQ(event_types_load_default(d, &types), 0);
@@ -112,10 +94,9 @@ run(const char *path, int rounds, int batch, bool with_conns, double *conns,
 				memset(&er[j], 0, sizeof(er[j]));
 				er[j].report = rep;
 			}
-			c0 = cpu_s();
-			CHECK_EQ(engine_apply_batch(e, er, (size_t)k, now), 0);
+			c = bench_apply(e, er, (size_t)k, now);
 			if (number > WARM_ROUNDS)
-				cpu += cpu_s() - c0;
+				cpu += c;
 			/* pages the batch wrote, unless the WAL started over */
 			engine_wal_stats(e, &ws);
 			if (number > WARM_ROUNDS && ws.wal_frames > last_frames)
@@ -125,8 +106,6 @@ run(const char *path, int rounds, int batch, bool with_conns, double *conns,
 			for (int j = 0; j < k; j++) {
 				struct sim_host *h = &hosts[first + j];
 
-				CHECK_EQ(er[j].status,
-				    REPORT_STATUS_COMMITTED);
 				if (er[j].token[0] != '\0')
 					(void)snprintf(h->token,
 					    sizeof(h->token), "%s",
@@ -152,6 +131,7 @@ main(int argc, char **argv)
 	char *dir = testutil_mkdtemp();
 	double with[RUNS_MAX], without[RUNS_MAX], diff[RUNS_MAX], conns = 0, none = 0;
 	double frames_with = 0, frames_without = 0;
+	double med_with, med_without, med_diff;
 	double reports = (double)rounds * AGENTS;
 	char path[4096];
 
@@ -168,18 +148,18 @@ main(int argc, char **argv)
 		    "without %.1f us/report\n", i + 1, with[i] * 1e6 / reports,
 		    without[i] * 1e6 / reports);
 	}
-	qsort(with, (size_t)runs, sizeof(with[0]), cmp_double);
-	qsort(without, (size_t)runs, sizeof(without[0]), cmp_double);
-	qsort(diff, (size_t)runs, sizeof(diff[0]), cmp_double);
+	med_with = bench_median(with, (size_t)runs);
+	med_without = bench_median(without, (size_t)runs);
+	med_diff = bench_median(diff, (size_t)runs);
 	(void)printf("reports: %.0f (%d agents, 10 events and 20 connections "
 	    "each, %.1f bidirectional), %d per transaction\n", reports,
 	    AGENTS, conns / reports, batch);
 	(void)printf("CPU per report (median of %d): with connections "
-	    "%.1f us, without %.1f us\n", runs, with[runs / 2] * 1e6 / reports,
-	    without[runs / 2] * 1e6 / reports);
+	    "%.1f us, without %.1f us\n", runs, med_with * 1e6 / reports,
+	    med_without * 1e6 / reports);
 	(void)printf("connections: %.1f us/report, %.2f us per bidirectional "
-	    "connection (median)\n", diff[runs / 2] * 1e6 / reports,
-	    diff[runs / 2] * 1e6 / conns);
+	    "connection (median)\n", med_diff * 1e6 / reports,
+	    med_diff * 1e6 / conns);
 	(void)printf("WAL pages per report: with connections %.2f, without "
 	    "%.2f\n", frames_with / runs / reports,
 	    frames_without / runs / reports);
