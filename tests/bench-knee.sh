@@ -16,14 +16,18 @@
 # the CPU time per acked report (warmup and handshakes included), which holds
 # better than rates on a shared machine: the daemon's, split by thread (event
 # loop, writer, checkpointer), and the simulator's, which runs on the same
-# cores and so counts against the knee.
-# usage: bench-knee.sh KICS_EPP_PROXY KICS_AGENT_SIM [STEP_S [RATE...]]
+# cores and so counts against the knee. After the closed loop it prints the
+# daemon's checkpoint counters (kics-query status), so that checkpoint
+# pressure shows beside the rates.
+# usage: bench-knee.sh KICS_EPP_PROXY KICS_AGENT_SIM KICS_QUERY
+#        [STEP_S [RATE...]]
 set -eu
 
 DAEMON=$1
 SIM=$2
-STEP=${3:-8}
-shift 2
+QUERY=$3
+STEP=${4:-8}
+shift 3
 [ $# -eq 0 ] || shift
 RATES=${*:-250 500 1000 1500 2000 2500 3000}
 AGENTS=1000
@@ -31,21 +35,11 @@ WARMUP=3	# s: each run's 1,000 TLS handshakes fall in it, not measured
 P99_LIMIT_MS=250
 GOAL=2500
 RSS_BUDGET_KB=$((128 * 1024))
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-knee.XXXXXX")
-DATA=$TMP/data
-PID=
-
-cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
-	rm -rf "$TMP"
-}
-trap cleanup EXIT
-
 . "$(dirname "$0")/bench-tls-fx.sh"
+test_dir bench-knee
+
 PORT=$(free_port)
-SRC=${KICS_SOURCE_ROOT:?KICS_SOURCE_ROOT not set}
-cat >"$TMP/kics-epp.yaml" <<END_CONF
-data_dir: $DATA
+daemon_conf "$PORT" bench <<END_CONF
 user: root
 limits:
   # every simulated agent connects from 127.0.0.1
@@ -53,25 +47,11 @@ limits:
   # 1,000 agents connect at once at the start of each run; on a loaded
   # machine their handshakes may take longer than the default 10 s
   handshake_timeout_s: 60
-integration_servers:
-  - name: bench
-    address: 127.0.0.1
-    port: $PORT
 agents:
   # every simulated agent comes from 127.0.0.1
   max_new_per_address_per_minute: 0
-event_types: $SRC/conf/event-types.yaml
-rules: $SRC/conf/rules.yaml
 END_CONF
-
-: >"$TMP/daemon.log"
-"$DAEMON" --config "$TMP/kics-epp.yaml" --foreground 2>"$TMP/daemon.log" &
-PID=$!
-daemon_wait_ready "$PID" "$TMP/daemon.log"
-
-load() {
-	cut -d' ' -f1-3 /proc/loadavg
-}
+start_daemon
 
 # The simulator's command line, one argument a line; the tokens keep the
 # agents' identity across runs.
@@ -97,7 +77,7 @@ sim() {	# extra options...
 # errors are failures.
 measure() {
 	sim_args "$@" >"$TMP/sim-args"
-	python3 - "$PID" "$TMP/sim-args" "$(load)" <<'END_PY'
+	python3 - "$PID" "$TMP/sim-args" "$(loadavg)" <<'END_PY'
 import json, os, resource, subprocess, sys
 
 pid = sys.argv[1]
@@ -164,20 +144,25 @@ print("%-22s CPU ms/report: daemon %.3f (loop %.3f  writer %.3f  "
 }
 
 echo "$AGENTS agents, 10 events and 20 connections per report," \
-    "$STEP s per step after a warmup, load $(load)"
+    "$STEP s per step after a warmup, load $(loadavg)"
 # Every agent registers once, so that the runs below measure reports only;
 # agents that failed (a loaded machine) try again, the others send a
 # second report.
 tries=0
 until out=$(sim --reports 1); do
 	tries=$((tries + 1))
-	[ "$tries" -lt 3 ] || { echo "FAIL: registration: $out"; exit 1; }
+	[ "$tries" -lt 3 ] || fail "registration: $out"
 done
 closed=$(measure --warmup "$WARMUP" --duration $((WARMUP + STEP)))
 line "closed loop" "$closed"
 python3 -c 'import json, sys
 s = json.loads(sys.argv[1])
 print("mean report body: %.0f bytes" % (s["bytes_sent"] / s["sent"]))' "$closed"
+# checkpoint pressure so far: the writer's waits on WAL drains and the
+# checkpointer's work (counters since the daemon started)
+echo "checkpoints since the start (kics-query status):"
+"$QUERY" --data-dir "$DATA" status | grep -E '^[[:space:]]*(checkpoint_ms_total|checkpoint_pages_total|drain_ms_total|checkpoint_soft_timeouts|wal_bytes_max)[[:space:]]' ||
+    fail "kics-query status: no checkpoint counters"
 : >"$TMP/steps"
 # Steps up to the first one whose p99 passes the limit: the knee is below.
 for rate in $RATES; do
@@ -232,12 +217,8 @@ END_PY
 
 echo "daemon peak memory (VmHWM): $((rss / 1024)) MB of" \
     "$((RSS_BUDGET_KB / 1024)) MB, ratio" \
-    "$(python3 -c "print('%.2f' % ($rss / $RSS_BUDGET_KB))"), load $(load)"
-kill -TERM "$PID"
-wait "$PID"
-PID=
-if [ "$rss" -gt "$RSS_BUDGET_KB" ]; then
-	echo "FAIL: peak memory above the budget"
-	exit 1
-fi
+    "$(python3 -c "print('%.2f' % ($rss / $RSS_BUDGET_KB))"), load $(loadavg)"
+# the exit status is checked; its "ok" line is left out of the output
+stop_daemon >/dev/null
+[ "$rss" -le "$RSS_BUDGET_KB" ] || fail "peak memory above the budget"
 echo "ok - peak memory within the budget"

@@ -13,16 +13,13 @@ DAEMON=$1
 SIM=$2
 SECONDS_RUN=${3:-10}
 SPEEDUP=${4:-10}
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-siem.XXXXXX")
-DATA=$TMP/data
-LOG=$TMP/daemon.log
-PID=
+. "$(dirname "$0")/lib.sh"
+test_dir bench-siem
 RS_PID=
 
 cleanup() {
-	[ -z "$PID" ] || kill -9 "$PID" 2>/dev/null || true
 	[ -z "$RS_PID" ] || kill -9 "$RS_PID" 2>/dev/null || true
-	[ -n "${KEEP:-}" ] || rm -rf "$TMP"
+	test_cleanup
 }
 trap cleanup EXIT
 
@@ -31,12 +28,7 @@ trap cleanup EXIT
 make_certs
 rsyslog_conf
 PORT=$(free_port tcp)
-cat >"$TMP/kics-epp.yaml" <<END_CONF
-data_dir: $DATA
-integration_servers:
-  - name: bench
-    address: 127.0.0.1
-    port: $PORT
+daemon_conf "$PORT" bench <<END_CONF
 agents:
   max_new_per_address_per_minute: 0
 connectors:
@@ -51,7 +43,7 @@ connectors:
     ca: $TMP/certs/ca.pem
 END_CONF
 rsyslog_start
-daemon_start 1
+start_daemon
 
 now_ms() {
 	date +%s%3N
@@ -141,5 +133,6 @@ phase "design load x$SPEEDUP" --agents 1000 \
     --events-per-report 10
 received=$(received_ids "$RS_DIR/tcp.log" | wc -l)
 echo "rsyslog wrote $received tcp messages"
-daemon_stop
+# the exit status is checked; its "ok" line is left out of the output
+stop_daemon >/dev/null
 rsyslog_stop
