@@ -201,8 +201,7 @@ prescan_varint_start(struct prescan_stream *s, enum prescan_step step,
     unsigned vmax)
 {
 	s->step = step;
-	s->v = 0;
-	s->vbytes = 0;
+	varint_init(&s->var);
 	s->vmax = vmax;
 }
 
@@ -301,7 +300,7 @@ prescan_known(struct prescan_stream *s, const struct prescan_field *f,
 static int
 prescan_key(struct prescan_stream *s)
 {
-	uint64_t key = s->v;
+	uint64_t key = s->var.v;
 
 	if (key >> 3 == 0 || key >> 3 > 0x1fffffff)
 		return prescan_fail(s, "bad field key");
@@ -319,10 +318,10 @@ prescan_len(struct prescan_stream *s)
 	const struct prescan_frame *up = &s->frames[s->depth - 1];
 	struct prescan_frame *m;
 
-	if (s->v > prescan_room(s))
+	if (s->var.v > prescan_room(s))
 		return prescan_bad_varint(s);
 	if (s->f == NULL || s->f->kind != PK_MSG) {
-		prescan_skip(s, s->v);
+		prescan_skip(s, s->var.v);
 		return 0;
 	}
 	/* the schema nests at most PRESCAN_MAX_DEPTH deep */
@@ -330,7 +329,7 @@ prescan_len(struct prescan_stream *s)
 	m = &s->frames[s->depth];
 	memset(m->counts, 0, sizeof(m->counts));
 	m->msg = s->f->msg;
-	m->end = s->pos + s->v;
+	m->end = s->pos + s->var.v;
 	/* the path is formatted only for a reason (prescan_path()) */
 	m->name = s->f->name;
 	m->repeated = s->f->max > 0;
@@ -390,13 +389,11 @@ prescan_stream_feed(struct prescan_stream *s, const uint8_t *data,
 				prescan_next(s);
 			continue;
 		}
-		s->v |= (uint64_t)(data[i] & 0x7f) << (7 * s->vbytes);
-		s->vbytes++;
 		s->pos++;
-		if ((data[i++] & 0x80) == 0) {
+		if (varint_add(&s->var, data[i++])) {
 			if (prescan_varint_done(s) < 0)
 				return -EINVAL;
-		} else if (s->vbytes == s->vmax || prescan_room(s) == 0)
+		} else if (s->var.n == s->vmax || prescan_room(s) == 0)
 			return prescan_bad_varint(s);
 	}
 	return 0;

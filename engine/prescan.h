@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "varint.h"
+
 #define PRESCAN_REASON_LEN	160	/* bytes of a reason, NUL included */
 #define PRESCAN_MAX_UNKNOWN	256	/* unknown fields in one report */
 #define PRESCAN_MAX_DEPTH	4	/* nested messages, the report included */
@@ -58,8 +60,8 @@ struct prescan_stream {
 	uint64_t	pos;		/* bytes fed so far */
 	uint64_t	skip_to;	/* PS_SKIP: offset where it ends */
 	int		step;		/* enum prescan_step (prescan.c) */
-	uint64_t	v;		/* the varint being read */
-	unsigned	vbytes, vmax;	/* its bytes so far, its limit */
+	struct varint	var;		/* the varint being read */
+	unsigned	vmax;		/* its limit in bytes */
 	const struct prescan_field *f;	/* the field being read, or NULL */
 	uint32_t	num;		/* its number */
 	size_t		unknown;	/* unknown fields so far */

@@ -11,6 +11,7 @@
 
 #include "control_scan.h"
 #include "log.h"	/* KICS_PRINTF */
+#include "varint.h"
 
 struct control_scan {
 	size_t		unknown;
@@ -33,25 +34,6 @@ scan_fail(struct control_scan *s, const char *path, const char *fmt, ...)
 	(void)snprintf(s->reason, s->reason_len, "%s%s%s", path,
 	    *path != '\0' ? ": " : "", msg);
 	return -EINVAL;
-}
-
-/*
- * Reads a varint of at most max bytes at p (before end); returns its
- * length, 0 when truncated or longer.
- */
-static size_t
-scan_varint(const uint8_t *p, const uint8_t *end, size_t max, uint64_t *ret_v)
-{
-	uint64_t v = 0;
-
-	for (size_t i = 0; i < max && p + i < end; i++) {
-		v |= (uint64_t)(p[i] & 0x7f) << (7 * i);
-		if ((p[i] & 0x80) == 0) {
-			*ret_v = v;
-			return i + 1;
-		}
-	}
-	return 0;
 }
 
 /* The wire type a field of type t is sent with, unpacked. */
@@ -96,7 +78,7 @@ scan_value(struct control_scan *s, const ProtobufCFieldDescriptor *f,
 	uint64_t v;
 	size_t n;
 
-	if ((n = scan_varint(*pp, end, v32 ? 5 : 10, &v)) == 0 ||
+	if ((n = varint_read(*pp, end, v32 ? 5 : 10, &v)) == 0 ||
 	    (v32 && v >= (UINT64_C(1) << 31)))
 		return scan_fail(s, path, "%s: bad varint", f->name);
 	*pp += n;
@@ -138,7 +120,7 @@ scan_known(struct control_scan *s, const ProtobufCFieldDescriptor *f,
 	default:
 		break;
 	}
-	if ((n = scan_varint(p, end, 5, &len)) == 0 ||
+	if ((n = varint_read(p, end, 5, &len)) == 0 ||
 	    len > (uint64_t)(end - p - (ptrdiff_t)n))
 		return scan_fail(s, path, "%s: length past the end", f->name);
 	p += n;
@@ -170,7 +152,7 @@ scan_unknown(struct control_scan *s, unsigned wt, uint32_t num,
 		    CONTROL_SCAN_MAX_UNKNOWN);
 	switch (wt) {
 	case 0:
-		if ((n = scan_varint(*pp, end, 10, &v)) == 0)
+		if ((n = varint_read(*pp, end, 10, &v)) == 0)
 			return scan_fail(s, path, "field %u: bad varint", num);
 		*pp += n;
 		return 0;
@@ -182,7 +164,7 @@ scan_unknown(struct control_scan *s, unsigned wt, uint32_t num,
 		*pp += n;
 		return 0;
 	case 2:
-		if ((n = scan_varint(*pp, end, 5, &v)) == 0 ||
+		if ((n = varint_read(*pp, end, 5, &v)) == 0 ||
 		    v > (uint64_t)(end - *pp - (ptrdiff_t)n))
 			return scan_fail(s, path, "field %u: length past the "
 			    "end", num);
@@ -212,7 +194,7 @@ scan_msg(struct control_scan *s, const ProtobufCMessageDescriptor *d,
 	if (d->n_fields > sizeof(counts) / sizeof(counts[0]))
 		return scan_fail(s, path, "%s has too many fields", d->name);
 	while (p < end) {
-		if ((n = scan_varint(p, end, 5, &key)) == 0 ||
+		if ((n = varint_read(p, end, 5, &key)) == 0 ||
 		    key >> 3 == 0 || key >> 3 > 0x1fffffff)
 			return scan_fail(s, path, "bad field key");
 		p += n;
