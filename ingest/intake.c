@@ -14,7 +14,7 @@
 
 int
 intake_submit(struct writer *w, struct writer_job *job, const uint8_t *data,
-    size_t len, unsigned int flags, char *reason, size_t reason_len)
+    size_t len, char *reason, size_t reason_len)
 {
 	uint8_t *body;
 	int r;
@@ -22,8 +22,8 @@ intake_submit(struct writer *w, struct writer_job *job, const uint8_t *data,
 	job->body = NULL;
 	job->bytes = 0;
 	/* what decoding would cost is counted before it is spent */
-	if ((flags & INTAKE_PRESCANNED) == 0 && report_prescan(len > 0 ?
-	    data : (const uint8_t *)"", len, reason, reason_len) < 0)
+	if (report_prescan(len > 0 ? data : (const uint8_t *)"", len, reason,
+	    reason_len) < 0)
 		return -EBADMSG;
 	body = xmalloc(len);
 	if (len > 0)

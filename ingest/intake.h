@@ -15,15 +15,10 @@
 
 #include "ingest.h"
 
-/* Flags of intake_submit(). */
-#define INTAKE_PRESCANNED	0x01	/* the transport pre-scanned the
-					   bytes as they arrived (the HTTPS
-					   gate): not again here */
-
 /*
- * Pre-scans the serialized AgentReport data (len bytes, borrowed), unless
- * flags has INTAKE_PRESCANNED, and, when the scan passes, queues a copy
- * of it on w in job for the writer to decode, validate and apply. The caller embeds job in its own state and
+ * Pre-scans the serialized AgentReport data (len bytes, borrowed) and,
+ * when the scan passes, queues a copy of it on w in job for the writer to
+ * decode, validate and apply. The caller embeds job in its own state and
  * has set job->server_id, job->source, job->one_way and job->done; this
  * sets job->body and job->bytes.
  *
@@ -40,8 +35,7 @@
  *   -ESHUTDOWN the writer is stopping
  */
 int intake_submit(struct writer *w, struct writer_job *job,
-    const uint8_t *data, size_t len, unsigned int flags, char *reason,
-    size_t reason_len);
+    const uint8_t *data, size_t len, char *reason, size_t reason_len);
 
 /*
  * Queues the pre-scanned report bytes body (len of them, from malloc) on

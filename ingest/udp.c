@@ -168,7 +168,7 @@ udp_submit(struct udp_receiver *rx, const char *source, const uint8_t *data,
 	uj->job.one_way = true;
 	(void)snprintf(uj->job.source, sizeof(uj->job.source), "%s", source);
 	uj->job.done = udp_job_done;
-	r = intake_submit(u->writer, &uj->job, data, len, 0, reason,
+	r = intake_submit(u->writer, &uj->job, data, len, reason,
 	    sizeof(reason));
 	if (r == 0) {
 		u->pending++;
