@@ -25,7 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "bench-fx.h"
 #include "engine.h"
 #include "query.h"
 #include "report-build.h"
@@ -49,12 +49,6 @@ static const char *const words[] = {
 	"dnp3", "bacnet", "historian", "engineering", "firmware", "ladder",
 	"setpoint", "rtu", "hmi",
 };
-
-static double
-now_s(void)
-{
-	return (double)clock_mono_us() / 1e6;
-}
 
 static void
 agent_addr(int a, char *id, char *mac, char *ip, char *host)
@@ -122,7 +116,7 @@ generate(struct gen *g)
 {
 	long peers = g->devices - g->agents, per_agent, made = 0;
 	rb_report *r = NULL;
-	double t0 = now_s();
+	double t0 = bench_wall_s();
 
 	/* Interactions: agent a talks to its own peers on several ports. */
 	per_agent = (g->interactions + g->agents - 1) / g->agents;
@@ -148,8 +142,8 @@ generate(struct gen *g)
 	}
 	flush(g);
 	(void)fprintf(stderr, "devices and interactions: %.1f s\n",
-	    now_s() - t0);
-	t0 = now_s();
+	    bench_wall_s() - t0);
+	t0 = bench_wall_s();
 	while (g->event_no < g->events) {
 		for (int a = 0; a < g->agents && g->event_no < g->events;
 		    a++) {
@@ -173,17 +167,18 @@ generate(struct gen *g)
 		if (g->event_no % 1000000 < (long)(g->agents *
 		    EVENTS_PER_REPORT))
 			(void)fprintf(stderr, "events: %ld (%.0f/s)\n",
-			    g->event_no, g->event_no / (now_s() - t0));
+			    g->event_no,
+			    g->event_no / (bench_wall_s() - t0));
 	}
 	flush(g);
-	(void)fprintf(stderr, "events: %.1f s\n", now_s() - t0);
+	(void)fprintf(stderr, "events: %.1f s\n", bench_wall_s() - t0);
 }
 
 /* Runs argv, output to /dev/null; returns the wall time. */
 static double
 run_argv(char **argv)
 {
-	double t0 = now_s();
+	double t0 = bench_wall_s();
 	pid_t pid;
 	int status;
 
@@ -197,7 +192,7 @@ run_argv(char **argv)
 	CHECK(pid > 0);
 	CHECK(waitpid(pid, &status, 0) == pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) <= 1);
-	return now_s() - t0;
+	return bench_wall_s() - t0;
 }
 
 /* Runs kq with args, output to /dev/null; returns the wall time. */
@@ -216,33 +211,17 @@ run_once(const char *kq, const char *dir, const char *const *args)
 	return run_argv(argv);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
 static void
 measure(const char *kq, const char *dir, const char *what, double goal_ms,
     int runs, const char *const *args)
 {
-	double t[RUNS];
+	double t[RUNS], med;
 
 	for (int i = 0; i < runs; i++)
 		t[i] = run_once(kq, dir, args);
-	qsort(t, (size_t)runs, sizeof(t[0]), cmp_double);
+	med = bench_median(t, (size_t)runs);
 	(void)printf("%-34s median %8.1f ms  (goal <= %.0f ms)%s\n", what,
-	    t[runs / 2] * 1000, goal_ms,
-	    t[runs / 2] * 1000 > goal_ms ? "  OVER" : "");
-}
-
-static double
-median(double *t, int runs)
-{
-	qsort(t, (size_t)runs, sizeof(t[0]), cmp_double);
-	return t[runs / 2];
+	    med * 1000, goal_ms, med * 1000 > goal_ms ? "  OVER" : "");
 }
 
 /*
@@ -258,7 +237,7 @@ measure_subnet(const char *kq, const char *sqlite3, const char *dir,
 	char err[QUERY_ERRMSG_LEN], path[4096], *sql = NULL;
 	struct query_db *db = NULL;
 	struct query_table *t = query_table_new();
-	double tk[RUNS], ts[RUNS], tkc[RUNS], tsc[RUNS];
+	double tk[RUNS], ts[RUNS], tkc[RUNS], tsc[RUNS], mk, ms, mkc, msc;
 	const char *args[] = { "devices", "--subnet", net, NULL };
 	const char *csv[] = { "devices", "--subnet", net, "--format", "csv",
 	    NULL };
@@ -279,12 +258,14 @@ measure_subnet(const char *kq, const char *sqlite3, const char *dir,
 		tkc[i] = run_once(kq, dir, csv);
 		tsc[i] = run_argv(sqc);
 	}
+	mk = bench_median(tk, RUNS);
+	ms = bench_median(ts, RUNS);
+	mkc = bench_median(tkc, RUNS);
+	msc = bench_median(tsc, RUNS);
 	(void)printf("devices --subnet %-14s %6zu rows: kics-query %7.1f ms, "
 	    "sqlite3 %7.1f ms (x%.2f); csv %7.1f ms, sqlite3 -csv %7.1f ms "
-	    "(x%.2f)\n", net, t->nrows, median(tk, RUNS) * 1000,
-	    median(ts, RUNS) * 1000, median(tk, RUNS) / median(ts, RUNS),
-	    median(tkc, RUNS) * 1000, median(tsc, RUNS) * 1000,
-	    median(tkc, RUNS) / median(tsc, RUNS));
+	    "(x%.2f)\n", net, t->nrows, mk * 1000, ms * 1000, mk / ms,
+	    mkc * 1000, msc * 1000, mkc / msc);
 	(void)printf("  statement: %s\n", sql);
 	free(sql);
 	query_table_free(t);

@@ -24,7 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "clock.h"
+#include "bench-fx.h"
 #include "engine.h"
 #include "query.h"
 #include "report-build.h"
@@ -34,12 +34,6 @@
 #define RUNS		3
 #define PEERS		800	/* devices without an agent */
 #define BATCH		20
-
-static double
-now_s(void)
-{
-	return (double)clock_mono_us() / 1e6;
-}
 
 static void
 apply_all(struct engine *e, rb_report **rep, size_t n, long long now)
@@ -140,7 +134,7 @@ run(char *const *argv, const char *out)
 {
 	struct times t;
 	struct rusage ru;
-	double t0 = now_s();
+	double t0 = bench_wall_s();
 	pid_t pid;
 	int status;
 
@@ -155,17 +149,9 @@ run(char *const *argv, const char *out)
 	CHECK(pid > 0);
 	CHECK(wait4(pid, &status, 0, &ru) == pid);
 	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	t.wall = now_s() - t0;
+	t.wall = bench_wall_s() - t0;
 	t.cpu = tv_s(ru.ru_utime) + tv_s(ru.ru_stime);
 	return t;
-}
-
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
 }
 
 /* Medians of RUNS runs, wall and CPU each. */
@@ -180,10 +166,8 @@ median(char *const *argv, const char *out)
 		w[i] = t.wall;
 		c[i] = t.cpu;
 	}
-	qsort(w, RUNS, sizeof(w[0]), cmp_double);
-	qsort(c, RUNS, sizeof(c[0]), cmp_double);
-	t.wall = w[RUNS / 2];
-	t.cpu = c[RUNS / 2];
+	t.wall = bench_median(w, RUNS);
+	t.cpu = bench_median(c, RUNS);
 	return t;
 }
 
