@@ -16,22 +16,13 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "engine-fx.h"
 #include "store_vfs.h"
 #include "store_wal.h"
 #include "testutil.h"
 
 #define ROWS		3000	/* rows of a spilling transaction */
 #define BLOB_BYTES	700	/* per row: about 5 rows a page */
-
-static char *
-db_file(const char *dir)
-{
-	char *p = malloc(4096);
-
-	CHECK(p != NULL);
-	(void)snprintf(p, 4096, "%s/vfs.db", dir);
-	return p;
-}
 
 static void
 exec(sqlite3 *db, const char *sql)
@@ -42,19 +33,6 @@ exec(sqlite3 *db, const char *sql)
 		fprintf(stderr, "%s: %s\n", sql, err);
 		CHECK(0);
 	}
-}
-
-static int64_t
-q_int(sqlite3 *db, const char *sql)
-{
-	sqlite3_stmt *st;
-	int64_t v;
-
-	CHECK_EQ(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
-	CHECK_EQ(sqlite3_step(st), SQLITE_ROW);
-	v = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
-	return v;
 }
 
 /* A connection through the store's VFS (vfs NULL: SQLite's default). */
@@ -86,16 +64,17 @@ fill(sqlite3 *db, int first, int n, int g)
 }
 
 /* Rows whose s does not match. */
-static int64_t
+static long long
 broken(sqlite3 *db)
 {
-	return q_int(db, "SELECT count(*) FROM t WHERE s IS NOT length(b) + g");
+	return q_int_db(db, "SELECT count(*) FROM t WHERE s IS NOT "
+	    "length(b) + g");
 }
 
-static int64_t
+static long long
 total(sqlite3 *db)
 {
-	return q_int(db, "SELECT count(*) * 1000000 + coalesce(sum(g), 0) "
+	return q_int_db(db, "SELECT count(*) * 1000000 + coalesce(sum(g), 0) "
 	    "FROM t");
 }
 
@@ -108,7 +87,7 @@ total(sqlite3 *db)
 static void
 test_spill_and_read_back(void)
 {
-	char *dir = testutil_mkdtemp(), *path = db_file(dir);
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
 	struct store_sync_stats a, b;
 	sqlite3 *db, *other;
 	int64_t mine;
@@ -140,7 +119,7 @@ test_spill_and_read_back(void)
 	other = open_db(path, NULL);
 	CHECK_EQ(total(other), mine);
 	CHECK_EQ(broken(other), 0);
-	CHECK_EQ(q_int(other, "SELECT count(*) FROM pragma_integrity_check "
+	CHECK_EQ(q_int_db(other, "SELECT count(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check != 'ok'"), 0);
 	sqlite3_close(other);
 
@@ -149,7 +128,7 @@ test_spill_and_read_back(void)
 	sqlite3_close(db);
 	other = open_db(path, NULL);
 	CHECK_EQ(total(other), mine);
-	CHECK_EQ(q_int(other, "SELECT count(*) FROM pragma_integrity_check "
+	CHECK_EQ(q_int_db(other, "SELECT count(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check != 'ok'"), 0);
 	sqlite3_close(other);
 	testutil_rmtree(dir);
@@ -166,7 +145,7 @@ test_spill_and_read_back(void)
 static void
 test_killed_mid_transaction(void)
 {
-	char *dir = testutil_mkdtemp(), *path = db_file(dir);
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
 	int fds[2], committed = 0, n, status;
 	sqlite3 *db;
 	pid_t pid;
@@ -204,10 +183,10 @@ test_killed_mid_transaction(void)
 	CHECK_EQ(committed, 5);
 
 	db = open_db(path, NULL);
-	CHECK_EQ(q_int(db, "SELECT count(*) FROM t"), 500);
-	CHECK_EQ(q_int(db, "SELECT count(*) FROM t WHERE g = 9"), 0);
+	CHECK_EQ(q_int_db(db, "SELECT count(*) FROM t"), 500);
+	CHECK_EQ(q_int_db(db, "SELECT count(*) FROM t WHERE g = 9"), 0);
 	CHECK_EQ(broken(db), 0);
-	CHECK_EQ(q_int(db, "SELECT count(*) FROM pragma_integrity_check "
+	CHECK_EQ(q_int_db(db, "SELECT count(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check != 'ok'"), 0);
 	sqlite3_close(db);
 	testutil_rmtree(dir);
@@ -240,7 +219,7 @@ copy_file(const char *from, const char *to)
 static void
 test_checkpoint_read_ahead(void)
 {
-	char *dir = testutil_mkdtemp(), *path = db_file(dir), copy[4200];
+	char *dir = testutil_mkdtemp(), *path = db_path(dir), copy[4200];
 	sqlite3 *db, *ckpt, *alone;
 	int log, done;
 
