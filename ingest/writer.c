@@ -220,6 +220,19 @@ writer_checkpoint(struct writer *w)
 	(void)pthread_mutex_unlock(&w->mtx);
 }
 
+/*
+ * Copies the engine's commit statistics into the status after commits
+ * outside a batch (maintenance, administration), so that the commits and
+ * the fsyncs the status shows (read live) count the same COMMITs.
+ */
+static void
+writer_wal_snapshot(struct writer *w)
+{
+	(void)pthread_mutex_lock(&w->mtx);
+	engine_wal_stats(w->engine, &w->stats.wal);
+	(void)pthread_mutex_unlock(&w->mtx);
+}
+
 static void
 writer_tick(struct writer *w, int64_t *next_tick)
 {
@@ -232,6 +245,7 @@ writer_tick(struct writer *w, int64_t *next_tick)
 	if (r < 0)
 		log_warnx("writer: periodic maintenance failed: %s (%s), "
 		    "ignoring", strerror(-r), engine_errmsg(w->engine));
+	writer_wal_snapshot(w);
 	*next_tick = now + (r == 1 ? WRITER_RETICK_MS : WRITER_TICK_MS);
 }
 
@@ -264,6 +278,7 @@ writer_run_tasks(struct writer *w, struct writer_task *tasks)
 
 	for (t = tasks; t != NULL; t = t->next)
 		t->run(t, w->engine);
+	writer_wal_snapshot(w);
 	(void)pthread_mutex_lock(&w->mtx);
 	*w->tasks_done_tail = tasks;
 	for (t = tasks; t->next != NULL; t = t->next)
@@ -337,6 +352,8 @@ writer_main(void *arg)
 				    engine_errmsg(w->engine));
 			free(notices[i].text);
 		}
+		if (n_notices > 0)
+			writer_wal_snapshot(w);
 		if (tasks != NULL)
 			writer_run_tasks(w, tasks);
 		if (batch != NULL) {
