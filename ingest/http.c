@@ -84,10 +84,15 @@ http_reply(struct evhttp_request *req, int code, const char *phrase,
 	 * turn cancel out. The callback runs from the loop, not from here,
 	 * so evhttp is not re-entered; a write that would block leaves the
 	 * event pending as usual.
+	 *
+	 * evhttp reads again once the reply is out: what OpenSSL read ahead
+	 * while it did not (a request sent behind this one) is read in this
+	 * turn too, since the socket will not say so (tls_read.c).
 	 */
 	if (bev != NULL) {
 		(void)evbuffer_pullup(bufferevent_get_output(bev), -1);
 		event_active(&bev->ev_write, EV_WRITE, 1);
+		tls_read_nudge(bev);
 	}
 }
 

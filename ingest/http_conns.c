@@ -255,6 +255,8 @@ http_bev_cb(struct event_base *base, void *arg)
 	/* Returning NULL would make evhttp fall back to plain text. */
 	if ((ssl = tls_server_ssl_new(l->tls)) == NULL)
 		fatalx("server '%s': SSL_new: out of memory", l->name);
+	/* one read() per record; the gate and the replies nudge (tls.h) */
+	tls_read_ahead_on(ssl);
 	bev = bufferevent_openssl_socket_new(base, -1, ssl,
 	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
 	if (bev == NULL)

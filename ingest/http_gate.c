@@ -16,6 +16,7 @@
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_struct.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <sys/socket.h>
@@ -25,6 +26,7 @@
 #include "kics_limits.h"
 #include "log.h"
 #include "prescan.h"
+#include "tls.h"
 
 #define GATE_MESSAGE_LEN	160	/* bytes of a verdict's message */
 
@@ -39,6 +41,13 @@ struct http_gate {
 	struct http_gate_budget *budget;
 	struct bufferevent *bev;	/* the connection's TLS bufferevent */
 	struct event	*deadline;	/* the header block's, or NULL */
+	struct event	*watch;		/* keeps the socket polled */
+	bool		read_seen;	/* bytes came since watch last fired */
+	/* evhttp's callbacks, put back when the handshake ends */
+	bufferevent_data_cb evhttp_read_cb;
+	bufferevent_data_cb evhttp_write_cb;
+	bufferevent_event_cb evhttp_event_cb;
+	void		*evhttp_arg;
 	struct evbuffer	*in;		/* the connection's, read by evhttp */
 	struct evbuffer_cb_entry *cb;
 	struct evbuffer	*hold;		/* taken from in, not yet passed */
@@ -472,6 +481,67 @@ gate_step(struct http_gate *g)
 }
 
 /*
+ * The watch: the socket stays polled while evhttp does not read it
+ * (issue 17). evhttp stops reading a connection when a request is whole
+ * and reads again once it has answered, turns later, after the writer's
+ * COMMIT; with libevent's epoll backend each is an epoll_ctl(), two per
+ * report. The gate keeps a read event of its own on the socket, so that
+ * the socket's count of read events never drops to zero and the backend
+ * is never told. When the watch fires while the bufferevent does not
+ * read, it is for the bytes the bufferevent has just read in this same
+ * turn (both were woken; the bufferevent ran first), or for bytes (or
+ * the end) that the client sent while its request was at the writer:
+ * then the watch steps aside, one epoll_ctl() as without it, rather than
+ * wake the loop again and again, until the bufferevent reads again.
+ */
+static void
+gate_watch_cb(evutil_socket_t unused, short what, void *arg)
+{
+	struct http_gate *g = arg;
+
+	(void)unused;
+	(void)what;
+	if (event_pending(&g->bev->ev_read, EV_READ, NULL))
+		return;		/* the bufferevent reads them */
+	if (g->read_seen)
+		g->read_seen = false;
+	else
+		(void)event_del(g->watch);
+}
+
+/* The bufferevent reads: the watch goes on (no system call then). */
+static void
+gate_watch_on(struct http_gate *g)
+{
+	g->read_seen = true;
+	if (!event_pending(g->watch, EV_READ, NULL) &&
+	    event_add(g->watch, NULL) < 0)
+		fatalx("gate: event_add failed");
+}
+
+/*
+ * The bufferevent's only callback until its handshake ends (no byte is
+ * read or written for evhttp before), then evhttp's are put back: the
+ * client's first request may have come in the read that ended the
+ * handshake, and libevent would not look for it (tls_read.c). evhttp
+ * sets its callbacks again only once a request came.
+ */
+static void
+gate_event_cb(struct bufferevent *bev, short what, void *arg)
+{
+	struct http_gate *g = arg;
+	bufferevent_event_cb cb = g->evhttp_event_cb;
+	void *cb_arg = g->evhttp_arg;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		bufferevent_setcb(bev, g->evhttp_read_cb, g->evhttp_write_cb,
+		    cb, cb_arg);
+		tls_read_nudge(bev);
+	}
+	cb(bev, what, cb_arg);	/* may free the gate */
+}
+
+/*
  * Called on every change of the connection's input buffer, before evhttp
  * reads it. The TLS layer appends what it decrypted at the end: those
  * bytes move to hold, and gate_step() gives evhttp what it may see.
@@ -486,6 +556,8 @@ gate_input_cb(struct evbuffer *in, const struct evbuffer_cb_info *info,
 	if (g->moving || info->n_added == 0)
 		return;
 	g->moving = true;
+	gate_watch_on(g);
+	tls_read_nudge(g->bev);
 	/* the first bytes of a new request: its headers are on the clock */
 	if (g->state == GATE_HEAD && evbuffer_get_length(g->hold) == 0)
 		gate_deadline_arm(g);
@@ -507,6 +579,9 @@ gate_free(struct http_gate *g)
 	gate_release(g);
 	if (g->deadline != NULL)
 		event_free(g->deadline);
+	/* before evhttp closes the socket, whose number may come back */
+	if (g->watch != NULL)
+		event_free(g->watch);
 	if (g->cb != NULL)
 		(void)evbuffer_remove_cb_entry(g->in, g->cb);
 	if (g->hold != NULL)
@@ -546,7 +621,10 @@ http_gate_attach(struct bufferevent *bev, struct evhttp_connection *evcon,
 	if (p->head_timeout_ms > 0)
 		g->deadline = evtimer_new(bufferevent_get_base(bev),
 		    gate_deadline_cb, g);
+	g->watch = event_new(bufferevent_get_base(bev),
+	    bufferevent_getfd(bev), EV_READ | EV_PERSIST, gate_watch_cb, g);
 	if (g->hold == NULL || g->req == NULL || g->tmp == NULL ||
+	    g->watch == NULL ||
 	    (p->head_timeout_ms > 0 && g->deadline == NULL) ||
 	    (g->cb = evbuffer_add_cb(g->in, gate_input_cb, g)) == NULL) {
 		gate_free(g);
@@ -555,5 +633,8 @@ http_gate_attach(struct bufferevent *bev, struct evhttp_connection *evcon,
 	/* the handshake and the first request are on the clock at once */
 	gate_deadline_arm(g);
 	evhttp_connection_set_closecb(evcon, gate_close_cb, g);
+	bufferevent_getcb(bev, &g->evhttp_read_cb, &g->evhttp_write_cb,
+	    &g->evhttp_event_cb, &g->evhttp_arg);
+	bufferevent_setcb(bev, NULL, NULL, gate_event_cb, g);
 	return 0;
 }

@@ -66,6 +66,22 @@ void tls_server_free(struct tls_server *tls);
 struct ssl_st *tls_server_ssl_new(struct tls_server *tls);
 
 /*
+ * Turns OpenSSL's read-ahead on for ssl, a connection that will live in a
+ * bufferevent_openssl: one read() per record rather than two. Whoever
+ * does this must call tls_read_nudge() as tls_read.c describes.
+ */
+void tls_read_ahead_on(struct ssl_st *ssl);
+
+struct bufferevent;
+
+/*
+ * When OpenSSL holds records it read ahead that libevent would not ask
+ * for (tls_read.c), makes bev read again in this turn of the loop; else
+ * nothing. bev is a bufferevent_openssl; loop thread only.
+ */
+void tls_read_nudge(struct bufferevent *bev);
+
+/*
  * A set of open TLS connections, so that those of a revoked client
  * certificate can be closed: tls_server_ssl_new() adds each SSL of a
  * context given the set, and SSL_free() takes it out again. Loop thread
