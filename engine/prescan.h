@@ -35,6 +35,7 @@ struct prescan_field;
 /* One message being scanned: where it ends and what it holds so far. */
 struct prescan_frame {
 	const struct prescan_msg *msg;
+	uint64_t	start;			/* offset of its first field */
 	uint64_t	end;			/* offset just past it */
 	size_t		counts[PRESCAN_MAX_FIELD]; /* per field number */
 	/*
