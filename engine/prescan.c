@@ -177,7 +177,7 @@ prescan_fail(struct prescan_stream *s, const char *fmt, ...)
 	return -EINVAL;
 }
 
-static const struct prescan_field *
+static inline const struct prescan_field *
 prescan_find(const struct prescan_msg *m, uint32_t num)
 {
 	/* the tables above list fields 1..n in order: no search for those */
@@ -377,15 +377,25 @@ prescan_stream_init(struct prescan_stream *s, uint64_t total)
  * once per level of the schema (at most PRESCAN_MAX_DEPTH).
  */
 
-/* A varint at p[0..room) of at most vmax bytes; bytes taken, or 0. */
+/*
+ * A varint at p[0..room) of at most vmax bytes: the bytes it takes, or 0.
+ * Its value goes to *ret_v when ret_v is not NULL (a number's value is
+ * not needed, only its length).
+ */
 static size_t
 prescan_quick_varint(const uint8_t *p, uint64_t room, unsigned vmax,
     uint64_t *ret_v)
 {
 	uint64_t v = 0;
-	size_t lim = vmax < room ? vmax : (size_t)room;
+	size_t lim = vmax < room ? vmax : (size_t)room, k;
 
-	for (size_t k = 0; k < lim; k++) {
+	if (ret_v == NULL) {
+		for (k = 0; k < lim; k++)
+			if ((p[k] & 0x80) == 0)
+				return k + 1;
+		return 0;
+	}
+	for (k = 0; k < lim; k++) {
 		v |= (uint64_t)(p[k] & 0x7f) << (7 * k);
 		if ((p[k] & 0x80) == 0) {
 			*ret_v = v;
@@ -406,9 +416,13 @@ prescan_quick(const struct prescan_msg *m, const uint8_t *p, uint64_t len)
 	bool varint;
 
 	while (at < len) {
-		if ((n = prescan_quick_varint(p + at, len - at, 5, &key)) == 0)
+		if (p[at] < 0x80)	/* every field we know has a 1-byte key */
+			key = p[at++];
+		else if ((n = prescan_quick_varint(p + at, len - at, 5,
+		    &key)) > 0)
+			at += n;
+		else
 			return false;
-		at += n;
 		if (key >> 3 == 0 || key >> 3 > 0x1fffffff ||
 		    (f = prescan_find(m, (uint32_t)(key >> 3))) == NULL)
 			return false;
@@ -416,13 +430,17 @@ prescan_quick(const struct prescan_msg *m, const uint8_t *p, uint64_t len)
 		varint = f->kind == PK_V32 || f->kind == PK_V64;
 		if (++counts[f->num] > max || (key & 7) != (varint ? 0u : 2u))
 			return false;
-		n = prescan_quick_varint(p + at, len - at, varint ?
-		    (f->kind == PK_V32 ? 4 : 10) : 5, &v);
-		if (n == 0)
+		if (varint) {
+			n = prescan_quick_varint(p + at, len - at,
+			    f->kind == PK_V32 ? 4 : 10, NULL);
+			if (n == 0)
+				return false;
+			at += n;
+			continue;
+		}
+		if ((n = prescan_quick_varint(p + at, len - at, 5, &v)) == 0)
 			return false;
 		at += n;
-		if (varint)
-			continue;
 		if (v > len - at || (f->kind == PK_MSG &&
 		    !prescan_quick(f->msg, p + at, v)))
 			return false;
