@@ -22,7 +22,9 @@
 # environment: BENCH_REQUESTS (20000), BENCH_ROUNDS (3),
 #   BENCH_CONNECTIONS (10, for both sides; the goal is judged at 10),
 #   BENCH_BASELINE (unset), BENCH_PERF (unset: a directory for a perf
-#   recording of each daemon run)
+#   recording of each daemon run), BENCH_SYSCALLS (unset; 1: system
+#   calls per request of the measured thread of every run, by perf stat,
+#   read and epoll_ctl apart, printed on stderr)
 set -eu
 
 DAEMON=$1
@@ -172,11 +174,28 @@ h2run() {	# PORT PID TID FILE
 		perf_pid=$!
 		sleep 0.5
 	fi
+	if [ -n "${BENCH_SYSCALLS:-}" ]; then
+		perf stat --per-thread -x, -o "$TMP/syscalls" -p "$2" -e \
+		    raw_syscalls:sys_enter,syscalls:sys_enter_read,syscalls:sys_enter_epoll_ctl \
+		    >/dev/null 2>&1 &
+		stat_pid=$!
+		sleep 0.3
+	fi
 	h2load --h1 -n "$REQUESTS" -c "$CONNS" -t 1 -d "$4" \
 	    -H 'Content-Type: application/x-protobuf' \
 	    "https://127.0.0.1:$1/api/v1/report" >"$TMP/h2load.out" 2>&1 ||
 	    fail "h2load: $(tail -n 5 "$TMP/h2load.out")"
 	threads_cpu "$2" >"$TMP/cpu1"
+	if [ -n "${BENCH_SYSCALLS:-}" ]; then
+		kill -INT "$stat_pid"
+		wait "$stat_pid" || true
+		# lines "comm-TID,count,,event,..."; only thread TID
+		awk -F, -v t="$3" -v n="$REQUESTS" '$1 ~ "-" t "$" {
+			sub(/.*:sys_enter_?/, "", $4)
+			printf " %s %.2f", ($4 == "" ? "all" : $4), $2 / n }
+END { print "" }' "$TMP/syscalls" |
+		    sed "s/^/system calls per request of thread $3:/" >&2
+	fi
 	if [ -n "$perf_pid" ]; then
 		kill -INT "$perf_pid"
 		wait "$perf_pid" || true
