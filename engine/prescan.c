@@ -377,34 +377,6 @@ prescan_stream_init(struct prescan_stream *s, uint64_t total)
  * once per level of the schema (at most PRESCAN_MAX_DEPTH).
  */
 
-/*
- * A varint at p[0..room) of at most vmax bytes: the bytes it takes, or 0.
- * Its value goes to *ret_v when ret_v is not NULL (a number's value is
- * not needed, only its length).
- */
-static size_t
-prescan_quick_varint(const uint8_t *p, uint64_t room, unsigned vmax,
-    uint64_t *ret_v)
-{
-	uint64_t v = 0;
-	size_t lim = vmax < room ? vmax : (size_t)room, k;
-
-	if (ret_v == NULL) {
-		for (k = 0; k < lim; k++)
-			if ((p[k] & 0x80) == 0)
-				return k + 1;
-		return 0;
-	}
-	for (k = 0; k < lim; k++) {
-		v |= (uint64_t)(p[k] & 0x7f) << (7 * k);
-		if ((p[k] & 0x80) == 0) {
-			*ret_v = v;
-			return k + 1;
-		}
-	}
-	return 0;
-}
-
 /* Whether the message m in p[0..len) passes as a whole. */
 static bool
 prescan_quick(const struct prescan_msg *m, const uint8_t *p, uint64_t len)
@@ -418,8 +390,7 @@ prescan_quick(const struct prescan_msg *m, const uint8_t *p, uint64_t len)
 	while (at < len) {
 		if (p[at] < 0x80)	/* every field we know has a 1-byte key */
 			key = p[at++];
-		else if ((n = prescan_quick_varint(p + at, len - at, 5,
-		    &key)) > 0)
+		else if ((n = varint_read(p + at, p + len, 5, &key)) > 0)
 			at += n;
 		else
 			return false;
@@ -431,14 +402,14 @@ prescan_quick(const struct prescan_msg *m, const uint8_t *p, uint64_t len)
 		if (++counts[f->num] > max || (key & 7) != (varint ? 0u : 2u))
 			return false;
 		if (varint) {
-			n = prescan_quick_varint(p + at, len - at,
-			    f->kind == PK_V32 ? 4 : 10, NULL);
+			n = varint_len(p + at, p + len,
+			    f->kind == PK_V32 ? 4 : 10);
 			if (n == 0)
 				return false;
 			at += n;
 			continue;
 		}
-		if ((n = prescan_quick_varint(p + at, len - at, 5, &v)) == 0)
+		if ((n = varint_read(p + at, p + len, 5, &v)) == 0)
 			return false;
 		at += n;
 		if (v > len - at || (f->kind == PK_MSG &&

@@ -59,4 +59,17 @@ varint_read(const uint8_t *p, const uint8_t *end, size_t max,
 	return 0;
 }
 
+/*
+ * The length of a varint of at most max bytes at p, before end, without
+ * its value (a number that is only checked); 0 as for varint_read().
+ */
+static inline size_t
+varint_len(const uint8_t *p, const uint8_t *end, size_t max)
+{
+	for (size_t i = 0; i < max && p + i < end; i++)
+		if ((p[i] & 0x80) == 0)
+			return i + 1;
+	return 0;
+}
+
 #endif
