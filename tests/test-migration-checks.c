@@ -3,6 +3,9 @@
  * Migration 0009 (issue 13): on a database made at version 8 that holds
  * rows, every CHECK (col IN (...)) becomes an OR chain that accepts the
  * same values and refuses others, with no table rebuilt and no row lost.
+ * Migration 0010 (issue 17): on a database made at version 9 that holds
+ * events, every event with an id gets its key, and repeats of the events
+ * stored before it are still found.
  */
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -207,15 +210,15 @@ count_in(const char *table, const struct tokens *t, size_t first,
 		*count += strcasecmp(t->text[i], "IN") == 0;
 }
 
-/* Applies migrations 0001..0008 as the store's runner does. */
+/* Applies migrations 0001..version as the store's runner does. */
 static void
-make_version_8(sqlite3 *db)
+make_version(sqlite3 *db, int version)
 {
 	char sql[64];
 
 	exec_ok(db, "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON");
 	for (const struct embedded_file *m = embedded_migrations;
-	    m->name != NULL && embedded_migration_number(m->name) <= 8;
+	    m->name != NULL && embedded_migration_number(m->name) <= version;
 	    m++) {
 		exec_ok(db, "BEGIN IMMEDIATE");
 		exec_ok(db, m->text);
@@ -224,7 +227,7 @@ make_version_8(sqlite3 *db)
 		exec_ok(db, sql);
 		exec_ok(db, "COMMIT");
 	}
-	CHECK_EQ(q_int_db(db, "PRAGMA user_version"), 8);
+	CHECK_EQ(q_int_db(db, "PRAGMA user_version"), version);
 }
 
 /* One row in every table that has a CHECK with an IN list. */
@@ -341,7 +344,7 @@ test_migration_0009_on_filled_database(void)
 	size_t n = 0;
 
 	db = open_db(path);
-	make_version_8(db);
+	make_version(db, 8);
 	fill(db);
 	each_table_check(db, collect_in, checks);
 	while (checks[n].table[0] != '\0')
@@ -416,17 +419,19 @@ copy_file(const char *from, const char *to)
 
 /*
  * After store_open() returned r: migrated (no IN left) when it succeeded,
- * else still version 8 with its IN lists; the rows and the file whole.
+ * else each migration all or nothing: still version 8 with its IN lists,
+ * or 0009 done and a later one not; the rows and the file whole.
  */
 static void
 check_all_or_none(const char *path, int r)
 {
 	sqlite3 *db = open_db(path);
+	long long v = q_int_db(db, "PRAGMA user_version");
 
-	CHECK_EQ(checks_with_in(db), r == 0 ? 0 : 24);
-	CHECK_EQ(q_int_db(db, "PRAGMA user_version"),
-	    r == 0 ? store_schema_version() : 8);
-	CHECK_EQ(devices_insert_ephemerals(db), r == 0 ? 0 : 2);
+	CHECK(r == 0 ? v == store_schema_version() :
+	    v >= 8 && v < store_schema_version());
+	CHECK_EQ(checks_with_in(db), v >= 9 ? 0 : 24);
+	CHECK_EQ(devices_insert_ephemerals(db), v >= 9 ? 0 : 2);
 	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check <> 'ok'"), 0);
 	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM devices"), 1);
@@ -451,7 +456,7 @@ test_migration_0009_under_allocation_failures(void)
 	(void)sprintf(path, "%s/run.db", dir);
 	sqlite_fault_install();
 	db = open_db(tmpl);
-	make_version_8(db);
+	make_version(db, 8);
 	fill(db);
 	exec_ok(db, "PRAGMA journal_mode = DELETE");
 	(void)sqlite3_close(db);
@@ -476,11 +481,116 @@ test_migration_0009_under_allocation_failures(void)
 	free(dir);
 }
 
+/* An epp event of agent with event_id; store_event_insert()'s result. */
+static int
+event_of(struct store *s, int64_t agent, const char *event_id)
+{
+	struct store_event ev = {
+		.event_id = event_id,
+		.agent_ref = agent,
+		.device_id = 1,
+		.occurred_at_ms = 5,
+		.registered_at_ms = 5,
+		.code = 4000005500,
+		.title = "t",
+		.severity = 1,
+		.technology = "epp",
+	};
+
+	return store_event_insert(s, &ev);
+}
+
+/* Each event's key is what the writer computes; NULL without an id. */
+static void
+check_event_keys(sqlite3 *db)
+{
+	sqlite3_stmt *st;
+	int rows = 0;
+
+	CHECK(sqlite3_prepare_v2(db, "SELECT event_id, event_key FROM events",
+	    -1, &st, NULL) == SQLITE_OK);
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+
+		if (id == NULL)
+			CHECK_EQ(sqlite3_column_type(st, 1), SQLITE_NULL);
+		else
+			CHECK(sqlite3_column_int64(st, 1) ==
+			    store_event_key(id));
+		rows++;
+	}
+	(void)sqlite3_finalize(st);
+	CHECK(rows > 0);
+}
+
+static void
+test_migration_0010_keys_existing_events(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+	sqlite3 *db, *other;
+
+	db = open_db(path);
+	make_version(db, 9);
+	fill(db);
+	exec_ok(db,
+	    "INSERT INTO agents (id, agent_id, device_id, server_id, "
+	    "first_contact_ms, last_contact_ms) VALUES (2, 'a2', 1, 1, 1, 1);"
+	    "INSERT INTO events (id, event_id, agent_ref, device_id, "
+	    "occurred_at_ms, registered_at_ms, code, title, severity, "
+	    "technology) VALUES "
+	    "(2, 'e-1', 1, 1, 2, 2, 4000005500, 'one', 1, 'epp'),"
+	    "(3, 'e-2', 1, 1, 3, 3, 4000005500, 'two', 1, 'epp'),"
+	    "(4, 'e-1', 2, 1, 4, 4, 4000005500, 'three', 1, 'epp');"
+	    "INSERT INTO events_fts (rowid, title) VALUES (2, 'one'), "
+	    "(3, 'two'), (4, 'three');");
+	/* a connection open across the migration must reload its schema */
+	other = open_db(path);
+	CHECK_EQ(q_int_db(other, "SELECT COUNT(*) FROM events"), 4);
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	CHECK_EQ(q_int_db(db, "PRAGMA user_version"), store_schema_version());
+	check_event_keys(db);
+	check_event_keys(other);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = "
+	    "'events_agent_event'"), 0);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM sqlite_master WHERE name = "
+	    "'events_agent_key'"), 1);
+	/* the events stored before are found again, per agent */
+	CHECK_EQ(store_begin(s), 0);
+	CHECK_EQ(event_of(s, 1, "e-1"), 0);
+	CHECK_EQ(event_of(s, 1, "e-2"), 0);
+	CHECK_EQ(event_of(s, 2, "e-1"), 0);
+	CHECK_EQ(event_of(s, 2, "e-2"), 1);
+	CHECK_EQ(event_of(s, 1, "e-3"), 1);
+	CHECK_EQ(event_of(s, 1, "e-3"), 0);
+	CHECK_EQ(store_commit(s), 0);
+	CHECK_EQ(store_begin(s), 0);
+	CHECK_EQ(event_of(s, 1, "e-3"), 0);
+	CHECK_EQ(event_of(s, 2, "e-2"), 0);
+	CHECK_EQ(store_commit(s), 0);
+	store_free(s);
+
+	check_event_keys(db);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM events"), 6);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM event_log"), 6);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM events_fts WHERE events_fts "
+	    "MATCH 'three'"), 1);
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM pragma_integrity_check "
+	    "WHERE integrity_check <> 'ok'"), 0);
+	(void)sqlite3_close(other);
+	(void)sqlite3_close(db);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
 	RUN(test_migration_0009_under_allocation_failures);
 	RUN(test_migration_0009_on_filled_database);
 	RUN(test_fresh_database_has_no_in_check);
+	RUN(test_migration_0010_keys_existing_events);
 	return 0;
 }

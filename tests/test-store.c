@@ -162,8 +162,12 @@ test_migration_0005_rewrites_codes(void)
 	store_free(s);
 	/* back to version 4: undo 0005 and the later migrations (0006 adds
 	   columns to agents; it rebuilds integration_servers again; 0008
-	   adds the connector tables) */
-	exec_sql(path, "DROP TABLE connector_cursors; DROP TABLE connectors; "
+	   adds the connector tables; 0010 the event key) */
+	exec_sql(path, "DROP INDEX events_agent_key; "
+	    "ALTER TABLE events DROP COLUMN event_key; "
+	    "CREATE UNIQUE INDEX events_agent_event ON events "
+	    "(agent_ref, event_id) WHERE event_id IS NOT NULL; "
+	    "DROP TABLE connector_cursors; DROP TABLE connectors; "
 	    "DROP TABLE address_conflicts; "
 	    "ALTER TABLE agents DROP COLUMN udp_lost_ms; "
 	    "ALTER TABLE agents DROP COLUMN udp_lost_count; "

@@ -66,6 +66,7 @@ enum store_stmt {
 	STMT_APP_UPDATE,
 	STMT_APP_SWEEP,
 	STMT_EVENT_INSERT,
+	STMT_EVENT_SEEN,
 	STMT_EVENT_FTS,
 	STMT_EVENT_MARK_DEVICE,
 	STMT_EVENT_COUNT,
@@ -167,6 +168,13 @@ void interaction_queue_free(struct interaction_queue *q);
 int store_fts_flush(struct store *s);
 /* Forgets the transaction's events (after a rollback). */
 void store_fts_forget(struct store *s);
+
+/*
+ * Registers the SQL function kics_event_key(event_id), the key
+ * store_event_key() gives, on s's connection for the migration that fills
+ * events.event_key. 0 or a negative errno.
+ */
+int store_event_key_register(struct store *s);
 
 /*
  * Returns the cached statement for slot, preparing sql on first use, reset

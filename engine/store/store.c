@@ -316,7 +316,9 @@ store_open(const char *path, char *errbuf, size_t errlen,
 	 */
 	(void)sqlite3_file_control(s->db, "main", SQLITE_FCNTL_PERSIST_WAL,
 	    &persist_wal);
-	if ((r = store_configure(s)) < 0 || (r = store_migrate(s, path)) < 0)
+	if ((r = store_configure(s)) < 0 ||
+	    (r = store_event_key_register(s)) < 0 ||
+	    (r = store_migrate(s, path)) < 0)
 		goto out;
 	store_wal_init(s);
 	*ret_store = s;

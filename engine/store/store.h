@@ -324,6 +324,12 @@ struct store_event {
  * errno.
  */
 int store_event_insert(struct store *s, const struct store_event *ev);
+/*
+ * The key of an agent's event id in events.event_key: SipHash-2-4 of its
+ * bytes under a fixed key (stored values depend on it: never change it).
+ * Two ids may share a key; store_event_insert() compares the ids.
+ */
+int64_t store_event_key(const char *event_id);
 int store_event_count(struct store *s, int64_t *ret_count);
 /*
  * Widens the times of device_id's latest warning and critical events,

@@ -1,14 +1,56 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the SQL of events: the row, its full-text entry
- * (written at the end of the transaction, see store-private.h), and
- * trimming the oldest rows with their entries.
+ * (written at the end of the transaction, see store-private.h), the key
+ * that finds an agent's repeated event id, and trimming the oldest rows
+ * with their entries.
  */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "siphash.h"
 #include "store-private.h"
+
+/* The key of store_event_key(): fixed, stored keys depend on it. */
+static const uint8_t event_key_secret[SIPHASH_KEY_LEN] = {
+	0x6b, 0x69, 0x63, 0x73, 0x2d, 0x65, 0x70, 0x70,
+	0x2e, 0x65, 0x76, 0x65, 0x6e, 0x74, 0x5f, 0x69,
+};
+
+int64_t
+store_event_key(const char *event_id)
+{
+	return (int64_t)siphash24(event_key_secret, event_id,
+	    strlen(event_id));
+}
+
+/* kics_event_key(text): store_event_key() of the text, NULL for NULL. */
+static void
+event_key_sql(sqlite3_context *ctx, int argc, sqlite3_value **argv)
+{
+	const unsigned char *text = sqlite3_value_text(argv[0]);
+
+	(void)argc;
+	if (text == NULL) {
+		sqlite3_result_null(ctx);
+		return;
+	}
+	sqlite3_result_int64(ctx, (int64_t)siphash24(event_key_secret, text,
+	    (size_t)sqlite3_value_bytes(argv[0])));
+}
+
+int
+store_event_key_register(struct store *s)
+{
+	/* direct only: no view, trigger or index of the schema may use it,
+	   as kics-query and renderers do not have it */
+	int rc = sqlite3_create_function(s->db, "kics_event_key", 1,
+	    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+	    event_key_sql, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : store_error(s, rc);
+}
 
 /*
  * Notes that event rowid was inserted in this transaction. SQLite gives a
@@ -77,18 +119,57 @@ store_device_mark_severity(struct store *s, int64_t device_id,
 	return store_exec_stmt(s, st);
 }
 
+/*
+ * Whether agent_ref already stored event_id, by its key (issue 17): the
+ * index on (agent_ref, event_key) is a third of the size of one on the
+ * text ids, and holds no id, so two ids that share a key both have rows
+ * and each row's id is compared. Returns 1, 0, or a negative errno.
+ */
+static int
+store_event_seen(struct store *s, int64_t agent_ref, const char *event_id,
+    int64_t key)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_SEEN,
+	    "SELECT event_id FROM events WHERE agent_ref = ?1 AND "
+	    "event_key = ?2");
+	int rc;
+
+	if (st == NULL)
+		return -EIO;
+	(void)sqlite3_bind_int64(st, 1, agent_ref);
+	(void)sqlite3_bind_int64(st, 2, key);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+
+		if (id != NULL && strcmp(id, event_id) == 0) {
+			(void)sqlite3_reset(st);
+			return 1;
+		}
+	}
+	(void)sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : store_error(s, rc);
+}
+
 int
 store_event_insert(struct store *s, const struct store_event *ev)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_INSERT,
-	    "INSERT OR IGNORE INTO events (event_id, agent_ref, device_id, "
-	    "occurred_at_ms, registered_at_ms, code, title, severity, "
-	    "technology, category, product, agent_title, description, "
-	    "object_path, threat_name, user_name, hostname, attributes, tags) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-	    "?14, ?15, ?16, ?17, ?18, COALESCE(?19, '[]'))");
+	bool has_id = ev->event_id != NULL && *ev->event_id != '\0';
+	int64_t key = has_id ? store_event_key(ev->event_id) : 0;
+	sqlite3_stmt *st;
 	int r;
 
+	/* without an agent, as NULLs in the old unique index, no repeat */
+	if (has_id && ev->agent_ref != 0 &&
+	    (r = store_event_seen(s, ev->agent_ref, ev->event_id, key)) != 0)
+		return r < 0 ? r : 0;
+	st = store_stmt(s, STMT_EVENT_INSERT,
+	    "INSERT INTO events (event_id, agent_ref, device_id, "
+	    "occurred_at_ms, registered_at_ms, code, title, severity, "
+	    "technology, category, product, agent_title, description, "
+	    "object_path, threat_name, user_name, hostname, attributes, tags, "
+	    "event_key) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+	    "?14, ?15, ?16, ?17, ?18, COALESCE(?19, '[]'), ?20)");
 	if (st == NULL)
 		return -EIO;
 	(void)store_bind_text(st, 1, ev->event_id);
@@ -110,10 +191,10 @@ store_event_insert(struct store *s, const struct store_event *ev)
 	(void)store_bind_text(st, 17, ev->hostname);
 	(void)store_bind_text(st, 18, ev->attributes);
 	(void)store_bind_text(st, 19, ev->tags);
+	if (has_id)
+		(void)sqlite3_bind_int64(st, 20, key);
 	if ((r = store_exec_stmt(s, st)) < 0)
 		return r;
-	if (sqlite3_changes(s->db) == 0)
-		return 0;
 	store_fts_note(s, sqlite3_last_insert_rowid(s->db));
 	return 1;
 }
