@@ -156,6 +156,7 @@ engine_peer_cache_stats(const struct engine *e,
 	ret->misses = st.misses;
 	ret->evictions = st.evictions;
 	ret->clears = st.clears;
+	ret->primary_skips = st.primary_skips;
 	ret->entries = st.entries;
 }
 

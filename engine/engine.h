@@ -112,6 +112,7 @@ struct engine_peer_cache_stats {
 	uint64_t	misses;
 	uint64_t	evictions;	/* entries dropped to make room */
 	uint64_t	clears;		/* forgotten whole (rollbacks, prunes) */
+	uint64_t	primary_skips;	/* primary IP/MAC updates spared */
 	uint64_t	entries;	/* cached now */
 };
 

@@ -115,9 +115,12 @@ void peer_cache_free(struct peer_cache *c);
  */
 int peer_cache_get(struct peer_cache *c, const char *value,
     struct store_holder *ret_holder);
-/* Caches h as the holder of value, evicting by clock when full. */
+/*
+ * Caches h as the holder of value, evicting by clock when full; primary:
+ * value is h's devices.ip or devices.mac (store_peer_cache.c).
+ */
 void peer_cache_put(struct peer_cache *c, const char *value,
-    const struct store_holder *h);
+    const struct store_holder *h, bool primary);
 /* Forgets value; forgets every address of device_id; forgets all. */
 void peer_cache_forget(struct peer_cache *c, const char *value);
 void peer_cache_forget_device(struct peer_cache *c, int64_t device_id);
@@ -128,6 +131,22 @@ void peer_cache_seen(struct peer_cache *c, const char *value,
 /* Device device_id was seen at seen_ms (its last_seen_ms now). */
 void peer_cache_touch(struct peer_cache *c, int64_t device_id,
     int64_t seen_ms);
+/*
+ * The primary bit (store_peer_cache.c). peer_cache_primary_known() tells
+ * whether ip and mac (NULL or "": not asked) are both cached as held by
+ * device_id and as its devices.ip and devices.mac, and counts the
+ * statement spared. peer_cache_primary_lost() clears the bit on every
+ * address of device_id: call it before any statement that may change
+ * that device's devices.ip or devices.mac, other than
+ * store_device_set_primary(). peer_cache_primary_set() records that
+ * device_id's devices.ip is ip and devices.mac is mac (NULL or "": not
+ * known) after a successful UPDATE, changed when it changed the row.
+ */
+bool peer_cache_primary_known(struct peer_cache *c, int64_t device_id,
+    const char *ip, const char *mac);
+void peer_cache_primary_lost(struct peer_cache *c, int64_t device_id);
+void peer_cache_primary_set(struct peer_cache *c, int64_t device_id,
+    const char *ip, const char *mac, bool changed);
 
 struct store {
 	sqlite3		*db;

@@ -205,6 +205,11 @@ int store_device_count(struct store *s, int64_t *ret_count);
 /* Widens last_seen_ms; un-archives nothing (status is the admin's). */
 int store_device_touch(struct store *s, int64_t id, int64_t now_ms);
 int store_device_set_owner(struct store *s, int64_t id, int64_t agent_ref);
+/*
+ * Sets the primary IP and MAC of device id shown in the device table
+ * (NULL or "" leaves that one alone); writes nothing when they are
+ * already those, and runs no statement when the peer cache knows it.
+ */
 int store_device_set_primary(struct store *s, int64_t id, const char *ip,
     const char *mac);
 /*
@@ -260,6 +265,8 @@ struct store_peer_cache_stats {
 	uint64_t	misses;
 	uint64_t	evictions;	/* entries dropped to make room */
 	uint64_t	clears;		/* forgotten whole (rollbacks, prunes) */
+	uint64_t	primary_skips;	/* store_device_set_primary() calls
+					   that the cache showed were no-ops */
 	uint32_t	entries;	/* cached now */
 };
 void store_peer_cache_stats(const struct store *s,

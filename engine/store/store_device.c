@@ -184,17 +184,28 @@ store_device_set_primary(struct store *s, int64_t id, const char *ip,
 {
 	/* only what changes: a peer seen again on its known MAC and IP
 	   (a NULL leaves that column alone) writes nothing (issue 17) */
-	sqlite3_stmt *st = store_stmt(s, STMT_DEVICE_PRIMARY,
+	sqlite3_stmt *st;
+	int r;
+
+	/* nothing asked, or the peer cache knows the row says so already:
+	   the statement would change nothing */
+	if (((ip == NULL || *ip == '\0') && (mac == NULL || *mac == '\0')) ||
+	    peer_cache_primary_known(s->peer_cache, id, ip, mac))
+		return 0;
+	st = store_stmt(s, STMT_DEVICE_PRIMARY,
 	    "UPDATE devices SET ip = COALESCE(?2, ip), mac = COALESCE(?3, mac) "
 	    "WHERE id = ?1 AND ((?2 IS NOT NULL AND ip IS NOT ?2) OR "
 	    "(?3 IS NOT NULL AND mac IS NOT ?3))");
-
 	if (st == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, id);
 	(void)store_bind_text(st, 2, ip);
 	(void)store_bind_text(st, 3, mac);
-	return store_exec_stmt(s, st);
+	if ((r = store_exec_stmt(s, st)) < 0)
+		return r;
+	peer_cache_primary_set(s->peer_cache, id, ip, mac,
+	    sqlite3_changes(s->db) > 0);
+	return 0;
 }
 
 int
@@ -378,9 +389,11 @@ address_holder_read(struct store *s, const char *value,
 	sqlite3_stmt *st = store_stmt(s, STMT_ADDR_HOLDER,
 	    "SELECT a.device_id, d.last_seen_ms, d.status, a.source, "
 	    "EXISTS (SELECT 1 FROM addresses m WHERE m.device_id = a.device_id "
-	    "AND m.kind = 'mac'), a.last_seen_ms FROM addresses a "
+	    "AND m.kind = 'mac'), a.last_seen_ms, "
+	    "d.ip IS a.value OR d.mac IS a.value FROM addresses a "
 	    "JOIN devices d ON d.id = a.device_id WHERE a.value = ?1");
 	struct store_holder h;
+	bool primary;
 	int rc;
 
 	if (st == NULL)
@@ -399,11 +412,12 @@ address_holder_read(struct store *s, const char *value,
 	    STORE_SOURCE_MAX);
 	h.has_mac = sqlite3_column_int(st, 4) != 0;
 	h.addr_seen_ms = sqlite3_column_int64(st, 5);
+	primary = sqlite3_column_int(st, 6) != 0;
 	(void)sqlite3_reset(st);
 	/* unknown addresses are not cached: they are about to be added */
 	if (s->peer_cache == NULL)
 		s->peer_cache = peer_cache_new();	/* NULL: no cache */
-	peer_cache_put(s->peer_cache, value, &h);
+	peer_cache_put(s->peer_cache, value, &h, primary);
 	*ret_holder = h;
 	return 0;
 }
@@ -556,6 +570,8 @@ store_device_drop_primary_ip(struct store *s, int64_t device_id,
 
 	if (st == NULL)
 		return -EIO;
+	/* the device's primary IP may change: the cache's bits go */
+	peer_cache_primary_lost(s->peer_cache, device_id);
 	(void)sqlite3_bind_int64(st, 1, device_id);
 	(void)sqlite3_bind_text(st, 2, ip, -1, SQLITE_STATIC);
 	return store_exec_stmt(s, st);

@@ -15,7 +15,19 @@
  * foreign keys delete addresses of devices the cache cannot name), and
  * every rollback, full or to a savepoint, and a failed COMMIT (everything:
  * SQLite reuses the rowids of rolled-back devices). store_device_touch()
- * updates last_seen_ms in place. Nobody else writes the database while
+ * updates last_seen_ms in place.
+ *
+ * An entry's primary bit says that its value is its holder's primary IP
+ * or MAC (devices.ip or devices.mac: an IP's text never reads as a MAC),
+ * so that store_device_set_primary() can skip a statement that would
+ * change nothing. The bit is read from SQL with the holder, set by
+ * store_device_set_primary() once its UPDATE ran, and cleared on every
+ * entry of a device whose devices.ip or devices.mac any statement may
+ * have changed (peer_cache_primary_lost(): store_device_set_primary()
+ * when it changed the row, store_device_drop_primary_ip(), the traffic
+ * writers of store_traffic.c). A cleared bit only costs a statement; a
+ * bit left set on a device whose columns changed would skip one that was
+ * needed. Nobody else writes the database while
  * the daemon runs (the engine is its only writer). The last_seen_ms of an
  * address may lag (store_address_put() then writes, as without a cache),
  * never lead: store_address_put() moves it forward after its UPDATE
@@ -41,8 +53,9 @@ struct peer_cache_entry {
 	uint32_t	prev_device;	/* both ways: a device may have many */
 	uint8_t		status;		/* enum store_status */
 	uint8_t		source;		/* enum store_source of the address */
-	bool		has_mac;
-	bool		used;		/* clock bit: hit since the hand passed */
+	bool		has_mac : 1;
+	bool		used : 1;	/* clock bit: hit since the hand passed */
+	bool		primary : 1;	/* value is the device's ip or mac */
 };
 _Static_assert(sizeof(struct peer_cache_entry) == 88,
     "store-private.h states the peer cache's memory");
@@ -199,7 +212,7 @@ entry_take(struct peer_cache *c)
 
 void
 peer_cache_put(struct peer_cache *c, const char *value,
-    const struct store_holder *h)
+    const struct store_holder *h, bool primary)
 {
 	struct peer_cache_entry *en;
 	uint32_t i, bv, bd;
@@ -218,6 +231,7 @@ peer_cache_put(struct peer_cache *c, const char *value,
 	en->has_mac = h->has_mac;
 	en->addr_seen_ms = h->addr_seen_ms;
 	en->used = false;
+	en->primary = primary;
 	bv = hash_value(value);
 	bd = hash_device(h->device_id);
 	en->next_value = c->by_value[bv];
@@ -278,6 +292,68 @@ peer_cache_seen(struct peer_cache *c, const char *value, int64_t seen_ms)
 	if (c != NULL && (i = entry_find(c, value)) != PEER_CACHE_NONE &&
 	    c->entries[i].addr_seen_ms < seen_ms)
 		c->entries[i].addr_seen_ms = seen_ms;
+}
+
+/* Whether value (NULL or "": not asked) is device_id's primary one. */
+static bool
+primary_is(const struct peer_cache *c, const char *value, int64_t device_id)
+{
+	uint32_t i;
+
+	if (value == NULL || *value == '\0')
+		return true;
+	if ((i = entry_find(c, value)) == PEER_CACHE_NONE)
+		return false;
+	return c->entries[i].device_id == device_id && c->entries[i].primary;
+}
+
+bool
+peer_cache_primary_known(struct peer_cache *c, int64_t device_id,
+    const char *ip, const char *mac)
+{
+	if (c == NULL || !primary_is(c, ip, device_id) ||
+	    !primary_is(c, mac, device_id))
+		return false;
+	c->stats.primary_skips++;
+	return true;
+}
+
+void
+peer_cache_primary_lost(struct peer_cache *c, int64_t device_id)
+{
+	uint32_t i;
+
+	if (c == NULL)
+		return;
+	for (i = c->by_device[hash_device(device_id)]; i != PEER_CACHE_NONE;
+	    i = c->entries[i].next_device)
+		if (c->entries[i].device_id == device_id)
+			c->entries[i].primary = false;
+}
+
+/* Sets the primary bit of value when device_id holds it. */
+static void
+primary_mark(struct peer_cache *c, const char *value, int64_t device_id)
+{
+	uint32_t i;
+
+	if (value != NULL && *value != '\0' &&
+	    (i = entry_find(c, value)) != PEER_CACHE_NONE &&
+	    c->entries[i].device_id == device_id)
+		c->entries[i].primary = true;
+}
+
+void
+peer_cache_primary_set(struct peer_cache *c, int64_t device_id,
+    const char *ip, const char *mac, bool changed)
+{
+	if (c == NULL)
+		return;
+	/* what was the device's primary before may be no longer */
+	if (changed)
+		peer_cache_primary_lost(c, device_id);
+	primary_mark(c, ip, device_id);
+	primary_mark(c, mac, device_id);
 }
 
 void

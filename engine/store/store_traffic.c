@@ -165,6 +165,7 @@ store_traffic_device_fill(struct store *s, int64_t device_id,
 	    "UPDATE devices SET ip = ?2, mac = ?3, vendor = ?4 WHERE id = ?1");
 	if (st == NULL)
 		return -EIO;
+	peer_cache_primary_lost(s->peer_cache, device_id);
 	(void)sqlite3_bind_int64(st, 1, device_id);
 	(void)store_bind_text(st, 2, ip);
 	(void)store_bind_text(st, 3, mac);
@@ -183,6 +184,7 @@ store_traffic_fill_primary(struct store *s, int64_t device_id,
 
 	if (st == NULL)
 		return -EIO;
+	peer_cache_primary_lost(s->peer_cache, device_id);
 	(void)sqlite3_bind_int64(st, 1, device_id);
 	(void)store_bind_text(st, 2, ip);
 	(void)store_bind_text(st, 3, mac);
