@@ -186,6 +186,19 @@ report_udp_gap(struct report_ctx *c, const struct store_agent *ap)
 	    c->now_ms);
 }
 
+/*
+ * Widens the device's last_seen_ms (store_device_touch()) unless the row
+ * read at the start of this report is recent enough: it only grows, so
+ * the UPDATE would change nothing (issue 17: one statement per report).
+ */
+static int
+report_touch(struct report_ctx *c)
+{
+	if (c->device.last_seen_ms >= c->now_ms - STORE_TOUCH_MS)
+		return 0;
+	return store_device_touch(c->e->store, c->device_id, c->now_ms);
+}
+
 static int
 report_run(struct report_ctx *c, struct engine_report *er)
 {
@@ -259,7 +272,7 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	if ((r = store_agent_report(s, c->agent_ref, c->device_id,
 	    c->server_id, rep->agent_version, rep->sequence, rep->sent_at_ms,
 	    host_digest, apps_digest, c->now_ms)) < 0 ||
-	    (r = store_device_touch(s, c->device_id, c->now_ms)) < 0 ||
+	    (r = report_touch(c)) < 0 ||
 	    (r = report_udp_gap(c, ap)) < 0 ||
 	    (r = agent_token_commit(c, ap, er)) < 0)
 		return r;
