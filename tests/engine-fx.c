@@ -142,6 +142,20 @@ holder(struct fx *f, const char *value)
 	return q_int(f, sql);
 }
 
+void
+count_device_updates(struct fx *f)
+{
+	sqlite3 *db = NULL;
+
+	CHECK_EQ(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(sqlite3_exec(db, "CREATE TABLE t_updates (id INTEGER); "
+	    "CREATE TRIGGER t_count AFTER UPDATE ON devices BEGIN "
+	    "INSERT INTO t_updates VALUES (new.id); END", NULL, NULL, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(sqlite3_close(db), SQLITE_OK);
+}
+
 /* Sum of row counts of every table, to prove nothing changed. */
 long long
 all_rows(struct fx *f)

@@ -47,6 +47,8 @@ char *q_text(struct fx *f, const char *sql);
 void check_text(struct fx *f, const char *sql, const char *want);
 /* The device holding address value (-1: none). */
 long long holder(struct fx *f, const char *value);
+/* From now on every update of a devices row adds its id to t_updates. */
+void count_device_updates(struct fx *f);
 /* Sum of row counts of every table, to prove nothing changed. */
 long long all_rows(struct fx *f);
 /* A report of agent with host information, one interface and one EPP app. */

@@ -195,21 +195,6 @@ test_archived_peer_cached_comes_back(void)
 	fx_close(&f);
 }
 
-/* Counts every update of a devices row in table t_updates from now on. */
-static void
-count_device_updates(struct fx *f)
-{
-	sqlite3 *db = NULL;
-
-	CHECK_EQ(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL),
-	    SQLITE_OK);
-	CHECK_EQ(sqlite3_exec(db, "CREATE TABLE t_updates (id INTEGER); "
-	    "CREATE TRIGGER t_count AFTER UPDATE ON devices BEGIN "
-	    "INSERT INTO t_updates VALUES (new.id); END", NULL, NULL, NULL),
-	    SQLITE_OK);
-	CHECK_EQ(sqlite3_close(db), SQLITE_OK);
-}
-
 /*
  * Issue 17: a peer found again by its MAC, on the IP it already shows,
  * leaves its devices row alone (a trigger of the test counts the

@@ -18,17 +18,6 @@
 
 #define MAC_P	"aa:bb:cc:18:00:50"	/* the peer of every scenario */
 
-/* The device holding address value (-1: none). */
-static long long
-holder(struct fx *f, const char *value)
-{
-	char sql[160];
-
-	(void)snprintf(sql, sizeof(sql), "SELECT device_id FROM addresses "
-	    "WHERE value = '%s'", value);
-	return q_int(f, sql);
-}
-
 /* Aborts unless device id shows ip as its primary IP ("": none). */
 static void
 check_ip(struct fx *f, long long id, const char *ip)

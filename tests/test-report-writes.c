@@ -13,17 +13,6 @@
 #include "store.h"
 #include "testutil.h"
 
-/* The device holding address value (-1: none). */
-static long long
-holder(struct fx *f, const char *value)
-{
-	char sql[160];
-
-	(void)snprintf(sql, sizeof(sql), "SELECT device_id FROM addresses "
-	    "WHERE value = '%s'", value);
-	return q_int(f, sql);
-}
-
 static long long
 last_seen(struct fx *f, long long id)
 {
@@ -32,21 +21,6 @@ last_seen(struct fx *f, long long id)
 	(void)snprintf(sql, sizeof(sql), "SELECT last_seen_ms FROM devices "
 	    "WHERE id = %lld", id);
 	return q_int(f, sql);
-}
-
-/* Counts every update of a devices row in table t_updates from now on. */
-static void
-count_device_updates(struct fx *f)
-{
-	sqlite3 *db = NULL;
-
-	CHECK_EQ(sqlite3_open_v2(f->path, &db, SQLITE_OPEN_READWRITE, NULL),
-	    SQLITE_OK);
-	CHECK_EQ(sqlite3_exec(db, "CREATE TABLE t_updates (id INTEGER); "
-	    "CREATE TRIGGER t_count AFTER UPDATE ON devices BEGIN "
-	    "INSERT INTO t_updates VALUES (new.id); END", NULL, NULL, NULL),
-	    SQLITE_OK);
-	CHECK_EQ(sqlite3_close(db), SQLITE_OK);
 }
 
 static long long
