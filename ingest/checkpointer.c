@@ -34,6 +34,9 @@ struct checkpointer {
 	uint64_t	begun;		/* generation of the running one */
 	uint64_t	finished;	/* generation of the last finished */
 	int		last_r;		/* its outcome, as drain returns */
+	uint64_t	done_frames;	/* WAL frames in the database file
+					   after the last one, from the
+					   WAL's start */
 	bool		kicked;
 	bool		stopping;
 	struct checkpointer_stats stats;
@@ -41,6 +44,7 @@ struct checkpointer {
 	/* checkpointer_bound()'s, on the writer thread only */
 	uint64_t	soft_frames;
 	uint64_t	hard_frames;
+	uint64_t	catchup_frames;
 	uint64_t	kick_frames;	/* WAL frames at the last kick */
 	int64_t		wait_after_ms;	/* no wait before (backoff) */
 };
@@ -99,6 +103,7 @@ checkpointer_run(struct checkpointer *cp, struct ckpt_mark *mark)
 	    res.done_frames : res.done_frames - mark->done;
 	mark->log = res.log_frames;
 	mark->done = res.done_frames;
+	cp->done_frames = res.done_frames;
 	if (copied > 0) {
 		cp->stats.runs++;
 		cp->stats.frames_last = copied;
@@ -167,6 +172,7 @@ checkpointer_new(struct store_ckpt *c, struct checkpointer **ret_cp)
 	cp->ckpt = c;
 	cp->soft_frames = CHECKPOINTER_SOFT_FRAMES;
 	cp->hard_frames = CHECKPOINTER_DRAIN_FRAMES;
+	cp->catchup_frames = CHECKPOINTER_CATCHUP_FRAMES;
 	(void)pthread_mutex_init(&cp->mtx, NULL);
 	(void)pthread_condattr_init(&ca);
 	(void)pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -226,6 +232,21 @@ checkpointer_draining(struct checkpointer *cp)
 	return r;
 }
 
+/*
+ * The WAL frames of wal_frames that the last checkpoint left to copy; all
+ * of them when the WAL started over since.
+ */
+static uint64_t
+checkpointer_behind(struct checkpointer *cp, uint64_t wal_frames)
+{
+	uint64_t done;
+
+	(void)pthread_mutex_lock(&cp->mtx);
+	done = cp->done_frames;
+	(void)pthread_mutex_unlock(&cp->mtx);
+	return wal_frames >= done ? wal_frames - done : wal_frames;
+}
+
 uint64_t
 checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames)
 {
@@ -246,6 +267,16 @@ checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames)
 	/* a short wait that timed out: its checkpoint still runs */
 	if (!hard && checkpointer_draining(cp))
 		return 0;
+	/*
+	 * Far behind, a short wait would time out and the WAL would not
+	 * start over (it does only when the checkpointer has copied every
+	 * frame as a transaction begins): the checkpointer copies on, one
+	 * checkpoint after the other, and the writer waits once it is close.
+	 */
+	if (!hard && checkpointer_behind(cp, wal_frames) > cp->catchup_frames) {
+		checkpointer_kick(cp);
+		return 0;
+	}
 	t0 = clock_mono_us();
 	r = checkpointer_drain(cp, hard ? CHECKPOINTER_DRAIN_WAIT_MS :
 	    CHECKPOINTER_SOFT_WAIT_MS);
@@ -264,10 +295,11 @@ checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames)
 
 void
 checkpointer_set_bound(struct checkpointer *cp, uint64_t soft_frames,
-    uint64_t hard_frames)
+    uint64_t hard_frames, uint64_t catchup_frames)
 {
 	cp->soft_frames = soft_frames;
 	cp->hard_frames = hard_frames;
+	cp->catchup_frames = catchup_frames;
 }
 
 void

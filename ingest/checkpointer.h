@@ -18,13 +18,19 @@
 #include "store_wal.h"
 
 #define CHECKPOINTER_PERIOD_MS	1000	/* a PASSIVE checkpoint at least */
-#define CHECKPOINTER_KICK_FRAMES 1000	/* the writer kicks after as many
-					   new WAL frames (4 MiB) */
-#define CHECKPOINTER_SOFT_FRAMES 4096	/* WAL frames (16 MiB) from which the
+#define CHECKPOINTER_KICK_FRAMES 4000	/* the writer kicks after as many
+					   new WAL frames (16 MiB): a page
+					   written by several commits in
+					   between is copied once */
+#define CHECKPOINTER_SOFT_FRAMES 12288	/* WAL frames (48 MiB) from which the
 					   writer waits briefly, between
 					   batches, for a whole checkpoint */
-#define CHECKPOINTER_SOFT_WAIT_MS 50	/* at most, then it goes on */
-#define CHECKPOINTER_DRAIN_FRAMES 16384	/* WAL frames (64 MiB) at which it
+#define CHECKPOINTER_CATCHUP_FRAMES 2048	/* ...once the checkpointer is
+					   at most as many frames (8 MiB)
+					   behind; before, it only kicks it
+					   (a wait would time out) */
+#define CHECKPOINTER_SOFT_WAIT_MS 100	/* at most, then it goes on */
+#define CHECKPOINTER_DRAIN_FRAMES 32768	/* WAL frames (128 MiB) at which it
 					   waits for one as long as it takes,
 					   up to CHECKPOINTER_DRAIN_WAIT_MS */
 #define CHECKPOINTER_DRAIN_WAIT_MS 2000
@@ -78,11 +84,13 @@ int checkpointer_drain(struct checkpointer *cp, int64_t timeout_ms);
  * Kicks a PASSIVE checkpoint every CHECKPOINTER_KICK_FRAMES new frames.
  * Under steady load the writer begins its next transaction before a
  * PASSIVE checkpoint catches up, so the WAL would never start over; a
- * whole checkpoint just before the next BEGIN lets it. From soft_frames
- * it waits for one at most CHECKPOINTER_SOFT_WAIT_MS, and not again
- * while that checkpoint still runs: the checkpointer has copied most of
- * the WAL meanwhile, so the wait is short and the WAL starts over long
- * before its bound. From hard_frames (a checkpointer that cannot keep
+ * whole checkpoint just before the next BEGIN lets it. From soft_frames,
+ * once the last checkpoint left at most catchup_frames to copy, it waits
+ * for one at most CHECKPOINTER_SOFT_WAIT_MS, and not again while that
+ * checkpoint still runs; while the checkpointer is further behind, it
+ * kicks it after every batch instead (a wait would time out before the
+ * WAL could start over), so the wait is short and the WAL starts over
+ * long before its bound. From hard_frames (a checkpointer that cannot keep
  * up) it waits up to CHECKPOINTER_DRAIN_WAIT_MS. After a reader pinned
  * the WAL, or a failure, it waits for nothing for CHECKPOINTER_BACKOFF_MS.
  * Returns the microseconds it waited.
@@ -90,12 +98,13 @@ int checkpointer_drain(struct checkpointer *cp, int64_t timeout_ms);
 uint64_t checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames);
 
 /*
- * Sets the frames at which checkpointer_bound() waits (tests; defaults
- * CHECKPOINTER_SOFT_FRAMES and CHECKPOINTER_DRAIN_FRAMES). Call it before
- * the writer runs.
+ * Sets the frames at which checkpointer_bound() waits, and how close the
+ * checkpointer must be for a short wait (tests; defaults
+ * CHECKPOINTER_SOFT_FRAMES, CHECKPOINTER_DRAIN_FRAMES and
+ * CHECKPOINTER_CATCHUP_FRAMES). Call it before the writer runs.
  */
 void checkpointer_set_bound(struct checkpointer *cp, uint64_t soft_frames,
-    uint64_t hard_frames);
+    uint64_t hard_frames, uint64_t catchup_frames);
 
 /* Copies the statistics into *ret. Never fails. */
 void checkpointer_stats(struct checkpointer *cp,

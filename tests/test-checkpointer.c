@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 
 #include <sqlite3.h>
@@ -150,7 +151,7 @@ test_bound_starts_wal_over_early(void)
 	uint64_t before;
 
 	fixture_init(&f);
-	checkpointer_set_bound(f.cp, 200, 100000);
+	checkpointer_set_bound(f.cp, 200, 100000, 100000);
 	write_events(&f, 1);
 	before = wal_frames(&f);
 	CHECK(before > 0 && before < 200);
@@ -184,6 +185,42 @@ test_bound_starts_wal_over_early(void)
 	    (st.soft_timeouts == 1 ? 1 : 0));
 	CHECK_EQ(sqlite3_exec(rd, "COMMIT", NULL, NULL, NULL), SQLITE_OK);
 	(void)sqlite3_close(rd);
+	fixture_fini(&f);
+}
+
+/*
+ * Past the soft bound, while the last checkpoint left more than
+ * catchup_frames to copy, the writer does not wait: it kicks the
+ * checkpointer, which copies the WAL while the writer goes on, and the
+ * WAL starts over at a later transaction. (Close to it, the writer waits:
+ * test_bound_starts_wal_over_early, where every distance is close.)
+ */
+static void
+test_bound_kicks_when_behind(void)
+{
+	struct timespec tick = { 0, 10 * 1000000 };
+	struct checkpointer_stats st;
+	struct fixture f;
+	uint64_t before;
+	int i;
+
+	fixture_init(&f);
+	checkpointer_set_bound(f.cp, 60, 100000, 20);
+	while (wal_frames(&f) < 60)
+		write_events(&f, 1);
+	before = wal_frames(&f);
+	CHECK_EQ(checkpointer_bound(f.cp, before), 0);
+	checkpointer_stats(f.cp, &st);
+	CHECK_EQ(st.drains, 0);
+	for (i = 0; i < 500 && st.frames_total < before; i++) {
+		(void)nanosleep(&tick, NULL);
+		checkpointer_stats(f.cp, &st);
+	}
+	CHECK(st.runs >= 1 && st.frames_total >= before);
+	write_events(&f, 1);
+	CHECK(wal_frames(&f) < before);
+	checkpointer_stats(f.cp, &st);
+	CHECK_EQ(st.drains, 0);
 	fixture_fini(&f);
 }
 
@@ -248,6 +285,7 @@ main(void)
 	test_drain_starts_wal_over();
 	test_reader_pins_wal();
 	test_bound_starts_wal_over_early();
+	test_bound_kicks_when_behind();
 	test_close_leaves_empty_wal();
 	test_memory_database_stays_inline();
 	return 0;
