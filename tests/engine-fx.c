@@ -221,3 +221,15 @@ fx_fill_dir(const char *dir, fx_fill_fn *fill)
 	event_types_free(types);
 	diag_free(d);
 }
+
+void
+fx_fail_port_9999(struct fx *f)
+{
+	sqlite3 *db;
+
+	CHECK(sqlite3_open(f->path, &db) == SQLITE_OK);
+	CHECK(sqlite3_exec(db, "CREATE TRIGGER fail_9999 BEFORE INSERT ON "
+	    "interactions WHEN NEW.port = 9999 BEGIN SELECT RAISE(ABORT, "
+	    "'port 9999'); END", NULL, NULL, NULL) == SQLITE_OK);
+	(void)sqlite3_close(db);
+}

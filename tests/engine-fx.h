@@ -49,6 +49,8 @@ void check_text(struct fx *f, const char *sql, const char *want);
 long long holder(struct fx *f, const char *value);
 /* From now on every update of a devices row adds its id to t_updates. */
 void count_device_updates(struct fx *f);
+/* Makes every interaction on port 9999 fail, as a storage error would. */
+void fx_fail_port_9999(struct fx *f);
 /* Sum of row counts of every table, to prove nothing changed. */
 long long all_rows(struct fx *f);
 /* A report of agent with host information, one interface and one EPP app. */

@@ -102,19 +102,6 @@ test_peer_follows_ip_set_by_hand(void)
 	fx_close(&f);
 }
 
-/* Makes every interaction on port 9999 fail, as a storage error would. */
-static void
-fail_port_9999(struct fx *f)
-{
-	sqlite3 *db;
-
-	CHECK(sqlite3_open(f->path, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "CREATE TRIGGER fail_9999 BEFORE INSERT ON "
-	    "interactions WHEN NEW.port = 9999 BEGIN SELECT RAISE(ABORT, "
-	    "'port 9999'); END", NULL, NULL, NULL) == SQLITE_OK);
-	(void)sqlite3_close(db);
-}
-
 static void
 test_rolled_back_report_leaves_no_stale_peer(void)
 {
@@ -132,7 +119,7 @@ test_rolled_back_report_leaves_no_stale_peer(void)
 	CHECK_EQ(connect_to(&f, "r-1", 3, "10.12.0.50", 502, now + 2),
 	    REPORT_STATUS_COMMITTED);
 	p = holder(&f, "10.12.0.50");
-	fail_port_9999(&f);
+	fx_fail_port_9999(&f);
 	/*
 	 * r-2's device takes the peer's IP and finds it there through its
 	 * own connection; a new peer is created and found again; then a

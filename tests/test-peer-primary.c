@@ -181,19 +181,6 @@ test_ip_taken_by_traffic_then_reported(void)
 	fx_close(&f);
 }
 
-/* Makes every interaction on port 9999 fail, as a storage error would. */
-static void
-fail_port_9999(struct fx *f)
-{
-	sqlite3 *db;
-
-	CHECK(sqlite3_open(f->path, &db) == SQLITE_OK);
-	CHECK(sqlite3_exec(db, "CREATE TRIGGER fail_9999 BEFORE INSERT ON "
-	    "interactions WHEN NEW.port = 9999 BEGIN SELECT RAISE(ABORT, "
-	    "'port 9999'); END", NULL, NULL, NULL) == SQLITE_OK);
-	(void)sqlite3_close(db);
-}
-
 /*
  * A report that made Y primary is rolled back after Y's bit was set: the
  * row says X again, so the next report on Y must write.
@@ -213,7 +200,7 @@ test_rolled_back_primary(void)
 	CHECK_EQ(peer_at(&f, "h-1", 5, "10.18.4.50", 502, now + 4),
 	    REPORT_STATUS_COMMITTED);
 	check_ip(&f, p, "10.18.4.50");
-	fail_port_9999(&f);
+	fx_fail_port_9999(&f);
 	r = rb_new("h-1", 6);
 	(void)rb_conn(r, TCP, OUT, "10.18.4.51", MAC_P, 502, 3, 2);
 	(void)rb_conn(r, TCP, OUT, "10.18.4.51", MAC_P, 9999, 3, 2);
