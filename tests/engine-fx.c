@@ -233,3 +233,16 @@ fx_fail_port_9999(struct fx *f)
 	    "'port 9999'); END", NULL, NULL, NULL) == SQLITE_OK);
 	(void)sqlite3_close(db);
 }
+
+enum report_status
+fx_connect(struct fx *f, const char *agent, uint64_t seq, const char *ip,
+    const char *mac, int port, long long at)
+{
+	rb_report *r = rb_new(agent, seq);
+	enum report_status st;
+
+	(void)rb_conn(r, TCP, OUT, ip, mac, (uint32_t)port, 3, 2);
+	st = fx_apply_at(f, r, at);
+	rb_free(r);
+	return st;
+}

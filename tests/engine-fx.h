@@ -51,6 +51,12 @@ long long holder(struct fx *f, const char *value);
 void count_device_updates(struct fx *f);
 /* Makes every interaction on port 9999 fail, as a storage error would. */
 void fx_fail_port_9999(struct fx *f);
+/*
+ * Applies agent's report seq at at, with one outbound TCP connection to
+ * ip (its MAC mac, or none) on port, and returns its status.
+ */
+enum report_status fx_connect(struct fx *f, const char *agent, uint64_t seq,
+    const char *ip, const char *mac, int port, long long at);
 /* Sum of row counts of every table, to prove nothing changed. */
 long long all_rows(struct fx *f);
 /* A report of agent with host information, one interface and one EPP app. */

@@ -32,13 +32,7 @@ static enum report_status
 connect_to(struct fx *f, const char *agent, uint64_t seq, const char *ip,
     int port, long long at)
 {
-	rb_report *r = rb_new(agent, seq);
-	enum report_status st;
-
-	(void)rb_conn(r, TCP, OUT, ip, NULL, (uint32_t)port, 3, 2);
-	st = fx_apply_at(f, r, at);
-	rb_free(r);
-	return st;
+	return fx_connect(f, agent, seq, ip, NULL, port, at);
 }
 
 static void

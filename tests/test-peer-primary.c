@@ -50,13 +50,7 @@ static enum report_status
 peer_at(struct fx *f, const char *agent, uint64_t seq, const char *ip,
     int port, long long at)
 {
-	rb_report *r = rb_new(agent, seq);
-	enum report_status st;
-
-	(void)rb_conn(r, TCP, OUT, ip, MAC_P, (uint32_t)port, 3, 2);
-	st = fx_apply_at(f, r, at);
-	rb_free(r);
-	return st;
+	return fx_connect(f, agent, seq, ip, MAC_P, port, at);
 }
 
 /* Agent h-1 on its host, then its peer at ip twice: cached, bit set. */
