@@ -129,6 +129,24 @@ void engine_peer_cache_stats(const struct engine *e,
  */
 int engine_wal_handoff(struct engine *e, struct store_ckpt **ret_ckpt);
 
+struct report_head;
+/*
+ * Answers the report whose head is h (report_head.h: read from its wire
+ * bytes and checked there) outside any transaction when it is the resend
+ * of a sequence the database already holds: the answer
+ * engine_apply_batch() would give (REPORT_STATUS_ALREADY, the acked
+ * sequence, the token), found with one read and nothing written, so that
+ * the caller need neither decode the report nor hold it for a batch and
+ * its commit. er gives the transport (one_way: never answered here) and
+ * receives the answer. Only between batches. Returns 1 when er is
+ * answered, 0 when the report must go to engine_apply_batch() (a new
+ * sequence, an unknown agent, a token that does not match: those answers
+ * belong to the batch, after the whole report is validated) or a
+ * negative errno.
+ */
+int engine_answer_resend(struct engine *e, const struct report_head *h,
+    struct engine_report *er);
+
 /* Replaces the event types used for later reports; types is borrowed. */
 void engine_set_event_types(struct engine *e,
     const struct event_types *types);

@@ -11,6 +11,7 @@
 
 #include "digest.h"
 #include "engine-private.h"
+#include "report_head.h"
 
 /* Whether a new agent on device_id (0 = new device) is a new computer. */
 static int
@@ -281,6 +282,37 @@ report_run(struct report_ctx *c, struct engine_report *er)
 	er->status = REPORT_STATUS_COMMITTED;
 	er->acked_sequence = rep->sequence;
 	return 0;
+}
+
+int
+engine_answer_resend(struct engine *e, const struct report_head *h,
+    struct engine_report *er)
+{
+	Kics__Epp__V1__AgentReport head = KICS__EPP__V1__AGENT_REPORT__INIT;
+	struct report_ctx c = { .e = e, .r = &head, .one_way = er->one_way };
+	struct store_agent agent;
+	int r;
+
+	if (er->one_way || store_in_transaction(e->store))
+		return 0;
+	/* what report_validate() checked of these, report_head_read() did */
+	head.agent_id = (char *)h->agent_id;
+	head.sequence = h->sequence;
+	head.agent_token = (char *)h->agent_token;
+	if ((r = store_agent_find(e->store, h->agent_id, &agent)) < 0)
+		return r == -ENOENT ? 0 : r;
+	/* the same checks, in the same order, as report_run()'s */
+	if (!agent_identify(&c, &agent, er) || h->sequence > agent.sequence) {
+		er->status = REPORT_STATUS_FAILED;
+		er->reason[0] = '\0';
+		return 0;
+	}
+	er->report = NULL;
+	er->status = REPORT_STATUS_ALREADY;
+	er->acked_sequence = h->sequence;
+	er->reason[0] = '\0';
+	agent_token_ack(&c, &agent, er);
+	return 1;
 }
 
 int

@@ -199,6 +199,7 @@ struct writer_stats {
 	uint64_t	reports;	/* reports in them (valid or not) */
 	uint64_t	batch_last;	/* reports in the last batch */
 	uint64_t	batch_max;
+	uint64_t	resends_early;	/* resends answered outside a batch */
 	uint64_t	prepare_us_total;	/* decoding and validation */
 	uint64_t	apply_us_total;	/* engine_apply_batch(): the
 					   transaction, COMMIT included */

@@ -87,6 +87,29 @@ struct writer {
  */
 bool writer_prepare(struct writer_job *job);
 
+/* Fills er, for the engine, from the writer's job (decoded already). */
+void writer_engine_report(const struct writer_job *job,
+    struct engine_report *er);
+
+/*
+ * Answers job at once, from the head of its wire bytes, without decoding
+ * it or waiting for a batch, when it is the resend of a sequence the
+ * database holds (writer_resend.c). Returns true when it was handed back
+ * to the loop.
+ */
+bool writer_answer_resend(struct writer *w, struct writer_job *job);
+
+/* Copies the engine's outcome er (of a batch that returned r) into job. */
+void writer_outcome(struct writer_job *job, const struct engine_report *er,
+    int r);
+
+/*
+ * Hands the finished jobs of list to the loop (writer.c), early of them
+ * answered outside a batch (counted in the status).
+ */
+void writer_hand_back(struct writer *w, struct writer_job *list,
+    size_t early);
+
 /*
  * Longest wait for the end of a turn of the loop that submitted reports
  * before a batch is committed without the rest of that turn: a bound for
@@ -107,8 +130,10 @@ struct writer_job *writer_take(struct writer *w, size_t max, size_t *n);
  * while it does, until the turn of the loop that submitted them has ended
  * or the batch holds LIMIT_WRITER_BATCH_REPORTS: the whole is then one
  * batch.
- * Returns the batch, oldest first, each job's valid set; adds the time it
- * waited for the loop to *waited_us.
+ * Resends among them are answered at once, undecoded
+ * (writer_answer_resend()), and left out. Returns the batch, oldest first, each job's valid set (NULL
+ * when all were resends); adds the time it waited for the loop to
+ * *waited_us.
  */
 struct writer_job *writer_gather(struct writer *w, struct writer_job *batch,
     size_t n, int64_t *waited_us);

@@ -85,8 +85,7 @@ writer_count(struct writer *w, size_t n, const int64_t t[6])
 	(void)pthread_mutex_unlock(&w->mtx);
 }
 
-/* Copies the engine's outcome er into job. */
-static void
+void
 writer_outcome(struct writer_job *job, const struct engine_report *er,
     int r)
 {
@@ -121,8 +120,8 @@ writer_wake_loop(struct writer *w)
  * contend for this thread's malloc arena); done() gets the agent's name
  * instead.
  */
-static void
-writer_hand_back(struct writer *w, struct writer_job *batch)
+void
+writer_hand_back(struct writer *w, struct writer_job *batch, size_t early)
 {
 	struct writer_job *job;
 	bool wake;
@@ -140,6 +139,7 @@ writer_hand_back(struct writer *w, struct writer_job *batch)
 		}
 	}
 	(void)pthread_mutex_lock(&w->mtx);
+	w->stats.resends_early += early;
 	*w->done_tail = batch;
 	for (job = batch; job->next != NULL; job = job->next)
 		;
@@ -171,18 +171,15 @@ writer_apply(struct writer *w, struct writer_job *batch, size_t taken)
 	batch = writer_gather(w, batch, taken, &t[0]);
 	for (job = batch; job != NULL; job = job->next)
 		n++;
+	if (n == 0)
+		return;		/* resends only, all answered */
 	reports = xcalloc(n, sizeof(*reports));
 	jobs = xcalloc(n, sizeof(*jobs));
 	for (job = batch; job != NULL; job = job->next) {
 		if (!job->valid)
 			continue;
 		jobs[valid] = job;
-		reports[valid].report = job->report;
-		reports[valid].validated = true;
-		reports[valid].server_id = job->server_id;
-		reports[valid].one_way = job->one_way;
-		(void)memcpy(reports[valid].source, job->source,
-		    sizeof(reports[valid].source));
+		writer_engine_report(job, &reports[valid]);
 		valid++;
 	}
 	t[1] = clock_mono_us();
@@ -200,7 +197,7 @@ writer_apply(struct writer *w, struct writer_job *batch, size_t taken)
 	t[2] = clock_mono_us();
 	t[5] = thread_cpu_us();
 	writer_count(w, n, t);
-	writer_hand_back(w, batch);
+	writer_hand_back(w, batch, 0);
 }
 
 /* After a batch: the checkpointer keeps the WAL bounded (checkpointer.h). */

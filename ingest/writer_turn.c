@@ -70,6 +70,9 @@ writer_wait_turn(struct writer *w)
 }
 
 /*
+ * Resends are answered before they are decoded (writer_resend.c) and
+ * leave the batch; they still count towards LIMIT_WRITER_BATCH_REPORTS, so that
+ * a flood of them cannot keep the other reports of the batch waiting.
  * (The time waited for the loop is not decoding: it is kept out of
  * prepare_us_total.)
  */
@@ -77,12 +80,17 @@ struct writer_job *
 writer_gather(struct writer *w, struct writer_job *batch, size_t n,
     int64_t *waited_us)
 {
-	struct writer_job *head = batch, *job = batch, *last = NULL;
+	struct writer_job *head = NULL, **tail = &head, *job = batch, *next;
 
 	for (;;) {
-		for (; job != NULL; job = job->next) {
+		for (; job != NULL; job = next) {
+			next = job->next;
+			if (writer_answer_resend(w, job))
+				continue;
 			job->valid = writer_prepare(job);
-			last = job;
+			job->next = NULL;
+			*tail = job;
+			tail = &job->next;
 		}
 		if (n >= LIMIT_WRITER_BATCH_REPORTS)
 			return head;
@@ -92,6 +100,5 @@ writer_gather(struct writer *w, struct writer_job *batch, size_t n,
 		(void)pthread_mutex_unlock(&w->mtx);
 		if (job == NULL)
 			return head;
-		last->next = job;
 	}
 }

@@ -6,15 +6,17 @@
 # Debian's nginx with one worker, TLS 1.3, the daemon's own ECDSA P-256
 # server certificate (issued by the installation's CA) and `return 200`.
 # The report is a valid one of an agent whose token the daemon bound: the
-# first copy is stored; every later copy is pre-scanned, decoded,
-# validated, checked against the agent's token and acknowledged as the
-# resend of a stored sequence (200 and the same ack, nothing written).
+# first copy is stored; every later copy is pre-scanned on the loop, and
+# the writer reads its head (agent_id, sequence, agent_token), checks it
+# against the agent's stored sequence and token and answers it as the
+# resend of a stored sequence (200 and the same ack, nothing decoded or
+# written, no batch: docs/architecture.md).
 # Runs alternate (daemon, nginx, daemon, ...) and medians are compared:
 # requests/s of each and their ratio (goal: the daemon at least 0.6 of
 # nginx), and the CPU time per request of the daemon's event-loop thread
 # and of nginx's worker. For the daemon it also states its busiest other
-# thread (the writer, which decodes and validates every copy and looks the
-# agent up): CPU per request and, for both threads, the fraction of the
+# thread (the writer, which reads every copy's head and looks the agent
+# up): CPU per request and, for both threads, the fraction of the
 # run they were busy, so that a thread that bounds requests/s shows.
 # With BENCH_BASELINE set to another build of the daemon (before a
 # change), it runs in the same rounds as a third side.

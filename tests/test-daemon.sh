@@ -2,12 +2,13 @@
 # SPDX-License-Identifier: Apache-2.0
 # End-to-end tests of kics-epp-proxy: the real daemon on a free 127.0.0.1
 # port, real TLS (curl --cacert DATA_DIR/pki/ca.pem), a real database file.
-# usage: test-daemon.sh KICS_EPP_PROXY MAKE_REPORT
+# usage: test-daemon.sh KICS_EPP_PROXY MAKE_REPORT KICS_QUERY
 # Needs curl, sqlite3 and python3 (free port, raw TLS for the 413 case).
 set -eu
 
 DAEMON=$1
 MKREP=$2
+KQ=$3
 
 . "$(dirname "$0")/lib.sh"
 test_dir test-daemon
@@ -97,6 +98,18 @@ check_eq "resend" 200 "$(post "$TMP/a1")"
 check_eq "resend ack sequence" 1 "$(acked)"
 check_eq "resend changes nothing" "$total" \
     "$(totals)"
+# A resend is answered from its head (agent_id, sequence, agent_token)
+# without waiting for a batch: what else it carries is not looked at,
+# since that sequence is stored already.
+report "$TMP/a1-other" --agent agent-a --seq 1 --mac aa:bb:cc:00:00:01 \
+    --ip 10.0.0.1 --hostname host-a --events 5 --event-prefix a1x
+check_eq "resend with other contents" 200 "$(post "$TMP/a1-other")"
+check_eq "its ack sequence" 1 "$(acked)"
+check_eq "it changes nothing" "$total" "$(totals)"
+early=$("$KQ" --data-dir "$DATA" status --format json | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["daemon"]["writer"]["resends_early"])')
+check_eq "resends answered outside a batch" 2 "$early"
 
 # Errors ------------------------------------------------------------------
 head -c 512 /dev/urandom >"$TMP/garbage"

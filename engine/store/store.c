@@ -359,6 +359,12 @@ store_simple(struct store *s, enum store_stmt slot, const char *sql)
 	return store_exec_stmt(s, st);
 }
 
+bool
+store_in_transaction(const struct store *s)
+{
+	return sqlite3_get_autocommit(s->db) == 0;
+}
+
 int
 store_begin(struct store *s)
 {

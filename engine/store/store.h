@@ -59,6 +59,8 @@ int store_end(struct store *s, int r);
 int store_savepoint(struct store *s);
 int store_savepoint_release(struct store *s);
 int store_savepoint_rollback(struct store *s);
+/* Whether a transaction of store_begin() is open on s. */
+bool store_in_transaction(const struct store *s);
 
 /* settings table */
 int store_setting_set_int(struct store *s, const char *key, int64_t value);

@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/*
+ * This file contains the writer's early answer to resends. A report whose
+ * sequence the database already holds changes nothing (its ack is the
+ * same as the first time): its head (agent_id, sequence, agent_token,
+ * report_head.h) and one read tell it (engine_answer_resend()), so it is
+ * handed back to the loop at once, neither decoded nor held for a batch
+ * to be gathered and committed. The loop answers it while the writer goes on with the next
+ * reports (issue 17: on few connections, the loop and the writer took
+ * turns, each idle while the other worked).
+ *
+ * THREAD SAFETY NOTES: writer thread (the engine is the writer's).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "report_head.h"
+#include "writer-private.h"
+
+void
+writer_engine_report(const struct writer_job *job, struct engine_report *er)
+{
+	memset(er, 0, sizeof(*er));
+	er->report = job->report;
+	er->validated = job->valid;
+	er->server_id = job->server_id;
+	er->one_way = job->one_way;
+	(void)memcpy(er->source, job->source, sizeof(er->source));
+}
+
+bool
+writer_answer_resend(struct writer *w, struct writer_job *job)
+{
+	struct engine_report er;
+	struct report_head h;
+	int r;
+
+	if (job->report != NULL || job->body == NULL || job->one_way ||
+	    report_head_read(job->body, job->bytes, &h) < 0)
+		return false;
+	writer_engine_report(job, &er);
+	if ((r = engine_answer_resend(w->engine, &h, &er)) <= 0) {
+		/* the batch gives the answer, an error included */
+		if (r < 0)
+			log_warnx("writer: cannot look up agent '%s' for a "
+			    "resend: %s, left to the batch", h.agent_id,
+			    engine_errmsg(w->engine));
+		return false;
+	}
+	writer_outcome(job, &er, 0);
+	(void)snprintf(job->agent_id, sizeof(job->agent_id), "%s",
+	    h.agent_id);
+	free(job->body);
+	job->body = NULL;
+	job->next = NULL;
+	writer_hand_back(w, job, 1);
+	return true;
+}
