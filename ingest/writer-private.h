@@ -16,6 +16,20 @@
 #include "ingest.h"
 
 #define WRITER_NOTICES	8	/* system events waiting for the writer */
+#define WRITER_SEQ_HINTS 4096	/* agents' stored sequences, as hints */
+
+/*
+ * The highest sequence the writer saw stored for an agent, keyed by a
+ * hash of its agent_id in a direct-mapped table (writer_resend.c). Only a
+ * hint that spares the look-up of a report that is certainly new: a
+ * report above the hint goes to the batch, which decides; at or below
+ * it, the database is asked. A stale or colliding entry can thus only
+ * send a resend to the batch, never answer a report wrongly.
+ */
+struct writer_seq_hint {
+	uint64_t	key;		/* hash of agent_id, 0: empty */
+	uint64_t	sequence;
+};
 
 /* A system event asked for by the loop thread. */
 struct writer_notice {
@@ -54,6 +68,7 @@ struct writer {
 	bool		kick_pending;	/* loop: kick_ev made active */
 	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
 	int64_t		start_us;	/* when the thread started */
+	struct writer_seq_hint hints[WRITER_SEQ_HINTS];	/* writer only */
 
 	pthread_mutex_t	mtx;
 	pthread_cond_t	cond;		/* queue, new_types, stopping */
@@ -98,6 +113,13 @@ void writer_engine_report(const struct writer_job *job,
  * to the loop.
  */
 bool writer_answer_resend(struct writer *w, struct writer_job *job);
+
+/*
+ * Notes that agent_id's sequence is stored (writer_resend.c), after a
+ * batch that committed it or found it stored.
+ */
+void writer_seq_stored(struct writer *w, const char *agent_id,
+    uint64_t sequence);
 
 /* Copies the engine's outcome er (of a batch that returned r) into job. */
 void writer_outcome(struct writer_job *job, const struct engine_report *er,

@@ -190,8 +190,13 @@ writer_apply(struct writer *w, struct writer_job *batch, size_t taken)
 	if (r < 0)
 		log_warnx("writer: batch of %zu reports not stored: %s (%s)",
 		    valid, strerror(-r), engine_errmsg(w->engine));
-	for (i = 0; i < valid; i++)
+	for (i = 0; i < valid; i++) {
 		writer_outcome(jobs[i], &reports[i], r);
+		if (r == 0 && (jobs[i]->status == REPORT_STATUS_COMMITTED ||
+		    jobs[i]->status == REPORT_STATUS_ALREADY))
+			writer_seq_stored(w, jobs[i]->report->agent_id,
+			    jobs[i]->acked_sequence);
+	}
 	free(reports);
 	free(jobs);
 	t[2] = clock_mono_us();

@@ -30,6 +30,42 @@ writer_engine_report(const struct writer_job *job, struct engine_report *er)
 	(void)memcpy(er->source, job->source, sizeof(er->source));
 }
 
+/* FNV-1a of agent_id, never 0 (an empty entry). */
+static uint64_t
+writer_seq_key(const char *agent_id)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)agent_id;
+	    *p != '\0'; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	return h != 0 ? h : 1;
+}
+
+void
+writer_seq_stored(struct writer *w, const char *agent_id, uint64_t sequence)
+{
+	uint64_t key = writer_seq_key(agent_id);
+	struct writer_seq_hint *x = &w->hints[key % WRITER_SEQ_HINTS];
+
+	if (x->key != key)
+		*x = (struct writer_seq_hint){ key, sequence };
+	else if (sequence > x->sequence)
+		x->sequence = sequence;
+}
+
+/* Whether h is certainly above what is stored: no look-up needed. */
+static bool
+writer_seq_new(const struct writer *w, const struct report_head *h)
+{
+	uint64_t key = writer_seq_key(h->agent_id);
+	const struct writer_seq_hint *x = &w->hints[key % WRITER_SEQ_HINTS];
+
+	return x->key == key && h->sequence > x->sequence;
+}
+
 bool
 writer_answer_resend(struct writer *w, struct writer_job *job)
 {
@@ -38,7 +74,8 @@ writer_answer_resend(struct writer *w, struct writer_job *job)
 	int r;
 
 	if (job->report != NULL || job->body == NULL || job->one_way ||
-	    report_head_read(job->body, job->bytes, &h) < 0)
+	    report_head_read(job->body, job->bytes, &h) < 0 ||
+	    writer_seq_new(w, &h))
 		return false;
 	writer_engine_report(job, &er);
 	if ((r = engine_answer_resend(w->engine, &h, &er)) <= 0) {

@@ -37,8 +37,9 @@ struct fixture {
 	struct writer		*writer;
 };
 
+/* Opens the database in f->dir and a writer on it. */
 static void
-fixture_init(struct fixture *f)
+fixture_open(struct fixture *f)
 {
 	struct engine_config cfg;
 	struct event_types *types = NULL;
@@ -46,7 +47,6 @@ fixture_init(struct fixture *f)
 	struct diag *diag;
 	char path[4096];
 
-	f->dir = testutil_mkdtemp();
 	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", f->dir);
 	CHECK((diag = diag_new()) != NULL);
 	CHECK_EQ(event_types_load_default(diag, &types), 0);
@@ -56,6 +56,13 @@ fixture_init(struct fixture *f)
 	CHECK((f->base = event_base_new()) != NULL);
 	CHECK_EQ(writer_new(f->base, e, types, NULL, &f->writer), 0);
 	done_count = 0;
+}
+
+static void
+fixture_init(struct fixture *f)
+{
+	f->dir = testutil_mkdtemp();
+	fixture_open(f);
 }
 
 static void
@@ -233,6 +240,75 @@ test_bytes_decoded_and_freed(void)
 	fixture_fini(&f);
 }
 
+/* Submits agent's report seq as wire bytes and waits for its answer. */
+static enum report_status
+submit_bytes(struct fixture *f, struct writer_job *job, const char *agent,
+    uint64_t seq)
+{
+	Kics__Epp__V1__AgentReport r = KICS__EPP__V1__AGENT_REPORT__INIT;
+	size_t len;
+
+	r.agent_id = (char *)agent;
+	r.sequence = seq;
+	len = kics__epp__v1__agent_report__get_packed_size(&r);
+	job_init(job, NULL, len);
+	CHECK((job->body = malloc(len)) != NULL);
+	(void)kics__epp__v1__agent_report__pack(&r, job->body);
+	CHECK_EQ(writer_submit(f->writer, job), 0);
+	wait_done(f, done_count + 1);
+	CHECK(job->body == NULL && job->report == NULL);
+	CHECK(strcmp(job->agent_id, agent) == 0);
+	return job->status;
+}
+
+static uint64_t
+resends_early(struct fixture *f)
+{
+	struct writer_stats st;
+
+	writer_stats(f->writer, &st);
+	return st.resends_early;
+}
+
+/*
+ * Resends are answered from their head outside a batch: after the batch
+ * stored a sequence, from the writer's hint of it; after a restart, from
+ * the database alone. A new sequence still goes to the batch.
+ */
+static void
+test_resends_answered_early(void)
+{
+	struct writer_job j[6];
+	struct fixture f;
+
+	fixture_init(&f);
+	CHECK_EQ(submit_bytes(&f, &j[0], "writer-h", 5),
+	    REPORT_STATUS_COMMITTED);
+	CHECK_EQ(resends_early(&f), 0);
+	CHECK_EQ(submit_bytes(&f, &j[1], "writer-h", 5),
+	    REPORT_STATUS_ALREADY);
+	CHECK_EQ(j[1].acked_sequence, 5);
+	CHECK_EQ(resends_early(&f), 1);
+	CHECK_EQ(submit_bytes(&f, &j[2], "writer-h", 3),
+	    REPORT_STATUS_ALREADY);
+	CHECK_EQ(j[2].acked_sequence, 3);
+	CHECK_EQ(resends_early(&f), 2);
+	CHECK_EQ(submit_bytes(&f, &j[3], "writer-h", 6),
+	    REPORT_STATUS_COMMITTED);
+	CHECK_EQ(resends_early(&f), 2);
+	CHECK_EQ(submit_bytes(&f, &j[4], "writer-h", 6),
+	    REPORT_STATUS_ALREADY);
+	CHECK_EQ(resends_early(&f), 3);
+	/* a new writer has no hints: the database answers */
+	writer_free(f.writer);
+	event_base_free(f.base);
+	fixture_open(&f);
+	CHECK_EQ(submit_bytes(&f, &j[5], "writer-h", 6),
+	    REPORT_STATUS_ALREADY);
+	CHECK_EQ(resends_early(&f), 1);
+	fixture_fini(&f);
+}
+
 #define TEST_MANY	300	/* reports of test_wakeups_many_reports() */
 
 static size_t many_done;
@@ -353,6 +429,7 @@ main(void)
 	RUN(test_queue_bytes_limit);
 	RUN(test_stop_drains);
 	RUN(test_bytes_decoded_and_freed);
+	RUN(test_resends_answered_early);
 	RUN(test_wakeups_many_reports);
 	RUN(test_batch_cap);
 	return 0;
