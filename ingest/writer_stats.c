@@ -108,10 +108,11 @@ writer_stats_peer_cache(struct strbuf *b, const struct writer_stats *st)
 	(void)strbuf_printf(b, ",\"peer_cache_hits\":%llu,"
 	    "\"peer_cache_misses\":%llu,\"peer_cache_hit_ratio\":%.4f,"
 	    "\"peer_cache_evictions\":%llu,\"peer_cache_clears\":%llu,"
-	    "\"peer_cache_entries\":%llu",
+	    "\"peer_cache_primary_skips\":%llu,\"peer_cache_entries\":%llu",
 	    (unsigned long long)p->hits, (unsigned long long)p->misses,
 	    ratio(p->hits, p->hits + p->misses),
 	    (unsigned long long)p->evictions, (unsigned long long)p->clears,
+	    (unsigned long long)p->primary_skips,
 	    (unsigned long long)p->entries);
 }
 

@@ -6,6 +6,7 @@
 # counted is a report acked, batches and commits happened, the checkpointer
 # thread, not the writer's COMMIT, copied the WAL into the database). A
 # clean stop leaves an empty WAL and a database that passes integrity_check.
+# The peer cache's counters are there too, its primary-bit skips among them.
 # usage: test-commit-stats.sh KICS_EPP_PROXY KICS_AGENT_SIM KICS_QUERY
 set -eu
 DAEMON=$1
@@ -89,6 +90,10 @@ try:
               (w["peer_cache_hits"] + w["peer_cache_misses"])) < 0.001 and
           w["peer_cache_evictions"] == 0,
           "peer cache counters: %s" % w)
+    # every agent's later reports show its host on the primary IP and MAC
+    # its device row already has: the peer cache spares those updates
+    check(w["peer_cache_primary_skips"] > 0,
+          "primary IP/MAC updates spared: %s" % w)
 
     r = kq("status", "--format", "csv")
     check(r.returncode == 0, "status --format csv")
@@ -97,12 +102,15 @@ try:
     check(int(got.get("reports", -1)) == acked and "commit_ms_mean" in got
           and "checkpoint_pages_total" in got and
           int(got.get("peer_cache_entries", -1)) ==
-          w["peer_cache_entries"], "csv writer section: %s"
+          w["peer_cache_entries"] and
+          int(got.get("peer_cache_primary_skips", -1)) ==
+          w["peer_cache_primary_skips"], "csv writer section: %s"
           % got)
     r = kq("status")
     check(r.returncode == 0 and "Group commit" in r.stdout and
           "batch_mean" in r.stdout and "checkpoint_ms_max" in r.stdout
-          and "peer_cache_hit_ratio" in r.stdout,
+          and "peer_cache_hit_ratio" in r.stdout and
+          "peer_cache_primary_skips" in r.stdout,
           "status table has the group-commit section: %s" % r.stdout)
 finally:
     if daemon.poll() is None:
