@@ -83,6 +83,9 @@ struct http {
 	struct event	*fresh_ev;
 	struct http_conn *conns;	/* cfg.max_connections slots */
 	size_t		n_conns;
+	/* fd → 1 + its index in conns, 0: none; fds below n_slot_of_fd */
+	uint32_t	*slot_of_fd;
+	size_t		n_slot_of_fd;
 	size_t		evicted;	/* connections pushed out unproven */
 	size_t		pending;	/* jobs at the writer */
 	int64_t		last_busy_warn_ms;

@@ -609,6 +609,7 @@ http_free(struct http *h)
 	if (h->fresh_ev != NULL)
 		event_free(h->fresh_ev);
 	free(h->conns);
+	free(h->slot_of_fd);
 	free(h->errors);
 	free(h);
 }

@@ -8,6 +8,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 
+#include <assert.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,45 @@
 #include "http-private.h"
 #include "log.h"
 #include "tls.h"
+
+/*
+ * THE INDEX BY FD: h->slot_of_fd[fd] is 1 + the index in h->conns of the
+ * entry of fd, 0 when it has none, so that finding a connection's entry
+ * (each acknowledged request) costs no scan of the table. Every change of
+ * the table keeps it: an entry added or given another fd
+ * (http_conn_map()), dropped by the sweep or evicted (http_conn_unmap()),
+ * moved by the sweep. fds are small integers (the lowest free one), so
+ * the index is as long as the highest fd seen, 4 bytes each.
+ */
+
+/* Records that the entry c holds fd. */
+static void
+http_conn_map(struct http *h, const struct http_conn *c, int fd)
+{
+	if ((size_t)fd >= h->n_slot_of_fd) {
+		size_t n = h->n_slot_of_fd > 0 ? h->n_slot_of_fd : 64;
+		uint32_t *grown;
+
+		while (n <= (size_t)fd)
+			n *= 2;
+		grown = xcalloc(n, sizeof(*grown));
+		if (h->n_slot_of_fd > 0)
+			memcpy(grown, h->slot_of_fd,
+			    h->n_slot_of_fd * sizeof(*grown));
+		free(h->slot_of_fd);
+		h->slot_of_fd = grown;
+		h->n_slot_of_fd = n;
+	}
+	h->slot_of_fd[fd] = (uint32_t)(c - h->conns) + 1;
+}
+
+/* Forgets the entry of fd in the index (the entry itself stays). */
+static void
+http_conn_unmap(struct http *h, int fd)
+{
+	if (fd >= 0 && (size_t)fd < h->n_slot_of_fd)
+		h->slot_of_fd[fd] = 0;
+}
 
 /* Forgets remembered sockets that were closed (or whose fd was reused). */
 static void
@@ -40,7 +80,12 @@ http_conns_sweep(struct http *h)
 			i++;
 			continue;
 		}
-		h->conns[i] = h->conns[--h->n_conns];
+		http_conn_unmap(h, c->fd);
+		/* the last entry moves into the hole */
+		if (i < --h->n_conns) {
+			h->conns[i] = h->conns[h->n_conns];
+			http_conn_map(h, c, c->fd);
+		}
 	}
 }
 
@@ -61,14 +106,19 @@ http_conn_same_address(const struct http_conn *c,
 	return false;
 }
 
-/* The entry of fd, or NULL. */
+/* The entry of fd, or NULL; O(1) by the index. */
 static struct http_conn *
 http_conn_find(struct http *h, int fd)
 {
-	for (size_t i = 0; i < h->n_conns; i++)
-		if (h->conns[i].fd == fd)
-			return &h->conns[i];
-	return NULL;
+	struct http_conn *c;
+	uint32_t slot;
+
+	if (fd < 0 || (size_t)fd >= h->n_slot_of_fd ||
+	    (slot = h->slot_of_fd[fd]) == 0)
+		return NULL;
+	c = &h->conns[slot - 1];
+	assert(slot <= h->n_conns && c->fd == fd);
+	return c;
 }
 
 /* Connections in the table from the address of ss, other than skip. */
@@ -118,6 +168,7 @@ http_conn_evict(struct http *h)
 			old = &h->conns[i];
 	if (old != NULL) {
 		(void)shutdown(old->fd, SHUT_RDWR);
+		http_conn_unmap(h, old->fd);
 		h->evicted++;
 	}
 	return old;
@@ -160,6 +211,7 @@ http_conn_admit(struct http *h, int fd)
 		return http_conn_refuse(h, fd, "limits.max_connections "
 		    "reached by connections that all sent requests");
 	c->fd = fd;
+	http_conn_map(h, c, fd);
 	c->peer = ss;
 	c->peer_len = len;
 	c->since_ms = clock_mono_ms();

@@ -133,6 +133,24 @@ elif case == "evict":
     t, first = agent("127.0.0.2")
     cut = sum(closed(s, 0.2) for s in idle)
     print("agent %s; %d idle pushed out" % (first, cut))
+elif case == "moved":
+    # An agent's entry moves when closed connections before it are swept
+    # (the table finds entries by fd without a scan): its acknowledged
+    # report must still mark it, so that idle connections flooding the
+    # table push others out, never it, the oldest.
+    idle = [tcp("127.0.0.%d" % (3 + i % 3)) for i in range(5)]
+    time.sleep(0.3)
+    p = ctx.wrap_socket(tcp("127.0.0.2"), server_hostname="127.0.0.1")
+    for s in idle[:3]:
+        s.close()
+    time.sleep(0.3)
+    # the table is full: the sweep drops the three, P moves into a hole
+    late = [tcp("127.0.0.3")]
+    time.sleep(0.3)
+    first = status(p)
+    late += [tcp("127.0.0.%d" % (3 + i % 3)) for i in range(8)]
+    time.sleep(0.3)
+    print("moved agent %s, after a flood %s" % (first, status(p)))
 elif case == "proven":
     # 6 agents that sent a request fill the table: none is pushed out
     agents = [agent("127.0.0.%d" % (2 + i % 3)) for i in range(6)]
@@ -158,6 +176,12 @@ check_eq "agents that work are never pushed out" \
 grep -q 'reached by connections that all sent requests' "$TMP/d.log" ||
     fail "the log does not say why the late agent was refused"
 echo "ok - the log says why"
+
+# The table finds a connection's entry by its fd (no scan): the index
+# follows entries that a sweep moves.
+start "max_connections: 6" "max_connections_per_address: 6"
+check_eq "an agent's entry moved by a sweep stays marked" \
+    "moved agent 200, after a flood 200" "$(probe moved)"
 
 # Open files: raised for max_connections, or max_connections lowered (as
 # nobody, who cannot raise the hard limit).
