@@ -147,6 +147,15 @@ struct report_head;
 int engine_answer_resend(struct engine *e, const struct report_head *h,
     struct engine_report *er);
 
+/*
+ * Brackets a run of engine_answer_resend() calls in one read transaction,
+ * so that they take the database's read lock once (two fcntl() calls a
+ * report otherwise). Between batches only: engine_resend_end() must come
+ * before the next engine_apply_batch() or other engine call that writes.
+ */
+int engine_resend_begin(struct engine *e);
+void engine_resend_end(struct engine *e);
+
 /* Replaces the event types used for later reports; types is borrowed. */
 void engine_set_event_types(struct engine *e,
     const struct event_types *types);

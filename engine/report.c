@@ -285,6 +285,18 @@ report_run(struct report_ctx *c, struct engine_report *er)
 }
 
 int
+engine_resend_begin(struct engine *e)
+{
+	return store_read_begin(e->store);
+}
+
+void
+engine_resend_end(struct engine *e)
+{
+	store_read_end(e->store);
+}
+
+int
 engine_answer_resend(struct engine *e, const struct report_head *h,
     struct engine_report *er)
 {
@@ -293,7 +305,7 @@ engine_answer_resend(struct engine *e, const struct report_head *h,
 	struct store_agent agent;
 	int r;
 
-	if (er->one_way || store_in_transaction(e->store))
+	if (er->one_way || store_writing(e->store))
 		return 0;
 	/* what report_validate() checked of these, report_head_read() did */
 	head.agent_id = (char *)h->agent_id;

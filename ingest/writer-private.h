@@ -109,10 +109,12 @@ void writer_engine_report(const struct writer_job *job,
 /*
  * Answers job at once, from the head of its wire bytes, without decoding
  * it or waiting for a batch, when it is the resend of a sequence the
- * database holds (writer_resend.c). Returns true when it was handed back
- * to the loop.
+ * database holds (writer_resend.c). The first look-up opens a read
+ * transaction (engine_resend_begin()) and sets *reading; the caller ends
+ * it. Returns true when job was handed back to the loop.
  */
-bool writer_answer_resend(struct writer *w, struct writer_job *job);
+bool writer_answer_resend(struct writer *w, struct writer_job *job,
+    bool *reading);
 
 /*
  * Notes that agent_id's sequence is stored (writer_resend.c), after a

@@ -67,7 +67,7 @@ writer_seq_new(const struct writer *w, const struct report_head *h)
 }
 
 bool
-writer_answer_resend(struct writer *w, struct writer_job *job)
+writer_answer_resend(struct writer *w, struct writer_job *job, bool *reading)
 {
 	struct engine_report er;
 	struct report_head h;
@@ -77,6 +77,9 @@ writer_answer_resend(struct writer *w, struct writer_job *job)
 	    report_head_read(job->body, job->bytes, &h) < 0 ||
 	    writer_seq_new(w, &h))
 		return false;
+	/* without it, each look-up takes the read lock on its own */
+	if (!*reading && engine_resend_begin(w->engine) == 0)
+		*reading = true;
 	writer_engine_report(job, &er);
 	if ((r = engine_answer_resend(w->engine, &h, &er)) <= 0) {
 		/* the batch gives the answer, an error included */

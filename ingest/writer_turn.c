@@ -70,9 +70,10 @@ writer_wait_turn(struct writer *w)
 }
 
 /*
- * Resends are answered before they are decoded (writer_resend.c) and
- * leave the batch; they still count towards LIMIT_WRITER_BATCH_REPORTS, so that
- * a flood of them cannot keep the other reports of the batch waiting.
+ * Resends are answered before they are decoded (writer_resend.c), in one
+ * read transaction of the gathering, and leave the batch; they still
+ * count towards LIMIT_WRITER_BATCH_REPORTS, so that a flood of them
+ * cannot keep the other reports of the batch waiting.
  * (The time waited for the loop is not decoding: it is kept out of
  * prepare_us_total.)
  */
@@ -81,11 +82,12 @@ writer_gather(struct writer *w, struct writer_job *batch, size_t n,
     int64_t *waited_us)
 {
 	struct writer_job *head = NULL, **tail = &head, *job = batch, *next;
+	bool reading = false;
 
 	for (;;) {
 		for (; job != NULL; job = next) {
 			next = job->next;
-			if (writer_answer_resend(w, job))
+			if (writer_answer_resend(w, job, &reading))
 				continue;
 			job->valid = writer_prepare(job);
 			job->next = NULL;
@@ -93,12 +95,16 @@ writer_gather(struct writer *w, struct writer_job *batch, size_t n,
 			tail = &job->next;
 		}
 		if (n >= LIMIT_WRITER_BATCH_REPORTS)
-			return head;
+			break;
 		(void)pthread_mutex_lock(&w->mtx);
 		*waited_us += writer_wait_turn(w);
 		job = writer_take(w, LIMIT_WRITER_BATCH_REPORTS - n, &n);
 		(void)pthread_mutex_unlock(&w->mtx);
 		if (job == NULL)
-			return head;
+			break;
 	}
+	/* before the batch's write transaction */
+	if (reading)
+		engine_resend_end(w->engine);
+	return head;
 }

@@ -4,7 +4,8 @@
  * on a real SQLite file: through an agent's token life cycle, every
  * report's early answer is the batch's answer to the same report when the
  * batch says "already stored", and is left to the batch otherwise; it
- * commits nothing, and never answers over UDP.
+ * commits nothing, and never answers over UDP; several answers share one
+ * read transaction, after which batches write as before.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -94,7 +95,7 @@ test_token_life_cycle(void)
 	char token[ENGINE_TOKEN_LEN + 1];
 	rb_report *r1 = host_report("r-1", 1, "aa:bb:cc:31:00:01", "10.31.0.1");
 	rb_report *r2 = rb_new("r-1", 2), *r3 = rb_new("r-1", 3);
-	rb_report *stranger = rb_new("r-2", 1);
+	rb_report *stranger = rb_new("r-2", 1), *r4;
 
 	fx_open(&f);
 	/* an unknown agent: the batch binds it */
@@ -122,10 +123,22 @@ test_token_life_cycle(void)
 	CHECK_EQ(early(&f, r3, true, &er), 0);
 	/* another unknown agent: the batch's */
 	CHECK_EQ(answer(&f, stranger), REPORT_STATUS_COMMITTED);
+	/* several early answers in one read transaction, then a batch */
+	CHECK_EQ(engine_resend_begin(f.e), 0);
+	CHECK_EQ(early(&f, r3, false, &er), 1);
+	CHECK_EQ(early(&f, stranger, false, &er), 1);
+	CHECK_EQ(early(&f, r2, false, &er), 0);
+	engine_resend_end(f.e);
+	engine_resend_end(f.e);		/* without one: nothing */
+	CHECK_EQ(answer(&f, r3), REPORT_STATUS_ALREADY);
+	r4 = rb_new("r-1", 4);
+	set_token(r4, token);
+	CHECK_EQ(answer(&f, r4), REPORT_STATUS_COMMITTED);
 	rb_free(r1);
 	rb_free(r2);
 	rb_free(r3);
 	rb_free(stranger);
+	rb_free(r4);
 	fx_close(&f);
 }
 

@@ -360,9 +360,23 @@ store_simple(struct store *s, enum store_stmt slot, const char *sql)
 }
 
 bool
-store_in_transaction(const struct store *s)
+store_writing(const struct store *s)
 {
-	return sqlite3_get_autocommit(s->db) == 0;
+	return sqlite3_txn_state(s->db, NULL) == SQLITE_TXN_WRITE;
+}
+
+int
+store_read_begin(struct store *s)
+{
+	return store_simple(s, STMT_BEGIN_READ, "BEGIN DEFERRED");
+}
+
+void
+store_read_end(struct store *s)
+{
+	/* a transaction that only read: nothing to write or sync */
+	if (!sqlite3_get_autocommit(s->db))
+		(void)store_simple(s, STMT_COMMIT, "COMMIT");
 }
 
 int

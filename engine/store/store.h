@@ -59,8 +59,15 @@ int store_end(struct store *s, int r);
 int store_savepoint(struct store *s);
 int store_savepoint_release(struct store *s);
 int store_savepoint_rollback(struct store *s);
-/* Whether a transaction of store_begin() is open on s. */
-bool store_in_transaction(const struct store *s);
+/* Whether a write transaction (store_begin()) is open on s. */
+bool store_writing(const struct store *s);
+/*
+ * A read transaction, outside store_begin(): the statements between the
+ * two see one snapshot and take the database's read lock once, not once
+ * each. store_read_end() ends it (if one is open).
+ */
+int store_read_begin(struct store *s);
+void store_read_end(struct store *s);
 
 /* settings table */
 int store_setting_set_int(struct store *s, const char *key, int64_t value);
