@@ -5,8 +5,9 @@
  * same, from the same connection in the middle of a transaction that
  * spills pages into the WAL and from other connections on SQLite's own
  * VFS after a commit; a process killed in the middle of a transaction
- * leaves every commit it made and nothing of the rest; and writes reach
- * the files in far fewer calls than SQLite made.
+ * leaves every commit it made and nothing of the rest; writes reach the
+ * files in far fewer calls than SQLite made; the WAL's writeback
+ * descriptor comes and goes with it.
  */
 #include <signal.h>
 #include <sqlite3.h>
@@ -136,6 +137,53 @@ test_spill_and_read_back(void)
 	free(dir);
 }
 
+/* Descriptors of this process open on path (/proc/self/fd). */
+static int
+fds_on(const char *path)
+{
+	char link[64], target[4096];
+	int n = 0;
+
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t len;
+
+		(void)snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		n += strcmp(target, path) == 0;
+	}
+	return n;
+}
+
+/*
+ * The WAL gets a descriptor of the VFS's own, through which its writes
+ * start on their way to the device; it goes with the file. The database
+ * file never gets one: closing it would drop SQLite's locks there.
+ */
+static void
+test_wal_writeback_descriptor(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir), wal[4200];
+	sqlite3 *db;
+
+	(void)snprintf(wal, sizeof(wal), "%s-wal", path);
+	db = open_db(path, store_vfs_name());
+	exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, b BLOB, "
+	    "s INTEGER)");
+	fill(db, 1, 100, 1);
+	CHECK_EQ(fds_on(wal), 2);
+	CHECK_EQ(fds_on(path), 1);
+	CHECK_EQ(broken(db), 0);
+	sqlite3_close(db);
+	CHECK_EQ(fds_on(wal), 0);
+	CHECK_EQ(fds_on(path), 0);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 /*
  * A child commits transactions through the VFS and reports each after
  * its COMMIT, then is killed in the middle of a large transaction whose
@@ -260,5 +308,6 @@ main(void)
 	RUN(test_spill_and_read_back);
 	RUN(test_killed_mid_transaction);
 	RUN(test_checkpoint_read_ahead);
+	RUN(test_wal_writeback_descriptor);
 	return 0;
 }

@@ -219,6 +219,13 @@ struct wbuf {
 	size_t		len;	/* bytes held */
 	sqlite3_int64	off;	/* file offset of p[0] */
 	int		err;	/* a failed write no caller was told of */
+	/*
+	 * The WAL's: a descriptor of its own on the file, through which
+	 * each write made starts the kernel writing it to the device
+	 * (sync_file_range()), so that the COMMIT's fsync finds less to
+	 * wait for; -1 for other files. Owned by store_vfs.c.
+	 */
+	int		writeback_fd;
 };
 
 int wbuf_write(struct wbuf *w, sqlite3_file *real, const void *buf, int n,

@@ -14,10 +14,12 @@
  * by store_vfs_name() on the thread that opens the first store (the
  * daemon's main thread), before any other thread uses it.
  */
+#include <fcntl.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "store-private.h"
@@ -107,6 +109,9 @@ timed_close(sqlite3_file *f)
 	int rc = flush(f);
 	int rc_close = t->real->pMethods->xClose(t->real);
 
+	if (t->wbuf.writeback_fd >= 0)
+		(void)close(t->wbuf.writeback_fd);
+	t->wbuf.writeback_fd = -1;
 	wbuf_free(&t->wbuf);
 	rbuf_free(&t->rbuf);
 	return rc != SQLITE_OK ? rc : rc_close;
@@ -290,19 +295,29 @@ timed_open(sqlite3_vfs *vfs, sqlite3_filename name, sqlite3_file *f,
 
 	(void)vfs;
 	t->real = (sqlite3_file *)(t + 1);
-	t->wbuf = (struct wbuf){0};
+	t->wbuf = (struct wbuf){ .writeback_fd = -1 };
 	t->rbuf = (struct rbuf){0};
 	t->wal = (flags & SQLITE_OPEN_WAL) != 0;
 	/* SQLite's appends and a checkpoint's page writes */
 	t->coalesce = (flags & (SQLITE_OPEN_WAL | SQLITE_OPEN_MAIN_DB)) != 0;
 	rc = real_vfs()->xOpen(real_vfs(), name, t->real, flags, ret_flags);
 	/* no methods: SQLite will not call xClose */
-	if (t->real->pMethods == NULL)
+	if (t->real->pMethods == NULL) {
 		t->base.pMethods = NULL;
-	else if (t->real->pMethods->iVersion < timed_io.iVersion)
+		return rc;
+	}
+	if (t->real->pMethods->iVersion < timed_io.iVersion)
 		return SQLITE_CANTOPEN;
-	else
-		t->base.pMethods = &timed_io;
+	t->base.pMethods = &timed_io;
+	/*
+	 * The WAL's writeback descriptor (store_vfs_wbuf.c). Never one on
+	 * the database file: closing any descriptor of a file drops the
+	 * process's fcntl() locks on it, which SQLite holds there. SQLite
+	 * locks the WAL through the -shm file, not the WAL itself. Without
+	 * it (no name, open failed) the writes are only not started early.
+	 */
+	if (rc == SQLITE_OK && t->wal && name != NULL)
+		t->wbuf.writeback_fd = open(name, O_RDONLY | O_CLOEXEC);
 	return rc;
 }
 
