@@ -47,6 +47,10 @@ struct engine {
 	int64_t			device_limit_event_ms;	/* last notice */
 	int64_t			trim_events_left;	/* rows to delete */
 	int64_t			trim_interactions_left;
+	/* interactions at most at the last count (-1: none yet), and the
+	   store's interaction writes then (store_interaction_writes()) */
+	int64_t			interactions_counted;
+	uint64_t		interaction_writes_then;
 	int64_t			trim_plan_ms;	/* caps last counted */
 	bool			trim_again;	/* count again next tick */
 	int64_t			tick_now_ms;	/* now of the running tick */

@@ -289,6 +289,48 @@ test_device_limit_and_interaction_trim(void)
 	fx_close(&f);
 }
 
+/*
+ * The interactions are counted only when the rows written since the last
+ * count could have passed max_interactions (issue 17: counting reads them
+ * all); once they can, the cap holds as before.
+ */
+static void
+test_interaction_cap_after_counting(void)
+{
+	struct engine_config cfg;
+	struct fx f;
+	rb_report *r = host_report("cnt-1", 1, "aa:bb:cc:00:04:01", NULL);
+	rb_report *r2 = rb_new("cnt-1", 2);
+	long long t = testutil_now_ms();
+	char ip[32];
+
+	engine_config_init(&cfg);
+	cfg.max_interactions = 8;
+	fx_open_cfg(&f, &cfg);
+	for (int i = 0; i < 10; i++) {
+		(void)snprintf(ip, sizeof(ip), "10.8.0.%d", i + 1);
+		(void)rb_conn(i < 5 ? r : r2, TCP, OUT, ip, NULL, 443, 2, 2);
+	}
+	CHECK_EQ(fx_apply_at(&f, r, t), REPORT_STATUS_COMMITTED);
+	/* counted: 5, under the cap */
+	CHECK_EQ(engine_tick(f.e, t), 0);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM interactions"), 5);
+	/* the same five again: at most 10 now, so counted again, 5 */
+	r->sequence = 2;
+	CHECK_EQ(fx_apply_at(&f, r, t + 1000), REPORT_STATUS_COMMITTED);
+	CHECK_EQ(engine_tick(f.e, t + 11000), 0);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM interactions"), 5);
+	/* five new: 10 rows, over the cap, trimmed to it */
+	r2->sequence = 3;
+	CHECK_EQ(fx_apply_at(&f, r2, t + 12000), REPORT_STATUS_COMMITTED);
+	for (int i = 0; i < 20 && engine_tick(f.e, t + 22000 + i) == 1; i++)
+		;
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM interactions"), 8);
+	rb_free(r);
+	rb_free(r2);
+	fx_close(&f);
+}
+
 static void
 test_silent_device_is_archived(void)
 {
@@ -318,6 +360,7 @@ main(void)
 	RUN(test_ip_of_macless_device_and_move);
 	RUN(test_security_state_from_last_day);
 	RUN(test_event_trim_keeps_fts_in_sync);
+	RUN(test_interaction_cap_after_counting);
 	RUN(test_servers_seed_list_cert);
 	RUN(test_rules_change_tag_and_drop);
 	RUN(test_device_limit_and_interaction_trim);

@@ -167,6 +167,7 @@ struct store {
 	/* interactions of this transaction, merged (store_interaction.c);
 	   NULL until first used */
 	struct interaction_queue *interactions;
+	uint64_t	interaction_writes;	/* store_interaction_writes() */
 	struct store_wal_stats wal;	/* store_wal.c */
 	bool		wal_handed_off;	/* a checkpointer does the work */
 };

@@ -386,6 +386,13 @@ int store_interaction_add(struct store *s,
  */
 int store_interaction_flush(struct store *s);
 int store_interaction_count(struct store *s, int64_t *ret_count);
+/*
+ * Statements that wrote an interaction row (added or updated it) through
+ * s so far, rolled back or not: the rows added since an earlier reading
+ * are at most the difference, which spares a store_interaction_count()
+ * (all of up to 1M rows read) while they cannot have passed a cap.
+ */
+uint64_t store_interaction_writes(const struct store *s);
 /* Deletes the n interactions first seen longest ago. */
 int store_interaction_trim(struct store *s, int64_t n);
 

@@ -111,6 +111,7 @@ write_one(struct store *s, const struct store_interaction *in)
 	(void)sqlite3_bind_int64(st, 7, in->last_seen_ms);
 	(void)sqlite3_bind_int64(st, 8, clamp_counter(in->packets));
 	(void)sqlite3_bind_int64(st, 9, clamp_counter(in->bytes));
+	s->interaction_writes++;
 	return store_exec_stmt(s, st);
 }
 
@@ -133,6 +134,7 @@ write_entry(struct store *s, const struct interaction_entry *en)
 	(void)sqlite3_bind_int64(st, 7, en->last_seen_ms);
 	(void)sqlite3_bind_int64(st, 8, en->packets);
 	(void)sqlite3_bind_int64(st, 9, en->bytes);
+	s->interaction_writes++;
 	return store_exec_stmt(s, st);
 }
 
@@ -283,6 +285,12 @@ store_interaction_add(struct store *s, const struct store_interaction *in)
 	if (p < 0 || src < 0 || sqlite3_get_autocommit(s->db))
 		return write_one(s, in);
 	return queue_add(s, in, p, src);
+}
+
+uint64_t
+store_interaction_writes(const struct store *s)
+{
+	return s->interaction_writes;
 }
 
 int

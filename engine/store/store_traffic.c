@@ -59,6 +59,7 @@ store_traffic_edge_add(struct store *s, const struct store_interaction *in,
 		*ret_created = false;
 		return 0;
 	}
+	s->interaction_writes++;
 	st = store_stmt(s, STMT_TRAFFIC_EDGE_INSERT,
 	    "INSERT INTO interactions (src_device_id, dst_device_id, protocol, "
 	    "port, source, first_seen_ms, last_seen_ms, packets, bytes, "
