@@ -140,7 +140,14 @@ void writer_hand_back(struct writer *w, struct writer_job *list,
  * safety, the end of a turn is signalled.
  */
 #define WRITER_TURN_WAIT_MS 10
-#define WRITER_TURN_POLL_US 50	/* looks for more of the turn's reports */
+/*
+ * Looks for more of the turn's reports after that long (then twice as
+ * long each time). Each look is a wakeup of the writer: at 50 us, 10
+ * connections of resends woke it so often that requests/s fell by a
+ * quarter (bench-reqpath.sh, issue 17); turns that short end with their
+ * signal instead.
+ */
+#define WRITER_TURN_POLL_US 500
 
 /*
  * Detaches the oldest jobs of the queue, max at most, with mtx held, and

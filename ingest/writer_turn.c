@@ -62,7 +62,7 @@ writer_wait_turn(struct writer *w)
 		}
 		(void)pthread_cond_timedwait(&w->cond, &w->mtx, &poll);
 		/* a turn that submits nothing more (handshakes, say) is not
-		   polled every 50 us for the rest of it */
+		   polled at the same pace for the rest of it */
 		interval_us *= 2;
 	}
 	w->turn_waiting = false;
