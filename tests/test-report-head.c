@@ -19,41 +19,7 @@
 #include "report_head.h"
 #include "testutil.h"
 #include "validate.h"
-
-/* A growable byte string for hand-made wire data. */
-struct wire {
-	uint8_t	*p;
-	size_t	len, cap;
-};
-
-static void
-w_byte(struct wire *w, uint8_t b)
-{
-	if (w->len == w->cap) {
-		w->cap = w->cap ? 2 * w->cap : 256;
-		CHECK((w->p = realloc(w->p, w->cap)) != NULL);
-	}
-	w->p[w->len++] = b;
-}
-
-static void
-w_varint(struct wire *w, uint64_t v)
-{
-	while (v >= 0x80) {
-		w_byte(w, (uint8_t)(v | 0x80));
-		v >>= 7;
-	}
-	w_byte(w, (uint8_t)v);
-}
-
-static void
-w_bytes(struct wire *w, uint32_t field, const void *data, size_t len)
-{
-	w_varint(w, (uint64_t)field << 3 | 2);
-	w_varint(w, len);
-	for (size_t i = 0; i < len; i++)
-		w_byte(w, ((const uint8_t *)data)[i]);
-}
+#include "wire-build.h"
 
 static void
 w_str(struct wire *w, uint32_t field, const char *s)
@@ -64,7 +30,7 @@ w_str(struct wire *w, uint32_t field, const char *s)
 static void
 w_uint(struct wire *w, uint32_t field, uint64_t v)
 {
-	w_varint(w, (uint64_t)field << 3);
+	w_key(w, field, 0);
 	w_varint(w, v);
 }
 
@@ -154,12 +120,12 @@ test_other_fields_passed_over(void)
 	struct wire w = { 0 };
 	struct report_head h;
 
-	w_varint(&w, 3 << 3);		/* sent_at_ms */
+	w_key(&w, 3, 0);		/* sent_at_ms */
 	w_varint(&w, UINT64_MAX);
-	w_varint(&w, 12 << 3 | 1);	/* unknown fixed64 */
+	w_key(&w, 12, 1);		/* unknown fixed64 */
 	for (size_t i = 0; i < 8; i++)
 		w_byte(&w, fixed[i]);
-	w_varint(&w, 13 << 3 | 5);	/* unknown fixed32 */
+	w_key(&w, 13, 5);		/* unknown fixed32 */
 	for (size_t i = 0; i < 4; i++)
 		w_byte(&w, fixed[i]);
 	w_bytes(&w, 7, "\x0a\x01x", 3);	/* an event, not looked into */
@@ -268,7 +234,7 @@ m_length_past_end(struct wire *w)
 {
 	w_str(w, 1, "a");
 	w_uint(w, 2, 1);
-	w_varint(w, 7 << 3 | 2);
+	w_key(w, 7, 2);
 	w_varint(w, 100);
 	w_byte(w, 0);
 }
@@ -286,7 +252,7 @@ m_group(struct wire *w)
 {
 	w_str(w, 1, "a");
 	w_uint(w, 2, 1);
-	w_varint(w, 10 << 3 | 3);
+	w_key(w, 10, 3);
 }
 
 static void
