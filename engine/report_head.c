@@ -47,7 +47,8 @@ head_text_copy(char *dst, size_t size, struct head_text t)
 	for (uint64_t i = 0; i < n; i++)
 		if (t.p[i] <= ' ' || t.p[i] > '~')
 			return false;
-	(void)memcpy(dst, t.p, (size_t)n);
+	if (n > 0)	/* t.p is NULL for a field that was not there */
+		(void)memcpy(dst, t.p, (size_t)n);
 	dst[n] = '\0';
 	return true;
 }
