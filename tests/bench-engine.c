@@ -388,7 +388,7 @@ raw_open(const char *path)
 	CHECK(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE,
 	    store_vfs_name()) == SQLITE_OK);
 	CHECK(sqlite3_exec(db, "PRAGMA journal_mode = WAL; "
-	    "PRAGMA synchronous = FULL; PRAGMA cache_size = -16384; "
+	    "PRAGMA synchronous = FULL; PRAGMA cache_size = -49152; "
 	    "PRAGMA secure_delete = OFF; PRAGMA temp_store = MEMORY; "
 	    "PRAGMA wal_autocheckpoint = 10000; "
 	    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n "
