@@ -224,7 +224,8 @@ struct wbuf {
 	 * The WAL's: a descriptor of its own on the file, through which
 	 * each write made starts the kernel writing it to the device
 	 * (sync_file_range()), so that the COMMIT's fsync finds less to
-	 * wait for; -1 for other files. Owned by store_vfs.c.
+	 * wait for; -1 for other files. Opened by store_vfs.c, closed by
+	 * wbuf_free().
 	 */
 	int		writeback_fd;
 };

@@ -94,23 +94,27 @@ upsert_stmt(struct store *s)
 	    "bytes = bytes + excluded.bytes");
 }
 
-/* Writes one interaction as given (protocol and source not checked). */
+/*
+ * Writes en with protocol and source by name (what the table's CHECKs
+ * refuse is refused there): the one place that runs the UPSERT.
+ */
 static int
-write_one(struct store *s, const struct store_interaction *in)
+write_named(struct store *s, const struct interaction_entry *en,
+    const char *protocol, const char *source)
 {
 	sqlite3_stmt *st = upsert_stmt(s);
 
 	if (st == NULL)
 		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, in->src_device_id);
-	(void)sqlite3_bind_int64(st, 2, in->dst_device_id);
-	(void)sqlite3_bind_text(st, 3, in->protocol, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(st, 4, (int64_t)in->port);
-	(void)sqlite3_bind_text(st, 5, in->source, -1, SQLITE_STATIC);
-	(void)sqlite3_bind_int64(st, 6, in->first_seen_ms);
-	(void)sqlite3_bind_int64(st, 7, in->last_seen_ms);
-	(void)sqlite3_bind_int64(st, 8, clamp_counter(in->packets));
-	(void)sqlite3_bind_int64(st, 9, clamp_counter(in->bytes));
+	(void)sqlite3_bind_int64(st, 1, en->src_device_id);
+	(void)sqlite3_bind_int64(st, 2, en->dst_device_id);
+	(void)sqlite3_bind_text(st, 3, protocol, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 4, (int64_t)en->port);
+	(void)sqlite3_bind_text(st, 5, source, -1, SQLITE_STATIC);
+	(void)sqlite3_bind_int64(st, 6, en->first_seen_ms);
+	(void)sqlite3_bind_int64(st, 7, en->last_seen_ms);
+	(void)sqlite3_bind_int64(st, 8, en->packets);
+	(void)sqlite3_bind_int64(st, 9, en->bytes);
 	s->interaction_writes++;
 	return store_exec_stmt(s, st);
 }
@@ -119,23 +123,25 @@ write_one(struct store *s, const struct store_interaction *in)
 static int
 write_entry(struct store *s, const struct interaction_entry *en)
 {
-	sqlite3_stmt *st = upsert_stmt(s);
+	return write_named(s, en, protocol_names[en->protocol],
+	    source_names[en->source]);
+}
 
-	if (st == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, en->src_device_id);
-	(void)sqlite3_bind_int64(st, 2, en->dst_device_id);
-	(void)sqlite3_bind_text(st, 3, protocol_names[en->protocol], -1,
-	    SQLITE_STATIC);
-	(void)sqlite3_bind_int64(st, 4, (int64_t)en->port);
-	(void)sqlite3_bind_text(st, 5, source_names[en->source], -1,
-	    SQLITE_STATIC);
-	(void)sqlite3_bind_int64(st, 6, en->first_seen_ms);
-	(void)sqlite3_bind_int64(st, 7, en->last_seen_ms);
-	(void)sqlite3_bind_int64(st, 8, en->packets);
-	(void)sqlite3_bind_int64(st, 9, en->bytes);
-	s->interaction_writes++;
-	return store_exec_stmt(s, st);
+/* in as a queue entry (protocol p, source src: their indexes). */
+static struct interaction_entry
+entry_of(const struct store_interaction *in, int p, int src)
+{
+	return (struct interaction_entry){
+		.src_device_id = in->src_device_id,
+		.dst_device_id = in->dst_device_id,
+		.first_seen_ms = in->first_seen_ms,
+		.last_seen_ms = in->last_seen_ms,
+		.packets = clamp_counter(in->packets),
+		.bytes = clamp_counter(in->bytes),
+		.port = in->port,
+		.protocol = (uint8_t)(p < 0 ? 0 : p),
+		.source = (uint8_t)(src < 0 ? 0 : src),
+	};
 }
 
 static uint32_t
@@ -230,18 +236,7 @@ queue_add(struct store *s, const struct store_interaction *in, int p,
     int src)
 {
 	struct interaction_queue *q;
-	struct interaction_entry k = {
-		.src_device_id = in->src_device_id,
-		.dst_device_id = in->dst_device_id,
-		.first_seen_ms = in->first_seen_ms,
-		.last_seen_ms = in->last_seen_ms,
-		.packets = clamp_counter(in->packets),
-		.bytes = clamp_counter(in->bytes),
-		.port = in->port,
-		.protocol = (uint8_t)p,
-		.source = (uint8_t)src,
-	};
-	struct interaction_entry *en;
+	struct interaction_entry k = entry_of(in, p, src), *en;
 	uint32_t h;
 	int r;
 
@@ -281,9 +276,13 @@ store_interaction_add(struct store *s, const struct store_interaction *in)
 	int p = name_index(protocol_names, 3, in->protocol);
 	int src = name_index(source_names, 2, in->source);
 
+	struct interaction_entry k;
+
 	/* outside a transaction, or what the table's CHECKs refuse: now */
-	if (p < 0 || src < 0 || sqlite3_get_autocommit(s->db))
-		return write_one(s, in);
+	if (p < 0 || src < 0 || sqlite3_get_autocommit(s->db)) {
+		k = entry_of(in, p, src);
+		return write_named(s, &k, in->protocol, in->source);
+	}
 	return queue_add(s, in, p, src);
 }
 

@@ -19,7 +19,6 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "clock.h"
 #include "store-private.h"
@@ -109,9 +108,6 @@ timed_close(sqlite3_file *f)
 	int rc = flush(f);
 	int rc_close = t->real->pMethods->xClose(t->real);
 
-	if (t->wbuf.writeback_fd >= 0)
-		(void)close(t->wbuf.writeback_fd);
-	t->wbuf.writeback_fd = -1;
 	wbuf_free(&t->wbuf);
 	rbuf_free(&t->rbuf);
 	return rc != SQLITE_OK ? rc : rc_close;

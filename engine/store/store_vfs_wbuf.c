@@ -33,6 +33,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "store-private.h"
 
@@ -113,7 +114,9 @@ void
 wbuf_free(struct wbuf *w)
 {
 	free(w->p);
-	*w = (struct wbuf){ .writeback_fd = w->writeback_fd };
+	if (w->writeback_fd >= 0)
+		(void)close(w->writeback_fd);
+	*w = (struct wbuf){ .writeback_fd = -1 };
 }
 
 void
