@@ -357,8 +357,9 @@ struct pki;
  * left and re-signs the CRL when less than half of its validity is left
  * (then reloads the listeners' TLS), and registers a "certificate
  * expiring" warning a day for the CA, a server certificate that is still
- * due, or a CRL within a week of its nextUpdate. The PKI is used on the writer thread only. Never fails (fatal on
- * out of memory); freed with certcheck_free() after writer_free().
+ * due, or a CRL within a week of its nextUpdate. The PKI is used on the
+ * writer thread only. Never fails (fatal on out of memory); freed with
+ * certcheck_free() after writer_free().
  */
 struct certcheck *certcheck_new(struct event_base *base, struct writer *w,
     struct http *h, struct pki *pki);

@@ -97,8 +97,9 @@ int pki_server_cert_ensure(struct pki *pki, int64_t server_id,
  * Issues a client certificate (new ECDSA P-256 key, extendedKeyUsage
  * clientAuth, valid until the CA expires) for the packages of integration
  * server SERVER_ID, which it names in a subjectAltName URI
- * TLS_CLIENT_URI_PREFIX<id> and in its common name (tls.h). Nothing is stored on disk. Returns 0 and fills
- * *ret_cert, which the caller releases with pki_client_cert_fini();
+ * TLS_CLIENT_URI_PREFIX<id> and in its common name (tls.h). Nothing is
+ * stored on disk. Returns 0 and fills *ret_cert, which the caller
+ * releases with pki_client_cert_fini();
  * -EINVAL for an invalid id, -ENOMEM, -EIO.
  */
 int pki_client_cert_issue(struct pki *pki, int64_t server_id,

@@ -160,11 +160,10 @@ struct writer_job *writer_take(struct writer *w, size_t max, size_t *n);
  * Decodes and validates batch (n jobs), and the reports the loop submits
  * while it does, until the turn of the loop that submitted them has ended
  * or the batch holds LIMIT_WRITER_BATCH_REPORTS: the whole is then one
- * batch.
- * Resends among them are answered at once, undecoded
- * (writer_answer_resend()), and left out. Returns the batch, oldest first, each job's valid set (NULL
- * when all were resends); adds the time it waited for the loop to
- * *waited_us.
+ * batch. Resends among them are answered at once, undecoded
+ * (writer_answer_resend()), and left out. Returns the batch, oldest
+ * first, each job's valid set (NULL when all were resends); adds the time
+ * it waited for the loop to *waited_us.
  */
 struct writer_job *writer_gather(struct writer *w, struct writer_job *batch,
     size_t n, int64_t *waited_us);

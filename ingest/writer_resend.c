@@ -5,9 +5,9 @@
  * same as the first time): its head (agent_id, sequence, agent_token,
  * report_head.h) and one read tell it (engine_answer_resend()), so it is
  * handed back to the loop at once, neither decoded nor held for a batch
- * to be gathered and committed. The loop answers it while the writer goes on with the next
- * reports (issue 17: on few connections, the loop and the writer took
- * turns, each idle while the other worked).
+ * to be gathered and committed. The loop answers it while the writer goes
+ * on with the next reports (issue 17: on few connections, the loop and
+ * the writer took turns, each idle while the other worked).
  *
  * THREAD SAFETY NOTES: writer thread (the engine is the writer's).
  */

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the group-commit statistics of the writer and the
- * checkpointer, and the peer cache's counters, as the "writer" object of the daemon's live status
- * (kics-query status), issue 17.
+ * checkpointer, and the peer cache's counters, as the "writer" object of
+ * the daemon's live status (kics-query status), issue 17.
  */
 #include <stdint.h>
 

@@ -72,7 +72,7 @@ clamp_counter(uint64_t v)
 	return v > (uint64_t)COUNTER_MAX ? COUNTER_MAX : (int64_t)v;
 }
 
-/* The UPSERT of one interaction: key ?1 … ?5, times and counters ?6 … ?9. */
+/* The UPSERT of one interaction: key ?1…?5, times and counters ?6…?9. */
 static sqlite3_stmt *
 upsert_stmt(struct store *s)
 {
