@@ -229,7 +229,12 @@ store_configure(struct store *s)
 {
 	/*
 	 * WAL so that readers never block the writer; FULL so that an
-	 * acknowledged report survives power loss. The rest are the settings
+	 * acknowledged report survives power loss. The VFS's write buffer
+	 * needs FULL too: it writes a commit's frames out at the commit's
+	 * sync, before the commit publishes them to other connections
+	 * (store_vfs_wbuf.c); under NORMAL there is no such sync and the
+	 * checkpointer read frames that were not yet written (issue 17,
+	 * docs/performance.md). The rest are the settings
 	 * that sustained FTS5 ingest at 1M rows (DESIGN.md), Debian enables
 	 * secure_delete by default.
 	 */
