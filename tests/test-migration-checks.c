@@ -6,6 +6,8 @@
  * Migration 0010 (issue 17): on a database made at version 9 that holds
  * events, every event with an id gets its key, and repeats of the events
  * stored before it are still found.
+ * Migration 0011 (issue 17): FTS5 merges sixteen segments at a time, on
+ * a new database and on one made at version 10, which keeps its index.
  */
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -585,6 +587,60 @@ test_migration_0010_keys_existing_events(void)
 	free(dir);
 }
 
+/* FTS5's automerge setting of the events' full-text index. */
+static long long
+fts_automerge(sqlite3 *db)
+{
+	return q_int_db(db, "SELECT v FROM events_fts_config "
+	    "WHERE k = 'automerge'");
+}
+
+static void
+test_migration_0011_fts_automerge(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+	char sql[512];
+	sqlite3 *db;
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	db = open_db(path);
+	CHECK_EQ(fts_automerge(db), 16);
+	/* back to version 10 and its setting, with an index of segments:
+	   one a transaction, as the writer's batches make them */
+	exec_ok(db, "INSERT INTO events_fts (events_fts, rank) "
+	    "VALUES ('automerge', 8); PRAGMA user_version = 10");
+	CHECK_EQ(fts_automerge(db), 8);
+	fill(db);
+	for (int i = 0; i < 40; i++) {
+		(void)snprintf(sql, sizeof(sql),
+		    "BEGIN; INSERT INTO events (id, agent_ref, device_id, "
+		    "occurred_at_ms, registered_at_ms, code, title, severity, "
+		    "technology) VALUES (%d, 1, 1, 1, 1, 4000005500, "
+		    "'word%d common', 1, 'epp'); INSERT INTO events_fts "
+		    "(rowid, title) VALUES (%d, 'word%d common'); COMMIT",
+		    100 + i, i, 100 + i, i);
+		exec_ok(db, sql);
+	}
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	CHECK_EQ(q_int_db(db, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ(fts_automerge(db), 16);
+	/* the index written before is whole and still found */
+	exec_ok(db, "INSERT INTO events_fts (events_fts) "
+	    "VALUES ('integrity-check')");
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM events_fts WHERE "
+	    "events_fts MATCH 'common'"), 40);
+	CHECK_EQ(q_int_db(db, "SELECT rowid FROM events_fts WHERE "
+	    "events_fts MATCH 'word17'"), 117);
+	(void)sqlite3_close(db);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -592,5 +648,6 @@ main(void)
 	RUN(test_migration_0009_on_filled_database);
 	RUN(test_fresh_database_has_no_in_check);
 	RUN(test_migration_0010_keys_existing_events);
+	RUN(test_migration_0011_fts_automerge);
 	return 0;
 }
