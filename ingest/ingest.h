@@ -97,6 +97,8 @@ struct writer_job {
 	uint8_t		*body;
 	bool		decoded;	/* writer's: it decoded report */
 	bool		valid;		/* writer's: decoded and validated */
+	bool		prepared;	/* writer's: valid is set already (while
+					   a COMMIT waited for its fsync) */
 	struct decode_arena *arena;	/* writer's: what report is carved
 					   from when it decoded it */
 	size_t		bytes;		/* body size, for the queue */
@@ -200,6 +202,8 @@ struct writer_stats {
 	uint64_t	batch_last;	/* reports in the last batch */
 	uint64_t	batch_max;
 	uint64_t	resends_early;	/* resends answered outside a batch */
+	uint64_t	prepared_ahead;	/* reports decoded and validated while
+					   a COMMIT waited for its fsync */
 	uint64_t	prepare_us_total;	/* decoding and validation */
 	uint64_t	apply_us_total;	/* engine_apply_batch(): the
 					   transaction, COMMIT included */

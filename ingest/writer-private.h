@@ -9,6 +9,7 @@
 #define KICS_WRITER_PRIVATE_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -69,6 +70,11 @@ struct writer {
 	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
 	int64_t		start_us;	/* when the thread started */
 	struct writer_seq_hint hints[WRITER_SEQ_HINTS];	/* writer only */
+	struct writer_job *ahead;	/* writer only: taken from the queue
+					   during a COMMIT's fsync, for the
+					   next batch (writer_prepare_ahead) */
+	struct writer_job **ahead_tail;
+	size_t		n_ahead;
 
 	pthread_mutex_t	mtx;
 	pthread_cond_t	cond;		/* queue, new_types, stopping */
@@ -116,6 +122,12 @@ void writer_engine_report(const struct writer_job *job,
 bool writer_answer_resend(struct writer *w, struct writer_job *job,
     bool *reading);
 
+/*
+ * Whether writer_answer_resend() would look job up: its head reads, and
+ * the hints do not say it is certainly new (writer_resend.c).
+ */
+bool writer_maybe_resend(const struct writer *w,
+    const struct writer_job *job);
 /*
  * Notes that agent_id's sequence is stored (writer_resend.c), after a
  * batch that committed it or found it stored.
@@ -167,5 +179,14 @@ struct writer_job *writer_take(struct writer *w, size_t max, size_t *n);
  */
 struct writer_job *writer_gather(struct writer *w, struct writer_job *batch,
     size_t n, int64_t *waited_us);
+/*
+ * The writer thread's overlap (store_vfs_overlap_start(), arg the
+ * writer): while a COMMIT waits for its fsync, takes the reports queued
+ * meanwhile, one at least and then until synced, up to a batch, and
+ * decodes and validates those that are certainly not resends
+ * (writer_maybe_resend()); they wait in w->ahead for the next batch
+ * (writer_turn.c).
+ */
+void writer_prepare_ahead(void *arg, const atomic_bool *synced);
 
 #endif

@@ -33,6 +33,7 @@
 #include "kics_limits.h"
 #include "rules.h"
 #include "log.h"
+#include "store_vfs.h"
 #include "writer-private.h"
 
 #define WRITER_TICK_MS	1000	/* engine_tick() period when idle */
@@ -305,17 +306,31 @@ writer_main(void *arg)
 	size_t n_notices, taken;
 	int64_t next_tick = clock_mono_ms() + WRITER_TICK_MS;
 	bool stop;
+	int r;
 
 	/* named for top, perf and bench-knee.sh's CPU accounting */
 	(void)prctl(PR_SET_NAME, "kics-writer", 0L, 0L, 0L);
+	w->ahead_tail = &w->ahead;
+	if ((r = store_vfs_overlap_start(writer_prepare_ahead, w)) < 0)
+		log_warnx("writer: cannot start the fsync thread: %s; reports "
+		    "are decoded after each COMMIT", strerror(-r));
 	for (;;) {
 		(void)pthread_mutex_lock(&w->mtx);
-		if (w->queue == NULL && w->new_types == NULL &&
-		    w->new_rules == NULL && w->n_notices == 0 &&
-		    w->tasks == NULL && !w->stopping)
+		if (w->queue == NULL && w->ahead == NULL &&
+		    w->new_types == NULL && w->new_rules == NULL &&
+		    w->n_notices == 0 && w->tasks == NULL && !w->stopping)
 			writer_wait(w, next_tick);
-		taken = 0;
-		batch = writer_take(w, LIMIT_WRITER_BATCH_REPORTS, &taken);
+		/* what a COMMIT's fsync took ahead comes first */
+		taken = w->n_ahead;
+		batch = writer_take(w, LIMIT_WRITER_BATCH_REPORTS - taken,
+		    &taken);
+		if (w->ahead != NULL) {
+			*w->ahead_tail = batch;
+			batch = w->ahead;
+		}
+		w->ahead = NULL;
+		w->ahead_tail = &w->ahead;
+		w->n_ahead = 0;
 		types = w->new_types;
 		w->new_types = NULL;
 		rules = w->new_rules;
@@ -367,6 +382,7 @@ writer_main(void *arg)
 		if (!stop)
 			writer_tick(w, &next_tick);
 	}
+	store_vfs_overlap_stop();
 	return NULL;
 }
 
@@ -515,6 +531,7 @@ writer_submit(struct writer *w, struct writer_job *job)
 
 	assert(job->done != NULL);
 	job->decoded = job->report == NULL;
+	job->prepared = false;
 	job->arena = NULL;
 	job->agent_id[0] = '\0';
 	(void)pthread_mutex_lock(&w->mtx);

@@ -66,6 +66,24 @@ writer_seq_new(const struct writer *w, const struct report_head *h)
 	return x->key == key && h->sequence > x->sequence;
 }
 
+/* Whether job may be a resend, and its head then in *h. */
+static bool
+writer_resend_head(const struct writer *w, const struct writer_job *job,
+    struct report_head *h)
+{
+	return job->report == NULL && job->body != NULL && !job->one_way &&
+	    report_head_read(job->body, job->bytes, h) == 0 &&
+	    !writer_seq_new(w, h);
+}
+
+bool
+writer_maybe_resend(const struct writer *w, const struct writer_job *job)
+{
+	struct report_head h;
+
+	return writer_resend_head(w, job, &h);
+}
+
 bool
 writer_answer_resend(struct writer *w, struct writer_job *job, bool *reading)
 {
@@ -73,9 +91,7 @@ writer_answer_resend(struct writer *w, struct writer_job *job, bool *reading)
 	struct report_head h;
 	int r;
 
-	if (job->report != NULL || job->body == NULL || job->one_way ||
-	    report_head_read(job->body, job->bytes, &h) < 0 ||
-	    writer_seq_new(w, &h))
+	if (!writer_resend_head(w, job, &h))
 		return false;
 	/* without it, each look-up takes the read lock on its own */
 	if (!*reading && engine_resend_begin(w->engine) == 0)

@@ -29,12 +29,14 @@ writer_stats_commit(struct strbuf *b, const struct writer_stats *st)
 {
 	(void)strbuf_printf(b, "\"batches\":%llu,\"reports\":%llu,"
 	    "\"batch_last\":%llu,\"batch_mean\":%.2f,\"batch_max\":%llu,"
-	    "\"resends_early\":%llu,\"queue_now\":%llu,\"queue_max\":%llu,",
+	    "\"resends_early\":%llu,\"prepared_ahead\":%llu,"
+	    "\"queue_now\":%llu,\"queue_max\":%llu,",
 	    (unsigned long long)st->batches, (unsigned long long)st->reports,
 	    (unsigned long long)st->batch_last,
 	    ratio(st->reports, st->batches),
 	    (unsigned long long)st->batch_max,
 	    (unsigned long long)st->resends_early,
+	    (unsigned long long)st->prepared_ahead,
 	    (unsigned long long)st->queue_now,
 	    (unsigned long long)st->queue_max);
 	(void)strbuf_printf(b, "\"commits\":%llu,\"commit_ms_last\":%.3f,"

@@ -8,6 +8,7 @@
  * THREAD SAFETY NOTES: writer thread; the queue under w->mtx.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -69,6 +70,38 @@ writer_wait_turn(struct writer *w)
 	return clock_mono_us() - start;
 }
 
+void
+writer_prepare_ahead(void *arg, const atomic_bool *synced)
+{
+	struct writer *w = arg;
+	struct writer_job *job;
+	size_t n = 0, prepared = 0;
+
+	/* one at least: a few microseconds, even after a fast fsync */
+	while (w->n_ahead < LIMIT_WRITER_BATCH_REPORTS &&
+	    (n == 0 || !atomic_load(synced))) {
+		(void)pthread_mutex_lock(&w->mtx);
+		job = writer_take(w, 1, &n);
+		(void)pthread_mutex_unlock(&w->mtx);
+		if (job == NULL)
+			break;
+		/* a possible resend is looked up by writer_gather() */
+		if (!writer_maybe_resend(w, job)) {
+			job->valid = writer_prepare(job);
+			job->prepared = true;
+			prepared++;
+		}
+		*w->ahead_tail = job;
+		w->ahead_tail = &job->next;
+		w->n_ahead++;
+	}
+	if (prepared == 0)
+		return;
+	(void)pthread_mutex_lock(&w->mtx);
+	w->stats.prepared_ahead += prepared;
+	(void)pthread_mutex_unlock(&w->mtx);
+}
+
 /*
  * Resends are answered before they are decoded (writer_resend.c), in one
  * read transaction of the gathering, and leave the batch; they still
@@ -87,9 +120,11 @@ writer_gather(struct writer *w, struct writer_job *batch, size_t n,
 	for (;;) {
 		for (; job != NULL; job = next) {
 			next = job->next;
-			if (writer_answer_resend(w, job, &reading))
-				continue;
-			job->valid = writer_prepare(job);
+			if (!job->prepared) {
+				if (writer_answer_resend(w, job, &reading))
+					continue;
+				job->valid = writer_prepare(job);
+			}
 			job->next = NULL;
 			*tail = job;
 			tail = &job->next;

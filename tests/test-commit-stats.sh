@@ -73,6 +73,8 @@ try:
           "the fsyncs timed apart, within the COMMITs: %s" % w)
     check(w["checkpoint_fsyncs"] >= 1 and w["checkpoint_fsync_ms_total"]
           <= w["checkpoint_ms_total"], "the checkpoints' fsyncs: %s" % w)
+    check(0 <= w["prepared_ahead"] <= w["reports"],
+          "reports decoded during a COMMIT's fsync are reports: %s" % w)
     check(w["queue_now"] == 0 and 1 <= w["queue_max"] <= acked,
           "queue depth: %s" % w)
     check(w["checkpoints"] >= 1 and w["checkpoint_pages_total"] >= 1 and

@@ -7,10 +7,15 @@
  * VFS after a commit; a process killed in the middle of a transaction
  * leaves every commit it made and nothing of the rest; writes reach the
  * files in far fewer calls than SQLite made; the WAL's writeback
- * descriptor comes and goes with it.
+ * descriptor comes and goes with it. The fsync of a COMMIT runs on the
+ * syncer thread while the overlap function runs on the committing one
+ * (store_vfs_sync.c).
  */
+#include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <sqlite3.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -301,6 +306,95 @@ test_checkpoint_read_ahead(void)
 	free(dir);
 }
 
+struct overlap_seen {
+	pthread_t	thread;		/* the committing thread */
+	int		calls;
+	int		waited;		/* calls that saw the fsync return */
+};
+
+/*
+ * The overlap: waits, on the committing thread, until the fsync has
+ * returned, which it can only do on another thread (bounded: 10 s).
+ */
+static void
+overlap_wait(void *arg, const atomic_bool *synced)
+{
+	struct overlap_seen *o = arg;
+
+	CHECK(pthread_equal(pthread_self(), o->thread));
+	o->calls++;
+	for (int i = 0; i < 10000 && !atomic_load(synced); i++)
+		(void)usleep(1000);
+	if (atomic_load(synced))
+		o->waited++;
+}
+
+static uint64_t
+commit_syncs(void)
+{
+	struct store_sync_stats st;
+
+	store_sync_stats(&st);
+	return st.commit_syncs;
+}
+
+/*
+ * A COMMIT in the writer's role with an overlap set: the overlap runs
+ * once, on the committing thread, and sees the fsync end while it runs
+ * (were the fsync made on that thread after it, it would wait in vain);
+ * the fsync is counted as the COMMIT's. Commits in no role, reads, and
+ * commits after the overlap stopped do not call it; what was committed
+ * reads back whole on SQLite's own VFS.
+ */
+static void
+test_commit_fsync_overlap(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct overlap_seen o = { .thread = pthread_self() };
+	sqlite3 *db, *plain;
+	uint64_t syncs;
+
+	db = open_db(path, store_vfs_name());
+	exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, b BLOB, "
+	    "s INTEGER)");
+	CHECK_EQ(store_vfs_overlap_start(overlap_wait, &o), 0);
+	CHECK_EQ(store_vfs_overlap_start(overlap_wait, &o), -EALREADY);
+
+	syncs = commit_syncs();
+	store_vfs_role(STORE_SYNC_COMMIT);
+	fill(db, 1, 200, 1);
+	CHECK_EQ(o.calls, 1);
+	CHECK_EQ(o.waited, 1);
+	CHECK_EQ(commit_syncs(), syncs + 1);
+	fill(db, 101, 200, 2);
+	CHECK_EQ(o.calls, 2);
+	CHECK_EQ(q_int_db(db, "SELECT count(*) FROM t"), 300);
+	CHECK_EQ(o.calls, 2);		/* a read syncs nothing */
+	store_vfs_role(STORE_SYNC_NONE);
+	fill(db, 1, 10, 3);
+	CHECK_EQ(o.calls, 2);		/* not the writer's COMMIT */
+	CHECK_EQ(commit_syncs(), syncs + 2);
+
+	store_vfs_overlap_stop();
+	store_vfs_role(STORE_SYNC_COMMIT);
+	fill(db, 301, 50, 4);
+	store_vfs_role(STORE_SYNC_NONE);
+	CHECK_EQ(o.calls, 2);
+	CHECK_EQ(commit_syncs(), syncs + 3);
+	store_vfs_overlap_stop();	/* none set: nothing to stop */
+
+	CHECK_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(total(plain), total(db));
+	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t"), 350);
+	CHECK_EQ(broken(plain), 0);
+	sqlite3_close(plain);
+	sqlite3_close(db);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -309,5 +403,6 @@ main(void)
 	RUN(test_killed_mid_transaction);
 	RUN(test_checkpoint_read_ahead);
 	RUN(test_wal_writeback_descriptor);
+	RUN(test_commit_fsync_overlap);
 	return 0;
 }

@@ -417,6 +417,10 @@ test_batch_cap(void)
 	CHECK_EQ(st.reports, TEST_CAP_JOBS);
 	CHECK(st.batch_max <= LIMIT_WRITER_BATCH_REPORTS);
 	CHECK(st.batches >= 3);
+	/* the first batch's COMMIT took one of the queued reports at least
+	   while its fsync ran (writer_prepare_ahead()) */
+	CHECK(st.prepared_ahead >= 1);
+	CHECK(st.prepared_ahead <= TEST_CAP_JOBS - 1);
 	CHECK(writer_idle(f.writer));
 	fixture_fini(&f);
 }

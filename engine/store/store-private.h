@@ -262,6 +262,14 @@ struct rbuf {
 	uint64_t	epoch;
 };
 
+/*
+ * The COMMIT fsync made beside an overlap (store_vfs_sync.c): whether the
+ * calling thread set one, and the fsync of real made on the syncer thread
+ * while the overlap function runs; *ret_us is the fsync's own duration.
+ */
+bool vfs_sync_overlap_set(void);
+int vfs_sync_overlapped(sqlite3_file *real, int flags, int64_t *ret_us);
+
 int rbuf_read(struct rbuf *r, sqlite3_file *real, void *buf, int n,
     sqlite3_int64 off, uint64_t epoch);
 void rbuf_drop(struct rbuf *r);

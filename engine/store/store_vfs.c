@@ -86,12 +86,18 @@ timed_sync(sqlite3_file *f, int flags)
 	struct timed_file *t = (struct timed_file *)f;
 	enum store_sync_role role = timed_role;
 	int rc = flush(f);	/* writing, not syncing: not timed */
-	int64_t t0 = clock_mono_us();
+	int64_t t0 = clock_mono_us(), us;
 
 	rbuf_drop(&t->rbuf);
-	if (rc == SQLITE_OK)
-		rc = t->real->pMethods->xSync(t->real, flags);
-
+	if (rc != SQLITE_OK)
+		return rc;
+	/* the writer's WAL at a COMMIT: beside the next batch's decoding */
+	if (t->wal && role == STORE_SYNC_COMMIT && vfs_sync_overlap_set()) {
+		rc = vfs_sync_overlapped(t->real, flags, &us);
+		timed_count(&timed_counters[role], us);
+		return rc;
+	}
+	rc = t->real->pMethods->xSync(t->real, flags);
 	if (role != STORE_SYNC_NONE)
 		timed_count(&timed_counters[role], clock_mono_us() - t0);
 	return rc;
