@@ -182,9 +182,9 @@ struct writer_job *writer_gather(struct writer *w, struct writer_job *batch,
 /*
  * The writer thread's overlap (store_vfs_overlap_start(), arg the
  * writer): while a COMMIT waits for its fsync, takes the reports queued
- * meanwhile, one at least and then until synced, up to a batch, and
- * decodes and validates those that are certainly not resends
- * (writer_maybe_resend()); they wait in w->ahead for the next batch
+ * meanwhile, up to a batch, into w->ahead, where the next batch starts,
+ * and decodes and validates those that are certainly not resends
+ * (writer_maybe_resend()), one at least and then until synced
  * (writer_turn.c).
  */
 void writer_prepare_ahead(void *arg, const atomic_bool *synced);

@@ -75,25 +75,24 @@ writer_prepare_ahead(void *arg, const atomic_bool *synced)
 {
 	struct writer *w = arg;
 	struct writer_job *job;
-	size_t n = 0, prepared = 0;
+	size_t prepared = 0;
 
-	/* one at least: a few microseconds, even after a fast fsync */
-	while (w->n_ahead < LIMIT_WRITER_BATCH_REPORTS &&
-	    (n == 0 || !atomic_load(synced))) {
-		(void)pthread_mutex_lock(&w->mtx);
-		job = writer_take(w, 1, &n);
-		(void)pthread_mutex_unlock(&w->mtx);
-		if (job == NULL)
-			break;
-		/* a possible resend is looked up by writer_gather() */
-		if (!writer_maybe_resend(w, job)) {
-			job->valid = writer_prepare(job);
-			job->prepared = true;
-			prepared++;
-		}
-		*w->ahead_tail = job;
+	/* what the next batch starts with, in one hold of the lock */
+	(void)pthread_mutex_lock(&w->mtx);
+	job = writer_take(w, LIMIT_WRITER_BATCH_REPORTS - w->n_ahead,
+	    &w->n_ahead);
+	(void)pthread_mutex_unlock(&w->mtx);
+	*w->ahead_tail = job;
+	/* one at least: a few microseconds, even after a fast fsync; what
+	   is left, and a possible resend, writer_gather() prepares */
+	for (; job != NULL; job = job->next) {
 		w->ahead_tail = &job->next;
-		w->n_ahead++;
+		if ((prepared > 0 && atomic_load(synced)) ||
+		    writer_maybe_resend(w, job))
+			continue;
+		job->valid = writer_prepare(job);
+		job->prepared = true;
+		prepared++;
 	}
 	if (prepared == 0)
 		return;
