@@ -69,6 +69,17 @@ db_path(const char *dir)
 	return p;
 }
 
+void
+exec_db(sqlite3 *db, const char *sql)
+{
+	char *err = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
+		(void)fprintf(stderr, "%s: %s\n", sql, err);
+		abort();
+	}
+}
+
 long long
 q_int_db(sqlite3 *db, const char *sql)
 {

@@ -37,6 +37,8 @@ enum report_status fx_apply(struct fx *f, rb_report *r);
 long long q_int(struct fx *f, const char *sql);
 /* Like q_int on the connection db; aborts, naming sql, if it fails. */
 long long q_int_db(sqlite3 *db, const char *sql);
+/* Runs sql on db; aborts with SQLite's message if it fails. */
+void exec_db(sqlite3 *db, const char *sql);
 /* Like q_int on a read-only connection to path of its own. */
 long long q_int_path(const char *path, const char *sql);
 /* DIR/kics-epp.db, the database path in dir; the caller frees it. */
