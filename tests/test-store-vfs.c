@@ -8,7 +8,8 @@
  * leaves every commit it made and nothing of the rest; writes reach the
  * files in far fewer calls than SQLite made; the WAL's writeback
  * descriptor comes and goes with it. The fsync of a COMMIT runs on the
- * syncer thread while the overlap function runs on the committing one
+ * syncer thread while the overlap function runs on the committing one,
+ * and that thread starts the WAL's writes on their way to the device
  * (store_vfs_sync.c).
  */
 #include <errno.h>
@@ -29,17 +30,8 @@
 
 #define ROWS		3000	/* rows of a spilling transaction */
 #define BLOB_BYTES	700	/* per row: about 5 rows a page */
-
-static void
-exec(sqlite3 *db, const char *sql)
-{
-	char *err = NULL;
-
-	if (sqlite3_exec(db, sql, NULL, NULL, &err) != SQLITE_OK) {
-		fprintf(stderr, "%s: %s\n", sql, err);
-		CHECK(0);
-	}
-}
+#define TABLE_T		"CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, " \
+			    "b BLOB, s INTEGER)"
 
 /* A connection through the store's VFS (vfs NULL: SQLite's default). */
 static sqlite3 *
@@ -49,7 +41,7 @@ open_db(const char *path, const char *vfs)
 
 	CHECK_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE |
 	    SQLITE_OPEN_CREATE, vfs), SQLITE_OK);
-	exec(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
+	exec_db(db, "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL");
 	return db;
 }
 
@@ -66,7 +58,7 @@ fill(sqlite3 *db, int first, int n, int g)
 	    "s) WITH RECURSIVE c(i) AS (SELECT %d UNION ALL SELECT i + 1 FROM "
 	    "c WHERE i < %d) SELECT i, %d, randomblob(%d), %d FROM c", first,
 	    first + n - 1, g, BLOB_BYTES, BLOB_BYTES + g);
-	exec(db, sql);
+	exec_db(db, sql);
 }
 
 /* Rows whose s does not match. */
@@ -99,21 +91,21 @@ test_spill_and_read_back(void)
 	int64_t mine;
 
 	db = open_db(path, store_vfs_name());
-	exec(db, "PRAGMA cache_size = 20; CREATE TABLE t (id INTEGER PRIMARY "
-	    "KEY, g INTEGER, b BLOB, s INTEGER)");
-	exec(db, "BEGIN");
+	exec_db(db, "PRAGMA cache_size = 20");
+	exec_db(db, TABLE_T);
+	exec_db(db, "BEGIN");
 	fill(db, 1, ROWS, 1);
 	fill(db, 1, ROWS / 2, 2);	/* rewrites spilled pages */
-	exec(db, "UPDATE t SET s = s + 1, g = g + 1 WHERE id % 7 = 0");
+	exec_db(db, "UPDATE t SET s = s + 1, g = g + 1 WHERE id % 7 = 0");
 	CHECK_EQ(total(db), (int64_t)ROWS * 1000000 + ROWS + ROWS / 2 +
 	    ROWS / 7);
 	CHECK_EQ(broken(db), 0);
-	exec(db, "COMMIT");
+	exec_db(db, "COMMIT");
 	/*
 	 * A transaction that fits in the cache: a few hundred frames of
 	 * two writes each reach the WAL in a handful of calls.
 	 */
-	exec(db, "PRAGMA cache_size = 2000");
+	exec_db(db, "PRAGMA cache_size = 2000");
 	store_sync_stats(&a);
 	fill(db, ROWS + 1, 1000, 3);
 	store_sync_stats(&b);
@@ -130,7 +122,7 @@ test_spill_and_read_back(void)
 	sqlite3_close(other);
 
 	/* a checkpoint through the VFS writes the database file */
-	exec(db, "PRAGMA wal_checkpoint(TRUNCATE)");
+	exec_db(db, "PRAGMA wal_checkpoint(TRUNCATE)");
 	sqlite3_close(db);
 	other = open_db(path, NULL);
 	CHECK_EQ(total(other), mine);
@@ -175,8 +167,7 @@ test_wal_writeback_descriptor(void)
 
 	(void)snprintf(wal, sizeof(wal), "%s-wal", path);
 	db = open_db(path, store_vfs_name());
-	exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, b BLOB, "
-	    "s INTEGER)");
+	exec_db(db, TABLE_T);
 	fill(db, 1, 100, 1);
 	CHECK_EQ(fds_on(wal), 2);
 	CHECK_EQ(fds_on(path), 1);
@@ -204,21 +195,20 @@ test_killed_mid_transaction(void)
 	pid_t pid;
 
 	db = open_db(path, store_vfs_name());
-	exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, b BLOB, "
-	    "s INTEGER)");
+	exec_db(db, TABLE_T);
 	sqlite3_close(db);
 	CHECK_EQ(pipe(fds), 0);
 	CHECK((pid = fork()) >= 0);
 	if (pid == 0) {
 		(void)close(fds[0]);
 		db = open_db(path, store_vfs_name());
-		exec(db, "PRAGMA cache_size = 20");
+		exec_db(db, "PRAGMA cache_size = 20");
 		for (int i = 0; i < 5; i++) {
 			fill(db, 1 + i * 100, 100, 1);
 			if (write(fds[1], &i, sizeof(i)) != sizeof(i))
 				_exit(1);
 		}
-		exec(db, "BEGIN");
+		exec_db(db, "BEGIN");
 		fill(db, 10000, ROWS, 9);
 		n = -1;
 		if (write(fds[1], &n, sizeof(n)) != sizeof(n))
@@ -278,8 +268,7 @@ test_checkpoint_read_ahead(void)
 
 	(void)snprintf(copy, sizeof(copy), "%s/copy.db", dir);
 	db = open_db(path, store_vfs_name());
-	exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, b BLOB, "
-	    "s INTEGER)");
+	exec_db(db, TABLE_T);
 	ckpt = open_db(path, store_vfs_name());
 	for (int round = 1; round <= 30; round++) {
 		for (int k = 0; k < 1 + round % 3; k++)
@@ -355,8 +344,7 @@ test_commit_fsync_overlap(void)
 	uint64_t syncs;
 
 	db = open_db(path, store_vfs_name());
-	exec(db, "CREATE TABLE t (id INTEGER PRIMARY KEY, g INTEGER, b BLOB, "
-	    "s INTEGER)");
+	exec_db(db, TABLE_T);
 	CHECK_EQ(store_vfs_overlap_start(overlap_wait, &o), 0);
 	CHECK_EQ(store_vfs_overlap_start(overlap_wait, &o), -EALREADY);
 
@@ -395,6 +383,84 @@ test_commit_fsync_overlap(void)
 	free(dir);
 }
 
+/*
+ * Waits (at most 10 s) until the fsync thread has started the writeback
+ * of the WAL's writes; returns the count then.
+ */
+static uint64_t
+wait_writebacks_beside(uint64_t before)
+{
+	struct store_sync_stats st;
+
+	for (int i = 0; i < 10000; i++) {
+		store_sync_stats(&st);
+		if (st.writebacks_beside > before)
+			return st.writebacks_beside;
+		(void)usleep(1000);
+	}
+	return before;
+}
+
+/*
+ * With an overlap set, the WAL's writes are started on their way to the
+ * device by the fsync thread, not by the thread that writes them; without
+ * one, by that thread. Closing the database while the fsync thread has
+ * writes of its WAL waiting is safe, and what was committed reads back.
+ */
+static void
+test_writeback_beside(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir), wal[4200];
+	struct overlap_seen o = { .thread = pthread_self() };
+	struct store_sync_stats a, b;
+	sqlite3 *db, *plain;
+
+	(void)snprintf(wal, sizeof(wal), "%s-wal", path);
+	db = open_db(path, store_vfs_name());
+	exec_db(db, "PRAGMA cache_size = 20");
+	exec_db(db, TABLE_T);
+	CHECK_EQ(store_vfs_overlap_start(overlap_wait, &o), 0);
+	store_vfs_role(STORE_SYNC_COMMIT);
+	store_sync_stats(&a);
+	/* spilling: megabytes reach the WAL before the COMMIT's fsync */
+	exec_db(db, "BEGIN");
+	fill(db, 1, ROWS, 1);
+	CHECK(wait_writebacks_beside(a.writebacks_beside) >
+	    a.writebacks_beside);
+	exec_db(db, "COMMIT");
+	store_sync_stats(&b);
+	CHECK_EQ(b.writebacks - a.writebacks,
+	    b.writebacks_beside - a.writebacks_beside);
+	CHECK_EQ(o.calls, 1);
+	/* writes waiting for the fsync thread when the file closes */
+	exec_db(db, "BEGIN");
+	fill(db, 1, ROWS, 2);
+	sqlite3_close(db);
+	CHECK_EQ(fds_on(wal), 0);
+	store_vfs_overlap_stop();
+
+	db = open_db(path, store_vfs_name());
+	exec_db(db, "PRAGMA cache_size = 20");
+	store_sync_stats(&a);
+	fill(db, ROWS + 1, ROWS, 3);
+	store_sync_stats(&b);
+	store_vfs_role(STORE_SYNC_NONE);
+	CHECK(b.writebacks > a.writebacks);
+	CHECK_EQ(b.writebacks_beside, a.writebacks_beside);
+
+	CHECK_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 1"), ROWS);
+	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 2"), 0);
+	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 3"), ROWS);
+	CHECK_EQ(broken(plain), 0);
+	sqlite3_close(plain);
+	sqlite3_close(db);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -404,5 +470,6 @@ main(void)
 	RUN(test_checkpoint_read_ahead);
 	RUN(test_wal_writeback_descriptor);
 	RUN(test_commit_fsync_overlap);
+	RUN(test_writeback_beside);
 	return 0;
 }

@@ -269,6 +269,16 @@ struct rbuf {
  */
 bool vfs_sync_overlap_set(void);
 int vfs_sync_overlapped(sqlite3_file *real, int flags, int64_t *ret_us);
+/*
+ * Hands the start of the writeback of [off, off + n) of fd to the calling
+ * thread's fsync thread, if it has one: false if not (the caller starts
+ * it). vfs_writeback_forget() drops what was handed for fd, and waits
+ * while that thread uses fd: call it before closing fd.
+ */
+bool vfs_writeback_beside(int fd, int64_t off, int64_t n);
+void vfs_writeback_forget(int fd);
+/* Counts a writeback started, on the fsync thread (beside) or not. */
+void vfs_writeback_count(bool beside);
 
 int rbuf_read(struct rbuf *r, sqlite3_file *real, void *buf, int n,
     sqlite3_int64 off, uint64_t epoch);

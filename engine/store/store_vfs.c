@@ -46,6 +46,7 @@ static struct timed_counter timed_counters[STORE_SYNC_ROLE_MAX];
 static _Thread_local enum store_sync_role timed_role;
 static _Thread_local uint64_t timed_epoch;	/* one per role set */
 static sqlite3_vfs timed_vfs;
+static atomic_uint_fast64_t writebacks, writebacks_beside;
 
 static sqlite3_vfs *
 real_vfs(void)
@@ -95,11 +96,12 @@ timed_sync(sqlite3_file *f, int flags)
 	if (t->wal && role == STORE_SYNC_COMMIT && vfs_sync_overlap_set()) {
 		rc = vfs_sync_overlapped(t->real, flags, &us);
 		timed_count(&timed_counters[role], us);
-		return rc;
+	} else {
+		rc = t->real->pMethods->xSync(t->real, flags);
+		if (role != STORE_SYNC_NONE)
+			timed_count(&timed_counters[role],
+			    clock_mono_us() - t0);
 	}
-	rc = t->real->pMethods->xSync(t->real, flags);
-	if (role != STORE_SYNC_NONE)
-		timed_count(&timed_counters[role], clock_mono_us() - t0);
 	return rc;
 }
 
@@ -462,4 +464,15 @@ store_sync_stats(struct store_sync_stats *ret)
 	ret->ckpt_sync_us_total = atomic_load(&k->us_total);
 	ret->ckpt_sync_us_max = atomic_load(&k->us_max);
 	wbuf_counts(&ret->sqlite_writes, &ret->file_writes);
+	ret->writebacks = atomic_load(&writebacks);
+	ret->writebacks_beside = atomic_load(&writebacks_beside);
+}
+
+void
+vfs_writeback_count(bool beside)
+{
+	atomic_fetch_add_explicit(&writebacks, 1, memory_order_relaxed);
+	if (beside)
+		atomic_fetch_add_explicit(&writebacks_beside, 1,
+		    memory_order_relaxed);
 }

@@ -61,6 +61,9 @@ struct store_sync_stats {
 	uint64_t	sqlite_writes;	/* xWrite calls of every connection */
 	uint64_t	file_writes;	/* writes made to the files after
 					   coalescing (store_vfs_wbuf.c) */
+	uint64_t	writebacks;	/* WAL writes started on their way
+					   to the device (sync_file_range) */
+	uint64_t	writebacks_beside; /* of them, by the fsync thread */
 };
 
 /* Copies the process's sync timings and write counts into *ret (any
