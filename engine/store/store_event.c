@@ -202,10 +202,16 @@ store_event_insert(struct store *s, const struct store_event *ev)
 int
 store_event_count(struct store *s, int64_t *ret_count)
 {
-	/* rowids only grow and trimming removes the lowest, so the span of
-	   rowids counts the rows without a full scan */
+	/*
+	 * Rowids only grow and trimming removes the lowest, so the span of
+	 * rowids counts the rows without a full scan. Each end in a query
+	 * of its own: SQLite looks a lone MIN() or MAX() up in the b-tree,
+	 * but scans the table for both in one (30-110 ms of the writer's
+	 * time every 10 s at 300,000-700,000 events, issue 17).
+	 */
 	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_COUNT,
-	    "SELECT COALESCE(MAX(id) - MIN(id) + 1, 0) FROM events");
+	    "SELECT COALESCE((SELECT MAX(id) FROM events) - "
+	    "(SELECT MIN(id) FROM events) + 1, 0)");
 
 	if (st == NULL)
 		return -EIO;
