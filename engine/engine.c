@@ -403,7 +403,8 @@ tick_disconnected(void *ctx, int64_t id, int64_t device_id,
  * were last counted: the count then plus every interaction written since
  * (each at most one more row) is an upper bound. Counting reads every row
  * (about 50 ms at 300,000 rows on the writer thread, issue 17), so it is
- * done only when that bound passes the cap.
+ * done only when that bound passes the cap, and in steps of
+ * ENGINE_COUNT_STEP rows, one a tick (tick_count_interactions()).
  */
 static bool
 tick_interactions_may_pass(const struct engine *e)
@@ -429,15 +430,41 @@ tick_plan_trim(struct engine *e)
 		if (count > (int64_t)e->cfg.max_events)
 			e->trim_events_left = count / 10 > 0 ? count / 10 : 1;
 	}
-	if (e->trim_interactions_left == 0 && tick_interactions_may_pass(e)) {
-		if ((r = store_interaction_count(e->store, &count)) < 0)
-			return r;
-		e->interactions_counted = count;
-		e->interaction_writes_then = store_interaction_writes(e->store);
-		if (count > (int64_t)e->cfg.max_interactions)
-			e->trim_interactions_left = count / 10 > 0 ?
-			    count / 10 : 1;
+	if (e->trim_interactions_left == 0 && !e->icount_running &&
+	    tick_interactions_may_pass(e)) {
+		e->icount_running = true;
+		e->icount_after = INT64_MIN;
+		e->icount_rows = 0;
+		/* rows written while it runs count as written since */
+		e->icount_writes = store_interaction_writes(e->store);
 	}
+	return 0;
+}
+
+/*
+ * One step of the count tick_plan_trim() began: 1 while rows are left to
+ * count, 0 once counted (and the trim planned if over the cap), or a
+ * negative errno. The steps are not one snapshot: a row written between
+ * two may be counted or not, and the next bound covers it either way.
+ */
+static int
+tick_count_interactions(struct engine *e)
+{
+	int64_t count;
+	int r;
+
+	r = store_interaction_count_step(e->store, &e->icount_after,
+	    ENGINE_COUNT_STEP, &e->icount_rows);
+	if (r != 0) {
+		e->icount_running = r > 0;
+		return r;
+	}
+	e->icount_running = false;
+	count = e->icount_rows;
+	e->interactions_counted = count;
+	e->interaction_writes_then = e->icount_writes;
+	if (count > (int64_t)e->cfg.max_interactions)
+		e->trim_interactions_left = count / 10 > 0 ? count / 10 : 1;
 	return 0;
 }
 
@@ -484,6 +511,13 @@ engine_tick(struct engine *e, int64_t now_ms)
 		more |= e->trim_events_left > 0 ||
 		    e->trim_interactions_left > 0;
 	}
+	if (e->icount_running) {
+		if ((n = tick_count_interactions(e)) < 0) {
+			r = n;
+			goto out;
+		}
+		more |= n;
+	}
 	if (e->trim_events_left > 0) {
 		step = min64(e->trim_events_left, ENGINE_TRIM_STEP);
 		if ((r = store_event_trim(e->store, step)) < 0)
@@ -506,6 +540,7 @@ out:
 	if ((r = store_end(e->store, r)) < 0) {
 		e->trim_events_left = 0;
 		e->trim_interactions_left = 0;
+		e->icount_running = false;
 	}
 	return r;
 }

@@ -331,6 +331,58 @@ test_interaction_cap_after_counting(void)
 	fx_close(&f);
 }
 
+/*
+ * A large table is counted in steps, one a tick, each of whole initiators
+ * (ENGINE_COUNT_STEP rows or more): the first tick leaves rows to count,
+ * and the count over the steps is exact, so the cap trims as before,
+ * a tenth at a time until under it.
+ */
+static void
+test_interaction_count_in_steps(void)
+{
+	struct engine_config cfg;
+	struct fx f;
+	rb_report *r = host_report("step-1", 1, "aa:bb:cc:00:05:01", NULL);
+	long long t = testutil_now_ms(), rows;
+	sqlite3 *db;
+	char ip[32];
+	int ticks = 1;
+
+	engine_config_init(&cfg);
+	cfg.max_interactions = 25000;
+	fx_open_cfg(&f, &cfg);
+	for (int i = 0; i < 5; i++) {
+		(void)snprintf(ip, sizeof(ip), "10.7.0.%d", i + 1);
+		(void)rb_conn(r, TCP, OUT, ip, NULL, 443, 2, 2);
+	}
+	CHECK_EQ(fx_apply_at(&f, r, t), REPORT_STATUS_COMMITTED);
+	/* 5,000 more from each of the six devices: 30,005 rows */
+	CHECK_EQ(sqlite3_open(f.path, &db), SQLITE_OK);
+	exec_db(db, "INSERT INTO interactions (src_device_id, dst_device_id, "
+	    "protocol, port, source, first_seen_ms, last_seen_ms) "
+	    "WITH RECURSIVE p(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM p "
+	    "WHERE n < 5000) SELECT s.id, d.id, 'udp', p.n, 'epp', 1, 1 "
+	    "FROM devices s JOIN devices d ON d.id = (SELECT MIN(id) FROM "
+	    "devices WHERE id != s.id) JOIN p");
+	sqlite3_close(db);
+	rows = q_int(&f, "SELECT COUNT(*) FROM interactions");
+	CHECK_EQ(rows, 30005);
+	/* the first step leaves rows to count: nothing trimmed yet */
+	CHECK_EQ(engine_tick(f.e, t + 1000), 1);
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM interactions"), rows);
+	while (engine_tick(f.e, t + 1000 + ticks) == 1 && ticks < 100)
+		ticks++;
+	/* counted in steps, a tenth trimmed, counted again (27,005: still
+	   over the cap), another tenth trimmed */
+	CHECK(ticks >= 3 && ticks < 100);
+	rows -= rows / 10;
+	rows -= rows / 10;
+	CHECK_EQ(q_int(&f, "SELECT COUNT(*) FROM interactions"), rows);
+	CHECK(rows <= 25000);
+	rb_free(r);
+	fx_close(&f);
+}
+
 static void
 test_silent_device_is_archived(void)
 {
@@ -361,6 +413,7 @@ main(void)
 	RUN(test_security_state_from_last_day);
 	RUN(test_event_trim_keeps_fts_in_sync);
 	RUN(test_interaction_cap_after_counting);
+	RUN(test_interaction_count_in_steps);
 	RUN(test_servers_seed_list_cert);
 	RUN(test_rules_change_tag_and_drop);
 	RUN(test_device_limit_and_interaction_trim);

@@ -385,11 +385,20 @@ int store_interaction_add(struct store *s,
  * the part dropped are the transaction's).
  */
 int store_interaction_flush(struct store *s);
-int store_interaction_count(struct store *s, int64_t *ret_count);
+/*
+ * Counts the interactions of initiators after after_src (device ids in
+ * order), those of at least limit rows but whole initiators: adds them
+ * to *count and sets *after_src to the last initiator counted. Returns 1
+ * when initiators are left, 0 when the count reached the end, or a
+ * negative errno. Counting in such steps, a few milliseconds each, keeps
+ * a count of a large table from stalling the writer.
+ */
+int store_interaction_count_step(struct store *s, int64_t *after_src,
+    int64_t limit, int64_t *count);
 /*
  * Statements that wrote an interaction row (added or updated it) through
  * s so far, rolled back or not: the rows added since an earlier reading
- * are at most the difference, which spares a store_interaction_count()
+ * are at most the difference, which spares a store_interaction_count_step()
  * (all of up to 1M rows read) while they cannot have passed a cap.
  */
 uint64_t store_interaction_writes(const struct store *s);
