@@ -198,7 +198,6 @@ bool
 vfs_writeback_beside(int fd, int64_t off, int64_t n)
 {
 	struct vfs_syncer *y = vfs_syncer;
-	bool due;
 
 	if (y == NULL)
 		return false;
@@ -214,7 +213,7 @@ vfs_writeback_beside(int fd, int64_t off, int64_t n)
 		y->wb_lo = off;
 		y->wb_hi = off + n;
 	}
-	if ((due = writeback_due(y)))
+	if (writeback_due(y))
 		(void)pthread_cond_signal(&y->cond);
 	(void)pthread_mutex_unlock(&y->mtx);
 	return true;
