@@ -389,7 +389,7 @@ int store_interaction_flush(struct store *s);
  * Counts the interactions of initiators after after_src (device ids in
  * order), those of at least limit rows but whole initiators: adds them
  * to *count and sets *after_src to the last initiator counted. Returns 1
- * when initiators are left, 0 when the count reached the end, or a
+ * when initiators may be left, 0 when the count reached the end, or a
  * negative errno. Counting in such steps, a few milliseconds each, keeps
  * a count of a large table from stalling the writer.
  */

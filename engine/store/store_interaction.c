@@ -18,7 +18,6 @@
  * connection wrote.
  */
 #include <errno.h>
-#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -298,36 +297,26 @@ store_interaction_count_step(struct store *s, int64_t *after_src,
     int64_t limit, int64_t *count)
 {
 	sqlite3_stmt *st;
-	int64_t last = INT64_MAX, n;
-	int more, rc, r;
+	int64_t n = 0;
+	int rc = SQLITE_DONE, r;
 
 	if ((r = store_interaction_flush(s)) < 0)
 		return r;
-	/* the initiator of the limit-th row on: the step ends with it */
-	if ((st = store_stmt(s, STMT_INTERACTION_COUNT_BOUND,
-	    "SELECT src_device_id FROM interactions WHERE src_device_id > ?1 "
-	    "ORDER BY src_device_id LIMIT 1 OFFSET ?2")) == NULL)
+	/* in the primary key's order: no sort, and it stops where it is */
+	if ((st = store_stmt(s, STMT_INTERACTION_COUNT_STEP,
+	    "SELECT src_device_id, COUNT(*) FROM interactions "
+	    "WHERE src_device_id > ?1 GROUP BY src_device_id")) == NULL)
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, *after_src);
-	(void)sqlite3_bind_int64(st, 2, limit > 0 ? limit - 1 : 0);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		last = sqlite3_column_int64(st, 0);
+	while (n < limit && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*after_src = sqlite3_column_int64(st, 0);
+		n += sqlite3_column_int64(st, 1);
+	}
 	(void)sqlite3_reset(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return store_error(s, rc);
-	more = rc == SQLITE_ROW;
-	if ((st = store_stmt(s, STMT_INTERACTION_COUNT_RANGE,
-	    "SELECT COUNT(*) FROM interactions WHERE src_device_id > ?1 AND "
-	    "src_device_id <= ?2")) == NULL)
-		return -EIO;
-	(void)sqlite3_bind_int64(st, 1, *after_src);
-	(void)sqlite3_bind_int64(st, 2, last);
-	if ((r = store_step_int(s, st, &n)) < 0)
-		return r;
 	*count += n;
-	*after_src = last;
-	return more;
+	if (n >= limit)
+		return 1;	/* perhaps more, the next step tells */
+	return rc == SQLITE_DONE ? 0 : store_error(s, rc);
 }
 
 int
