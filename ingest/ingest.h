@@ -114,6 +114,8 @@ struct writer_job {
 	char		reason[ENGINE_REASON_LEN]; /* for the others */
 	char		agent_id[LIMIT_AGENT_ID_LEN + 1]; /* the report's,
 					   "" when it did not decode */
+	uint64_t	ticket;		/* writer's: the WAL fsync its answer
+					   waits for (writer_durable.c) */
 	struct writer_job *next;	/* queue link, owned by the writer */
 };
 

@@ -75,6 +75,10 @@ struct writer {
 					   next batch (writer_prepare_ahead) */
 	struct writer_job **ahead_tail;
 	size_t		n_ahead;
+	struct writer_job *held;	/* writer only: answers waiting for
+					   their fsync (writer_durable.c) */
+	struct writer_job **held_tail;
+	bool		durable_failed;	/* writer only: one fsync failed */
 
 	pthread_mutex_t	mtx;
 	pthread_cond_t	cond;		/* queue, new_types, stopping */
@@ -98,6 +102,8 @@ struct writer {
 	bool		done_pending;	/* done_ev made active, not run */
 	bool		turn_open;	/* the loop's turn submits reports */
 	bool		turn_waiting;	/* the thread waits for the turn */
+	bool		durable_news;	/* an fsync finished since the thread
+					   last looked at held */
 	struct writer_stats stats;	/* the thread's figures */
 };
 
@@ -145,6 +151,22 @@ void writer_outcome(struct writer_job *job, const struct engine_report *er,
  */
 void writer_hand_back(struct writer *w, struct writer_job *list,
     size_t early);
+/* Hands list to the loop now, whatever fsync it waits for (writer.c). */
+void writer_deliver(struct writer *w, struct writer_job *list);
+
+/*
+ * Answers and the WAL's fsync (writer_durable.c). writer_hold() keeps
+ * list, answered, until the fsync of the last COMMIT made (deferred,
+ * store_vfs_defer()) is on disk: true if it kept it, false if the caller
+ * may deliver it now. writer_release() delivers what is on disk (and,
+ * after a failed fsync, the rest as not stored); writer_release_all()
+ * first waits for every fsync asked for. writer_durable_cb() is the
+ * fsync thread's notice (store_vfs_defer_notify()).
+ */
+bool writer_hold(struct writer *w, struct writer_job *list);
+void writer_release(struct writer *w);
+void writer_release_all(struct writer *w);
+void writer_durable_cb(void *arg);
 
 /*
  * Longest wait for the end of a turn of the loop that submitted reports

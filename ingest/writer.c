@@ -125,7 +125,6 @@ void
 writer_hand_back(struct writer *w, struct writer_job *batch, size_t early)
 {
 	struct writer_job *job;
-	bool wake;
 
 	for (job = batch; job != NULL; job = job->next) {
 		if (job->report != NULL && job->report->agent_id != NULL)
@@ -139,8 +138,22 @@ writer_hand_back(struct writer *w, struct writer_job *batch, size_t early)
 			job->decoded = false;
 		}
 	}
+	if (early > 0) {
+		(void)pthread_mutex_lock(&w->mtx);
+		w->stats.resends_early += early;
+		(void)pthread_mutex_unlock(&w->mtx);
+	}
+	if (!writer_hold(w, batch))
+		writer_deliver(w, batch);
+}
+
+void
+writer_deliver(struct writer *w, struct writer_job *batch)
+{
+	struct writer_job *job;
+	bool wake;
+
 	(void)pthread_mutex_lock(&w->mtx);
-	w->stats.resends_early += early;
 	*w->done_tail = batch;
 	for (job = batch; job->next != NULL; job = job->next)
 		;
@@ -185,9 +198,13 @@ writer_apply(struct writer *w, struct writer_job *batch, size_t taken)
 	}
 	t[1] = clock_mono_us();
 	t[4] = thread_cpu_us();
+	/* the COMMIT's fsync is made beside the next batch, and the
+	   answers wait for it (writer_durable.c) */
+	store_vfs_defer(true);
 	if (valid > 0)
 		r = engine_apply_batch(w->engine, reports, valid,
 		    clock_wall_ms());
+	store_vfs_defer(false);
 	if (r < 0)
 		log_warnx("writer: batch of %zu reports not stored: %s (%s)",
 		    valid, strerror(-r), engine_errmsg(w->engine));
@@ -311,15 +328,21 @@ writer_main(void *arg)
 	/* named for top, perf and bench-knee.sh's CPU accounting */
 	(void)prctl(PR_SET_NAME, "kics-writer", 0L, 0L, 0L);
 	w->ahead_tail = &w->ahead;
+	w->held_tail = &w->held;
 	if ((r = store_vfs_overlap_start(writer_prepare_ahead, w)) < 0)
 		log_warnx("writer: cannot start the fsync thread: %s; reports "
-		    "are decoded after each COMMIT", strerror(-r));
+		    "are decoded after each COMMIT, which waits for its "
+		    "fsync", strerror(-r));
+	else
+		(void)store_vfs_defer_notify(writer_durable_cb, w);
 	for (;;) {
 		(void)pthread_mutex_lock(&w->mtx);
 		if (w->queue == NULL && w->ahead == NULL &&
 		    w->new_types == NULL && w->new_rules == NULL &&
-		    w->n_notices == 0 && w->tasks == NULL && !w->stopping)
+		    w->n_notices == 0 && w->tasks == NULL &&
+		    !w->durable_news && !w->stopping)
 			writer_wait(w, next_tick);
+		w->durable_news = false;
 		/* what a COMMIT's fsync took ahead comes first */
 		taken = w->n_ahead;
 		batch = writer_take(w, LIMIT_WRITER_BATCH_REPORTS - taken,
@@ -343,6 +366,8 @@ writer_main(void *arg)
 		w->tasks_tail = &w->tasks;
 		stop = w->stopping;
 		(void)pthread_mutex_unlock(&w->mtx);
+
+		writer_release(w);
 
 		/* Between batches: no report is half-applied with old types
 		   or half a rule set. */
@@ -382,6 +407,7 @@ writer_main(void *arg)
 		if (!stop)
 			writer_tick(w, &next_tick);
 	}
+	writer_release_all(w);
 	store_vfs_overlap_stop();
 	return NULL;
 }

@@ -62,12 +62,16 @@ writer_stats_sync(struct strbuf *b, const struct writer_stats *st)
 	    "\"fsync_ms_max\":%.3f,\"fsync_ms_total\":%.3f,"
 	    "\"checkpoint_fsyncs\":%llu,\"checkpoint_fsync_ms_max\":%.3f,"
 	    "\"checkpoint_fsync_ms_total\":%.3f,"
+	    "\"fsync_deferred_commits\":%llu,\"fsync_deferred\":%llu,"
 	    "\"sqlite_writes\":%llu,\"file_writes\":%llu,",
 	    (unsigned long long)y->commit_syncs,
 	    ratio(y->commit_sync_us_total, y->commit_syncs) / 1000.0,
 	    ms(y->commit_sync_us_max), ms(y->commit_sync_us_total),
 	    (unsigned long long)y->ckpt_syncs, ms(y->ckpt_sync_us_max),
-	    ms(y->ckpt_sync_us_total), (unsigned long long)y->sqlite_writes,
+	    ms(y->ckpt_sync_us_total),
+	    (unsigned long long)y->deferred_commits,
+	    (unsigned long long)y->deferred_syncs,
+	    (unsigned long long)y->sqlite_writes,
 	    (unsigned long long)y->file_writes);
 }
 

@@ -10,7 +10,8 @@
  * descriptor comes and goes with it. The fsync of a COMMIT runs on the
  * syncer thread while the overlap function runs on the committing one,
  * and that thread starts the WAL's writes on their way to the device
- * (store_vfs_sync.c).
+ * (store_vfs_sync.c); a COMMIT may also leave its fsync to that thread
+ * and not wait for it (deferred).
  */
 #include <errno.h>
 #include <pthread.h>
@@ -383,6 +384,142 @@ test_commit_fsync_overlap(void)
 	free(dir);
 }
 
+static atomic_int durable_calls;
+
+static void
+durable_seen(void *arg)
+{
+	CHECK(arg == &durable_calls);
+	atomic_fetch_add(&durable_calls, 1);
+}
+
+/*
+ * Deferred fsyncs (store_vfs_defer()): a COMMIT in the writer's role
+ * neither waits for the fsync beside the overlap nor calls it; each asks
+ * for a ticket, the fsync thread covers them and says so, and
+ * store_vfs_durable_wait() returns once all are on disk. A COMMIT that
+ * waits covers the tickets asked before it. Closing the database with a
+ * ticket pending syncs it first, and what was committed reads back whole.
+ */
+static void
+test_commit_fsync_deferred(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir), wal[4200];
+	struct overlap_seen o = { .thread = pthread_self() };
+	struct store_sync_stats a, b;
+	uint64_t asked, done;
+	sqlite3 *db, *plain;
+
+	(void)snprintf(wal, sizeof(wal), "%s-wal", path);
+	db = open_db(path, store_vfs_name());
+	exec_db(db, TABLE_T);		/* the WAL synced once, waited for */
+	CHECK_EQ(store_vfs_defer_notify(durable_seen, &durable_calls),
+	    -ENOENT);
+	CHECK_EQ(store_vfs_durable(&asked, &done), 0);
+	CHECK_EQ(asked, 0);
+	CHECK_EQ(store_vfs_overlap_start(overlap_wait, &o), 0);
+	CHECK_EQ(store_vfs_defer_notify(durable_seen, &durable_calls), 0);
+	store_vfs_role(STORE_SYNC_COMMIT);
+	store_vfs_defer(true);
+	store_sync_stats(&a);
+	for (int g = 1; g <= 3; g++)
+		fill(db, 1 + 100 * (g - 1), 200, g);
+	store_sync_stats(&b);
+	CHECK_EQ(o.calls, 0);
+	CHECK_EQ(b.deferred_commits - a.deferred_commits, 3);
+	CHECK_EQ(store_vfs_durable(&asked, &done), 0);
+	CHECK_EQ(asked, 3);
+	CHECK(done <= asked);
+	CHECK_EQ(store_vfs_durable_wait(), 0);
+	CHECK_EQ(store_vfs_durable(&asked, &done), 0);
+	CHECK_EQ(done, 3);
+	CHECK(atomic_load(&durable_calls) >= 1);
+	store_sync_stats(&b);
+	CHECK(b.deferred_syncs - a.deferred_syncs >= 1 &&
+	    b.deferred_syncs - a.deferred_syncs <= 3);
+	CHECK_EQ(b.commit_syncs - a.commit_syncs,
+	    b.deferred_syncs - a.deferred_syncs);
+
+	/* one asked for, then a COMMIT that waits: it covers it */
+	fill(db, 1001, 10, 4);
+	store_vfs_defer(false);
+	fill(db, 2001, 10, 5);
+	CHECK_EQ(o.calls, 1);
+	CHECK_EQ(store_vfs_durable(&asked, &done), 0);
+	CHECK_EQ(asked, 4);
+	CHECK_EQ(done, 4);
+
+	/* closed with a ticket pending */
+	store_vfs_defer(true);
+	fill(db, 3001, 10, 6);
+	sqlite3_close(db);
+	CHECK_EQ(fds_on(wal), 0);
+	CHECK_EQ(store_vfs_durable_wait(), 0);
+	CHECK_EQ(store_vfs_durable(&asked, &done), 0);
+	CHECK_EQ(done, asked);
+	store_vfs_defer(false);
+	store_vfs_role(STORE_SYNC_NONE);
+	store_vfs_overlap_stop();
+
+	CHECK_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t"), 430);
+	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 6"), 10);
+	CHECK_EQ(broken(plain), 0);
+	sqlite3_close(plain);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
+/*
+ * A deferred fsync that fails (the WAL's descriptor broken underneath):
+ * its ticket is never on disk, store_vfs_durable() says so, and every
+ * later COMMIT of the thread fails, deferred or waited for, so that
+ * nothing more is published; what committed before reads back.
+ */
+static void
+test_commit_fsync_deferred_fails(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir), wal[4200];
+	struct overlap_seen o = { .thread = pthread_self() };
+	uint64_t asked, done;
+	sqlite3 *db, *plain;
+
+	(void)snprintf(wal, sizeof(wal), "%s-wal", path);
+	db = open_db(path, store_vfs_name());
+	exec_db(db, TABLE_T);
+	fill(db, 1, 100, 1);
+	CHECK_EQ(store_vfs_overlap_start(overlap_wait, &o), 0);
+	store_vfs_role(STORE_SYNC_COMMIT);
+	store_vfs_defer(true);
+	CHECK(testutil_break_fsync(wal) >= 0);
+	fill(db, 101, 10, 2);		/* returns: its fsync is deferred */
+	CHECK_EQ(store_vfs_durable_wait(), -EIO);
+	CHECK_EQ(store_vfs_durable(&asked, &done), -EIO);
+	CHECK_EQ(asked, 1);
+	CHECK_EQ(done, 0);
+	CHECK(sqlite3_exec(db, "INSERT INTO t (id, g, b, s) VALUES "
+	    "(1000, 3, x'00', 4)", NULL, NULL, NULL) != SQLITE_OK);
+	store_vfs_defer(false);
+	CHECK(sqlite3_exec(db, "INSERT INTO t (id, g, b, s) VALUES "
+	    "(1001, 4, x'00', 5)", NULL, NULL, NULL) != SQLITE_OK);
+	CHECK_EQ(o.calls, 0);
+	store_vfs_role(STORE_SYNC_NONE);
+	sqlite3_close(db);
+	store_vfs_overlap_stop();
+
+	CHECK_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 1"), 100);
+	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g >= 3"), 0);
+	CHECK_EQ(broken(plain), 0);
+	sqlite3_close(plain);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 /*
  * Waits (at most 10 s) until the fsync thread has started the writeback
  * of the WAL's writes; returns the count then.
@@ -470,6 +607,8 @@ main(void)
 	RUN(test_checkpoint_read_ahead);
 	RUN(test_wal_writeback_descriptor);
 	RUN(test_commit_fsync_overlap);
+	RUN(test_commit_fsync_deferred);
+	RUN(test_commit_fsync_deferred_fails);
 	RUN(test_writeback_beside);
 	return 0;
 }

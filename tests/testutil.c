@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* This file contains the helpers shared by the test programs. */
 #define _XOPEN_SOURCE 700	/* nftw() */
+#include <fcntl.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -62,4 +63,34 @@ long long
 testutil_now_ms(void)
 {
 	return (long long)clock_wall_ms();
+}
+
+int
+testutil_break_fsync(const char *path)
+{
+	char link[64], target[4096];
+	int p[2];
+
+	for (int fd = 0; fd < 1024; fd++) {
+		ssize_t len;
+		int fl;
+
+		(void)snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+		len = readlink(link, target, sizeof(target) - 1);
+		if (len < 0)
+			continue;
+		target[len] = '\0';
+		fl = fcntl(fd, F_GETFL);
+		if (strcmp(target, path) != 0 || fl < 0 ||
+		    (fl & O_ACCMODE) != O_RDONLY)
+			continue;
+		if (pipe(p) < 0)
+			return -1;
+		if (dup2(p[0], fd) < 0)
+			fd = -1;
+		(void)close(p[0]);
+		(void)close(p[1]);
+		return fd;
+	}
+	return -1;
 }

@@ -42,6 +42,13 @@ void testutil_rmtree(const char *path);
 char *testutil_source_path(const char *relative);
 /* Milliseconds since the epoch. */
 long long testutil_now_ms(void);
+/*
+ * Puts a pipe in place of this process's first descriptor open read-only
+ * on path (the store VFS's own descriptor of a WAL), so that an fsync
+ * through it fails (EINVAL): a disk that lost writes. Returns that
+ * descriptor, or -1 when there is none.
+ */
+int testutil_break_fsync(const char *path);
 
 #define RUN(test)                                                             \
 	do {                                                                  \

@@ -264,11 +264,14 @@ struct rbuf {
 
 /*
  * The COMMIT fsync made beside an overlap (store_vfs_sync.c): whether the
- * calling thread set one, and the fsync of real made on the syncer thread
- * while the overlap function runs; *ret_us is the fsync's own duration.
+ * calling thread set one, and the fsync of real (fd: its writeback
+ * descriptor, or -1) made on the syncer thread while the overlap function
+ * runs; *ret_us is the fsync's own duration. It fails without syncing
+ * once a deferred fsync failed.
  */
 bool vfs_sync_overlap_set(void);
-int vfs_sync_overlapped(sqlite3_file *real, int flags, int64_t *ret_us);
+int vfs_sync_overlapped(sqlite3_file *real, int fd, int flags,
+    int64_t *ret_us);
 /*
  * Hands the start of the writeback of [off, off + n) of fd to the calling
  * thread's fsync thread, if it has one: false if not (the caller starts
@@ -276,6 +279,15 @@ int vfs_sync_overlapped(sqlite3_file *real, int flags, int64_t *ret_us);
  * while that thread uses fd: call it before closing fd.
  */
 bool vfs_writeback_beside(int fd, int64_t off, int64_t n);
+/*
+ * Asks for a deferred fsync of fd (the WAL's own descriptor) when the
+ * calling thread defers (store_vfs_defer()): SQLITE_OK, or the SQLite code
+ * of an earlier deferred fsync that failed; -1 when it is not deferred
+ * (the caller syncs as usual).
+ */
+int vfs_sync_deferred(int fd);
+/* Counts a deferred fsync of us microseconds (the fsync thread's). */
+void vfs_commit_sync_count(int64_t us);
 void vfs_writeback_forget(int fd);
 /* Counts a writeback started, on the fsync thread (beside) or not. */
 void vfs_writeback_count(bool beside);

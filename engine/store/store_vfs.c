@@ -35,6 +35,8 @@ struct timed_file {
 	bool		coalesce;	/* writes go through wbuf */
 	bool		wal;		/* a checkpoint's reads go through
 					   rbuf */
+	bool		synced;		/* SQLite's own xSync ran once: a new
+					   file's directory entry is synced */
 	struct rbuf	rbuf;
 };
 
@@ -47,6 +49,7 @@ static _Thread_local enum store_sync_role timed_role;
 static _Thread_local uint64_t timed_epoch;	/* one per role set */
 static sqlite3_vfs timed_vfs;
 static atomic_uint_fast64_t writebacks, writebacks_beside;
+static atomic_uint_fast64_t deferred_commits, deferred_syncs;
 
 static sqlite3_vfs *
 real_vfs(void)
@@ -92,12 +95,25 @@ timed_sync(sqlite3_file *f, int flags)
 	rbuf_drop(&t->rbuf);
 	if (rc != SQLITE_OK)
 		return rc;
-	/* the writer's WAL at a COMMIT: beside the next batch's decoding */
+	/*
+	 * The writer's WAL at a COMMIT: deferred while the writer defers
+	 * (store_vfs_sync.c), else beside the next batch's decoding.
+	 */
 	if (t->wal && role == STORE_SYNC_COMMIT && vfs_sync_overlap_set()) {
-		rc = vfs_sync_overlapped(t->real, flags, &us);
+		if (t->synced &&
+		    (rc = vfs_sync_deferred(t->wbuf.writeback_fd)) != -1) {
+			if (rc == SQLITE_OK)
+				atomic_fetch_add_explicit(&deferred_commits, 1,
+				    memory_order_relaxed);
+			return rc;
+		}
+		rc = vfs_sync_overlapped(t->real, t->wbuf.writeback_fd, flags,
+		    &us);
 		timed_count(&timed_counters[role], us);
+		t->synced = t->synced || rc == SQLITE_OK;
 	} else {
 		rc = t->real->pMethods->xSync(t->real, flags);
+		t->synced = t->synced || rc == SQLITE_OK;
 		if (role != STORE_SYNC_NONE)
 			timed_count(&timed_counters[role],
 			    clock_mono_us() - t0);
@@ -466,6 +482,15 @@ store_sync_stats(struct store_sync_stats *ret)
 	wbuf_counts(&ret->sqlite_writes, &ret->file_writes);
 	ret->writebacks = atomic_load(&writebacks);
 	ret->writebacks_beside = atomic_load(&writebacks_beside);
+	ret->deferred_commits = atomic_load(&deferred_commits);
+	ret->deferred_syncs = atomic_load(&deferred_syncs);
+}
+
+void
+vfs_commit_sync_count(int64_t us)
+{
+	timed_count(&timed_counters[STORE_SYNC_COMMIT], us);
+	atomic_fetch_add_explicit(&deferred_syncs, 1, memory_order_relaxed);
 }
 
 void

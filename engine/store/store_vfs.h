@@ -10,6 +10,8 @@
 #define KICS_STORE_VFS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
 
 /*
  * The VFS's name, registering it on first use (on the thread that opens
@@ -47,7 +49,30 @@ typedef void store_sync_overlap_fn(void *arg, const atomic_bool *synced);
  * fsyncs. Returns 0, or a negative errno (-EALREADY: one is set).
  */
 int store_vfs_overlap_start(store_sync_overlap_fn *fn, void *arg);
-/* Stops what store_vfs_overlap_start() started, on the same thread. */
+/*
+ * Stops what store_vfs_overlap_start() started, on the same thread, after
+ * the deferred fsyncs asked for.
+ */
 void store_vfs_overlap_stop(void);
+
+/*
+ * Deferred fsyncs (issue 17), for a thread with an overlap set: while on,
+ * a COMMIT of the calling thread returns once the WAL's frames are
+ * written, and its fsync is made on the fsync thread meanwhile. Each is a
+ * ticket, counted from 1; store_vfs_durable() gives the last one asked for
+ * and the last one on disk, and returns -EIO once a deferred fsync failed
+ * (then every later COMMIT of the thread fails too). What a COMMIT that
+ * returned during the ticket wrote may be answered as stored only once
+ * its ticket is on disk. fn(arg) is called on the fsync thread after each
+ * fsync that covered tickets; it must not call these functions.
+ * store_vfs_durable_wait() waits until every ticket asked for is on disk
+ * (or failed: -EIO). Without an overlap they do nothing and the COMMITs
+ * wait for their fsync.
+ */
+typedef void store_sync_durable_fn(void *arg);
+void store_vfs_defer(bool on);
+int store_vfs_defer_notify(store_sync_durable_fn *fn, void *arg);
+int store_vfs_durable(uint64_t *ret_asked, uint64_t *ret_done);
+int store_vfs_durable_wait(void);
 
 #endif

@@ -18,6 +18,21 @@
  * kernel; the fsync a COMMIT waits for writes whatever was not started,
  * so what is waiting when an fsync is asked for is dropped.
  *
+ * DEFERRED FSYNCS. While the committing thread defers (store_vfs_defer(),
+ * the writer around a batch of reports), a COMMIT's fsync of the WAL is
+ * only asked for: the COMMIT returns once the frames are written, and the
+ * syncer thread fdatasyncs the WAL's own descriptor (the writeback one)
+ * meanwhile, while the writer applies its next batch. Each deferred fsync
+ * is a ticket; an fsync covers every ticket asked before it began, and so
+ * does a COMMIT's fsync that is waited for. The caller answers a batch only
+ * once its ticket is covered (store_vfs_durable()): an ack still means the
+ * report is on disk. SQLite already published the commit, so a reader, or
+ * the checkpointer, may see frames not yet synced; SQLite's checkpoint
+ * syncs the WAL before it copies any frame (synchronous=FULL on its
+ * connection), so no page reaches the database file before the frame it
+ * came from is on disk. A failed deferred fsync is sticky: the COMMITs
+ * after it fail, so nothing more is published that cannot be synced.
+ *
  * THREAD SAFETY NOTES: struct vfs_syncer's fields below its mutex are
  * protected by it; the file passed is used by the syncer thread only
  * while the thread that owns it waits in vfs_sync_overlapped(), which
@@ -32,6 +47,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <sys/prctl.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "store-private.h"
@@ -47,6 +63,7 @@ struct vfs_syncer {
 	pthread_mutex_t	mtx;
 	pthread_cond_t	cond;
 	sqlite3_file	*file;		/* to sync; NULL: nothing asked */
+	int		file_fd;	/* its writeback descriptor, or -1 */
 	int		flags;
 	int		rc;		/* of the last fsync */
 	int64_t		us;		/* its duration */
@@ -55,6 +72,15 @@ struct vfs_syncer {
 					   it; -1: none */
 	int64_t		wb_lo, wb_hi;	/* their span */
 	int		wb_busy_fd;	/* being started; -1: none */
+	/* deferred fsyncs: */
+	bool		deferring;	/* the owner's: store_vfs_defer() */
+	store_sync_durable_fn *durable_fn;	/* called after each */
+	void		*durable_arg;
+	int		d_fd;		/* to fdatasync; -1: none */
+	int		d_busy_fd;	/* being synced; -1: none */
+	uint64_t	d_asked;	/* tickets asked for */
+	uint64_t	d_done;		/* tickets an fsync covered */
+	int		d_err;		/* SQLite code of a failed one */
 };
 
 static _Thread_local struct vfs_syncer *vfs_syncer;
@@ -83,11 +109,56 @@ writeback_start(struct vfs_syncer *y)
 	(void)pthread_cond_broadcast(&y->cond);
 }
 
+/* Whether a deferred fsync was asked for and not made yet; mtx held. */
+static bool
+defer_due(const struct vfs_syncer *y)
+{
+	return y->d_fd >= 0 && y->d_asked > y->d_done && y->d_err == 0;
+}
+
+/* Calls the owner's durable function, with mtx released meanwhile. */
+static void
+durable_notify(struct vfs_syncer *y)
+{
+	if (y->durable_fn == NULL)
+		return;
+	(void)pthread_mutex_unlock(&y->mtx);
+	y->durable_fn(y->durable_arg);
+	(void)pthread_mutex_lock(&y->mtx);
+}
+
+/* Makes the deferred fsyncs asked so far as one; mtx held, released. */
+static void
+defer_run(struct vfs_syncer *y)
+{
+	uint64_t upto = y->d_asked;
+	int fd = y->d_fd, r;
+	int64_t t0;
+
+	if (y->wb_fd == fd)
+		y->wb_fd = -1;		/* the fsync writes them all */
+	y->d_busy_fd = fd;
+	(void)pthread_mutex_unlock(&y->mtx);
+	t0 = clock_mono_us();
+	r = fdatasync(fd);
+	vfs_commit_sync_count(clock_mono_us() - t0);
+	(void)pthread_mutex_lock(&y->mtx);
+	y->d_busy_fd = -1;
+	if (r == 0) {
+		if (upto > y->d_done)
+			y->d_done = upto;
+	} else
+		y->d_err = SQLITE_IOERR_FSYNC;
+	(void)pthread_cond_broadcast(&y->cond);
+	durable_notify(y);
+}
+
 static void *
 syncer_main(void *arg)
 {
 	struct vfs_syncer *y = arg;
 	sqlite3_file *f;
+	uint64_t upto;
 	int64_t t0;
 	int rc;
 
@@ -95,8 +166,13 @@ syncer_main(void *arg)
 	(void)prctl(PR_SET_NAME, "kics-fsync", 0L, 0L, 0L);
 	(void)pthread_mutex_lock(&y->mtx);
 	for (;;) {
-		while (y->file == NULL && !writeback_due(y) && !y->stop)
+		while (y->file == NULL && !defer_due(y) && !writeback_due(y) &&
+		    !y->stop)
 			(void)pthread_cond_wait(&y->cond, &y->mtx);
+		if (y->file == NULL && defer_due(y)) {
+			defer_run(y);
+			continue;
+		}
 		if (y->file == NULL && writeback_due(y)) {
 			writeback_start(y);
 			continue;
@@ -105,6 +181,9 @@ syncer_main(void *arg)
 			break;		/* stopping, nothing asked */
 		y->wb_fd = -1;		/* the fsync writes them all */
 		f = y->file;
+		/* the WAL's: it covers the deferred ones asked before */
+		upto = y->file_fd >= 0 && y->file_fd == y->d_fd ?
+		    y->d_asked : 0;
 		(void)pthread_mutex_unlock(&y->mtx);
 		t0 = clock_mono_us();
 		rc = f->pMethods->xSync(f, y->flags);
@@ -114,6 +193,10 @@ syncer_main(void *arg)
 		y->file = NULL;
 		atomic_store(&y->synced, true);
 		(void)pthread_cond_broadcast(&y->cond);
+		if (rc == SQLITE_OK && y->d_err == 0 && upto > y->d_done) {
+			y->d_done = upto;
+			durable_notify(y);
+		}
 	}
 	(void)pthread_mutex_unlock(&y->mtx);
 	return NULL;
@@ -134,6 +217,8 @@ store_vfs_overlap_start(store_sync_overlap_fn *fn, void *arg)
 	atomic_init(&y->synced, true);
 	y->wb_fd = -1;
 	y->wb_busy_fd = -1;
+	y->d_fd = -1;
+	y->d_busy_fd = -1;
 	(void)pthread_mutex_init(&y->mtx, NULL);
 	(void)pthread_cond_init(&y->cond, NULL);
 	if ((r = pthread_create(&y->thread, NULL, syncer_main, y)) != 0) {
@@ -171,13 +256,21 @@ vfs_sync_overlap_set(void)
 }
 
 int
-vfs_sync_overlapped(sqlite3_file *real, int flags, int64_t *ret_us)
+vfs_sync_overlapped(sqlite3_file *real, int fd, int flags, int64_t *ret_us)
 {
 	struct vfs_syncer *y = vfs_syncer;
 	int rc;
 
 	(void)pthread_mutex_lock(&y->mtx);
+	if (y->d_err != 0) {
+		/* after a failed deferred fsync, nothing more is published */
+		*ret_us = 0;
+		rc = y->d_err;
+		(void)pthread_mutex_unlock(&y->mtx);
+		return rc;
+	}
 	y->file = real;
+	y->file_fd = fd;
 	y->flags = flags;
 	atomic_store(&y->synced, false);
 	(void)pthread_cond_signal(&y->cond);
@@ -229,7 +322,86 @@ vfs_writeback_forget(int fd)
 	(void)pthread_mutex_lock(&y->mtx);
 	if (y->wb_fd == fd)
 		y->wb_fd = -1;
-	while (y->wb_busy_fd == fd)
+	/* what was deferred on fd is synced before it closes */
+	while (y->wb_busy_fd == fd || y->d_busy_fd == fd ||
+	    (y->d_fd == fd && defer_due(y)))
 		(void)pthread_cond_wait(&y->cond, &y->mtx);
+	if (y->d_fd == fd)
+		y->d_fd = -1;
 	(void)pthread_mutex_unlock(&y->mtx);
+}
+
+int
+vfs_sync_deferred(int fd)
+{
+	struct vfs_syncer *y = vfs_syncer;
+	int rc = -1;
+
+	if (y == NULL || !y->deferring || fd < 0)
+		return -1;
+	(void)pthread_mutex_lock(&y->mtx);
+	if (y->d_err != 0)
+		rc = y->d_err;
+	else if (y->d_fd < 0 || y->d_fd == fd || !defer_due(y)) {
+		y->d_fd = fd;
+		y->d_asked++;
+		(void)pthread_cond_signal(&y->cond);
+		rc = SQLITE_OK;
+	}
+	(void)pthread_mutex_unlock(&y->mtx);
+	return rc;
+}
+
+void
+store_vfs_defer(bool on)
+{
+	if (vfs_syncer != NULL)
+		vfs_syncer->deferring = on;
+}
+
+int
+store_vfs_defer_notify(store_sync_durable_fn *fn, void *arg)
+{
+	struct vfs_syncer *y = vfs_syncer;
+
+	if (y == NULL)
+		return -ENOENT;
+	(void)pthread_mutex_lock(&y->mtx);
+	y->durable_fn = fn;
+	y->durable_arg = arg;
+	(void)pthread_mutex_unlock(&y->mtx);
+	return 0;
+}
+
+int
+store_vfs_durable(uint64_t *ret_asked, uint64_t *ret_done)
+{
+	struct vfs_syncer *y = vfs_syncer;
+	int r;
+
+	*ret_asked = *ret_done = 0;
+	if (y == NULL)
+		return 0;
+	(void)pthread_mutex_lock(&y->mtx);
+	*ret_asked = y->d_asked;
+	*ret_done = y->d_done;
+	r = y->d_err != 0 ? -EIO : 0;
+	(void)pthread_mutex_unlock(&y->mtx);
+	return r;
+}
+
+int
+store_vfs_durable_wait(void)
+{
+	struct vfs_syncer *y = vfs_syncer;
+	int r;
+
+	if (y == NULL)
+		return 0;
+	(void)pthread_mutex_lock(&y->mtx);
+	while (defer_due(y) || y->d_busy_fd >= 0)
+		(void)pthread_cond_wait(&y->cond, &y->mtx);
+	r = y->d_err != 0 ? -EIO : 0;
+	(void)pthread_mutex_unlock(&y->mtx);
+	return r;
 }

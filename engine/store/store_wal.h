@@ -47,8 +47,9 @@ void store_wal_init(struct store *s);
 
 /*
  * The time of the fsyncs (xSync) made through the store's VFS, for the
- * whole process: inside the writer's COMMITs (with synchronous=FULL the
- * WAL's, one per commit, two when the WAL starts over) and inside
+ * whole process: of the writer's COMMITs (with synchronous=FULL the
+ * WAL's, one per commit, two when the WAL starts over; a deferred one
+ * covers every COMMIT that asked for it before it began) and inside
  * checkpoints (the WAL's, then the database file's).
  */
 struct store_sync_stats {
@@ -64,6 +65,10 @@ struct store_sync_stats {
 	uint64_t	writebacks;	/* WAL writes started on their way
 					   to the device (sync_file_range) */
 	uint64_t	writebacks_beside; /* of them, by the fsync thread */
+	uint64_t	deferred_commits; /* COMMITs whose fsync was deferred
+					     (store_vfs_defer()) */
+	uint64_t	deferred_syncs;	/* the fsyncs made for them; each
+					   counts in commit_syncs too */
 };
 
 /* Copies the process's sync timings and write counts into *ret (any
