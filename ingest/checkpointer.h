@@ -53,6 +53,9 @@ struct checkpointer_stats {
 	uint64_t	soft_timeouts;	/* of those, gone on before the
 					   checkpoint ended */
 	uint64_t	failures;	/* checkpoints that failed */
+	uint64_t	early_syncs;	/* checkpoints ahead of a short wait
+					   and the database file's sync
+					   (SQLite's, for a whole one) */
 	uint64_t	wal_frames;	/* frames in the WAL, last run */
 	int64_t		wal_bytes;	/* size of the -wal file, last run */
 	int64_t		wal_bytes_max;
@@ -90,7 +93,13 @@ int checkpointer_drain(struct checkpointer *cp, int64_t timeout_ms);
  * checkpoint still runs; while the checkpointer is further behind, it
  * kicks it after every batch instead (a wait would time out before the
  * WAL could start over), so the wait is short and the WAL starts over
- * long before its bound. From hard_frames (a checkpointer that cannot keep
+ * long before its bound. Most of that wait would be the database file's
+ * sync, which writes out what every checkpoint since the last whole one
+ * copied: so the first time in a round of the WAL that the writer would
+ * wait, it asks the checkpointer for a checkpoint and that sync instead
+ * and goes on, and waits at a later batch, once they are done, for a
+ * whole checkpoint that has only the pages since to write out. From
+ * hard_frames (a checkpointer that cannot keep
  * up) it waits up to CHECKPOINTER_DRAIN_WAIT_MS. After a reader pinned
  * the WAL, or a failure, it waits for nothing for CHECKPOINTER_BACKOFF_MS.
  * Returns the microseconds it waited.

@@ -93,6 +93,7 @@ writer_stats_wal(struct strbuf *b, const struct writer_stats *st)
 	    "\"checkpoint_failures\":%llu,\"checkpoint_drains\":%llu,"
 	    "\"checkpoint_soft_drains\":%llu,"
 	    "\"checkpoint_soft_timeouts\":%llu,"
+	    "\"checkpoint_early_syncs\":%llu,"
 	    "\"drain_ms_total\":%.3f,\"inline_checkpoints\":%llu",
 	    (unsigned long long)c->runs, (unsigned long long)c->frames_last,
 	    (unsigned long long)c->frames_total, ms(c->us_last),
@@ -101,6 +102,7 @@ writer_stats_wal(struct strbuf *b, const struct writer_stats *st)
 	    (unsigned long long)c->failures, (unsigned long long)c->drains,
 	    (unsigned long long)c->soft_drains,
 	    (unsigned long long)c->soft_timeouts,
+	    (unsigned long long)c->early_syncs,
 	    ms(st->drain_us_total),
 	    (unsigned long long)st->wal.inline_checkpoints);
 }

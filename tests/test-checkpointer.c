@@ -75,6 +75,24 @@ wal_frames(struct fixture *f)
 	return ws.wal_frames;
 }
 
+/*
+ * Waits (at most 10 s) until the checkpointer made n early syncs of the
+ * database file (checkpointer_bound()'s, before a short wait).
+ */
+static void
+wait_early_sync(struct fixture *f, uint64_t n)
+{
+	struct timespec tick = { 0, 1000000 };
+	struct checkpointer_stats st;
+
+	checkpointer_stats(f->cp, &st);
+	for (int i = 0; i < 10000 && st.early_syncs < n; i++) {
+		(void)nanosleep(&tick, NULL);
+		checkpointer_stats(f->cp, &st);
+	}
+	CHECK_EQ(st.early_syncs, n);
+}
+
 static void
 test_drain_starts_wal_over(void)
 {
@@ -138,9 +156,10 @@ test_reader_pins_wal(void)
 
 /*
  * The writer's bound (checkpointer_bound()): below the soft bound it only
- * kicks; from it, it waits briefly for a whole checkpoint, so that the
- * next transaction starts the WAL over; after a reader pinned the WAL it
- * waits for nothing for a while.
+ * kicks; from it, it first has the checkpointer checkpoint and sync the
+ * database file without waiting, then waits briefly for a whole
+ * checkpoint, so that the next transaction starts the WAL over; after a
+ * reader pinned the WAL it waits for nothing for a while.
  */
 static void
 test_bound_starts_wal_over_early(void)
@@ -161,14 +180,21 @@ test_bound_starts_wal_over_early(void)
 	while (wal_frames(&f) < 200)
 		write_events(&f, 1);
 	before = wal_frames(&f);
+	CHECK_EQ(checkpointer_bound(f.cp, before), 0);	/* asks, goes on */
+	checkpointer_stats(f.cp, &st);
+	CHECK_EQ(st.drains, 0);
+	wait_early_sync(&f, 1);
 	(void)checkpointer_bound(f.cp, before);
 	checkpointer_stats(f.cp, &st);
 	CHECK(st.drains == 1 && st.soft_drains == 1);
+	CHECK_EQ(st.early_syncs, 1);
 	/* a loaded machine may take longer than the short wait */
 	if (st.soft_timeouts == 1)
 		CHECK_EQ(checkpointer_drain(f.cp, 5000), 0);
 	write_events(&f, 1);
 	CHECK(wal_frames(&f) < before);
+	/* the writer calls it after every batch: a new round of the WAL */
+	CHECK_EQ(checkpointer_bound(f.cp, wal_frames(&f)), 0);
 
 	/* a reader pins the WAL: one short wait, then none for a while */
 	CHECK_EQ(sqlite3_open_v2(f.path, &rd, SQLITE_OPEN_READONLY, NULL),
@@ -177,6 +203,8 @@ test_bound_starts_wal_over_early(void)
 	    NULL, NULL), SQLITE_OK);
 	while (wal_frames(&f) < 200)
 		write_events(&f, 1);
+	CHECK_EQ(checkpointer_bound(f.cp, wal_frames(&f)), 0);
+	wait_early_sync(&f, 2);
 	(void)checkpointer_bound(f.cp, wal_frames(&f));
 	write_events(&f, 1);
 	CHECK_EQ(checkpointer_bound(f.cp, wal_frames(&f)), 0);

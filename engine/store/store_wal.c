@@ -148,6 +148,30 @@ store_ckpt_run(struct store_ckpt *c, struct store_ckpt_result *ret)
 	return 0;
 }
 
+int
+store_ckpt_sync_db(struct store_ckpt *c)
+{
+	sqlite3_file *f = NULL;
+	int rc;
+
+	if (sqlite3_file_control(c->db, "main", SQLITE_FCNTL_FILE_POINTER,
+	    &f) != SQLITE_OK || f == NULL || f->pMethods == NULL) {
+		(void)snprintf(c->errmsg, sizeof(c->errmsg), "no database "
+		    "file to sync");
+		return -EIO;
+	}
+	/* timed as a checkpoint's: it is the sync one would make */
+	store_vfs_role(STORE_SYNC_CHECKPOINT);
+	rc = f->pMethods->xSync(f, SQLITE_SYNC_NORMAL);
+	store_vfs_role(STORE_SYNC_NONE);
+	if (rc != SQLITE_OK) {
+		(void)snprintf(c->errmsg, sizeof(c->errmsg), "sync of the "
+		    "database file failed: %s", sqlite3_errstr(rc));
+		return -EIO;
+	}
+	return 0;
+}
+
 const char *
 store_ckpt_errmsg(const struct store_ckpt *c)
 {

@@ -106,6 +106,13 @@ int store_ckpt_run(struct store_ckpt *c, struct store_ckpt_result *ret);
 
 /* The last database message of c; borrowed until the next call on c. */
 const char *store_ckpt_errmsg(const struct store_ckpt *c);
+/*
+ * Syncs the database file through c's connection, as the checkpoint that
+ * copies the whole WAL does before the WAL may start over: what the
+ * checkpoints before copied is then on disk, and that checkpoint has only
+ * what was copied since to write out (issue 17). 0 or -EIO.
+ */
+int store_ckpt_sync_db(struct store_ckpt *c);
 
 /* Closes c. NULL-safe. */
 void store_ckpt_free(struct store_ckpt *c);
