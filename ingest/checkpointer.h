@@ -30,6 +30,9 @@
 					   behind; before, it only kicks it
 					   (a wait would time out) */
 #define CHECKPOINTER_SOFT_WAIT_MS 100	/* at most, then it goes on */
+#define CHECKPOINTER_EARLY_PERCENT 70	/* of the soft bound: from there
+					   the checkpointer syncs the
+					   database file ahead of that wait */
 #define CHECKPOINTER_DRAIN_FRAMES 32768	/* WAL frames (128 MiB) at which it
 					   waits for one as long as it takes,
 					   up to CHECKPOINTER_DRAIN_WAIT_MS */
@@ -95,11 +98,12 @@ int checkpointer_drain(struct checkpointer *cp, int64_t timeout_ms);
  * WAL could start over), so the wait is short and the WAL starts over
  * long before its bound. Most of that wait would be the database file's
  * sync, which writes out what every checkpoint since the last whole one
- * copied: so the first time in a round of the WAL that the writer would
- * wait, it asks the checkpointer for a checkpoint and that sync instead
- * and goes on, and waits at a later batch, once they are done, for a
- * whole checkpoint that has only the pages since to write out. From
- * hard_frames (a checkpointer that cannot keep
+ * copied: so once in each round of the WAL, from
+ * CHECKPOINTER_EARLY_PERCENT of soft_frames on, the writer asks the
+ * checkpointer for a checkpoint followed by that sync and goes on; it
+ * waits only once they are done, for a whole checkpoint that has only
+ * the pages since to write out. From hard_frames (a checkpointer that
+ * cannot keep
  * up) it waits up to CHECKPOINTER_DRAIN_WAIT_MS. After a reader pinned
  * the WAL, or a failure, it waits for nothing for CHECKPOINTER_BACKOFF_MS.
  * Returns the microseconds it waited.
