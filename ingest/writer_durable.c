@@ -10,8 +10,7 @@
  * answers what it held as not stored.
  *
  * THREAD SAFETY NOTES: held, held_tail and durable_failed are the writer
- * thread's;
- * writer_durable_cb() runs on the fsync thread and only sets
+ * thread's; writer_durable_cb() runs on the fsync thread and only sets
  * durable_news, under the writer's mutex.
  */
 #include <stdio.h>

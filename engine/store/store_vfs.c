@@ -110,14 +110,13 @@ timed_sync(sqlite3_file *f, int flags)
 		rc = vfs_sync_overlapped(t->real, t->wbuf.writeback_fd, flags,
 		    &us);
 		timed_count(&timed_counters[role], us);
-		t->synced = t->synced || rc == SQLITE_OK;
 	} else {
 		rc = t->real->pMethods->xSync(t->real, flags);
-		t->synced = t->synced || rc == SQLITE_OK;
 		if (role != STORE_SYNC_NONE)
 			timed_count(&timed_counters[role],
 			    clock_mono_us() - t0);
 	}
+	t->synced = t->synced || rc == SQLITE_OK;
 	return rc;
 }
 
