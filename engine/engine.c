@@ -450,7 +450,6 @@ tick_plan_trim(struct engine *e)
 static int
 tick_count_interactions(struct engine *e)
 {
-	int64_t count;
 	int r;
 
 	r = store_interaction_count_step(e->store, &e->icount_after,
@@ -460,11 +459,11 @@ tick_count_interactions(struct engine *e)
 		return r;
 	}
 	e->icount_running = false;
-	count = e->icount_rows;
-	e->interactions_counted = count;
+	e->interactions_counted = e->icount_rows;
 	e->interaction_writes_then = e->icount_writes;
-	if (count > (int64_t)e->cfg.max_interactions)
-		e->trim_interactions_left = count / 10 > 0 ? count / 10 : 1;
+	if (e->icount_rows > (int64_t)e->cfg.max_interactions)
+		e->trim_interactions_left = e->icount_rows / 10 > 0 ?
+		    e->icount_rows / 10 : 1;
 	return 0;
 }
 

@@ -52,7 +52,8 @@ struct checkpointer {
 	int64_t		wait_after_ms;	/* no wait before (backoff) */
 	bool		early_round;	/* an early sync was asked for since
 					   the WAL last started over */
-	uint64_t	last_frames;	/* WAL frames at the last call */
+	uint64_t	last_frames;	/* WAL frames at the last call: fewer
+					   now, the WAL started over */
 };
 
 /* Adds ms to now on CLOCK_MONOTONIC. */
@@ -280,7 +281,7 @@ checkpointer_behind(struct checkpointer *cp, uint64_t wal_frames)
 
 /*
  * Whether the early sync of this round of the WAL is done; asks for it
- * (and kicks) the first time (checkpointer.h).
+ * (and kicks) the first time in the round (checkpointer.h).
  */
 static bool
 checkpointer_synced_early(struct checkpointer *cp)
@@ -304,13 +305,13 @@ uint64_t
 checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames)
 {
 	int64_t t0, now;
-	bool hard;
+	bool hard, early;
 	int r;
 
-	if (wal_frames < cp->kick_frames)
+	if (wal_frames < cp->last_frames) {
 		cp->kick_frames = 0;	/* the WAL started over */
-	if (wal_frames < cp->last_frames)
 		cp->early_round = false;
+	}
 	cp->last_frames = wal_frames;
 	if (wal_frames - cp->kick_frames >= CHECKPOINTER_KICK_FRAMES) {
 		cp->kick_frames = wal_frames;
@@ -323,8 +324,8 @@ checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames)
 	 * checkpointer fall so far behind that the WAL reached its hard
 	 * bound, and the writer waited for all of it.
 	 */
-	if (wal_frames >= cp->soft_frames / 100 * CHECKPOINTER_EARLY_PERCENT)
-		(void)checkpointer_synced_early(cp);
+	early = wal_frames >= cp->soft_frames / 100 *
+	    CHECKPOINTER_EARLY_PERCENT && checkpointer_synced_early(cp);
 	now = clock_mono_ms();
 	if (wal_frames < cp->soft_frames || now < cp->wait_after_ms)
 		return 0;
@@ -343,7 +344,7 @@ checkpointer_bound(struct checkpointer *cp, uint64_t wal_frames)
 		return 0;
 	}
 	/* not before the database file's sync: it goes on meanwhile */
-	if (!hard && !checkpointer_synced_early(cp))
+	if (!hard && !early)
 		return 0;
 	t0 = clock_mono_us();
 	r = checkpointer_drain(cp, hard ? CHECKPOINTER_DRAIN_WAIT_MS :

@@ -151,8 +151,12 @@ void writer_outcome(struct writer_job *job, const struct engine_report *er,
  */
 void writer_hand_back(struct writer *w, struct writer_job *list,
     size_t early);
-/* Hands list to the loop now, whatever fsync it waits for (writer.c). */
-void writer_deliver(struct writer *w, struct writer_job *list);
+/*
+ * Hands list to the loop now, whatever fsync it waits for, early of them
+ * answered outside a batch (writer.c).
+ */
+void writer_deliver(struct writer *w, struct writer_job *list,
+    size_t early);
 
 /*
  * Answers and the WAL's fsync (writer_durable.c). writer_hold() keeps

@@ -138,22 +138,23 @@ writer_hand_back(struct writer *w, struct writer_job *batch, size_t early)
 			job->decoded = false;
 		}
 	}
-	if (early > 0) {
+	if (!writer_hold(w, batch))
+		writer_deliver(w, batch, early);
+	else if (early > 0) {
 		(void)pthread_mutex_lock(&w->mtx);
 		w->stats.resends_early += early;
 		(void)pthread_mutex_unlock(&w->mtx);
 	}
-	if (!writer_hold(w, batch))
-		writer_deliver(w, batch);
 }
 
 void
-writer_deliver(struct writer *w, struct writer_job *batch)
+writer_deliver(struct writer *w, struct writer_job *batch, size_t early)
 {
 	struct writer_job *job;
 	bool wake;
 
 	(void)pthread_mutex_lock(&w->mtx);
+	w->stats.resends_early += early;
 	*w->done_tail = batch;
 	for (job = batch; job->next != NULL; job = job->next)
 		;

@@ -93,7 +93,7 @@ writer_release(struct writer *w)
 		    "last batches are answered as not stored, and no batch "
 		    "is stored until the daemon restarts");
 	w->durable_failed = w->durable_failed || failed;
-	writer_deliver(w, list);
+	writer_deliver(w, list, 0);
 }
 
 void

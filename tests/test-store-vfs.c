@@ -46,6 +46,26 @@ open_db(const char *path, const char *vfs)
 	return db;
 }
 
+/* A read-only connection on SQLite's own VFS: what others read. */
+static sqlite3 *
+open_plain(const char *path)
+{
+	sqlite3 *db;
+
+	CHECK_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	return db;
+}
+
+/* Removes a test's directory and frees it and its database's path. */
+static void
+remove_dir(char *dir, char *path)
+{
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 /*
  * Rows id first.., of generation g, whose s must equal length(b) + g:
  * a row read back wrong shows.
@@ -130,28 +150,17 @@ test_spill_and_read_back(void)
 	CHECK_EQ(q_int_db(other, "SELECT count(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check != 'ok'"), 0);
 	sqlite3_close(other);
-	testutil_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
-/* Descriptors of this process open on path (/proc/self/fd). */
+/* Descriptors of this process open on path. */
 static int
 fds_on(const char *path)
 {
-	char link[64], target[4096];
 	int n = 0;
 
-	for (int fd = 0; fd < 1024; fd++) {
-		ssize_t len;
-
-		(void)snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		len = readlink(link, target, sizeof(target) - 1);
-		if (len < 0)
-			continue;
-		target[len] = '\0';
-		n += strcmp(target, path) == 0;
-	}
+	for (int fd = 0; fd < 1024; fd++)
+		n += testutil_fd_on(fd, path);
 	return n;
 }
 
@@ -176,9 +185,7 @@ test_wal_writeback_descriptor(void)
 	sqlite3_close(db);
 	CHECK_EQ(fds_on(wal), 0);
 	CHECK_EQ(fds_on(path), 0);
-	testutil_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 /*
@@ -233,9 +240,7 @@ test_killed_mid_transaction(void)
 	CHECK_EQ(q_int_db(db, "SELECT count(*) FROM pragma_integrity_check "
 	    "WHERE integrity_check != 'ok'"), 0);
 	sqlite3_close(db);
-	testutil_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 /* Copies the database file alone (no -wal) to copy. */
@@ -291,9 +296,7 @@ test_checkpoint_read_ahead(void)
 	}
 	sqlite3_close(ckpt);
 	sqlite3_close(db);
-	testutil_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 struct overlap_seen {
@@ -372,16 +375,13 @@ test_commit_fsync_overlap(void)
 	CHECK_EQ(commit_syncs(), syncs + 3);
 	store_vfs_overlap_stop();	/* none set: nothing to stop */
 
-	CHECK_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
+	plain = open_plain(path);
 	CHECK_EQ(total(plain), total(db));
 	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t"), 350);
 	CHECK_EQ(broken(plain), 0);
 	sqlite3_close(plain);
 	sqlite3_close(db);
-	testutil_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 static atomic_int durable_calls;
@@ -461,15 +461,12 @@ test_commit_fsync_deferred(void)
 	store_vfs_role(STORE_SYNC_NONE);
 	store_vfs_overlap_stop();
 
-	CHECK_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
+	plain = open_plain(path);
 	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t"), 430);
 	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 6"), 10);
 	CHECK_EQ(broken(plain), 0);
 	sqlite3_close(plain);
-	testutil_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 /*
@@ -509,15 +506,12 @@ test_commit_fsync_deferred_fails(void)
 	sqlite3_close(db);
 	store_vfs_overlap_stop();
 
-	CHECK_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
+	plain = open_plain(path);
 	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 1"), 100);
 	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g >= 3"), 0);
 	CHECK_EQ(broken(plain), 0);
 	sqlite3_close(plain);
-	testutil_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 /*
@@ -585,17 +579,14 @@ test_writeback_beside(void)
 	CHECK(b.writebacks > a.writebacks);
 	CHECK_EQ(b.writebacks_beside, a.writebacks_beside);
 
-	CHECK_EQ(sqlite3_open_v2(path, &plain, SQLITE_OPEN_READONLY, NULL),
-	    SQLITE_OK);
+	plain = open_plain(path);
 	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 1"), ROWS);
 	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 2"), 0);
 	CHECK_EQ(q_int_db(plain, "SELECT count(*) FROM t WHERE g = 3"), ROWS);
 	CHECK_EQ(broken(plain), 0);
 	sqlite3_close(plain);
 	sqlite3_close(db);
-	testutil_rmtree(dir);
-	free(path);
-	free(dir);
+	remove_dir(dir, path);
 }
 
 int

@@ -65,23 +65,30 @@ testutil_now_ms(void)
 	return (long long)clock_wall_ms();
 }
 
+bool
+testutil_fd_on(int fd, const char *path)
+{
+	char link[64], target[4096];
+	ssize_t len;
+
+	(void)snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+	len = readlink(link, target, sizeof(target) - 1);
+	if (len < 0)
+		return false;
+	target[len] = '\0';
+	return strcmp(target, path) == 0;
+}
+
 int
 testutil_break_fsync(const char *path)
 {
-	char link[64], target[4096];
 	int p[2];
 
 	for (int fd = 0; fd < 1024; fd++) {
-		ssize_t len;
 		int fl;
 
-		(void)snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
-		len = readlink(link, target, sizeof(target) - 1);
-		if (len < 0)
-			continue;
-		target[len] = '\0';
-		fl = fcntl(fd, F_GETFL);
-		if (strcmp(target, path) != 0 || fl < 0 ||
+		if (!testutil_fd_on(fd, path) ||
+		    (fl = fcntl(fd, F_GETFL)) < 0 ||
 		    (fl & O_ACCMODE) != O_RDONLY)
 			continue;
 		if (pipe(p) < 0)

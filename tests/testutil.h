@@ -6,6 +6,7 @@
 #ifndef KICS_TESTUTIL_H
 #define KICS_TESTUTIL_H
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -42,6 +43,8 @@ void testutil_rmtree(const char *path);
 char *testutil_source_path(const char *relative);
 /* Milliseconds since the epoch. */
 long long testutil_now_ms(void);
+/* Whether this process's descriptor fd is open on path (/proc/self/fd). */
+bool testutil_fd_on(int fd, const char *path);
 /*
  * Puts a pipe in place of this process's first descriptor open read-only
  * on path (the store VFS's own descriptor of a WAL), so that an fsync

@@ -287,7 +287,7 @@ bool vfs_writeback_beside(int fd, int64_t off, int64_t n);
  */
 int vfs_sync_deferred(int fd);
 /* Counts a deferred fsync of us microseconds (the fsync thread's). */
-void vfs_commit_sync_count(int64_t us);
+void vfs_deferred_sync_count(int64_t us);
 void vfs_writeback_forget(int fd);
 /* Counts a writeback started, on the fsync thread (beside) or not. */
 void vfs_writeback_count(bool beside);

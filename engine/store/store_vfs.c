@@ -486,7 +486,7 @@ store_sync_stats(struct store_sync_stats *ret)
 }
 
 void
-vfs_commit_sync_count(int64_t us)
+vfs_deferred_sync_count(int64_t us)
 {
 	timed_count(&timed_counters[STORE_SYNC_COMMIT], us);
 	atomic_fetch_add_explicit(&deferred_syncs, 1, memory_order_relaxed);

@@ -141,7 +141,7 @@ defer_run(struct vfs_syncer *y)
 	(void)pthread_mutex_unlock(&y->mtx);
 	t0 = clock_mono_us();
 	r = fdatasync(fd);
-	vfs_commit_sync_count(clock_mono_us() - t0);
+	vfs_deferred_sync_count(clock_mono_us() - t0);
 	(void)pthread_mutex_lock(&y->mtx);
 	y->d_busy_fd = -1;
 	if (r == 0) {
