@@ -18,7 +18,10 @@
 # loop, writer, checkpointer), and the simulator's, which runs on the same
 # cores and so counts against the knee. After the closed loop it prints the
 # daemon's checkpoint counters (kics-query status), so that checkpoint
-# pressure shows beside the rates.
+# pressure shows beside the rates, and after each open-loop step what that
+# step added to them: the writer's waits for the WAL to start over (the
+# hard ones, at the WAL's hard bound, are the long stalls that pass the
+# p99), the fsyncs inside checkpoints, and the writer's CPU per report.
 # usage: bench-knee.sh KICS_EPP_PROXY KICS_AGENT_SIM KICS_QUERY
 #        [STEP_S [RATE...]]
 set -eu
@@ -147,6 +150,38 @@ print("%-22s CPU ms/report: daemon %.3f (loop %.3f  writer %.3f  "
     t["checkpointer"], t["other"], s["sim_cpu_ms_per_report"]))' "$1" "$2"
 }
 
+# What the last step added to the daemon's counters, on one line, from
+# kics-query status before ($TMP/status) and after it.
+step_counters() {
+	"$QUERY" --data-dir "$DATA" status >"$TMP/status.new" ||
+	    fail "kics-query status"
+	python3 - "$TMP/status" "$TMP/status.new" <<'END_PY'
+import sys
+
+def counters(path):
+    c = {}
+    for l in open(path):
+        f = l.split()
+        if len(f) == 2:
+            try:
+                c[f[0]] = float(f[1])
+            except ValueError:
+                pass
+    return c
+
+a, b = counters(sys.argv[1]), counters(sys.argv[2])
+d = lambda k: b.get(k, 0) - a.get(k, 0)
+drains = d("checkpoint_drains")
+hard = drains - d("checkpoint_soft_drains")
+reports = d("reports")
+print("%-22s WAL drains %d (hard %d), writer waited %.0f ms; checkpoint "
+    "fsyncs %.0f ms; writer apply CPU %.3f ms/report" % ("", drains, hard,
+    d("drain_ms_total"), d("checkpoint_fsync_ms_total"),
+    d("apply_cpu_ms_total") / reports if reports else 0))
+END_PY
+	mv "$TMP/status.new" "$TMP/status"
+}
+
 echo "$AGENTS agents, 10 events and 20 connections per report," \
     "$STEP s per step after a warmup, load $(loadavg)"
 # Every agent registers once, so that the runs below measure reports only;
@@ -165,8 +200,9 @@ print("mean report body: %.0f bytes" % (s["bytes_sent"] / s["sent"]))' "$closed"
 # checkpoint pressure so far: the writer's waits on WAL drains and the
 # checkpointer's work (counters since the daemon started)
 echo "checkpoints since the start (kics-query status):"
-"$QUERY" --data-dir "$DATA" status | grep -E '^[[:space:]]*(checkpoint_ms_total|checkpoint_pages_total|drain_ms_total|checkpoint_soft_timeouts|wal_bytes_max)[[:space:]]' ||
-    fail "kics-query status: no checkpoint counters"
+"$QUERY" --data-dir "$DATA" status >"$TMP/status"
+grep -E '^[[:space:]]*(checkpoint_ms_total|checkpoint_pages_total|drain_ms_total|checkpoint_soft_timeouts|wal_bytes_max)[[:space:]]' \
+    "$TMP/status" || fail "kics-query status: no checkpoint counters"
 : >"$TMP/steps"
 # Steps up to the first one whose p99 passes the limit: the knee is below.
 for rate in $RATES; do
@@ -176,6 +212,7 @@ for rate in $RATES; do
 	out=$(measure --rate "$rate" --open-loop --warmup "$w" \
 	    --duration $((w + STEP)))
 	line "open loop $rate/s" "$out"
+	step_counters
 	echo "$out" >>"$TMP/steps"
 	python3 -c 'import json, sys
 s = json.loads(sys.argv[1])
