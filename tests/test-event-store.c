@@ -372,6 +372,39 @@ test_count_reads_the_ends_only(void)
 	sfx_close(&f);
 }
 
+/*
+ * A trim in the transaction that inserted the rows it removes: their
+ * full-text rows, held until the transaction's end, go in first, so that
+ * FTS5 is told the values of rows it has (a 'delete' of a row it never
+ * had left its index corrupt and the statement failed).
+ */
+static void
+test_trim_in_the_inserting_transaction(void)
+{
+	char id[32], text[32];
+	struct sfx f;
+	int64_t n = -1;
+
+	sfx_open(&f);
+	CHECK_EQ(store_begin(f.s), 0);
+	for (int i = 0; i < 10; i++) {
+		(void)snprintf(id, sizeof(id), "trim-%d", i);
+		(void)snprintf(text, sizeof(text), "wombat%d", i);
+		CHECK_EQ(sfx_event(&f, id, text), 1);
+	}
+	CHECK_EQ(store_event_trim(f.s, 4), 0);
+	CHECK_EQ(sfx_event(&f, "trim-10", "wombat10"), 1);
+	CHECK_EQ(store_commit(f.s), 0);
+	CHECK_EQ(store_event_count(f.s, &n), 0);
+	CHECK_EQ(n, 7);
+	CHECK_EQ(sfx_hits(&f, "wombat0"), 0);
+	CHECK_EQ(sfx_hits(&f, "wombat3"), 0);
+	CHECK_EQ(sfx_hits(&f, "wombat4"), 1);
+	CHECK_EQ(sfx_hits(&f, "wombat10"), 1);
+	sfx_check_index(&f);
+	sfx_close(&f);
+}
+
 /* Two reports of one agent in one batch (one transaction) repeat an id. */
 static void
 test_repeat_in_one_batch_is_acked_and_stored_once(void)
@@ -422,5 +455,6 @@ main(void)
 	RUN(test_ids_sharing_a_key_are_both_stored);
 	RUN(test_repeat_lookup_uses_the_key_index);
 	RUN(test_count_reads_the_ends_only);
+	RUN(test_trim_in_the_inserting_transaction);
 	return 0;
 }

@@ -183,8 +183,9 @@ void interaction_queue_clear(struct interaction_queue *q);
 void interaction_queue_free(struct interaction_queue *q);
 
 /*
- * Writes the full-text rows of the events this transaction inserted and
- * forgets them; 0 or a negative errno.
+ * Writes the full-text rows of the events this transaction inserted so
+ * far and forgets them; 0 or a negative errno. At COMMIT, and before a
+ * trim that may delete some of them (store_event_trim()).
  */
 int store_fts_flush(struct store *s);
 /* Forgets the transaction's events (after a rollback). */

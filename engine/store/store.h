@@ -354,7 +354,10 @@ int store_event_count(struct store *s, int64_t *ret_count);
  */
 int store_device_mark_severity(struct store *s, int64_t device_id,
     int64_t warning_ms, int64_t critical_ms);
-/* Deletes the n oldest events and their full-text rows. */
+/*
+ * Deletes the n oldest events and their full-text rows, also rows inserted
+ * earlier in the same transaction.
+ */
 int store_event_trim(struct store *s, int64_t n);
 
 /* interactions */

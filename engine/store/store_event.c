@@ -240,7 +240,12 @@ store_event_trim(struct store *s, int64_t n)
 	last = sqlite3_column_int64(st, 0);
 	(void)sqlite3_reset(st);
 
-	/* external content: the index must be told the old values */
+	/*
+	 * External content: the index must be told the old values, of rows
+	 * it has: the transaction's own, held until its end, go in first.
+	 */
+	if ((r = store_fts_flush(s)) < 0)
+		return r;
 	st = store_stmt(s, STMT_EVENT_FTS_DELETE,
 	    "INSERT INTO events_fts (events_fts, rowid, title, description, "
 	    "object_path, threat_name, user_name, hostname) "
