@@ -170,7 +170,12 @@ def counters(path):
     return c
 
 a, b = counters(sys.argv[1]), counters(sys.argv[2])
-d = lambda k: b.get(k, 0) - a.get(k, 0)
+missing = [k for k in ("checkpoint_drains", "checkpoint_soft_drains",
+    "drain_ms_total", "checkpoint_fsync_ms_total", "apply_cpu_ms_total",
+    "reports") if k not in a or k not in b]
+if missing:
+    sys.exit("FAIL: kics-query status lacks " + ", ".join(missing))
+d = lambda k: b[k] - a[k]
 drains = d("checkpoint_drains")
 hard = drains - d("checkpoint_soft_drains")
 reports = d("reports")
