@@ -213,6 +213,9 @@ struct writer_stats {
 						   thread's CPU time */
 	uint64_t	apply_cpu_us_total;
 	uint64_t	drain_us_total;	/* waiting for whole checkpoints */
+	uint64_t	ticks;		/* periodic maintenance transactions */
+	uint64_t	tick_us_total;	/* their wall time, between batches */
+	uint64_t	tick_us_max;
 	uint64_t	queue_now;	/* reports queued or unanswered */
 	uint64_t	queue_max;
 	uint64_t	uptime_us;	/* since the writer started */

@@ -257,12 +257,21 @@ writer_wal_snapshot(struct writer *w)
 static void
 writer_tick(struct writer *w, int64_t *next_tick)
 {
-	int64_t now = clock_mono_ms();
+	int64_t now = clock_mono_ms(), t0, us;
 	int r;
 
 	if (now < *next_tick)
 		return;
+	t0 = clock_mono_us();
 	r = engine_tick(w->engine, clock_wall_ms());
+	/* reports wait meanwhile: a long one shows in the ack latency */
+	us = clock_mono_us() - t0;
+	(void)pthread_mutex_lock(&w->mtx);
+	w->stats.ticks++;
+	w->stats.tick_us_total += (uint64_t)us;
+	if ((uint64_t)us > w->stats.tick_us_max)
+		w->stats.tick_us_max = (uint64_t)us;
+	(void)pthread_mutex_unlock(&w->mtx);
 	if (r < 0)
 		log_warnx("writer: periodic maintenance failed: %s (%s), "
 		    "ignoring", strerror(-r), engine_errmsg(w->engine));

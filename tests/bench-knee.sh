@@ -22,8 +22,9 @@
 # step added to them: the writer's waits for the WAL to start over (the
 # hard ones, at the WAL's hard bound, are the long stalls that pass the
 # p99), the fsyncs inside checkpoints, the writer's CPU per report, and
-# the longest fsync of the WAL or in a checkpoint when the step made one
-# longer than any before.
+# the longest fsync of the WAL or in a checkpoint, and the longest
+# maintenance transaction of the writer, when the step made one longer
+# than any before.
 # usage: bench-knee.sh KICS_EPP_PROXY KICS_AGENT_SIM KICS_QUERY
 #        [STEP_S [RATE...]]
 set -eu
@@ -174,7 +175,8 @@ def counters(path):
 a, b = counters(sys.argv[1]), counters(sys.argv[2])
 missing = [k for k in ("checkpoint_drains", "checkpoint_soft_drains",
     "drain_ms_total", "checkpoint_fsync_ms_total", "apply_cpu_ms_total",
-    "reports", "fsync_ms_max", "checkpoint_fsync_ms_max")
+    "reports", "fsync_ms_max", "checkpoint_fsync_ms_max",
+    "maintenance_ms_max")
     if k not in a or k not in b]
 if missing:
     sys.exit("FAIL: kics-query status lacks " + ", ".join(missing))
@@ -187,10 +189,11 @@ print("%-22s WAL drains %d (hard %d), writer waited %.0f ms; checkpoint "
     d("drain_ms_total"), d("checkpoint_fsync_ms_total"),
     d("apply_cpu_ms_total") / reports if reports else 0))
 # a maximum since the start: one that grew grew in this step
-longest = [(n, b[k]) for n, k in (("WAL", "fsync_ms_max"),
-    ("checkpoint", "checkpoint_fsync_ms_max")) if b[k] > a[k]]
+longest = [(n, b[k]) for n, k in (("WAL fsync", "fsync_ms_max"),
+    ("checkpoint fsync", "checkpoint_fsync_ms_max"),
+    ("maintenance", "maintenance_ms_max")) if b[k] > a[k]]
 if longest:
-    print("%-22s longest fsync so far, reached in this step: %s" % ("",
+    print("%-22s longest so far, reached in this step: %s" % ("",
         ", ".join("%s %.0f ms" % x for x in longest)))
 END_PY
 	mv "$TMP/status.new" "$TMP/status"

@@ -90,6 +90,14 @@ try:
     check(w["wal_bytes"] > 0 and w["wal_bytes_max"] >= w["wal_bytes"],
           "WAL size: %s" % w)
     check(w["uptime_s"] > 1, "uptime: %s" % w)
+    # the periodic maintenance runs every second from the writer's
+    # start, also under load (half a second of slack for the last one);
+    # its transactions are timed: reports wait meanwhile
+    runs = w["maintenance_runs"]
+    check(runs >= int(w["uptime_s"] - 0.5) and
+          (runs == 0 or 0 < w["maintenance_ms_max"] <=
+           w["maintenance_ms_total"] < 1000 * w["uptime_s"]),
+          "maintenance timed: %s" % w)
     # 20 hosts, their peers looked up again in later reports
     check(w["peer_cache_entries"] >= 20 and w["peer_cache_hits"] > 0 and
           w["peer_cache_misses"] >= 1 and
