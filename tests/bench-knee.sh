@@ -218,7 +218,7 @@ print("mean report body: %.0f bytes" % (s["bytes_sent"] / s["sent"]))' "$closed"
 # checkpointer's work (counters since the daemon started)
 echo "checkpoints since the start (kics-query status):"
 "$QUERY" --data-dir "$DATA" status >"$TMP/status"
-grep -E '^[[:space:]]*(checkpoint_ms_total|checkpoint_pages_total|drain_ms_total|checkpoint_soft_timeouts|wal_bytes_max)[[:space:]]' \
+grep -E '^[[:space:]]*(checkpoint_ms_total|checkpoint_pages_total|drain_ms_total|checkpoint_soft_timeouts|wal_bytes_max|fsync_ms_max|checkpoint_fsync_ms_max|maintenance_ms_max)[[:space:]]' \
     "$TMP/status" || fail "kics-query status: no checkpoint counters"
 : >"$TMP/steps"
 # Steps up to the first one whose p99 passes the limit: the knee is below.
