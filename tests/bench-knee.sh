@@ -153,26 +153,24 @@ print("%-22s CPU ms/report: daemon %.3f (loop %.3f  writer %.3f  "
     t["checkpointer"], t["other"], s["sim_cpu_ms_per_report"]))' "$1" "$2"
 }
 
-# What the last step added to the daemon's counters, on one line, from
-# kics-query status before ($TMP/status) and after it.
-step_counters() {
-	"$QUERY" --data-dir "$DATA" status >"$TMP/status.new" ||
+# The daemon's writer statistics (kics-query status, its "writer"
+# object) into FILE.
+writer_status() {	# FILE
+	"$QUERY" --data-dir "$DATA" status --format json >"$1.all" ||
 	    fail "kics-query status"
+	python3 -c 'import json, sys
+print(json.dumps(json.load(sys.stdin)["daemon"]["writer"]))' \
+	    <"$1.all" >"$1" || fail "kics-query status: no writer statistics"
+}
+
+# What the last step added to the writer's counters, from its statistics
+# before ($TMP/status) and after it.
+step_counters() {
+	writer_status "$TMP/status.new"
 	python3 - "$TMP/status" "$TMP/status.new" <<'END_PY'
-import sys
+import json, sys
 
-def counters(path):
-    c = {}
-    for l in open(path):
-        f = l.split()
-        if len(f) == 2:
-            try:
-                c[f[0]] = float(f[1])
-            except ValueError:
-                pass
-    return c
-
-a, b = counters(sys.argv[1]), counters(sys.argv[2])
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
 missing = [k for k in ("checkpoint_drains", "checkpoint_soft_drains",
     "drain_ms_total", "checkpoint_fsync_ms_total", "apply_cpu_ms_total",
     "reports", "fsync_ms_max", "checkpoint_fsync_ms_max",
@@ -217,9 +215,20 @@ print("mean report body: %.0f bytes" % (s["bytes_sent"] / s["sent"]))' "$closed"
 # checkpoint pressure so far: the writer's waits on WAL drains and the
 # checkpointer's work (counters since the daemon started)
 echo "checkpoints since the start (kics-query status):"
-"$QUERY" --data-dir "$DATA" status >"$TMP/status"
-grep -E '^[[:space:]]*(checkpoint_ms_total|checkpoint_pages_total|drain_ms_total|checkpoint_soft_timeouts|wal_bytes_max|fsync_ms_max|checkpoint_fsync_ms_max|maintenance_ms_max)[[:space:]]' \
-    "$TMP/status" || fail "kics-query status: no checkpoint counters"
+writer_status "$TMP/status"
+python3 - "$TMP/status" <<'END_PY'
+import json, sys
+
+w = json.load(open(sys.argv[1]))
+keys = ("wal_bytes_max", "checkpoint_pages_total", "checkpoint_ms_total",
+    "checkpoint_soft_timeouts", "drain_ms_total", "fsync_ms_max",
+    "checkpoint_fsync_ms_max", "maintenance_ms_max")
+missing = [k for k in keys if k not in w]
+if missing:
+    sys.exit("FAIL: kics-query status lacks " + ", ".join(missing))
+for k in keys:
+    print("  %-24s %s" % (k, w[k]))
+END_PY
 : >"$TMP/steps"
 # Steps up to the first one whose p99 passes the limit: the knee is below.
 for rate in $RATES; do
