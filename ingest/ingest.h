@@ -116,6 +116,14 @@ struct writer_job {
 					   "" when it did not decode */
 	uint64_t	ticket;		/* writer's: the WAL fsync its answer
 					   waits for (writer_durable.c) */
+	/* monotonic us of each stage, for the answer times of the status
+	   (writer_stats_answer()): submitted on the loop, taken from the
+	   queue, handed back by the writer, released to the loop once its
+	   fsync is done; 0 where a stage was skipped */
+	int64_t		submit_us;
+	int64_t		taken_us;
+	int64_t		handed_us;
+	int64_t		released_us;
 	struct writer_job *next;	/* queue link, owned by the writer */
 };
 
@@ -216,6 +224,21 @@ struct writer_stats {
 	uint64_t	ticks;		/* periodic maintenance transactions */
 	uint64_t	tick_us_total;	/* their wall time, between batches */
 	uint64_t	tick_us_max;
+	/*
+	 * Answer times: from writer_submit() to the loop's answer, and, of
+	 * the answers that took longer than WRITER_SLOW_ANSWER_MS, the time
+	 * spent in each stage (queued, in the writer's batch, waiting for
+	 * the fsync, waiting for the loop), so that a stall in the ack
+	 * latency can be placed (issue 17).
+	 */
+	uint64_t	answers;
+	uint64_t	answer_us_max;
+	uint64_t	answers_slow;		/* over WRITER_SLOW_ANSWER_MS */
+	uint64_t	answers_over_limit;	/* over 250 ms */
+	uint64_t	slow_queue_us_total;
+	uint64_t	slow_batch_us_total;
+	uint64_t	slow_fsync_us_total;
+	uint64_t	slow_loop_us_total;
 	uint64_t	queue_now;	/* reports queued or unanswered */
 	uint64_t	queue_max;
 	uint64_t	uptime_us;	/* since the writer started */

@@ -18,6 +18,8 @@
 
 #define WRITER_NOTICES	8	/* system events waiting for the writer */
 #define WRITER_SEQ_HINTS 4096	/* agents' stored sequences, as hints */
+#define WRITER_SLOW_ANSWER_MS	100	/* answers whose stages are summed */
+#define WRITER_ANSWER_LIMIT_MS	250	/* the ack p99 goal (issue 17) */
 
 /*
  * The highest sequence the writer saw stored for an agent, keyed by a
@@ -106,6 +108,14 @@ struct writer {
 					   last looked at held */
 	struct writer_stats stats;	/* the thread's figures */
 };
+
+/*
+ * Counts job's answer at now (monotonic us) in st (writer_stats.c): its
+ * time since writer_submit() and, for a slow one, each stage's share.
+ * Called on the loop with mtx held.
+ */
+void writer_stats_answer(struct writer_stats *st,
+    const struct writer_job *job, int64_t now);
 
 /*
  * Decodes and validates job, once, outside any transaction. protobuf-c's

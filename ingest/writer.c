@@ -125,8 +125,10 @@ void
 writer_hand_back(struct writer *w, struct writer_job *batch, size_t early)
 {
 	struct writer_job *job;
+	int64_t now = clock_mono_us();
 
 	for (job = batch; job != NULL; job = job->next) {
+		job->handed_us = now;
 		if (job->report != NULL && job->report->agent_id != NULL)
 			(void)snprintf(job->agent_id, sizeof(job->agent_id),
 			    "%s", job->report->agent_id);
@@ -151,13 +153,17 @@ void
 writer_deliver(struct writer *w, struct writer_job *batch, size_t early)
 {
 	struct writer_job *job;
+	int64_t now = clock_mono_us();
 	bool wake;
 
+	for (job = batch; ; job = job->next) {
+		job->released_us = now;
+		if (job->next == NULL)
+			break;
+	}
 	(void)pthread_mutex_lock(&w->mtx);
 	w->stats.resends_early += early;
 	*w->done_tail = batch;
-	for (job = batch; job->next != NULL; job = job->next)
-		;
 	w->done_tail = &job->next;
 	wake = !w->done_pending;
 	w->done_pending = true;
@@ -452,7 +458,7 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	struct writer *w = arg;
 	struct writer_job *list, *job;
 	struct writer_task *tasks, *t;
-
+	int64_t now = clock_mono_us();
 	uint64_t n;
 
 	(void)what;
@@ -470,6 +476,7 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	for (job = list; job != NULL; job = job->next) {
 		w->jobs--;
 		w->bytes -= job->bytes;
+		writer_stats_answer(&w->stats, job, now);
 	}
 	(void)pthread_mutex_unlock(&w->mtx);
 	while ((job = list) != NULL) {
@@ -570,6 +577,8 @@ writer_submit(struct writer *w, struct writer_job *job)
 	job->prepared = false;
 	job->arena = NULL;
 	job->agent_id[0] = '\0';
+	job->submit_us = clock_mono_us();
+	job->taken_us = job->handed_us = job->released_us = 0;
 	(void)pthread_mutex_lock(&w->mtx);
 	if (w->stopping)
 		r = -ESHUTDOWN;

@@ -6,8 +6,8 @@
  */
 #include <stdint.h>
 
-#include "ingest.h"
 #include "strbuf.h"
+#include "writer-private.h"
 
 /* Microseconds as milliseconds with three decimals. */
 static double
@@ -21,6 +21,54 @@ static double
 ratio(uint64_t a, uint64_t b)
 {
 	return b > 0 ? (double)a / (double)b : 0.0;
+}
+
+/* b - a, 0 when either stage was skipped or the clock went backwards. */
+static uint64_t
+stage_us(int64_t a, int64_t b)
+{
+	return a > 0 && b > a ? (uint64_t)(b - a) : 0;
+}
+
+void
+writer_stats_answer(struct writer_stats *st, const struct writer_job *job,
+    int64_t now)
+{
+	uint64_t us = stage_us(job->submit_us, now);
+	/* a skipped stage's time goes to the stage before it */
+	int64_t taken = job->taken_us > 0 ? job->taken_us : job->submit_us;
+	int64_t handed = job->handed_us > 0 ? job->handed_us : taken;
+	int64_t released = job->released_us > 0 ? job->released_us : handed;
+
+	st->answers++;
+	if (us > st->answer_us_max)
+		st->answer_us_max = us;
+	if (us > WRITER_ANSWER_LIMIT_MS * 1000)
+		st->answers_over_limit++;
+	if (us <= WRITER_SLOW_ANSWER_MS * 1000)
+		return;
+	st->answers_slow++;
+	st->slow_queue_us_total += stage_us(job->submit_us, taken);
+	st->slow_batch_us_total += stage_us(taken, handed);
+	st->slow_fsync_us_total += stage_us(handed, released);
+	st->slow_loop_us_total += stage_us(released, now);
+}
+
+/* The answer times and where the slow ones waited. */
+static void
+writer_stats_answers(struct strbuf *b, const struct writer_stats *st)
+{
+	(void)strbuf_printf(b, "\"answers\":%llu,\"answer_ms_max\":%.3f,"
+	    "\"answers_over_%dms\":%llu,\"answers_over_%dms\":%llu,"
+	    "\"slow_answers_queue_ms_total\":%.3f,"
+	    "\"slow_answers_batch_ms_total\":%.3f,"
+	    "\"slow_answers_fsync_ms_total\":%.3f,"
+	    "\"slow_answers_loop_ms_total\":%.3f,",
+	    (unsigned long long)st->answers, ms(st->answer_us_max),
+	    WRITER_SLOW_ANSWER_MS, (unsigned long long)st->answers_slow,
+	    WRITER_ANSWER_LIMIT_MS, (unsigned long long)st->answers_over_limit,
+	    ms(st->slow_queue_us_total), ms(st->slow_batch_us_total),
+	    ms(st->slow_fsync_us_total), ms(st->slow_loop_us_total));
 }
 
 /* Batches, queue, decoding and COMMIT. */
@@ -135,6 +183,7 @@ writer_stats_json(struct writer *w, struct strbuf *b)
 	writer_stats(w, &st);
 	(void)strbuf_append(b, "{");
 	writer_stats_commit(b, &st);
+	writer_stats_answers(b, &st);
 	writer_stats_sync(b, &st);
 	writer_stats_wal(b, &st);
 	writer_stats_peer_cache(b, &st);

@@ -20,12 +20,16 @@ struct writer_job *
 writer_take(struct writer *w, size_t max, size_t *n)
 {
 	struct writer_job *head = w->queue, *last = head;
+	int64_t now;
 	size_t k = 1;
 
 	if (head == NULL || max == 0)
 		return NULL;
+	now = clock_mono_us();
+	head->taken_us = now;
 	while (k < max && last->next != NULL) {
 		last = last->next;
+		last->taken_us = now;
 		k++;
 	}
 	w->queue = last->next;

@@ -18,13 +18,17 @@
 # loop, writer, checkpointer), and the simulator's, which runs on the same
 # cores and so counts against the knee. After the closed loop it prints the
 # daemon's checkpoint counters (kics-query status), so that checkpoint
-# pressure shows beside the rates, and after each open-loop step what that
-# step added to them: the writer's waits for the WAL to start over (the
-# hard ones, at the WAL's hard bound, are the long stalls that pass the
-# p99), the fsyncs inside checkpoints, the writer's CPU per report, and
-# the longest fsync of the WAL or in a checkpoint, and the longest
-# maintenance transaction of the writer, when the step made one longer
-# than any before.
+# pressure shows beside the rates, and after each open-loop step what the
+# step's measured part added to them: the writer's waits for the WAL to
+# start over (the hard ones, at the WAL's hard bound, are the long stalls
+# that pass the p99), the fsyncs inside checkpoints, the writer's CPU per
+# report, the daemon's answer times (from its queue to the reply, and
+# where the slow ones waited), and the longest fsync of the WAL or in a
+# checkpoint, and the longest maintenance transaction of the writer, when
+# the step made one longer than any before. The simulator's timeline adds
+# the seconds of the step in which acks took longer than 250 ms: a stall
+# that the daemon's answer times do not show waited before its queue (TLS,
+# the event loop) or in the simulator.
 # usage: bench-knee.sh KICS_EPP_PROXY KICS_AGENT_SIM KICS_QUERY
 #        [STEP_S [RATE...]]
 set -eu
@@ -150,7 +154,13 @@ print("%-22s %s  busy %d  unsent %d  errors %d  load %s" % (sys.argv[1],
 print("%-22s CPU ms/report: daemon %.3f (loop %.3f  writer %.3f  "
     "checkpointer %.3f  other %.3f)  simulator %.3f" % ("",
     s["daemon_cpu_ms_per_report"], t["loop"], t["writer"],
-    t["checkpointer"], t["other"], s["sim_cpu_ms_per_report"]))' "$1" "$2"
+    t["checkpointer"], t["other"], s["sim_cpu_ms_per_report"]))
+# the seconds of the step whose reports had acks slower than 250 ms
+slow = ["s%d: %d of %d, max %.0f ms" % (i, n[1], n[0], n[2])
+    for i, n in enumerate(s.get("timeline", [])) if n[1]]
+if slow:
+    print("%-22s slow acks by second due: %s" % ("", "; ".join(slow)))' \
+	    "$1" "$2"
 }
 
 # The daemon's writer statistics (kics-query status, its "writer"
@@ -163,8 +173,8 @@ print(json.dumps(json.load(sys.stdin)["daemon"]["writer"]))' \
 	    <"$1.all" >"$1" || fail "kics-query status: no writer statistics"
 }
 
-# What the last step added to the writer's counters, from its statistics
-# before ($TMP/status) and after it.
+# What the measured part of the last step added to the writer's counters,
+# from its statistics as it began ($TMP/status) and after the step.
 step_counters() {
 	writer_status "$TMP/status.new"
 	python3 - "$TMP/status" "$TMP/status.new" <<'END_PY'
@@ -174,7 +184,10 @@ a, b = (json.load(open(p)) for p in sys.argv[1:3])
 missing = [k for k in ("checkpoint_drains", "checkpoint_soft_drains",
     "drain_ms_total", "checkpoint_fsync_ms_total", "apply_cpu_ms_total",
     "reports", "fsync_ms_max", "checkpoint_fsync_ms_max",
-    "maintenance_ms_max")
+    "maintenance_ms_max", "answers", "answers_over_100ms",
+    "answers_over_250ms", "slow_answers_queue_ms_total",
+    "slow_answers_batch_ms_total", "slow_answers_fsync_ms_total",
+    "slow_answers_loop_ms_total")
     if k not in a or k not in b]
 if missing:
     sys.exit("FAIL: kics-query status lacks " + ", ".join(missing))
@@ -186,6 +199,18 @@ print("%-22s WAL drains %d (hard %d), writer waited %.0f ms; checkpoint "
     "fsyncs %.0f ms; writer apply CPU %.3f ms/report" % ("", drains, hard,
     d("drain_ms_total"), d("checkpoint_fsync_ms_total"),
     d("apply_cpu_ms_total") / reports if reports else 0))
+# the answer times inside the daemon, from the writer's queue to the
+# reply: if the simulator's slow acks are not here, they waited before
+# the queue (TLS, the event loop) or in the simulator
+slow = d("answers_over_100ms")
+print("%-22s in the daemon: %d answers, %d over 100 ms, %d over 250 ms"
+    % ("", d("answers"), slow, d("answers_over_250ms")), end="")
+if slow:
+    print("; the slow ones' mean ms: queue %.0f, batch %.0f, fsync %.0f, "
+        "loop %.0f" % tuple(d("slow_answers_%s_ms_total" % k) / slow
+        for k in ("queue", "batch", "fsync", "loop")))
+else:
+    print()
 # a maximum since the start: one that grew grew in this step
 longest = [(n, b[k]) for n, k in (("WAL fsync", "fsync_ms_max"),
     ("checkpoint fsync", "checkpoint_fsync_ms_max"),
@@ -235,8 +260,14 @@ for rate in $RATES; do
 	# open loop, agent i first sends at i / rate s: all first reports
 	# (and their handshakes) fall in the warmup
 	w=$((WARMUP + (AGENTS + rate - 1) / rate))
+	# the counters as the measured part starts (the simulator's own
+	# start, some ms, makes it a little later): the warmup's first
+	# reports, which queue behind 1,000 handshakes, stay out of them
+	(sleep "$w" && writer_status "$TMP/status") &
+	snap=$!
 	out=$(measure --rate "$rate" --open-loop --warmup "$w" \
 	    --duration $((w + STEP)))
+	wait "$snap" || fail "kics-query status at the end of the warmup"
 	line "open loop $rate/s" "$out"
 	step_counters
 	echo "$out" >>"$TMP/steps"

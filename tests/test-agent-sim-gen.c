@@ -657,6 +657,42 @@ test_stats_percentiles(void)
 	free(s);
 }
 
+/* The timeline places acks by the second their reports were due. */
+static void
+test_stats_timeline(void)
+{
+	struct sim_stats *s = calloc(1, sizeof(*s));
+	char *json = NULL;
+	size_t len = 0;
+	FILE *f;
+
+	CHECK(s != NULL);
+	sim_stats_timeline(s, 200000, 5000);		/* second 0 */
+	sim_stats_timeline(s, 2100000, 260000);	/* second 2, slow */
+	sim_stats_timeline(s, 2900000, 40000);
+	sim_stats_timeline(s, -5, 1000);		/* before: second 0 */
+	/* far beyond the last second: counted in it */
+	sim_stats_timeline(s, (int64_t)SIM_SECONDS * 3000000, 300000);
+	CHECK_EQ(s->seconds, SIM_SECONDS);
+	CHECK_EQ(s->sec_acked[0], 2);
+	CHECK_EQ(s->sec_slow[0], 0);
+	CHECK_EQ(s->sec_max_us[0], 5000);
+	CHECK_EQ(s->sec_acked[1], 0);
+	CHECK_EQ(s->sec_acked[2], 2);
+	CHECK_EQ(s->sec_slow[2], 1);
+	CHECK_EQ(s->sec_max_us[2], 260000);
+	CHECK_EQ(s->sec_slow[SIM_SECONDS - 1], 1);
+	/* and in the JSON summary, one [acked, slow, max ms] a second */
+	s->seconds = 3;
+	CHECK((f = open_memstream(&json, &len)) != NULL);
+	sim_stats_print(s, 1.0, true, f);
+	CHECK(fclose(f) == 0);
+	CHECK(strstr(json, "\"timeline\":[[2,0,5.0],[0,0,0.0],"
+	    "[2,1,260.0]]}") != NULL);
+	free(json);
+	free(s);
+}
+
 int
 main(void)
 {
@@ -674,5 +710,6 @@ main(void)
 	RUN(test_rates);
 	RUN(test_permute_bijective);
 	RUN(test_stats_percentiles);
+	RUN(test_stats_timeline);
 	return 0;
 }

@@ -98,6 +98,18 @@ try:
           (runs == 0 or 0 < w["maintenance_ms_max"] <=
            w["maintenance_ms_total"] < 1000 * w["uptime_s"]),
           "maintenance timed: %s" % w)
+    # every answer timed, from the writer's queue to the reply; the
+    # stages of a slow one add up to its time, over 100 ms
+    slow = w["answers_over_100ms"]
+    stages = sum(w["slow_answers_%s_ms_total" % k]
+                 for k in ("queue", "batch", "fsync", "loop"))
+    check(w["answers"] == w["reports"] + w["resends_early"] and
+          0 < w["answer_ms_max"] and
+          w["answers_over_250ms"] <= slow <= w["answers"] and
+          (stages == 0 if slow == 0 else
+           100 * slow <= stages + 0.001 * slow and
+           stages <= slow * w["answer_ms_max"] + 0.001 * slow),
+          "answer times: %s" % w)
     # 20 hosts, their peers looked up again in later reports
     check(w["peer_cache_entries"] >= 20 and w["peer_cache_hits"] > 0 and
           w["peer_cache_misses"] >= 1 and
@@ -111,7 +123,7 @@ try:
           "primary IP/MAC updates spared: %s" % w)
 
     r = kq("status", "--format", "csv")
-    check(r.returncode == 0, "status --format csv")
+    check(r.returncode == 0, "status --format csv: " + r.stderr)
     rows = list(csv.reader(io.StringIO(r.stdout)))
     got = {row[2]: row[3] for row in rows if row[0] == "writer"}
     check(int(got.get("reports", -1)) == acked and "commit_ms_mean" in got

@@ -305,6 +305,8 @@ void sim_uuid_format(uint64_t hi, uint64_t lo, char *buf);
 /* Latency histogram: log-linear buckets, ~1.5 % precision, bounded size. */
 #define SIM_HIST_SUB	64
 #define SIM_HIST_POW	40
+#define SIM_SECONDS	120	/* of the measured part, in the timeline */
+#define SIM_SLOW_MS	250	/* an ack the timeline counts as slow */
 struct sim_stats {
 	uint64_t	sent;		/* requests written, retries included */
 	uint64_t	acked;		/* 200 with the right acked_sequence */
@@ -316,6 +318,13 @@ struct sim_stats {
 	uint64_t	hist[SIM_HIST_POW][SIM_HIST_SUB];
 	uint64_t	lat_count;
 	uint64_t	lat_max_us;
+	/* the timeline: per second of the measured part in which reports
+	   were due (open loop) or sent, their acks, the slow ones and the
+	   longest; the last second also holds any later ones */
+	uint64_t	sec_acked[SIM_SECONDS];
+	uint64_t	sec_slow[SIM_SECONDS];
+	uint64_t	sec_max_us[SIM_SECONDS];
+	unsigned int	seconds;	/* used: the highest index + 1 */
 	/* --open-loop: */
 	bool		open_loop;	/* latency from the scheduled time */
 	double		offered_per_s;	/* the --rate asked for */
@@ -332,6 +341,12 @@ struct sim_stats {
 
 /* Records one ack latency in microseconds. */
 void sim_stats_latency(struct sim_stats *stats, uint64_t us);
+/*
+ * Records the same latency in the timeline, for a report due (or sent)
+ * since_us after the measured part began.
+ */
+void sim_stats_timeline(struct sim_stats *stats, int64_t since_us,
+    uint64_t us);
 /*
  * The latency at percentile p (0..100) in microseconds, accurate to the
  * bucket width; 0 when nothing was recorded.

@@ -257,9 +257,12 @@ agent_on_ack(struct sim_agent *ag, const struct sim_reply *reply)
 		if (from < run->measure_us) {
 			run->stats->warmup_acked++;
 		} else {
+			uint64_t us = (uint64_t)(mono_us() - from);
+
 			run->stats->acked++;
-			sim_stats_latency(run->stats,
-			    (uint64_t)(mono_us() - from));
+			sim_stats_latency(run->stats, us);
+			sim_stats_timeline(run->stats, from - run->measure_us,
+			    us);
 		}
 		ag->acked++;
 		/* the agent's identity from now on: sent in every report */

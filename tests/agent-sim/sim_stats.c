@@ -50,6 +50,35 @@ sim_stats_latency(struct sim_stats *stats, uint64_t us)
 		stats->lat_max_us = us;
 }
 
+void
+sim_stats_timeline(struct sim_stats *stats, int64_t since_us, uint64_t us)
+{
+	int64_t sec = since_us / 1000000;
+	unsigned int i = sec < 0 ? 0 : sec >= SIM_SECONDS ? SIM_SECONDS - 1 :
+	    (unsigned int)sec;
+
+	stats->sec_acked[i]++;
+	if (us > SIM_SLOW_MS * 1000)
+		stats->sec_slow[i]++;
+	if (us > stats->sec_max_us[i])
+		stats->sec_max_us[i] = us;
+	if (i + 1 > stats->seconds)
+		stats->seconds = i + 1;
+}
+
+/* The timeline as a JSON array of [acked, slow, max ms], one a second. */
+static void
+sim_stats_timeline_json(const struct sim_stats *stats, FILE *file)
+{
+	(void)fprintf(file, "[");
+	for (unsigned int i = 0; i < stats->seconds; i++)
+		(void)fprintf(file, "%s[%llu,%llu,%.1f]", i > 0 ? "," : "",
+		    (unsigned long long)stats->sec_acked[i],
+		    (unsigned long long)stats->sec_slow[i],
+		    (double)stats->sec_max_us[i] / 1000.0);
+	(void)fprintf(file, "]");
+}
+
 uint64_t
 sim_stats_percentile(const struct sim_stats *stats, double p)
 {
@@ -121,7 +150,8 @@ sim_stats_print(const struct sim_stats *stats, double elapsed_s, bool json,
 		    "\"errors\":%llu,\"tls_errors\":%llu,\"bytes_sent\":%llu,"
 		    "\"latency_ms\":{\"p50\":%.3f,\"p95\":%.3f,\"p99\":%.3f,"
 		    "\"max\":%.3f},\"reports_per_s\":%.1f,"
-		    "\"offered_per_s\":%.1f,\"open_loop\":%s,\"unsent\":%llu,\"warmup_acked\":%llu}\n",
+		    "\"offered_per_s\":%.1f,\"open_loop\":%s,\"unsent\":%llu,"
+		    "\"warmup_acked\":%llu,\"timeline\":",
 		    elapsed_s,
 		    (unsigned long long)stats->sent,
 		    (unsigned long long)stats->acked,
@@ -134,6 +164,8 @@ sim_stats_print(const struct sim_stats *stats, double elapsed_s, bool json,
 		    stats->open_loop ? "true" : "false",
 		    (unsigned long long)stats->unsent,
 		    (unsigned long long)stats->warmup_acked);
+		sim_stats_timeline_json(stats, file);
+		(void)fprintf(file, "}\n");
 		return;
 	}
 	(void)fprintf(file,
