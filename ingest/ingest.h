@@ -217,6 +217,7 @@ struct writer_stats {
 	uint64_t	prepare_us_total;	/* decoding and validation */
 	uint64_t	apply_us_total;	/* engine_apply_batch(): the
 					   transaction, COMMIT included */
+	uint64_t	apply_us_max;	/* the longest one */
 	uint64_t	prepare_cpu_us_total;	/* the same as the writer
 						   thread's CPU time */
 	uint64_t	apply_cpu_us_total;

@@ -79,6 +79,8 @@ writer_count(struct writer *w, size_t n, const int64_t t[6])
 		st->batch_max = n;
 	st->prepare_us_total += (uint64_t)(t[1] - t[0]);
 	st->apply_us_total += (uint64_t)(t[2] - t[1]);
+	if ((uint64_t)(t[2] - t[1]) > st->apply_us_max)
+		st->apply_us_max = (uint64_t)(t[2] - t[1]);
 	st->prepare_cpu_us_total += (uint64_t)(t[4] - t[3]);
 	st->apply_cpu_us_total += (uint64_t)(t[5] - t[4]);
 	engine_wal_stats(w->engine, &st->wal);

@@ -90,6 +90,7 @@ writer_stats_commit(struct strbuf *b, const struct writer_stats *st)
 	(void)strbuf_printf(b, "\"commits\":%llu,\"commit_ms_last\":%.3f,"
 	    "\"commit_ms_mean\":%.3f,\"commit_ms_max\":%.3f,"
 	    "\"commit_ms_total\":%.3f,\"apply_ms_total\":%.3f,"
+	    "\"apply_ms_max\":%.3f,"
 	    "\"prepare_ms_total\":%.3f,\"apply_cpu_ms_total\":%.3f,"
 	    "\"prepare_cpu_ms_total\":%.3f,\"uptime_s\":%.3f,"
 	    "\"maintenance_runs\":%llu,\"maintenance_ms_max\":%.3f,"
@@ -97,7 +98,8 @@ writer_stats_commit(struct strbuf *b, const struct writer_stats *st)
 	    (unsigned long long)st->wal.commits, ms(st->wal.commit_us_last),
 	    ratio(st->wal.commit_us_total, st->wal.commits) / 1000.0,
 	    ms(st->wal.commit_us_max), ms(st->wal.commit_us_total),
-	    ms(st->apply_us_total), ms(st->prepare_us_total),
+	    ms(st->apply_us_total), ms(st->apply_us_max),
+	    ms(st->prepare_us_total),
 	    ms(st->apply_cpu_us_total), ms(st->prepare_cpu_us_total),
 	    ms(st->uptime_us) / 1000.0, (unsigned long long)st->ticks,
 	    ms(st->tick_us_max), ms(st->tick_us_total));

@@ -16,7 +16,7 @@
 
 #define QSQL_MAX_BINDS	16	/* parameters of one statement */
 #define QSQL_MAX_COLS	128	/* columns of one result row (status: the
-				   daemon's writer object has 66 fields) */
+				   daemon's writer object has 67 fields) */
 
 struct query_db {
 	sqlite3	*db;		/* SQLITE_OPEN_READONLY */

@@ -23,9 +23,9 @@
 # start over (the hard ones, at the WAL's hard bound, are the long stalls
 # that pass the p99), the fsyncs inside checkpoints, the writer's CPU per
 # report, the daemon's answer times (from its queue to the reply, and
-# where the slow ones waited), and the longest fsync of the WAL or in a
-# checkpoint, and the longest maintenance transaction of the writer, when
-# the step made one longer than any before. The simulator's timeline adds
+# where the slow ones waited), and the longest batch transaction, COMMIT,
+# fsync of the WAL or in a checkpoint, and maintenance transaction of the
+# writer, when the step made one longer than any before. The simulator's timeline adds
 # the seconds of the step in which acks took longer than 250 ms: a stall
 # that the daemon's answer times do not show waited before its queue (TLS,
 # the event loop) or in the simulator.
@@ -155,9 +155,10 @@ print("%-22s CPU ms/report: daemon %.3f (loop %.3f  writer %.3f  "
     "checkpointer %.3f  other %.3f)  simulator %.3f" % ("",
     s["daemon_cpu_ms_per_report"], t["loop"], t["writer"],
     t["checkpointer"], t["other"], s["sim_cpu_ms_per_report"]))
-# the seconds of the step whose reports had acks slower than 250 ms
+# the seconds of an open-loop step whose reports had acks slower than
+# 250 ms (in the closed loop every ack waits for the queue)
 slow = ["s%d: %d of %d, max %.0f ms" % (i, n[1], n[0], n[2])
-    for i, n in enumerate(s.get("timeline", [])) if n[1]]
+    for i, n in enumerate(s["timeline"]) if n[1] and s["open_loop"]]
 if slow:
     print("%-22s slow acks by second due: %s" % ("", "; ".join(slow)))' \
 	    "$1" "$2"
@@ -183,7 +184,8 @@ import json, sys
 a, b = (json.load(open(p)) for p in sys.argv[1:3])
 missing = [k for k in ("checkpoint_drains", "checkpoint_soft_drains",
     "drain_ms_total", "checkpoint_fsync_ms_total", "apply_cpu_ms_total",
-    "reports", "fsync_ms_max", "checkpoint_fsync_ms_max",
+    "reports", "apply_ms_max", "commit_ms_max", "fsync_ms_max",
+    "checkpoint_fsync_ms_max",
     "maintenance_ms_max", "answers", "answers_over_100ms",
     "answers_over_250ms", "slow_answers_queue_ms_total",
     "slow_answers_batch_ms_total", "slow_answers_fsync_ms_total",
@@ -212,7 +214,9 @@ if slow:
 else:
     print()
 # a maximum since the start: one that grew grew in this step
-longest = [(n, b[k]) for n, k in (("WAL fsync", "fsync_ms_max"),
+longest = [(n, b[k]) for n, k in (("batch", "apply_ms_max"),
+    ("COMMIT", "commit_ms_max"),
+    ("WAL fsync", "fsync_ms_max"),
     ("checkpoint fsync", "checkpoint_fsync_ms_max"),
     ("maintenance", "maintenance_ms_max")) if b[k] > a[k]]
 if longest:
@@ -246,7 +250,9 @@ import json, sys
 
 w = json.load(open(sys.argv[1]))
 keys = ("wal_bytes_max", "checkpoint_pages_total", "checkpoint_ms_total",
-    "checkpoint_soft_timeouts", "drain_ms_total", "fsync_ms_max",
+    "checkpoint_soft_timeouts", "drain_ms_total", "apply_ms_max",
+    "commit_ms_max",
+    "fsync_ms_max",
     "checkpoint_fsync_ms_max", "maintenance_ms_max")
 missing = [k for k in keys if k not in w]
 if missing:
