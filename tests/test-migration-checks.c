@@ -8,6 +8,9 @@
  * stored before it are still found.
  * Migration 0011 (issue 17): FTS5 merges sixteen segments at a time, on
  * a new database and on one made at version 10, which keeps its index.
+ * Migration 0012 (issue 17): FTS5 merges step by step, a whole level at
+ * once only from 64 segments; the index still gets merged and stays
+ * whole.
  */
 #include <sqlite3.h>
 #include <stdbool.h>
@@ -641,6 +644,87 @@ test_migration_0011_fts_automerge(void)
 	free(dir);
 }
 
+/* FTS5's crisismerge setting; FTS5's default (16) when none is set. */
+static long long
+fts_crisismerge(sqlite3 *db)
+{
+	return q_int_db(db, "SELECT coalesce((SELECT v FROM "
+	    "events_fts_config WHERE k = 'crisismerge'), 16)");
+}
+
+/* Segments of the events' full-text index. */
+static long long
+fts_segments(sqlite3 *db)
+{
+	return q_int_db(db, "SELECT COUNT(DISTINCT segid) FROM events_fts_idx");
+}
+
+/* n transactions of one event each from id, as the writer's batches add
+   a segment each. */
+static void
+fts_batches(sqlite3 *db, int id, int n)
+{
+	char sql[512];
+
+	for (int i = id; i < id + n; i++) {
+		(void)snprintf(sql, sizeof(sql),
+		    "BEGIN; INSERT INTO events (id, agent_ref, device_id, "
+		    "occurred_at_ms, registered_at_ms, code, title, severity, "
+		    "technology) VALUES (%d, 1, 1, 1, 1, 4000005500, "
+		    "'word%d common', 1, 'epp'); INSERT INTO events_fts "
+		    "(rowid, title) VALUES (%d, 'word%d common'); COMMIT",
+		    i, i, i, i);
+		exec_ok(db, sql);
+	}
+}
+
+static void
+test_migration_0012_fts_crisismerge(void)
+{
+	char *dir = testutil_mkdtemp(), *path = db_path(dir);
+	struct store *s = NULL;
+	long long segments;
+	sqlite3 *db;
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	db = open_db(path);
+	CHECK_EQ(fts_crisismerge(db), 64);
+	CHECK_EQ(fts_automerge(db), 16);
+	/* back to version 11 and FTS5's default, with segments */
+	exec_ok(db, "DELETE FROM events_fts_config WHERE k = 'crisismerge'; "
+	    "PRAGMA user_version = 11");
+	CHECK_EQ(fts_crisismerge(db), 16);
+	fill(db);
+	fts_batches(db, 100, 40);
+
+	CHECK_EQ(store_open(path, NULL, 0, &s), 0);
+	store_free(s);
+	CHECK_EQ(q_int_db(db, "PRAGMA user_version"), store_schema_version());
+	CHECK_EQ(fts_crisismerge(db), 64);
+	/*
+	 * Merging goes on, step by step: 1,000 more segments of one event
+	 * each would be 1,000 without it; FTS5 merges about a work unit (64
+	 * pages) times the levels each time 64 pages were written, so the
+	 * levels stay near 16 segments each.
+	 */
+	fts_batches(db, 1000, 1000);
+	segments = fts_segments(db);
+	CHECK(segments >= 1 && segments < 64);
+	exec_ok(db, "INSERT INTO events_fts (events_fts) "
+	    "VALUES ('integrity-check')");
+	CHECK_EQ(q_int_db(db, "SELECT COUNT(*) FROM events_fts WHERE "
+	    "events_fts MATCH 'common'"), 1040);
+	CHECK_EQ(q_int_db(db, "SELECT rowid FROM events_fts WHERE "
+	    "events_fts MATCH 'word117'"), 117);
+	CHECK_EQ(q_int_db(db, "SELECT rowid FROM events_fts WHERE "
+	    "events_fts MATCH 'word1999'"), 1999);
+	(void)sqlite3_close(db);
+	testutil_rmtree(dir);
+	free(path);
+	free(dir);
+}
+
 int
 main(void)
 {
@@ -649,5 +733,6 @@ main(void)
 	RUN(test_fresh_database_has_no_in_check);
 	RUN(test_migration_0010_keys_existing_events);
 	RUN(test_migration_0011_fts_automerge);
+	RUN(test_migration_0012_fts_crisismerge);
 	return 0;
 }
