@@ -76,9 +76,18 @@ assert abs(done - slots) <= agents, (done, slots, s)
 assert abs(s["warmup_acked"] - rate * warmup) <= agents, s
 # the reports due while the daemon was stopped count the wait
 assert s["latency_ms"]["max"] >= 0.8 * pause * 1000, s
+# the timeline places the stop: by the second they were due, the acks
+# add up; all of the second in which the daemon was stopped (due 1-2 s
+# into the measured part) took longer than 250 ms, none of the last
+t = s["timeline"]
+assert sum(x[0] for x in t) == s["acked"], t
+assert duration - warmup <= len(t) <= duration - warmup + 1, t
+assert t[1][0] > 0 and t[1][1] == t[1][0] and t[1][2] >= 500, t
+assert t[-1][1] == 0, t
 print("ok - open loop: %d slots, %d acked after a warmup of %d, %d unsent; "
-    "max latency %.0f ms after a %.1f s stop" % (slots, s["acked"],
-    s["warmup_acked"], s["unsent"], s["latency_ms"]["max"], pause))
+    "max latency %.0f ms after a %.1f s stop, slow acks by second %s" % (
+    slots, s["acked"], s["warmup_acked"], s["unsent"],
+    s["latency_ms"]["max"], pause, [x[1] for x in t]))
 END_PY
     fail "open loop: $open"
 
