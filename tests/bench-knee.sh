@@ -25,10 +25,10 @@
 # report, the daemon's answer times (from its queue to the reply, and
 # where the slow ones waited), and the longest batch transaction, COMMIT,
 # fsync of the WAL or in a checkpoint, and maintenance transaction of the
-# writer, when the step made one longer than any before. The simulator's timeline adds
-# the seconds of the step in which acks took longer than 250 ms: a stall
-# that the daemon's answer times do not show waited before its queue (TLS,
-# the event loop) or in the simulator.
+# writer, when the step made one longer than any before. The simulator's
+# timeline adds the seconds of the step in which acks took longer than
+# 250 ms: a stall that the daemon's answer times do not show waited
+# before its queue (TLS, the event loop) or in the simulator.
 # usage: bench-knee.sh KICS_EPP_PROXY KICS_AGENT_SIM KICS_QUERY
 #        [STEP_S [RATE...]]
 set -eu
@@ -175,7 +175,8 @@ print(json.dumps(json.load(sys.stdin)["daemon"]["writer"]))' \
 }
 
 # What the measured part of the last step added to the writer's counters,
-# from its statistics as it began ($TMP/status) and after the step.
+# from its statistics as it began ($TMP/status, taken at the end of the
+# step's warmup) and after the step.
 step_counters() {
 	writer_status "$TMP/status.new"
 	python3 - "$TMP/status" "$TMP/status.new" <<'END_PY'
@@ -185,8 +186,8 @@ a, b = (json.load(open(p)) for p in sys.argv[1:3])
 missing = [k for k in ("checkpoint_drains", "checkpoint_soft_drains",
     "drain_ms_total", "checkpoint_fsync_ms_total", "apply_cpu_ms_total",
     "reports", "apply_ms_max", "commit_ms_max", "fsync_ms_max",
-    "checkpoint_fsync_ms_max",
-    "maintenance_ms_max", "answers", "answers_over_100ms",
+    "checkpoint_fsync_ms_max", "maintenance_ms_max", "answers",
+    "answers_over_100ms",
     "answers_over_250ms", "slow_answers_queue_ms_total",
     "slow_answers_batch_ms_total", "slow_answers_fsync_ms_total",
     "slow_answers_loop_ms_total")
@@ -223,7 +224,6 @@ if longest:
     print("%-22s longest so far, reached in this step: %s" % ("",
         ", ".join("%s %.0f ms" % x for x in longest)))
 END_PY
-	mv "$TMP/status.new" "$TMP/status"
 }
 
 echo "$AGENTS agents, 10 events and 20 connections per report," \
@@ -251,9 +251,8 @@ import json, sys
 w = json.load(open(sys.argv[1]))
 keys = ("wal_bytes_max", "checkpoint_pages_total", "checkpoint_ms_total",
     "checkpoint_soft_timeouts", "drain_ms_total", "apply_ms_max",
-    "commit_ms_max",
-    "fsync_ms_max",
-    "checkpoint_fsync_ms_max", "maintenance_ms_max")
+    "commit_ms_max", "fsync_ms_max", "checkpoint_fsync_ms_max",
+    "maintenance_ms_max")
 missing = [k for k in keys if k not in w]
 if missing:
     sys.exit("FAIL: kics-query status lacks " + ", ".join(missing))
