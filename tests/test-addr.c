@@ -3,7 +3,10 @@
  * Tests of engine/addr.c: IP, MAC and CIDR parsing, canonical text,
  * containment and the device-identity predicates.
  */
+#include <arpa/inet.h>
+
 #include <errno.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "addr.h"
@@ -433,6 +436,62 @@ test_cidr_format_errors(void)
 	CHECK(strcmp(buf, "10.0.0.0/8") == 0);
 }
 
+/*
+ * The IPv4 parser and printer of addr.c (issue 17) answer as libc's
+ * inet_pton() and inet_ntop(): on edge cases, on every string of up to
+ * 15 characters of the alphabet "0-9." drawn at random, and on random
+ * addresses.
+ */
+static void
+test_ipv4_as_libc(void)
+{
+	static const char *const edges[] = {
+		"1.2.3.4", "0.0.0.0", "255.255.255.255", "256.1.1.1",
+		"1.2.3.256", "01.2.3.4", "1.2.3.04", "1.2.3.0", "00.1.1.1",
+		"1.2.3", "1.2.3.4.5", "1..2.3", ".1.2.3", "1.2.3.", "1.2.3.4.",
+		"1234.1.1.1", "1.2.3.-4", "1.2.3.4 ", " 1.2.3.4", "1.2.3.4x",
+		"0x1.2.3.4", "1.2.3.255", "199.99.9.0", "", ".", "...",
+	};
+	char text[16], mine[ADDR_TEXT_MAX], theirs[INET_ADDRSTRLEN];
+	uint8_t want[4];
+	struct addr_ip ip;
+
+	srand(17);
+	for (size_t i = 0; i < sizeof(edges) / sizeof(edges[0]) + 200000;
+	    i++) {
+		const char *in = text;
+		bool ok;
+
+		if (i < sizeof(edges) / sizeof(edges[0]))
+			in = edges[i];
+		else {
+			size_t n = 1 + (size_t)rand() % 15;
+
+			for (size_t j = 0; j < n; j++)
+				text[j] = "0123456789.."[rand() % 12];
+			text[n] = '\0';
+		}
+		ok = inet_pton(AF_INET, in, want) == 1;
+		if ((addr_ip_parse(in, &ip) == 0) != ok ||
+		    (ok && (ip.family != ADDR_FAMILY_IPV4 ||
+		    memcmp(ip.bytes, want, 4) != 0))) {
+			(void)fprintf(stderr, "'%s': inet_pton says %s\n", in,
+			    ok ? "valid" : "invalid");
+			CHECK(0);
+		}
+	}
+	memset(&ip, 0, sizeof(ip));
+	ip.family = ADDR_FAMILY_IPV4;
+	for (int i = 0; i < 100000; i++) {
+		for (int j = 0; j < 4; j++)
+			ip.bytes[j] = (uint8_t)(i < 256 ? i : rand());
+		CHECK(inet_ntop(AF_INET, ip.bytes, theirs, sizeof(theirs)) !=
+		    NULL);
+		CHECK_EQ(addr_ip_format(&ip, mine, sizeof(mine)), 0);
+		CHECK(strcmp(mine, theirs) == 0);
+	}
+}
+
 int
 main(void)
 {
@@ -440,6 +499,7 @@ main(void)
 	RUN(test_ip_mapped_is_ipv4);
 	RUN(test_ip_hand_filled_mapped);
 	RUN(test_ip_parse_bad);
+	RUN(test_ipv4_as_libc);
 	RUN(test_ip_format_small_buffer);
 	RUN(test_iface_prefix);
 	RUN(test_mac_spellings);
