@@ -192,6 +192,38 @@ fail(struct vctx *v, const struct vpath *at, const char *field,
 	return -EINVAL;
 }
 
+#define BYTES_01	0x0101010101010101ull
+#define BYTES_60	0x6060606060606060ull
+#define BYTES_7F	0x7f7f7f7f7f7f7f7full
+#define BYTES_80	0x8080808080808080ull
+
+/*
+ * Whether s[0 … len) is all printable ASCII (0x20-0x7e), eight bytes at
+ * a time (issue 17: a report's text is a few kilobytes). In each byte b
+ * of a word, with c = b & 0x7f, adding 0x60 to c sets its top bit when
+ * c >= 0x20, and adding 0x01 when c == 0x7f; neither carries into the
+ * next byte. b is printable when its own top bit is clear, the first
+ * sum's is set and the second's is clear.
+ */
+static bool
+printable_ascii(const char *s, size_t len)
+{
+	size_t i = 0;
+	uint64_t w, low, bad = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		memcpy(&w, s + i, 8);
+		low = w & BYTES_7F;
+		bad |= (w | ~(low + BYTES_60) | (low + BYTES_01)) & BYTES_80;
+	}
+	for (; i < len; i++) {
+		unsigned char b = (unsigned char)s[i];
+
+		bad |= b < 0x20 || b >= 0x7f;
+	}
+	return bad == 0;
+}
+
 /*
  * Checks one string: required (when asked), length, UTF-8, control
  * characters. A NULL string counts as empty.
@@ -209,16 +241,10 @@ check_text(struct vctx *v, const struct vpath *at, const char *field,
 
 	if (s == NULL || *s == '\0')
 		return required ? fail(v, at, field, "missing") : 0;
-	/*
-	 * Most text is printable ASCII throughout: one pass finds its end
-	 * and checks it; anything else takes the decoding loop below.
-	 */
-	for (p = (const unsigned char *)s; *p >= 0x20 && *p < 0x7f; p++)
-		;
-	len = (size_t)(p - (const unsigned char *)s);
-	if (*p == '\0' && len <= max)
+	/* most text is printable ASCII throughout: no decoding needed */
+	len = strlen(s);
+	if (len <= max && printable_ascii(s, len))
 		return 0;
-	len += strlen((const char *)p);
 	if (len > max) {
 		quote(s, q);
 		return fail(v, at, field,

@@ -218,6 +218,42 @@ test_control_characters(void)
 	    "control character");
 }
 
+/*
+ * Every byte at every place of texts of 1 to 19 bytes (the word loop of
+ * printable_ascii() and its tail): printable ASCII passes, every other
+ * byte is a control character or broken UTF-8 (a lone byte of 0x80 or
+ * more is never valid), so that the check is the same byte by byte.
+ */
+static void
+test_every_byte_everywhere(void)
+{
+	char text[20], want[160];
+	struct fixture f;
+
+	for (size_t len = 1; len < sizeof(text); len++)
+		for (size_t at = 0; at < len; at++)
+			for (unsigned b = 1; b < 256; b++) {
+				memset(text, 'a', len);
+				text[len] = '\0';
+				text[at] = (char)b;
+				fixture_init(&f);
+				f.host.model = text;
+				if (b >= 0x20 && b < 0x7f) {
+					expect(&f, NULL);
+					continue;
+				}
+				memset(f.reason, 0, sizeof(f.reason));
+				CHECK(report_validate(&f.r, f.reason,
+				    sizeof(f.reason)) < 0);
+				(void)snprintf(want, sizeof(want), "host.model: "
+				    "'%.*s\\x%02x", (int)at, text, b);
+				if (strncmp(f.reason, want, strlen(want)) != 0) {
+					(void)fprintf(stderr, "%s\n", f.reason);
+					CHECK(0);
+				}
+			}
+}
+
 static void
 test_text_lengths(void)
 {
@@ -532,6 +568,7 @@ main(void)
 	RUN(test_agent_token);
 	RUN(test_utf8);
 	RUN(test_control_characters);
+	RUN(test_every_byte_everywhere);
 	RUN(test_text_lengths);
 	RUN(test_list_limits);
 	RUN(test_event_limit);
