@@ -72,8 +72,9 @@ store_error(struct store *s, int rc)
 	return store_errno(rc);
 }
 
-sqlite3_stmt *
-store_stmt(struct store *s, enum store_stmt slot, const char *sql)
+/* The statement of slot, prepared on first use, reset. */
+static sqlite3_stmt *
+stmt_get(struct store *s, enum store_stmt slot, const char *sql)
 {
 	sqlite3_stmt *st = s->stmt[slot];
 	int rc;
@@ -89,8 +90,23 @@ store_stmt(struct store *s, enum store_stmt slot, const char *sql)
 		return st;
 	}
 	(void)sqlite3_reset(st);
-	(void)sqlite3_clear_bindings(st);
 	return st;
+}
+
+sqlite3_stmt *
+store_stmt(struct store *s, enum store_stmt slot, const char *sql)
+{
+	sqlite3_stmt *st = stmt_get(s, slot, sql);
+
+	if (st != NULL)
+		(void)sqlite3_clear_bindings(st);
+	return st;
+}
+
+sqlite3_stmt *
+store_stmt_rebound(struct store *s, enum store_stmt slot, const char *sql)
+{
+	return stmt_get(s, slot, sql);
 }
 
 int

@@ -129,7 +129,7 @@ static int
 store_event_seen(struct store *s, int64_t agent_ref, const char *event_id,
     int64_t key)
 {
-	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_SEEN,
+	sqlite3_stmt *st = store_stmt_rebound(s, STMT_EVENT_SEEN,
 	    "SELECT event_id FROM events WHERE agent_ref = ?1 AND "
 	    "event_key = ?2");
 	int rc;
@@ -162,7 +162,7 @@ store_event_insert(struct store *s, const struct store_event *ev)
 	if (has_id && ev->agent_ref != 0 &&
 	    (r = store_event_seen(s, ev->agent_ref, ev->event_id, key)) != 0)
 		return r < 0 ? r : 0;
-	st = store_stmt(s, STMT_EVENT_INSERT,
+	st = store_stmt_rebound(s, STMT_EVENT_INSERT,
 	    "INSERT INTO events (event_id, agent_ref, device_id, "
 	    "occurred_at_ms, registered_at_ms, code, title, severity, "
 	    "technology, category, product, agent_title, description, "
@@ -193,6 +193,8 @@ store_event_insert(struct store *s, const struct store_event *ev)
 	(void)store_bind_text(st, 19, ev->tags);
 	if (has_id)
 		(void)sqlite3_bind_int64(st, 20, key);
+	else
+		(void)sqlite3_bind_null(st, 20);
 	if ((r = store_exec_stmt(s, st)) < 0)
 		return r;
 	store_fts_note(s, sqlite3_last_insert_rowid(s->db));

@@ -82,7 +82,7 @@ upsert_stmt(struct store *s)
 	 * costs one b-tree search, as the UPDATE it replaces did, and a new
 	 * one no longer pays for a missed UPDATE first.
 	 */
-	return store_stmt(s, STMT_INTERACTION_UPSERT,
+	return store_stmt_rebound(s, STMT_INTERACTION_UPSERT,
 	    "INSERT INTO interactions (src_device_id, dst_device_id, protocol, "
 	    "port, source, first_seen_ms, last_seen_ms, packets, bytes) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) "
