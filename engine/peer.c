@@ -12,6 +12,9 @@
 #include "addr.h"
 #include "engine-private.h"
 
+/* Connections whose peers are looked up together. */
+#define PEER_AHEAD	16
+
 static const char *const protocols[] = { NULL, "tcp", "udp", "icmp" };
 
 /* An IP of peer device id (address_claim()); 0, 1 (a conflict) or < 0. */
@@ -42,8 +45,10 @@ peer_create(struct report_ctx *c, const char *ip, bool v4, const char *mac,
 	int64_t id, from;
 	int r;
 
-	(void)snprintf(what, sizeof(what), "peer %s%s%s of the host of agent "
-	    "'%.128s'", ip, *mac != '\0' ? " MAC " : "", mac, c->r->agent_id);
+	/* ip and mac are canonical, shorter than ADDR_TEXT_MAX */
+	(void)snprintf(what, sizeof(what), "peer %.*s%s%.*s of the host of "
+	    "agent '%.128s'", ADDR_TEXT_MAX, ip, *mac != '\0' ? " MAC " : "",
+	    ADDR_TEXT_MAX, mac, c->r->agent_id);
 	if ((r = event_device_added(c->e, STORE_SOURCE_EPP, what, true,
 	    c->now_ms, &id)) < 0)
 		return r;
@@ -73,30 +78,52 @@ peer_active(struct report_ctx *c, const struct store_holder *h)
 	    c->now_ms);
 }
 
+/* A connection's peer address, read before the peer is resolved. */
+struct peer_addr {
+	char	ip[ADDR_TEXT_MAX];	/* canonical; "" when none to use */
+	bool	v4;
+};
+
 /*
- * Finds the peer of connection k: by remote_mac when given (its IP then
- * goes to it, see address_claim()), else by IP unless the IP's device has
- * another MAC; creates it when unknown. Returns 0, 1 when the connection
- * has no usable peer (not an identifying address), or a negative errno;
- * -ENOSPC when the device limit stopped its creation.
+ * Reads the remote address of connection k into *pa when k makes a peer
+ * and an edge: bidirectional, of a known protocol, with an identifying
+ * address. Otherwise pa->ip is "".
+ */
+static void
+peer_addr_read(const Kics__Epp__V1__Connection *k, struct peer_addr *pa)
+{
+	struct addr_ip a;
+
+	pa->ip[0] = '\0';
+	if (k->packets_sent == 0 || k->packets_received == 0 ||
+	    (unsigned)k->protocol >= 4 || protocols[k->protocol] == NULL)
+		return;
+	if (addr_ip_parse(k->remote_address, &a) < 0 ||
+	    !addr_ip_is_identifying(&a) ||
+	    addr_ip_format(&a, pa->ip, sizeof(pa->ip)) < 0) {
+		pa->ip[0] = '\0';
+		return;
+	}
+	pa->v4 = a.family == ADDR_FAMILY_IPV4;
+}
+
+/*
+ * Finds the peer of connection k at address ip: by remote_mac when given
+ * (ip then goes to it, see address_claim()), else by ip unless its device
+ * has another MAC; creates it when unknown. Returns 0 or a negative
+ * errno; -ENOSPC when the device limit stopped its creation.
  */
 static int
 peer_resolve(struct report_ctx *c, const Kics__Epp__V1__Connection *k,
-    int64_t *ret_device_id, int64_t *ret_last_seen_ms)
+    const char *ip, bool v4, int64_t *ret_device_id,
+    int64_t *ret_last_seen_ms)
 {
 	struct store *s = c->e->store;
-	char ip[ADDR_TEXT_MAX], mac[ADDR_TEXT_MAX] = "";
+	char mac[ADDR_TEXT_MAX] = "";
 	struct store_holder h;
-	struct addr_ip a;
 	struct addr_mac m;
-	bool v4;
 	int r;
 
-	if (addr_ip_parse(k->remote_address, &a) < 0 ||
-	    !addr_ip_is_identifying(&a) ||
-	    addr_ip_format(&a, ip, sizeof(ip)) < 0)
-		return 1;
-	v4 = a.family == ADDR_FAMILY_IPV4;
 	if (k->remote_mac != NULL && *k->remote_mac != '\0' &&
 	    addr_mac_parse(k->remote_mac, &m) == 0 &&
 	    addr_mac_is_identifying(&m)) {
@@ -138,52 +165,76 @@ seen_or_now(int64_t seen, int64_t now)
 	return seen > 0 && seen <= now ? seen : now;
 }
 
+/*
+ * Adds the edge of connection k, whose peer address is pa, when it has
+ * one.
+ */
+static int
+peer_apply_one(struct report_ctx *c, const Kics__Epp__V1__Connection *k,
+    const struct peer_addr *pa)
+{
+	struct store *s = c->e->store;
+	struct store_interaction in;
+	int64_t peer = 0, peer_seen = 0;
+	bool outbound;
+	int r;
+
+	if (pa->ip[0] == '\0')
+		return 0;
+	r = peer_resolve(c, k, pa->ip, pa->v4, &peer, &peer_seen);
+	if (r == -ENOSPC)
+		return 0;
+	if (r < 0)
+		return r;
+	if (peer == c->device_id)
+		return 0;
+	outbound = k->direction ==
+	    KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND;
+	in.src_device_id = outbound ? c->device_id : peer;
+	in.dst_device_id = outbound ? peer : c->device_id;
+	in.protocol = protocols[k->protocol];
+	in.port = k->protocol == KICS__EPP__V1__CONNECTION__PROTOCOL__ICMP ?
+	    0 : (outbound ? k->remote_port : k->local_port);
+	in.source = "epp";
+	in.last_seen_ms = seen_or_now(k->last_seen_ms, c->now_ms);
+	in.first_seen_ms = seen_or_now(k->first_seen_ms, in.last_seen_ms);
+	if (in.first_seen_ms > in.last_seen_ms)
+		in.first_seen_ms = in.last_seen_ms;
+	in.packets = k->packets_sent + k->packets_received;
+	in.bytes = k->bytes_sent + k->bytes_received;
+	if ((r = store_interaction_add(s, &in)) < 0)
+		return r;
+	/* the same granularity store_device_touch() keeps */
+	if (in.last_seen_ms - peer_seen > STORE_TOUCH_MS)
+		return store_device_touch(s, peer, in.last_seen_ms);
+	return 0;
+}
+
 int
 peer_apply_connections(struct report_ctx *c)
 {
 	const Kics__Epp__V1__AgentReport *rep = c->r;
-	struct store *s = c->e->store;
+	struct peer_addr pa[PEER_AHEAD];
+	const char *ips[PEER_AHEAD];
+	int r;
 
-	for (size_t i = 0; i < rep->n_connections; i++) {
-		const Kics__Epp__V1__Connection *k = rep->connections[i];
-		struct store_interaction in;
-		int64_t peer = 0, peer_seen = 0;
-		bool outbound;
-		int r;
+	/*
+	 * PEER_AHEAD connections at a time: their addresses are read first
+	 * and their holders fetched from memory together (issue 17).
+	 */
+	for (size_t i = 0; i < rep->n_connections; i += PEER_AHEAD) {
+		size_t n = rep->n_connections - i < PEER_AHEAD ?
+		    rep->n_connections - i : PEER_AHEAD;
 
-		/* only bidirectional connections make peers and edges */
-		if (k->packets_sent == 0 || k->packets_received == 0)
-			continue;
-		if ((unsigned)k->protocol >= 4 || protocols[k->protocol] == NULL)
-			continue;
-		r = peer_resolve(c, k, &peer, &peer_seen);
-		if (r == 1 || r == -ENOSPC)
-			continue;
-		if (r < 0)
-			return r;
-		if (peer == c->device_id)
-			continue;
-		outbound = k->direction ==
-		    KICS__EPP__V1__CONNECTION__DIRECTION__OUTBOUND;
-		in.src_device_id = outbound ? c->device_id : peer;
-		in.dst_device_id = outbound ? peer : c->device_id;
-		in.protocol = protocols[k->protocol];
-		in.port = k->protocol == KICS__EPP__V1__CONNECTION__PROTOCOL__ICMP ?
-		    0 : (outbound ? k->remote_port : k->local_port);
-		in.source = "epp";
-		in.last_seen_ms = seen_or_now(k->last_seen_ms, c->now_ms);
-		in.first_seen_ms = seen_or_now(k->first_seen_ms,
-		    in.last_seen_ms);
-		if (in.first_seen_ms > in.last_seen_ms)
-			in.first_seen_ms = in.last_seen_ms;
-		in.packets = k->packets_sent + k->packets_received;
-		in.bytes = k->bytes_sent + k->bytes_received;
-		if ((r = store_interaction_add(s, &in)) < 0)
-			return r;
-		/* the same granularity store_device_touch() keeps */
-		if (in.last_seen_ms - peer_seen > STORE_TOUCH_MS &&
-		    (r = store_device_touch(s, peer, in.last_seen_ms)) < 0)
-			return r;
+		for (size_t j = 0; j < n; j++) {
+			peer_addr_read(rep->connections[i + j], &pa[j]);
+			ips[j] = pa[j].ip;
+		}
+		store_address_prefetch(c->e->store, ips, n);
+		for (size_t j = 0; j < n; j++)
+			if ((r = peer_apply_one(c, rep->connections[i + j],
+			    &pa[j])) < 0)
+				return r;
 	}
 	return 0;
 }

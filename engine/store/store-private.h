@@ -117,6 +117,13 @@ void peer_cache_free(struct peer_cache *c);
 int peer_cache_get(struct peer_cache *c, const char *value,
     struct store_holder *ret_holder);
 /*
+ * Starts loading into the CPU's cache what peer_cache_get() of value will
+ * read: its bucket, or with entry the entry the bucket names (read from
+ * memory: the bucket should have been fetched before). Changes nothing.
+ */
+void peer_cache_prefetch(const struct peer_cache *c, const char *value,
+    bool entry);
+/*
  * Caches h as the holder of value, evicting by clock when full; primary:
  * value is h's devices.ip or devices.mac (store_peer_cache.c).
  */

@@ -431,6 +431,16 @@ store_address_holder(struct store *s, const char *value,
 	return address_holder_read(s, value, ret_holder);
 }
 
+void
+store_address_prefetch(struct store *s, const char *const *values, size_t n)
+{
+	/* all buckets first, then the entries they name */
+	for (size_t i = 0; i < n; i++)
+		peer_cache_prefetch(s->peer_cache, values[i], false);
+	for (size_t i = 0; i < n; i++)
+		peer_cache_prefetch(s->peer_cache, values[i], true);
+}
+
 int
 store_address_device_without_mac(struct store *s, const char *value,
     int64_t *ret_device_id)

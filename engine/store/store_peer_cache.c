@@ -184,6 +184,20 @@ peer_cache_get(struct peer_cache *c, const char *value,
 	return 0;
 }
 
+void
+peer_cache_prefetch(const struct peer_cache *c, const char *value, bool entry)
+{
+	uint32_t h, i;
+
+	if (c == NULL)
+		return;
+	h = hash_value(value);
+	if (!entry)
+		__builtin_prefetch(&c->by_value[h]);
+	else if ((i = c->by_value[h]) != PEER_CACHE_NONE)
+		__builtin_prefetch(&c->entries[i]);
+}
+
 /* A free entry: a forgotten one, a never used one, or the clock's victim. */
 static uint32_t
 entry_take(struct peer_cache *c)
