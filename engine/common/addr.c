@@ -183,6 +183,14 @@ ip_parse(const char *text, bool allow_prefix, struct addr_ip *ret_ip,
 
 	if (text == NULL)
 		return -EINVAL;
+	memset(&ip, 0, sizeof(ip));
+	/* most addresses are plain IPv4: no copy, no search */
+	if (ipv4_parse(text, ip.bytes) == 1) {
+		ip.family = ADDR_FAMILY_IPV4;
+		*ret_ip = ip;
+		*ret_prefix = ADDR_NO_PREFIX;
+		return 0;
+	}
 	len = strnlen(text, sizeof(buf));
 	if (len == 0 || len >= sizeof(buf))
 		return -EINVAL;
@@ -198,7 +206,7 @@ ip_parse(const char *text, bool allow_prefix, struct addr_ip *ret_ip,
 		has_prefix = true;
 	}
 
-	memset(&ip, 0, sizeof(ip));
+	memset(&ip, 0, sizeof(ip));	/* ipv4_parse() may have written */
 	if (strchr(buf, ':') != NULL) {
 		if ((zone = strchr(buf, '%')) != NULL) {
 			if (!zone_valid(zone + 1))
