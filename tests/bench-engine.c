@@ -32,6 +32,7 @@
 #include "strbuf.h"
 #include "report-build.h"
 #include "store.h"
+#include "stmt-profile.h"
 #include "store_vfs.h"
 #include "testutil.h"
 
@@ -219,6 +220,7 @@ engine_side_run(struct engine_side *es, rb_report **reports, int from,
 {
 	double t0 = bench_wall_s(), c0 = bench_cpu_s();
 
+	stmt_profile_side(0, "engine");
 	for (int i = from; i < to; i += batch) {
 		int k = to - i < batch ? to - i : batch;
 
@@ -230,6 +232,7 @@ engine_side_run(struct engine_side *es, rb_report **reports, int from,
 	}
 	es->cpu += bench_cpu_s() - c0;
 	es->wall += bench_wall_s() - t0;
+	stmt_profile_ran(0, bench_wall_s() - t0);
 }
 
 static void
@@ -483,6 +486,7 @@ raw_side_run(struct raw_side *rs, rb_report **reports, int from, int to,
 {
 	double t0 = bench_wall_s(), c0 = bench_cpu_s();
 
+	stmt_profile_side(1, "raw");
 	for (int i = from; i < to; i += batch) {
 		int k = to - i < batch ? to - i : batch;
 		int64_t first = 0;
@@ -504,6 +508,7 @@ raw_side_run(struct raw_side *rs, rb_report **reports, int from, int to,
 	}
 	rs->cpu += bench_cpu_s() - c0;
 	rs->wall += bench_wall_s() - t0;
+	stmt_profile_ran(1, bench_wall_s() - t0);
 }
 
 static void
@@ -711,6 +716,7 @@ main(int argc, char **argv)
 	    "0.85)\n", bench_median(ratio, ROUNDS));
 	(void)printf("ratio of CPU time raw/engine: %.2f (median of rounds)\n",
 	    bench_median(cpu_ratio, ROUNDS));
+	stmt_profile_print((long long)n * ROUNDS);
 	if (n_rules > 0) {
 		struct rules *rules = make_rules(n_rules);
 
