@@ -21,6 +21,7 @@
  */
 #define PRESCAN_MAX_SINGULAR	8
 
+/* In this order: the kinds before PK_BYTES are varints (wire type 0). */
 enum prescan_kind {
 	PK_V32,		/* enum or uint32: at most 4 varint bytes here */
 	PK_V64,		/* int64, uint64, bool */
@@ -377,45 +378,48 @@ prescan_stream_init(struct prescan_stream *s, uint64_t total)
  * once per level of the schema (at most PRESCAN_MAX_DEPTH).
  */
 
-/* Whether the message m in p[0..len) passes as a whole. */
+/*
+ * Whether the message m in p[0..len) passes as a whole. Every field we
+ * know has a 1-byte key, and the tables above list fields 1..n in order,
+ * so a key byte indexes its field; a length nearly always takes one byte.
+ */
 static bool
 prescan_quick(const struct prescan_msg *m, const uint8_t *p, uint64_t len)
 {
-	size_t counts[PRESCAN_MAX_FIELD] = { 0 };
+	uint32_t counts[PRESCAN_MAX_FIELD] = { 0 };
+	const uint8_t *end = p + len;
 	const struct prescan_field *f;
-	uint64_t at = 0, key, v;
-	size_t n, max;
-	bool varint;
+	unsigned b, num;
+	uint64_t v;
+	size_t n;
 
-	while (at < len) {
-		if (p[at] < 0x80)	/* every field we know has a 1-byte key */
-			key = p[at++];
-		else if ((n = varint_read(p + at, p + len, 5, &key)) > 0)
-			at += n;
-		else
+	while (p < end) {
+		b = *p++;
+		num = b >> 3;
+		/* a longer key, field 0 or one we do not know; a wrong wire
+		   type (varints 0, the others 2) */
+		if (b >= 0x80 || num - 1 >= m->n ||
+		    (f = &m->fields[num - 1])->num != num ||
+		    (b & 7) != (f->kind >= PK_BYTES ? 2u : 0u) ||
+		    ++counts[num] > (f->max > 0 ? f->max : PRESCAN_MAX_SINGULAR))
 			return false;
-		if (key >> 3 == 0 || key >> 3 > 0x1fffffff ||
-		    (f = prescan_find(m, (uint32_t)(key >> 3))) == NULL)
-			return false;
-		max = f->max > 0 ? f->max : PRESCAN_MAX_SINGULAR;
-		varint = f->kind == PK_V32 || f->kind == PK_V64;
-		if (++counts[f->num] > max || (key & 7) != (varint ? 0u : 2u))
-			return false;
-		if (varint) {
-			n = varint_len(p + at, p + len,
-			    f->kind == PK_V32 ? 4 : 10);
-			if (n == 0)
+		if (f->kind < PK_BYTES) {
+			if ((n = varint_len(p, end,
+			    f->kind == PK_V32 ? 4 : 10)) == 0)
 				return false;
-			at += n;
+			p += n;
 			continue;
 		}
-		if ((n = varint_read(p + at, p + len, 5, &v)) == 0)
+		if (p < end && *p < 0x80)
+			v = *p++;
+		else if ((n = varint_read(p, end, 5, &v)) > 0)
+			p += n;
+		else
 			return false;
-		at += n;
-		if (v > len - at || (f->kind == PK_MSG &&
-		    !prescan_quick(f->msg, p + at, v)))
+		if (v > (uint64_t)(end - p) || (f->kind == PK_MSG &&
+		    !prescan_quick(f->msg, p, v)))
 			return false;
-		at += v;
+		p += v;
 	}
 	return true;
 }
