@@ -106,7 +106,7 @@ writer_outcome(struct writer_job *job, const struct engine_report *er,
 
 /*
  * Wakes the loop's done_ev (writer thread). An eventfd write only fails
- * when its counter is full, which means the loop has a wakeup to read.
+ * when its counter is full (2^64 - 2 wakeups: never).
  */
 static void
 writer_wake_loop(struct writer *w)
@@ -445,8 +445,10 @@ writer_kick_cb(evutil_socket_t fd, short what, void *arg)
 	w->kick_pending = false;
 	(void)pthread_mutex_lock(&w->mtx);
 	w->turn_open = false;
-	signal = w->waiting || w->turn_waiting;
-	w->waiting = false;
+	/* a writer in writer_wait() has taken every report (submit) */
+	signal = w->turn_waiting || (w->waiting && w->queue != NULL);
+	if (signal)
+		w->waiting = false;
 	(void)pthread_mutex_unlock(&w->mtx);
 	/* outside mtx: the writer does not wake only to wait for it */
 	if (signal)
@@ -461,12 +463,11 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	struct writer_job *list, *job;
 	struct writer_task *tasks, *t;
 	int64_t now = clock_mono_us();
-	uint64_t n;
 
+	(void)fd;
 	(void)what;
-	/* the wakeups so far; done_pending is cleared under mtx below */
-	if (fd >= 0)
-		(void)!read(fd, &n, sizeof(n));
+	/* done_ev is edge-triggered: nothing to read; done_pending is
+	   cleared under mtx, so a later hand-back writes a new edge */
 	(void)pthread_mutex_lock(&w->mtx);
 	w->done_pending = false;
 	tasks = w->tasks_done;
@@ -545,8 +546,13 @@ writer_new(struct event_base *base, struct engine *e,
 		r = -errno;
 		goto out;
 	}
-	if ((w->done_ev = event_new(base, w->done_fd, EV_READ | EV_PERSIST,
-	    writer_done_cb, w)) == NULL ||
+	/*
+	 * Edge-triggered: every write() to the eventfd is an edge, so the
+	 * loop never reads it back (a read() per wakeup saved; the counter
+	 * grows by one per wakeup and would take ages to fill).
+	 */
+	if ((w->done_ev = event_new(base, w->done_fd,
+	    EV_READ | EV_PERSIST | EV_ET, writer_done_cb, w)) == NULL ||
 	    event_add(w->done_ev, NULL) < 0 ||
 	    (w->kick_ev = event_new(base, -1, 0, writer_kick_cb, w)) == NULL) {
 		r = -ENOMEM;
