@@ -26,7 +26,7 @@
 #   BENCH_BASELINE (unset), BENCH_PERF (unset: a directory for a perf
 #   recording of each daemon run), BENCH_SYSCALLS (unset; 1: system
 #   calls per request of the measured thread of every run, by perf stat,
-#   read and epoll_ctl apart, printed on stderr)
+#   read, write, epoll_wait, epoll_ctl and futex apart, printed on stderr)
 set -eu
 
 DAEMON=$1
@@ -177,8 +177,11 @@ h2run() {	# PORT PID TID FILE
 		sleep 0.5
 	fi
 	if [ -n "${BENCH_SYSCALLS:-}" ]; then
-		perf stat --per-thread -x, -o "$TMP/syscalls" -p "$2" -e \
-		    raw_syscalls:sys_enter,syscalls:sys_enter_read,syscalls:sys_enter_epoll_ctl \
+		ev=raw_syscalls:sys_enter
+		for c in read write epoll_wait epoll_ctl futex; do
+			ev=$ev,syscalls:sys_enter_$c
+		done
+		perf stat --per-thread -x, -o "$TMP/syscalls" -p "$2" -e "$ev" \
 		    >/dev/null 2>&1 &
 		stat_pid=$!
 		sleep 0.3
