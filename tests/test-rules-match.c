@@ -5,7 +5,9 @@
  * templates, and the matching rate. Loading is in test-rules.c.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -191,6 +193,83 @@ test_text(void)
 	/* No text at all: not even '*'. */
 	ev.description = NULL;
 	CHECK(!match_cond("text: '*'", &ev));
+}
+
+/*
+ * Text globs agree with fnmatch() on lowercased text for thousands of
+ * small patterns and texts over a few letters, so that matches are common:
+ * every shape (exact, prefix, suffix, substring, and '?' for fnmatch()),
+ * with texts short enough for the byte-pair filter to rule out some globs
+ * and let others through. A small PRNG keeps them the same each run.
+ */
+static void
+test_text_globs_agree(void)
+{
+	static const char alphabet[] = "abAB-1";
+	struct rule_event ev = event();
+	uint32_t x = 88172645u;
+	char pat[16], lower[16], text[16], lower_text[16], yaml[128];
+	size_t hits = 0, misses = 0;
+
+	ev.description = NULL;
+	ev.object_path = NULL;
+	ev.threat_name = NULL;
+	for (int i = 0; i < 400; i++) {
+		struct rules *r;
+		size_t n = 0, lit;
+
+		x ^= x << 13;
+		x ^= x >> 17;
+		x ^= x << 5;
+		lit = 1 + x % 4;
+		if (x / 4 % 5 == 1 || x / 4 % 5 == 3)
+			pat[n++] = '*';
+		for (size_t k = 0; k < lit; k++)
+			pat[n++] = x / 32 % 9 == k ? '?' :
+			    alphabet[(x >> (8 + 3 * k)) % 6];
+		if (x / 4 % 5 >= 2)
+			pat[n++] = '*';
+		pat[n] = '\0';
+		(void)snprintf(yaml, sizeof(yaml), "rules:\n  - name: r\n"
+		    "    match: {text: '%s'}\n    tags: [m]\n", pat);
+		r = load(yaml);
+		for (size_t k = 0; k <= n; k++)
+			lower[k] = (char)(pat[k] >= 'A' && pat[k] <= 'Z' ?
+			    pat[k] - 'A' + 'a' : pat[k]);
+		for (int j = 0; j < 25; j++) {
+			struct rule_result res;
+			size_t len;
+			bool want;
+
+			x ^= x << 13;
+			x ^= x >> 17;
+			x ^= x << 5;
+			len = 1 + x % 10;
+			for (size_t k = 0; k < len; k++) {
+				text[k] = alphabet[(x >> (4 + 2 * k)) % 6];
+				lower_text[k] = (char)(text[k] >= 'A' &&
+				    text[k] <= 'Z' ? text[k] - 'A' + 'a' :
+				    text[k]);
+			}
+			text[len] = lower_text[len] = '\0';
+			ev.title = text;
+			want = fnmatch(lower, lower_text, FNM_NOESCAPE) == 0;
+			res = apply(r, &ev);
+			if ((res.n_matched == 1) != want) {
+				(void)fprintf(stderr, "glob '%s', text '%s': "
+				    "%zu matched, fnmatch() says %d\n", pat,
+				    text, res.n_matched, want);
+				CHECK(0);
+			}
+			if (want)
+				hits++;
+			else
+				misses++;
+			rule_result_fini(&res);
+		}
+		rules_free(r);
+	}
+	CHECK(hits > 500 && misses > 500);
 }
 
 static void
@@ -515,6 +594,7 @@ main(void)
 	RUN(test_severity);
 	RUN(test_device);
 	RUN(test_text);
+	RUN(test_text_globs_agree);
 	RUN(test_attribute);
 	RUN(test_all_conditions);
 	RUN(test_title_template);

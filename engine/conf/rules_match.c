@@ -15,9 +15,10 @@
 
 /*
  * Lowercased event text is kept in a buffer on the stack for the run, so a
- * field compared by several rules is lowercased once. A text that does not
- * fit (reports are limited well below this in practice) is lowercased into
- * a heap copy for one comparison.
+ * field compared by several rules is lowercased once, with the set of its
+ * byte pairs beside it (rules-private.h). A text that does not fit
+ * (reports are limited well below this in practice) is lowercased into a
+ * heap copy for one comparison.
  */
 #define RULES_ARENA_BYTES	(2 * LIMIT_LONG_TEXT_LEN)
 /* Device addresses parsed once per run; any further ones per comparison. */
@@ -36,7 +37,10 @@ enum { T_TITLE, T_DESCRIPTION, T_OBJECT_PATH, T_THREAT_NAME, T_PRODUCT,
 struct rules_run {
 	const struct rule_event	*ev;
 	const char		*lower[T_MAX];	/* NULL until needed */
+	uint64_t		 pairs[T_MAX][RULES_PAIR_WORDS]; /* of lower */
 	const char		*attr_lower[LIMIT_EVENT_ATTRIBUTES];
+	uint64_t		 attr_pairs[LIMIT_EVENT_ATTRIBUTES]
+				    [RULES_PAIR_WORDS];
 	bool			 attrs_ready;	/* attr_lower cleared */
 	uint8_t			 ips[RULES_IP_CACHE][16];	/* IPv6 space */
 	size_t			 n_ips;		/* valid entries of ips */
@@ -68,52 +72,83 @@ rules_empty(const char *s)
 	return s == NULL || *s == '\0';
 }
 
-/* Returns s lowercased in the arena, or NULL when it does not fit. */
-static const char *
-rules_run_lower(struct rules_run *run, const char *s)
+/* True when need holds a pair that have does not. */
+static inline bool
+rules_pairs_missing(const uint64_t need[RULES_PAIR_WORDS],
+    const uint64_t have[RULES_PAIR_WORDS])
+{
+	uint64_t miss = 0;
+
+	for (size_t w = 0; w < RULES_PAIR_WORDS; w++)
+		miss |= need[w] & ~have[w];
+	return miss != 0;
+}
+
+/*
+ * True when one of the n globs v matches the lowercase text l. have, when
+ * not NULL, is the set of l's byte pairs: a glob whose literal has a pair
+ * that l lacks is passed over without looking at l.
+ */
+static bool
+rules_globs_hit(const struct rule_glob *v, size_t n, const char *l,
+    const uint64_t *have)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((have == NULL || !rules_pairs_missing(v[i].pairs, have)) &&
+		    rules_glob_match(&v[i], l))
+			return true;
+	return false;
+}
+
+/*
+ * rules_run_glob() for a text not lowercased yet: into the arena, where
+ * cache (when not NULL) keeps it for later rules and pairs its byte
+ * pairs; a text that does not fit is lowercased into a heap copy for this
+ * comparison alone.
+ */
+static bool
+rules_run_glob_first(struct rules_run *run, const struct rule_glob *v,
+    size_t n, const char *s, const char **cache, uint64_t *pairs)
 {
 	size_t len = strlen(s);
 	char *d;
+	bool hit;
 
-	if (len >= sizeof(run->arena) - run->arena_used)
-		return NULL;
-	d = run->arena + run->arena_used;
-	memcpy(d, s, len + 1);
+	if (len < sizeof(run->arena) - run->arena_used) {
+		d = run->arena + run->arena_used;
+		run->arena_used += len + 1;
+		if (cache == NULL) {
+			memcpy(d, s, len + 1);
+			rules_ascii_lower(d);
+			return rules_globs_hit(v, n, d, NULL);
+		}
+		rules_lower_pairs(d, s, len, pairs);
+		*cache = d;
+		return rules_globs_hit(v, n, d, pairs);
+	}
+	if ((d = strdup(s)) == NULL) {
+		run->error = -ENOMEM;
+		return false;
+	}
 	rules_ascii_lower(d);
-	run->arena_used += len + 1;
-	return d;
+	hit = rules_globs_hit(v, n, d, NULL);
+	free(d);
+	return hit;
 }
 
 /*
  * True when one of the n globs v matches s, ignoring ASCII case. *cache
- * (when cache is not NULL) keeps the lowercased s for later rules.
+ * (when cache is not NULL) keeps the lowercased s for later rules, and
+ * pairs (beside it) the set of its byte pairs.
  */
-static bool
+static inline bool
 rules_run_glob(struct rules_run *run, const struct rule_glob *v, size_t n,
-    const char *s, const char **cache)
+    const char *s, const char **cache, uint64_t *pairs)
 {
-	const char *l = cache != NULL ? *cache : NULL;
-	char *heap = NULL;
-	bool hit = false;
-
-	if (s == NULL)
-		s = "";
-	if (l == NULL) {
-		if ((l = rules_run_lower(run, s)) != NULL) {
-			if (cache != NULL)
-				*cache = l;
-		} else if ((heap = strdup(s)) == NULL) {
-			run->error = -ENOMEM;
-			return false;
-		} else {
-			rules_ascii_lower(heap);
-			l = heap;
-		}
-	}
-	for (size_t i = 0; i < n && !hit; i++)
-		hit = rules_glob_match(&v[i], l);
-	free(heap);
-	return hit;
+	if (cache != NULL && *cache != NULL)
+		return rules_globs_hit(v, n, *cache, pairs);
+	return rules_run_glob_first(run, v, n, s != NULL ? s : "", cache,
+	    pairs);
 }
 
 static bool
@@ -219,7 +254,7 @@ rules_run_device(struct rules_run *run, const struct rule_match *m)
 	/* A device without a name matches no name, not even "*". */
 	return m->n_hosts > 0 && !rules_empty(ev->hostname) &&
 	    rules_run_glob(run, m->hosts, m->n_hosts, ev->hostname,
-	    &run->lower[T_HOSTNAME]);
+	    &run->lower[T_HOSTNAME], run->pairs[T_HOSTNAME]);
 }
 
 /* True when the event has every attribute of m with a matching value. */
@@ -243,7 +278,9 @@ rules_run_attrs(struct rules_run *run, const struct rule_match *m)
 			hit = rules_run_glob(run, a->values, a->n_values,
 			    ev->attr_values[k] != NULL ? ev->attr_values[k] :
 			    "", k < LIMIT_EVENT_ATTRIBUTES ?
-			    &run->attr_lower[k] : NULL);
+			    &run->attr_lower[k] : NULL,
+			    k < LIMIT_EVENT_ATTRIBUTES ? run->attr_pairs[k] :
+			    NULL);
 		}
 		if (!hit)
 			return false;
@@ -261,7 +298,7 @@ rules_run_text(struct rules_run *run, const struct rule_match *m)
 
 	for (int t = T_TITLE; t <= T_THREAT_NAME; t++)
 		if (!rules_empty(texts[t]) && rules_run_glob(run, m->texts,
-		    m->n_texts, texts[t], &run->lower[t]))
+		    m->n_texts, texts[t], &run->lower[t], run->pairs[t]))
 			return true;
 	return false;
 }
@@ -289,7 +326,8 @@ rules_run_match(struct rules_run *run, const struct rule_match *m,
 	    ev->device_category))
 		return false;
 	if (m->n_products > 0 && !rules_run_glob(run, m->products,
-	    m->n_products, ev->product, &run->lower[T_PRODUCT]))
+	    m->n_products, ev->product, &run->lower[T_PRODUCT],
+	    run->pairs[T_PRODUCT]))
 		return false;
 	if (m->n_attrs > 0 && !rules_run_attrs(run, m))
 		return false;
