@@ -67,6 +67,7 @@ struct writer {
 	struct event_types *types;	/* in the engine; writer only */
 	struct event	*done_ev;	/* loop: delivers finished jobs */
 	int		done_fd;	/* eventfd: the writer wakes done_ev */
+	bool		done_et;	/* done_ev edge-triggered: no read */
 	struct event	*kick_ev;	/* loop: wakes a waiting writer */
 	bool		kick_pending;	/* loop: kick_ev made active */
 	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */

@@ -463,11 +463,13 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	struct writer_job *list, *job;
 	struct writer_task *tasks, *t;
 	int64_t now = clock_mono_us();
+	uint64_t n;
 
-	(void)fd;
 	(void)what;
-	/* done_ev is edge-triggered: nothing to read; done_pending is
+	/* done_ev edge-triggered: nothing to read back; done_pending is
 	   cleared under mtx, so a later hand-back writes a new edge */
+	if (fd >= 0 && !w->done_et)
+		(void)!read(fd, &n, sizeof(n));
 	(void)pthread_mutex_lock(&w->mtx);
 	w->done_pending = false;
 	tasks = w->tasks_done;
@@ -549,10 +551,12 @@ writer_new(struct event_base *base, struct engine *e,
 	/*
 	 * Edge-triggered: every write() to the eventfd is an edge, so the
 	 * loop never reads it back (a read() per wakeup saved; the counter
-	 * grows by one per wakeup and would take ages to fill).
+	 * grows by one per wakeup and would take ages to fill). A backend
+	 * without edges (EVENT_NOEPOLL set) reads it, or would spin.
 	 */
-	if ((w->done_ev = event_new(base, w->done_fd,
-	    EV_READ | EV_PERSIST | EV_ET, writer_done_cb, w)) == NULL ||
+	w->done_et = (event_base_get_features(base) & EV_FEATURE_ET) != 0;
+	if ((w->done_ev = event_new(base, w->done_fd, EV_READ | EV_PERSIST |
+	    (w->done_et ? EV_ET : 0), writer_done_cb, w)) == NULL ||
 	    event_add(w->done_ev, NULL) < 0 ||
 	    (w->kick_ev = event_new(base, -1, 0, writer_kick_cb, w)) == NULL) {
 		r = -ENOMEM;
