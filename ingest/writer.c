@@ -445,10 +445,9 @@ writer_kick_cb(evutil_socket_t fd, short what, void *arg)
 	w->kick_pending = false;
 	(void)pthread_mutex_lock(&w->mtx);
 	w->turn_open = false;
-	/* a writer in writer_wait() has taken every report (submit) */
-	signal = w->turn_waiting || (w->waiting && w->queue != NULL);
-	if (signal)
-		w->waiting = false;
+	/* only a writer waiting for the turn's end: one in writer_wait()
+	   found the queue empty, and a submit since has signalled it */
+	signal = w->turn_waiting;
 	(void)pthread_mutex_unlock(&w->mtx);
 	/* outside mtx: the writer does not wake only to wait for it */
 	if (signal)

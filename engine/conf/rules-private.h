@@ -61,7 +61,7 @@ enum rule_glob_kind {
 /*
  * A set of the byte pairs of a text, hashed to RULES_PAIR_BITS bits: a
  * glob whose literal has a pair that the text lacks cannot match it, and
- * that is one AND instead of a search (rules_pairs()).
+ * that is one AND instead of a search (rules_lower_pairs()).
  */
 #define RULES_PAIR_WORDS	4
 #define RULES_PAIR_BITS		(64 * RULES_PAIR_WORDS)
@@ -146,13 +146,9 @@ struct rules {
 /* Lowercases ASCII letters of s in place; other bytes are kept. */
 void rules_ascii_lower(char *s);
 
-/* Writes the set of the byte pairs of s[0..len) to ret_pairs. */
-void rules_pairs(const char *s, size_t len,
-    uint64_t ret_pairs[RULES_PAIR_WORDS]);
-
 /*
- * Writes s[0..len) lowercased to d (len + 1 bytes, NUL included) and the
- * set of its byte pairs, as rules_pairs() of d, to ret_pairs: one pass.
+ * Writes s[0..len) lowercased to d (len + 1 bytes, NUL included; d may be
+ * s) and the set of the byte pairs of d to ret_pairs, in one pass.
  */
 void rules_lower_pairs(char *d, const char *s, size_t len,
     uint64_t ret_pairs[RULES_PAIR_WORDS]);

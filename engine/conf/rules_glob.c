@@ -20,26 +20,13 @@ rules_ascii_lower(char *s)
 			*s = (char)(*s - 'A' + 'a');
 }
 
-_Static_assert(RULES_PAIR_BITS == 1 << 8, "rules_pairs() hashes to 8 bits");
+_Static_assert(RULES_PAIR_BITS == 1 << 8, "rules_pair_bit() hashes to 8 bits");
 
 /* The bit of the pair (a, b): the top bits of a multiplicative hash. */
 static inline unsigned
 rules_pair_bit(unsigned char a, unsigned char b)
 {
 	return ((uint32_t)a << 8 | b) * 2654435761u >> (32 - 8);
-}
-
-void
-rules_pairs(const char *s, size_t len, uint64_t ret_pairs[RULES_PAIR_WORDS])
-{
-	const unsigned char *u = (const unsigned char *)s;
-	unsigned h;
-
-	memset(ret_pairs, 0, RULES_PAIR_WORDS * sizeof(ret_pairs[0]));
-	for (size_t i = 1; i < len; i++) {
-		h = rules_pair_bit(u[i - 1], u[i]);
-		ret_pairs[h / 64] |= (uint64_t)1 << (h % 64);
-	}
 }
 
 void
@@ -160,11 +147,12 @@ rules_glob_init(struct rule_glob *g, const char *p)
 		return -ENOMEM;
 	}
 	rules_ascii_lower(g->pattern);
-	rules_ascii_lower(g->lit);
 	g->len = strlen(g->lit);
-	/* the literal must appear whole in a text it matches */
-	if (g->kind != RULE_GLOB_FNMATCH && g->kind != RULE_GLOB_ANY)
-		rules_pairs(g->lit, g->len, g->pairs);
+	rules_lower_pairs(g->lit, g->lit, g->len, g->pairs);
+	/* a literal must appear whole in a text it matches; not so the
+	   pattern of fnmatch() */
+	if (g->kind == RULE_GLOB_FNMATCH || g->kind == RULE_GLOB_ANY)
+		memset(g->pairs, 0, sizeof(g->pairs));
 	return 0;
 }
 

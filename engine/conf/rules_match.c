@@ -85,16 +85,16 @@ rules_pairs_missing(const uint64_t need[RULES_PAIR_WORDS],
 }
 
 /*
- * True when one of the n globs v matches the lowercase text l. have, when
- * not NULL, is the set of l's byte pairs: a glob whose literal has a pair
- * that l lacks is passed over without looking at l.
+ * True when one of the n globs v matches the lowercase text l, whose byte
+ * pairs are have: a glob whose literal has a pair that l lacks is passed
+ * over without looking at l.
  */
 static bool
 rules_globs_hit(const struct rule_glob *v, size_t n, const char *l,
-    const uint64_t *have)
+    const uint64_t have[RULES_PAIR_WORDS])
 {
 	for (size_t i = 0; i < n; i++)
-		if ((have == NULL || !rules_pairs_missing(v[i].pairs, have)) &&
+		if (!rules_pairs_missing(v[i].pairs, have) &&
 		    rules_glob_match(&v[i], l))
 			return true;
 	return false;
@@ -110,29 +110,25 @@ static bool
 rules_run_glob_first(struct rules_run *run, const struct rule_glob *v,
     size_t n, const char *s, const char **cache, uint64_t *pairs)
 {
+	uint64_t own[RULES_PAIR_WORDS];
 	size_t len = strlen(s);
-	char *d;
+	char *d, *heap = NULL;
 	bool hit;
 
 	if (len < sizeof(run->arena) - run->arena_used) {
 		d = run->arena + run->arena_used;
 		run->arena_used += len + 1;
-		if (cache == NULL) {
-			memcpy(d, s, len + 1);
-			rules_ascii_lower(d);
-			return rules_globs_hit(v, n, d, NULL);
-		}
-		rules_lower_pairs(d, s, len, pairs);
-		*cache = d;
-		return rules_globs_hit(v, n, d, pairs);
-	}
-	if ((d = strdup(s)) == NULL) {
+	} else if ((d = heap = malloc(len + 1)) == NULL) {
 		run->error = -ENOMEM;
 		return false;
 	}
-	rules_ascii_lower(d);
-	hit = rules_globs_hit(v, n, d, NULL);
-	free(d);
+	if (pairs == NULL)
+		pairs = own;
+	rules_lower_pairs(d, s, len, pairs);
+	if (cache != NULL && heap == NULL)
+		*cache = d;
+	hit = rules_globs_hit(v, n, d, pairs);
+	free(heap);
 	return hit;
 }
 
