@@ -95,6 +95,15 @@ agent_identify(const struct report_ctx *c, const struct store_agent *a,
 	return false;
 }
 
+bool
+agent_token_bound(const struct report_ctx *c, const struct store_agent *a)
+{
+	const char *given = agent_given(c);
+
+	return !c->one_way && a->token[0] != '\0' && given[0] != '\0' &&
+	    agent_token_equal(a->token, given);
+}
+
 void
 agent_token_ack(const struct report_ctx *c, const struct store_agent *a,
     struct engine_report *er)

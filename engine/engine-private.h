@@ -107,6 +107,9 @@ int report_apply(struct engine *e, struct engine_report *er, int64_t now_ms);
  * agent_token_ack() sets er->token for the ack of a report of a that
  * changes nothing (a resend).
  *
+ * agent_token_bound() tells whether report c->r carries the token stored
+ * for a (engine_report.token_bound).
+ *
  * agent_token_commit() binds, confirms or keeps the token of the agent of
  * a report being committed (a NULL when it is new, c->token then holding
  * the token it was inserted with) and sets er->token; 0 or a negative
@@ -122,6 +125,7 @@ bool agent_identify(const struct report_ctx *c, const struct store_agent *a,
     struct engine_report *er);
 void agent_token_ack(const struct report_ctx *c, const struct store_agent *a,
     struct engine_report *er);
+bool agent_token_bound(const struct report_ctx *c, const struct store_agent *a);
 int agent_token_commit(struct report_ctx *c, const struct store_agent *a,
     struct engine_report *er);
 bool agent_rate_refused(struct engine *e, struct engine_report *er,

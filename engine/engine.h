@@ -80,6 +80,13 @@ struct engine_report {
 	/* for the ack of COMMITTED and ALREADY: the agent's token until
 	   it has sent it back, else "" */
 	char		token[ENGINE_TOKEN_LEN + 1];
+	/*
+	 * For COMMITTED and ALREADY: the report carried the agent's own
+	 * token, the one stored for it, so that a later copy of that
+	 * sequence bearing the same token gets the same answer until an
+	 * administrator resets or removes the agent. Never over UDP.
+	 */
+	bool		token_bound;
 	char		reason[ENGINE_REASON_LEN];	/* for the others */
 };
 

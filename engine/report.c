@@ -224,6 +224,7 @@ report_run(struct report_ctx *c, struct engine_report *er)
 		er->status = REPORT_STATUS_ALREADY;
 		er->acked_sequence = rep->sequence;
 		agent_token_ack(c, ap, er);
+		er->token_bound = agent_token_bound(c, ap);
 		return 0;
 	}
 	if (rep->host != NULL) {
@@ -279,6 +280,8 @@ report_run(struct report_ctx *c, struct engine_report *er)
 		return r;
 	if (ap == NULL)
 		agent_rate_note(c->e, er, c->now_ms);
+	/* a token stored before this report is kept (agent_token_commit()) */
+	er->token_bound = ap != NULL && agent_token_bound(c, ap);
 	er->status = REPORT_STATUS_COMMITTED;
 	er->acked_sequence = rep->sequence;
 	return 0;
@@ -305,6 +308,7 @@ engine_answer_resend(struct engine *e, const struct report_head *h,
 	struct store_agent agent;
 	int r;
 
+	er->token_bound = false;
 	if (er->one_way || store_writing(e->store))
 		return 0;
 	/* what report_validate() checked of these, report_head_read() did */
@@ -324,6 +328,7 @@ engine_answer_resend(struct engine *e, const struct report_head *h,
 	er->acked_sequence = h->sequence;
 	er->reason[0] = '\0';
 	agent_token_ack(&c, &agent, er);
+	er->token_bound = agent_token_bound(&c, &agent);
 	return 1;
 }
 
@@ -339,6 +344,7 @@ report_apply(struct engine *e, struct engine_report *er, int64_t now_ms)
 	};
 	int r;
 
+	er->token_bound = false;
 	r = report_run(&c, er);
 	store_device_clear(&c.device);
 	return r;

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "ingest.h"
+#include "intake.h"
 #include "kics_limits.h"
 
 #define ST_OK		KICS__CONTROL__V1__STATUS__STATUS_OK
@@ -80,6 +81,8 @@ agent_change_done(struct admin_task *t)
 	struct agent_change *x = (struct agent_change *)t;
 	bool reset = t->h == &admin_agent_reset;
 
+	/* copies of its reports go to the writer again, which knows */
+	intake_forget(control_params(t->req->ctl)->writer, x->agent_id);
 	if (t->r == -ENOENT)
 		control_finish(t->req, ST_FAILED, "no agent '%s'",
 		    x->agent_id);

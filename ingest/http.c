@@ -237,6 +237,17 @@ http_job_done(struct writer_job *wj)
 	free(hj);
 }
 
+/* The len bytes of body, moved into memory of their own (malloc). */
+static uint8_t *
+http_body_take(struct evbuffer *body, size_t len)
+{
+	uint8_t *data = xmalloc(len);
+
+	if (len > 0 && evbuffer_remove(body, data, len) != (int)len)
+		fatalx("evbuffer_remove: a body shorter than its length");
+	return data;
+}
+
 static void
 http_handle_report(struct http_listener *l, struct evhttp_request *req)
 {
@@ -244,7 +255,7 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	struct evbuffer *body = evhttp_request_get_input_buffer(req);
 	size_t len = evbuffer_get_length(body);
 	struct http_job *hj;
-	uint8_t *data;
+	uint8_t *data, *view;
 	int r;
 
 	if (!http_content_type_ok(evhttp_find_header(
@@ -265,10 +276,25 @@ http_handle_report(struct http_listener *l, struct evhttp_request *req)
 	 * The bytes leave the request for the job in one copy, so a queued
 	 * report is held once, not also by its request.
 	 */
-	data = xmalloc(len);
-	if (len > 0 && evbuffer_remove(body, data, len) != (int)len)
-		fatalx("evbuffer_remove: a body shorter than its length");
 	hj = xcalloc(1, sizeof(*hj));
+	/*
+	 * A copy of a report on disk is answered here (intake_resend()),
+	 * looked at where it lies when the body is in one piece, else in
+	 * the copy the job takes anyway.
+	 */
+	data = NULL;
+	view = evbuffer_get_contiguous_space(body) >= len ?
+	    evbuffer_pullup(body, (ev_ssize_t)len) : NULL;
+	if (view == NULL)
+		view = data = http_body_take(body, len);
+	if (intake_resend(h->writer, &hj->job, view, len)) {
+		http_reply_ack(h, req, hj->job.acked_sequence, hj->job.token);
+		free(data);
+		free(hj);
+		return;
+	}
+	if (data == NULL)
+		data = http_body_take(body, len);
 	hj->http = h;
 	hj->listener = l;
 	hj->req = req;

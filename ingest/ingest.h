@@ -111,11 +111,17 @@ struct writer_job {
 	enum report_status status;
 	uint64_t	acked_sequence;	/* for COMMITTED and ALREADY */
 	char		token[ENGINE_TOKEN_LEN + 1];	/* for their ack */
+	bool		token_bound;	/* engine_report.token_bound */
 	char		reason[ENGINE_REASON_LEN]; /* for the others */
 	char		agent_id[LIMIT_AGENT_ID_LEN + 1]; /* the report's,
 					   "" when it did not decode */
 	uint64_t	ticket;		/* writer's: the WAL fsync its answer
 					   waits for (writer_durable.c) */
+	/* the loop's, for resend_cache_learn() (resend_cache.h): the
+	   report's agent_token and the cache's epoch, 0 when not noted */
+	uint64_t	resend_epoch;
+	char		resend_token[ENGINE_TOKEN_LEN];
+
 	/* monotonic us of each stage, for the answer times of the status
 	   (writer_stats_answer()): submitted on the loop, taken from the
 	   queue, handed back by the writer, released to the loop once its
@@ -153,6 +159,14 @@ int writer_new(struct event_base *base, struct engine *e,
  * -ESHUTDOWN after writer_stop(). On error the job stays the caller's.
  */
 int writer_submit(struct writer *w, struct writer_job *job);
+
+struct resend_cache;
+/*
+ * The cache of resends the loop answers alone (resend_cache.h), which
+ * the writer teaches as it hands answers back. Loop thread only;
+ * borrowed until writer_free().
+ */
+struct resend_cache *writer_resends(struct writer *w);
 
 /*
  * Hands new event types to the writer, which takes ownership and swaps
@@ -257,8 +271,8 @@ void writer_stats(struct writer *w, struct writer_stats *ret);
 struct strbuf;
 /*
  * Appends the statistics as one JSON object (writer_stats.c; the names
- * are documented in docs/operations.md). Never fails: strbuf keeps its
- * own out-of-memory state.
+ * are documented in docs/operations.md), with the loop's resend cache:
+ * loop thread. Never fails: strbuf keeps its own out-of-memory state.
  */
 void writer_stats_json(struct writer *w, struct strbuf *b);
 

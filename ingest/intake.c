@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /*
  * This file contains the one intake of agent reports (intake.h): the
- * pre-scan that bounds what decoding will cost, and the hand-over of the
- * bytes to the single writer, which decodes, validates and applies them.
+ * pre-scan that bounds what decoding will cost, the hand-over of the
+ * bytes to the single writer, which decodes, validates and applies them,
+ * and the copies of reports on disk that the loop answers alone.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -11,6 +12,8 @@
 #include "epp_agent.pb-c.h"
 #include "intake.h"
 #include "prescan.h"
+#include "report_head.h"
+#include "resend_cache.h"
 
 int
 intake_submit(struct writer *w, struct writer_job *job, const uint8_t *data,
@@ -52,6 +55,34 @@ intake_submit_body(struct writer *w, struct writer_job *job, uint8_t *body,
 		return r;
 	}
 	return 0;
+}
+
+bool
+intake_resend(struct writer *w, struct writer_job *job, const uint8_t *data,
+    size_t len)
+{
+	struct resend_cache *c = writer_resends(w);
+	struct report_head h;
+
+	job->resend_epoch = 0;
+	if (job->one_way || data == NULL || len == 0 ||
+	    report_head_read(data, len, &h) < 0)
+		return false;
+	if (!resend_cache_known(c, &h)) {
+		resend_cache_note(c, &h, job);
+		return false;
+	}
+	job->status = REPORT_STATUS_ALREADY;
+	job->acked_sequence = h.sequence;
+	job->token[0] = '\0';
+	(void)memcpy(job->agent_id, h.agent_id, sizeof(job->agent_id));
+	return true;
+}
+
+void
+intake_forget(struct writer *w, const char *agent_id)
+{
+	resend_cache_forget(writer_resends(w), agent_id);
 }
 
 void

@@ -48,6 +48,25 @@ int intake_submit_body(struct writer *w, struct writer_job *job,
     uint8_t *body, size_t len);
 
 /*
+ * Answers the pre-scanned report data (len bytes, borrowed) on the loop,
+ * without the writer, when it is a copy of a sequence already acked on
+ * disk to its agent and bears the token that answer carried
+ * (resend_cache.h). Returns true with job->status REPORT_STATUS_ALREADY,
+ * job->acked_sequence, job->agent_id and an empty job->token set:
+ * nothing is queued and the caller answers as done() would. Returns
+ * false when the writer must answer it (intake_submit_body()): job then
+ * notes what the cache learns from that answer. Never for one_way jobs.
+ */
+bool intake_resend(struct writer *w, struct writer_job *job,
+    const uint8_t *data, size_t len);
+
+/*
+ * Forgets what the loop knows of agent_id's resends, for an agent whose
+ * token an administrator unbound or that was removed (loop thread).
+ */
+void intake_forget(struct writer *w, const char *agent_id);
+
+/*
  * Frees what may be left in a finished job (bytes or a decoded report
  * the writer did not free), for done() callbacks. Not the job itself.
  */

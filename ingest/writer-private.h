@@ -69,6 +69,7 @@ struct writer {
 	int		done_fd;	/* eventfd: the writer wakes done_ev */
 	bool		done_et;	/* done_ev edge-triggered: no read */
 	struct event	*kick_ev;	/* loop: wakes a waiting writer */
+	struct resend_cache *resends;	/* loop only: resend_cache.h */
 	bool		kick_pending;	/* loop: kick_ev made active */
 	struct checkpointer *ckpt;	/* NULL: SQLite checkpoints inline */
 	int64_t		start_us;	/* when the thread started */

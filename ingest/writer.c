@@ -33,6 +33,7 @@
 #include "kics_limits.h"
 #include "rules.h"
 #include "log.h"
+#include "resend_cache.h"
 #include "store_vfs.h"
 #include "writer-private.h"
 
@@ -95,6 +96,7 @@ writer_outcome(struct writer_job *job, const struct engine_report *er,
 	job->status = er->status;
 	job->acked_sequence = er->acked_sequence;
 	(void)memcpy(job->token, er->token, sizeof(job->token));
+	job->token_bound = er->token_bound;
 	(void)memcpy(job->reason, er->reason, sizeof(job->reason));
 	job->reason[sizeof(job->reason) - 1] = '\0';
 	/* A failed batch was logged by the caller, once. */
@@ -486,6 +488,7 @@ writer_done_cb(evutil_socket_t fd, short what, void *arg)
 	while ((job = list) != NULL) {
 		list = job->next;
 		job->next = NULL;
+		resend_cache_learn(w->resends, job);
 		job->done(job);
 	}
 	while ((t = tasks) != NULL) {
@@ -529,6 +532,7 @@ writer_new(struct event_base *base, struct engine *e,
 	(void)mallopt(M_TRIM_THRESHOLD, WRITER_MALLOC_TRIM_BYTES);
 	(void)mallopt(M_MMAP_THRESHOLD, WRITER_MALLOC_MMAP_BYTES);
 	w = xcalloc(1, sizeof(*w));
+	w->resends = resend_cache_new();
 	w->done_fd = -1;
 	w->engine = e;
 	w->types = types;
@@ -746,6 +750,7 @@ writer_free(struct writer *w)
 		event_free(w->kick_ev);
 	if (w->done_fd >= 0)
 		(void)close(w->done_fd);
+	resend_cache_free(w->resends);
 	engine_free(w->engine);
 	event_types_free(w->types);
 	event_types_free(w->new_types);

@@ -17,6 +17,7 @@
 
 #include "log.h"
 #include "report_head.h"
+#include "resend_cache.h"
 #include "writer-private.h"
 
 void
@@ -113,4 +114,10 @@ writer_answer_resend(struct writer *w, struct writer_job *job, bool *reading)
 	job->next = NULL;
 	writer_hand_back(w, job, 1);
 	return true;
+}
+
+struct resend_cache *
+writer_resends(struct writer *w)
+{
+	return w->resends;
 }

@@ -6,6 +6,7 @@
  */
 #include <stdint.h>
 
+#include "resend_cache.h"
 #include "strbuf.h"
 #include "writer-private.h"
 
@@ -177,6 +178,21 @@ writer_stats_peer_cache(struct strbuf *b, const struct writer_stats *st)
 	    (unsigned long long)p->entries);
 }
 
+/* The loop's own answers to resends (resend_cache.h); loop thread. */
+static void
+writer_stats_resend_cache(struct strbuf *b, struct writer *w)
+{
+	struct resend_cache_stats rs;
+
+	resend_cache_stats(writer_resends(w), &rs);
+	(void)strbuf_printf(b, ",\"resends_loop\":%llu,"
+	    "\"resend_cache_entries\":%llu,\"resend_cache_evictions\":%llu,"
+	    "\"resend_cache_forgotten\":%llu",
+	    (unsigned long long)rs.hits, (unsigned long long)rs.entries,
+	    (unsigned long long)rs.evictions,
+	    (unsigned long long)rs.forgotten);
+}
+
 void
 writer_stats_json(struct writer *w, struct strbuf *b)
 {
@@ -189,5 +205,6 @@ writer_stats_json(struct writer *w, struct strbuf *b)
 	writer_stats_sync(b, &st);
 	writer_stats_wal(b, &st);
 	writer_stats_peer_cache(b, &st);
+	writer_stats_resend_cache(b, w);
 	(void)strbuf_append(b, "}");
 }

@@ -107,6 +107,38 @@ check_eq "known agents of the address go on" 200 "$(send --agent agent-a \
     --seq 5 --token "$T")"
 check_eq "agents stored" 4 "$(sql "SELECT count(*) FROM agents")"
 
+# --- copies of a report on disk, with the agent's token: the loop's ---
+# (issue 17) the event loop answers them alone once the writer's answer
+# to that sequence under that token is on disk; kics-query status counts
+# them as resends_loop, the writer's own as resends_early.
+writer_stat() {	# NAME
+	"$QUERY" --data-dir "$DATA" status --format json | python3 -c '
+import json, sys
+print(json.load(sys.stdin)["daemon"]["writer"][sys.argv[1]])' "$1"
+}
+acked() {
+	"$MKREP" --decode-ack <"$TMP/reply" | sed -n 's/^acked_sequence=//p'
+}
+check_eq "none answered on the loop yet" 0 "$(writer_stat resends_loop)"
+early=$(writer_stat resends_early)
+check_eq "a copy of sequence 5 with the token" 200 "$(send --agent agent-a \
+    --seq 5 --token "$T")"
+check_eq "its ack" "5|" "$(acked)|$(ack_token)"
+check_eq "a copy of sequence 4" 200 "$(send --agent agent-a --seq 4 \
+    --token "$T")"
+check_eq "its ack" "4|" "$(acked)|$(ack_token)"
+check_eq "both answered on the loop" "2|$early" \
+    "$(writer_stat resends_loop)|$(writer_stat resends_early)"
+check_eq "a copy with a wrong token" 403 "$(send --agent agent-a --seq 5 \
+    --token 0123456789abcdef0123456789abcdef)"
+check_eq "a copy without the token" 403 "$(send --agent agent-a --seq 5)"
+check_eq "sequence 6 with the token is new" 200 "$(send --agent agent-a \
+    --seq 6 --token "$T")"
+check_eq "refusals and new sequences are the writer's" 2 \
+    "$(writer_stat resends_loop)"
+check_eq "stored sequence" 6 "$(sql "SELECT sequence FROM agents
+    WHERE agent_id = 'agent-a'")"
+
 # --- kics-query agent list ---
 qrc --format csv agent list
 check_eq "agent list" 0 "$rc"
@@ -134,15 +166,21 @@ qrc agent reset no-such-agent
 check_eq "reset of an unknown agent" 1 "$rc"
 grep -q "no agent 'no-such-agent'" "$TMP/out" ||
     fail "unknown agent not named: $(cat "$TMP/out")"
-check_eq "the reinstalled agent" 200 "$(send --agent agent-a --seq 6 \
+check_eq "the reinstalled agent" 200 "$(send --agent agent-a --seq 7 \
     --mac aa:bb:cc:00:00:01)"
 T2=$(ack_token)
 [ -n "$T2" ] && [ "$T2" != "$T" ] || fail "no new token after reset: '$T2'"
 echo "ok - a new token after reset"
-check_eq "the old token is refused" 403 "$(send --agent agent-a --seq 7 \
+# the loop forgot what it knew of the old token
+check_eq "a copy of sequence 5 with the old token is refused" 403 \
+    "$(send --agent agent-a --seq 5 --token "$T")"
+check_eq "the old token is refused" 403 "$(send --agent agent-a --seq 8 \
     --token "$T")"
-check_eq "the new one is taken" 200 "$(send --agent agent-a --seq 7 \
+check_eq "the new one is taken" 200 "$(send --agent agent-a --seq 8 \
     --token "$T2")"
+check_eq "a copy of sequence 8 with the new one" 200 \
+    "$(send --agent agent-a --seq 8 --token "$T2")"
+check_eq "answered on the loop" 3 "$(writer_stat resends_loop)"
 
 # --- agent remove: the agent goes, its device stays ---
 devices=$(sql "SELECT count(*) FROM devices")
@@ -159,6 +197,26 @@ agent remove|agent flood-1|ok
 agent remove|agent flood-1|failed" "$(sql "SELECT action, target, result
     FROM audit_log WHERE action LIKE 'agent %' AND action <> 'agent list'
     ORDER BY id")"
+
+# --- a removed agent's copies go to the writer again ---
+check_eq "flood-2 again" 200 "$(send --agent flood-2 --seq 2)"
+TF=$(ack_token)
+check_eq "flood-2 with its token" 200 "$(send --agent flood-2 --seq 3 \
+    --token "$TF")"
+check_eq "a copy of it" 200 "$(send --agent flood-2 --seq 3 --token "$TF")"
+check_eq "answered on the loop" 4 "$(writer_stat resends_loop)"
+qrc agent remove flood-2
+check_eq "flood-2 removed" 0 "$rc"
+# a new agent now: refused by the limit of new agents per address, or
+# (after a minute) stored with a token of its own; never the old ack
+code=$(send --agent flood-2 --seq 3 --token "$TF")
+case "$code|$(ack_token)" in
+403\|) check_eq "its code" agent_limit "$(reply_field code)" ;;
+200\|?*) echo "ok - stored as a new agent" ;;
+*) fail "a copy of a removed agent's report answered $code," \
+    "token '$(ack_token)'" ;;
+esac
+check_eq "not answered on the loop" 4 "$(writer_stat resends_loop)"
 
 # --- a user without a role may not reset or remove ---
 if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then

@@ -5,7 +5,10 @@
  * report's early answer is the batch's answer to the same report when the
  * batch says "already stored", and is left to the batch otherwise; it
  * commits nothing, and never answers over UDP; several answers share one
- * read transaction, after which batches write as before.
+ * read transaction, after which batches write as before. Both say alike
+ * whether the report bore the agent's own token (token_bound, which lets
+ * the daemon's loop answer later copies alone): never for a new agent,
+ * a report without a token or one whose token an administrator unbound.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +58,8 @@ batch(struct fx *f, rb_report *r, struct engine_report *er)
 	CHECK_EQ(engine_apply_batch(f->e, er, 1, T0), 0);
 }
 
+static bool last_bound;	/* token_bound of the last answer()'s batch */
+
 static uint64_t
 commits(struct fx *f)
 {
@@ -82,8 +87,10 @@ answer(struct fx *f, rb_report *r)
 		CHECK_EQ(b.status, REPORT_STATUS_ALREADY);
 		CHECK_EQ(e.acked_sequence, b.acked_sequence);
 		CHECK(strcmp(e.token, b.token) == 0);
+		CHECK_EQ(e.token_bound, b.token_bound);
 	} else
 		CHECK(b.status != REPORT_STATUS_ALREADY);
+	last_bound = b.token_bound;
 	return b.status;
 }
 
@@ -100,16 +107,21 @@ test_token_life_cycle(void)
 	fx_open(&f);
 	/* an unknown agent: the batch binds it */
 	CHECK_EQ(answer(&f, r1), REPORT_STATUS_COMMITTED);
+	CHECK(!last_bound);
 	/* its resend before the token came back: the token again */
 	CHECK_EQ(answer(&f, r1), REPORT_STATUS_ALREADY);
+	CHECK(!last_bound);
 	CHECK(early(&f, r1, false, &er) == 1 && er.token[0] != '\0');
 	(void)memcpy(token, er.token, sizeof(token));
 	/* a new sequence with the token: the batch's */
 	set_token(r2, token);
 	CHECK_EQ(answer(&f, r2), REPORT_STATUS_COMMITTED);
+	CHECK(last_bound);
 	/* resend of 2 with the token: no token in the answer */
 	CHECK_EQ(answer(&f, r2), REPORT_STATUS_ALREADY);
-	CHECK(early(&f, r2, false, &er) == 1 && er.token[0] == '\0');
+	CHECK(last_bound);
+	CHECK(early(&f, r2, false, &er) == 1 && er.token[0] == '\0' &&
+	    er.token_bound);
 	/* resend of 1 without the token, now used: refused by the batch */
 	CHECK_EQ(answer(&f, r1), REPORT_STATUS_IDENTITY);
 	/* a wrong token on a stored sequence: refused by the batch */
@@ -121,8 +133,10 @@ test_token_life_cycle(void)
 	CHECK_EQ(answer(&f, r3), REPORT_STATUS_ALREADY);
 	/* over UDP nothing is answered early */
 	CHECK_EQ(early(&f, r3, true, &er), 0);
+	CHECK(!er.token_bound);
 	/* another unknown agent: the batch's */
 	CHECK_EQ(answer(&f, stranger), REPORT_STATUS_COMMITTED);
+	CHECK(!last_bound);
 	/* several early answers in one read transaction, then a batch */
 	CHECK_EQ(engine_resend_begin(f.e), 0);
 	CHECK_EQ(early(&f, r3, false, &er), 1);
@@ -134,6 +148,12 @@ test_token_life_cycle(void)
 	r4 = rb_new("r-1", 4);
 	set_token(r4, token);
 	CHECK_EQ(answer(&f, r4), REPORT_STATUS_COMMITTED);
+	CHECK(last_bound);
+	/* its token unbound by an administrator: the same answer, unbound */
+	CHECK_EQ(engine_agent_reset(f.e, "r-1"), 0);
+	CHECK_EQ(answer(&f, r4), REPORT_STATUS_ALREADY);
+	CHECK(!last_bound);
+	CHECK(early(&f, r4, false, &er) == 1 && !er.token_bound);
 	rb_free(r1);
 	rb_free(r2);
 	rb_free(r3);
