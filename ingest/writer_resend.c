@@ -7,9 +7,12 @@
  * handed back to the loop at once, neither decoded nor held for a batch
  * to be gathered and committed. The loop answers it while the writer goes
  * on with the next reports (issue 17: on few connections, the loop and
- * the writer took turns, each idle while the other worked).
+ * the writer took turns, each idle while the other worked). The copies
+ * the loop already knows on disk never come here (resend_cache.h); its
+ * cache hangs off the writer, which teaches it as it hands answers back.
  *
- * THREAD SAFETY NOTES: writer thread (the engine is the writer's).
+ * THREAD SAFETY NOTES: writer thread (the engine is the writer's), but
+ * writer_resends(), which is the loop's.
  */
 #include <stdio.h>
 #include <stdlib.h>
