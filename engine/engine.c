@@ -162,6 +162,12 @@ engine_peer_cache_stats(const struct engine *e,
 }
 
 int
+engine_event_max_id(struct engine *e, int64_t *ret_id)
+{
+	return store_event_max_id(e->store, ret_id);
+}
+
+int
 engine_wal_handoff(struct engine *e, struct store_ckpt **ret_ckpt)
 {
 	return store_wal_handoff(e->store, ret_ckpt);

@@ -131,6 +131,13 @@ void engine_peer_cache_stats(const struct engine *e,
     struct engine_peer_cache_stats *ret);
 
 /*
+ * The highest id of the events table (0: none), for the daemon to tell
+ * readers which events are on disk (its writer, between batches). Returns
+ * 0 or -EIO.
+ */
+int engine_event_max_id(struct engine *e, int64_t *ret_id);
+
+/*
  * Hands the WAL checkpoints of e over to a second connection, returned
  * in *ret_ckpt for a checkpointer thread: see store_wal_handoff().
  */

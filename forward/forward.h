@@ -110,10 +110,18 @@ typedef int forward_publish_fn(void *arg,
 /* Called from the test thread with the outcome of forward_test(). */
 typedef void forward_test_fn(void *arg, int r, const char *message);
 
+/*
+ * The highest event id whose COMMIT is on disk (the forwarder's thread
+ * calls it before each read): events above it are not sent yet.
+ */
+typedef int64_t forward_durable_fn(void *arg);
+
 struct forward_params {
 	const char	*db_path;	/* the database, opened read-only */
 	forward_publish_fn *publish;
 	void		*publish_arg;
+	forward_durable_fn *durable;	/* NULL: every event stored */
+	void		*durable_arg;
 };
 
 struct forward;

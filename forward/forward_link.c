@@ -247,7 +247,8 @@ link_step(struct forward *fw, struct forward_link *l, int64_t now_ms)
 	if (l->n_ring >= FORWARD_RING - 1)
 		return 0;
 	strbuf_reset(&fw->batch);
-	n = store_reader_events(fw->reader, l->sent, FORWARD_BATCH,
+	n = store_reader_events(fw->reader, l->sent, fw->p.durable != NULL ?
+	    fw->p.durable(fw->p.durable_arg) : INT64_MAX, FORWARD_BATCH,
 	    link_event, &b);
 	if (n < 0 || b.r == -ENOMEM) {
 		/* nothing of the batch was written: read it again */

@@ -5,7 +5,8 @@
  * the writer, which saves the cursors and states it publishes. The
  * forwarder itself only reads the database, so the writer stays its one
  * writer; a cursor reaches the database at most FORWARD_PUBLISH_MS after
- * the forwarder confirmed it.
+ * the forwarder confirmed it. It reads no event above the highest one on
+ * disk (writer_events_durable()).
  */
 #include <errno.h>
 #include <stdatomic.h>
@@ -121,6 +122,13 @@ forwarding_seed(const struct conf *conf, struct engine *e)
 		log_info("stored %d connector(s) from the configuration", r);
 }
 
+/* The forwarder sends no event a crash could take back. */
+static int64_t
+forwarding_durable(void *arg)
+{
+	return writer_events_durable(arg);
+}
+
 struct forwarding *
 forwarding_new(struct writer *w, const char *db_path)
 {
@@ -129,6 +137,8 @@ forwarding_new(struct writer *w, const char *db_path)
 		.db_path = db_path,
 		.publish = forwarding_publish,
 		.publish_arg = fwd,
+		.durable = forwarding_durable,
+		.durable_arg = w,
 	};
 	char err[512] = "";
 	int r;

@@ -160,6 +160,12 @@ int writer_new(struct event_base *base, struct engine *e,
  */
 int writer_submit(struct writer *w, struct writer_job *job);
 
+/*
+ * The highest event id whose COMMIT is on disk (any thread): readers that
+ * send events on (the SIEM forwarder) stop there.
+ */
+int64_t writer_events_durable(struct writer *w);
+
 struct resend_cache;
 /*
  * The cache of resends the loop answers alone (resend_cache.h), which

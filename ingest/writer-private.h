@@ -18,6 +18,7 @@
 
 #define WRITER_NOTICES	8	/* system events waiting for the writer */
 #define WRITER_SEQ_HINTS 4096	/* agents' stored sequences, as hints */
+#define WRITER_EVENT_MARKS 16	/* event ids waiting for their fsync */
 #define WRITER_SLOW_ANSWER_MS	100	/* answers whose stages are summed */
 #define WRITER_ANSWER_LIMIT_MS	250	/* the ack p99 goal (issue 17) */
 
@@ -29,6 +30,12 @@
  * it, the database is asked. A stale or colliding entry can thus only
  * send a resend to the batch, never answer a report wrongly.
  */
+/* The highest event id when the fsync ticket was the last asked for. */
+struct writer_event_mark {
+	uint64_t	ticket;
+	int64_t		event_id;
+};
+
 struct writer_seq_hint {
 	uint64_t	key;		/* hash of agent_id, 0: empty */
 	uint64_t	sequence;
@@ -83,6 +90,13 @@ struct writer {
 					   their fsync (writer_durable.c) */
 	struct writer_job **held_tail;
 	bool		durable_failed;	/* writer only: one fsync failed */
+	/* writer only: event ids whose COMMIT waits for its fsync, oldest
+	   first, and the highest id noted (writer_events_note()) */
+	struct writer_event_mark marks[WRITER_EVENT_MARKS];
+	size_t		marks_first;
+	size_t		n_marks;
+	int64_t		events_noted;
+	_Atomic int64_t	events_durable;	/* any thread: the highest on disk */
 
 	pthread_mutex_t	mtx;
 	pthread_cond_t	cond;		/* queue, new_types, stopping */
@@ -183,6 +197,12 @@ bool writer_hold(struct writer *w, struct writer_job *list);
 void writer_release(struct writer *w);
 void writer_release_all(struct writer *w);
 void writer_durable_cb(void *arg);
+/*
+ * Notes the highest event id after what the writer just committed, with
+ * the fsync it waits for; writer_release() publishes it once that is on
+ * disk, for writer_events_durable() (the SIEM forwarder's bound).
+ */
+void writer_events_note(struct writer *w);
 
 /*
  * Longest wait for the end of a turn of the loop that submitted reports

@@ -355,6 +355,7 @@ writer_main(void *arg)
 		    "fsync", strerror(-r));
 	else
 		(void)store_vfs_defer_notify(writer_durable_cb, w);
+	writer_events_note(w);		/* what is stored is on disk */
 	for (;;) {
 		(void)pthread_mutex_lock(&w->mtx);
 		if (w->queue == NULL && w->ahead == NULL &&
@@ -426,6 +427,7 @@ writer_main(void *arg)
 		/* Also under steady load, where the queue is never empty. */
 		if (!stop)
 			writer_tick(w, &next_tick);
+		writer_events_note(w);
 	}
 	writer_release_all(w);
 	store_vfs_overlap_stop();

@@ -9,10 +9,17 @@
  * on disk: an ack still means the report is on disk. A failed fsync
  * answers what it held as not stored.
  *
- * THREAD SAFETY NOTES: held, held_tail and durable_failed are the writer
- * thread's; writer_durable_cb() runs on the fsync thread and only sets
- * durable_news, under the writer's mutex.
+ * The same goes for the events readers may send on (the SIEM forwarder):
+ * the highest event id is noted after each turn of the writer with the
+ * fsync it waits for, and published once that fsync is done, so that no
+ * event leaves the daemon that a crash could take back.
+ *
+ * THREAD SAFETY NOTES: held, held_tail, durable_failed and the marks are
+ * the writer thread's; writer_durable_cb() runs on the fsync thread and
+ * only sets durable_news, under the writer's mutex; events_durable is
+ * read by any thread.
  */
+#include <stdatomic.h>
 #include <stdio.h>
 
 #include "log.h"
@@ -65,6 +72,53 @@ writer_unsynced(struct writer_job *job)
 	    "the database could not be synced to disk");
 }
 
+/* Publishes the highest event id noted whose fsync is done. */
+static void
+writer_events_publish(struct writer *w, uint64_t done)
+{
+	int64_t id = -1;
+
+	while (w->n_marks > 0 && w->marks[w->marks_first].ticket <= done) {
+		id = w->marks[w->marks_first].event_id;
+		w->marks_first = (w->marks_first + 1) % WRITER_EVENT_MARKS;
+		w->n_marks--;
+	}
+	if (id >= 0)
+		atomic_store(&w->events_durable, id);
+}
+
+void
+writer_events_note(struct writer *w)
+{
+	struct writer_event_mark *m;
+	uint64_t asked, done;
+	int64_t id;
+
+	/* after a failed fsync nothing more is on disk for sure */
+	if (w->durable_failed || store_vfs_durable(&asked, &done) < 0 ||
+	    engine_event_max_id(w->engine, &id) < 0 || id <= w->events_noted)
+		return;
+	w->events_noted = id;
+	m = w->n_marks > 0 ? &w->marks[(w->marks_first + w->n_marks - 1) %
+	    WRITER_EVENT_MARKS] : NULL;
+	/* the same fsync, or no room: the newest mark waits for this one */
+	if (m == NULL || (m->ticket != asked &&
+	    w->n_marks < WRITER_EVENT_MARKS)) {
+		m = &w->marks[(w->marks_first + w->n_marks) %
+		    WRITER_EVENT_MARKS];
+		w->n_marks++;
+	}
+	m->ticket = asked;
+	m->event_id = id;
+	writer_events_publish(w, done);
+}
+
+int64_t
+writer_events_durable(struct writer *w)
+{
+	return atomic_load(&w->events_durable);
+}
+
 void
 writer_release(struct writer *w)
 {
@@ -72,6 +126,9 @@ writer_release(struct writer *w)
 	uint64_t asked, done;
 	bool failed;
 
+	if (w->n_marks > 0 && !w->durable_failed &&
+	    store_vfs_durable(&asked, &done) == 0)
+		writer_events_publish(w, done);
 	if (w->held == NULL)
 		return;
 	failed = store_vfs_durable(&asked, &done) < 0;

@@ -234,7 +234,8 @@ test_store(void)
 	engine_connectors_free(v, n);
 	free(cur);
 	/* the one event there is: connector changed */
-	CHECK_EQ(store_reader_events(rd, 0, 10, walk_event, &w), 1);
+	CHECK_EQ(store_reader_events(rd, 0, INT64_MAX, 10, walk_event, &w),
+	    1);
 	CHECK_EQ(store_reader_bounds(rd, &lo, &hi), 0);
 	CHECK(lo == 1 && hi == 1 && w.ids[0] == 1);
 
@@ -265,8 +266,13 @@ test_store(void)
 	engine_connectors_free(v, n);
 	free(cur);
 	w.n = 0;
-	CHECK_EQ(store_reader_events(rd, 1, 2, walk_event, &w), 2);
+	CHECK_EQ(store_reader_events(rd, 1, INT64_MAX, 2, walk_event, &w), 2);
 	CHECK(w.ids[0] == 2 && w.ids[1] == 3);
+	/* none above the bound the daemon gives (the last id on disk) */
+	w.n = 0;
+	CHECK_EQ(store_reader_events(rd, 1, 2, 10, walk_event, &w), 1);
+	CHECK(w.n == 1 && w.ids[0] == 2);
+	CHECK_EQ(store_reader_events(rd, 2, 2, 10, walk_event, &w), 0);
 
 	c.id = id;
 	CHECK_EQ(engine_connector_remove(f.e, &c, 4000), 0);

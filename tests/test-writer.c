@@ -12,6 +12,7 @@
 
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <sqlite3.h>
 
 #include "engine.h"
 #include "event_types.h"
@@ -374,11 +375,35 @@ test_wakeups_many_reports(void)
 	fixture_fini(&f);
 }
 
+/* The highest event id a reader of the database file sees now. */
+static int64_t
+events_max(const struct fixture *f)
+{
+	char path[4096];
+	sqlite3 *db = NULL;
+	sqlite3_stmt *st = NULL;
+	int64_t id;
+
+	(void)snprintf(path, sizeof(path), "%s/kics-epp.db", f->dir);
+	CHECK_EQ(sqlite3_open_v2(path, &db, SQLITE_OPEN_READONLY, NULL),
+	    SQLITE_OK);
+	CHECK_EQ(sqlite3_prepare_v2(db, "SELECT COALESCE(MAX(id), 0) FROM "
+	    "events", -1, &st, NULL), SQLITE_OK);
+	CHECK_EQ(sqlite3_step(st), SQLITE_ROW);
+	id = sqlite3_column_int64(st, 0);
+	(void)sqlite3_finalize(st);
+	(void)sqlite3_close(db);
+	return id;
+}
+
 /*
  * A batch whose fsync fails (the WAL's descriptor broken underneath, a
  * disk that lost writes) is answered as not stored, once that fsync
  * returned, and so is every batch after it: no ack goes out for a report
- * that may not be on disk.
+ * that may not be on disk. The events committed in it are never
+ * published as on disk, so that the SIEM forwarder does not send them
+ * (writer_events_durable()), while those of a batch whose fsync is done
+ * are.
  */
 static void
 test_fsync_fails(void)
@@ -387,6 +412,7 @@ test_fsync_fails(void)
 	struct writer_job j[3];
 	struct fixture f;
 	char wal[4200];
+	int64_t on_disk;
 
 	fixture_init(&f);
 	(void)snprintf(wal, sizeof(wal), "%s/kics-epp.db-wal", f.dir);
@@ -396,14 +422,22 @@ test_fsync_fails(void)
 		r[i].sequence = (uint64_t)i + 1;
 		job_init(&j[i], &r[i], 100);
 	}
+	/* a new agent: its device's "added" event */
+	r[1].agent_id = (char *)"writer-fsync-2";
 	CHECK_EQ(writer_submit(f.writer, &j[0]), 0);
 	wait_done(&f, 1);
 	CHECK_EQ(j[0].status, REPORT_STATUS_COMMITTED);
+	on_disk = events_max(&f);
+	CHECK(on_disk > 0);
+	CHECK_EQ(writer_events_durable(f.writer), on_disk);
 	CHECK(testutil_break_fsync(wal) >= 0);
 	CHECK_EQ(writer_submit(f.writer, &j[1]), 0);
 	wait_done(&f, 2);
 	CHECK_EQ(j[1].status, REPORT_STATUS_FAILED);
 	CHECK(strstr(j[1].reason, "synced") != NULL);
+	/* committed, readable, not on disk: not published */
+	CHECK(events_max(&f) > on_disk);
+	CHECK_EQ(writer_events_durable(f.writer), on_disk);
 	CHECK_EQ(writer_submit(f.writer, &j[2]), 0);
 	wait_done(&f, 3);
 	CHECK_EQ(j[2].status, REPORT_STATUS_FAILED);

@@ -355,6 +355,8 @@ int store_event_insert(struct store *s, const struct store_event *ev);
  */
 int64_t store_event_key(const char *event_id);
 int store_event_count(struct store *s, int64_t *ret_count);
+/* The highest events.id, 0 when there is none. */
+int store_event_max_id(struct store *s, int64_t *ret_id);
 /*
  * Widens the times of device_id's latest warning and critical events,
  * from which map_nodes computes security_state (0: no such event).

@@ -221,6 +221,17 @@ store_event_count(struct store *s, int64_t *ret_count)
 }
 
 int
+store_event_max_id(struct store *s, int64_t *ret_id)
+{
+	sqlite3_stmt *st = store_stmt(s, STMT_EVENT_MAX,
+	    "SELECT COALESCE(MAX(id), 0) FROM events");
+
+	if (st == NULL)
+		return -EIO;
+	return store_step_int(s, st, ret_id);
+}
+
+int
 store_event_trim(struct store *s, int64_t n)
 {
 	sqlite3_stmt *st;

@@ -32,7 +32,7 @@ static const char *const reader_sql[READER_MAX] = {
 	    "COALESCE((SELECT group_concat(value, ',') FROM "
 	    "json_each(e.tags)), '') "
 	    "FROM events e LEFT JOIN devices d ON d.id = e.device_id "
-	    "WHERE e.id > ?1 ORDER BY e.id LIMIT ?2",
+	    "WHERE e.id > ?1 AND e.id <= ?3 ORDER BY e.id LIMIT ?2",
 	[READER_BOUNDS] = "SELECT COALESCE(MIN(id), 0), COALESCE(MAX(id), 0) "
 	    "FROM events",
 };
@@ -166,8 +166,8 @@ reader_text(sqlite3_stmt *st, int i)
 }
 
 int
-store_reader_events(struct store_reader *rd, int64_t after_id, size_t max,
-    store_reader_event_fn *fn, void *arg)
+store_reader_events(struct store_reader *rd, int64_t after_id,
+    int64_t up_to, size_t max, store_reader_event_fn *fn, void *arg)
 {
 	sqlite3_stmt *st = reader_stmt(rd, READER_EVENTS);
 	struct engine_fwd_event ev;
@@ -177,6 +177,7 @@ store_reader_events(struct store_reader *rd, int64_t after_id, size_t max,
 		return -EIO;
 	(void)sqlite3_bind_int64(st, 1, after_id);
 	(void)sqlite3_bind_int64(st, 2, (int64_t)max);
+	(void)sqlite3_bind_int64(st, 3, up_to);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		ev.id = sqlite3_column_int64(st, 0);
 		ev.occurred_at_ms = sqlite3_column_int64(st, 1);

@@ -44,13 +44,15 @@ int store_reader_connectors(struct store_reader *rd,
 typedef int store_reader_event_fn(void *arg, const struct engine_fwd_event *ev);
 
 /*
- * Calls fn for at most max events with an id above after_id, in id order,
- * all from one snapshot. The event's strings are borrowed until fn returns.
+ * Calls fn for at most max events with an id above after_id and at most
+ * up_to (INT64_MAX: any; the daemon passes the highest id on disk, so
+ * that no event is sent that a crash could take back), in id order, all
+ * from one snapshot. The event's strings are borrowed until fn returns.
  * Returns the number of events handed to fn, or a negative errno; fn's
  * non-zero return stops the walk (that event counts).
  */
 int store_reader_events(struct store_reader *rd, int64_t after_id,
-    size_t max, store_reader_event_fn *fn, void *arg);
+    int64_t up_to, size_t max, store_reader_event_fn *fn, void *arg);
 
 /*
  * The lowest and the highest event id stored (0 and 0 when there is none).
