@@ -125,9 +125,12 @@ daemon_wait_ready() {	# PID LOG [COUNT]
 # Starts DAEMON --config CONF --foreground, its output in a new LOG, and
 # waits until it is ready; sets PID. PREFIX is a command that execs the
 # rest (env VAR=..., ip netns exec NS, prlimit, setpriv), so that PID is
-# the daemon's.
+# the daemon's. LOG is emptied here, not by the background command's own
+# redirection, which runs in the child: the wait could otherwise find the
+# "ready:" of the daemon that wrote LOG before (seen under load).
 start_daemon() {	# [PREFIX...]
-	"$@" "$DAEMON" --config "$CONF" --foreground >"$LOG" 2>&1 &
+	: >"$LOG"
+	"$@" "$DAEMON" --config "$CONF" --foreground >>"$LOG" 2>&1 &
 	PID=$!
 	daemon_wait_ready "$PID" "$LOG"
 }
