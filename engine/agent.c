@@ -49,12 +49,8 @@ agent_token_new(char *ret_token)
 	return 0;
 }
 
-/*
- * Compares a given token with the stored one in a time that depends on
- * neither's contents (only on the given length, which is no secret).
- */
-static bool
-agent_token_equal(const char *stored, const char *given)
+bool
+engine_token_equal(const char *stored, const char *given)
 {
 	size_t n = strlen(given);
 	unsigned int diff = n != ENGINE_TOKEN_LEN;
@@ -86,7 +82,7 @@ agent_identify(const struct report_ctx *c, const struct store_agent *a,
 		return true;
 	if (given[0] == '\0' && !a->token_used)
 		return true;
-	if (given[0] != '\0' && agent_token_equal(a->token, given))
+	if (given[0] != '\0' && engine_token_equal(a->token, given))
 		return true;
 	er->status = REPORT_STATUS_IDENTITY;
 	(void)snprintf(er->reason, sizeof(er->reason), "agent '%s': %s",
@@ -101,7 +97,7 @@ agent_token_bound(const struct report_ctx *c, const struct store_agent *a)
 	const char *given = agent_given(c);
 
 	return !c->one_way && a->token[0] != '\0' && given[0] != '\0' &&
-	    agent_token_equal(a->token, given);
+	    engine_token_equal(a->token, given);
 }
 
 void

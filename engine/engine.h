@@ -131,6 +131,14 @@ void engine_peer_cache_stats(const struct engine *e,
     struct engine_peer_cache_stats *ret);
 
 /*
+ * Whether given (NUL-terminated) is the agent token stored, the
+ * ENGINE_TOKEN_LEN characters at stored (a NUL after them is not read),
+ * compared in a time that depends on neither's contents (only on the
+ * given length, which is no secret).
+ */
+bool engine_token_equal(const char *stored, const char *given);
+
+/*
  * The highest id of the events table (0: none), for the daemon to tell
  * readers which events are on disk (its writer, between batches). Returns
  * 0 or -EIO.

@@ -401,7 +401,8 @@ prescan_quick(const struct prescan_msg *m, const uint8_t *p, uint64_t len)
 		if (b >= 0x80 || num - 1 >= m->n ||
 		    (f = &m->fields[num - 1])->num != num ||
 		    (b & 7) != (f->kind >= PK_BYTES ? 2u : 0u) ||
-		    ++counts[num] > (f->max > 0 ? f->max : PRESCAN_MAX_SINGULAR))
+		    ++counts[num] > (f->max > 0 ? f->max :
+		    PRESCAN_MAX_SINGULAR))
 			return false;
 		if (f->kind < PK_BYTES) {
 			if ((n = varint_len(p, end,

@@ -43,6 +43,30 @@ xcalloc(size_t n, size_t size)
 	return p;
 }
 
+/*
+ * A hash of an agent_id for the tables keyed by it (the writer's sequence
+ * hints, the loop's resend cache), never 0 (an empty entry): FNV-1a with
+ * its bits mixed by MurmurHash3's finalizer, since FNV-1a alone leaves
+ * the last bytes of similar ids (agent-1, agent-2) in its low bits only.
+ */
+static inline uint64_t
+ingest_agent_key(const char *agent_id)
+{
+	uint64_t h = 14695981039346656037ULL;
+
+	for (const unsigned char *p = (const unsigned char *)agent_id;
+	    *p != '\0'; p++) {
+		h ^= *p;
+		h *= 1099511628211ULL;
+	}
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h != 0 ? h : 1;
+}
+
 /* Like xcalloc(), for memory that is written whole at once. */
 static inline void *
 xmalloc(size_t size)

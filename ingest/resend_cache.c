@@ -25,29 +25,6 @@ struct resend_cache {
 	struct resend_cache_stats st;
 };
 
-/*
- * FNV-1a of s, its bits mixed (MurmurHash3's finalizer: FNV-1a alone
- * leaves the last bytes of similar ids, agent-1, agent-2, in its low
- * bits only); never 0 (an empty entry).
- */
-static uint64_t
-resend_key(const char *s)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (const unsigned char *p = (const unsigned char *)s; *p != '\0';
-	    p++) {
-		h ^= *p;
-		h *= 1099511628211ULL;
-	}
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h != 0 ? h : 1;
-}
-
 static size_t
 resend_set(uint64_t key)
 {
@@ -64,19 +41,6 @@ resend_find(struct resend_cache *c, const char *agent_id, uint64_t key)
 		    strcmp(set[i].agent_id, agent_id) == 0)
 			return &set[i];
 	return NULL;
-}
-
-/* Whether given (NUL-terminated) is the token t, in constant time. */
-static bool
-resend_token_equal(const char *t, const char *given)
-{
-	size_t n = strnlen(given, ENGINE_TOKEN_LEN + 1);
-	unsigned int diff = n != ENGINE_TOKEN_LEN;
-
-	for (size_t i = 0; i < ENGINE_TOKEN_LEN; i++)
-		diff |= (unsigned char)t[i] ^
-		    (unsigned char)(i < n ? given[i] : 0);
-	return diff == 0;
 }
 
 struct resend_cache *
@@ -101,9 +65,9 @@ resend_cache_known(struct resend_cache *c, const struct report_head *h)
 
 	if (h->agent_token[0] == '\0' || c->st.entries == 0)
 		return false;
-	x = resend_find(c, h->agent_id, resend_key(h->agent_id));
+	x = resend_find(c, h->agent_id, ingest_agent_key(h->agent_id));
 	if (x == NULL || h->sequence > x->sequence ||
-	    !resend_token_equal(x->token, h->agent_token))
+	    !engine_token_equal(x->token, h->agent_token))
 		return false;
 	c->st.hits++;
 	return true;
@@ -133,7 +97,7 @@ resend_cache_learn(struct resend_cache *c, const struct writer_job *job)
 	    job->status != REPORT_STATUS_ALREADY) ||
 	    job->agent_id[0] == '\0')
 		return;
-	key = resend_key(job->agent_id);
+	key = ingest_agent_key(job->agent_id);
 	if ((x = resend_find(c, job->agent_id, key)) != NULL) {
 		/* a token is only bound anew after a forget(): kept whole */
 		if (x->sequence > job->acked_sequence &&
@@ -165,7 +129,7 @@ resend_cache_forget(struct resend_cache *c, const char *agent_id)
 	struct resend_entry *x;
 
 	c->epoch++;
-	if ((x = resend_find(c, agent_id, resend_key(agent_id))) == NULL)
+	if ((x = resend_find(c, agent_id, ingest_agent_key(agent_id))) == NULL)
 		return;
 	memset(x, 0, sizeof(*x));
 	c->st.entries--;

@@ -30,15 +30,15 @@
  * it, the database is asked. A stale or colliding entry can thus only
  * send a resend to the batch, never answer a report wrongly.
  */
+struct writer_seq_hint {
+	uint64_t	key;		/* hash of agent_id, 0: empty */
+	uint64_t	sequence;
+};
+
 /* The highest event id when the fsync ticket was the last asked for. */
 struct writer_event_mark {
 	uint64_t	ticket;
 	int64_t		event_id;
-};
-
-struct writer_seq_hint {
-	uint64_t	key;		/* hash of agent_id, 0: empty */
-	uint64_t	sequence;
 };
 
 /* A system event asked for by the loop thread. */
@@ -198,9 +198,10 @@ void writer_release(struct writer *w);
 void writer_release_all(struct writer *w);
 void writer_durable_cb(void *arg);
 /*
- * Notes the highest event id after what the writer just committed, with
- * the fsync it waits for; writer_release() publishes it once that is on
- * disk, for writer_events_durable() (the SIEM forwarder's bound).
+ * Notes the highest event id after a turn of the writer that may have
+ * committed some (a batch, tasks, system events, maintenance), with the
+ * fsync it waits for; writer_release() publishes it once that is on disk,
+ * for writer_events_durable() (the SIEM forwarder's bound).
  */
 void writer_events_note(struct writer *w);
 

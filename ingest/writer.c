@@ -264,14 +264,15 @@ writer_wal_snapshot(struct writer *w)
 	(void)pthread_mutex_unlock(&w->mtx);
 }
 
-static void
+/* Runs the engine's maintenance when due; returns whether it ran. */
+static bool
 writer_tick(struct writer *w, int64_t *next_tick)
 {
 	int64_t now = clock_mono_ms(), t0, us;
 	int r;
 
 	if (now < *next_tick)
-		return;
+		return false;
 	t0 = clock_mono_us();
 	r = engine_tick(w->engine, clock_wall_ms());
 	/* reports wait meanwhile: a long one shows in the ack latency */
@@ -287,6 +288,7 @@ writer_tick(struct writer *w, int64_t *next_tick)
 		    "ignoring", strerror(-r), engine_errmsg(w->engine));
 	writer_wal_snapshot(w);
 	*next_tick = now + (r == 1 ? WRITER_RETICK_MS : WRITER_TICK_MS);
+	return true;
 }
 
 static void
@@ -342,7 +344,7 @@ writer_main(void *arg)
 	struct rules *rules;
 	size_t n_notices, taken;
 	int64_t next_tick = clock_mono_ms() + WRITER_TICK_MS;
-	bool stop;
+	bool stop, ticked;
 	int r;
 
 	/* named for top, perf and bench-knee.sh's CPU accounting */
@@ -425,9 +427,10 @@ writer_main(void *arg)
 		} else if (stop)
 			break;
 		/* Also under steady load, where the queue is never empty. */
-		if (!stop)
-			writer_tick(w, &next_tick);
-		writer_events_note(w);
+		ticked = !stop && writer_tick(w, &next_tick);
+		/* a turn that only woke for an fsync's end wrote nothing */
+		if (batch != NULL || tasks != NULL || n_notices > 0 || ticked)
+			writer_events_note(w);
 	}
 	writer_release_all(w);
 	store_vfs_overlap_stop();

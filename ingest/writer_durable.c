@@ -126,12 +126,13 @@ writer_release(struct writer *w)
 	uint64_t asked, done;
 	bool failed;
 
-	if (w->n_marks > 0 && !w->durable_failed &&
-	    store_vfs_durable(&asked, &done) == 0)
+	if (w->held == NULL && w->n_marks == 0)
+		return;
+	failed = store_vfs_durable(&asked, &done) < 0;
+	if (!failed && !w->durable_failed)
 		writer_events_publish(w, done);
 	if (w->held == NULL)
 		return;
-	failed = store_vfs_durable(&asked, &done) < 0;
 	list = w->held;
 	tail = &w->held;
 	while (*tail != NULL && (failed || (*tail)->ticket <= done)) {

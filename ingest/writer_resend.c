@@ -34,24 +34,10 @@ writer_engine_report(const struct writer_job *job, struct engine_report *er)
 	(void)memcpy(er->source, job->source, sizeof(er->source));
 }
 
-/* FNV-1a of agent_id, never 0 (an empty entry). */
-static uint64_t
-writer_seq_key(const char *agent_id)
-{
-	uint64_t h = 14695981039346656037ULL;
-
-	for (const unsigned char *p = (const unsigned char *)agent_id;
-	    *p != '\0'; p++) {
-		h ^= *p;
-		h *= 1099511628211ULL;
-	}
-	return h != 0 ? h : 1;
-}
-
 void
 writer_seq_stored(struct writer *w, const char *agent_id, uint64_t sequence)
 {
-	uint64_t key = writer_seq_key(agent_id);
+	uint64_t key = ingest_agent_key(agent_id);
 	struct writer_seq_hint *x = &w->hints[key % WRITER_SEQ_HINTS];
 
 	if (x->key != key)
@@ -64,7 +50,7 @@ writer_seq_stored(struct writer *w, const char *agent_id, uint64_t sequence)
 static bool
 writer_seq_new(const struct writer *w, const struct report_head *h)
 {
-	uint64_t key = writer_seq_key(h->agent_id);
+	uint64_t key = ingest_agent_key(h->agent_id);
 	const struct writer_seq_hint *x = &w->hints[key % WRITER_SEQ_HINTS];
 
 	return x->key == key && h->sequence > x->sequence;
